@@ -1,0 +1,109 @@
+# breachd — build, test, install.  See README.md.
+#
+#   make            build breachd and breachctl
+#   make check      unit tests + end-to-end tests against a private Dovecot/Postfix
+#   make deps       install every build and test dependency (Debian, as root)
+#   make demo       run the daemon against private local servers
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make bench      benchmarks (docs/PERFORMANCE.md)
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DATADIR    ?= $(PREFIX)/share/breachd
+UNITDIR    ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+
+CC      ?= cc
+PKGS     = libetpan gmime-3.0 sqlite3 libconfig libsystemd libxml-2.0 libarchive gnutls
+# libetpan's .pc file carries Debian's no-pie link specs; they are not ours to use.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+
+WARN     = -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Wvla -Wnull-dereference
+CFLAGS  ?= -O2 -g
+ifeq ($(CI),true)
+WERROR  ?= 1
+endif
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) \
+             -DSYSCONFDIR='"$(SYSCONFDIR)"' -DDATADIR='"$(DATADIR)"'
+LIBS     = $(PKG_LIBS) -lm
+
+BUILD    = build
+LIB_SRC  = $(filter-out src/breachd.c src/breachctl.c,$(wildcard src/*.c))
+LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: breachd breachctl
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libbreachd.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+breachd: $(BUILD)/breachd.o $(BUILD)/libbreachd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+breachctl: $(BUILD)/breachctl.o $(BUILD)/libbreachd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbreachd.a | $(BUILD)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbreachd.a $(LDFLAGS) $(LIBS)
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+unit: $(UNIT_BIN)
+
+check: all unit
+	@bash tests/run.sh
+
+deps:
+	@bash scripts/deps.sh
+
+demo: all
+	@bash scripts/demo.sh
+
+bench: all
+	@bash tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/breachd/templates
+	install -m 0755 breachd $(DESTDIR)$(SBINDIR)/breachd
+	install -m 0755 breachctl $(DESTDIR)$(BINDIR)/breachctl
+	test -e $(DESTDIR)$(SYSCONFDIR)/breachd/breachd.conf || \
+	  install -m 0640 conf/breachd.conf $(DESTDIR)$(SYSCONFDIR)/breachd/breachd.conf
+	for t in conf/templates/*; do \
+	  test -e $(DESTDIR)$(SYSCONFDIR)/breachd/templates/$${t##*/} || \
+	    install -m 0644 $$t $(DESTDIR)$(SYSCONFDIR)/breachd/templates/; done
+	install -d $(DESTDIR)$(DATADIR)/templates
+	install -m 0644 conf/templates/* $(DESTDIR)$(DATADIR)/templates/
+	if [ -d systemd ] && ls systemd/*.service >/dev/null 2>&1; then \
+	  install -d $(DESTDIR)$(UNITDIR) && install -m 0644 systemd/*.service $(DESTDIR)$(UNITDIR)/; fi
+	if [ -f systemd/breachd.sysusers ]; then install -d $(DESTDIR)$(SYSUSERSDIR) && \
+	  install -m 0644 systemd/breachd.sysusers $(DESTDIR)$(SYSUSERSDIR)/breachd.conf; fi
+	if [ -f systemd/breachd.tmpfiles ]; then install -d $(DESTDIR)$(TMPFILESDIR) && \
+	  install -m 0644 systemd/breachd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/breachd.conf; fi
+	for m in docs/*.[1-8]; do [ -e "$$m" ] || continue; s=$${m##*.}; \
+	  install -d $(DESTDIR)$(MANDIR)/man$$s && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -rf $(BUILD) breachd breachctl
+
+.PHONY: all unit check deps demo bench install clean
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/breachd.d $(BUILD)/breachctl.d

@@ -1,0 +1,78 @@
+/* breachctl — the register's admin tool.  See breachctl(1). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "log.h"
+#include "store.h"
+#include "tz.h"
+
+static const struct {
+        const char *name;
+        int (*run)(Ctl *, int, char **);
+        const char *help;
+} commands[] = {
+        {"list", ctl_list, "list                    the register, one incident a line"},
+        {"show", ctl_show, "show REF                every field, what is missing, mail sent"},
+        {"export", ctl_export, "export [--format json|csv]  the register"},
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: breachctl [-c FILE] COMMAND [ARGS]\n\nCommands:\n");
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+                fprintf(f, "  %s\n", commands[i].help);
+        fprintf(f, "\nDefault configuration: %s\n", config_default_path());
+}
+
+int main(int argc, char **argv)
+{
+        const char *path = config_default_path();
+        int i = 1;
+        log_open("breachctl");
+        for (; i < argc && argv[i][0] == '-'; i++) {
+                if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+                        path = argv[++i];
+                else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+                        usage(stdout);
+                        return 0;
+                } else {
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (i >= argc) {
+                usage(stderr);
+                return 2;
+        }
+        size_t k = 0;
+        while (k < ARRAY_SIZE(commands) && strcmp(commands[k].name, argv[i]) != 0)
+                k++;
+        if (k == ARRAY_SIZE(commands)) {
+                fprintf(stderr, "breachctl: unknown command '%s'\n", argv[i]);
+                usage(stderr);
+                return 2;
+        }
+        Config *cfg = NULL;
+        _cleanup_free_ char *errors = NULL;
+        if (config_load(path, &cfg, &errors) < 0) {
+                fprintf(stderr, "%s\n", errors ? errors : "cannot load the configuration");
+                return 1;
+        }
+        Tz *tz = NULL;
+        Store *store = NULL;
+        int r = tz_open(cfg->timezone, &tz);
+        if (r >= 0 && (r = store_open(cfg->database, &store)) < 0)
+                fprintf(stderr, "breachctl: cannot open %s: %s\n", cfg->database, strerror(-r));
+        if (r >= 0) {
+                Ctl c = {.cfg = cfg, .store = store, .tz = tz, .out = stdout};
+                r = commands[k].run(&c, argc - i, argv + i);
+        }
+        store_close(store);
+        tz_free(tz);
+        config_free(cfg);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,82 @@
+/* breachd — the personal-data-breach mailbox daemon.  See breachd(8). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+
+#define VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: breachd [-c FILE] [--once | --check-config]\n"
+                "\n"
+                "Watches the breach-report mailbox, files each report in the register,\n"
+                "acknowledges it and keeps the DPO's 72-hour clock.\n"
+                "\n"
+                "  -c, --config FILE   configuration file (default %s)\n"
+                "      --check-config  check the configuration, list every error, exit\n"
+                "      --once          poll once, send what is due, exit\n"
+                "  -v, --verbose       log debug messages\n"
+                "  -h, --help          show this help\n"
+                "      --version       show the version\n",
+                config_default_path());
+}
+
+int main(int argc, char **argv)
+{
+        enum { OPT_CHECK = 256, OPT_ONCE, OPT_VERSION };
+        static const struct option opts[] = {
+                {"config", required_argument, NULL, 'c'},  {"check-config", no_argument, NULL, OPT_CHECK},
+                {"once", no_argument, NULL, OPT_ONCE},     {"verbose", no_argument, NULL, 'v'},
+                {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, OPT_VERSION},
+                {NULL, 0, NULL, 0},
+        };
+        const char *path = config_default_path();
+        bool check = false, once = false;
+        int c;
+        log_open("breachd");
+        while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c': path = optarg; break;
+                case OPT_CHECK: check = true; break;
+                case OPT_ONCE: once = true; break;
+                case 'v': log_set_level(LOG_DEBUG); break;
+                case 'h': usage(stdout); return 0;
+                case OPT_VERSION: puts("breachd " VERSION); return 0;
+                default: usage(stderr); return 2;
+                }
+        }
+        if (optind < argc) {
+                usage(stderr);
+                return 2;
+        }
+        Config *cfg = NULL;
+        _cleanup_free_ char *errors = NULL;
+        int r = config_load(path, &cfg, &errors);
+        if (r < 0) {
+                if (errors && *errors)
+                        fprintf(stderr, "%s\n", errors);
+                else
+                        fprintf(stderr, "%s: %s\n", path, strerror(-r));
+                if (!check)
+                        fprintf(stderr, "breachd: not started: the configuration has errors\n");
+                return 1;
+        }
+        if (check) {
+                printf("%s: configuration OK\n", path);
+                config_free(cfg);
+                return 0;
+        }
+        Manager *m = NULL;
+        r = manager_new(cfg, &m);
+        if (r < 0)
+                return 1;
+        r = once ? manager_run_once(m) : manager_run(m);
+        manager_free(m);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,106 @@
+/* incident.c — see incident.h. */
+#include "incident.h"
+
+#include <string.h>
+#include <time.h>
+
+void incident_init(Incident *inc)
+{
+        memset(inc, 0, sizeof *inc);
+        form_record_init(&inc->form);
+        inc->within_72h = -1;
+        inc->days_to_report = -1;
+}
+
+void incident_free(Incident *inc)
+{
+        if (!inc)
+                return;
+        free(inc->ref);
+        free(inc->token);
+        free(inc->message_id);
+        free(inc->from_addr);
+        free(inc->from_name);
+        free(inc->subject);
+        free(inc->forwarded_by);
+        form_record_free(&inc->form);
+        strlist_free(&inc->missing);
+        strlist_free(&inc->unclear);
+        strlist_free(&inc->fallbacks);
+        free(inc->status);
+        free(inc->ico_decision);
+        free(inc->ico_reference);
+        free(inc->outcome);
+        free(inc->allocated_to);
+        incident_init(inc);
+}
+
+static bool has_instant(const FieldValue *v)
+{
+        return v->state == FV_OK && (v->date_prec == DATE_DAY || v->date_prec == DATE_MINUTE);
+}
+
+static void fallback(Incident *inc, FieldId id, const char *value)
+{
+        FieldValue *v = &inc->form.f[id];
+        if (v->state != FV_ABSENT || str_empty(value))
+                return;
+        v->text = xstrdup(value);
+        v->state = FV_OK;
+        strlist_add(&inc->fallbacks, form_fields[id].key);
+}
+
+/* Whole calendar days between two instants in the configured zone. */
+static int calendar_days(const Tz *tz, int64_t from, int64_t to)
+{
+        struct tm a, b;
+        tz_utc_to_local(tz, from, &a);
+        tz_utc_to_local(tz, to, &b);
+        int64_t da = (int64_t)timegm(&(struct tm){.tm_year = a.tm_year, .tm_mon = a.tm_mon, .tm_mday = a.tm_mday});
+        int64_t db = (int64_t)timegm(&(struct tm){.tm_year = b.tm_year, .tm_mon = b.tm_mon, .tm_mday = b.tm_mday});
+        return (int)((db - da) / 86400);
+}
+
+void incident_evaluate(Incident *inc, const Tz *tz)
+{
+        FormRecord *f = &inc->form;
+        fallback(inc, F_REPORTER_NAME, inc->from_name);
+        fallback(inc, F_REPORTER_CONTACT, inc->from_addr);
+
+        /* Awareness starts the 72-hour clock.  A date without a time counts
+         * from the start of that day, the earliest the organisation can have
+         * known, so the deadline is never later than the law's. */
+        const FieldValue *aware = &f->f[F_AWARE_AT], *occurred = &f->f[F_OCCURRED_AT];
+        inc->aware_from_report = has_instant(aware) && aware->when <= inc->received_at;
+        inc->aware_at = inc->aware_from_report ? aware->when : inc->received_at;
+        inc->deadline_at = inc->aware_at + 72 * 3600;
+
+        /* Late means received more than 72 h after awareness (or, when the
+         * report does not say, after the breach).  A date without a time is
+         * read generously here — to the end of that day — so nobody is asked
+         * to explain a delay that may not exist. */
+        const FieldValue *ref = has_instant(aware) ? aware : has_instant(occurred) ? occurred : NULL;
+        if (ref) {
+                int64_t t = ref->date_prec == DATE_DAY ? ref->when + 86400 - 1 : ref->when;
+                inc->within_72h = inc->received_at - t <= 72 * 3600;
+                inc->late = !inc->within_72h;
+        } else {
+                inc->within_72h = -1;
+                inc->late = false;
+        }
+        if (has_instant(occurred) && occurred->when <= inc->received_at)
+                inc->days_to_report = calendar_days(tz, occurred->when, inc->received_at);
+        else
+                inc->days_to_report = -1;
+
+        strlist_free(&inc->missing);
+        strlist_free(&inc->unclear);
+        for (size_t i = 0; i < FIELD__MAX; i++) {
+                const FieldValue *v = &f->f[i];
+                bool required = form_fields[i].required || (i == F_DELAY_REASON && inc->late);
+                if (v->state == FV_UNCLEAR)
+                        strlist_add(&inc->unclear, form_fields[i].key);
+                else if (v->state == FV_ABSENT && required)
+                        strlist_add(&inc->missing, form_fields[i].key);
+        }
+}

@@ -1,0 +1,345 @@
+/* manager.c — see manager.h. */
+#include "manager.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+
+#include "imap.h"
+#include "ingest.h"
+#include "log.h"
+#include "sender.h"
+#include "store.h"
+#include "tz.h"
+
+#define USEC_PER_SEC 1000000ULL
+#define RECONNECT_MAX 600    /* seconds */
+
+struct Manager {
+        Config *cfg;
+        Store *store;
+        Tz *tz;
+        FormLabels *labels;
+        Imap *imap;
+
+        sd_event *event;
+        sd_event_source *poll_timer, *outbox_timer;
+        sd_event_source *sigterm, *sigint, *sighup;
+
+        unsigned imap_failures;       /* consecutive */
+        int64_t last_poll_ok;
+        unsigned quarantined_total;
+        bool stopping;
+};
+
+static int open_state(const Config *cfg, Store **ret_store, Tz **ret_tz, FormLabels **ret_labels)
+{
+        Tz *tz = NULL;
+        int r = tz_open(cfg->timezone, &tz);
+        if (r < 0) {
+                log_error("unknown time zone %s", cfg->timezone);
+                return r;
+        }
+        Store *s = NULL;
+        r = store_open(cfg->database, &s);
+        if (r < 0) {
+                log_error("cannot open database %s: %s", cfg->database, errstr(r));
+                tz_free(tz);
+                return r;
+        }
+        *ret_store = s;
+        *ret_tz = tz;
+        *ret_labels = ingest_labels_for(cfg);
+        return 0;
+}
+
+int manager_new(Config *cfg, Manager **ret)
+{
+        Manager *m = xcalloc(1, sizeof *m);
+        m->cfg = cfg;
+        int r = open_state(cfg, &m->store, &m->tz, &m->labels);
+        if (r < 0) {
+                m->cfg = NULL;
+                manager_free(m);
+                return r;
+        }
+        *ret = m;
+        return 0;
+}
+
+void manager_free(Manager *m)
+{
+        if (!m)
+                return;
+        sd_event_source_unref(m->poll_timer);
+        sd_event_source_unref(m->outbox_timer);
+        sd_event_source_unref(m->sigterm);
+        sd_event_source_unref(m->sigint);
+        sd_event_source_unref(m->sighup);
+        sd_event_unref(m->event);
+        imap_free(m->imap);
+        form_labels_free(m->labels);
+        store_close(m->store);
+        tz_free(m->tz);
+        config_free(m->cfg);
+        free(m);
+}
+
+/* ---- work ------------------------------------------------------------- */
+
+static bool stop_requested(void *userdata)
+{
+        Manager *m = userdata;
+        if (m->stopping)
+                return true;
+        /* SIGTERM is blocked for sd-event; a pending one means "finish the
+         * message in hand and stop". */
+        sigset_t pending;
+        if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)))
+                m->stopping = true;
+        return m->stopping;
+}
+
+static int ensure_connected(Manager *m)
+{
+        if (m->imap)
+                return 0;
+        const MailboxConfig *mc = &m->cfg->mailbox;
+        _cleanup_free_ char *secret = NULL, *why = NULL;
+        int r = config_read_secret(&mc->secret, &secret, &why);
+        if (r < 0) {
+                log_error("cannot read the mailbox secret: %s", why ? why : errstr(r));
+                return r;
+        }
+        Imap *imap = NULL;
+        r = imap_connect(mc, secret, &imap);
+        if (r < 0) {
+                log_error("cannot connect to IMAP server %s:%u as %s: %s", mc->host, mc->port, mc->user,
+                          imap ? imap_last_error(imap) : errstr(r));
+                imap_free(imap);
+                return r;
+        }
+        m->imap = imap;
+        return 0;
+}
+
+static int poll_mailbox(Manager *m)
+{
+        int r = ensure_connected(m);
+        if (r < 0)
+                return r;
+        IngestContext ctx = {
+                .cfg = m->cfg,
+                .store = m->store,
+                .tz = m->tz,
+                .labels = m->labels,
+                .should_stop = stop_requested,
+                .userdata = m,
+        };
+        IngestStats st = {0};
+        r = ingest_poll(&ctx, m->imap, &st);
+        m->quarantined_total += st.quarantined;
+        if (r < 0) {
+                log_error("polling %s failed: %s", m->cfg->mailbox.folder, imap_last_error(m->imap));
+                /* Start afresh next time: the session may be half-broken. */
+                imap_free(m->imap);
+                m->imap = NULL;
+                return r;
+        }
+        if (st.filed || st.followups || st.quarantined || st.duplicates)
+                log_info("poll: %u filed, %u follow-ups, %u quarantined, %u already filed, %u moved", st.filed,
+                         st.followups, st.quarantined, st.duplicates, st.moved);
+        m->last_poll_ok = now_utc();
+        return 0;
+}
+
+static int send_outbox(Manager *m)
+{
+        SendStats st = {0};
+        int r = sender_run(m->cfg, m->store, &st);
+        if (st.sent || st.failed || st.deferred)
+                log_info("outbox: %u sent, %u deferred, %u failed%s%s", st.sent, st.deferred, st.failed,
+                         st.last_error ? "; last error: " : "", st.last_error ? st.last_error : "");
+        if (r < 0 && !st.deferred)
+                log_error("sending failed: %s", st.last_error ? st.last_error : errstr(r));
+        send_stats_free(&st);
+        return r;
+}
+
+static void update_status(Manager *m)
+{
+        int64_t queued = 0, failed = 0;
+        store_outbox_counts(m->store, &queued, &failed);
+        char last[32] = "never";
+        if (m->last_poll_ok)
+                fmt_iso_utc(m->last_poll_ok, last);
+        sd_notifyf(false, "STATUS=last poll %s; outbox %lld queued, %lld failed; %u quarantined since start", last,
+                   (long long)queued, (long long)failed, m->quarantined_total);
+}
+
+/* ---- event loop --------------------------------------------------------- */
+
+static uint64_t now_boottime(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_BOOTTIME, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void arm(sd_event_source *s, uint64_t delay_sec)
+{
+        sd_event_source_set_time(s, now_boottime() + delay_sec * USEC_PER_SEC);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static void arm_outbox(Manager *m)
+{
+        int64_t next = INT64_MAX;
+        if (store_outbox_next_due(m->store, &next) < 0 || next == INT64_MAX) {
+                sd_event_source_set_enabled(m->outbox_timer, SD_EVENT_OFF);
+                return;
+        }
+        int64_t d = next - now_utc();
+        arm(m->outbox_timer, d > 0 ? (uint64_t)d : 0);
+}
+
+static int on_outbox(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        send_outbox(m);
+        arm_outbox(m);
+        update_status(m);
+        return 0;
+}
+
+static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        int r = poll_mailbox(m);
+        uint64_t next = m->cfg->poll_interval;
+        if (r < 0) {
+                m->imap_failures++;
+                uint64_t backoff = 5;
+                for (unsigned i = 1; i < m->imap_failures && backoff < RECONNECT_MAX; i++)
+                        backoff *= 2;
+                next = backoff < RECONNECT_MAX ? backoff : RECONNECT_MAX;
+                log_warning("retrying the mailbox in %llu s (%u consecutive failures)", (unsigned long long)next,
+                            m->imap_failures);
+        } else {
+                if (m->imap_failures)
+                        log_notice("mailbox reachable again after %u failures", m->imap_failures);
+                m->imap_failures = 0;
+        }
+        if (m->stopping) {
+                sd_event_exit(m->event, 0);
+                return 0;
+        }
+        arm(m->poll_timer, next);
+        /* New incidents queue mail: send it now rather than at the next tick. */
+        arm(m->outbox_timer, 0);
+        update_status(m);
+        return 0;
+}
+
+static int reload(Manager *m)
+{
+        sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)now_boottime());
+        Config *cfg = NULL;
+        _cleanup_free_ char *errors = NULL;
+        int r = config_load(m->cfg->path, &cfg, &errors);
+        if (r < 0) {
+                log_error("reload: %s has errors; keeping the running configuration:\n%s", m->cfg->path, errors);
+                sd_notify(false, "READY=1");
+                return 0;
+        }
+        Store *store = NULL;
+        Tz *tz = NULL;
+        FormLabels *labels = NULL;
+        r = open_state(cfg, &store, &tz, &labels);
+        if (r < 0) {
+                log_error("reload: keeping the running configuration");
+                config_free(cfg);
+                sd_notify(false, "READY=1");
+                return 0;
+        }
+        store_close(m->store);
+        tz_free(m->tz);
+        form_labels_free(m->labels);
+        config_free(m->cfg);
+        imap_free(m->imap);
+        m->imap = NULL;
+        m->cfg = cfg;
+        m->store = store;
+        m->tz = tz;
+        m->labels = labels;
+        log_info("configuration reloaded from %s", cfg->path);
+        sd_notify(false, "READY=1");
+        arm(m->poll_timer, 0);
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        Manager *m = userdata;
+        if (si->ssi_signo == SIGHUP)
+                return reload(m);
+        log_info("received %s, stopping", strsignal((int)si->ssi_signo));
+        sd_notify(false, "STOPPING=1");
+        m->stopping = true;
+        sd_event_exit(m->event, 0);
+        return 0;
+}
+
+static int setup_loop(Manager *m)
+{
+        int r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        sigset_t ss;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigaddset(&ss, SIGHUP);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        if ((r = sd_event_add_signal(m->event, &m->sigterm, SIGTERM, on_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, &m->sigint, SIGINT, on_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, &m->sighup, SIGHUP, on_signal, m)) < 0)
+                return r;
+        r = sd_event_add_time(m->event, &m->poll_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 10, on_poll, m);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(m->event, &m->outbox_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 10, on_outbox, m);
+        if (r < 0)
+                return r;
+        sd_event_source_set_enabled(m->poll_timer, SD_EVENT_ONESHOT);
+        sd_event_source_set_enabled(m->outbox_timer, SD_EVENT_ONESHOT);
+        /* Pings WATCHDOG=1 at half of WatchdogSec= when the unit sets it. */
+        return sd_event_set_watchdog(m->event, true);
+}
+
+int manager_run(Manager *m)
+{
+        int r = setup_loop(m);
+        if (r < 0) {
+                log_error("cannot set up the event loop: %s", errstr(r));
+                return r;
+        }
+        sd_notify(false, "READY=1");
+        update_status(m);
+        log_info("started: watching %s on %s as %s, every %u s", m->cfg->mailbox.folder, m->cfg->mailbox.host,
+                 m->cfg->mailbox.user, m->cfg->poll_interval);
+        r = sd_event_loop(m->event);
+        sd_notify(false, "STOPPING=1");
+        log_info("stopped");
+        return r < 0 ? r : 0;
+}
+
+int manager_run_once(Manager *m)
+{
+        int r = poll_mailbox(m);
+        int s = send_outbox(m);
+        return r < 0 ? r : s;
+}

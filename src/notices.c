@@ -1,0 +1,261 @@
+/* notices.c — see notices.h. */
+#include "notices.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "compose.h"
+
+char *notices_format_time(const Tz *tz, int64_t t)
+{
+        return tz_format(tz, t, "%A %-d %B %Y, %H:%M %Z");
+}
+
+char *notices_time_left(int64_t deadline, int64_t now)
+{
+        int64_t d = deadline - now;
+        bool over = d < 0;
+        if (over)
+                d = -d;
+        int64_t days = d / 86400, hours = (d % 86400) / 3600, mins = (d % 3600) / 60;
+        Buf b = {0};
+        buf_puts(&b, over ? "overdue by " : "");
+        if (days)
+                buf_printf(&b, "%lld day%s ", (long long)days, days == 1 ? "" : "s");
+        if (hours || days)
+                buf_printf(&b, "%lld hour%s", (long long)hours, hours == 1 ? "" : "s");
+        else
+                buf_printf(&b, "%lld minute%s", (long long)mins, mins == 1 ? "" : "s");
+        if (!over)
+                buf_puts(&b, " left");
+        return buf_steal(&b);
+}
+
+/* How breachd read a value, when that differs from what was typed. */
+static char *reading_of(const Tz *tz, const FieldDef *f, const FieldValue *v)
+{
+        if (v->state == FV_UNCLEAR)
+                return xstrdup("not understood, please check");
+        switch (f->type) {
+        case FT_DATE:
+                if (v->date_prec == DATE_MINUTE) {
+                        _cleanup_free_ char *t = notices_format_time(tz, v->when);
+                        return xasprintf("read as %s%s", v->approx ? "about " : "", t);
+                }
+                if (v->date_prec == DATE_DAY) {
+                        _cleanup_free_ char *t = tz_format(tz, v->when, "%A %-d %B %Y");
+                        return xasprintf("read as %s%s", v->approx ? "about " : "", t);
+                }
+                return NULL;
+        case FT_COUNT:
+                if (v->count < 0)
+                        return NULL;
+                if (v->approx)
+                        return xasprintf("read as at least %lld", (long long)v->count);
+                return v->canon && v->text && strcmp(v->canon, v->text) != 0
+                               ? xasprintf("read as %lld", (long long)v->count)
+                               : NULL;
+        case FT_TEXT:
+                return NULL;
+        default:
+                if (v->canon && v->text && strcasecmp(v->canon, v->text) != 0)
+                        return xasprintf("read as %s", v->canon);
+                return NULL;
+        }
+}
+
+static void indent_value(Buf *b, const char *value)
+{
+        for (const char *p = value; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) : strlen(p);
+                buf_puts(b, "      ");
+                buf_append(b, p, n);
+                buf_putc(b, '\n');
+                p = nl ? nl + 1 : p + n;
+        }
+}
+
+static char *captured_block(const Tz *tz, const Incident *inc)
+{
+        Buf b = {0};
+        for (size_t i = 0; i < FIELD__MAX; i++) {
+                const FieldValue *v = &inc->form.f[i];
+                if (!v->text)
+                        continue;
+                const FieldDef *f = &form_fields[i];
+                _cleanup_free_ char *reading = reading_of(tz, f, v);
+                bool fallback = strlist_contains(&inc->fallbacks, f->key);
+                if (strchr(v->text, '\n')) {
+                        buf_printf(&b, "  %s:\n", f->label);
+                        indent_value(&b, v->text);
+                        if (reading)
+                                buf_printf(&b, "      (%s)\n", reading);
+                } else {
+                        buf_printf(&b, "  %s: %s", f->label, v->text);
+                        if (reading)
+                                buf_printf(&b, "  (%s)", reading);
+                        if (fallback)
+                                buf_puts(&b, "  (taken from your email)");
+                        buf_putc(&b, '\n');
+                }
+        }
+        if (!b.len)
+                buf_puts(&b, "  (nothing could be read from the form)\n");
+        return buf_steal(&b);
+}
+
+static char *label_list(const StrList *keys, bool fill_in)
+{
+        Buf b = {0};
+        for (size_t i = 0; i < keys->n; i++) {
+                const FieldDef *f = form_field_by_key(keys->v[i]);
+                if (!f)
+                        continue;
+                buf_printf(&b, fill_in ? "%s: \n" : "  - %s\n", f->label);
+        }
+        return buf_steal(&b);
+}
+
+static char *summary_of(const Incident *inc)
+{
+        const char *n = inc->form.f[F_NATURE].text;
+        if (!n)
+                return xstrdup(inc->subject && *inc->subject ? inc->subject : "(no summary given)");
+        size_t len = strcspn(n, "\n");
+        if (len > 100)
+                len = 100;
+        char *s = xstrndup(n, len);
+        return s;
+}
+
+void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v)
+{
+        tvars_set(v, "ref", inc->ref);
+        tvars_set(v, "organisation", cfg->organisation);
+        const char *name = inc->form.f[F_REPORTER_NAME].text;
+        tvars_set(v, "reporter_name", name ? name : "colleague");
+        tvars_set(v, "their_subject", inc->subject && *inc->subject ? inc->subject : "(no subject)");
+        _cleanup_free_ char *from = inc->from_name ? xasprintf("%s <%s>", inc->from_name, inc->from_addr)
+                                                   : xstrdup(inc->from_addr ? inc->from_addr : "");
+        tvars_set(v, "from", from);
+        tvars_set(v, "forwarded_by", inc->forwarded_by);
+        char *t = notices_format_time(tz, inc->received_at);
+        tvars_set(v, "received", t);
+        free(t);
+        t = notices_format_time(tz, inc->deadline_at);
+        tvars_set(v, "deadline", t);
+        free(t);
+        t = notices_time_left(inc->deadline_at, now);
+        tvars_set(v, "time_left", t);
+        free(t);
+        tvars_set(v, "late", inc->late ? "yes" : "");
+        t = captured_block(tz, inc);
+        tvars_set(v, "captured", t);
+        free(t);
+        t = label_list(&inc->missing, false);
+        tvars_set(v, "missing", t);
+        free(t);
+        t = label_list(&inc->unclear, false);
+        tvars_set(v, "unclear", t);
+        free(t);
+        StrList both = {0};
+        for (size_t i = 0; i < inc->missing.n; i++)
+                strlist_add(&both, inc->missing.v[i]);
+        for (size_t i = 0; i < inc->unclear.n; i++)
+                strlist_add(&both, inc->unclear.v[i]);
+        t = label_list(&both, true);
+        tvars_set(v, "fill_in", t);
+        free(t);
+        strlist_free(&both);
+        Buf notes = {0};
+        for (size_t i = 0; i < inc->form.notes.n; i++)
+                buf_printf(&notes, "  - %s\n", inc->form.notes.v[i]);
+        tvars_set(v, "notes", notes.s ? notes.s : "");
+        buf_free(&notes);
+        t = summary_of(inc);
+        tvars_set(v, "summary", t);
+        free(t);
+}
+
+static int queue_rendered(Store *s, const Config *cfg, const Incident *inc, const char *kind, const StrList *to,
+                          const Rendered *r, const char *reply_to, const char *auto_submitted,
+                          const char *in_reply_to, const StrList *refs)
+{
+        OutMessage o = {
+                .from = cfg->smtp.from,
+                .to = to,
+                .reply_to = reply_to,
+                .subject = r->subject,
+                .body = r->body,
+                .in_reply_to = in_reply_to,
+                .references = refs,
+                .loop_ref = inc->ref,
+                .auto_submitted = auto_submitted,
+        };
+        _cleanup_free_ char *data = NULL, *mid = NULL;
+        size_t len = 0;
+        int ret = compose_message(&o, &data, &len, &mid);
+        if (ret < 0)
+                return ret;
+        StrList rcpts = {0};
+        for (size_t i = 0; i < to->n; i++) {
+                char *a = compose_address_of(to->v[i]);
+                if (a)
+                        strlist_take(&rcpts, a);
+        }
+        ret = rcpts.n ? store_queue_mail(s, inc->id, kind, cfg->smtp.envelope_from, &rcpts, mid, r->subject, data,
+                                         len, NULL)
+                      : -EINVAL;
+        strlist_free(&rcpts);
+        return ret;
+}
+
+/* The plus-address a DPO's reply must go to: it carries the incident's
+ * token, which authenticates the reply. */
+static char *token_address(const Config *cfg, const Incident *inc)
+{
+        _cleanup_free_ char *addr = compose_address_of(cfg->smtp.reply_to ? cfg->smtp.reply_to : cfg->smtp.from);
+        if (!addr)
+                return NULL;
+        char *at = strchr(addr, '@');
+        *at = 0;
+        return xasprintf("%s+%s.%s@%s", addr, inc->ref, inc->token, at + 1);
+}
+
+int notices_queue_new_incident(Store *s, const Config *cfg, const Tz *tz, const Incident *inc, const Message *m,
+                               char **ret_why)
+{
+        TemplateVars v = {0};
+        notices_incident_vars(cfg, tz, inc, now_utc(), &v);
+        Rendered ack = {0}, dpo = {0};
+        int r = template_render_file(cfg->templates_dir, "ack", &v, &ack, ret_why);
+        if (r >= 0)
+                r = template_render_file(cfg->templates_dir, "dpo-notice", &v, &dpo, ret_why);
+        if (r < 0)
+                goto out;
+        StrList to = {0};
+        const char *reporter = m->reply_to ? m->reply_to : m->from_addr;
+        strlist_add(&to, reporter);
+        StrList refs = {0};
+        for (size_t i = 0; i < m->references.n; i++)
+                strlist_add(&refs, m->references.v[i]);
+        if (m->message_id)
+                strlist_add(&refs, m->message_id);
+        r = queue_rendered(s, cfg, inc, "ack", &to, &ack, cfg->smtp.reply_to, "auto-replied", m->message_id, &refs);
+        strlist_free(&to);
+        strlist_free(&refs);
+        if (r < 0) {
+                *ret_why = xasprintf("cannot queue the acknowledgement: %s", strerror(-r));
+                goto out;
+        }
+        _cleanup_free_ char *reply = token_address(cfg, inc);
+        r = queue_rendered(s, cfg, inc, "dpo_notice", &cfg->dpo, &dpo, reply, "auto-generated", NULL, NULL);
+        if (r < 0)
+                *ret_why = xasprintf("cannot queue the DPO notice: %s", strerror(-r));
+out:
+        rendered_free(&ack);
+        rendered_free(&dpo);
+        tvars_free(&v);
+        return r;
+}

@@ -1,0 +1,57 @@
+/* tlsverify.h — connection plumbing shared by imap.c and smtp.c.
+ *
+ * libetpan connects, speaks TLS and buffers the stream, but it neither says
+ * why a connection failed (refused, unreachable, timed out all become one
+ * error) nor checks the server's certificate at all.  This module does both:
+ * a TCP connect that keeps errno and never waits longer than a timeout, and a
+ * verification of the peer's chain and host name with GnuTLS that runs after
+ * the handshake and before any credential is sent.
+ *
+ * Every function that can fail returns 0 or a negative errno-style code and
+ * then puts a human-readable explanation in *ret_why (caller frees); nothing
+ * here logs. */
+#pragma once
+
+#include <libetpan/libetpan.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Seconds any single network step (connect, handshake, one read or write) may
+ * take before the session is given up. */
+#define NET_TIMEOUT_S 60
+
+/* Connects to host:port, trying every address the name resolves to, each
+ * within timeout_s seconds.  On success *ret_fd is a connected, blocking,
+ * close-on-exec socket the caller owns.  Errors: -EHOSTUNREACH (the name does
+ * not resolve, or no route), -ECONNREFUSED, -ETIMEDOUT, or another -errno. */
+int tlsverify_tcp_connect(const char *host, uint16_t port, unsigned timeout_s,
+                          int *ret_fd, char **ret_why);
+
+/* True when the socket's peer is a loopback address (127.0.0.0/8, ::1 or
+ * IPv4-mapped 127.0.0.0/8).  Checked on the connected socket rather than on a
+ * second name lookup, so what is checked is what is used. */
+bool tlsverify_peer_is_loopback(int fd);
+
+/* Wraps fd in a libetpan stream: plain when tls is false, otherwise after a
+ * TLS handshake (with SNI) whose certificate is verified as by
+ * tlsverify_check().  Takes ownership of fd in every case: on failure it is
+ * closed.  ca_key is the configuration key named in error messages
+ * ("mailbox.ca_file").  Errors: -EPROTO (handshake failed), -EPERM (the
+ * certificate is not trusted), -EINVAL (ca_file unusable), -ENOMEM. */
+int tlsverify_open_stream(int fd, bool tls, const char *host, const char *ca_file,
+                          const char *ca_key, mailstream **ret, char **ret_why);
+
+/* Replaces the plain transport under s by TLS on the same socket, for
+ * STARTTLS once the server has said go ahead, then verifies the certificate.
+ * On failure s is unusable and must be closed by the caller. */
+int tlsverify_starttls(mailstream *s, const char *host, const char *ca_file,
+                       const char *ca_key, char **ret_why);
+
+/* Verifies the certificate chain the server presented on s against ca_file
+ * (PEM, one or more certificates; NULL means the system trust store) and
+ * against host (a DNS name or an IP address), for use as a TLS server.
+ * Returns -EPERM when it is not trusted, with *ret_why like
+ * "TLS certificate of imap.example.org is not trusted: <reason> (set
+ * mailbox.ca_file to trust a private CA)". */
+int tlsverify_check(mailstream *s, const char *host, const char *ca_file,
+                    const char *ca_key, char **ret_why);

@@ -1,0 +1,571 @@
+# servers.sh -- private Dovecot (IMAP) + Postfix (SMTP) for end-to-end tests.
+#
+# Source it from a bash test script:
+#
+#       . "$(dirname "$0")/../lib/servers.sh"
+#       servers_add_user extra@example.test pw   # optional, before or after start
+#       servers_start                            # exports TEST_ROOT IMAP_PORT SMTP_PORT
+#       write_breachd_conf "$TEST_ROOT/breachd.conf" 'batch_size = 5;'
+#       send_mail reporter@example.test breach@example.test msg.eml
+#       wait_for_mail breach@example.test Processed 1
+#
+# Both servers listen on 127.0.0.1 only, on free ports picked at start; all
+# their configuration, queue, mail and logs live in TEST_ROOT (a fresh
+# mktemp -d under $BREACHD_TEST_TMP, default /tmp), which is removed on exit
+# unless KEEP_TEST_ROOT=1.  Postfix accepts mail from 127.0.0.1 for the
+# virtual domains of the test users and hands it to Dovecot over LMTP;
+# everything else goes to the error transport, so nothing leaves the machine.
+# The system-wide instances (/etc/dovecot, /etc/postfix) are never touched.
+#
+# Users: a passwd-file with plain passwords; every default user's password
+# is "secret": breach@example.test (the watched mailbox),
+# reporter@example.test, reporter2@example.test, dpo@example.test,
+# siro@example.test, admin@example.test, outsider@elsewhere.test.
+# Plus addressing works: breach+anything@example.test lands in breach's INBOX.
+#
+# Timing measured on the development machine (Debian 12, Dovecot 2.3.19,
+# Postfix 3.7): servers_start ~0.15 s, servers_stop ~0.1 s, one send_mail
+# including delivery ~0.1 s.  See tests/e2e/test_harness.sh.
+#
+# An EXIT trap (set by servers_start) runs the commands registered with
+# harness_on_exit in reverse order, stops both servers, prints the tail of
+# their logs when the script fails, and removes TEST_ROOT.  Scripts that need
+# their own cleanup must use harness_on_exit rather than "trap ... EXIT".
+#
+# Needs root (the servers drop privileges to postfix, dovecot, dovenull and
+# the mail owner, uid/gid 65534).
+
+[[ -n ${_SERVERS_SH_LOADED:-} ]] && return 0
+_SERVERS_SH_LOADED=1
+
+SERVERS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=${REPO_ROOT:-$(cd "$SERVERS_LIB_DIR/../.." && pwd)}
+MAIL_PY="$SERVERS_LIB_DIR/mail.py"
+# The system interpreter: a pyenv shim costs 0.2 s per call.
+if [[ -z ${PYTHON:-} ]]; then
+        if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
+MAIL_UID=${MAIL_UID:-65534}
+MAIL_GID=${MAIL_GID:-65534}
+# Extra lines for dovecot.conf / main.cf (e.g. an oauth2 passdb, SASL).
+DOVECOT_EXTRA_CONF=${DOVECOT_EXTRA_CONF:-}
+POSTFIX_EXTRA_MAIN_CF=${POSTFIX_EXTRA_MAIN_CF:-}
+
+declare -A _SRV_PASSWORD=()
+_SRV_USERS=()
+_SRV_EXIT_HOOKS=()
+_SRV_DOVECOT_PID=
+_SRV_POSTFIX_PID=
+_SRV_TRAP_SET=
+
+# servers_add_user ADDRESS PASSWORD -- add a mailbox (or change a password).
+# Before servers_start it is simply remembered; afterwards the userdb and
+# Postfix's mailbox table are rewritten on the spot.
+servers_add_user() {
+        local addr=${1,,} pw=$2
+        if [[ $# -ne 2 || $addr != ?*@?*.?* || $addr == *[[:space:]:]* ||
+              $pw == *[:$'\n']* || -z $pw ]]; then
+                echo "servers_add_user: want ADDRESS PASSWORD (no ':' or whitespace), got: $*" >&2
+                return 2
+        fi
+        [[ -n ${_SRV_PASSWORD[$addr]+set} ]] || _SRV_USERS+=("$addr")
+        _SRV_PASSWORD[$addr]=$pw
+        if [[ -n $_SRV_POSTFIX_PID || -n $_SRV_DOVECOT_PID ]]; then
+                _srv_write_userdb
+                # texthash tables are read when a Postfix process starts.
+                [[ -n $_SRV_POSTFIX_PID ]] && kill -HUP "$_SRV_POSTFIX_PID"
+        fi
+        return 0
+}
+
+for _u in breach reporter reporter2 dpo siro admin; do
+        servers_add_user "$_u@example.test" secret
+done
+servers_add_user outsider@elsewhere.test secret
+unset _u
+
+# harness_on_exit CMD -- run CMD (with eval) when the script exits, before
+# the servers stop.  Hooks run last-registered first.
+harness_on_exit() {
+        _SRV_EXIT_HOOKS+=("$1")
+}
+
+# user_password ADDRESS -- print the password of a test user.
+user_password() {
+        local addr=${1,,}
+        [[ -n ${_SRV_PASSWORD[$addr]+set} ]] || { echo "no test user $1" >&2; return 1; }
+        printf '%s\n' "${_SRV_PASSWORD[$addr]}"
+}
+
+_srv_domains() {
+        local -A seen=([example.test]=1 [elsewhere.test]=1)
+        local u
+        for u in "${_SRV_USERS[@]}"; do
+                seen[${u#*@}]=1
+        done
+        local IFS=' '
+        echo "${!seen[*]}"
+}
+
+_srv_write_userdb() {
+        local u pw home
+        : >"$TEST_ROOT/users.new" >"$TEST_ROOT/dovecot/passwd.new" >"$TEST_ROOT/postfix/vmailbox.new"
+        for u in "${_SRV_USERS[@]}"; do
+                pw=${_SRV_PASSWORD[$u]}
+                home=$TEST_ROOT/mail/${u#*@}/${u%@*}
+                printf '%s %s\n' "$u" "$pw" >>"$TEST_ROOT/users.new"
+                printf '%s:{PLAIN}%s:%d:%d::%s::\n' "$u" "$pw" "$MAIL_UID" "$MAIL_GID" "$home" \
+                        >>"$TEST_ROOT/dovecot/passwd.new"
+                printf '%s OK\n' "$u" >>"$TEST_ROOT/postfix/vmailbox.new"
+        done
+        # rename: a server reading the table never sees half of it.
+        mv -f "$TEST_ROOT/users.new" "$TEST_ROOT/users"
+        mv -f "$TEST_ROOT/dovecot/passwd.new" "$TEST_ROOT/dovecot/passwd"
+        _srv_backdate "$TEST_ROOT/postfix/vmailbox.new"
+        mv -f "$TEST_ROOT/postfix/vmailbox.new" "$TEST_ROOT/postfix/vmailbox"
+}
+
+# Two free TCP ports on 127.0.0.1 (the kernel picks them; a race with
+# another program binding them first is caught by the retry in servers_start).
+_srv_pick_ports() {
+        "$PYTHON" -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in ss))'
+}
+
+_srv_write_dovecot_conf() {
+        cat >"$TEST_ROOT/dovecot/dovecot.conf" <<EOF
+# private Dovecot for breachd tests; generated by tests/lib/servers.sh
+instance_name = breachd-test-${TEST_ROOT##*/}
+base_dir = $TEST_ROOT/dovecot/run
+state_dir = $TEST_ROOT/dovecot/state
+log_path = $TEST_ROOT/log/dovecot.log
+info_log_path = $TEST_ROOT/log/dovecot.log
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_verbose = yes
+# failed logins are part of the tests; do not make them slow
+auth_failure_delay = 0
+mail_location = maildir:~/Maildir
+mail_fsync = never
+first_valid_uid = 1
+recipient_delimiter = +
+lmtp_save_to_detail_mailbox = no
+shutdown_clients = yes
+
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%Lu $TEST_ROOT/dovecot/passwd
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%Lu $TEST_ROOT/dovecot/passwd
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service lmtp {
+  unix_listener lmtp {
+    user = postfix
+    group = postfix
+    mode = 0660
+  }
+}
+service auth {
+  # for tests that make Postfix authenticate SMTP clients through Dovecot
+  unix_listener auth-postfix {
+    user = postfix
+    group = postfix
+    mode = 0660
+  }
+}
+$DOVECOT_EXTRA_CONF
+EOF
+}
+
+_srv_write_postfix_conf() {
+        local d=$TEST_ROOT/postfix
+        cat >"$d/main.cf" <<EOF
+# private Postfix for breachd tests; generated by tests/lib/servers.sh
+compatibility_level = 3.6
+queue_directory = $TEST_ROOT/postfix-queue
+data_directory = $TEST_ROOT/postfix-data
+maillog_file_prefixes = $TEST_ROOT/log
+maillog_file = $TEST_ROOT/log/postfix.log
+myhostname = mx.example.test
+mydomain = example.test
+myorigin = example.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+relay_domains =
+default_transport = error:breachd tests deliver nowhere but the private Dovecot
+relay_transport = error:breachd tests deliver nowhere but the private Dovecot
+virtual_mailbox_domains = $(_srv_domains)
+virtual_mailbox_maps = texthash:$d/vmailbox
+virtual_transport = lmtp:unix:$TEST_ROOT/dovecot/run/lmtp
+recipient_delimiter = +
+biff = no
+append_dot_mydomain = no
+smtpd_banner = \$myhostname ESMTP breachd-test
+smtpd_peername_lookup = no
+smtpd_error_sleep_time = 0
+smtpd_tls_security_level = none
+smtp_tls_security_level = none
+lmtp_tls_security_level = none
+in_flow_delay = 0
+message_size_limit = 52428800
+# retry quickly after a simulated Dovecot outage
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+delay_warning_time = 0
+$POSTFIX_EXTRA_MAIN_CF
+EOF
+        cat >"$d/master.cf" <<EOF
+# service type  private unpriv  chroot  wakeup  maxproc command
+127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+        _srv_backdate "$d/main.cf" "$d/master.cf"
+}
+
+# Postfix waits (300 ms at a time) until a table it loads is at least a
+# second old, in case an editor is still writing it: backdate our files.
+_srv_backdate() {
+        touch -d "@$((EPOCHSECONDS - 2))" "$@"
+}
+
+# The queue layout of postfix-files, made by hand: "postfix check" would do
+# the same but takes seconds.
+_srv_make_postfix_queue() {
+        local q=$TEST_ROOT/postfix-queue s
+        mkdir -p "$q" "$TEST_ROOT/postfix-data"
+        for s in active bounce corrupt defer deferred flush hold incoming private saved trace; do
+                mkdir -m 0700 "$q/$s"
+        done
+        mkdir -m 0730 "$q/maildrop"
+        mkdir -m 0710 "$q/public"
+        mkdir -m 0755 "$q/pid"
+        chown postfix "$q"/{active,bounce,corrupt,defer,deferred,flush,hold,incoming,private,saved,trace}
+        chown postfix:postdrop "$q/maildrop" "$q/public"
+        chown postfix "$TEST_ROOT/postfix-data"
+        chmod 0700 "$TEST_ROOT/postfix-data"
+}
+
+# _srv_wait_port PORT PID WHAT -- wait until PORT accepts connections or the
+# server PID died.
+_srv_wait_port() {
+        local port=$1 pid=$2 what=$3 i
+        for ((i = 0; i < 500; i++)); do
+                if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+                        return 0
+                fi
+                if ! kill -0 "$pid" 2>/dev/null; then
+                        echo "servers.sh: $what exited during start" >&2
+                        return 1
+                fi
+                sleep 0.01
+        done
+        echo "servers.sh: $what does not listen on port $port after 5 s" >&2
+        return 1
+}
+
+# _srv_kill_wait PID [TIMEOUT_SECONDS] -- SIGTERM, wait until gone (SIGKILL
+# after the timeout, default 10 s).  Works whether or not PID is our child.
+_srv_kill_wait() {
+        local pid=$1 limit=$(( ${2:-10} * 100 )) i state rest
+        kill -TERM "$pid" 2>/dev/null || return 0
+        for ((i = 0; i < limit; i++)); do
+                # a child of ours that exited is a zombie until we wait for it
+                if ! read -r _ _ state rest 2>/dev/null <"/proc/$pid/stat" || [[ $state == Z ]]; then
+                        wait "$pid" 2>/dev/null
+                        return 0
+                fi
+                sleep 0.01
+        done
+        echo "servers.sh: pid $pid ignored SIGTERM for ${2:-10} s, killing it" >&2
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        return 0
+}
+
+# _srv_cmd_name: first word of the process's command; read() is a builtin,
+# so this costs no fork.  Used to make sure a pid file names our server.
+_srv_pid_matches() {
+        local pid=$1 want=$2 cmdline
+        [[ -r /proc/$pid/cmdline ]] || return 1
+        IFS= read -r -d '' cmdline <"/proc/$pid/cmdline" 2>/dev/null
+        [[ ${cmdline##*/} == "$want" ]]
+}
+
+dovecot_start() {
+        [[ -n $_SRV_DOVECOT_PID ]] && { echo "dovecot_start: already running" >&2; return 1; }
+        setsid dovecot -F -c "$TEST_ROOT/dovecot/dovecot.conf" \
+                </dev/null >>"$TEST_ROOT/log/dovecot.stderr" 2>&1 &
+        _SRV_DOVECOT_PID=$!
+        echo "$_SRV_DOVECOT_PID" >"$TEST_ROOT/pids/dovecot.pid"
+        if ! _srv_wait_port "$IMAP_PORT" "$_SRV_DOVECOT_PID" dovecot; then
+                return 1
+        fi
+        local i
+        for ((i = 0; i < 500; i++)); do
+                [[ -S $TEST_ROOT/dovecot/run/lmtp && -S $TEST_ROOT/dovecot/run/anvil-auth-penalty ]] && break
+                sleep 0.01
+        done
+        # Each failed login would delay the next from 127.0.0.1 by up to
+        # 15 s; without anvil's penalty socket auth skips the penalty.
+        rm -f "$TEST_ROOT/dovecot/run/anvil-auth-penalty"
+        [[ -S $TEST_ROOT/dovecot/run/lmtp ]] || { echo "dovecot_start: no LMTP socket" >&2; return 1; }
+        return 0
+}
+
+dovecot_stop() {
+        [[ -n $_SRV_DOVECOT_PID ]] || return 0
+        _srv_kill_wait "$_SRV_DOVECOT_PID"
+        _SRV_DOVECOT_PID=
+        rm -f "$TEST_ROOT/pids/dovecot.pid"
+}
+
+postfix_start() {
+        [[ -n $_SRV_POSTFIX_PID ]] && { echo "postfix_start: already running" >&2; return 1; }
+        setsid /usr/lib/postfix/sbin/master -c "$TEST_ROOT/postfix" -d \
+                </dev/null >>"$TEST_ROOT/log/postfix.stderr" 2>&1 &
+        _SRV_POSTFIX_PID=$!
+        echo "$_SRV_POSTFIX_PID" >"$TEST_ROOT/pids/postfix.pid"
+        _srv_wait_port "$SMTP_PORT" "$_SRV_POSTFIX_PID" postfix
+}
+
+postfix_stop() {
+        [[ -n $_SRV_POSTFIX_PID ]] || return 0
+        _srv_kill_wait "$_SRV_POSTFIX_PID"
+        _SRV_POSTFIX_PID=
+        rm -f "$TEST_ROOT/pids/postfix.pid"
+}
+
+servers_logs() {
+        local f
+        for f in "$TEST_ROOT"/log/*; do
+                [[ -s $f ]] || continue
+                echo "----- ${f##*/} (last 40 lines) -----"
+                tail -n 40 "$f"
+        done
+}
+
+_srv_setup_root() {
+        local base=${BREACHD_TEST_TMP:-/tmp}
+        TEST_ROOT=$(mktemp -d "$base/srv.XXXXXX") || return 1
+        export TEST_ROOT
+        # the servers drop privileges; they must be able to reach their files
+        chmod 0755 "$TEST_ROOT"
+        mkdir -p "$TEST_ROOT"/{dovecot/run,dovecot/state,postfix,log,pids,mail}
+        chown "$MAIL_UID:$MAIL_GID" "$TEST_ROOT/mail"
+        _srv_make_postfix_queue
+}
+
+_srv_try_start() {
+        local ports
+        ports=$(_srv_pick_ports) || return 1
+        read -r IMAP_PORT SMTP_PORT <<<"$ports"
+        export IMAP_PORT SMTP_PORT
+        _srv_write_userdb
+        _srv_write_dovecot_conf
+        _srv_write_postfix_conf
+        # Dovecot first: Postfix delivers into its LMTP socket.
+        dovecot_start && postfix_start
+}
+
+# servers_start -- start Dovecot and Postfix; exports TEST_ROOT, IMAP_PORT,
+# SMTP_PORT.  Returns non-zero (after printing the servers' logs) on failure.
+servers_start() {
+        local try
+        if [[ $EUID -ne 0 ]]; then
+                echo "servers_start: the private mail servers need root" >&2
+                return 1
+        fi
+        if [[ -z $_SRV_TRAP_SET ]]; then
+                trap '_srv_on_exit' EXIT
+                trap 'exit 130' INT
+                trap 'exit 143' TERM
+                _SRV_TRAP_SET=1
+        fi
+        [[ -n ${TEST_ROOT:-} && -d $TEST_ROOT/pids ]] || _srv_setup_root || return 1
+        for try in 1 2 3; do
+                _srv_try_start && return 0
+                # A port taken between picking and binding: pick new ones.
+                if grep -qs 'Address already in use' "$TEST_ROOT"/log/*; then
+                        servers_stop
+                        : >"$TEST_ROOT/log/dovecot.log"
+                        : >"$TEST_ROOT/log/postfix.log"
+                        continue
+                fi
+                break
+        done
+        echo "servers_start: failed; logs in $TEST_ROOT/log:" >&2
+        servers_logs >&2
+        servers_stop
+        return 1
+}
+
+servers_stop() {
+        # Stop both at once: Dovecot's shutdown is the slow one.
+        local dpid=$_SRV_DOVECOT_PID ppid=$_SRV_POSTFIX_PID
+        [[ -n $dpid ]] && kill -TERM "$dpid" 2>/dev/null
+        [[ -n $ppid ]] && kill -TERM "$ppid" 2>/dev/null
+        postfix_stop
+        dovecot_stop
+}
+
+_srv_on_exit() {
+        local status=$? i
+        set +e
+        for ((i = ${#_SRV_EXIT_HOOKS[@]} - 1; i >= 0; i--)); do
+                eval "${_SRV_EXIT_HOOKS[i]}"
+        done
+        servers_stop
+        if [[ -n ${TEST_ROOT:-} && -d $TEST_ROOT ]]; then
+                if [[ $status -ne 0 ]]; then
+                        servers_logs | sed 's/^/# /'
+                fi
+                if [[ ${KEEP_TEST_ROOT:-0} == 1 ]]; then
+                        echo "# test files kept in $TEST_ROOT"
+                else
+                        rm -rf "$TEST_ROOT"
+                fi
+        fi
+        exit "$status"
+}
+
+# write_breachd_conf FILE [EXTRA_LINE...] -- a breachd.conf for these
+# servers; each extra argument is appended as a top-level libconfig line.
+write_breachd_conf() {
+        local file=$1 line
+        shift
+        local secret=$TEST_ROOT/imap.secret
+        (umask 077 && user_password breach@example.test >"$secret") || return 1
+        {
+                cat <<EOF
+# breachd.conf for the private test servers; generated by tests/lib/servers.sh
+mailbox = {
+  host = "127.0.0.1";
+  port = $IMAP_PORT;
+  tls = "none";
+  user = "breach@example.test";
+  password_file = "$secret";
+  folder = "INBOX";
+  processed_folder = "Processed";
+  quarantine_folder = "Quarantine";
+};
+smtp = {
+  host = "127.0.0.1";
+  port = $SMTP_PORT;
+  tls = "none";
+  from = "Data Breach Reporting <breach@example.test>";
+};
+dpo = [ "dpo@example.test" ];
+escalation = [ "siro@example.test" ];
+admin = "admin@example.test";
+timezone = "Europe/London";
+directorates = ( "Adult Social Care", "Children, Families and Education",
+                 "Corporate Services", "Finance and Resources" );
+staff_domains = [ "example.test" ];
+database = "$TEST_ROOT/breachd.db";
+templates_dir = "$REPO_ROOT/conf/templates";
+poll_interval = 5;
+EOF
+                for line in "$@"; do
+                        printf '%s\n' "$line"
+                done
+        } >"$file"
+}
+
+# mailpy ARGS... -- run tests/lib/mail.py (see its header for subcommands).
+mailpy() {
+        "$PYTHON" "$MAIL_PY" "$@"
+}
+
+# send_mail FROM TO FILE -- submit FILE through the private Postfix and wait
+# until Dovecot has stored it.  TO may be a comma-separated list.
+send_mail() {
+        local from=$1 to=$2 file=$3 r args=()
+        local IFS=,
+        for r in $to; do
+                args+=(--to "$r")
+        done
+        unset IFS
+        mailpy send --from "$from" "${args[@]}" "$file" >/dev/null
+}
+
+# wait_for_mail USER FOLDER COUNT [TIMEOUT] -- wait until FOLDER holds at
+# least COUNT messages (default timeout 30 s); prints the count.
+wait_for_mail() {
+        mailpy wait "$1" "$2" "$3" --timeout "${4:-30}"
+}
+
+# imap_count USER FOLDER -- number of messages (0 if FOLDER does not exist).
+imap_count() {
+        mailpy count "$1" "$2"
+}
+
+# imap_fetch_all USER FOLDER -- every message, each after a marker line
+# "==== message N uid U ====", line endings as LF.
+imap_fetch_all() {
+        mailpy fetch "$1" "$2"
+}
+
+# append_mail USER FOLDER FILE -- IMAP APPEND of FILE's exact bytes
+# (creating FOLDER if needed); prints the new UID.
+append_mail() {
+        mailpy append "$1" "$2" "$3"
+}
+
+# imap_search USER FOLDER HEADER STRING -- UIDs of the messages whose
+# HEADER contains STRING; fails if there are none.
+imap_search() {
+        mailpy search-header "$1" "$2" "$3" "$4"
+}
+
+# imap_folders USER -- every folder name, one a line.
+imap_folders() {
+        mailpy list-folders "$1"
+}

@@ -1,0 +1,675 @@
+/* test_config.c — config_load(), its errors and line numbers, secrets, and
+ * the address queries.  Config files are written to a private temp dir. */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "tap.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+static char tmpdir[] = "/tmp/test_config.XXXXXX";
+static char conf_path[256];
+
+/* Three lines of a valid config: what every test starts from, so that lines
+ * added after it are numbered from 4. */
+#define MAILBOX "mailbox = { host = \"imap.example.org\"; user = \"u\"; " \
+                "password_file = \"/nonexistent/imap.secret\"; };\n"
+#define SMTP "smtp = { host = \"smtp.example.org\"; from = \"Breach <breach@example.org>\"; };\n"
+#define DPO "dpo = \"dpo@example.org\";\n"
+#define MINIMAL MAILBOX SMTP DPO
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+        FILE *f = fopen(path, "w");
+        if (!f) {
+                perror(path);
+                exit(2);
+        }
+        fputs(text, f);
+        fclose(f);
+        chmod(path, mode);
+}
+
+/* Writes text to the test's config file and loads it.  On success *errors is
+ * NULL; on failure *c is NULL. */
+_printf_(3, 4) static int load(Config **c, char **errors, const char *fmt, ...)
+{
+        va_list ap;
+        char *text = NULL;
+
+        va_start(ap, fmt);
+        if (vasprintf(&text, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        write_file(conf_path, text, 0644);
+        free(text);
+        *c = NULL;
+        *errors = NULL;
+        return config_load(conf_path, c, errors);
+}
+
+/* Loading fails and the errors are exactly `want`, where each line is
+ * "LINE: message" (or ": message" for no line) after the file name. */
+static void expect_errors(const char *name, const char *want, const char *fmt, ...)
+{
+        va_list ap;
+        char *text = NULL;
+        Config sentinel;
+        Config *c = &sentinel;
+        char *errors = NULL;
+
+        va_start(ap, fmt);
+        if (vasprintf(&text, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        write_file(conf_path, text, 0644);
+        free(text);
+        int r = config_load(conf_path, &c, &errors);
+        TAP_INT_EQ(r, -EINVAL, "%s: refused", name);
+        tap_ok(c == &sentinel, "%s: *ret untouched", name);
+
+        /* Prefix every line of want with the file name. */
+        Buf b = {0};
+        const char *p = want;
+        while (*p) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) : strlen(p);
+                buf_printf(&b, "%s%s%s%.*s", b.len ? "\n" : "", conf_path,
+                           *p == ':' ? "" : ":", (int)n, p);
+                p += n + (nl ? 1 : 0);
+        }
+        TAP_STR_EQ(errors, b.s, "%s: errors", name);
+        buf_free(&b);
+        free(errors);
+}
+
+static Config *expect_ok(const char *name, const char *text)
+{
+        Config *c = NULL;
+        char *errors = NULL;
+        int r = load(&c, &errors, "%s", text);
+        TAP_INT_EQ(r, 0, "%s: loads", name);
+        if (r < 0)
+                printf("#   errors: %s\n", errors ? errors : "(none)");
+        free(errors);
+        return c;
+}
+
+static void test_sample(void)
+{
+        /* The shipped sample, found next to this source file; the secret
+         * files it names need not exist, secrets are read at connect time. */
+        const char *srcdir = getenv("BREACHD_SRCDIR");
+        const char *slash = strrchr(__FILE__, '/');
+        _cleanup_free_ char *path =
+                srcdir ? xasprintf("%s/conf/breachd.conf", srcdir) :
+                slash ? xasprintf("%.*s/../../conf/breachd.conf", (int)(slash - __FILE__), __FILE__) :
+                        xstrdup("../../conf/breachd.conf");
+        _cleanup_config_ Config *c = NULL;
+        _cleanup_free_ char *errors = NULL;
+
+        int r = config_load(path, &c, &errors);
+        TAP_INT_EQ(r, 0, "sample %s loads", path);
+        if (r < 0) {
+                printf("#   %s\n", errors ? errors : "");
+                return;
+        }
+        TAP_STR_EQ(c->path, path, "sample: path kept");
+        TAP_STR_EQ(c->organisation, "Example District Council", "sample: organisation");
+        TAP_INT_EQ(c->mailbox.tls, TLS_IMAPS, "sample: mailbox over imaps");
+        TAP_INT_EQ(c->mailbox.port, 993, "sample: mailbox port");
+        TAP_INT_EQ(c->mailbox.auth, AUTH_PLAIN, "sample: mailbox password auth");
+        TAP_STR_EQ(c->mailbox.secret.file, "/etc/breachd/imap.secret", "sample: mailbox password file");
+        tap_ok(c->mailbox.secret.command == NULL, "sample: no mailbox command");
+        TAP_INT_EQ(c->smtp.tls, TLS_STARTTLS, "sample: smtp starttls");
+        TAP_INT_EQ(c->smtp.port, 587, "sample: smtp port");
+        TAP_INT_EQ(c->smtp.auth, AUTH_PLAIN, "sample: smtp password auth");
+        TAP_STR_EQ(c->smtp.envelope_from, "breach@example.gov.uk", "sample: envelope from the From address");
+        TAP_INT_EQ(c->dpo.n, 1, "sample: one DPO");
+        TAP_INT_EQ(c->n_directorates, 6, "sample: directorates");
+        TAP_STR_EQ(c->directorates[1].name, "Children, Young People and Education", "sample: group directorate");
+        TAP_STR_EQ(c->directorates[1].abbreviations.n ? c->directorates[1].abbreviations.v[0] : NULL,
+                   "CYPE", "sample: abbreviation");
+        TAP_STR_EQ(c->directorates[5].name, "Public Health", "sample: plain directorate");
+        TAP_INT_EQ(c->n_extra_labels, 2, "sample: extra labels");
+        TAP_INT_EQ(c->max_message_size, 25 << 20, "sample: \"25M\"");
+        tap_ok(config_is_dpo_address(c, "DPO@Example.gov.uk"), "sample: DPO address, any case");
+}
+
+static void test_defaults(void)
+{
+        _cleanup_config_ Config *c = expect_ok("minimal", MINIMAL);
+        if (!c)
+                return;
+        TAP_INT_EQ(c->mailbox.port, 993, "default: mailbox port for imaps");
+        TAP_INT_EQ(c->mailbox.tls, TLS_IMAPS, "default: mailbox tls");
+        TAP_INT_EQ(c->mailbox.auth, AUTH_PLAIN, "default: mailbox auth");
+        TAP_STR_EQ(c->mailbox.folder, "INBOX", "default: folder");
+        TAP_STR_EQ(c->mailbox.processed_folder, "Processed", "default: processed folder");
+        TAP_STR_EQ(c->mailbox.quarantine_folder, "Quarantine", "default: quarantine folder");
+        tap_ok(c->mailbox.idle, "default: idle");
+        tap_ok(c->mailbox.ca_file == NULL, "default: system trust store");
+        TAP_INT_EQ(c->smtp.tls, TLS_STARTTLS, "default: smtp starttls");
+        TAP_INT_EQ(c->smtp.port, 587, "default: smtp port");
+        TAP_INT_EQ(c->smtp.auth, AUTH_NONE, "default: smtp auth none without user");
+        TAP_STR_EQ(c->smtp.envelope_from, "breach@example.org", "default: envelope from");
+        tap_ok(c->smtp.reply_to == NULL, "default: no reply-to");
+        TAP_INT_EQ(c->dpo.n, 1, "single-string dpo");
+        TAP_STR_EQ(c->dpo.n ? c->dpo.v[0] : NULL, "dpo@example.org", "dpo address");
+        TAP_INT_EQ(c->escalation.n, 0, "default: no escalation");
+        tap_ok(c->admin == NULL, "default: no admin");
+        TAP_STR_EQ(c->organisation, "", "default: organisation");
+        TAP_STR_EQ(c->timezone, "Europe/London", "default: timezone");
+        TAP_STR_EQ(c->reference_pattern, "DB%Y%03n", "default: reference pattern");
+        TAP_STR_EQ(c->database, "/var/lib/breachd/breachd.db", "default: database");
+        TAP_STR_EQ(c->templates_dir, SYSCONFDIR "/breachd/templates", "default: templates");
+        TAP_INT_EQ(c->poll_interval, 60, "default: poll interval");
+        TAP_INT_EQ(c->batch_size, 200, "default: batch size");
+        TAP_INT_EQ(c->n_reminder_hours, 4, "default: 4 reminders");
+        if (c->n_reminder_hours == 4)
+                tap_ok(c->reminder_hours[0] == 24 && c->reminder_hours[1] == 48 &&
+                       c->reminder_hours[2] == 60 && c->reminder_hours[3] == 68,
+                       "default: reminders 24, 48, 60, 68");
+        TAP_INT_EQ(c->max_message_size, 26214400, "default: 25 MiB");
+        TAP_INT_EQ(c->retention_days, 0, "default: retention");
+        TAP_INT_EQ(c->max_auto_replies_per_day, 20, "default: auto replies");
+        TAP_INT_EQ(c->staff_domains.n, 0, "default: no staff domains");
+        TAP_INT_EQ(c->n_directorates, 0, "default: no directorates");
+        TAP_INT_EQ(c->n_extra_labels, 0, "default: no extra labels");
+        TAP_STR_EQ(config_default_path(), SYSCONFDIR "/breachd/breachd.conf", "default path");
+        TAP_STR_EQ(tls_mode_name(TLS_STARTTLS), "starttls", "tls_mode_name");
+        TAP_STR_EQ(auth_mode_name(AUTH_XOAUTH2), "xoauth2", "auth_mode_name");
+}
+
+static void test_values(void)
+{
+        _cleanup_config_ Config *c = expect_ok("every value set", MINIMAL
+                "organisation = \"Kent\";\n"
+                "escalation = [ \"siro@example.org\", \"ceo@example.org\" ];\n"
+                "admin = \"ops@example.org\";\n"
+                "timezone = \"UTC\";\n"
+                "reference_pattern = \"IS/%y/%03n\";\n"
+                "directorates = [ \"A\", \"B\" ];\n"
+                "staff_domains = [ \"example.gov.uk\", \"school.org\" ];\n"
+                "database = \"/tmp/x.db\";\n"
+                "templates_dir = \"/tmp/t\";\n"
+                "poll_interval = 5;\n"
+                "batch_size = 5000;\n"
+                "reminders = [ 1, 71 ];\n"
+                "max_message_size = \"512K\";\n"
+                "retention_days = 365;\n"
+                "max_auto_replies_per_day = 0;\n"
+                "labels = { nature = \"What went wrong\"; occurred_at = [ \"Date of loss\", \"When\" ]; };\n");
+        if (!c)
+                return;
+        TAP_INT_EQ(c->escalation.n, 2, "escalation list");
+        TAP_STR_EQ(c->admin, "ops@example.org", "admin");
+        TAP_STR_EQ(c->timezone, "UTC", "timezone");
+        TAP_STR_EQ(c->reference_pattern, "IS/%y/%03n", "reference pattern");
+        TAP_INT_EQ(c->n_directorates, 2, "directorates as an array of strings");
+        TAP_INT_EQ(c->staff_domains.n, 2, "staff domains");
+        TAP_INT_EQ(c->poll_interval, 5, "poll interval at its minimum");
+        TAP_INT_EQ(c->batch_size, 5000, "batch size at its maximum");
+        TAP_INT_EQ(c->n_reminder_hours, 2, "reminders");
+        TAP_INT_EQ(c->max_message_size, 512 * 1024, "\"512K\"");
+        TAP_INT_EQ(c->retention_days, 365, "retention");
+        TAP_INT_EQ(c->max_auto_replies_per_day, 0, "auto replies 0");
+        TAP_INT_EQ(c->n_extra_labels, 2, "labels for two fields");
+        if (c->n_extra_labels == 2) {
+                TAP_STR_EQ(c->extra_labels[0].key, "nature", "labels: first key");
+                TAP_INT_EQ(c->extra_labels[0].labels.n, 1, "labels: single string");
+                TAP_STR_EQ(c->extra_labels[1].key, "occurred_at", "labels: second key");
+                TAP_INT_EQ(c->extra_labels[1].labels.n, 2, "labels: list");
+        }
+}
+
+static void test_sizes(void)
+{
+        static const struct { const char *value; long long want; } rows[] = {
+                {"1048576", 1048576},  {"\"25M\"", 25 << 20}, {"\"25MiB\"", 25 << 20},
+                {"\"1G\"", 1 << 30},   {"\"2048\"", 2048},    {"\"64k\"", 65536},
+                {"\"lots\"", -1},      {"100", -1},           {"\"2G\"", -1},
+                {"\"25 M B\"", -1},    {"\"M\"", -1},         {"-5", -1},
+                {"25.5", -1},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+                Config *c;
+                char *errors;
+                int r = load(&c, &errors, MINIMAL "max_message_size = %s;\n", rows[i].value);
+                if (rows[i].want < 0)
+                        tap_ok(r == -EINVAL && errors && str_startswith(errors, conf_path) &&
+                               strstr(errors, ":4: max_message_size: "),
+                               "max_message_size = %s refused at line 4", rows[i].value);
+                else
+                        tap_ok(r == 0 && c->max_message_size == (uint64_t)rows[i].want,
+                               "max_message_size = %s is %lld", rows[i].value, rows[i].want);
+                free(errors);
+                config_free(c);
+        }
+}
+
+static void test_error_lines(void)
+{
+        expect_errors("unknown key in a group", "2: unknown key 'colour' in mailbox",
+                      "mailbox = { host = \"imap.example.org\"; user = \"u\";\n"
+                      "  colour = \"blue\";\n"
+                      "  password_file = \"/x\"; };\n" SMTP DPO);
+        expect_errors("unknown top-level key", "5: unknown key 'pol_interval'",
+                      MINIMAL "\n" "pol_interval = 30;\n");
+        expect_errors("three errors, all listed in order",
+                      "2: mailbox.port: expected an integer\n"
+                      "6: unknown key 'colour'\n"
+                      "9: poll_interval: must be between 5 and 86400 (got 2)",
+                      "mailbox = { host = \"imap.example.org\"; user = \"u\"; password_file = \"/x\";\n"
+                      "  port = \"993\";\n"
+                      "};\n"
+                      SMTP DPO
+                      "colour = \"blue\";\n"
+                      "# a comment\n"
+                      "\n"
+                      "poll_interval = 2;\n");
+        expect_errors("syntax error", "5: syntax error",
+                      MINIMAL "batch_size = 10;\npoll_interval = = 5;\nretention_days = 1;\n");
+        expect_errors("unterminated group", "6: syntax error", MINIMAL "batch_size = 10;\nlabels = {\n");
+        expect_errors("mixed array", "4: mismatched element type in array", MINIMAL "dpo2 = [ \"a\", 1 ];\n");
+        expect_errors("wrong types",
+                      "1: mailbox.idle: expected true or false\n"
+                      "4: batch_size: expected an integer\n"
+                      "5: staff_domains: expected a string or a list of strings [ \"...\", ... ]",
+                      "mailbox = { host = \"imap.example.org\"; user = \"u\"; password_file = \"/x\"; idle = 1; };\n"
+                      SMTP DPO "batch_size = 2.5;\nstaff_domains = 3;\n");
+        expect_errors("missing required keys",
+                      "1: mailbox.host is required\n"
+                      "2: smtp.from is required (e.g. \"Data Breach Reporting <breach@example.org>\")",
+                      "mailbox = { user = \"u\"; password_file = \"/x\"; };\n"
+                      "smtp = { host = \"smtp.example.org\"; };\n" DPO);
+        expect_errors("missing groups have no line",
+                      ": smtp is required (a group { ... })\n"
+                      ": dpo is required (dpo = [ \"dpo@example.org\" ];)",
+                      MAILBOX);
+        expect_errors("empty string", "4: database: must not be empty (leave the setting out for the default)",
+                      MINIMAL "database = \"  \";\n");
+        expect_errors("control character", "4: organisation: must not contain control characters or line breaks",
+                      MINIMAL "organisation = \"Kent\\nBcc: x@y\";\n");
+        expect_errors("bad enum", "1: mailbox.tls: expected \"imaps\", \"starttls\" or \"none\" (got \"ssl\")",
+                      "mailbox = { host = \"h.example.org\"; tls = \"ssl\"; user = \"u\"; password_file = \"/x\"; };\n"
+                      SMTP DPO);
+        expect_errors("mailbox auth none", "1: mailbox.auth: expected \"password\", \"xoauth2\" or \"oauthbearer\" (got \"none\")",
+                      "mailbox = { host = \"h.example.org\"; auth = \"none\"; user = \"u\"; password_file = \"/x\"; };\n"
+                      SMTP DPO);
+        expect_errors("port out of range", "5: smtp.port: must be between 1 and 65535 (got 70000)",
+                      MAILBOX DPO "\n\nsmtp = { host = \"s.example.org\"; from = \"b@example.org\"; port = 70000; };\n");
+}
+
+static void test_missing_file(void)
+{
+        Config *c = NULL;
+        char *errors = NULL;
+        _cleanup_free_ char *path = xasprintf("%s/nonexistent.conf", tmpdir);
+        _cleanup_free_ char *want = xasprintf("%s: cannot read: %s", path, strerror(ENOENT));
+
+        int r = config_load(path, &c, &errors);
+        TAP_INT_EQ(r, -ENOENT, "missing file: -ENOENT");
+        TAP_STR_EQ(errors, want, "missing file: said so");
+        tap_ok(c == NULL, "missing file: *ret untouched");
+        free(errors);
+        TAP_INT_EQ(config_load(path, &c, NULL), -ENOENT, "ret_errors may be NULL");
+}
+
+static void test_tls(void)
+{
+        expect_errors("tls none to a remote host",
+                      "2: mailbox.tls: 'none' is only allowed to a loopback address "
+                      "(passwords would cross the network unencrypted)",
+                      "mailbox = { host = \"imap.example.org\"; user = \"u\"; password_file = \"/x\";\n"
+                      "  tls = \"none\"; };\n" SMTP DPO);
+        expect_errors("tls none to 10.0.0.1 (smtp)",
+                      "2: smtp.tls: 'none' is only allowed to a loopback address "
+                      "(passwords would cross the network unencrypted)",
+                      MAILBOX "smtp = { host = \"10.0.0.1\"; tls = \"none\"; from = \"b@example.org\"; };\n" DPO);
+        expect_errors("tls none to 128.0.0.1",
+                      "1: mailbox.tls: 'none' is only allowed to a loopback address "
+                      "(passwords would cross the network unencrypted)",
+                      "mailbox = { host = \"128.0.0.1\"; user = \"u\"; password_file = \"/x\"; tls = \"none\"; };\n"
+                      SMTP DPO);
+        expect_errors("host given as a URL",
+                      "1: mailbox.host: 'imaps://imap.example.org' is not a host name (write only the name, e.g. \"mail.example.org\")",
+                      "mailbox = { host = \"imaps://imap.example.org\"; user = \"u\"; password_file = \"/x\"; };\n"
+                      SMTP DPO);
+
+        static const char *const loopback[] = {"127.0.0.1", "127.1.2.3", "::1", "localhost", "LocalHost",
+                                               "::ffff:127.0.0.1"};
+        for (size_t i = 0; i < ARRAY_SIZE(loopback); i++) {
+                Config *c;
+                char *errors;
+                int r = load(&c, &errors,
+                             "mailbox = { host = \"%s\"; user = \"u\"; password_file = \"/x\"; tls = \"none\"; };\n"
+                             "smtp = { host = \"%s\"; tls = \"none\"; from = \"b@example.org\"; };\n" DPO,
+                             loopback[i], loopback[i]);
+                tap_ok(r == 0 && c->mailbox.tls == TLS_NONE && c->mailbox.port == 143 &&
+                       c->smtp.port == 25, "tls none to %s allowed, ports 143 and 25", loopback[i]);
+                if (r < 0)
+                        printf("#   %s\n", errors);
+                free(errors);
+                config_free(c);
+        }
+        _cleanup_config_ Config *c = expect_ok("starttls mailbox, imaps smtp",
+                "mailbox = { host = \"h.example.org\"; user = \"u\"; password_file = \"/x\"; tls = \"starttls\"; };\n"
+                "smtp = { host = \"s.example.org\"; tls = \"imaps\"; from = \"b@example.org\"; };\n" DPO);
+        if (c)
+                tap_ok(c->mailbox.port == 143 && c->smtp.port == 465, "ports follow tls: 143, 465");
+}
+
+static void test_auth(void)
+{
+        expect_errors("both password_file and password_command",
+                      "1: mailbox.password_command: give either password_file or password_command, not both",
+                      "mailbox = { host = \"h.example.org\"; user = \"u\"; password_file = \"/x\"; password_command = \"pass x\"; };\n"
+                      SMTP DPO);
+        expect_errors("no secret", "1: mailbox: password_file or password_command is required with auth = \"password\"",
+                      "mailbox = { host = \"h.example.org\"; user = \"u\"; };\n" SMTP DPO);
+        expect_errors("xoauth2 without token_command",
+                      "1: mailbox.password_file: is not used with auth = \"xoauth2\" (use token_command)\n"
+                      "1: mailbox.token_command is required with auth = \"xoauth2\" (a command that prints an access token)",
+                      "mailbox = { host = \"h.example.org\"; user = \"u\"; auth = \"xoauth2\"; password_file = \"/x\"; };\n"
+                      SMTP DPO);
+        expect_errors("token_command with password auth",
+                      "1: mailbox.token_command: is not used with auth = \"password\" (use password_file or password_command)",
+                      "mailbox = { host = \"h.example.org\"; user = \"u\"; password_file = \"/x\"; token_command = \"t\"; };\n"
+                      SMTP DPO);
+        expect_errors("mailbox user missing", "1: mailbox.user is required",
+                      "mailbox = { host = \"h.example.org\"; password_file = \"/x\"; };\n" SMTP DPO);
+        expect_errors("smtp auth none with a password",
+                      "2: smtp.user: is set but smtp.auth is \"none\"\n"
+                      "2: smtp.password_file: is not used with auth = \"none\"",
+                      MAILBOX "smtp = { host = \"s.example.org\"; from = \"b@example.org\"; auth = \"none\"; "
+                      "user = \"u\"; password_file = \"/x\"; };\n" DPO);
+        expect_errors("smtp user without secret",
+                      "2: smtp: password_file or password_command is required with auth = \"password\"",
+                      MAILBOX "smtp = { host = \"s.example.org\"; from = \"b@example.org\"; user = \"u\"; };\n" DPO);
+
+        _cleanup_config_ Config *c = expect_ok("oauth",
+                "mailbox = { host = \"h.example.org\"; user = \"u\"; auth = \"oauthbearer\"; token_command = \"get-token\"; };\n"
+                "smtp = { host = \"s.example.org\"; from = \"b@example.org\"; user = \"u\"; auth = \"xoauth2\"; token_command = \"tok\"; };\n"
+                DPO);
+        if (c) {
+                tap_ok(c->mailbox.auth == AUTH_OAUTHBEARER && c->mailbox.secret.file == NULL &&
+                       c->mailbox.secret.command && !strcmp(c->mailbox.secret.command, "get-token"),
+                       "oauthbearer: token_command is the secret command");
+                tap_ok(c->smtp.auth == AUTH_XOAUTH2 && c->smtp.secret.command &&
+                       !strcmp(c->smtp.secret.command, "tok"), "smtp xoauth2 token command");
+        }
+        _cleanup_config_ Config *d = expect_ok("smtp user implies password auth",
+                MAILBOX "smtp = { host = \"s.example.org\"; from = \"b@example.org\"; user = \"u\"; "
+                "password_command = \"pass smtp\"; };\n" DPO);
+        if (d)
+                tap_ok(d->smtp.auth == AUTH_PLAIN && d->smtp.secret.command &&
+                       !strcmp(d->smtp.secret.command, "pass smtp"), "smtp auth password by default with a user");
+}
+
+static void test_addresses(void)
+{
+        expect_errors("from without an address",
+                      "2: smtp.from: no e-mail address in 'Data Breach Reporting' (write \"Name <local@domain>\" or \"local@domain\")",
+                      MAILBOX "smtp = { host = \"s.example.org\"; from = \"Data Breach Reporting\"; };\n" DPO);
+        expect_errors("dpo not an address",
+                      "5: dpo[1]: 'dpo at example.org' is not an e-mail address",
+                      MAILBOX SMTP "dpo = [ \"a@example.org\",\n\n"
+                      "        \"dpo at example.org\" ];\n");
+        expect_errors("dpo empty", "3: dpo: at least one address is required", MAILBOX SMTP "dpo = [ ];\n");
+        expect_errors("escalation element not a string", "4: escalation[0]: expected a string",
+                      MINIMAL "escalation = ( 5 );\n");
+        expect_errors("staff domain with @", "4: staff_domains[0]: '@example.org' is not a domain name "
+                      "(write e.g. \"example.gov.uk\", without '@')",
+                      MINIMAL "staff_domains = [ \"@example.org\" ];\n");
+        expect_errors("bad envelope_from and reply_to",
+                      "2: smtp.envelope_from: 'bounces' is not an e-mail address\n"
+                      "3: smtp.reply_to: no e-mail address in 'IG <ig@>'",
+                      MAILBOX "smtp = { host = \"s.example.org\"; from = \"b@example.org\"; envelope_from = \"bounces\";\n"
+                      "  reply_to = \"IG <ig@>\"; };\n" DPO);
+
+        _cleanup_config_ Config *c = expect_ok("addresses",
+                MAILBOX "smtp = { host = \"s.example.org\"; from = \"\\\"Breach, Data\\\" <Breach@Example.org> \"; "
+                "reply_to = \"ig@example.org\"; };\n"
+                "dpo = [ \"dpo@example.org\", \"Deputy.DPO@example.org\" ];\n"
+                "staff_domains = [ \"example.gov.uk\", \"Schools.Example.ORG\" ];\n");
+        if (!c)
+                return;
+        TAP_STR_EQ(c->smtp.envelope_from, "Breach@Example.org", "envelope from \"Name\" <addr>");
+        static const struct { const char *addr; bool staff; } rows[] = {
+                {"jo@example.gov.uk", true},      {"jo@EXAMPLE.GOV.UK", true},
+                {"jo@a.example.gov.uk", true},    {"jo@a.b.example.gov.uk", true},
+                {"jo@example.gov.uk.", true},     {"jo@schools.example.org", true},
+                {"jo@x.schools.example.org", true},
+                {"jo@badexample.gov.uk", false},  {"jo@example.gov.uk.evil.org", false},
+                {"jo@gov.uk", false},             {"jo@example.org", false},
+                {"example.gov.uk", false},        {"jo@", false},
+                {"", false},                      {NULL, false},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
+                tap_ok(config_is_staff_address(c, rows[i].addr) == rows[i].staff, "staff(%s) is %s",
+                       rows[i].addr ? rows[i].addr : "NULL", rows[i].staff ? "true" : "false");
+        tap_ok(config_is_dpo_address(c, "deputy.dpo@EXAMPLE.org"), "dpo address, other case");
+        tap_ok(!config_is_dpo_address(c, "dpo@example.org.uk"), "not a dpo address");
+        tap_ok(!config_is_dpo_address(c, NULL), "NULL is not a dpo address");
+
+        strlist_free(&c->staff_domains);
+        tap_ok(config_is_staff_address(c, "anyone@anywhere.example"), "no staff domains: everyone is staff");
+}
+
+static void test_timezone_pattern_reminders(void)
+{
+        expect_errors("bad timezone", "5: timezone: unknown time zone 'Europe/Londn' (write e.g. \"Europe/London\")",
+                      MINIMAL "\ntimezone = \"Europe/Londn\";\n");
+
+        static const struct { const char *pattern; const char *error; } rows[] = {
+                {"DB%Y%03n", NULL}, {"IS/%y/%03n", NULL}, {"%n", NULL}, {"R%09n-%Y", NULL},
+                {"100%%-%n", NULL},
+                {"DB%Y", "needs a counter: %n, or %0Nn for N digits (e.g. DB%Y%03n)"},
+                {"DB%n%03n", "must contain only one counter (%n or %0Nn)"},
+                {"DB%Y%d%03n", "'%d' is not allowed (only %Y, %y, %n, %0Nn and %%)"},
+                {"DB%3n", "a counter with a width is written %0Nn, N from 1 to 9 (e.g. %03n)"},
+                {"DB%010n", "a counter with a width is written %0Nn, N from 1 to 9 (e.g. %03n)"},
+                {"DB%00n", "a counter with a width is written %0Nn, N from 1 to 9 (e.g. %03n)"},
+                {"DB%Y-%m-%n", "'%m' is not allowed (only %Y, %y, %n, %0Nn and %%)"},
+                {"DB%n%", "ends with a lone '%' (write %% for a percent sign)"},
+                {"DB%n%\xc3\xa9", "'%\xc3\xa9' is not allowed (only %Y, %y, %n, %0Nn and %%)"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+                if (!rows[i].error) {
+                        Config *c;
+                        char *errors;
+                        int r = load(&c, &errors, MINIMAL "reference_pattern = \"%s\";\n", rows[i].pattern);
+                        tap_ok(r == 0, "reference pattern %s accepted", rows[i].pattern);
+                        free(errors);
+                        config_free(c);
+                } else {
+                        _cleanup_free_ char *want = xasprintf("4: reference_pattern: %s", rows[i].error);
+                        _cleanup_free_ char *name = xasprintf("reference pattern %s", rows[i].pattern);
+                        expect_errors(name, want, MINIMAL "reference_pattern = \"%s\";\n", rows[i].pattern);
+                }
+        }
+
+        expect_errors("reminders not increasing",
+                      "6: reminders[2]: 48 is not after the reminder before it (60); reminders must be strictly increasing",
+                      MINIMAL "reminders = [ 24,\n 60,\n 48 ];\n");
+        expect_errors("reminder equal", "4: reminders[1]: 24 is not after the reminder before it (24); "
+                      "reminders must be strictly increasing", MINIMAL "reminders = [ 24, 24 ];\n");
+        expect_errors("reminder out of range", "4: reminders[1]: must be between 1 and 71 (got 72)\n"
+                      "4: reminders[2]: must be between 1 and 71 (got 0)",
+                      MINIMAL "reminders = [ 24, 72, 0 ];\n");
+        _cleanup_config_ Config *c = expect_ok("no reminders", MINIMAL "reminders = [ ];\n");
+        if (c)
+                TAP_INT_EQ(c->n_reminder_hours, 0, "reminders = [] gives none");
+}
+
+static void test_directorates_labels(void)
+{
+        expect_errors("directorates",
+                      "6: directorates[1]: 'adult social care' is already used by directorate 'Adult Social Care'\n"
+                      "7: unknown key 'abbrevs' in directorates[2]\n"
+                      "7: directorates[2].name is required\n"
+                      "8: directorates[3]: abbreviation 'ASC' is already used by directorate 'Adult Social Care'\n"
+                      "9: directorates[4]: expected a name or a group { name = \"...\"; abbreviations = [ ... ]; }",
+                      MINIMAL "directorates = (\n"
+                      "  { name = \"Adult Social Care\"; abbreviations = [ \"ASC\" ]; },\n"
+                      "  \"adult social care\",\n"
+                      "  { abbrevs = [ \"X\" ]; },\n"
+                      "  { name = \"Adults' Services\"; abbreviations = [ \"ASC\" ]; },\n"
+                      "  42 );\n");
+        expect_errors("labels for an unknown field",
+                      "5: unknown form field 'colour' in labels",
+                      MINIMAL "labels = { nature = [ \"What went wrong\" ];\n"
+                      "           colour = [ \"Colour\" ]; };\n");
+        expect_errors("labels not a group", "4: labels: expected a group { ... }", MINIMAL "labels = [ \"x\" ];\n");
+}
+
+static void test_secrets(void)
+{
+        _cleanup_free_ char *path = xasprintf("%s/imap.secret", tmpdir);
+        SecretSource file = {.file = path};
+        char *secret = NULL, *why = NULL;
+        int r;
+
+        write_file(path, "  s3cret pass  \nsecond line\n", 0644);
+        r = config_read_secret(&file, &secret, &why);
+        TAP_INT_EQ(r, -EPERM, "secret file 0644 refused");
+        _cleanup_free_ char *want = xasprintf("password file %s is readable by others (mode 0644); chmod 600 it", path);
+        TAP_STR_EQ(why, want, "secret file 0644: why");
+        tap_ok(secret == NULL, "secret untouched on failure");
+        free(why);
+        why = NULL;
+
+        chmod(path, 0640);
+        r = config_read_secret(&file, &secret, &why);
+        TAP_INT_EQ(r, -EPERM, "secret file 0640 refused");
+        tap_ok(why && strstr(why, "is readable by group (mode 0640)"), "secret file 0640: why");
+        free(why);
+        why = NULL;
+
+        chmod(path, 0602);
+        r = config_read_secret(&file, &secret, &why);
+        TAP_INT_EQ(r, -EPERM, "secret file 0602 refused");
+        tap_ok(why && strstr(why, "is writable by others (mode 0602)"), "secret file 0602: why");
+        free(why);
+        why = NULL;
+
+        chmod(path, 0600);
+        r = config_read_secret(&file, &secret, &why);
+        TAP_INT_EQ(r, 0, "secret file 0600 read");
+        TAP_STR_EQ(secret, "s3cret pass", "secret: first line, trimmed");
+        free(secret);
+        secret = NULL;
+
+        chmod(path, 0700);
+        TAP_INT_EQ(config_read_secret(&file, &secret, NULL), 0, "secret file 0700 read, why may be NULL");
+        free(secret);
+        secret = NULL;
+
+        write_file(path, "\n\n", 0600);
+        r = config_read_secret(&file, &secret, &why);
+        TAP_INT_EQ(r, -ENODATA, "empty secret file refused");
+        tap_ok(why && strstr(why, "is empty"), "empty secret file: why");
+        free(why);
+        why = NULL;
+
+        SecretSource dir = {.file = tmpdir};
+        chmod(tmpdir, 0700);
+        r = config_read_secret(&dir, &secret, &why);
+        tap_ok(r < 0 && why && strstr(why, "not a regular file"), "a directory is not a secret file");
+        free(why);
+        why = NULL;
+
+        _cleanup_free_ char *missing = xasprintf("%s/none.secret", tmpdir);
+        SecretSource gone = {.file = missing};
+        r = config_read_secret(&gone, &secret, &why);
+        TAP_INT_EQ(r, -ENOENT, "missing secret file: -ENOENT");
+        tap_ok(why && strstr(why, "cannot open password file"), "missing secret file: why");
+        free(why);
+        why = NULL;
+}
+
+static void test_secret_commands(void)
+{
+        char *secret = NULL, *why = NULL;
+        int r;
+
+        SecretSource ok = {.command = "printf '  tok-123 \\nsecond\\n'"};
+        r = config_read_secret(&ok, &secret, &why);
+        TAP_INT_EQ(r, 0, "password_command read");
+        TAP_STR_EQ(secret, "tok-123", "password_command: first line, trimmed");
+        free(secret);
+        secret = NULL;
+
+        SecretSource fail = {.command = "echo partial; exit 3"};
+        r = config_read_secret(&fail, &secret, &why);
+        tap_ok(r < 0 && secret == NULL, "failing command refused");
+        tap_ok(why && strstr(why, "command 'echo partial; exit 3' failed"), "failing command: why");
+        free(why);
+        why = NULL;
+
+        SecretSource silent = {.command = "true"};
+        r = config_read_secret(&silent, &secret, &why);
+        TAP_INT_EQ(r, -ENODATA, "silent command refused");
+        TAP_STR_EQ(why, "command 'true' printed nothing", "silent command: why");
+        free(why);
+        why = NULL;
+
+        SecretSource none = {0};
+        r = config_read_secret(&none, &secret, &why);
+        tap_ok(r < 0 && why, "no secret configured");
+        free(why);
+
+        /* Loaded from a config, as the daemon does. */
+        Config *c;
+        char *errors;
+        r = load(&c, &errors, "mailbox = { host = \"h.example.org\"; user = \"u\"; "
+                 "password_command = \"echo from-config\"; };\n" SMTP DPO);
+        if (r == 0 && config_read_secret(&c->mailbox.secret, &secret, NULL) == 0) {
+                TAP_STR_EQ(secret, "from-config", "password_command from the config");
+                free(secret);
+        } else
+                tap_ok(false, "password_command from the config");
+        free(errors);
+        config_free(c);
+}
+
+static void cleanup_tmpdir(void)
+{
+        _cleanup_free_ char *a = xasprintf("%s/imap.secret", tmpdir);
+        unlink(a);
+        unlink(conf_path);
+        rmdir(tmpdir);
+}
+
+int main(void)
+{
+        if (!mkdtemp(tmpdir)) {
+                perror("mkdtemp");
+                return 2;
+        }
+        snprintf(conf_path, sizeof conf_path, "%s/breachd.conf", tmpdir);
+
+        test_sample();
+        test_defaults();
+        test_values();
+        test_sizes();
+        test_error_lines();
+        test_missing_file();
+        test_tls();
+        test_auth();
+        test_addresses();
+        test_timezone_pattern_reminders();
+        test_directorates_labels();
+        test_secrets();
+        test_secret_commands();
+
+        cleanup_tmpdir();
+        return tap_done();
+}

@@ -101,16 +101,33 @@ static Config *expect_ok(const char *name, const char *text)
         return c;
 }
 
-static void test_sample(void)
+/* The shipped sample: under $BREACHD_SRCDIR, else found from this source
+ * file's name (the Makefile builds from the top directory), else from the
+ * program's (build/tests/test_config). */
+static char *sample_path(void)
 {
-        /* The shipped sample, found next to this source file; the secret
-         * files it names need not exist, secrets are read at connect time. */
         const char *srcdir = getenv("BREACHD_SRCDIR");
         const char *slash = strrchr(__FILE__, '/');
-        _cleanup_free_ char *path =
-                srcdir ? xasprintf("%s/conf/breachd.conf", srcdir) :
-                slash ? xasprintf("%.*s/../../conf/breachd.conf", (int)(slash - __FILE__), __FILE__) :
-                        xstrdup("../../conf/breachd.conf");
+        char exe[4096];
+        ssize_t n;
+
+        if (srcdir)
+                return xasprintf("%s/conf/breachd.conf", srcdir);
+        char *p = slash ? xasprintf("%.*s/../../conf/breachd.conf", (int)(slash - __FILE__), __FILE__)
+                        : xstrdup("../../conf/breachd.conf");
+        if (access(p, F_OK) == 0 || (n = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0)
+                return p;
+        exe[n] = 0;
+        slash = strrchr(exe, '/');
+        free(p);
+        return xasprintf("%.*s/../../conf/breachd.conf", (int)(slash - exe), exe);
+}
+
+static void test_sample(void)
+{
+        /* The secret files the sample names need not exist: secrets are read
+         * at connect time, not at load. */
+        _cleanup_free_ char *path = sample_path();
         _cleanup_config_ Config *c = NULL;
         _cleanup_free_ char *errors = NULL;
 

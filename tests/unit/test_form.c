@@ -1,0 +1,140 @@
+/* Unit tests of the form reader: label matching and "Label: value" text. */
+#include "form.h"
+#include "tap.h"
+
+static void label_cases(const FormLabels *l)
+{
+        static const struct {
+                const char *text;
+                const char *key;   /* NULL: must not match */
+        } cases[] = {
+                {"Name of person making the report", "reporter_name"},
+                {"NAME OF PERSON MAKING THE REPORT", "reporter_name"},
+                {"1. Name of person making the report", "reporter_name"},
+                {"a) Your name", "reporter_name"},
+                {"\xe2\x80\xa2 Reported by", "reporter_name"},
+                {"  Reported   by  ", "reporter_name"},
+                {"Contact details", "reporter_contact"},
+                {"Telephone", "reporter_contact"},
+                {"Service area", "directorate"},
+                {"Team responsible", "team"},
+                {"The nature of the personal data breach e.g. alteration or deletion of personal data, "
+                 "transfer to third party not entitled to it etc.",
+                 "nature"},
+                {"What happened", "nature"},
+                {"When did this occur (Date)", "occurred_at"},
+                {"Date of incident", "occurred_at"},
+                {"When did you become aware", "aware_at"},
+                {"Date discovered", "aware_at"},
+                {"How did the personal data breach occur", "how_occurred"},
+                {"Which individuals are affected by the personal data breach (include categories and "
+                 "approximate number of individuals concerned)",
+                 "individuals_affected"},
+                {"Number impacted", "individuals_count"},
+                {"How many personal data records are concerned", "records_count"},
+                {"Have any measures been taken or proposed to be taken to deal with the personal data breach? "
+                 "List in next column",
+                 "measures_taken"},
+                {"Signed by the person reporting the personal data breach, date and time", "signed"},
+                {"Reason for delay (if reported more than 72 hours after the breach)", "delay_reason"},
+                {"Is the incident on-going", "ongoing"},
+                {"Is the incident ongoing", "ongoing"},
+                {"Q3. Format", "medium"},
+                {"(b) Type of breach", "breach_type"},
+                {"Names of people in the office", NULL},
+                {"Hello", NULL},
+                {"", NULL},
+                {"I sent an email to the wrong person on Monday", NULL},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                int id = form_labels_match(l, cases[i].text);
+                const char *got = id >= 0 ? form_fields[id].key : NULL;
+                TAP_STR_EQ(got, cases[i].key, "label \"%.50s\"", cases[i].text);
+        }
+}
+
+static void text_cases(const FormLabels *l)
+{
+        FormRecord r;
+        form_record_init(&r);
+        size_t n = form_read_text(l,
+                                  "Hi DPO,\n"
+                                  "\n"
+                                  "Please see my report below.\n"
+                                  "\n"
+                                  "Name of person making the report: Jane Smith\n"
+                                  "Contact details: jane.smith@example.test, 01234 567890\n"
+                                  "Directorate: Adult Social Care\n"
+                                  "The nature of the personal data breach:\n"
+                                  "An email with a care plan was sent to the wrong person.\n"
+                                  "\n"
+                                  "The recipient has deleted it.\n"
+                                  "When did this occur (Date)? 06/01/2022\n"
+                                  "Time of incident: 15:39\n"
+                                  "How many personal data records are concerned?\t1\n"
+                                  "Directorate: Corporate Services\n"
+                                  "\n"
+                                  "Kind regards,\n"
+                                  "Jane\n"
+                                  "Team: should not be read after the sign-off\n",
+                                  &r);
+        TAP_INT_EQ(n, 8, "eight labels found (time and the repeated directorate count)");
+        TAP_STR_EQ(r.f[F_REPORTER_NAME].text, "Jane Smith", "name");
+        TAP_STR_EQ(r.f[F_REPORTER_CONTACT].text, "jane.smith@example.test, 01234 567890", "contact");
+        TAP_STR_EQ(r.f[F_DIRECTORATE].text, "Adult Social Care", "first directorate wins");
+        TAP_STR_EQ(r.f[F_NATURE].text,
+                   "An email with a care plan was sent to the wrong person.\n\nThe recipient has deleted it.",
+                   "multi-line value keeps its line breaks");
+        TAP_STR_EQ(r.f[F_OCCURRED_AT].text, "06/01/2022 15:39", "date and time of incident joined");
+        TAP_STR_EQ(r.f[F_RECORDS_COUNT].text, "1", "tab-separated label and value");
+        TAP_STR_EQ(r.f[F_TEAM].text, NULL, "nothing read after the sign-off");
+        TAP_INT_EQ(r.notes.n, 1, "the second directorate is kept in the notes");
+        tap_ok(r.notes.n == 1 && strstr(r.notes.v[0], "Corporate Services"), "note names the second value");
+        form_record_free(&r);
+
+        form_record_init(&r);
+        n = form_read_text(l,
+                           "Your name\n\nPriya Patel\n\nService area\n\nFinance and Resources\n\n"
+                           "What happened\n\nLetter sent to the wrong address.\nIt was returned.\n",
+                           &r);
+        TAP_INT_EQ(n, 3, "Outlook text part: labels on their own lines");
+        TAP_STR_EQ(r.f[F_REPORTER_NAME].text, "Priya Patel", "value on the line below the label");
+        TAP_STR_EQ(r.f[F_NATURE].text, "Letter sent to the wrong address.\nIt was returned.", "value runs to the end");
+        form_record_free(&r);
+
+        form_record_init(&r);
+        n = form_read_text(l, "I think I sent a spreadsheet to the wrong school this morning.\nSorry!\n", &r);
+        TAP_INT_EQ(n, 0, "free text has no labels");
+        form_record_free(&r);
+}
+
+static void row_cases(const FormLabels *l)
+{
+        FormSource src = {0};
+        form_source_add_row(&src, "Form GDPR 1 \xe2\x80\x93 Reporting personal data breaches", "");
+        form_source_add_row(&src, "Name of person making the report", "Tom Brown");
+        form_source_add_row(&src, "When did this occur (Date)?", "3rd March 2024");
+        form_source_add_row(&src, "Is the information complete?", "Yes / No");
+        form_source_add_row(&src, "Directorate: Corporate Services", "");
+        FormRecord r;
+        form_record_init(&r);
+        size_t n = form_read_source(l, &src, &r);
+        TAP_INT_EQ(n, 3, "table rows: three fields");
+        TAP_STR_EQ(r.f[F_REPORTER_NAME].text, "Tom Brown", "row value");
+        TAP_STR_EQ(r.f[F_OCCURRED_AT].text, "3rd March 2024", "row with ? label");
+        TAP_STR_EQ(r.f[F_DIRECTORATE].text, "Corporate Services", "one-cell row read as text");
+        form_record_free(&r);
+        form_source_free(&src);
+}
+
+int main(void)
+{
+        FormLabels *l = form_labels_new();
+        label_cases(l);
+        text_cases(l);
+        row_cases(l);
+        form_labels_add(l, F_NATURE, "What went wrong");
+        TAP_INT_EQ(form_labels_match(l, "What went wrong?"), F_NATURE, "configured extra label");
+        form_labels_free(l);
+        return tap_done();
+}

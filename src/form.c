@@ -429,6 +429,24 @@ size_t form_read_rows(const FormLabels *labels, const FormRow *rows, size_t n, F
 {
         size_t found = 0;
         for (size_t i = 0; i < n; i++) {
+                /* A one-cell row "Label? answer" is text: reading it whole
+                 * as a label would lose the answer. */
+                if (!*rows[i].value && strpbrk(rows[i].label, ":?\t")) {
+                        FormRecord tmp;
+                        form_record_init(&tmp);
+                        size_t k = form_read_text(labels, rows[i].label, &tmp);
+                        bool any = false;
+                        for (size_t f = 0; f < FIELD__MAX; f++)
+                                if (tmp.f[f].text) {
+                                        any = true;
+                                        form_record_set(rec, (FieldId)f, tmp.f[f].text);
+                                }
+                        form_record_free(&tmp);
+                        if (any) {
+                                found += k;
+                                continue;
+                        }
+                }
                 int id = form_labels_match(labels, rows[i].label);
                 if (id >= 0) {
                         found++;
@@ -441,9 +459,9 @@ size_t form_read_rows(const FormLabels *labels, const FormRow *rows, size_t n, F
                         add_time(rec, (FieldId)id, rows[i].value);
                         continue;
                 }
-                /* A row whose left cell holds "Label: value" (or a one-cell
-                 * row) is read as text. */
-                if (strchr(rows[i].label, ':') || !*rows[i].value) {
+                /* A row whose left cell holds "Label: value" lines is read
+                 * as text, and so is its right cell then. */
+                if (strchr(rows[i].label, ':')) {
                         found += form_read_text(labels, rows[i].label, rec);
                         if (*rows[i].value)
                                 found += form_read_text(labels, rows[i].value, rec);

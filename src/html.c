@@ -623,8 +623,9 @@ int html_extract(const char *html, size_t len, const char *charset, unsigned fla
         void *old_structured_ctx = xmlStructuredErrorContext;
         xmlSetGenericErrorFunc(NULL, silent_generic);
         xmlSetStructuredErrorFunc(NULL, silent_structured);
-        /* No HTML_PARSE_NOBLANKS: it drops the space between two inline
-         * elements ("<b>Jane</b> <b>Smith</b>"). */
+        /* No HTML_PARSE_NOBLANKS: the walker collapses white space itself,
+         * and libxml2's guess at ignorable blanks can drop a word break
+         * ("<img> <span>Smith</span>"). */
         htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, encoding,
                                         HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                                 HTML_PARSE_NONET | HTML_PARSE_COMPACT);

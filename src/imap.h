@@ -116,9 +116,10 @@ int imap_idle_done(Imap *s);
 
 /* Waits up to timeout_ms (0: only what is already there; negative: no
  * limit) for the server's untagged responses while idling and reads them;
- * *ret_new_mail becomes true when one says new mail arrived (EXISTS above
- * the known count, or RECENT > 0).  Returns early once new mail is seen;
- * keep-alive chatter does not end the wait.  Stays in IDLE. */
+ * *ret_new_mail becomes true when one may mean new mail (any EXISTS, or
+ * RECENT > 0: a spurious wake-up costs one search, a missed one a poll
+ * interval).  Returns early once new mail is seen; keep-alive chatter does
+ * not end the wait.  Stays in IDLE. */
 int imap_idle_wait(Imap *s, int timeout_ms, bool *ret_new_mail);
 
 int imap_noop(Imap *s);

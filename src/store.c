@@ -143,7 +143,7 @@ static int schema_v1(Store *s)
                  "  token TEXT NOT NULL,\n"
                  "  received_at INTEGER NOT NULL,\n"
                  "  filed_at INTEGER NOT NULL,\n"
-                 "  aware_at INTEGER NOT NULL,\n"
+                 "  awareness_at INTEGER NOT NULL,\n"
                  "  aware_from_report INTEGER NOT NULL DEFAULT 0,\n"
                  "  deadline_at INTEGER NOT NULL,\n"
                  "  within_72h INTEGER,\n"
@@ -238,7 +238,7 @@ static int migrate(Store *s)
 static void build_incident_sql(Store *s)
 {
         Buf cols = {0}, vals = {0};
-        buf_puts(&cols, "ref, token, received_at, filed_at, aware_at, aware_from_report, deadline_at, "
+        buf_puts(&cols, "ref, token, received_at, filed_at, awareness_at, aware_from_report, deadline_at, "
                         "within_72h, days_to_report, late, message_id, from_addr, from_name, subject, "
                         "forwarded_by, missing, unclear, fallbacks, parse_notes, status, ico_decision");
         field_columns(&cols, false);

@@ -38,8 +38,8 @@ static const char *lookup(const TemplateVars *v, const char *name)
 }
 
 /* Renders [p, end) into out; returns 0 or -EINVAL. */
-static int render_span(const char *p, const char *end, const TemplateVars *vars, Buf *out, char **why,
-                       unsigned depth)
+static int render_span(const char *base, const char *p, const char *end, const TemplateVars *vars, Buf *out,
+                       char **why, unsigned depth)
 {
         if (depth > 16) {
                 *why = xstrdup("sections nested too deeply");
@@ -81,16 +81,19 @@ static int render_span(const char *p, const char *end, const TemplateVars *vars,
                         *why = xasprintf("{{%c%s}} is not closed", kind, name);
                         return -EINVAL;
                 }
+                /* A section tag alone on its line takes the line with it. */
+                if ((open == base || open[-1] == '\n') && *p == '\n')
+                        p++;
+                const char *after = sec_end + strlen(endtag);
+                if (sec_end > base && sec_end[-1] == '\n' && *after == '\n')
+                        after++;
                 bool show = (kind == '#') == (*val != 0);
-                if (show) {
-                        int r = render_span(p, sec_end, vars, out, why, depth + 1);
+                if (show && p < sec_end) {
+                        int r = render_span(base, p, sec_end, vars, out, why, depth + 1);
                         if (r < 0)
                                 return r;
                 }
-                p = sec_end + strlen(endtag);
-                /* a section tag alone on its line leaves no blank line */
-                if (*p == '\n' && (out->len == 0 || out->s[out->len - 1] == '\n') && !show)
-                        p++;
+                p = after;
         }
         return 0;
 }
@@ -99,7 +102,7 @@ int template_render(const char *text, const TemplateVars *vars, Rendered *ret, c
 {
         Buf out = {0};
         char *why = NULL;
-        int r = render_span(text, text + strlen(text), vars, &out, &why, 0);
+        int r = render_span(text, text, text + strlen(text), vars, &out, &why, 0);
         if (r < 0) {
                 buf_free(&out);
                 *ret_why = why;

@@ -20,7 +20,7 @@
 
 /* libetpan reports allocation failure as NULL like any other failure; where
  * NULL can only mean that, follow the tree's policy for out of memory. */
-static void _Noreturn etpan_oom(void)
+_Noreturn static void etpan_oom(void)
 {
         fputs("breachd: out of memory\n", stderr);
         abort();
@@ -113,7 +113,7 @@ int tlsverify_tcp_connect(const char *host, uint16_t port, unsigned timeout_s,
         int best = 0;
         char addr[INET6_ADDRSTRLEN + 2] = "";
         for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-                int fd;
+                int fd = -1;
                 int r = connect_one(ai, timeout_s, &fd);
                 if (r == 0) {
                         freeaddrinfo(res);

@@ -159,7 +159,11 @@ char *tz_format(const Tz *tz, int64_t t, const char *strftime_fmt)
         _cleanup_free_ char *fmt = xasprintf("%s.", strftime_fmt ? strftime_fmt : "");
         for (size_t cap = 128; cap <= 65536; cap *= 2) {
                 char *out = xmalloc(cap);
+                /* The format is the caller's by design (templates choose it). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
                 size_t n = strftime(out, cap, fmt, &tm);
+#pragma GCC diagnostic pop
                 if (n > 0) {
                         out[n - 1] = 0;
                         return out;

@@ -320,6 +320,10 @@ static void test_error_lines(void)
         expect_errors("mailbox auth none", "1: mailbox.auth: expected \"password\", \"xoauth2\" or \"oauthbearer\" (got \"none\")",
                       "mailbox = { host = \"h.example.org\"; auth = \"none\"; user = \"u\"; password_file = \"/x\"; };\n"
                       SMTP DPO);
+        expect_errors("processed folder is the watched folder",
+                      "2: mailbox.processed_folder: must differ from mailbox.folder",
+                      "mailbox = { host = \"h.example.org\"; user = \"u\"; password_file = \"/x\";\n"
+                      "  processed_folder = \"inbox\"; };\n" SMTP DPO);
         expect_errors("port out of range", "5: smtp.port: must be between 1 and 65535 (got 70000)",
                       MAILBOX DPO "\n\nsmtp = { host = \"s.example.org\"; from = \"b@example.org\"; port = 70000; };\n");
 }

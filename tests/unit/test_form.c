@@ -116,10 +116,12 @@ static void row_cases(const FormLabels *l)
         form_source_add_row(&src, "When did this occur (Date)?", "3rd March 2024");
         form_source_add_row(&src, "Is the information complete?", "Yes / No");
         form_source_add_row(&src, "Directorate: Corporate Services", "");
+        form_source_add_row(&src, "Is the incident on-going? No", "");
         FormRecord r;
         form_record_init(&r);
         size_t n = form_read_source(l, &src, &r);
-        TAP_INT_EQ(n, 3, "table rows: three fields");
+        TAP_INT_EQ(n, 4, "table rows: four fields");
+        TAP_STR_EQ(r.f[F_ONGOING].text, "No", "one-cell row with a question keeps its answer");
         TAP_STR_EQ(r.f[F_REPORTER_NAME].text, "Tom Brown", "row value");
         TAP_STR_EQ(r.f[F_OCCURRED_AT].text, "3rd March 2024", "row with ? label");
         TAP_STR_EQ(r.f[F_DIRECTORATE].text, "Corporate Services", "one-cell row read as text");

@@ -1,0 +1,49 @@
+/* Unit tests of the template engine. */
+#include "tap.h"
+#include "template.h"
+
+static void render(const char *text, const TemplateVars *v, const char *want_subject, const char *want_body,
+                   const char *desc)
+{
+        Rendered r = {0};
+        char *why = NULL;
+        int rc = template_render(text, v, &r, &why);
+        tap_ok(rc == 0, "%s: renders%s%s", desc, why ? ": " : "", why ? why : "");
+        TAP_STR_EQ(r.subject, want_subject, "%s: subject", desc);
+        TAP_STR_EQ(r.body, want_body, "%s: body", desc);
+        rendered_free(&r);
+        free(why);
+}
+
+static void fails(const char *text, const TemplateVars *v, const char *want_why, const char *desc)
+{
+        Rendered r = {0};
+        char *why = NULL;
+        int rc = template_render(text, v, &r, &why);
+        tap_ok(rc < 0 && why && strstr(why, want_why), "%s (%s)", desc, why ? why : "no reason");
+        rendered_free(&r);
+        free(why);
+}
+
+int main(void)
+{
+        TemplateVars v = {0};
+        tvars_set(&v, "ref", "DB2026001");
+        tvars_set(&v, "missing", "  - Directorate\n");
+        tvars_set(&v, "late", "");
+        tvars_set(&v, "name", "Zoë");
+        render("Subject: [{{ref}}] hello\n\nDear {{name}},\n", &v, "[DB2026001] hello", "Dear Zoë,\n", "variables");
+        render("Subject: x\n\nA\n{{#missing}}\nMissing:\n{{missing}}{{/missing}}\nB\n", &v, "x",
+               "A\nMissing:\n  - Directorate\n\nB\n", "shown section (inline close tag keeps its newline)");
+        render("Subject: x\n\nA\n{{#late}}\nLate!\n{{/late}}\nB\n", &v, "x", "A\nB\n",
+               "hidden section leaves no blank line");
+        render("Subject: x\n\nA {{^late}}on time{{/late}}.\n", &v, "x", "A on time.\n", "inverted inline section");
+        tvars_set(&v, "late", "yes");
+        render("Subject: x\n\n{{#late}}\nLate!\n{{/late}}\n", &v, "x", "Late!\n", "section on its own lines");
+        fails("Subject: x\n\n{{nope}}\n", &v, "unknown variable {{nope}}", "unknown variable refused");
+        fails("Subject: x\n\n{{#late}}open\n", &v, "not closed", "unclosed section refused");
+        fails("Subject: x\n\n{{ref\n", &v, "unterminated", "unterminated tag refused");
+        fails("Body only\n", &v, "Subject", "a template without Subject is refused");
+        tvars_free(&v);
+        return tap_done();
+}

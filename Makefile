@@ -49,7 +49,8 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 all: breachd breachctl
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libbreachd.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -92,8 +93,10 @@ install: all
 	    install -m 0644 $$t $(DESTDIR)$(SYSCONFDIR)/breachd/templates/; done
 	install -d $(DESTDIR)$(DATADIR)/templates
 	install -m 0644 conf/templates/* $(DESTDIR)$(DATADIR)/templates/
-	if [ -d systemd ] && ls systemd/*.service >/dev/null 2>&1; then \
-	  install -d $(DESTDIR)$(UNITDIR) && install -m 0644 systemd/*.service $(DESTDIR)$(UNITDIR)/; fi
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in systemd/*.service; do \
+	  sed -e 's|/usr/sbin/breachd|$(SBINDIR)/breachd|g' -e 's|/etc/breachd|$(SYSCONFDIR)/breachd|g' $$u \
+	    >$(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
 	if [ -f systemd/breachd.sysusers ]; then install -d $(DESTDIR)$(SYSUSERSDIR) && \
 	  install -m 0644 systemd/breachd.sysusers $(DESTDIR)$(SYSUSERSDIR)/breachd.conf; fi
 	if [ -f systemd/breachd.tmpfiles ]; then install -d $(DESTDIR)$(TMPFILESDIR) && \

@@ -7,6 +7,8 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "notices.h"
+#include "tz.h"
 
 #define VERSION "0.1.0"
 
@@ -68,6 +70,17 @@ int main(int argc, char **argv)
                 return 1;
         }
         if (check) {
+                Tz *tz = NULL;
+                _cleanup_free_ char *why = NULL;
+                r = tz_open(cfg->timezone, &tz);
+                if (r >= 0)
+                        r = notices_check_templates(cfg, tz, &why);
+                tz_free(tz);
+                if (r < 0) {
+                        fprintf(stderr, "%s\n", why ? why : "cannot check the templates");
+                        config_free(cfg);
+                        return 1;
+                }
                 printf("%s: configuration OK\n", path);
                 config_free(cfg);
                 return 0;

@@ -58,6 +58,7 @@ int compose_message(const OutMessage *o, char **ret_data, size_t *ret_len, char 
 {
         message_lib_init();
         int r = 0;
+        _cleanup_free_ char *subject = str_header_safe(o->subject);
         GMimeMessage *msg = g_mime_message_new(TRUE);
         if (add_addresses(msg, GMIME_ADDRESS_TYPE_FROM, o->from) < 0) {
                 r = -EINVAL;
@@ -70,7 +71,6 @@ int compose_message(const OutMessage *o, char **ret_data, size_t *ret_len, char 
                 }
         if (o->reply_to)
                 add_addresses(msg, GMIME_ADDRESS_TYPE_REPLY_TO, o->reply_to);
-        _cleanup_free_ char *subject = str_header_safe(o->subject);
         g_mime_message_set_subject(msg, subject, "utf-8");
         GDateTime *d = g_date_time_new_from_unix_utc(o->date ? o->date : now_utc());
         g_mime_message_set_date(msg, d);
@@ -108,8 +108,6 @@ int compose_message(const OutMessage *o, char **ret_data, size_t *ret_len, char 
         *ret_len = strlen(s);
         g_free(s);
         *ret_message_id = mid;
-        mid = NULL;
-        free(mid);
 out:
         g_object_unref(msg);
         return r;

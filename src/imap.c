@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <limits.h>
 #include <libetpan/libetpan.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -308,33 +309,58 @@ static char *decode_challenge(const char *b64)
         return safe;
 }
 
-/* SASL with an initial response (RFC 4959), for the bearer-token mechanisms.
- * libetpan has XOAUTH2 only and keeps the server's reason to itself. */
+static int write_line(mailstream *st, const char *a, const char *b)
+{
+        if (mailstream_write(st, a, strlen(a)) < 0 || mailstream_write(st, b, strlen(b)) < 0 ||
+            mailstream_write(st, "\r\n", 2) < 0 || mailstream_flush(st) < 0)
+                return MAILIMAP_ERROR_STREAM;
+        return MAILIMAP_NO_ERROR;
+}
+
+/* Sends AUTHENTICATE with the client response: inline when the server has
+ * SASL-IR (RFC 4959), otherwise after the server's empty challenge.  On
+ * return the first line of the server's answer to it is in the buffer. */
+static int send_authenticate(Imap *s, const char *mech, const char *b64)
+{
+        mailimap *m = s->m;
+        bool ir = imap_has_capability(s, "SASL-IR");
+        _cleanup_free_ char *cmd = xasprintf("AUTHENTICATE %s%s", mech, ir ? " " : "");
+        mailstream_set_privacy(m->imap_stream, 0);      /* keeps the token out of traces */
+        int e = mailimap_send_current_tag(m);
+        if (e == MAILIMAP_NO_ERROR)
+                e = write_line(m->imap_stream, cmd, ir ? b64 : "");
+        if (e == MAILIMAP_NO_ERROR && !ir) {
+                if (!mailimap_read_line(m))
+                        e = MAILIMAP_ERROR_STREAM;
+                else if (m->imap_stream_buffer->str[0] == '+')
+                        e = write_line(m->imap_stream, b64, "");
+                else            /* refused outright: the tagged answer is in the buffer */
+                        goto done;
+        }
+        if (e == MAILIMAP_NO_ERROR && !mailimap_read_line(m))
+                e = MAILIMAP_ERROR_STREAM;
+done:
+        mailstream_set_privacy(m->imap_stream, 1);
+        return e;
+}
+
+/* AUTHENTICATE for the bearer-token mechanisms: libetpan has XOAUTH2 only,
+ * always uses SASL-IR and keeps the server's reason to itself. */
 static int authenticate(Imap *s, const char *mech, const char *resp, const char *on_challenge)
 {
         mailimap *m = s->m;
         _cleanup_free_ char *what = xasprintf("IMAP AUTHENTICATE %s", mech);
         gchar *b64 = g_base64_encode((const guchar *)resp, strlen(resp));
-        _cleanup_free_ char *cmd = xasprintf("AUTHENTICATE %s %s\r\n", mech, b64);
+        int e = send_authenticate(s, mech, b64);
         explicit_bzero(b64, strlen(b64));
         g_free(b64);
-        mailstream_set_privacy(m->imap_stream, 0);
-        int e = mailimap_send_current_tag(m);
-        if (e == MAILIMAP_NO_ERROR && (mailstream_write(m->imap_stream, cmd, strlen(cmd)) < 0 ||
-                                       mailstream_flush(m->imap_stream) < 0))
-                e = MAILIMAP_ERROR_STREAM;
-        mailstream_set_privacy(m->imap_stream, 1);
-        explicit_bzero(cmd, strlen(cmd));
-        if (e == MAILIMAP_NO_ERROR && !mailimap_read_line(m))
-                e = MAILIMAP_ERROR_STREAM;
         _cleanup_free_ char *detail = NULL;
         if (e == MAILIMAP_NO_ERROR && m->imap_stream_buffer->str[0] == '+') {
-                /* A challenge after the initial response carries the error
+                /* A challenge after the client response carries the error
                  * (RFC 7628 3.2.3); the tagged NO follows our answer. */
                 detail = decode_challenge(m->imap_stream_buffer->str + 1);
-                if (mailstream_write(m->imap_stream, on_challenge, strlen(on_challenge)) < 0 ||
-                    mailstream_write(m->imap_stream, "\r\n", 2) < 0 ||
-                    mailstream_flush(m->imap_stream) < 0 || !mailimap_read_line(m))
+                e = write_line(m->imap_stream, on_challenge, "");
+                if (e == MAILIMAP_NO_ERROR && !mailimap_read_line(m))
                         e = MAILIMAP_ERROR_STREAM;
         }
         struct mailimap_response *rsp = NULL;
@@ -372,7 +398,13 @@ static int login(Imap *s, const MailboxConfig *cfg, const char *secret)
         if (!secret || !cfg->user)
                 return fail(s, -EINVAL, "IMAP login needs mailbox.user and a secret");
         char *resp = NULL;
-        int r;
+        int r = 0;
+        /* Whether the server takes an initial response (SASL-IR) is in the
+         * capabilities before login, which the greeting may not have listed. */
+        if (cfg->auth == AUTH_XOAUTH2 || cfg->auth == AUTH_OAUTHBEARER)
+                r = read_capabilities(s);
+        if (r < 0)
+                return r;
         switch (cfg->auth) {
         case AUTH_PLAIN: {
                 int e = mailimap_login(s->m, cfg->user, secret);
@@ -618,7 +650,6 @@ typedef struct {
 } Att;
 
 typedef struct {
-        Imap *s;
         const uint32_t *want;   /* requested UIDs, sorted */
         size_t n_want;
         bool *delivered;        /* parallel to want */
@@ -732,14 +763,16 @@ static void on_msg_att(struct mailimap_msg_att *att, void *userdata)
         if (!a.has_body || f->delivered[w - f->want])
                 return;
         f->delivered[w - f->want] = true;
+        /* NIL: the message went away under our feet, like one expunged. */
+        if (!a.body)
+                return;
         const Att *mt = f->meta ? find_meta(f, a.uid) : NULL;
         if (mt) {
                 a.date = mt->date;
                 a.size = mt->size;
         }
         pass_oversized(f, a.uid);
-        /* A NIL body (message vanished under our feet) is delivered as empty. */
-        deliver(f, &a, a.body ? a.body : "", a.body ? a.body_len : 0);
+        deliver(f, &a, a.body, a.body_len);
 }
 
 static int cmp_att(const void *a, const void *b)
@@ -798,7 +831,7 @@ int imap_fetch(Imap *s, const uint32_t *uids, size_t n, uint64_t max_size,
                 return r;
         _cleanup_free_ uint32_t *want = sorted_copy(uids, &n);
         _cleanup_free_ bool *delivered = xcalloc(n, sizeof *delivered);
-        Fetch f = { .s = s, .want = want, .n_want = n, .delivered = delivered,
+        Fetch f = { .want = want, .n_want = n, .delivered = delivered,
                     .max_size = max_size, .cb = cb, .userdata = userdata };
         if (max_size > 0) {
                 _cleanup_free_ uint32_t *fit = NULL;
@@ -929,10 +962,11 @@ int imap_idle_fd(Imap *s)
         return mailimap_idle_get_fd(s->m);
 }
 
-static int idle_lost(Imap *s, const char *how)
+static int idle_lost(Imap *s)
 {
         s->dead = true;
-        return fail(s, -ECONNRESET, "IMAP IDLE: connection to %s %s", s->host, how);
+        return fail(s, -ECONNRESET, "IMAP IDLE: connection to %s lost (closed, reset, or no "
+                    "answer within %d s)", s->host, NET_TIMEOUT_S);
 }
 
 /* Skips literals ("{n}" at the end of a line) so their content is never
@@ -952,11 +986,11 @@ static int skip_literals(Imap *s)
                 while (n > 0) {
                         ssize_t k = mailstream_read(st, buf, n < sizeof buf ? n : sizeof buf);
                         if (k <= 0)
-                                return idle_lost(s, "lost");
+                                return idle_lost(s);
                         n -= (unsigned long long)k;
                 }
                 if (!mailstream_read_line_remove_eol(st, s->line))
-                        return idle_lost(s, "lost");
+                        return idle_lost(s);
         }
 }
 
@@ -966,14 +1000,16 @@ static int idle_read(Imap *s, bool *new_mail)
         /* libetpan returns what it has at end of stream; an empty line
          * is never a valid response, so both mean the connection is gone. */
         if (!mailstream_read_line_remove_eol(s->m->imap_stream, s->line) || s->line->len == 0)
-                return idle_lost(s, "lost");
+                return idle_lost(s);
         int r = skip_literals(s);
         if (r < 0)
                 return r;
         const char *l = s->line->str;
         if (str_startswith_ci(l, "* BYE")) {
+                s->dead = true;
                 _cleanup_free_ char *text = str_header_safe(l + 5);
-                return idle_lost(s, text);
+                return fail(s, -ECONNRESET, "IMAP IDLE: %s ended the session:%.200s", s->host,
+                            text);
         }
         if (l[0] != '*') {
                 s->dead = true;
@@ -1012,9 +1048,10 @@ int imap_idle_wait(Imap *s, int timeout_ms, bool *ret_new_mail)
                         if (new_mail)
                                 break;
                         int64_t left = deadline < 0 ? -1 : deadline - now_ms();
+                        int wait = deadline < 0 ? -1 : left <= 0 ? 0
+                                 : left > INT_MAX ? INT_MAX : (int)left;
                         struct pollfd p = { .fd = mailimap_idle_get_fd(s->m), .events = POLLIN };
-                        int k = poll(&p, 1, left < 0 ? (deadline < 0 ? -1 : 0)
-                                                     : (int)(left > INT32_MAX ? INT32_MAX : left));
+                        int k = poll(&p, 1, wait);
                         if (k < 0 && errno == EINTR)
                                 continue;
                         if (k < 0)
@@ -1059,14 +1096,15 @@ void imap_free(Imap *s)
         if (!s)
                 return;
         if (s->m) {
-                if (s->idling && !s->dead && mailimap_idle_done(s->m) != MAILIMAP_NO_ERROR)
+                mailstream *st = s->m->imap_stream;
+                /* DONE and LOGOUT are courtesies: do not wait long for them. */
+                if (st && !s->dead)
+                        mailstream_low_set_timeout(mailstream_get_low(st), 5);
+                if (st && s->idling && !s->dead && mailimap_idle_done(s->m) != MAILIMAP_NO_ERROR)
                         s->dead = true;
-                if (s->m->imap_stream) {
-                        if (s->dead) {
-                                mailstream_close(s->m->imap_stream);
-                                s->m->imap_stream = NULL;
-                        } else  /* LOGOUT is a courtesy: do not wait long for it */
-                                mailstream_low_set_timeout(mailstream_get_low(s->m->imap_stream), 5);
+                if (s->m->imap_stream && s->dead) {
+                        mailstream_close(s->m->imap_stream);
+                        s->m->imap_stream = NULL;
                 }
                 mailimap_free(s->m);    /* sends LOGOUT while the stream is open */
         }

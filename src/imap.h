@@ -15,6 +15,7 @@
  *   -ENOENT       the folder does not exist
  *   -ESTALE       the selected folder's UIDVALIDITY changed: known UIDs are void
  *   -EOPNOTSUPP   the server lacks IDLE
+ *   -EBUSY        a command other than the IDLE calls was issued while idling
  *
  * After -ECONNRESET, -EPROTO from a parse error, -ETIMEDOUT mid-session or
  * -ENOTCONN the session is dead and only imap_free() is useful.
@@ -89,7 +90,8 @@ typedef int (*imap_message_cb)(const ImapMessage *m, void *userdata);
  * them without downloading them; max_size 0 means no limit and a single
  * command.  Messages deleted meanwhile are skipped silently.  Bodies are
  * handed over one by one as they arrive, so memory holds one message at a
- * time, not the batch. */
+ * time, not the batch.  The command line grows with the number of ranges:
+ * keep batches to a few thousand UIDs. */
 int imap_fetch(Imap *s, const uint32_t *uids, size_t n, uint64_t max_size,
                imap_message_cb cb, void *userdata);
 

@@ -11,6 +11,7 @@
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
+#include "notices.h"
 #include "sender.h"
 #include "store.h"
 #include "tz.h"
@@ -41,6 +42,13 @@ static int open_state(const Config *cfg, Store **ret_store, Tz **ret_tz, FormLab
         int r = tz_open(cfg->timezone, &tz);
         if (r < 0) {
                 log_error("unknown time zone %s", cfg->timezone);
+                return r;
+        }
+        _cleanup_free_ char *why = NULL;
+        r = notices_check_templates(cfg, tz, &why);
+        if (r < 0) {
+                log_error("%s", why);
+                tz_free(tz);
                 return r;
         }
         Store *s = NULL;
@@ -93,6 +101,9 @@ void manager_free(Manager *m)
 static bool stop_requested(void *userdata)
 {
         Manager *m = userdata;
+        /* Asked between batches: a long backlog must not starve the
+         * watchdog. */
+        sd_notify(false, "WATCHDOG=1");
         if (m->stopping)
                 return true;
         /* SIGTERM is blocked for sd-event; a pending one means "finish the

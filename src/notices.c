@@ -228,6 +228,7 @@ int notices_queue_new_incident(Store *s, const Config *cfg, const Tz *tz, const 
 {
         TemplateVars v = {0};
         notices_incident_vars(cfg, tz, inc, now_utc(), &v);
+        _cleanup_free_ char *reply = token_address(cfg, inc);
         Rendered ack = {0}, dpo = {0};
         int r = template_render_file(cfg->templates_dir, "ack", &v, &ack, ret_why);
         if (r >= 0)
@@ -249,7 +250,6 @@ int notices_queue_new_incident(Store *s, const Config *cfg, const Tz *tz, const 
                 *ret_why = xasprintf("cannot queue the acknowledgement: %s", strerror(-r));
                 goto out;
         }
-        _cleanup_free_ char *reply = token_address(cfg, inc);
         r = queue_rendered(s, cfg, inc, "dpo_notice", &cfg->dpo, &dpo, reply, "auto-generated", NULL, NULL);
         if (r < 0)
                 *ret_why = xasprintf("cannot queue the DPO notice: %s", strerror(-r));
@@ -257,5 +257,27 @@ out:
         rendered_free(&ack);
         rendered_free(&dpo);
         tvars_free(&v);
+        return r;
+}
+
+int notices_check_templates(const Config *cfg, const Tz *tz, char **ret_why)
+{
+        static const char *const names[] = {"ack", "dpo-notice"};
+        Incident inc;
+        incident_init(&inc);
+        inc.ref = xstrdup("DB2026001");
+        inc.from_addr = xstrdup("someone@example.org");
+        inc.received_at = now_utc();
+        inc.deadline_at = inc.received_at + 72 * 3600;
+        TemplateVars v = {0};
+        notices_incident_vars(cfg, tz, &inc, now_utc(), &v);
+        int r = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(names) && r >= 0; i++) {
+                Rendered out = {0};
+                r = template_render_file(cfg->templates_dir, names[i], &v, &out, ret_why);
+                rendered_free(&out);
+        }
+        tvars_free(&v);
+        incident_free(&inc);
         return r;
 }

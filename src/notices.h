@@ -18,6 +18,11 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
 int notices_queue_new_incident(Store *s, const Config *cfg, const Tz *tz, const Incident *inc, const Message *m,
                                char **ret_why);
 
+/* Renders every template with a sample incident, so that an edited
+ * template with an unknown variable is refused at start-up and by
+ * --check-config, not when the first report arrives. */
+int notices_check_templates(const Config *cfg, const Tz *tz, char **ret_why);
+
 /* Formats a UTC instant in the configured zone: "Monday 9 March 2026, 14:05 GMT". */
 char *notices_format_time(const Tz *tz, int64_t t);
 /* "2 days 3 hours left" / "overdue by 5 hours". */

@@ -39,6 +39,12 @@ struct Smtp {
 
 static _Thread_local char *connect_error;
 
+_Noreturn static void oom(void)
+{
+        fputs("breachd: out of memory\n", stderr);
+        abort();
+}
+
 static int fail(Smtp *s, int r, const char *fmt, ...) _printf_(3, 4);
 static int fail(Smtp *s, int r, const char *fmt, ...)
 {
@@ -46,7 +52,7 @@ static int fail(Smtp *s, int r, const char *fmt, ...)
         char *msg;
         va_start(ap, fmt);
         if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+                oom();
         va_end(ap);
         free(s->error);
         s->error = msg;
@@ -169,8 +175,8 @@ static bool valid_hostname(const char *h)
 /* RFC 5321 4.1.1.1: our FQDN, or failing that our address as a literal. */
 static char *local_name(int fd)
 {
-        char h[256];
-        if (gethostname(h, sizeof h) == 0 && (h[sizeof h - 1] = 0, valid_hostname(h)))
+        char h[256] = "";
+        if (gethostname(h, sizeof h - 1) == 0 && valid_hostname(h))
                 return xstrdup(h);
         struct sockaddr_storage ss;
         socklen_t len = sizeof ss;
@@ -376,7 +382,7 @@ int smtp_connect(const SmtpConfig *cfg, const char *secret, Smtp **ret)
         s->host = xstrdup(cfg->host);
         s->line = mmap_string_new("");
         if (!s->line)
-                abort();
+                oom();
         int r = session_open(s, cfg);
         if (r >= 0)
                 r = authenticate(s, cfg, secret);

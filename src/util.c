@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <gnutls/crypto.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -329,6 +330,11 @@ int run_command_line(const char *cmd, char **ret)
                 return r;
         }
         if (pid == 0) {
+                /* The daemon blocks its signals for sd-event; the command
+                 * must be stoppable like any other process. */
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
                 dup2(pfd[1], 1);
                 int devnull = open("/dev/null", O_RDONLY);
                 if (devnull >= 0)

@@ -123,8 +123,9 @@ for p in "${pages[@]}"; do
         ln -s "$repo/$p" "$tmp/man/man$s/"
 done
 
-# The unit as `make install` installs it with SBINDIR=$repo: the same
-# rewrite of /usr/sbin/breachd (see the lead's Makefile install rule).
+# The unit as an install with SBINDIR=$repo would put it: the shipped unit
+# names /usr/sbin/breachd, and an install to another prefix rewrites that
+# path with  sed 's|/usr/sbin/breachd|$(SBINDIR)/breachd|g'.
 mkdir -p "$tmp/unit"
 sed -e "s|/usr/sbin/breachd|$repo/breachd|g" "$unit" >"$tmp/unit/breachd.service"
 
@@ -136,8 +137,13 @@ else
         ok "the shipped unit runs /usr/sbin/breachd, which the install rewrite replaces" \
                 test "$n_shipped" -ge 1 -a "$n_left" -eq 0
 
+        verify=(systemd-analyze verify)
+        if ! have man; then
+                diag "man is not installed: verify cannot look for the Documentation= pages"
+                verify+=(--man=no)
+        fi
         if ((breachd_ok)); then
-                out=$(cd "$tmp/unit" && MANPATH="$tmp/man" systemd-analyze verify breachd.service 2>&1)
+                out=$(cd "$tmp/unit" && MANPATH="$tmp/man" "${verify[@]}" breachd.service 2>&1)
                 st=$?
                 is "$st:$out" "0:" "systemd-analyze verify passes, without a warning"
 
@@ -145,14 +151,16 @@ else
                 mkdir -p "$tmp/bad"
                 sed -e 's/^Type=notify$/Type=notify-reload/' -e '/^\[Service\]/a Hardened=yes' \
                         "$tmp/unit/breachd.service" >"$tmp/bad/breachd.service"
-                out=$(cd "$tmp/bad" && MANPATH="$tmp/man" systemd-analyze verify breachd.service 2>&1)
+                out=$(cd "$tmp/bad" && MANPATH="$tmp/man" "${verify[@]}" breachd.service 2>&1)
                 like "$out" 'Unknown key name|Failed to parse service type' \
                         "verify reports a unit with an unknown setting or type"
 
-                rm "$tmp/man/man1/breachctl.1"
-                out=$(cd "$tmp/unit" && MANPATH="$tmp/man" systemd-analyze verify breachd.service 2>&1)
-                like "$out" "man breachctl\\(1\\)" "verify reports a Documentation= page that is missing"
-                ln -s "$repo/docs/breachctl.1" "$tmp/man/man1/"
+                if have man; then
+                        rm "$tmp/man/man1/breachctl.1"
+                        out=$(cd "$tmp/unit" && MANPATH="$tmp/man" "${verify[@]}" breachd.service 2>&1)
+                        like "$out" "man breachctl\\(1\\)" "verify reports a Documentation= page that is missing"
+                        ln -s "$repo/docs/breachctl.1" "$tmp/man/man1/"
+                fi
         fi
 
         sec=$(systemd-analyze security --offline=yes "$unit" 2>&1)
@@ -163,8 +171,16 @@ else
                 diag "exposure level $level (docs/SECURITY.md records it)"
                 ok "exposure level $level is at most $exposure_max" \
                         awk -v l="$level" -v m="$exposure_max" 'BEGIN { exit !(l <= m) }'
+                # The scores change between systemd versions: compare with
+                # the figure of the version SECURITY.md was written with.
                 documented=$(grep -o 'exposure level[^0-9]*[0-9]\.[0-9]' docs/SECURITY.md | grep -o '[0-9]\.[0-9]$' | head -n 1)
-                is "$documented" "$level" "docs/SECURITY.md records the current exposure level"
+                doc_version=$(grep -o 'with systemd [0-9]*' docs/SECURITY.md | head -n 1 | grep -o '[0-9]*$')
+                version=$(systemd-analyze --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')
+                if [[ -n $doc_version && $doc_version != "$version" ]]; then
+                        diag "docs/SECURITY.md gives the figure for systemd $doc_version, this is $version: not compared"
+                else
+                        is "$documented" "$level" "docs/SECURITY.md records the current exposure level"
+                fi
         fi
         like "$sec" $'\n'"✓ User=/DynamicUser= " "the service runs as its own non-root user"
 
@@ -243,7 +259,7 @@ else
         is "$(stat -c '%a %u %g' "$root/etc/breachd/templates")" "750 0 $gid" "/etc/breachd/templates: likewise"
         is "$(stat -c '%a %u %g' "$root/etc/breachd/breachd.conf")" "640 0 $gid" \
                 "breachd.conf: group breachd can read it, nobody else"
-        if have setpriv; then
+        if have setpriv && ((EUID == 0)); then
                 ok "the daemon's user can read the configuration and the templates" \
                         quiet setpriv --reuid="$uid" --regid="$gid" --clear-groups \
                         cat "$root/etc/breachd/breachd.conf" "$root/etc/breachd/templates/ack.txt"
@@ -251,7 +267,7 @@ else
                         cat "$root/etc/breachd/breachd.conf" >/dev/null 2>&1
                 isnt "$?" 0 "another user cannot"
         else
-                diag "setpriv not found: access as the breachd user not tried"
+                diag "setpriv missing or not root: access as the breachd user not tried"
         fi
 fi
 

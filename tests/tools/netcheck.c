@@ -31,6 +31,8 @@
  *
  *   AUTH is plain (default), xoauth2, oauthbearer or none (SMTP only); USER
  *   may be "-" with -a none.  -v prints the protocol commands (debug log).
+ *   NETCHECK_IDLE_DELAY=SECONDS makes idle wait that long between SELECT and
+ *   IDLE, to try mail arriving in between.
  *   The exit status is 0 on success, 1 on failure, 2 on bad usage.
  *
  * A private Dovecot (as root; nothing outside /tmp/nc is touched):
@@ -105,6 +107,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "imap.h"
 #include "log.h"
@@ -268,6 +271,11 @@ static int cmd_move(Imap *s, char **a, int n)
 static int cmd_idle(Imap *s, char **a, int n)
 {
         int secs = n > 1 ? atoi(a[1]) : 30;
+        /* Mail that arrives between SELECT and IDLE is announced at once,
+         * often in the same packet as the go-ahead; this lets one try it. */
+        const char *delay = getenv("NETCHECK_IDLE_DELAY");
+        if (delay)
+                usleep((useconds_t)(atof(delay) * 1e6));
         int r = report(s, imap_idle_start(s), "idle");
         if (r < 0)
                 return r;

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The whole path (issue 2): a report sent through a real MTA to a real IMAP
+# server is filed by breachd --once, moved to Processed, acknowledged to the
+# reporter and announced to the DPO; nothing is filed twice; a failed move
+# does not lead to a second filing; a broken message is quarantined and the
+# rest are still filed.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+. tests/lib/servers.sh
+
+BREACHD=${BREACHD:-./breachd}
+BREACHCTL=${BREACHCTL:-./breachctl}
+CORPUS=tests/corpora
+
+servers_add_user jane.smith@example.test secret
+servers_start || bail_out "servers did not start"
+CONF=$TEST_ROOT/breachd.conf
+write_breachd_conf "$CONF"
+ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
+once() { "$BREACHD" -c "$CONF" --once >>"$TEST_ROOT/breachd.log" 2>&1; }
+
+ok "configuration is valid" "$BREACHD" -c "$CONF" --check-config
+
+# --- a report through the MTA ---------------------------------------------
+ok "report accepted by Postfix" send_mail reporter@example.test breach@example.test "$CORPUS/good/plain-basic.eml"
+# A broken message straight into the mailbox: no sender address.
+ok "broken message appended" append_mail breach@example.test INBOX "$CORPUS/broken/no-sender.eml"
+ok "both in the inbox" wait_for_mail breach@example.test INBOX 2 10
+
+ok "breachd --once exits 0" once
+is "$(imap_count breach@example.test INBOX)" 0 "inbox is empty afterwards"
+is "$(imap_count breach@example.test Processed)" 1 "the report is in Processed"
+is "$(imap_count breach@example.test Quarantine)" 1 "the broken message is in Quarantine"
+like "$(cat "$TEST_ROOT/breachd.log")" "quarantined: no sender address" "the quarantine is logged with its reason"
+
+list=$(ctl list)
+like "$list" "DB20[0-9]{5}" "breachctl list shows a reference"
+is "$(grep -c '^DB20' <<<"$list")" 1 "one incident filed"
+ref=$(grep -o '^DB20[0-9]*' <<<"$list" | head -1)
+
+ok "acknowledgement reaches the reporter" wait_for_mail jane.smith@example.test INBOX 1 15
+ack=$(imap_fetch_all jane.smith@example.test INBOX)
+like "$ack" "Subject: \[$ref\] Breach report received: Data breach - email sent to wrong" "ack subject carries the reference and their subject"
+like "$ack" "In-Reply-To: <plain-basic-0001@example.test>" "ack answers their message"
+like "$ack" "Auto-Submitted: auto-replied" "ack is marked auto-replied"
+like "$ack" "Directorate: Adult Social Care" "ack lists what was captured"
+like "$ack" "Reason for delay" "ack asks for what is missing (a late report needs a reason)"
+like "$ack" "by[[:space:]]+[A-Z][a-z]+day [0-9]+ [A-Z][a-z]+ 20[0-9]{2}, [0-9]{2}:[0-9]{2} (GMT|BST)" "ack gives the deadline in local time"
+
+ok "notice reaches the DPO" wait_for_mail dpo@example.test INBOX 1 15
+notice=$(imap_fetch_all dpo@example.test INBOX)
+like "$notice" "Subject: \[$ref\] New breach report" "DPO notice carries the reference"
+like "$notice" "Reply-To: breach\+$ref\.[a-z0-9]+@example.test" "DPO notice carries the reply token address"
+
+show=$(ctl show "$ref")
+like "$show" "Name of person making the report: Jane Smith" "show lists the fields"
+like "$show" "ack +to jane.smith@example.test: sent" "show lists the acknowledgement as sent"
+like "$show" "dpo_notice +to dpo@example.test: sent" "show lists the DPO notice as sent"
+
+json=$(ctl export --format json)
+ok "export is valid JSON" python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==1' <<<"$json"
+ok "export has the breach-form keys" python3 -c '
+import json,sys
+d=json.load(sys.stdin)[0]
+need=["ref","received_at","deadline_at","message_id","missing","reporter_name","nature","directorate","occurred_at"]
+missing=[k for k in need if k not in d]
+assert not missing, missing
+assert d["directorate"]=="Adult Social Care", d["directorate"]
+assert d["occurred_at"]=="2025-01-06T15:39:00Z", d["occurred_at"]
+assert "delay_reason" in d["missing"], d["missing"]
+' <<<"$json"
+csv=$(ctl export --format csv)
+is "$(python3 -c 'import csv,sys; print(len(list(csv.reader(sys.stdin))))' <<<"$csv")" 2 "CSV export: header and one row"
+
+# --- a second run files nothing twice ------------------------------------
+ok "second --once exits 0" once
+is "$(ctl list | grep -c '^DB20')" 1 "still one incident after a second run"
+sleep 1
+is "$(imap_count jane.smith@example.test INBOX)" 1 "no second acknowledgement"
+
+# --- the same message delivered again (a copy under a new UID) ------------
+ok "the same report sent again" send_mail reporter@example.test breach@example.test "$CORPUS/good/plain-basic.eml"
+ok "duplicate processed" once
+is "$(ctl list | grep -c '^DB20')" 1 "a copy with the same Message-ID is not filed again"
+is "$(imap_count breach@example.test INBOX)" 0 "the copy is moved out of the inbox"
+
+# --- a move that fails after the commit -----------------------------------
+# Make Processed unwritable for Dovecot, so MOVE fails at the server.
+pdir=$TEST_ROOT/mail/example.test/breach/Maildir/.Processed
+sed 's/plain-basic-0001/move-fail-0002/; s/Subject: .*/Subject: Laptop left on a train/' \
+        "$CORPUS/good/plain-basic.eml" >"$TEST_ROOT/second.eml"
+ok "second report sent" send_mail reporter2@example.test breach@example.test "$TEST_ROOT/second.eml"
+chmod 0555 "$pdir/cur" "$pdir/new" "$pdir/tmp"
+once
+is "$(ctl list | grep -c '^DB20')" 2 "the second report is filed although its move failed"
+is "$(imap_count breach@example.test INBOX)" 1 "it is still in the inbox"
+like "$(cat "$TEST_ROOT/breachd.log")" "will be moved on the next pass, not filed again" "the failed move is logged"
+chmod 0700 "$pdir/cur" "$pdir/new" "$pdir/tmp"
+ok "next pass after the fault" once
+is "$(ctl list | grep -c '^DB20')" 2 "not filed a second time"
+is "$(imap_count breach@example.test INBOX)" 0 "and now moved out of the inbox"
+is "$(imap_count breach@example.test Processed)" 3 "Processed holds the report, the copy and the second report"
+
+# --- servers down: a clear line, a retry, not a crash ---------------------
+dovecot_stop
+"$BREACHD" -c "$CONF" --once >"$TEST_ROOT/down.log" 2>&1
+rc=$?
+is "$rc" 1 "--once reports failure when the IMAP server is down"
+like "$(cat "$TEST_ROOT/down.log")" "cannot connect to IMAP server 127.0.0.1:$IMAP_PORT" "one clear log line names the server"
+dovecot_start
+
+done_testing

@@ -70,13 +70,17 @@ $(BUILD):
 
 unit: $(UNIT_BIN)
 
-check: all unit
+# check and demo install what they need first: both must work on a fresh
+# Debian 12 machine with nothing run before them.
+check: deps
+	@$(MAKE) --no-print-directory all unit
 	@bash tests/run.sh
 
 deps:
 	@bash scripts/deps.sh
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
 
 bench: all

@@ -28,6 +28,23 @@ void form_record_free(FormRecord *r)
         form_record_init(r);
 }
 
+static char *collapse_space(const char *s)
+{
+        Buf b = {0};
+        bool sp = false;
+        for (; *s; s++) {
+                if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+                        sp = true;
+                        continue;
+                }
+                if (sp && b.len)
+                        buf_putc(&b, ' ');
+                sp = false;
+                buf_putc(&b, *s);
+        }
+        return buf_steal(&b);
+}
+
 bool form_record_set(FormRecord *r, FieldId id, const char *text)
 {
         _cleanup_free_ char *copy = xstrdup(text);
@@ -36,7 +53,10 @@ bool form_record_set(FormRecord *r, FieldId id, const char *text)
                 return true;
         FieldValue *v = &r->f[id];
         if (v->text) {
-                if (strcmp(v->text, t) != 0)
+                /* The same answer read twice (an HTML table and its text
+                 * rendering) differs at most in white space: not a note. */
+                _cleanup_free_ char *a = collapse_space(v->text), *b = collapse_space(t);
+                if (strcmp(a, b) != 0)
                         strlist_take(&r->notes, xasprintf("A second value was given for \"%s\": %s",
                                                          form_fields[id].label, t));
                 return false;

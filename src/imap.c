@@ -118,7 +118,8 @@ static int check_usable(Imap *s, bool need_selected)
         if (s->dead)
                 return -ENOTCONN;       /* s->error still says why */
         if (s->idling)
-                return fail(s, -EBUSY, "a command was issued during IDLE; call imap_idle_done() first");
+                return fail(s, -EBUSY, "a command was issued during IDLE; "
+                            "call imap_idle_done() first");
         if (need_selected && !s->selected)
                 return fail(s, -EINVAL, "no folder is selected");
         return 0;
@@ -786,14 +787,18 @@ static int uid_fetch(Imap *s, const uint32_t *uids, size_t n, bool meta, bool bo
         struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
         if (!ft)
                 oom();
-        mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+        struct mailimap_fetch_att *atts[4];
+        size_t k = 0;
+        atts[k++] = mailimap_fetch_att_new_uid();
         if (meta) {
-                mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
-                mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+                atts[k++] = mailimap_fetch_att_new_internaldate();
+                atts[k++] = mailimap_fetch_att_new_rfc822_size();
         }
         if (body)
-                mailimap_fetch_type_new_fetch_att_list_add(
-                        ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+                atts[k++] = mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL));
+        for (size_t i = 0; i < k; i++)
+                if (!atts[i] || mailimap_fetch_type_new_fetch_att_list_add(ft, atts[i]) != 0)
+                        oom();
         clist *res = NULL;
         mailimap_set_msg_att_handler(s->m, on_msg_att, f);
         int e = mailimap_uid_fetch(s->m, set, ft, &res);

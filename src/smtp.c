@@ -243,7 +243,8 @@ static int session_open(Smtp *s, const SmtpConfig *cfg)
                 return code;
         _cleanup_free_ char *text = reply_text(s);
         if (code != 220)
-                return fail(s, -ECONNREFUSED, "%s refuses SMTP service: %d %s", s->host, code, text);
+                return fail(s, -ECONNREFUSED, "%s refuses SMTP service: %d %s", s->host, code,
+                            text);
         code = ehlo(s);
         if (code < 0)
                 return code;

@@ -287,7 +287,8 @@ static int verify_chain(gnutls_x509_trust_list_t tl, gnutls_x509_crt_t *crts, un
 {
         gnutls_typed_vdata_st vdata[] = {
                 { .type = GNUTLS_DT_DNS_HOSTNAME, .data = (unsigned char *)host },
-                { .type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER },
+                { .type = GNUTLS_DT_KEY_PURPOSE_OID,
+                  .data = (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER },
         };
         return gnutls_x509_trust_list_verify_crt2(tl, crts, n, vdata, ARRAY_SIZE(vdata), 0,
                                                   ret_status, NULL);

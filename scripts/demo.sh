@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# make demo: breachd doing its job against private local servers.
+# Starts a private Dovecot and Postfix on loopback ports in a temp dir,
+# sends sample reports through Postfix, runs breachd --once, and shows the
+# register, an acknowledgement and the DPO's notice.  Nothing outside the
+# temp dir is touched; the servers stop when it ends.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib/servers.sh
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+servers_add_user jane.smith@example.test secret
+servers_start || { echo "demo: the private servers did not start" >&2; exit 1; }
+CONF=$TEST_ROOT/breachd.conf
+write_breachd_conf "$CONF" 'organisation = "Example District Council";'
+
+say "Private servers: IMAP 127.0.0.1:$IMAP_PORT, SMTP 127.0.0.1:$SMTP_PORT (in $TEST_ROOT)"
+say "Staff email three reports to breach@example.test"
+send_mail jane.smith@example.test breach@example.test tests/corpora/good/plain-basic.eml >/dev/null &&
+        echo "  plain-text form from Jane Smith"
+send_mail reporter2@example.test breach@example.test tests/corpora/good/outlook-table.eml >/dev/null &&
+        echo "  Outlook table from Siobhan O'Neill"
+cat >"$TEST_ROOT/free.eml" <<MAIL
+From: Sam Reporter <reporter@example.test>
+To: breach@example.test
+Subject: I think I've sent something to the wrong school
+Date: $(date -R)
+Message-ID: <demo-free-$$@example.test>
+
+Hi, this morning I emailed a pupil's SEN report to the wrong school.
+They have confirmed they deleted it.
+
+Sam
+MAIL
+send_mail reporter@example.test breach@example.test "$TEST_ROOT/free.eml" >/dev/null &&
+        echo "  a free-text email from Sam"
+wait_for_mail breach@example.test INBOX 3 15 >/dev/null
+
+say "breachd --once"
+./breachd -c "$CONF" --once
+
+say "breachctl list"
+./breachctl -c "$CONF" list
+
+ref=$(./breachctl -c "$CONF" list | grep -o '^DB[0-9]*' | head -1)
+say "breachctl show $ref"
+./breachctl -c "$CONF" show "$ref"
+
+wait_for_mail jane.smith@example.test INBOX 1 15 >/dev/null
+say "The acknowledgement in Jane's mailbox (read back over IMAP)"
+imap_fetch_all jane.smith@example.test INBOX | sed -n '/^Subject:/p; /^$/,$p'
+
+wait_for_mail dpo@example.test INBOX 3 15 >/dev/null
+say "The DPO's mailbox"
+mailpy fetch dpo@example.test INBOX --headers | grep -E '^(Subject|Reply-To):'
+
+say "Mailbox folders afterwards"
+for f in INBOX Processed Quarantine; do printf '  %-11s %s message(s)\n' "$f" "$(imap_count breach@example.test $f)"; done
+
+say "Done; stopping the private servers"

@@ -10,21 +10,9 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "store-internal.h"
 
-#define STMT_CACHE 48
-
-struct Store {
-        sqlite3 *db;
-        struct {
-                const char *sql;   /* static string: the cache key is its address */
-                sqlite3_stmt *st;
-        } cache[STMT_CACHE];
-        size_t n_cache;
-        char *insert_incident_sql;
-        char *select_incident_sql;
-};
-
-static int sql_err(int rc)
+int store_sql_err(int rc)
 {
         switch (rc & 0xff) {
         case SQLITE_OK:
@@ -61,7 +49,7 @@ struct sqlite3 *store_db(Store *s)
 
 /* Returns the cached, reset statement for sql (a string literal or a string
  * owned by the Store), preparing it on first use. */
-static sqlite3_stmt *stmt(Store *s, const char *sql)
+sqlite3_stmt *store_stmt(Store *s, const char *sql)
 {
         for (size_t i = 0; i < s->n_cache; i++)
                 if (s->cache[i].sql == sql) {
@@ -85,7 +73,7 @@ static sqlite3_stmt *stmt(Store *s, const char *sql)
         return st;
 }
 
-static int exec(Store *s, const char *sql)
+int store_exec(Store *s, const char *sql)
 {
         char *err = NULL;
         int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
@@ -93,10 +81,10 @@ static int exec(Store *s, const char *sql)
                 log_debug("sqlite: %s", err ? err : "?");
                 sqlite3_free(err);
         }
-        return sql_err(rc);
+        return store_sql_err(rc);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
         if (v)
                 sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
@@ -104,7 +92,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
                 sqlite3_bind_null(st, i);
 }
 
-static char *col_text(sqlite3_stmt *st, int i)
+char *store_col_text(sqlite3_stmt *st, int i)
 {
         const unsigned char *t = sqlite3_column_text(st, i);
         return t ? xstrdup((const char *)t) : NULL;
@@ -194,7 +182,7 @@ static int schema_v1(Store *s)
                  "  at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,\n"
                  "  field TEXT, old_value TEXT, new_value TEXT);\n"
                  "CREATE INDEX audit_incident ON audit(incident_id);\n");
-        int r = exec(s, b.s);
+        int r = store_exec(s, b.s);
         buf_free(&b);
         return r;
 }
@@ -215,20 +203,20 @@ static int migrate(Store *s)
                 return -EPROTONOSUPPORT;
         }
         for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
-                int r = exec(s, "BEGIN IMMEDIATE");
+                int r = store_exec(s, "BEGIN IMMEDIATE");
                 if (r < 0)
                         return r;
                 r = migrations[v](s);
                 if (r >= 0) {
                         char sql[64];
                         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
-                        r = exec(s, sql);
+                        r = store_exec(s, sql);
                 }
                 if (r < 0) {
-                        exec(s, "ROLLBACK");
+                        store_exec(s, "ROLLBACK");
                         return r;
                 }
-                r = exec(s, "COMMIT");
+                r = store_exec(s, "COMMIT");
                 if (r < 0)
                         return r;
         }
@@ -284,8 +272,8 @@ int store_open(const char *path, Store **ret)
                 goto fail;
         }
         sqlite3_busy_timeout(s->db, 10000);
-        if ((r = exec(s, "PRAGMA journal_mode = WAL")) < 0 || (r = exec(s, "PRAGMA synchronous = FULL")) < 0 ||
-            (r = exec(s, "PRAGMA foreign_keys = ON")) < 0 || (r = migrate(s)) < 0)
+        if ((r = store_exec(s, "PRAGMA journal_mode = WAL")) < 0 || (r = store_exec(s, "PRAGMA synchronous = FULL")) < 0 ||
+            (r = store_exec(s, "PRAGMA foreign_keys = ON")) < 0 || (r = migrate(s)) < 0)
                 goto fail;
         build_incident_sql(s);
         *ret = s;
@@ -309,26 +297,26 @@ void store_close(Store *s)
 
 int store_begin(Store *s)
 {
-        return exec(s, "BEGIN IMMEDIATE");
+        return store_exec(s, "BEGIN IMMEDIATE");
 }
 
 int store_commit(Store *s)
 {
-        return exec(s, "COMMIT");
+        return store_exec(s, "COMMIT");
 }
 
 void store_rollback(Store *s)
 {
         if (!sqlite3_get_autocommit(s->db))
-                exec(s, "ROLLBACK");
+                store_exec(s, "ROLLBACK");
 }
 
-static int step_done(Store *s, sqlite3_stmt *st)
+int store_step_done(Store *s, sqlite3_stmt *st)
 {
         if (!st)
                 return -EIO;
         int rc = sqlite3_step(st);
-        int r = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_err(rc);
+        int r = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_sql_err(rc);
         sqlite3_reset(st);
         return r;
 }
@@ -350,14 +338,14 @@ const char *disposition_name(Disposition d)
 int store_uid_seen(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t uid)
 {
         static const char sql[] = "SELECT 1 FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
-        bind_text(st, 1, mailbox);
+        store_bind_text(st, 1, mailbox);
         sqlite3_bind_int64(st, 2, uidvalidity);
         sqlite3_bind_int64(st, 3, uid);
         int rc = sqlite3_step(st);
-        int r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : sql_err(rc);
+        int r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_sql_err(rc);
         sqlite3_reset(st);
         return r;
 }
@@ -366,14 +354,14 @@ int store_uid_quarantined(Store *s, const char *mailbox, uint32_t uidvalidity, u
 {
         static const char sql[] = "SELECT 1 FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ? "
                                   "AND disposition = 'quarantine'";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
-        bind_text(st, 1, mailbox);
+        store_bind_text(st, 1, mailbox);
         sqlite3_bind_int64(st, 2, uidvalidity);
         sqlite3_bind_int64(st, 3, uid);
         int rc = sqlite3_step(st);
-        int r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : sql_err(rc);
+        int r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_sql_err(rc);
         sqlite3_reset(st);
         return r;
 }
@@ -382,10 +370,10 @@ int store_key_seen(Store *s, const char *key, int64_t *ret_incident_id)
 {
         static const char sql[] = "SELECT incident_id FROM messages WHERE key = ? "
                                   "AND disposition IN ('report','followup','ignored') LIMIT 1";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
-        bind_text(st, 1, key);
+        store_bind_text(st, 1, key);
         int rc = sqlite3_step(st);
         int r = 0;
         if (rc == SQLITE_ROW) {
@@ -393,7 +381,7 @@ int store_key_seen(Store *s, const char *key, int64_t *ret_incident_id)
                         *ret_incident_id = sqlite3_column_int64(st, 0);
                 r = 1;
         } else if (rc != SQLITE_DONE) {
-                r = sql_err(rc);
+                r = store_sql_err(rc);
         }
         sqlite3_reset(st);
         return r;
@@ -405,42 +393,42 @@ int store_add_message(Store *s, const StoredMessage *m)
                 "INSERT INTO messages(mailbox, uidvalidity, uid, key, message_id, from_addr, subject, "
                 "received_at, seen_at, incident_id, disposition, reason, raw) "
                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
-        bind_text(st, 1, m->mailbox);
+        store_bind_text(st, 1, m->mailbox);
         sqlite3_bind_int64(st, 2, m->uidvalidity);
         sqlite3_bind_int64(st, 3, m->uid);
-        bind_text(st, 4, m->key);
-        bind_text(st, 5, m->message_id);
-        bind_text(st, 6, m->from_addr);
-        bind_text(st, 7, m->subject);
+        store_bind_text(st, 4, m->key);
+        store_bind_text(st, 5, m->message_id);
+        store_bind_text(st, 6, m->from_addr);
+        store_bind_text(st, 7, m->subject);
         sqlite3_bind_int64(st, 8, m->received_at);
         sqlite3_bind_int64(st, 9, now_utc());
         if (m->incident_id)
                 sqlite3_bind_int64(st, 10, m->incident_id);
         else
                 sqlite3_bind_null(st, 10);
-        bind_text(st, 11, disposition_name(m->disposition));
-        bind_text(st, 12, m->reason);
+        store_bind_text(st, 11, disposition_name(m->disposition));
+        store_bind_text(st, 12, m->reason);
         if (m->raw)
                 sqlite3_bind_blob64(st, 13, m->raw, m->raw_len, SQLITE_STATIC);
         else
                 sqlite3_bind_null(st, 13);
-        return step_done(s, st);
+        return store_step_done(s, st);
 }
 
 int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const uint32_t *uids, size_t n)
 {
         static const char sql[] = "UPDATE messages SET moved = 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ?";
         for (size_t i = 0; i < n; i++) {
-                sqlite3_stmt *st = stmt(s, sql);
+                sqlite3_stmt *st = store_stmt(s, sql);
                 if (!st)
                         return -EIO;
-                bind_text(st, 1, mailbox);
+                store_bind_text(st, 1, mailbox);
                 sqlite3_bind_int64(st, 2, uidvalidity);
                 sqlite3_bind_int64(st, 3, uids[i]);
-                int r = step_done(s, st);
+                int r = store_step_done(s, st);
                 if (r < 0)
                         return r;
         }
@@ -450,16 +438,16 @@ int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const 
 int store_max_uid(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t *ret)
 {
         static const char sql[] = "SELECT COALESCE(MAX(uid), 0) FROM messages WHERE mailbox = ? AND uidvalidity = ?";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
-        bind_text(st, 1, mailbox);
+        store_bind_text(st, 1, mailbox);
         sqlite3_bind_int64(st, 2, uidvalidity);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 *ret = (uint32_t)sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : sql_err(rc);
+        return rc == SQLITE_ROW ? 0 : store_sql_err(rc);
 }
 
 /* ---- incidents --------------------------------------------------------- */
@@ -500,24 +488,24 @@ int store_next_ref(Store *s, const char *pattern, int year, char **ret)
         static const char exists[] = "SELECT 1 FROM incidents WHERE ref = ?";
         /* A reference taken by an imported incident is skipped, never reused. */
         for (int tries = 0; tries < 100000; tries++) {
-                sqlite3_stmt *st = stmt(s, sql);
+                sqlite3_stmt *st = store_stmt(s, sql);
                 if (!st)
                         return -EIO;
                 sqlite3_bind_int(st, 1, year);
                 int rc = sqlite3_step(st);
                 if (rc != SQLITE_ROW) {
                         sqlite3_reset(st);
-                        return sql_err(rc);
+                        return store_sql_err(rc);
                 }
                 int64_t n = sqlite3_column_int64(st, 0);
                 sqlite3_reset(st);
                 char *ref = incident_format_ref(pattern, year, n);
-                sqlite3_stmt *e = stmt(s, exists);
+                sqlite3_stmt *e = store_stmt(s, exists);
                 if (!e) {
                         free(ref);
                         return -EIO;
                 }
-                bind_text(e, 1, ref);
+                store_bind_text(e, 1, ref);
                 rc = sqlite3_step(e);
                 sqlite3_reset(e);
                 if (rc == SQLITE_DONE) {
@@ -526,7 +514,7 @@ int store_next_ref(Store *s, const char *pattern, int year, char **ret)
                 }
                 free(ref);
                 if (rc != SQLITE_ROW)
-                        return sql_err(rc);
+                        return store_sql_err(rc);
         }
         return -ENOSPC;
 }
@@ -557,12 +545,12 @@ static void bind_int_or_null(sqlite3_stmt *st, int i, int64_t v, bool null)
 
 int store_insert_incident(Store *s, Incident *inc)
 {
-        sqlite3_stmt *st = stmt(s, s->insert_incident_sql);
+        sqlite3_stmt *st = store_stmt(s, s->insert_incident_sql);
         if (!st)
                 return -EIO;
         int i = 1;
-        bind_text(st, i++, inc->ref);
-        bind_text(st, i++, inc->token);
+        store_bind_text(st, i++, inc->ref);
+        store_bind_text(st, i++, inc->token);
         sqlite3_bind_int64(st, i++, inc->received_at);
         sqlite3_bind_int64(st, i++, inc->filed_at);
         sqlite3_bind_int64(st, i++, inc->aware_at);
@@ -571,23 +559,23 @@ int store_insert_incident(Store *s, Incident *inc)
         bind_int_or_null(st, i++, inc->within_72h, inc->within_72h < 0);
         bind_int_or_null(st, i++, inc->days_to_report, inc->days_to_report < 0);
         sqlite3_bind_int(st, i++, inc->late);
-        bind_text(st, i++, inc->message_id);
-        bind_text(st, i++, inc->from_addr);
-        bind_text(st, i++, inc->from_name);
-        bind_text(st, i++, inc->subject);
-        bind_text(st, i++, inc->forwarded_by);
+        store_bind_text(st, i++, inc->message_id);
+        store_bind_text(st, i++, inc->from_addr);
+        store_bind_text(st, i++, inc->from_name);
+        store_bind_text(st, i++, inc->subject);
+        store_bind_text(st, i++, inc->forwarded_by);
         bind_list(st, i++, &inc->missing);
         bind_list(st, i++, &inc->unclear);
         bind_list(st, i++, &inc->fallbacks);
         char *notes = strlist_join(&inc->form.notes, "\n");
         sqlite3_bind_text(st, i++, notes, -1, free);
-        bind_text(st, i++, inc->status ? inc->status : "open");
-        bind_text(st, i++, inc->ico_decision ? inc->ico_decision : "pending");
+        store_bind_text(st, i++, inc->status ? inc->status : "open");
+        store_bind_text(st, i++, inc->ico_decision ? inc->ico_decision : "pending");
         for (size_t k = 0; k < FIELD__MAX; k++) {
                 const FieldDef *f = &form_fields[k];
                 const FieldValue *v = &inc->form.f[k];
-                bind_text(st, i++, v->text);
-                bind_text(st, i++, v->canon);
+                store_bind_text(st, i++, v->text);
+                store_bind_text(st, i++, v->canon);
                 sqlite3_bind_int(st, i++, v->state);
                 if (f->type == FT_DATE) {
                         bool has = v->date_prec == DATE_DAY || v->date_prec == DATE_MINUTE;
@@ -599,7 +587,7 @@ int store_insert_incident(Store *s, Incident *inc)
                 if (f->type == FT_DATE || f->type == FT_COUNT)
                         sqlite3_bind_int(st, i++, v->approx);
         }
-        int r = step_done(s, st);
+        int r = store_step_done(s, st);
         if (r < 0)
                 return r;
         inc->id = sqlite3_last_insert_rowid(s->db);
@@ -611,8 +599,8 @@ static void load_fields(sqlite3_stmt *st, int i, Incident *inc)
         for (size_t k = 0; k < FIELD__MAX; k++) {
                 const FieldDef *f = &form_fields[k];
                 FieldValue *v = &inc->form.f[k];
-                v->text = col_text(st, i++);
-                v->canon = col_text(st, i++);
+                v->text = store_col_text(st, i++);
+                v->canon = store_col_text(st, i++);
                 v->state = (FieldState)sqlite3_column_int(st, i++);
                 if (f->type == FT_DATE) {
                         v->when = sqlite3_column_int64(st, i++);
@@ -629,20 +617,20 @@ static void load_fields(sqlite3_stmt *st, int i, Incident *inc)
 
 int store_load_incident(Store *s, const char *ref, Incident *inc)
 {
-        sqlite3_stmt *st = stmt(s, s->select_incident_sql);
+        sqlite3_stmt *st = store_stmt(s, s->select_incident_sql);
         if (!st)
                 return -EIO;
-        bind_text(st, 1, ref);
+        store_bind_text(st, 1, ref);
         int rc = sqlite3_step(st);
         if (rc != SQLITE_ROW) {
                 sqlite3_reset(st);
-                return rc == SQLITE_DONE ? -ENOENT : sql_err(rc);
+                return rc == SQLITE_DONE ? -ENOENT : store_sql_err(rc);
         }
         incident_init(inc);
         int i = 0;
         inc->id = sqlite3_column_int64(st, i++);
-        inc->ref = col_text(st, i++);
-        inc->token = col_text(st, i++);
+        inc->ref = store_col_text(st, i++);
+        inc->token = store_col_text(st, i++);
         inc->received_at = sqlite3_column_int64(st, i++);
         inc->filed_at = sqlite3_column_int64(st, i++);
         inc->aware_at = sqlite3_column_int64(st, i++);
@@ -653,22 +641,22 @@ int store_load_incident(Store *s, const char *ref, Incident *inc)
         inc->days_to_report = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int(st, i);
         i++;
         inc->late = sqlite3_column_int(st, i++);
-        inc->message_id = col_text(st, i++);
-        inc->from_addr = col_text(st, i++);
-        inc->from_name = col_text(st, i++);
-        inc->subject = col_text(st, i++);
-        inc->forwarded_by = col_text(st, i++);
+        inc->message_id = store_col_text(st, i++);
+        inc->from_addr = store_col_text(st, i++);
+        inc->from_name = store_col_text(st, i++);
+        inc->subject = store_col_text(st, i++);
+        inc->forwarded_by = store_col_text(st, i++);
         split_list((const char *)sqlite3_column_text(st, i++), &inc->missing, ",");
         split_list((const char *)sqlite3_column_text(st, i++), &inc->unclear, ",");
         split_list((const char *)sqlite3_column_text(st, i++), &inc->fallbacks, ",");
         split_list((const char *)sqlite3_column_text(st, i++), &inc->form.notes, "\n");
-        inc->status = col_text(st, i++);
-        inc->ico_decision = col_text(st, i++);
+        inc->status = store_col_text(st, i++);
+        inc->ico_decision = store_col_text(st, i++);
         load_fields(st, i, inc);
         i = sqlite3_column_count(st) - 4;
-        inc->ico_reference = col_text(st, i++);
-        inc->outcome = col_text(st, i++);
-        inc->allocated_to = col_text(st, i++);
+        inc->ico_reference = store_col_text(st, i++);
+        inc->outcome = store_col_text(st, i++);
+        inc->allocated_to = store_col_text(st, i++);
         inc->closed_at = sqlite3_column_int64(st, i++);
         sqlite3_reset(st);
         return 0;
@@ -679,18 +667,18 @@ int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t 
         static const char sql[] =
                 "SELECT incident_id FROM messages WHERE message_id = ? AND incident_id IS NOT NULL "
                 "UNION ALL SELECT incident_id FROM outbox WHERE message_id = ? AND incident_id IS NOT NULL LIMIT 1";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
-        bind_text(st, 1, message_id);
-        bind_text(st, 2, message_id);
+        store_bind_text(st, 1, message_id);
+        store_bind_text(st, 2, message_id);
         int rc = sqlite3_step(st);
         int r = 0;
         if (rc == SQLITE_ROW) {
                 *ret_id = sqlite3_column_int64(st, 0);
                 r = 1;
         } else if (rc != SQLITE_DONE) {
-                r = sql_err(rc);
+                r = store_sql_err(rc);
         }
         sqlite3_reset(st);
         return r;
@@ -699,15 +687,15 @@ int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t 
 int store_incident_ref(Store *s, int64_t id, char **ret)
 {
         static const char sql[] = "SELECT ref FROM incidents WHERE id = ?";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
         sqlite3_bind_int64(st, 1, id);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
-                *ret = col_text(st, 0);
+                *ret = store_col_text(st, 0);
         sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sql_err(rc);
+        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_sql_err(rc);
 }
 
 int store_audit(Store *s, int64_t incident_id, const char *actor, const char *action, const char *field,
@@ -715,7 +703,7 @@ int store_audit(Store *s, int64_t incident_id, const char *actor, const char *ac
 {
         static const char sql[] = "INSERT INTO audit(incident_id, at, actor, action, field, old_value, new_value) "
                                   "VALUES(?,?,?,?,?,?,?)";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
         if (incident_id)
@@ -723,12 +711,12 @@ int store_audit(Store *s, int64_t incident_id, const char *actor, const char *ac
         else
                 sqlite3_bind_null(st, 1);
         sqlite3_bind_int64(st, 2, now_utc());
-        bind_text(st, 3, actor);
-        bind_text(st, 4, action);
-        bind_text(st, 5, field);
-        bind_text(st, 6, old_value);
-        bind_text(st, 7, new_value);
-        return step_done(s, st);
+        store_bind_text(st, 3, actor);
+        store_bind_text(st, 4, action);
+        store_bind_text(st, 5, field);
+        store_bind_text(st, 6, old_value);
+        store_bind_text(st, 7, new_value);
+        return store_step_done(s, st);
 }
 
 /* ---- outbox ------------------------------------------------------------ */
@@ -751,7 +739,7 @@ int store_queue_mail(Store *s, int64_t incident_id, const char *kind, const char
 {
         static const char sql[] = "INSERT INTO outbox(incident_id, kind, envelope_from, rcpts, message_id, "
                                   "subject, data, next_attempt_at, created_at) VALUES(?,?,?,?,?,?,?,?,?)";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
         int64_t now = now_utc();
@@ -759,16 +747,16 @@ int store_queue_mail(Store *s, int64_t incident_id, const char *kind, const char
                 sqlite3_bind_int64(st, 1, incident_id);
         else
                 sqlite3_bind_null(st, 1);
-        bind_text(st, 2, kind);
-        bind_text(st, 3, envelope_from);
+        store_bind_text(st, 2, kind);
+        store_bind_text(st, 3, envelope_from);
         char *r = strlist_join(rcpts, "\n");
         sqlite3_bind_text(st, 4, r, -1, free);
-        bind_text(st, 5, message_id);
-        bind_text(st, 6, subject);
+        store_bind_text(st, 5, message_id);
+        store_bind_text(st, 6, subject);
         sqlite3_bind_blob64(st, 7, data, len, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 8, now);
         sqlite3_bind_int64(st, 9, now);
-        int rr = step_done(s, st);
+        int rr = store_step_done(s, st);
         if (rr >= 0 && ret_id)
                 *ret_id = sqlite3_last_insert_rowid(s->db);
         return rr;
@@ -779,7 +767,7 @@ int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t 
         static const char sql[] = "SELECT id, COALESCE(incident_id, 0), kind, envelope_from, rcpts, message_id, "
                                   "data, attempts, next_attempt_at FROM outbox "
                                   "WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
         sqlite3_bind_int64(st, 1, now);
@@ -793,10 +781,10 @@ int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t 
                 memset(r, 0, sizeof *r);
                 r->id = sqlite3_column_int64(st, 0);
                 r->incident_id = sqlite3_column_int64(st, 1);
-                r->kind = col_text(st, 2);
-                r->envelope_from = col_text(st, 3);
+                r->kind = store_col_text(st, 2);
+                r->envelope_from = store_col_text(st, 3);
                 split_list((const char *)sqlite3_column_text(st, 4), &r->rcpts, "\n");
-                r->message_id = col_text(st, 5);
+                r->message_id = store_col_text(st, 5);
                 r->len = (size_t)sqlite3_column_bytes(st, 6);
                 r->data = xstrndup(sqlite3_column_blob(st, 6), r->len);
                 r->attempts = sqlite3_column_int(st, 7);
@@ -807,7 +795,7 @@ int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t 
                 for (size_t i = 0; i < n; i++)
                         outbox_row_free(&rows[i]);
                 free(rows);
-                return sql_err(rc);
+                return store_sql_err(rc);
         }
         *ret = rows;
         *ret_n = n;
@@ -818,56 +806,56 @@ int store_outbox_sent(Store *s, int64_t id, int64_t now)
 {
         static const char sql[] = "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, "
                                   "last_error = NULL WHERE id = ?";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
         sqlite3_bind_int64(st, 1, now);
         sqlite3_bind_int64(st, 2, id);
-        return step_done(s, st);
+        return store_step_done(s, st);
 }
 
 int store_outbox_retry(Store *s, int64_t id, int64_t next_at, const char *error)
 {
         static const char sql[] = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
                                   "WHERE id = ?";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
         sqlite3_bind_int64(st, 1, next_at);
-        bind_text(st, 2, error);
+        store_bind_text(st, 2, error);
         sqlite3_bind_int64(st, 3, id);
-        return step_done(s, st);
+        return store_step_done(s, st);
 }
 
 int store_outbox_failed(Store *s, int64_t id, const char *error)
 {
         static const char sql[] = "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? "
                                   "WHERE id = ?";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
-        bind_text(st, 1, error);
+        store_bind_text(st, 1, error);
         sqlite3_bind_int64(st, 2, id);
-        return step_done(s, st);
+        return store_step_done(s, st);
 }
 
 int store_outbox_next_due(Store *s, int64_t *ret)
 {
         static const char sql[] = "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'queued'";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 *ret = sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : sql_err(rc);
+        return rc == SQLITE_ROW ? 0 : store_sql_err(rc);
 }
 
 int store_outbox_counts(Store *s, int64_t *ret_queued, int64_t *ret_failed)
 {
         static const char sql[] = "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'failed'), 0) FROM outbox";
-        sqlite3_stmt *st = stmt(s, sql);
+        sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
         int rc = sqlite3_step(st);
@@ -876,5 +864,5 @@ int store_outbox_counts(Store *s, int64_t *ret_queued, int64_t *ret_failed)
                 *ret_failed = sqlite3_column_int64(st, 1);
         }
         sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : sql_err(rc);
+        return rc == SQLITE_ROW ? 0 : store_sql_err(rc);
 }

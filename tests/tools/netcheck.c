@@ -5,7 +5,7 @@
  *
  * Build (from the repository root):
  *
- *   gcc -std=c17 -D_GNU_SOURCE -g -O2 -Wall -Wextra -Isrc \
+ *   gcc -std=c17 -D_GNU_SOURCE -g -O2 -Wall -Wextra -Wno-unused-parameter -Isrc \
  *       $(pkg-config --cflags libetpan glib-2.0 gnutls libsystemd) \
  *       tests/tools/netcheck.c src/imap.c src/smtp.c src/tlsverify.c src/util.c src/log.c \
  *       -o /tmp/netcheck $(pkg-config --libs glib-2.0 gnutls libsystemd) -letpan

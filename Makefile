@@ -42,7 +42,8 @@ LIBS     = $(PKG_LIBS) -lm
 
 BUILD    = build
 LIB_SRC  = $(filter-out src/breachd.c src/breachctl.c,$(wildcard src/*.c))
-LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/templates_builtin.o
+TEMPLATES = $(wildcard conf/templates/*.txt)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -51,6 +52,15 @@ all: breachd breachctl
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# The shipped templates are compiled in: a file in templates_dir overrides
+# one, a missing file falls back to it.
+$(BUILD)/templates_builtin.c: $(TEMPLATES) scripts/embed-templates.sh | $(BUILD)
+	@sh scripts/embed-templates.sh $(TEMPLATES) >$@
+
+$(BUILD)/templates_builtin.o: $(BUILD)/templates_builtin.c
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libbreachd.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^

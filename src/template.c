@@ -136,12 +136,29 @@ int template_render(const char *text, const TemplateVars *vars, Rendered *ret, c
         return 0;
 }
 
+extern const char *const template_builtin_names[];
+extern const char *const template_builtin_texts[];
+
+const char *template_builtin(const char *name)
+{
+        for (size_t i = 0; template_builtin_names[i]; i++)
+                if (strcmp(template_builtin_names[i], name) == 0)
+                        return template_builtin_texts[i];
+        return NULL;
+}
+
 int template_render_file(const char *dir, const char *name, const TemplateVars *vars, Rendered *ret,
                          char **ret_why)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s.txt", dir, name);
         _cleanup_free_ char *text = NULL;
         int r = read_file(path, 1 << 20, &text, NULL);
+        if (r == -ENOENT && template_builtin(name)) {
+                free(path);
+                path = xasprintf("built-in template %s", name);
+                text = xstrdup(template_builtin(name));
+                r = 0;
+        }
         if (r < 0) {
                 *ret_why = xasprintf("cannot read template %s: %s", path, strerror(-r));
                 return r;

@@ -26,6 +26,9 @@ void rendered_free(Rendered *r);
 /* Renders text with vars.  -EINVAL with *ret_why on an unknown variable or
  * unbalanced section. */
 int template_render(const char *text, const TemplateVars *vars, Rendered *ret, char **ret_why);
-/* Loads dir/name.txt and renders it. */
+/* The shipped text of a template (compiled in from conf/templates), or NULL. */
+const char *template_builtin(const char *name);
+/* Loads dir/name.txt — or, when there is no such file, the built-in
+ * template of that name — and renders it. */
 int template_render_file(const char *dir, const char *name, const TemplateVars *vars, Rendered *ret,
                          char **ret_why);

@@ -1,6 +1,7 @@
 /* breachd — the personal-data-breach mailbox daemon.  See breachd(8). */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,6 +43,9 @@ int main(int argc, char **argv)
         bool check = false, once = false;
         int c;
         log_open("breachd");
+        /* libetpan writes with send(): a peer that hangs up must be an error
+         * code, not a signal. */
+        signal(SIGPIPE, SIG_IGN);
         while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'c': path = optarg; break;

@@ -129,7 +129,7 @@ static int ensure_connected(Manager *m)
         r = imap_connect(mc, secret, &imap);
         if (r < 0) {
                 log_error("cannot connect to IMAP server %s:%u as %s: %s", mc->host, mc->port, mc->user,
-                          imap ? imap_last_error(imap) : errstr(r));
+                          imap_last_error(imap));
                 imap_free(imap);
                 return r;
         }

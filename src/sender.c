@@ -98,7 +98,7 @@ int sender_run(const Config *cfg, Store *s, SendStats *st)
         r = smtp_connect(&cfg->smtp, secret, &smtp);
         if (r < 0) {
                 set_error(st, xasprintf("cannot connect to SMTP server %s:%u: %s", cfg->smtp.host, cfg->smtp.port,
-                                        smtp ? smtp_last_error(smtp) : strerror(-r)));
+                                        smtp_last_error(smtp)));
                 smtp_free(smtp);
                 defer_all(s, rows, n, st->last_error, st);
                 goto out;

@@ -182,9 +182,9 @@ int tlsverify_open_stream(int fd, bool tls, const char *host, const char *ca_fil
                                                                   (void *)host);
         if (!s) {
                 close(fd);
-                *ret_why = xasprintf("TLS handshake with %s failed (does the port speak "
-                                     "implicit TLS? is the server's TLS configuration sane?)",
-                                     host);
+                *ret_why = xasprintf("TLS handshake with %s failed or got no answer within "
+                                     "%d s (does the port speak implicit TLS?)", host,
+                                     NET_TIMEOUT_S);
                 return -EPROTO;
         }
         int r = tlsverify_check(s, host, ca_file, ca_key, ret_why);
@@ -212,7 +212,8 @@ int tlsverify_starttls(mailstream *s, const char *host, const char *ca_file,
         mailstream_low *tls = mailstream_low_tls_open_with_callback_timeout(
                 fd, NET_TIMEOUT_S, ssl_setup, (void *)host);
         if (!tls) {
-                *ret_why = xasprintf("TLS handshake with %s after STARTTLS failed", host);
+                *ret_why = xasprintf("TLS handshake with %s after STARTTLS failed or got no "
+                                     "answer within %d s", host, NET_TIMEOUT_S);
                 return -EPROTO;
         }
         /* Frees the plain layer without closing the socket the TLS layer now owns. */

@@ -78,12 +78,33 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbreachd.a | $(BUIL
 $(BUILD):
 	mkdir -p $(BUILD)
 
+# The test build: the same sources with BREACHD_TESTING, which lets tests
+# set the clock (util.c: now_utc).  Production binaries never have it.
+TBUILD   = $(BUILD)/testing
+TLIB_OBJ = $(LIB_SRC:src/%.c=$(TBUILD)/%.o) $(BUILD)/templates_builtin.o
+
+$(TBUILD)/%.o: src/%.c
+	@mkdir -p $(TBUILD)
+	@echo "  CC      $< (testing)"
+	@$(CC) $(ALL_CFLAGS) -DBREACHD_TESTING -MMD -MP -c $< -o $@
+
+$(TBUILD)/libbreachd.a: $(TLIB_OBJ)
+	@rm -f $@ && ar rcs $@ $^
+
+$(TBUILD)/breachd: $(TBUILD)/breachd.o $(TBUILD)/libbreachd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(TBUILD)/breachctl: $(TBUILD)/breachctl.o $(TBUILD)/libbreachd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+testing: $(TBUILD)/breachd $(TBUILD)/breachctl
+
 unit: $(UNIT_BIN)
 
 # check and demo install what they need first: both must work on a fresh
 # Debian 12 machine with nothing run before them.
 check: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit testing
 	@bash tests/run.sh
 
 deps:
@@ -121,6 +142,6 @@ install: all
 clean:
 	rm -rf $(BUILD) breachd breachctl
 
-.PHONY: all unit check deps demo bench install clean
+.PHONY: all unit testing check deps demo bench install clean
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/breachd.d $(BUILD)/breachctl.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/breachd.d $(BUILD)/breachctl.d $(TLIB_OBJ:.o=.d)

@@ -374,9 +374,40 @@ int run_command_line(const char *cmd, char **ret)
         return 0;
 }
 
+#ifdef BREACHD_TESTING
+/* Test builds only (make testing): $BREACHD_TEST_CLOCK names a file holding
+ * "@EPOCH" (the clock stands at that instant) or "+SECONDS"/"-SECONDS" (the
+ * real clock shifted).  The file is read at every call so a test can move
+ * time while the daemon runs.  Production binaries are built without this
+ * code: no configuration or environment can change their clock. */
+static int64_t test_clock(int64_t real)
+{
+        const char *path = getenv("BREACHD_TEST_CLOCK");
+        if (!path)
+                return real;
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return real;
+        char buf[64] = "";
+        if (!fgets(buf, sizeof buf, f))
+                buf[0] = 0;
+        fclose(f);
+        long long v = 0;
+        if (buf[0] == '@' && sscanf(buf + 1, "%lld", &v) == 1)
+                return v;
+        if ((buf[0] == '+' || buf[0] == '-') && sscanf(buf, "%lld", &v) == 1)
+                return real + v;
+        return real;
+}
+#endif
+
 int64_t now_utc(void)
 {
-        return (int64_t)time(NULL);
+        int64_t t = (int64_t)time(NULL);
+#ifdef BREACHD_TESTING
+        t = test_clock(t);
+#endif
+        return t;
 }
 
 void fmt_iso_utc(int64_t t, char out[static 32])

@@ -32,6 +32,7 @@ void message_free(Message *m)
         free(m->from_addr);
         free(m->from_name);
         free(m->reply_to);
+        strlist_free(&m->to_addrs);
         free(m->subject);
         free(m->in_reply_to);
         strlist_free(&m->references);
@@ -139,8 +140,48 @@ static char *automatic_reason(GMimeMessage *msg, const char *from_addr)
         return NULL;
 }
 
+static void add_all_mailboxes(InternetAddressList *l, StrList *out, unsigned depth)
+{
+        for (int i = 0; l && depth < 4 && i < internet_address_list_length(l) && out->n < 200; i++) {
+                InternetAddress *a = internet_address_list_get_address(l, i);
+                if (INTERNET_ADDRESS_IS_GROUP(a)) {
+                        add_all_mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), out,
+                                          depth + 1);
+                        continue;
+                }
+                const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+                if (addr && strchr(addr, '@')) {
+                        char *l2 = lower_dup(addr);
+                        if (strlist_contains(out, l2))
+                                free(l2);
+                        else
+                                strlist_take(out, l2);
+                }
+        }
+}
+
+static void read_recipients(Message *m, GMimeMessage *msg)
+{
+        add_all_mailboxes(g_mime_message_get_to(msg), &m->to_addrs, 0);
+        add_all_mailboxes(g_mime_message_get_cc(msg), &m->to_addrs, 0);
+        static const char *const hdrs[] = {"Delivered-To", "X-Original-To", "Envelope-To"};
+        GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+        int n = g_mime_header_list_get_count(hl);
+        for (int i = 0; i < n; i++) {
+                GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+                for (size_t k = 0; k < ARRAY_SIZE(hdrs); k++)
+                        if (g_ascii_strcasecmp(g_mime_header_get_name(h), hdrs[k]) == 0) {
+                                InternetAddressList *l = internet_address_list_parse(NULL, g_mime_header_get_value(h));
+                                add_all_mailboxes(l, &m->to_addrs, 0);
+                                if (l)
+                                        g_object_unref(l);
+                        }
+        }
+}
+
 static void read_headers(Message *m, GMimeMessage *msg)
 {
+        read_recipients(m, msg);
         first_mailbox(g_mime_message_get_from(msg), &m->from_addr, &m->from_name);
         if (!m->from_addr)
                 first_mailbox(g_mime_message_get_sender(msg), &m->from_addr, &m->from_name);

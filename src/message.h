@@ -39,6 +39,8 @@ typedef struct {
         char *from_addr;      /* lower-cased address; NULL when none */
         char *from_name;      /* display name, UTF-8 */
         char *reply_to;
+        StrList to_addrs;     /* every address of To, Cc, Delivered-To and
+                               * X-Original-To, lower-cased (plus-addresses kept) */
         char *subject;        /* decoded, UTF-8, "" when none */
         int64_t date;         /* Date: as UTC seconds, 0 when absent or unreadable */
         char *in_reply_to;    /* without <> */

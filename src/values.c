@@ -6,7 +6,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
 
 /* ---- text normalisation ---------------------------------------------- */
@@ -262,7 +261,7 @@ typedef struct {
         size_t n_dots;
         int hour, minute;
         bool have_time, time_conflict, time_utc;
-        bool approx, unknown, unknown_time, bad;
+        bool approx, unknown, bad;
 } DateScan;
 
 static void scan_push(DateScan *S, int y, int m, int d, bool month_only)
@@ -690,9 +689,10 @@ static size_t m_period(DateScan *S, size_t i)
                 scan_rel(S, -(int64_t)((S->mwday + 1) % 7), true);
                 return 1;
         }
-        if (phrase_at(T, i, "last month") || phrase_at(T, i, "this month")) {
+        bool last = phrase_at(T, i, "last month") != 0;
+        if (last || phrase_at(T, i, "this month")) {
                 int y = S->my, m = S->mm;
-                if (T->t[i].w[0] == 'l' && --m == 0) {
+                if (last && --m == 0) {
                         m = 12;
                         y--;
                 }
@@ -756,9 +756,7 @@ static size_t m_modifier(DateScan *S, size_t i)
         size_t k = phrase_in(T, i, unknown_phrases);
         if (k) {
                 /* "06/01/2022, time unknown" knows the date */
-                if ((i > 0 && is_w(T, i - 1, "time")) || is_w(T, i + k, "time"))
-                        S->unknown_time = true;
-                else
+                if (!(i > 0 && is_w(T, i - 1, "time")) && !is_w(T, i + k, "time"))
                         S->unknown = true;
                 return k;
         }

@@ -47,8 +47,9 @@ void values_interpret(FormRecord *r, const ValueContext *ctx);
  *    in the message's year, or the year before when that would be after the
  *    message date.  Two-digit years are 20yy (19yy if 20yy would be more
  *    than a year after the message).
- *  - An optional time before or after the date: 15:39, 15.39, 3.39pm,
- *    3:39 p.m., 3pm, 1539hrs, noon, midday, midnight.  A time followed by
+ *  - An optional time before or after the date: 15:39, 15.39, 15h39,
+ *    3.39pm, 3:39 p.m., 3pm, 1539hrs, at/@ 1539, noon, midday, midnight
+ *    ("15:39pm" is read as 15:39; "13am" is impossible).  A time followed by
  *    "Z" or "UTC" is UTC; any other time is wall-clock time in ctx->tz,
  *    with DST gaps and overlaps resolved as tz_local_to_utc() documents.
  *    "15.39" is a time when the text also holds a date, else day.month.
@@ -56,31 +57,37 @@ void values_interpret(FormRecord *r, const ValueContext *ctx);
  *    evening, tonight, yesterday, last night, day before yesterday, "N days
  *    ago"; a weekday name ("Monday", "on Tuesday at 2pm") is the most recent
  *    such day on or before the message date, "last Monday" the most recent
- *    one before it.  Approximate (approx = true): "N weeks ago" (N*7 days
- *    back), "last week" and "this week" (their Monday), "(over the) weekend"
- *    (the most recent Saturday), "last month" (its 1st).
+ *    one before it, "Thursday last week" that day of the week before.
+ *    Approximate (approx = true): "N weeks ago" (N*7 days back), "last
+ *    week" and "this week" (their Monday), "(over the) weekend" (the most
+ *    recent Saturday), "last month" and "this month" (their 1st).
  *  - A weekday written next to an explicit date is a check: if it is not
  *    that date's weekday the text is unclear.
  *  - approx = true with approx, approximately, about, around, roughly, c.,
  *    ca., circa, ~, est(imated), possibly, probably, sometime, before,
- *    prior to, by, no later than, on or about, w/c, w/b, week commencing or
- *    beginning, or a trailing "?".
+ *    prior to, on or about, may/might/could (have been), w/c, w/b, week
+ *    commencing or beginning, a trailing "?", or "unknown" next to a date
+ *    ("not known, possibly 6/1") unless it is the time that is unknown
+ *    ("06/01/2022, time unknown").
  *  - A month alone ("March 2022", "in March", "mid-March") is approximate,
  *    DATE_DAY: early/beginning/start of/a month alone → the 1st, mid/middle
  *    → the 15th, late/end of → the 21st (the start of its last third); when
  *    that day is after the message date but the month has begun, the
  *    message date.  A month alone next to a full date in that month
- *    ("March 2022, probably the 6th") adds nothing.
+ *    ("December 2021, probably 6th December") adds nothing.
  *  - unknown, not known, don't know, n/k, TBC, TBD, not sure: DATE_UNKNOWN,
  *    FV_OK, canon "unknown" (when no date is given as well).
  *  - Date only: DATE_DAY, when = local midnight starting it, canon
  *    "2022-01-06".  Date and time: DATE_MINUTE, when = the instant, canon
- *    "2022-01-06T15:39:00Z" (UTC).  Two different times on one date keep
- *    just the date.
+ *    "2022-01-06T15:39:00Z" (UTC).  Two different times on one date, or a
+ *    span ("between 3 and 4pm", "09:00-10:00"), keep just the date.
  *  - Unclear: an impossible date or time (31/02/2022, 25:00), two different
- *    dates ("06/01 or 07/01", "3-5 January"), a time without a date, a date
- *    before 1990 or more than a day after the message, a future "next
- *    Monday", anything with no date in it. */
+ *    dates ("06/01 or 07/01", "3-5 January", "reported 7/1, happened 6/1"),
+ *    a weekday that is not the written date's, "Jan 22" (the 22nd, or
+ *    2022?), a time without a date, a date before 1990 or more than a day
+ *    after the message, "tomorrow" or "next Monday", a year alone, anything
+ *    with no date in it, text of more than 256 words, numbers and
+ *    punctuation marks (a page of prose is not a date). */
 int value_parse_date(const char *text, const ValueContext *ctx, FieldValue *v);
 
 /* Counts.  Fills v->state, canon, count and approx.  Returns 0 when
@@ -102,7 +109,8 @@ int value_parse_date(const char *text, const ValueContext *ctx, FieldValue *v);
  *    approx; dozens → 24, hundreds → 100, thousands → 1000, approx.
  *  - A number inside a sentence ("3 pupils and their parents"): the first
  *    number that is not part of a date, time or label such as "Year 6";
- *    approx = true when more than one word follows it ("3 pupils" is exact).
+ *    approx = true when more than one word follows it ("3 pupils" is exact,
+ *    so are "5 (five)" and "1 x child") or another number does.
  *  - Anything else (no number, a number above 10^12) is unclear. */
 int value_parse_count(const char *text, FieldValue *v);
 
@@ -111,9 +119,10 @@ int value_parse_count(const char *text, FieldValue *v);
  * yes, y, yeah, yep, true, correct → yes; no, n, nope, false, none, nil,
  * N/A, not applicable → no (a "does it include special category data?
  * N/A" means it does not); unknown, not sure, unsure, don't know, not
- * known, no idea, TBC, maybe, possibly, ? → unknown.  The first word
- * decides ("Yes - health data" is yes); an untouched "Yes/No" or "Y/N" is
- * not an answer. */
+ * known, no idea, TBC, maybe, possibly, ? → unknown; "I think so" is yes,
+ * "I don't think so" and "not that I know of" no.  The first word decides
+ * ("Yes - health data" is yes); an untouched "Yes/No" or "Y/N" is not an
+ * answer. */
 int value_parse_yesno(const char *text, const char **ret_canon);
 
 /* Finds the configured directorate text names: by name ignoring case,

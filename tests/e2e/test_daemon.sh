@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# breachd as a daemon (issue 2, item 7 and "Bad input"): files mail while
+# running, SIGHUP reloads and keeps the old config when the new one is
+# invalid, SIGTERM stops it cleanly; a wrong password and a refused SMTP
+# recipient give one clear log line and no crash.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+. tests/lib/servers.sh
+
+BREACHD=${BREACHD:-./breachd}
+servers_start || bail_out "servers did not start"
+CONF=$TEST_ROOT/breachd.conf
+write_breachd_conf "$CONF"
+LOG=$TEST_ROOT/daemon.log
+
+mkmail() { # FROM ID SUBJECT
+        cat <<MAIL
+From: Test Reporter <$1>
+To: breach@example.test
+Subject: $3
+Date: $(date -R)
+Message-ID: <$2@example.test>
+
+Name of person making the report: Test Reporter
+Directorate: Corporate Services
+What happened: $3
+Date of incident: today
+MAIL
+}
+
+"$BREACHD" -c "$CONF" >"$LOG" 2>&1 &
+pid=$!
+harness_on_exit "kill $pid 2>/dev/null"
+sleep 1
+ok "daemon is running" kill -0 $pid
+
+mkmail reporter@example.test d1 "Report while running" >"$TEST_ROOT/d1.eml"
+send_mail reporter@example.test breach@example.test "$TEST_ROOT/d1.eml" >/dev/null
+ok "filed and acknowledged while running" wait_for_mail reporter@example.test INBOX 1 20
+like "$(cat "$LOG")" "filed DB20" "the filing is logged"
+
+# SIGHUP with a broken file: keeps running with the old configuration.
+cp "$CONF" "$CONF.good"
+echo 'this is not = valid' >>"$CONF"
+kill -HUP $pid
+sleep 1
+ok "still running after a reload with a broken file" kill -0 $pid
+like "$(cat "$LOG")" "keeping the running configuration" "the refused reload is logged"
+like "$(cat "$LOG")" "breachd.conf:[0-9]+: " "the reason has file:line"
+mkmail reporter@example.test d2 "Report after a bad reload" >"$TEST_ROOT/d2.eml"
+send_mail reporter@example.test breach@example.test "$TEST_ROOT/d2.eml" >/dev/null
+ok "still filing with the old configuration" wait_for_mail reporter@example.test INBOX 2 20
+
+# SIGHUP with a good file (a new poll interval) is applied.
+cp "$CONF.good" "$CONF"
+sed -i 's/poll_interval = 5;/poll_interval = 7;/' "$CONF"
+kill -HUP $pid
+sleep 1
+like "$(cat "$LOG")" "configuration reloaded" "a valid reload is applied"
+
+# SIGTERM: clean exit, status 0.
+kill -TERM $pid
+for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+! kill -0 $pid 2>/dev/null; ok "stopped on SIGTERM" test $? = 0
+wait $pid
+is "$?" 0 "exit status 0 after SIGTERM"
+like "$(cat "$LOG")" "stopping" "the stop is logged"
+
+# Wrong password: one clear line, retry, no crash.
+cp "$CONF.good" "$CONF.badpw"
+echo "wrong" >"$TEST_ROOT/bad.secret"; chmod 600 "$TEST_ROOT/bad.secret"
+sed -i "s|password_file = \"[^\"]*\"|password_file = \"$TEST_ROOT/bad.secret\"|" "$CONF.badpw"
+"$BREACHD" -c "$CONF.badpw" >"$TEST_ROOT/badpw.log" 2>&1 &
+bpid=$!
+sleep 2
+ok "running despite a wrong password" kill -0 $bpid
+like "$(cat "$TEST_ROOT/badpw.log")" "cannot connect to IMAP server .* as breach@example.test: .*(AUTHENTICATIONFAILED|[Aa]uthentication|refused)" "a clear line for the wrong password"
+like "$(cat "$TEST_ROOT/badpw.log")" "retrying the mailbox in [0-9]+ s" "and when it retries"
+unlike "$(cat "$TEST_ROOT/badpw.log")" "wrong" "the password itself is never logged"
+kill -TERM $bpid; wait $bpid
+
+# A password file others can read is refused.
+chmod 644 "$TEST_ROOT/bad.secret"
+"$BREACHD" -c "$CONF.badpw" --once >"$TEST_ROOT/perm.log" 2>&1
+like "$(cat "$TEST_ROOT/perm.log")" "readable by others" "a world-readable password file is refused with the reason"
+
+# A refused SMTP recipient: the acknowledgement fails permanently and the
+# failure is recorded on the incident; the DPO notice still goes.
+mkmail nobody@example.test d3 "Reporter without a mailbox" >"$TEST_ROOT/d3.eml"
+append_mail breach@example.test INBOX "$TEST_ROOT/d3.eml" >/dev/null
+"$BREACHD" -c "$CONF.good" --once >"$TEST_ROOT/refused.log" 2>&1
+like "$(cat "$TEST_ROOT/refused.log")" "1 failed" "the refused recipient is reported"
+ref=$(./breachctl -c "$CONF.good" list | grep 'Reporter without' | grep -o '^DB[0-9]*')
+show=$(./breachctl -c "$CONF.good" show "$ref")
+like "$show" "ack +to nobody@example.test: failed" "show marks the acknowledgement failed"
+like "$show" "delivery_failed" "the failure is in the incident's history"
+like "$show" "dpo_notice +to dpo@example.test: sent" "the DPO notice still went"
+
+done_testing

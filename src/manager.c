@@ -18,6 +18,10 @@
 
 #define USEC_PER_SEC 1000000ULL
 #define RECONNECT_MAX 600    /* seconds */
+/* While in IDLE the poll timer still fires this often: it re-issues IDLE
+ * well inside RFC 2177's 29 minutes and catches a connection that died
+ * without a word (a NAT or firewall dropping it). */
+#define IDLE_REFRESH 600     /* seconds */
 
 struct Manager {
         Config *cfg;
@@ -29,6 +33,8 @@ struct Manager {
         sd_event *event;
         sd_event_source *poll_timer, *outbox_timer;
         sd_event_source *sigterm, *sigint, *sighup;
+        sd_event_source *idle_io;     /* the IMAP socket while in IDLE */
+        bool idling;
 
         unsigned imap_failures;       /* consecutive */
         int64_t last_poll_ok;
@@ -87,6 +93,9 @@ void manager_free(Manager *m)
         sd_event_source_unref(m->sigterm);
         sd_event_source_unref(m->sigint);
         sd_event_source_unref(m->sighup);
+        sd_event_source_unref(m->idle_io);
+        if (m->idling)
+                imap_idle_done(m->imap);
         sd_event_unref(m->event);
         imap_free(m->imap);
         form_labels_free(m->labels);
@@ -137,8 +146,32 @@ static int ensure_connected(Manager *m)
         return 0;
 }
 
+static void drop_connection(Manager *m)
+{
+        m->idle_io = sd_event_source_disable_unref(m->idle_io);
+        m->idling = false;
+        imap_free(m->imap);
+        m->imap = NULL;
+}
+
+/* Leaves IDLE so the session can take commands again. */
+static int leave_idle(Manager *m)
+{
+        if (!m->idling)
+                return 0;
+        m->idle_io = sd_event_source_disable_unref(m->idle_io);
+        m->idling = false;
+        int r = imap_idle_done(m->imap);
+        if (r < 0) {
+                log_warning("leaving IDLE failed: %s; reconnecting", imap_last_error(m->imap));
+                drop_connection(m);
+        }
+        return r;
+}
+
 static int poll_mailbox(Manager *m)
 {
+        leave_idle(m);
         int r = ensure_connected(m);
         if (r < 0)
                 return r;
@@ -156,8 +189,7 @@ static int poll_mailbox(Manager *m)
         if (r < 0) {
                 log_error("polling %s failed: %s", m->cfg->mailbox.folder, imap_last_error(m->imap));
                 /* Start afresh next time: the session may be half-broken. */
-                imap_free(m->imap);
-                m->imap = NULL;
+                drop_connection(m);
                 return r;
         }
         if (st.filed || st.followups || st.quarantined || st.duplicates)
@@ -226,6 +258,48 @@ static int on_outbox(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+static int on_idle_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        Manager *m = userdata;
+        bool new_mail = false;
+        int r = imap_idle_wait(m->imap, 0, &new_mail);
+        if (r < 0) {
+                log_warning("IDLE connection lost: %s; reconnecting", imap_last_error(m->imap));
+                drop_connection(m);
+                arm(m->poll_timer, 1);
+                return 0;
+        }
+        if (new_mail) {
+                log_debug("IDLE: new mail");
+                arm(m->poll_timer, 0);
+        }
+        return 0;
+}
+
+/* Enters IDLE after a poll, when the server and configuration allow it.
+ * Returns true when idling: new mail then wakes the loop at once. */
+static bool enter_idle(Manager *m)
+{
+        if (!m->imap || !m->cfg->mailbox.idle || !imap_has_capability(m->imap, "IDLE"))
+                return false;
+        bool new_mail = false;
+        int r = imap_idle_start(m->imap);
+        if (r >= 0)
+                r = imap_idle_wait(m->imap, 0, &new_mail);
+        if (r >= 0)
+                r = sd_event_add_io(m->event, &m->idle_io, imap_idle_fd(m->imap), EPOLLIN, on_idle_io, m);
+        if (r < 0) {
+                log_warning("cannot use IDLE: %s; polling every %u s instead", imap_last_error(m->imap),
+                            m->cfg->poll_interval);
+                drop_connection(m);
+                return false;
+        }
+        m->idling = true;
+        if (new_mail)
+                arm(m->poll_timer, 0);
+        return true;
+}
+
 static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
@@ -248,6 +322,8 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
                 sd_event_exit(m->event, 0);
                 return 0;
         }
+        if (r >= 0 && enter_idle(m) && next < IDLE_REFRESH)
+                next = IDLE_REFRESH;
         arm(m->poll_timer, next);
         /* New incidents queue mail: send it now rather than at the next tick. */
         arm(m->outbox_timer, 0);
@@ -280,8 +356,7 @@ static int reload(Manager *m)
         tz_free(m->tz);
         form_labels_free(m->labels);
         config_free(m->cfg);
-        imap_free(m->imap);
-        m->imap = NULL;
+        drop_connection(m);
         m->cfg = cfg;
         m->store = store;
         m->tz = tz;

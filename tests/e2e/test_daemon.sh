@@ -97,4 +97,30 @@ like "$show" "ack +to nobody@example.test: failed" "show marks the acknowledgeme
 like "$show" "delivery_failed" "the failure is in the incident's history"
 like "$show" "dpo_notice +to dpo@example.test: sent" "the DPO notice still went"
 
+# IDLE: with a five-minute poll interval, new mail is still picked up at
+# once because the daemon waits in IMAP IDLE.
+cp "$CONF.good" "$CONF.idle"
+sed -i 's/poll_interval = [0-9]*;/poll_interval = 300;/' "$CONF.idle"
+"$BREACHD" -c "$CONF.idle" >"$TEST_ROOT/idle.log" 2>&1 &
+ipid=$!
+harness_on_exit "kill $ipid 2>/dev/null"
+sleep 1.5
+before=$(imap_count breach@example.test Processed)
+mkmail reporter@example.test idle1 "Report picked up by IDLE" >"$TEST_ROOT/i1.eml"
+t0=$(date +%s.%N)
+send_mail reporter@example.test breach@example.test "$TEST_ROOT/i1.eml" >/dev/null
+ok "picked up within 5 s although the poll interval is 300 s" wait_for_mail breach@example.test Processed $((before + 1)) 5
+t1=$(date +%s.%N)
+diag "delivery to Processed took $(python3 -c "print(round($t1 - $t0, 2))") s"
+# The IDLE session survives a Dovecot restart: the daemon reconnects.
+dovecot_stop; dovecot_start
+sleep 2
+mkmail reporter@example.test idle2 "Report after an IMAP restart" >"$TEST_ROOT/i2.eml"
+send_mail reporter@example.test breach@example.test "$TEST_ROOT/i2.eml" >/dev/null
+ok "after an IMAP server restart mail is still picked up" wait_for_mail breach@example.test Processed $((before + 2)) 20
+like "$(cat "$TEST_ROOT/idle.log")" "IDLE connection lost|reconnecting|cannot connect" "the lost connection is logged"
+ok "daemon still running" kill -0 $ipid
+kill -TERM $ipid; wait $ipid
+is "$?" 0 "clean stop while in IDLE"
+
 done_testing

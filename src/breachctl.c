@@ -18,6 +18,7 @@ static const struct {
         {"list", ctl_list, "list                    the register, one incident a line"},
         {"show", ctl_show, "show REF                every field, what is missing, mail sent"},
         {"export", ctl_export, "export [--format json|csv]  the register"},
+        {"status", ctl_status, "status                  the daemon and the register at a glance"},
 };
 
 static void usage(FILE *f)

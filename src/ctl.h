@@ -18,6 +18,7 @@ typedef struct {
 int ctl_list(Ctl *c, int argc, char **argv);
 int ctl_show(Ctl *c, int argc, char **argv);
 int ctl_export(Ctl *c, int argc, char **argv);
+int ctl_status(Ctl *c, int argc, char **argv);
 
 /* JSON and CSV writing, shared with the reports. */
 void json_string(FILE *f, const char *s);   /* NULL → null */

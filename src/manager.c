@@ -7,12 +7,14 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
 #include "notices.h"
 #include "sender.h"
+#include "status.h"
 #include "store.h"
 #include "tz.h"
 
@@ -38,6 +40,9 @@ struct Manager {
 
         unsigned imap_failures;       /* consecutive */
         int64_t last_poll_ok;
+        int64_t last_poll_attempt;
+        int64_t started;
+        char *last_error;             /* of the last failed poll; NULL after a good one */
         unsigned quarantined_total;
         bool stopping;
 };
@@ -74,6 +79,7 @@ int manager_new(Config *cfg, Manager **ret)
 {
         Manager *m = xcalloc(1, sizeof *m);
         m->cfg = cfg;
+        m->started = now_utc();
         int r = open_state(cfg, &m->store, &m->tz, &m->labels);
         if (r < 0) {
                 m->cfg = NULL;
@@ -102,6 +108,7 @@ void manager_free(Manager *m)
         store_close(m->store);
         tz_free(m->tz);
         config_free(m->cfg);
+        free(m->last_error);
         free(m);
 }
 
@@ -132,6 +139,8 @@ static int ensure_connected(Manager *m)
         int r = config_read_secret(&mc->secret, &secret, &why);
         if (r < 0) {
                 log_error("cannot read the mailbox secret: %s", why ? why : errstr(r));
+                free(m->last_error);
+                m->last_error = xasprintf("cannot read the mailbox secret: %s", why ? why : errstr(r));
                 return r;
         }
         Imap *imap = NULL;
@@ -139,6 +148,8 @@ static int ensure_connected(Manager *m)
         if (r < 0) {
                 log_error("cannot connect to IMAP server %s:%u as %s: %s", mc->host, mc->port, mc->user,
                           imap_last_error(imap));
+                free(m->last_error);
+                m->last_error = xasprintf("cannot connect to %s:%u: %s", mc->host, mc->port, imap_last_error(imap));
                 imap_free(imap);
                 return r;
         }
@@ -184,10 +195,13 @@ static int poll_mailbox(Manager *m)
                 .userdata = m,
         };
         IngestStats st = {0};
+        m->last_poll_attempt = now_utc();
         r = ingest_poll(&ctx, m->imap, &st);
         m->quarantined_total += st.quarantined;
         if (r < 0) {
                 log_error("polling %s failed: %s", m->cfg->mailbox.folder, imap_last_error(m->imap));
+                free(m->last_error);
+                m->last_error = xasprintf("polling %s failed: %s", m->cfg->mailbox.folder, imap_last_error(m->imap));
                 /* Start afresh next time: the session may be half-broken. */
                 drop_connection(m);
                 return r;
@@ -196,6 +210,8 @@ static int poll_mailbox(Manager *m)
                 log_info("poll: %u filed, %u follow-ups, %u quarantined, %u already filed, %u moved", st.filed,
                          st.followups, st.quarantined, st.duplicates, st.moved);
         m->last_poll_ok = now_utc();
+        free(m->last_error);
+        m->last_error = NULL;
         return 0;
 }
 
@@ -214,13 +230,35 @@ static int send_outbox(Manager *m)
 
 static void update_status(Manager *m)
 {
-        int64_t queued = 0, failed = 0;
-        store_outbox_counts(m->store, &queued, &failed);
-        char last[32] = "never";
-        if (m->last_poll_ok)
-                fmt_iso_utc(m->last_poll_ok, last);
-        sd_notifyf(false, "STATUS=last poll %s; outbox %lld queued, %lld failed; %u quarantined since start", last,
-                   (long long)queued, (long long)failed, m->quarantined_total);
+        int64_t now = now_utc();
+        RegisterCounts c;
+        if (status_register_counts(m->store, now, &c) >= 0) {
+                char last[32] = "never";
+                if (m->last_poll_ok)
+                        fmt_iso_utc(m->last_poll_ok, last);
+                _cleanup_free_ char *next = c.next_deadline ? tz_format(m->tz, c.next_deadline, "%Y-%m-%d %H:%M %Z")
+                                                            : xstrdup("none");
+                sd_notifyf(false,
+                           "STATUS=last poll %s%s; outbox %lld queued, %lld failed; next deadline %s%s%s; "
+                           "%lld overdue; %lld quarantined",
+                           last, m->idling ? " (idle)" : "", (long long)c.outbox_queued, (long long)c.outbox_failed,
+                           next, c.next_deadline_ref ? " " : "", c.next_deadline_ref ? c.next_deadline_ref : "",
+                           (long long)c.overdue, (long long)c.quarantined);
+                register_counts_free(&c);
+        }
+        DaemonState d = {
+                .pid = getpid(),
+                .started = m->started,
+                .last_poll_ok = m->last_poll_ok,
+                .last_poll_attempt = m->last_poll_attempt,
+                .imap_failures = m->imap_failures,
+                .idle = m->idling,
+                .last_error = m->last_error,
+        };
+        _cleanup_free_ char *path = status_path(m->cfg->database);
+        int r = status_write(path, &d);
+        if (r < 0)
+                log_debug("cannot write %s: %s", path, errstr(r));
 }
 
 /* ---- event loop --------------------------------------------------------- */

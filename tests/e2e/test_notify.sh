@@ -32,8 +32,14 @@ harness_on_exit "kill $pid 2>/dev/null"
 for _ in $(seq 50); do grep -q READY=1 "$OUT" && break; sleep 0.1; done
 like "$(cat "$OUT")" "READY=1" "READY=1 once running"
 sleep 2.5
-like "$(cat "$OUT")" "STATUS=last poll [0-9T:-]+Z; outbox [0-9]+ queued" "STATUS= tells the last poll and the outbox"
+like "$(cat "$OUT")" "STATUS=last poll [0-9T:-]+Z( \\(idle\\))?; outbox [0-9]+ queued, [0-9]+ failed; next deadline [^;]+; [0-9]+ overdue; [0-9]+ quarantined" "STATUS= tells the last poll and the outbox"
 is "$( [[ $(grep -c WATCHDOG=1 "$OUT") -ge 3 ]] && echo yes)" yes "WATCHDOG=1 pings at half the watchdog interval"
+
+st=$(./breachctl -c "$CONF" status)
+like "$st" "Daemon: +running \\(pid $pid\\)" "breachctl status sees the running daemon"
+like "$st" "Last successful poll: +20[0-9-]+ [0-9:]+ (GMT|BST)" "and its last poll"
+like "$st" "Outbox: +0 queued, 0 failed" "and the outbox"
+like "$st" "Next deadline: +none" "and the next deadline"
 
 kill -HUP $pid
 for _ in $(seq 30); do grep -q RELOADING=1 "$OUT" && break; sleep 0.1; done

@@ -100,25 +100,51 @@ char *store_col_text(sqlite3_stmt *st, int i)
 
 /* ---- schema ------------------------------------------------------------ */
 
-/* Per-field columns, from the form table: <key> (as given) for every field;
- * <key>_canon, <key>_state for all; dates add _utc, _prec; counts _n;
- * dates and counts _approx. */
-static void field_columns(Buf *b, bool with_types)
+/* Per-field columns: <key> (as given) for every field; <key>_canon,
+ * <key>_state for all; dates add _utc, _prec; counts _n; dates and counts
+ * _approx.  keys/types describe the fields; n of them. */
+static void field_columns_of(Buf *b, bool with_types, const char *const *keys, const FieldType *types, size_t n)
 {
-        for (size_t i = 0; i < FIELD__MAX; i++) {
-                const FieldDef *f = &form_fields[i];
-                const char *k = f->key;
+        for (size_t i = 0; i < n; i++) {
+                const char *k = keys[i];
                 buf_printf(b, ",\n  %s%s, %s_canon%s, %s_state%s", k, with_types ? " TEXT" : "", k,
                            with_types ? " TEXT" : "", k, with_types ? " INTEGER NOT NULL DEFAULT 0" : "");
-                if (f->type == FT_DATE)
+                if (types[i] == FT_DATE)
                         buf_printf(b, ", %s_utc%s, %s_prec%s", k, with_types ? " INTEGER" : "", k,
                                    with_types ? " INTEGER NOT NULL DEFAULT 0" : "");
-                if (f->type == FT_COUNT)
+                if (types[i] == FT_COUNT)
                         buf_printf(b, ", %s_n%s", k, with_types ? " INTEGER" : "");
-                if (f->type == FT_DATE || f->type == FT_COUNT)
+                if (types[i] == FT_DATE || types[i] == FT_COUNT)
                         buf_printf(b, ", %s_approx%s", k, with_types ? " INTEGER NOT NULL DEFAULT 0" : "");
         }
 }
+
+/* The columns of every field of the current form table. */
+static void field_columns(Buf *b, bool with_types)
+{
+        const char *keys[FIELD__MAX];
+        FieldType types[FIELD__MAX];
+        for (size_t i = 0; i < FIELD__MAX; i++) {
+                keys[i] = form_fields[i].key;
+                types[i] = form_fields[i].type;
+        }
+        field_columns_of(b, with_types, keys, types, FIELD__MAX);
+}
+
+/* The form fields as schema 1 knew them, frozen: a field added to
+ * form_fields[] later needs a migration that adds its columns, and a new
+ * database must still be created exactly as version 1 was. */
+static const char *const v1_keys[] = {
+        "reporter_name", "reporter_contact", "directorate", "team", "nature", "breach_type", "medium",
+        "occurred_at", "aware_at", "how_occurred", "individuals_affected", "individuals_count", "records_count",
+        "data_involved", "special_category", "vulnerable_subjects", "data_categories", "subject_categories",
+        "cyber_incident", "how_discovered", "recipients", "ongoing", "recovered", "likely_consequences",
+        "measures_taken", "mitigation", "delay_reason", "signed"};
+static const FieldType v1_types[] = {
+        FT_TEXT, FT_TEXT, FT_DIRECTORATE, FT_TEXT, FT_TEXT, FT_BREACH_TYPE, FT_MEDIUM, FT_DATE, FT_DATE, FT_TEXT,
+        FT_TEXT, FT_COUNT, FT_COUNT, FT_TEXT, FT_YESNO, FT_YESNO, FT_DATA_CATEGORIES, FT_SUBJECT_CATEGORIES,
+        FT_YESNO, FT_TEXT, FT_TEXT, FT_YESNO, FT_TEXT, FT_TEXT, FT_TEXT, FT_TEXT, FT_TEXT, FT_TEXT};
+_Static_assert(ARRAY_SIZE(v1_keys) == ARRAY_SIZE(v1_types), "v1 field list");
 
 static int schema_v1(Store *s)
 {
@@ -148,7 +174,7 @@ static int schema_v1(Store *s)
                  "  subjects_notified TEXT, subjects_notified_at INTEGER,\n"
                  "  severity INTEGER, sensitivity TEXT, root_cause TEXT, action_taken TEXT,\n"
                  "  allocated_to TEXT, closed_at INTEGER, closed_without_report INTEGER");
-        field_columns(&b, true);
+        field_columns_of(&b, true, v1_keys, v1_types, ARRAY_SIZE(v1_keys));
         buf_puts(&b,
                  ");\n"
                  "CREATE INDEX incidents_received ON incidents(received_at);\n"

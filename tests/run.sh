@@ -23,6 +23,8 @@
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+# Suites run in temp directories: they find the source tree here.
+export BREACHD_SRCDIR=$PWD
 E2E_TIMEOUT=${E2E_TIMEOUT:-600}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
 SUMMARY_RE='^([0-9]+) passed, ([0-9]+) failed$'

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,26 @@ static void tap_ok(int cond, const char *fmt, ...)
                 if (g_ != w_)                                                       \
                         printf("#   got:  %lld\n#   want: %lld\n", g_, w_);         \
         } while (0)
+
+/* The path of rel under the source tree: $BREACHD_SRCDIR (tests/run.sh sets
+ * it), else two levels above the test program (build/tests/NAME).  Returns
+ * a static buffer. */
+#include <unistd.h>
+__attribute__((unused)) static const char *tap_srcpath(const char *rel)
+{
+        static char buf[4096];
+        const char *src = getenv("BREACHD_SRCDIR");
+        if (src) {
+                snprintf(buf, sizeof buf, "%s/%s", src, rel);
+                return buf;
+        }
+        char exe[4096];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[n > 0 ? n : 0] = 0;
+        char *slash = strrchr(exe, '/');
+        snprintf(buf, sizeof buf, "%.*s/../../%s", slash ? (int)(slash - exe) : 1, slash ? exe : ".", rel);
+        return buf;
+}
 
 static int tap_done(void)
 {

@@ -1,0 +1,150 @@
+/* Unit tests of the register: schema creation and in-place upgrade of an
+ * older database, file modes, references never reused, the outbox. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "store.h"
+#include "tap.h"
+#include "util.h"
+
+static char tmpdir[] = "/tmp/test_store.XXXXXX";
+
+static int user_version(const char *path)
+{
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        int v = -1;
+        if (sqlite3_open(path, &db) == SQLITE_OK &&
+            sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+static void test_upgrade(void)
+{
+        /* A register as schema version 1 wrote it: two incidents, a
+         * quarantined message, four sent mails. */
+        _cleanup_free_ char *sql = NULL;
+        int r = read_file(tap_srcpath("tests/fixtures/register-v1.sql"), 1 << 24, &sql, NULL);
+        tap_ok(r == 0, "the v1 fixture is readable");
+        if (r < 0)
+                return;
+        _cleanup_free_ char *path = xasprintf("%s/old.db", tmpdir);
+        sqlite3 *db = NULL;
+        sqlite3_open(path, &db);
+        char *err = NULL;
+        tap_ok(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK, "the v1 register is recreated%s%s",
+               err ? ": " : "", err ? err : "");
+        sqlite3_free(err);
+        sqlite3_close(db);
+        TAP_INT_EQ(user_version(path), 1, "it says it is version 1");
+
+        Store *s = NULL;
+        r = store_open(path, &s);
+        TAP_INT_EQ(r, 0, "store_open upgrades it");
+        TAP_INT_EQ(user_version(path), STORE_SCHEMA_VERSION, "it is now the current version");
+        Incident inc;
+        r = store_load_incident(s, "DB2026002", &inc);
+        TAP_INT_EQ(r, 0, "an incident filed under v1 loads");
+        if (r == 0) {
+                TAP_STR_EQ(inc.form.f[F_REPORTER_NAME].text, "Siobhan O\xe2\x80\x99Neill", "its fields are intact");
+                TAP_STR_EQ(inc.form.f[F_DIRECTORATE].canon, "Finance and Resources", "canonical values too");
+                incident_free(&inc);
+        }
+        char *ref = NULL;
+        r = store_next_ref(s, "DB%Y%03n", 2026, &ref);
+        TAP_STR_EQ(ref, "DB2026003", "numbering continues after the upgrade");
+        free(ref);
+        store_close(s);
+        r = store_open(path, &s);
+        TAP_INT_EQ(r, 0, "opening an up-to-date register again is a no-op");
+        store_close(s);
+}
+
+static void test_fresh(void)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/state", tmpdir);
+        _cleanup_free_ char *path = xasprintf("%s/breachd.db", dir);
+        Store *s = NULL;
+        TAP_INT_EQ(store_open(path, &s), 0, "a new register is created");
+        struct stat st;
+        stat(path, &st);
+        TAP_INT_EQ(st.st_mode & 0777, 0600, "the database file is 0600");
+        stat(dir, &st);
+        TAP_INT_EQ(st.st_mode & 0777, 0700, "the directory it made is 0700");
+        TAP_INT_EQ(user_version(path), STORE_SCHEMA_VERSION, "at the current schema version");
+
+        char *a = NULL, *b = NULL, *c = NULL;
+        store_next_ref(s, "DB%Y%03n", 2026, &a);
+        store_next_ref(s, "DB%Y%03n", 2026, &b);
+        store_next_ref(s, "IS/%y/%03n", 2027, &c);
+        TAP_STR_EQ(a, "DB2026001", "first reference of the year");
+        TAP_STR_EQ(b, "DB2026002", "references are never reused");
+        TAP_STR_EQ(c, "IS/27/001", "numbered per year, other patterns");
+        free(a);
+        free(b);
+        free(c);
+
+        StrList rcpts = {0};
+        strlist_add(&rcpts, "dpo@example.org");
+        int64_t id = 0;
+        TAP_INT_EQ(store_queue_mail(s, 0, "test", "breach@example.org", &rcpts, "m1@x", "Subject", "data\n", 5, &id),
+                   0, "a mail is queued");
+        OutboxRow *rows = NULL;
+        size_t n = 0;
+        store_outbox_due(s, now_utc(), 10, &rows, &n);
+        TAP_INT_EQ(n, 1, "it is due at once");
+        if (n)
+                TAP_STR_EQ(rows[0].rcpts.v[0], "dpo@example.org", "with its recipient");
+        for (size_t i = 0; i < n; i++)
+                outbox_row_free(&rows[i]);
+        free(rows);
+        store_outbox_retry(s, id, now_utc() + 60, "451 try later");
+        store_outbox_due(s, now_utc(), 10, &rows, &n);
+        TAP_INT_EQ(n, 0, "a deferred mail waits for its retry time");
+        free(rows);
+        int64_t next = 0;
+        store_outbox_next_due(s, &next);
+        tap_ok(next > now_utc() + 50, "the next due time is the retry time");
+        store_outbox_sent(s, id, now_utc());
+        int64_t q = -1, f = -1;
+        store_outbox_counts(s, &q, &f);
+        TAP_INT_EQ(q, 0, "nothing queued once sent");
+        strlist_free(&rcpts);
+        store_close(s);
+        TAP_INT_EQ(store_open("/proc/nonexistent/x.db", &s), -ENOENT, "an impossible path is an error, not a crash");
+}
+
+static void test_format_ref(void)
+{
+        static const struct {
+                const char *pattern;
+                int year;
+                int64_t n;
+                const char *want;
+        } rows[] = {
+                {"DB%Y%03n", 2026, 1, "DB2026001"},     {"DB%Y%03n", 2026, 1234, "DB20261234"},
+                {"IS/%y/%03n", 2024, 17, "IS/24/017"},  {"%n", 2024, 5, "5"},
+                {"BR-%Y-%05n", 2025, 42, "BR-2025-00042"}, {"100%%-%Y-%n", 2025, 3, "100%-2025-3"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+                _cleanup_free_ char *r = incident_format_ref(rows[i].pattern, rows[i].year, rows[i].n);
+                TAP_STR_EQ(r, rows[i].want, "pattern %s", rows[i].pattern);
+        }
+}
+
+int main(void)
+{
+        if (!mkdtemp(tmpdir))
+                return 1;
+        test_upgrade();
+        test_fresh();
+        test_format_ref();
+        _cleanup_free_ char *cmd = xasprintf("rm -rf %s", tmpdir);
+        if (system(cmd) != 0)
+                return 1;
+        return tap_done();
+}

@@ -6,6 +6,8 @@
 #   make demo       run the daemon against private local servers
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      benchmarks (docs/PERFORMANCE.md)
+#   make fuzz       the message fuzzer for FUZZ_SECONDS (default 300; clang)
+#   make stress     the kill test at full size: 500 messages, 50 kills
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -39,6 +41,15 @@ endif
 ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) \
              -DSYSCONFDIR='"$(SYSCONFDIR)"' -DDATADIR='"$(DATADIR)"'
 LIBS     = $(PKG_LIBS) -lm
+
+# Objects remember the flags they were built with (build/.flags): after a
+# plain build, `make check SANITIZE=1` rebuilds everything with the
+# sanitizers instead of testing the old objects, and the other way round.
+FLAGS_NOW := $(strip $(ALL_CFLAGS) $(LDFLAGS))
+ifneq ($(FLAGS_NOW),$(strip $(file <build/.flags)))
+$(shell mkdir -p build)
+$(file >build/.flags,$(FLAGS_NOW))
+endif
 
 BUILD    = build
 LIB_SRC  = $(filter-out src/breachd.c src/breachctl.c,$(wildcard src/*.c))
@@ -99,6 +110,9 @@ $(TBUILD)/breachctl: $(TBUILD)/breachctl.o $(TBUILD)/libbreachd.a
 
 testing: $(TBUILD)/breachd $(TBUILD)/breachctl
 
+$(LIB_OBJ) $(TLIB_OBJ) $(BUILD)/breachd.o $(BUILD)/breachctl.o $(TBUILD)/breachd.o $(TBUILD)/breachctl.o \
+$(UNIT_BIN): $(BUILD)/.flags
+
 unit: $(UNIT_BIN)
 
 # check and demo install what they need first: both must work on a fresh
@@ -114,8 +128,47 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
 
-bench: all
+# Like check: installs what it needs first (mbsync, GNU time, the servers).
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@bash tests/bench/run.sh
+
+# Fuzzing (tests/fuzz): the message harness and every source built with
+# clang, libFuzzer, ASan and UBSan.  `make fuzz` runs it for FUZZ_SECONDS;
+# make check replays tests/fuzz/regressions and fuzzes ~30 s when clang is
+# installed (tests/e2e/test_fuzz.sh).
+FUZZ_SECONDS ?= 300
+FUZZ_CC  ?= clang
+FBUILD    = $(BUILD)/fuzz
+FUZZ_FLAGS = -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+             -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+             -Isrc $(PKG_CFLAGS) -DSYSCONFDIR='"$(SYSCONFDIR)"' -DDATADIR='"$(DATADIR)"'
+FLIB_OBJ  = $(LIB_SRC:src/%.c=$(FBUILD)/%.o) $(FBUILD)/templates_builtin.o
+
+$(FBUILD)/%.o: src/%.c
+	@mkdir -p $(FBUILD)
+	@echo "  CC      $< (fuzz)"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -c $< -o $@
+
+$(FBUILD)/templates_builtin.o: $(BUILD)/templates_builtin.c
+	@mkdir -p $(FBUILD)
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -c $< -o $@
+
+$(FBUILD)/fuzz_message: tests/fuzz/fuzz_message.c $(FLIB_OBJ)
+	@echo "  LD      $@"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+fuzz-build: $(FBUILD)/fuzz_message
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# The kill test at full size; make check runs a bounded one
+# (tests/e2e/test_kill.sh).
+stress: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/stress/kill_test.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/breachd/templates
@@ -142,6 +195,7 @@ install: all
 clean:
 	rm -rf $(BUILD) breachd breachctl
 
-.PHONY: all unit testing check deps demo bench install clean
+.PHONY: all unit testing check deps demo bench install clean fuzz fuzz-build stress
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/breachd.d $(BUILD)/breachctl.d $(TLIB_OBJ:.o=.d)
+-include $(FLIB_OBJ:.o=.d)

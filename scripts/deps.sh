@@ -16,10 +16,12 @@ packages=(
         systemd            # systemd-analyze verify / security
         valgrind clang libclang-rt-14-dev
         isync              # mbsync, a second IMAP client to compare against
+        time               # GNU time: peak RSS in make bench
         openssl ca-certificates
         procps             # pgrep, ps
         iproute2           # ss
         util-linux         # script, setsid
+        chromium           # renders the committee report's HTML in the tests
 )
 
 # ${db:Status-Abbrev} is "ii " for an installed package; unknown packages

@@ -6,6 +6,9 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_case.h"
+#include "ctl_register.h"
+#include "ctl_reprocess.h"
 #include "log.h"
 #include "store.h"
 #include "tz.h"
@@ -15,10 +18,21 @@ static const struct {
         int (*run)(Ctl *, int, char **);
         const char *help;
 } commands[] = {
-        {"list", ctl_list, "list                    the register, one incident a line"},
+        {"list", ctl_list, "list [--open] [--overdue] [--directorate NAME] [--decision D] [--search TEXT]"},
         {"show", ctl_show, "show REF                every field, what is missing, mail sent"},
-        {"export", ctl_export, "export [--format json|csv]  the register"},
+        {"export", ctl_export, "export [--format json|csv] [--columns log] [--from DATE] [--to DATE]"},
+        {"import", ctl_import, "import FILE [--dry-run] [--format log|detail] [--date DATE]  an older breach log"},
+        {"report", ctl_report, "report [--from DATE] [--to DATE] [--format text|csv|html] [-o FILE]  for the committee"},
+        {"ico-draft", ctl_ico_draft, "ico-draft REF           the Article 33(3) answers for the ICO's form"},
         {"status", ctl_status, "status                  the daemon and the register at a glance"},
+        {"decide", ctl_decide, "decide REF notify|not-notifiable --reason TEXT [--ico-ref REF] [--delay-reason TEXT]"},
+        {"set", ctl_set, "set REF FIELD VALUE     outcome, severity, subjects-notified, ico-reference, ..."},
+        {"assign", ctl_assign, "assign REF NAME         who handles the incident"},
+        {"note", ctl_note, "note REF TEXT           add a note to the case"},
+        {"actions", ctl_actions, "actions REF [add TEXT [--owner NAME] [--due DATE] | done N]  remedial actions"},
+        {"close", ctl_close, "close REF               close the case (a decision, every action done)"},
+        {"reprocess", ctl_reprocess, "reprocess REF|--quarantined [--dry-run]  read kept messages again after a fix"},
+        {"purge", ctl_purge, "purge                   drop raw messages older than retention_days"},
 };
 
 static void usage(FILE *f)

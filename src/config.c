@@ -61,6 +61,7 @@ static const Config config_defaults = {
         .max_message_size = 25ULL << 20,
         .retention_days = 0,
         .max_auto_replies_per_day = 20,
+        .alert_after_failures = 5,
 };
 
 static const char *const tls_names[] = {
@@ -835,6 +836,7 @@ static void parse_scalars(Ctx *x, const config_setting_t *root, Config *c)
         get_uint(x, root, "batch_size", 1, 5000, &c->batch_size);
         get_uint(x, root, "retention_days", 0, 36500, &c->retention_days);
         get_uint(x, root, "max_auto_replies_per_day", 0, 10000, &c->max_auto_replies_per_day);
+        get_uint(x, root, "alert_after_failures", 1, 1000, &c->alert_after_failures);
         parse_size(x, root, &c->max_message_size);
 }
 
@@ -1020,7 +1022,7 @@ static const char *const top_keys[] = {
         "organisation", "mailbox", "smtp", "dpo", "escalation", "admin", "timezone",
         "reference_pattern", "directorates", "staff_domains", "database", "templates_dir",
         "poll_interval", "batch_size", "reminders", "max_message_size", "retention_days",
-        "max_auto_replies_per_day", "labels", NULL};
+        "max_auto_replies_per_day", "alert_after_failures", "labels", NULL};
 
 static void parse_root(Ctx *x, const config_setting_t *root, Config *c)
 {

@@ -91,6 +91,7 @@ typedef struct Config {
         uint64_t max_message_size;   /* default 25 MiB */
         unsigned retention_days;     /* raw messages; 0 = keep for ever; default 0 */
         unsigned max_auto_replies_per_day; /* per address, default 20 */
+        unsigned alert_after_failures;     /* mail admin after this many failed polls in a row, default 5 */
 
         /* Extra labels per field key, added to the defaults of form.c. */
         struct { char *key; StrList labels; } *extra_labels;

@@ -6,7 +6,10 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "ctl_case.h"
+#include "ctl_register.h"
 #include "notices.h"
+#include "store_register.h"
 
 void json_string(FILE *f, const char *s)
 {
@@ -72,12 +75,15 @@ static char *one_line(const char *s, size_t max_chars)
 
 int ctl_list(Ctl *c, int argc, char **argv)
 {
-        static const char sql[] =
-                "SELECT ref, received_at, COALESCE(directorate_canon, directorate, ''), "
-                "COALESCE(nature, subject, ''), deadline_at, status, ico_decision FROM incidents "
-                "ORDER BY received_at, id";
+        RegisterFilter f;
+        int r = ctl_list_options(c, argc, argv, &f);
+        if (r < 0)
+                return r;
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK) {
+        if (store_register_select(c->store, &f,
+                                  "ref, received_at, COALESCE(directorate_canon, directorate, ''), "
+                                  "COALESCE(nature, subject, ''), deadline_at, status, ico_decision",
+                                  &st) < 0) {
                 fprintf(stderr, "breachctl: %s\n", store_errmsg(c->store));
                 return -EIO;
         }
@@ -155,6 +161,23 @@ static void show_audit(Ctl *c, int64_t id)
         sqlite3_finalize(st);
 }
 
+/* The later messages about the incident; what they changed is in the
+ * history (show_audit). */
+static void show_followups(Ctl *c, int64_t id)
+{
+        StoredFollowup *f = NULL;
+        size_t n = 0;
+        if (store_followups(c->store, id, &f, &n) < 0 || n == 0)
+                return;
+        fprintf(c->out, "\nFollow-ups:\n");
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *t = tz_format(c->tz, f[i].received_at, "%Y-%m-%d %H:%M");
+                fprintf(c->out, "  %s  %s  %s\n", t, f[i].from_addr ? f[i].from_addr : "?",
+                        f[i].subject ? f[i].subject : "");
+        }
+        stored_followups_free(f, n);
+}
+
 static void show_list(Ctl *c, const char *title, const StrList *keys)
 {
         if (!keys->n)
@@ -180,6 +203,15 @@ int ctl_show(Ctl *c, int argc, char **argv)
         }
         TemplateVars v = {0};
         notices_incident_vars(c->cfg, c->tz, &inc, now_utc(), &v);
+        /* The clock only runs for a mail-filed case awaiting its decision:
+         * an imported, decided or closed one has no time left to show. */
+        RegisterExtra x;
+        register_extra_init(&x);
+        store_register_load(c->store, inc.id, &x);
+        if (strcmp(inc.status, "closed") == 0 || strcmp(inc.ico_decision, "pending") != 0 ||
+            (x.source && strcmp(x.source, "import") == 0))
+                tvars_set(&v, "time_left", "");
+        register_extra_free(&x);
         FILE *o = c->out;
         fprintf(o, "Reference:      %s\n", inc.ref);
         fprintf(o, "Status:         %s, ICO decision %s\n", inc.status, inc.ico_decision);
@@ -207,6 +239,8 @@ int ctl_show(Ctl *c, int argc, char **argv)
                 for (size_t i = 0; i < inc.form.notes.n; i++)
                         fprintf(o, "  - %s\n", inc.form.notes.v[i]);
         }
+        ctl_show_case(c, inc.id);
+        show_followups(c, inc.id);
         show_mail(c, inc.id);
         show_audit(c, inc.id);
         tvars_free(&v);
@@ -220,7 +254,7 @@ int ctl_show(Ctl *c, int argc, char **argv)
 static const char *const meta_keys[] = {"ref", "received_at", "filed_at", "deadline_at", "reported_within_72h",
                                         "days_to_report", "message_id", "from", "subject", "forwarded_by",
                                         "missing", "unclear", "status", "ico_decision", "ico_reference",
-                                        "outcome", "allocated_to", "closed_at"};
+                                        "outcome", "allocated_to", "closed_at", "source"};
 
 /* One incident as (key, value) pairs in export order; values owned. */
 static void export_values(Ctl *c, const char *ref, StrList *keys, StrList *vals)
@@ -256,6 +290,13 @@ static void export_values(Ctl *c, const char *ref, StrList *keys, StrList *vals)
                 fmt_iso_utc(inc.closed_at, t);
                 meta[i] = owned[17] = xstrdup(t);
         }
+        /* "mail" (filed by breachd) or "import" (from an older log). */
+        RegisterExtra x;
+        if (store_register_load(c->store, inc.id, &x) >= 0) {
+                meta[18] = owned[18] = x.source;
+                x.source = NULL;
+                register_extra_free(&x);
+        }
         for (size_t k = 0; k < ARRAY_SIZE(meta_keys); k++) {
                 strlist_add(keys, meta_keys[k]);
                 strlist_take(vals, meta[k] ? xstrdup(meta[k]) : NULL);
@@ -271,27 +312,66 @@ static void export_values(Ctl *c, const char *ref, StrList *keys, StrList *vals)
         incident_free(&inc);
 }
 
-int ctl_export(Ctl *c, int argc, char **argv)
+/* The options of export: *ret_bom is 1 for --bom, 0 for --no-bom, -1 for
+ * neither.  "--format log-csv" and "log-json" are short for --columns log. */
+static int export_options(Ctl *c, int argc, char **argv, bool *ret_csv, bool *ret_log, int *ret_bom,
+                          RegisterFilter *ret_filter)
 {
-        const char *format = "json";
-        static const struct option opts[] = {{"format", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+        static const struct option opts[] = {
+                {"format", required_argument, NULL, 'f'}, {"columns", required_argument, NULL, 'C'},
+                {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
+                {"bom", no_argument, NULL, 'B'},          {"no-bom", no_argument, NULL, 'N'},
+                {NULL, 0, NULL, 0},
+        };
+        const char *format = "json", *columns = "register", *from = NULL, *to = NULL;
         int ch;
         optind = 1;
         while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
-                if (ch != 'f') {
-                        fprintf(stderr, "usage: breachctl export [--format json|csv]\n");
+                switch (ch) {
+                case 'f': format = optarg; break;
+                case 'C': columns = optarg; break;
+                case 'F': from = optarg; break;
+                case 'T': to = optarg; break;
+                case 'B': *ret_bom = 1; break;
+                case 'N': *ret_bom = 0; break;
+                default:
+                        fprintf(stderr, "usage: breachctl export [--format json|csv|log-csv|log-json] "
+                                        "[--columns register|log] [--from DATE] [--to DATE] [--bom|--no-bom]\n");
                         return -EINVAL;
                 }
-                format = optarg;
         }
-        bool csv = strcmp(format, "csv") == 0;
-        if (!csv && strcmp(format, "json") != 0) {
-                fprintf(stderr, "breachctl: unknown export format '%s' (json or csv)\n", format);
+        if (str_startswith(format, "log-")) {
+                columns = "log";
+                format += 4;
+        }
+        *ret_csv = strcmp(format, "csv") == 0;
+        if (!*ret_csv && strcmp(format, "json") != 0) {
+                fprintf(stderr, "breachctl: unknown export format '%s' (json, csv, log-csv or log-json)\n", format);
                 return -EINVAL;
         }
+        *ret_log = strcmp(columns, "log") == 0;
+        if (!*ret_log && strcmp(columns, "register") != 0) {
+                fprintf(stderr, "breachctl: unknown export columns '%s' (register or log)\n", columns);
+                return -EINVAL;
+        }
+        return ctl_period(c, from, to, ret_filter);
+}
+
+int ctl_export(Ctl *c, int argc, char **argv)
+{
+        bool csv, as_log;
+        int bom = -1;
+        RegisterFilter f = {0};
+        int r = export_options(c, argc, argv, &csv, &as_log, &bom, &f);
+        if (r < 0)
+                return r;
+        /* The breach log is for a spreadsheet: a byte order mark unless
+         * --no-bom.  The register's own columns are for programs: none
+         * unless --bom. */
+        if (as_log)
+                return ctl_export_log(c, &f, !csv, bom != 0);
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT ref FROM incidents ORDER BY received_at, id", -1, &st,
-                               NULL) != SQLITE_OK)
+        if (store_register_select(c->store, &f, "ref", &st) < 0)
                 return -EIO;
         bool first = true;
         if (!csv)
@@ -300,6 +380,8 @@ int ctl_export(Ctl *c, int argc, char **argv)
                 StrList keys = {0}, vals = {0};
                 export_values(c, (const char *)sqlite3_column_text(st, 0), &keys, &vals);
                 if (csv && first) {
+                        if (bom > 0)
+                                fputs("\xEF\xBB\xBF", c->out);
                         for (size_t k = 0; k < keys.n; k++) {
                                 if (k)
                                         fputc(',', c->out);

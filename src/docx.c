@@ -37,6 +37,7 @@ typedef struct {
         bool row_nested;    /* a cell of the open row holds a table */
         bool in_cell;
         bool cell_nested;   /* the open cell holds a table */
+        size_t n_all;       /* cells of the open row, empty ones too */
 } Table;
 
 typedef struct {
@@ -99,32 +100,75 @@ static void append_text(Buf *sink, xmlNode *t)
 
 /* ---- tables ------------------------------------------------------------- */
 
+/* A cell that only numbers a question: "1", "1.", "Q3", "a)", "(b)". */
+static bool is_marker_cell(const char *s)
+{
+        size_t n = strlen(s);
+        if (n == 0 || n > 5)
+                return false;
+        const char *p = s, *e = s + n;
+        if (*p == '(')
+                p++;
+        while (e > p && (e[-1] == '.' || e[-1] == ')'))
+                e--;
+        if (p == e)
+                return false;
+        if (e - p == 1 && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+                return true;
+        if (*p == 'Q' || *p == 'q')
+                p++;
+        for (const char *q = p; q < e; q++)
+                if (*q < '0' || *q > '9')
+                        return false;
+        return p < e;
+}
+
 /* The row rule of docx.h (the same as html.h's). */
 static void add_form_row(FormSource *src, const StrList *cells)
 {
         if (cells->n == 0)
                 return;
         if (cells->n == 1) {
-                if (strpbrk(cells->v[0], ":?"))
-                        form_source_add_row(src, cells->v[0], "");
+                form_source_add_row(src, cells->v[0], "");
                 return;
         }
-        if (cells->n == 2) {
-                form_source_add_row(src, cells->v[0], cells->v[1]);
+        /* A first column that only numbers the questions ("1", "Q3", "a)"). */
+        StrList c = *cells;
+        if (c.n >= 3 && is_marker_cell(c.v[0])) {
+                c.v++;
+                c.n--;
+        }
+        if (c.n == 2) {
+                form_source_add_row(src, c.v[0], c.v[1]);
                 return;
         }
-        StrList rest = {.v = cells->v + 1, .n = cells->n - 1};
+        StrList rest = {.v = c.v + 1, .n = c.n - 1};
         _cleanup_free_ char *value = strlist_join(&rest, " ");
-        form_source_add_row(src, cells->v[0], value);
+        form_source_add_row(src, c.v[0], value);
+}
+
+/* Appends finished text as paragraphs of the enclosing body or cell. */
+static void sink_paragraphs(Ctx *c, const char *text)
+{
+        Buf *sink = &c->sinks[c->n_sinks - 1];
+        if (sink->len)
+                buf_putc(sink, '\n');
+        buf_puts(sink, text);
 }
 
 static void row_end(Ctx *c, Table *t)
 {
-        if (t->row_open && !t->row_nested)
+        /* A layout row's cells, and a row of one cell ("Label: value" in
+         * one cell; a question whose answer is in the next row), are text. */
+        if (t->row_open && (t->row_nested || t->n_all < 2))
+                for (size_t i = 0; i < t->cells.n; i++)
+                        sink_paragraphs(c, t->cells.v[i]);
+        else if (t->row_open)
                 add_form_row(&c->src, &t->cells);
         strlist_free(&t->cells);
         t->row_open = false;
         t->row_nested = false;
+        t->n_all = 0;
 }
 
 static Table *cur_table(Ctx *c)
@@ -190,8 +234,7 @@ static void w_table(Ctx *c, xmlNode *n, unsigned depth)
                 outer->cell_nested = true;
         c->tables[c->n_tables++] = (Table){0};
         walk(c, n, depth + 1);
-        Table *t = cur_table(c);
-        row_end(c, t);
+        row_end(c, &c->tables[c->n_tables - 1]);
         c->n_tables--;
 }
 
@@ -199,6 +242,7 @@ static void w_cell(Ctx *c, Table *t, xmlNode *n, unsigned depth)
 {
         t->in_cell = true;
         t->cell_nested = false;
+        t->n_all++;
         c->sinks[c->n_sinks++] = (Buf){0};
         walk(c, n, depth + 1);
         Buf *sink = &c->sinks[--c->n_sinks];

@@ -21,10 +21,12 @@
  *     paragraphs joined by \n (w:t runs concatenated, w:tab a TAB, w:br and
  *     w:cr a line break), trimmed; empty cells are ignored and then, as in
  *     html.h: two cells give (label, value), three or more give the first as
- *     label and the others joined by a space, a lone cell holding ':' or '?'
- *     gives (text, "").  A row with a cell that holds another table gives
- *     none.
- *   text — the body paragraphs outside tables, one per line, trimmed, runs
+ *     label and the others joined by a space (a first cell that only
+ *     numbers the question is dropped first); one not empty among several
+ *     cells gives (text, "").  A row of one cell, and a row with a cell
+ *     that holds another table, gives none: its cells are text.
+ *   text — the body paragraphs outside tables, and the cells of the rows
+ *     just named where they stand, one paragraph per line, trimmed, runs
  *     of blank lines made one; NULL when there are none.
  * Content controls (w:sdt) count by their w:sdtContent, unless they show
  * their placeholder; hyperlinks, smart tags, fields' results and insertions

@@ -1,12 +1,25 @@
-/* form.c — the form record, label matching, and reading "Label: value"
- * text and two-column table rows into a record. */
+/* form.c — the form record and label matching.  The readers of text and
+ * table rows are in form_text.c.
+ *
+ * A label is matched in steps, each used only when the one before finds
+ * nothing: the whole label (normalised: case, punctuation, spacing, a
+ * leading number, letter or bullet); the label without its guidance
+ * ("(include categories ...)", "e.g. ...", "List in next column"); a known
+ * long label the candidate begins with; the same words in another order or
+ * with filler words ("Date of the breach" = "Breach date"); and, for
+ * candidates that stand where a label stands (a table's left cell, text
+ * before a colon), the key words of a question ("When did you first notice
+ * the problem?" asks for aware_at). */
 #include "form.h"
 
 #include <ctype.h>
-#include <glib.h>
 #include <string.h>
 
-#include "extract.h"
+#include "form-internal.h"
+
+#define NOTES_MAX 20
+/* The longest answer kept; longer ones are cut (form_record_set). */
+#define FORM_TEXT_MAX 16384
 
 void form_record_init(FormRecord *r)
 {
@@ -32,6 +45,7 @@ static char *collapse_space(const char *s)
 {
         Buf b = {0};
         bool sp = false;
+        buf_puts(&b, "");
         for (; *s; s++) {
                 if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
                         sp = true;
@@ -45,20 +59,56 @@ static char *collapse_space(const char *s)
         return buf_steal(&b);
 }
 
+/* Takes note; a hostile mail repeating a label ten thousand times gets a
+ * bounded list. */
+void form_record_note(FormRecord *r, char *note)
+{
+        if (r->notes.n >= NOTES_MAX) {
+                if (r->notes.n == NOTES_MAX)
+                        strlist_add(&r->notes, "More was noted than is listed here; only the first answer to "
+                                               "each question was kept.");
+                free(note);
+                return;
+        }
+        strlist_take(&r->notes, note);
+}
+
+static void add_second_value_note(FormRecord *r, FieldId id, const char *value)
+{
+        _cleanup_free_ char *one = collapse_space(value);
+        if (strlen(one) > 300)
+                strcpy(one + 297, "...");
+        form_record_note(r, xasprintf("\"%s\" was answered twice; the first answer was kept, the second was: %s",
+                                      form_fields[id].label, one));
+}
+
+/* Cuts t to at most FORM_TEXT_MAX bytes, at a character boundary, marking
+ * the cut: a page of text pasted into a field stays a page. */
+static void cap_text(char *t)
+{
+        size_t n = strlen(t);
+        if (n <= FORM_TEXT_MAX)
+                return;
+        n = FORM_TEXT_MAX - 8;
+        while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+                n--;
+        strcpy(t + n, " [...]");
+}
+
 bool form_record_set(FormRecord *r, FieldId id, const char *text)
 {
         _cleanup_free_ char *copy = xstrdup(text);
         char *t = str_trim(copy);
         if (!*t)
                 return true;
+        cap_text(t);
         FieldValue *v = &r->f[id];
         if (v->text) {
                 /* The same answer read twice (an HTML table and its text
                  * rendering) differs at most in white space: not a note. */
                 _cleanup_free_ char *a = collapse_space(v->text), *b = collapse_space(t);
                 if (strcmp(a, b) != 0)
-                        strlist_take(&r->notes, xasprintf("A second value was given for \"%s\": %s",
-                                                         form_fields[id].label, t));
+                        add_second_value_note(r, id, t);
                 return false;
         }
         v->text = xstrdup(t);
@@ -70,6 +120,7 @@ bool form_record_set(FormRecord *r, FieldId id, const char *text)
 
 typedef struct {
         char *norm;
+        char *bag;      /* its content words, sorted (see bag_of) */
         FieldId id;
 } LabelEntry;
 
@@ -84,9 +135,11 @@ static const char *skip_marker(const char *s)
 {
         while (*s == ' ' || *s == '\t')
                 s++;
-        /* bullets: ASCII and the common UTF-8 ones (• ▪ ◦ – —) */
-        static const char *const bullets[] = {"\xe2\x80\xa2", "\xe2\x96\xaa", "\xe2\x97\xa6",
-                                              "\xe2\x80\x93", "\xe2\x80\x94", "\xc2\xb7", "-", "*", NULL};
+        /* bullets: ASCII and the common UTF-8 ones (• ▪ ◦ – — ·, Word's ) */
+        static const char *const bullets[] = {"\xe2\x80\xa2", "\xe2\x96\xaa", "\xe2\x97\xa6", "\xe2\x80\x93",
+                                              "\xe2\x80\x94", "\xc2\xb7",     "\xef\x82\xb7", "\xe2\x96\xba",
+                                              "\xe2\x9e\xa2", "-",            "*",            ">",
+                                              NULL};
         for (const char *const *b = bullets; *b; b++)
                 if (str_startswith(s, *b)) {
                         s += strlen(*b);
@@ -105,10 +158,12 @@ static const char *skip_marker(const char *s)
         } else if (isalpha((unsigned char)*p) && (p[1] == ')' || p[1] == '.') &&
                    (p[2] == ' ' || p[2] == '\t')) {
                 p++;
+        } else if (*s == '(' && isalpha((unsigned char)*p) && p[1] == ')') {
+                p++;
         } else {
                 return s;
         }
-        if (*p == '.' || *p == ')')
+        if (*p == '.' || *p == ')' || *p == ':')
                 p++;
         else if (*s != '(' && !(*p == ' ' || *p == '\t'))
                 return s;
@@ -121,6 +176,7 @@ char *form_label_normalise(const char *s)
 {
         s = skip_marker(s);
         Buf b = {0};
+        buf_puts(&b, "");
         bool space = false;
         for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
                 if (isalnum(*p)) {
@@ -128,7 +184,7 @@ char *form_label_normalise(const char *s)
                                 buf_putc(&b, ' ');
                         space = false;
                         buf_putc(&b, (char)tolower(*p));
-                } else if (*p == '&') {
+                } else if (*p == '&' || *p == '+') {
                         if (b.len)
                                 buf_putc(&b, ' ');
                         buf_puts(&b, "and");
@@ -142,6 +198,49 @@ char *form_label_normalise(const char *s)
                 }
         }
         return buf_steal(&b);
+}
+
+/* Words a label can do without: "Date of the breach" = "Breach date". */
+static bool is_stopword(const char *w)
+{
+        static const char *const s[] = {"the", "a", "an", "of", "to", "by", "in", "on", "for", "at", "from",
+                                        "with", "this", "that", "it", "its", "is", "are", "was", "were", "be",
+                                        "been", "has", "have", "had", "did", "do", "does", "any", "please",
+                                        "if", "your", "you", "there", "and", "or", "give", "provide", "state",
+                                        "enter", "insert", "brief", "briefly", "full", "personal", "data",
+                                        NULL};
+        for (size_t i = 0; s[i]; i++)
+                if (strcmp(w, s[i]) == 0)
+                        return true;
+        return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The content words of a normalised label, plurals made singular, sorted
+ * and without repeats, joined by spaces ("" when none). */
+static char *bag_of(const char *norm)
+{
+        StrList w = {0};
+        _cleanup_free_ char *copy = xstrdup(norm);
+        char *save = NULL;
+        for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+                size_t n = strlen(t);
+                if (is_stopword(t))
+                        continue;
+                if (n > 3 && t[n - 1] == 's' && t[n - 2] != 's' && t[n - 2] != 'u')
+                        t[n - 1] = 0;
+                if (!strlist_contains(&w, t))
+                        strlist_add(&w, t);
+        }
+        if (w.n > 1)
+                qsort(w.v, w.n, sizeof *w.v, cmp_str);
+        char *r = strlist_join(&w, " ");
+        strlist_free(&w);
+        return r ? r : xstrdup("");
 }
 
 FormLabels *form_labels_new(void)
@@ -164,6 +263,7 @@ void form_labels_add(FormLabels *l, FieldId id, const char *label)
         }
         l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
         l->v[l->n].norm = n;
+        l->v[l->n].bag = bag_of(n);
         l->v[l->n].id = id;
         l->n++;
 }
@@ -172,8 +272,10 @@ void form_labels_free(FormLabels *l)
 {
         if (!l)
                 return;
-        for (size_t i = 0; i < l->n; i++)
+        for (size_t i = 0; i < l->n; i++) {
                 free(l->v[i].norm);
+                free(l->v[i].bag);
+        }
         free(l->v);
         free(l);
 }
@@ -186,12 +288,34 @@ static int match_exact(const FormLabels *l, const char *norm)
         return -1;
 }
 
-static size_t count_words(const char *s)
+/* The same content words as one label; -1 when none, or when labels of two
+ * fields have them. */
+static int match_bag(const FormLabels *l, const char *norm)
 {
-        size_t n = *s ? 1 : 0;
-        for (; *s; s++)
-                if (*s == ' ')
+        _cleanup_free_ char *bag = bag_of(norm);
+        int id = -1;
+        if (!*bag)
+                return -1;
+        for (size_t i = 0; i < l->n; i++) {
+                if (strcmp(l->v[i].bag, bag) != 0)
+                        continue;
+                if (id >= 0 && id != (int)l->v[i].id)
+                        return -1;
+                id = (int)l->v[i].id;
+        }
+        return id;
+}
+
+size_t form_count_words(const char *s)
+{
+        size_t n = 0;
+        bool in = false;
+        for (; *s; s++) {
+                bool w = *s != ' ';
+                if (w && !in)
                         n++;
+                in = w;
+        }
         return n;
 }
 
@@ -200,6 +324,7 @@ static size_t count_words(const char *s)
 static char *strip_guidance(const char *s)
 {
         Buf b = {0};
+        buf_puts(&b, "");
         int depth = 0;
         for (const char *p = s; *p; p++) {
                 if (*p == '(' || *p == '[')
@@ -213,7 +338,8 @@ static char *strip_guidance(const char *s)
         char *n = form_label_normalise(r);
         free(r);
         static const char *const tails[] = {" e g ", " eg ", " i e ", " ie ", " list in next column",
-                                            " please ", " if known", " if so", " include "};
+                                            " please ", " if known", " if so", " include ", " if applicable",
+                                            " where known", " where applicable", " if any"};
         for (size_t i = 0; i < ARRAY_SIZE(tails); i++) {
                 char *t = strstr(n, tails[i]);
                 if (t)
@@ -222,7 +348,53 @@ static char *strip_guidance(const char *s)
         return n;
 }
 
-int form_labels_match(const FormLabels *l, const char *text)
+/* A candidate that begins with a long label ("How did the personal data
+ * breach occur, please describe") matches it; short labels must match
+ * whole, or any sentence starting "Name ..." would. */
+static int match_prefix(const FormLabels *l, const char *stripped)
+{
+        const LabelEntry *best = NULL;
+        size_t best_len = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                size_t n = strlen(l->v[i].norm);
+                if (form_count_words(l->v[i].norm) < 4 || n <= best_len)
+                        continue;
+                if (strncmp(stripped, l->v[i].norm, n) == 0 && (stripped[n] == 0 || stripped[n] == ' ')) {
+                        best = &l->v[i];
+                        best_len = n;
+                }
+        }
+        return best ? (int)best->id : -1;
+}
+
+/* Whether what stands before a colon or question mark reads like a
+ * question on a form rather than a sentence of a message, so that the key
+ * words of a question may decide its field: a few words, no sentence
+ * inside, nobody speaking. */
+static bool question_like(const char *cand, const char *norm)
+{
+        static const char *const speaking[] = {"i", "we", "my", "our", "me", "us", "he", "she", "they", "them",
+                                               "his", "her", "their", "im", "ive", "weve", "hi", "hello", "dear",
+                                               NULL};
+        _cleanup_free_ char *n = xstrdup(norm);
+        if (!*n || form_count_words(n) > 12)
+                return false;
+        int depth = 0;
+        for (const char *p = cand; *p; p++) {
+                depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+                if (depth == 0 && (*p == '.' || *p == '!' || *p == ';') && p[1] == ' ' && p > cand &&
+                    !isdigit((unsigned char)p[-1]) && p - cand > 3)
+                        return false;
+        }
+        char *save = NULL;
+        for (char *w = strtok_r(n, " ", &save); w; w = strtok_r(NULL, " ", &save))
+                for (size_t i = 0; speaking[i]; i++)
+                        if (!strcmp(w, speaking[i]))
+                                return false;
+        return true;
+}
+
+int form_labels_match_how(const FormLabels *l, const char *text, LabelMatch how)
 {
         if (!text)
                 return -1;
@@ -238,264 +410,16 @@ int form_labels_match(const FormLabels *l, const char *text)
         _cleanup_free_ char *stripped = strip_guidance(text);
         if (*stripped && (id = match_exact(l, stripped)) >= 0)
                 return id;
-        /* A candidate that begins with a long label ("How did the personal
-         * data breach occur, please describe") matches it; short labels must
-         * match whole, or any sentence starting "Name ..." would. */
-        const LabelEntry *best = NULL;
-        size_t best_len = 0;
-        for (size_t i = 0; i < l->n; i++) {
-                size_t n = strlen(l->v[i].norm);
-                if (count_words(l->v[i].norm) < 4 || n <= best_len)
-                        continue;
-                if (strncmp(stripped, l->v[i].norm, n) == 0 && (stripped[n] == 0 || stripped[n] == ' ')) {
-                        best = &l->v[i];
-                        best_len = n;
-                }
-        }
-        return best ? (int)best->id : -1;
-}
-
-/* ---- reading text and rows ------------------------------------------- */
-
-/* "Time of incident" and its kin complete the date field before them. */
-static int match_time_label(const char *text)
-{
-        _cleanup_free_ char *n = form_label_normalise(text);
-        static const struct { const char *label; FieldId id; } t[] = {
-                {"time of incident", F_OCCURRED_AT}, {"time of breach", F_OCCURRED_AT},
-                {"time occurred", F_OCCURRED_AT},    {"time", F_OCCURRED_AT},
-                {"time discovered", F_AWARE_AT},     {"time of discovery", F_AWARE_AT},
-                {"time aware", F_AWARE_AT},          {"time you found out", F_AWARE_AT},
-                {"time became aware", F_AWARE_AT},
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-                if (strcmp(n, t[i].label) == 0)
-                        return (int)t[i].id;
+        if (*stripped && (id = match_prefix(l, stripped)) >= 0)
+                return id;
+        if (*stripped && (id = match_bag(l, stripped)) >= 0)
+                return id;
+        if (how == LABEL_QUESTION && *stripped && question_like(text, stripped))
+                return form_match_question(stripped);
         return -1;
 }
 
-static void add_time(FormRecord *r, FieldId id, const char *value)
+int form_labels_match(const FormLabels *l, const char *text)
 {
-        _cleanup_free_ char *v = xstrdup(value);
-        char *t = str_trim(v);
-        if (!*t)
-                return;
-        FieldValue *f = &r->f[id];
-        if (!f->text) {
-                f->text = xstrdup(t);
-                f->state = FV_OK;
-                return;
-        }
-        char *joined = xasprintf("%s %s", f->text, t);
-        free(f->text);
-        f->text = joined;
-}
-
-/* A line that ends a form: a signature separator or a sign-off. */
-static bool is_signoff(const char *line)
-{
-        if (strcmp(line, "--") == 0 || strcmp(line, "-- ") == 0)
-                return true;
-        _cleanup_free_ char *n = form_label_normalise(line);
-        static const char *const s[] = {"regards", "kind regards", "best regards", "warm regards",
-                                        "many thanks", "thanks", "thank you", "best wishes",
-                                        "sent from my iphone", "sent from my ipad",
-                                        "sent from outlook for ios", "sent from outlook for android",
-                                        "sent from my samsung galaxy smartphone", "cheers", "yours sincerely",
-                                        "yours faithfully"};
-        for (size_t i = 0; i < ARRAY_SIZE(s); i++)
-                if (strcmp(n, s[i]) == 0)
-                        return true;
-        return false;
-}
-
-typedef struct {
-        FormRecord *rec;
-        const FormLabels *labels;
-        int current;        /* field being read, or -1 */
-        bool current_time;  /* reading a "Time of ..." companion */
-        bool current_dup;   /* current field was already set: collect into notes */
-        Buf value;
-        size_t n_fields;    /* fields found */
-} TextReader;
-
-static void reader_flush(TextReader *tr)
-{
-        if (tr->current >= 0) {
-                char *v = tr->value.s ? tr->value.s : "";
-                /* drop trailing blank lines but keep inner line breaks */
-                v = str_trim(v);
-                if (*v) {
-                        if (tr->current_time)
-                                add_time(tr->rec, (FieldId)tr->current, v);
-                        else
-                                form_record_set(tr->rec, (FieldId)tr->current, v);
-                }
-        }
-        buf_free(&tr->value);
-        tr->current = -1;
-        tr->current_time = false;
-}
-
-static void reader_start(TextReader *tr, int id, bool is_time, const char *value)
-{
-        reader_flush(tr);
-        tr->current = id;
-        tr->current_time = is_time;
-        tr->n_fields++;
-        buf_puts(&tr->value, value);
-}
-
-/* Tries "Label: value", "Label? value" and "Label<TAB>value" splits of a
- * line, earliest separator first. */
-static bool try_label_line(TextReader *tr, const char *line)
-{
-        for (const char *p = line; *p; p++) {
-                if (*p != ':' && *p != '?' && *p != '\t')
-                        continue;
-                if (p - line > 300)
-                        break;
-                _cleanup_free_ char *cand = xstrndup(line, (size_t)(p - line));
-                const char *rest = p + 1;
-                while (*rest == ':' || *rest == '?' || *rest == '\t' || *rest == ' ')
-                        rest++;
-                int id = form_labels_match(tr->labels, cand);
-                if (id >= 0) {
-                        reader_start(tr, id, false, rest);
-                        return true;
-                }
-                id = match_time_label(cand);
-                if (id >= 0) {
-                        reader_start(tr, id, true, rest);
-                        return true;
-                }
-        }
-        return false;
-}
-
-static bool try_label_alone(TextReader *tr, const char *line)
-{
-        _cleanup_free_ char *c = xstrdup(line);
-        size_t n = strlen(c);
-        while (n && (c[n - 1] == ':' || c[n - 1] == '?' || c[n - 1] == ' ' || c[n - 1] == '*'))
-                c[--n] = 0;
-        int id = form_labels_match(tr->labels, c);
-        if (id >= 0) {
-                reader_start(tr, id, false, "");
-                return true;
-        }
-        id = match_time_label(c);
-        if (id >= 0 && line[strlen(line) - 1] == ':') {
-                reader_start(tr, id, true, "");
-                return true;
-        }
-        return false;
-}
-
-size_t form_read_text(const FormLabels *labels, const char *text, FormRecord *rec)
-{
-        TextReader tr = {.rec = rec, .labels = labels, .current = -1};
-        const char *p = text;
-        while (p && *p) {
-                const char *nl = strchr(p, '\n');
-                size_t n = nl ? (size_t)(nl - p) : strlen(p);
-                _cleanup_free_ char *raw = xstrndup(p, n);
-                p = nl ? nl + 1 : NULL;
-                /* Outlook turns table rows into label<TAB>value; keep tabs
-                 * but drop CR and non-breaking spaces. */
-                for (char *q = raw; *q; q++)
-                        if (*q == '\r')
-                                *q = ' ';
-                char *line = str_trim(raw);
-                if (is_signoff(line)) {
-                        reader_flush(&tr);
-                        if (tr.n_fields)
-                                break;
-                        continue;
-                }
-                if (*line && (try_label_line(&tr, line) || try_label_alone(&tr, line)))
-                        continue;
-                if (tr.current >= 0) {
-                        if (tr.value.len || *line) {
-                                if (tr.value.len)
-                                        buf_putc(&tr.value, '\n');
-                                buf_puts(&tr.value, line);
-                        }
-                }
-        }
-        reader_flush(&tr);
-        /* collapse runs of blank lines inside values to one */
-        for (size_t i = 0; i < FIELD__MAX; i++) {
-                char *t = rec->f[i].text;
-                if (!t)
-                        continue;
-                char *w = t;
-                int nls = 0;
-                for (char *q = t; *q; q++) {
-                        if (*q == '\n') {
-                                if (++nls > 2)
-                                        continue;
-                        } else {
-                                nls = 0;
-                        }
-                        *w++ = *q;
-                }
-                *w = 0;
-        }
-        return tr.n_fields;
-}
-
-size_t form_read_rows(const FormLabels *labels, const FormRow *rows, size_t n, FormRecord *rec)
-{
-        size_t found = 0;
-        for (size_t i = 0; i < n; i++) {
-                /* A one-cell row "Label? answer" is text: reading it whole
-                 * as a label would lose the answer. */
-                if (!*rows[i].value && strpbrk(rows[i].label, ":?\t")) {
-                        FormRecord tmp;
-                        form_record_init(&tmp);
-                        size_t k = form_read_text(labels, rows[i].label, &tmp);
-                        bool any = false;
-                        for (size_t f = 0; f < FIELD__MAX; f++)
-                                if (tmp.f[f].text) {
-                                        any = true;
-                                        form_record_set(rec, (FieldId)f, tmp.f[f].text);
-                                }
-                        form_record_free(&tmp);
-                        if (any) {
-                                found += k;
-                                continue;
-                        }
-                }
-                int id = form_labels_match(labels, rows[i].label);
-                if (id >= 0) {
-                        found++;
-                        form_record_set(rec, (FieldId)id, rows[i].value);
-                        continue;
-                }
-                id = match_time_label(rows[i].label);
-                if (id >= 0) {
-                        found++;
-                        add_time(rec, (FieldId)id, rows[i].value);
-                        continue;
-                }
-                /* A row whose left cell holds "Label: value" lines is read
-                 * as text, and so is its right cell then. */
-                if (strchr(rows[i].label, ':')) {
-                        found += form_read_text(labels, rows[i].label, rec);
-                        if (*rows[i].value)
-                                found += form_read_text(labels, rows[i].value, rec);
-                }
-        }
-        return found;
-}
-
-size_t form_read_source(const FormLabels *labels, const FormSource *src, FormRecord *rec)
-{
-        size_t n = 0;
-        if (src->n_rows)
-                n += form_read_rows(labels, src->rows, src->n_rows, rec);
-        if (src->text)
-                n += form_read_text(labels, src->text, rec);
-        return n;
+        return form_labels_match_how(l, text, LABEL_QUESTION);
 }

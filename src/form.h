@@ -102,9 +102,10 @@ typedef struct {
 
 void form_record_init(FormRecord *r);
 void form_record_free(FormRecord *r);
-/* Sets the raw text of field id if it is not set yet; if it is, the value is
- * recorded in notes ("a second value for <label> was given: ...") and false
- * is returned. */
+/* Sets the raw text of field id (trimmed, cut to 16 KiB) if it is not set
+ * yet; if it is, a different value is recorded in notes ("<label>" was
+ * answered twice; the first answer was kept, the second was: ..."; at most
+ * 20 such notes) and false is returned. */
 bool form_record_set(FormRecord *r, FieldId id, const char *text);
 
 /* The label set in force: defaults plus configured extras.  Matching

@@ -42,6 +42,7 @@ typedef struct {
         bool row_nested;    /* a cell of the open row holds a table */
         bool in_cell;
         bool cell_nested;   /* the open cell holds a table */
+        size_t n_all;       /* cells of the open row, empty ones too */
 } Table;
 
 typedef enum {
@@ -179,29 +180,63 @@ static Sink *cur_sink(Ctx *c)
 
 /* ---- rows ------------------------------------------------------------- */
 
-/* The two-column rule of html.h, shared in spirit with docx.c. */
-static void add_form_row(FormSource *src, const StrList *cells)
+/* A cell that only numbers a question: "1", "1.", "Q3", "a)", "(b)". */
+static bool is_marker_cell(const char *s)
 {
-        if (cells->n == 0)
-                return;
+        size_t n = strlen(s);
+        if (n == 0 || n > 5)
+                return false;
+        const char *p = s, *e = s + n;
+        if (*p == '(')
+                p++;
+        while (e > p && (e[-1] == '.' || e[-1] == ')'))
+                e--;
+        if (p == e)
+                return false;
+        if (e - p == 1 && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+                return true;
+        if (*p == 'Q' || *p == 'q')
+                p++;
+        for (const char *q = p; q < e; q++)
+                if (*q < '0' || *q > '9')
+                        return false;
+        return p < e;
+}
+
+/* The two-column rule of html.h, shared in spirit with docx.c.  Returns
+ * whether the cells became a row. */
+static bool add_form_row(FormSource *src, const StrList *cells, size_t n_all)
+{
+        /* A row of one cell is text: "Label: value" typed in one cell, or a
+         * question whose answer is in the row below (a one-column form).
+         * A question whose answer cell is empty is a row all the same. */
+        if (cells->n == 0 || n_all < 2)
+                return false;
         if (cells->n == 1) {
-                if (strpbrk(cells->v[0], ":?"))
-                        form_source_add_row(src, cells->v[0], "");
-                return;
+                form_source_add_row(src, cells->v[0], "");
+                return true;
         }
-        if (cells->n == 2) {
-                form_source_add_row(src, cells->v[0], cells->v[1]);
-                return;
+        /* A first column that only numbers the questions ("1", "Q3", "a)"). */
+        StrList c = *cells;
+        if (c.n >= 3 && is_marker_cell(c.v[0])) {
+                c.v++;
+                c.n--;
         }
-        StrList rest = {.v = cells->v + 1, .n = cells->n - 1};
+        if (c.n == 2) {
+                form_source_add_row(src, c.v[0], c.v[1]);
+                return true;
+        }
+        StrList rest = {.v = c.v + 1, .n = c.n - 1};
         _cleanup_free_ char *value = strlist_join(&rest, " ");
-        form_source_add_row(src, cells->v[0], value);
+        form_source_add_row(src, c.v[0], value);
+        return true;
 }
 
 static void row_begin(Table *t)
 {
         t->row_open = true;
         t->row_nested = false;
+        t->n_all = 0;
 }
 
 static void row_end(Ctx *c, Table *t)
@@ -212,10 +247,11 @@ static void row_end(Ctx *c, Table *t)
                 /* A layout row: its cells are blocks, not label and value. */
                 for (size_t i = 0; i < t->cells.n; i++)
                         sink_lines(cur_sink(c), t->cells.v[i]);
-        } else if (t->cells.n) {
+        } else if (t->cells.n && !add_form_row(&c->src, &t->cells, t->n_all)) {
+                /* Rows go to the form reader as rows; only what did not
+                 * become one (a title row) is text as well. */
                 _cleanup_free_ char *line = strlist_join(&t->cells, "\t");
                 sink_lines(cur_sink(c), line);
-                add_form_row(&c->src, &t->cells);
         }
         strlist_free(&t->cells);
         t->row_open = false;
@@ -464,6 +500,7 @@ static void element_close(Ctx *c, const Frame *f)
         case K_CELL: {
                 char *text = sink_finish(s);
                 c->n_sinks--;
+                t->n_all++;
                 if (text)
                         strlist_take(&t->cells, text);
                 if (t->cell_nested)

@@ -37,15 +37,20 @@
  * On success *ret is overwritten (not freed first) with:
  *   rows — one per table row of the innermost tables, cells trimmed, empty
  *     cells ignored: two cells give (label, value); three or more give the
- *     first cell as label and the others joined by a space as value; a lone
- *     cell holding ':' or '?' gives (text, "") so the form reader reads it
- *     as "Label: value" text.  A row with a cell that holds another table
+ *     first cell as label and the others joined by a space as value (a
+ *     first cell that only numbers the question, "1." or "Q3", is dropped
+ *     first); a row of several cells with one not empty gives (text, "")
+ *     (a question left unanswered); a row of one cell gives none: it is
+ *     text (below), so that "Label: value" typed in one cell, and a
+ *     one-column form with each answer in the row under its question, read
+ *     as text does.  A row with a cell that holds another table
  *     (Word's layout table around the form) gives none; the inner table's
  *     rows count.  Line breaks inside a cell (<p>, <div>, <br>, <li>) are
  *     kept as \n.
- *   text — the visible document as lines: block elements and <br> break
- *     lines, a table row is one line with its non-empty cells joined by a
- *     TAB (a row holding a table gives each cell its own lines), a list
+ *   text — the visible document as lines, without the table rows that
+ *     became rows above (the form reader reads those; a row of one cell is
+ *     its lines, and a row holding a table gives each cell its own lines): block
+ *     elements and <br> break lines, a list
  *     item starts with "• "; white space and &nbsp; collapse to
  *     one space, lines are trimmed, runs of blank lines become one; NULL
  *     when there is no visible text.

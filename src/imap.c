@@ -862,6 +862,53 @@ int imap_fetch(Imap *s, const uint32_t *uids, size_t n, uint64_t max_size,
         return r;
 }
 
+int imap_fetch_header(Imap *s, uint32_t uid, size_t max, char **ret, size_t *ret_len)
+{
+        int r = check_usable(s, true);
+        if (r < 0)
+                return r;
+        struct mailimap_set *set = mailimap_set_new_single(uid);
+        struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+        struct mailimap_section *sec = mailimap_section_new_header();
+        struct mailimap_fetch_att *atts[2] = {
+                mailimap_fetch_att_new_uid(),
+                sec ? mailimap_fetch_att_new_body_peek_section_partial(sec, 0, (uint32_t)max) : NULL,
+        };
+        if (!set || !ft || !atts[0] || !atts[1])
+                oom();
+        for (size_t i = 0; i < ARRAY_SIZE(atts); i++)
+                if (mailimap_fetch_type_new_fetch_att_list_add(ft, atts[i]) != 0)
+                        oom();
+        clist *res = NULL;
+        int e = mailimap_uid_fetch(s->m, set, ft, &res);
+        mailimap_fetch_type_free(ft);
+        mailimap_set_free(set);
+        r = etpan_error(s, e, "IMAP UID FETCH (header)");
+        char *hdr = NULL;
+        size_t len = 0;
+        for (clistiter *it = res ? clist_begin(res) : NULL; r >= 0 && it && !hdr; it = clist_next(it)) {
+                Att a;
+                parse_att(clist_content(it), &a);
+                if (a.uid == uid && a.has_body && a.body) {
+                        len = a.body_len < max ? a.body_len : max;
+                        hdr = xstrndup(a.body, len);
+                }
+        }
+        if (res)
+                mailimap_fetch_list_free(res);
+        if (r >= 0)
+                r = check_uidvalidity(s);
+        if (r >= 0 && !hdr)
+                r = fail(s, -ENOENT, "message UID %u is gone from %s", uid, s->folder);
+        if (r < 0) {
+                free(hdr);
+                return r;
+        }
+        *ret = hdr;
+        *ret_len = len;
+        return 0;
+}
+
 /* ---- MOVE ---- */
 
 /* Without UIDPLUS, EXPUNGE purges every \Deleted message in the folder; do

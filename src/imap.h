@@ -95,6 +95,11 @@ typedef int (*imap_message_cb)(const ImapMessage *m, void *userdata);
 int imap_fetch(Imap *s, const uint32_t *uids, size_t n, uint64_t max_size,
                imap_message_cb cb, void *userdata);
 
+/* The header of message uid in the selected folder (BODY.PEEK[HEADER], at
+ * most max bytes): how a message too large to download is still answered.
+ * *ret (caller frees) is NUL-terminated; -ENOENT when the message is gone. */
+int imap_fetch_header(Imap *s, uint32_t uid, size_t max, char **ret, size_t *ret_len);
+
 /* Moves uids from the selected folder to dest with one command over a
  * compact set: UID MOVE when the server has MOVE; otherwise UID COPY, then
  * UID STORE +FLAGS.SILENT (\Deleted), then UID EXPUNGE of just that set when

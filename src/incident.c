@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "values.h"
+
 void incident_init(Incident *inc)
 {
         memset(inc, 0, sizeof *inc);
@@ -47,7 +49,28 @@ static void fallback(Incident *inc, FieldId id, const char *value)
                 return;
         v->text = xstrdup(value);
         v->state = FV_OK;
-        strlist_add(&inc->fallbacks, form_fields[id].key);
+        if (!strlist_contains(&inc->fallbacks, form_fields[id].key))
+                strlist_add(&inc->fallbacks, form_fields[id].key);
+}
+
+/* "Which individuals are affected?" often holds the number ("3 pupils and
+ * their parents"): when the count was not given, it is taken from there,
+ * with that answer as its text. */
+static void count_from_affected(Incident *inc)
+{
+        FieldValue *c = &inc->form.f[F_INDIVIDUALS_COUNT];
+        const FieldValue *a = &inc->form.f[F_INDIVIDUALS_AFFECTED];
+        FieldValue v = {.count = -1};
+        if (c->state != FV_ABSENT || !a->text || value_count_in_text(a->text, &v) < 0) {
+                free(v.canon);
+                return;
+        }
+        free(c->text);
+        free(c->canon);
+        *c = v;
+        c->text = xstrdup(a->text);
+        if (!strlist_contains(&inc->fallbacks, form_fields[F_INDIVIDUALS_COUNT].key))
+                strlist_add(&inc->fallbacks, form_fields[F_INDIVIDUALS_COUNT].key);
 }
 
 /* Whole calendar days between two instants in the configured zone. */
@@ -66,6 +89,7 @@ void incident_evaluate(Incident *inc, const Tz *tz)
         FormRecord *f = &inc->form;
         fallback(inc, F_REPORTER_NAME, inc->from_name);
         fallback(inc, F_REPORTER_CONTACT, inc->from_addr);
+        count_from_affected(inc);
 
         /* Awareness starts the 72-hour clock.  A date without a time counts
          * from the start of that day, the earliest the organisation can have

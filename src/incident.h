@@ -45,7 +45,9 @@ void incident_init(Incident *inc);
 void incident_free(Incident *inc);
 
 /* After the form is read and its values interpreted: applies the From
- * fallbacks, works out awareness, deadline, lateness, and the missing and
+ * fallbacks and takes the number of individuals from "Which individuals
+ * are affected" when it was not given (each such field is listed in
+ * fallbacks), works out awareness, deadline, lateness, and the missing and
  * unclear lists. */
 void incident_evaluate(Incident *inc, const Tz *tz);
 

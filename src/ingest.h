@@ -18,6 +18,7 @@
 #include "config.h"
 #include "form.h"
 #include "imap.h"
+#include "report.h"
 #include "store.h"
 #include "tz.h"
 
@@ -41,3 +42,40 @@ int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats);
 
 /* Builds the FormLabels for cfg (defaults plus configured labels). */
 FormLabels *ingest_labels_for(const Config *cfg);
+
+/* Why m is quarantined rather than read: no sender, an automatic message,
+ * a sender outside the staff domains.  NULL when it may be read; else a new
+ * string. */
+char *ingest_refusal(const Config *cfg, const Message *m);
+
+/* The incident m follows up: "[REF]" in its subject, or In-Reply-To or
+ * References naming a message of the incident (one it was filed from, a
+ * follow-up, or mail breachd sent about it).  Returns 1 and sets *ret_id, 0
+ * when m follows up none, or a negative code on a database error. */
+int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id);
+
+/* The reading path of a new report, as filing uses it: the form out of m
+ * (report_read), its values read against the message date in ctx->tz
+ * (values_interpret), the reporter (for a forward, the original sender; the
+ * forwarder goes to forwarded_by), then incident_evaluate.  inc must be
+ * initialised (incident_init) and is filled, not stored; *ret_info is
+ * overwritten, the caller frees it with report_info_free().  Only ctx->cfg,
+ * ctx->tz and ctx->labels are used. */
+void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t received_at, Incident *inc,
+                        ReportInfo *ret_info);
+
+/* breachctl reprocess: handles raw (the bytes of row message_row of the
+ * messages table, received at received_at) again, as ingest_poll() would
+ * a new message, and rewrites that row's disposition instead of adding
+ * one: a quarantined message that now reads as a report is filed, with its
+ * acknowledgement and DPO notice queued.  No folder is touched.  Inside the
+ * caller's transaction; what happened is counted in *stats. */
+int ingest_reprocess(const IngestContext *ctx, int64_t message_row, const char *raw, size_t len,
+                     int64_t received_at, IngestStats *stats);
+
+/* Every reading ingest does with a message, short of the register: the
+ * guard's worker runs it (guard.h), and so does breachctl reprocess before
+ * reading a message itself.  ctx is the IngestContext; out (may be NULL)
+ * receives the parsed message as ingest hands it over from the worker.
+ * Returns 0. */
+int ingest_read_trial(const char *raw, size_t len, void *ctx, Buf *out);

@@ -9,10 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
 #include "notices.h"
+#include "reminders.h"
+#include "retention.h"
 #include "sender.h"
 #include "status.h"
 #include "store.h"
@@ -34,6 +37,7 @@ struct Manager {
 
         sd_event *event;
         sd_event_source *poll_timer, *outbox_timer;
+        sd_event_source *reminder_timer;   /* the next point of the 72-hour clock */
         sd_event_source *sigterm, *sigint, *sighup;
         sd_event_source *idle_io;     /* the IMAP socket while in IDLE */
         bool idling;
@@ -43,6 +47,9 @@ struct Manager {
         int64_t last_poll_attempt;
         int64_t started;
         char *last_error;             /* of the last failed poll; NULL after a good one */
+        int64_t down_since;           /* the first of the current imap_failures */
+        bool alerted;                 /* the admin was told the mailbox is down */
+        int64_t last_purge;           /* retention.h; 0: not yet since start */
         unsigned quarantined_total;
         bool stopping;
 };
@@ -96,6 +103,7 @@ void manager_free(Manager *m)
                 return;
         sd_event_source_unref(m->poll_timer);
         sd_event_source_unref(m->outbox_timer);
+        sd_event_source_unref(m->reminder_timer);
         sd_event_source_unref(m->sigterm);
         sd_event_source_unref(m->sigint);
         sd_event_source_unref(m->sighup);
@@ -228,6 +236,18 @@ static int send_outbox(Manager *m)
         return r;
 }
 
+static int run_reminders(Manager *m)
+{
+        ReminderStats st = {0};
+        _cleanup_free_ char *why = NULL;
+        int r = reminders_run(m->store, m->cfg, m->tz, now_utc(), &st, &why);
+        if (r < 0)
+                log_error("reminders: %s; trying again later", why ? why : errstr(r));
+        else if (st.queued)
+                log_info("reminders: %u queued, %u of them overdue notices", st.queued, st.overdue);
+        return r;
+}
+
 static void update_status(Manager *m)
 {
         int64_t now = now_utc();
@@ -296,6 +316,38 @@ static int on_outbox(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* Wakes at the next reminder point, an indexed MIN() over the incidents
+ * that have one; at least every REMINDER_RECHECK seconds, so that a change
+ * breachctl made is seen.  A test build's clock can jump (a file sets it):
+ * it looks every second. */
+#define REMINDER_RECHECK 600
+static void arm_reminders(Manager *m)
+{
+        int64_t next = INT64_MAX;
+        if (store_reminder_next(m->store, &next) < 0)
+                next = INT64_MAX;
+        int64_t now = now_utc();
+        int64_t d = next == INT64_MAX || next - now > REMINDER_RECHECK ? REMINDER_RECHECK : next - now;
+#ifdef BREACHD_TESTING
+        if (d > 1)
+                d = 1;
+#endif
+        arm(m->reminder_timer, d > 0 ? (uint64_t)d : 0);
+}
+
+static int on_reminder(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        if (run_reminders(m) < 0) {
+                /* Not at once again: a broken template would spin. */
+                arm(m->reminder_timer, m->cfg->poll_interval);
+                return 0;
+        }
+        arm_reminders(m);
+        arm_outbox(m);
+        return 0;
+}
+
 static int on_idle_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         Manager *m = userdata;
@@ -338,6 +390,43 @@ static bool enter_idle(Manager *m)
         return true;
 }
 
+/* One mail to the admin after alert_after_failures failed polls in a row,
+ * and one when the mailbox can be read again (alert.h). */
+static void alert_outage(Manager *m, bool down)
+{
+        MailboxOutage o = {.failures = m->imap_failures, .since = m->down_since, .last_error = m->last_error,
+                           .now = now_utc()};
+        _cleanup_free_ char *why = NULL;
+        int r = down ? alert_mailbox_down(m->store, m->cfg, m->tz, &o, &why)
+                     : alert_mailbox_up(m->store, m->cfg, m->tz, &o, &why);
+        if (r < 0) {
+                log_error("cannot queue the mail to %s about the mailbox: %s", m->cfg->admin,
+                          why ? why : errstr(r));
+                return;
+        }
+        m->alerted = down;
+        if (r > 0)
+                log_notice(down ? "told %s that the mailbox cannot be read" : "told %s that the mailbox can be read again",
+                           m->cfg->admin);
+}
+
+/* Raw messages past retention_days go once a day (retention.h), the first
+ * time at the first poll. */
+static void maybe_purge(Manager *m)
+{
+        int64_t now = now_utc();
+        if (m->last_purge && now - m->last_purge < 86400)
+                return;
+        m->last_purge = now;
+        PurgeStats st;
+        int r = retention_purge(m->store, m->cfg, now, &st);
+        if (r < 0)
+                log_error("purging old raw messages failed: %s; trying again in a day", errstr(r));
+        else if (st.messages || st.mails)
+                log_info("purged %u raw message(s) and the text of %u sent mail(s) older than %u days", st.messages,
+                         st.mails, m->cfg->retention_days);
+}
+
 static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
@@ -345,6 +434,10 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
         uint64_t next = m->cfg->poll_interval;
         if (r < 0) {
                 m->imap_failures++;
+                if (m->imap_failures == 1)
+                        m->down_since = now_utc();
+                if (m->imap_failures == m->cfg->alert_after_failures)
+                        alert_outage(m, true);
                 uint64_t backoff = 5;
                 for (unsigned i = 1; i < m->imap_failures && backoff < RECONNECT_MAX; i++)
                         backoff *= 2;
@@ -354,17 +447,22 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
         } else {
                 if (m->imap_failures)
                         log_notice("mailbox reachable again after %u failures", m->imap_failures);
+                if (m->alerted)
+                        alert_outage(m, false);
                 m->imap_failures = 0;
         }
         if (m->stopping) {
                 sd_event_exit(m->event, 0);
                 return 0;
         }
+        maybe_purge(m);
         if (r >= 0 && enter_idle(m) && next < IDLE_REFRESH)
                 next = IDLE_REFRESH;
         arm(m->poll_timer, next);
         /* New incidents queue mail: send it now rather than at the next tick. */
         arm(m->outbox_timer, 0);
+        /* New incidents and decisions by mail change the reminder plan. */
+        arm_reminders(m);
         update_status(m);
         return 0;
 }
@@ -438,6 +536,9 @@ static int setup_loop(Manager *m)
         r = sd_event_add_time(m->event, &m->outbox_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 10, on_outbox, m);
         if (r < 0)
                 return r;
+        r = sd_event_add_time(m->event, &m->reminder_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 10, on_reminder, m);
+        if (r < 0)
+                return r;
         sd_event_source_set_enabled(m->poll_timer, SD_EVENT_ONESHOT);
         sd_event_source_set_enabled(m->outbox_timer, SD_EVENT_ONESHOT);
         /* Pings WATCHDOG=1 at half of WatchdogSec= when the unit sets it. */
@@ -464,6 +565,7 @@ int manager_run(Manager *m)
 int manager_run_once(Manager *m)
 {
         int r = poll_mailbox(m);
+        int q = run_reminders(m);
         int s = send_outbox(m);
-        return r < 0 ? r : s;
+        return r < 0 ? r : q < 0 ? q : s;
 }

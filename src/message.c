@@ -220,6 +220,7 @@ typedef struct {
         const MessageLimits *lim;
         unsigned parts;
         unsigned next_group;
+        bool maybe_forward;   /* not a reply: the text may say it is a forward */
         int err;
         char *why;
 } Walk;
@@ -254,16 +255,31 @@ static GByteArray *part_bytes(Walk *w, GMimePart *part)
         return ba;
 }
 
-/* Text in the part's declared charset, as UTF-8.  ISO-8859-1 is read as
- * windows-1252 (its superset, what senders mean); undeclared or unknown
- * charsets fall back to UTF-8 with windows-1252 for stray bytes. */
+/* Labels that mail gets wrong most: UTF-8 sent as "iso-8859-1", Word's
+ * curly quotes sent as "us-ascii". */
+static bool charset_forgiving(const char *cs)
+{
+        static const char *const l[] = {"us-ascii", "ascii", "utf-8", "utf8", "iso-8859-1", "iso_8859-1",
+                                        "latin1", "l1", "windows-1252", "cp1252", "x-cp1252", "iso-8859-15",
+                                        "ansi_x3.4-1968", NULL};
+        for (size_t i = 0; l[i]; i++)
+                if (g_ascii_strcasecmp(cs, l[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* Text in the part's declared charset, as UTF-8.  For the labels of
+ * charset_forgiving() (and none or an unknown one) valid UTF-8 is kept and
+ * any other byte is read as windows-1252, the superset of ISO-8859-1 that
+ * senders mean; other charsets are converted. */
 static char *bytes_to_utf8(const GByteArray *ba, const char *charset)
 {
+        /* An empty part has no data pointer at all (fuzz regression
+         * empty-text-part.eml): nothing to convert. */
+        if (!ba->len || !ba->data)
+                return xstrdup("");
         const char *cs = charset;
-        if (cs && (!g_ascii_strcasecmp(cs, "iso-8859-1") || !g_ascii_strcasecmp(cs, "latin1") ||
-                   !g_ascii_strcasecmp(cs, "us-ascii") || !g_ascii_strcasecmp(cs, "ascii")))
-                cs = "WINDOWS-1252";
-        if (cs && g_ascii_strcasecmp(cs, "utf-8") != 0 && g_ascii_strcasecmp(cs, "utf8") != 0) {
+        if (cs && !charset_forgiving(cs)) {
                 gsize out_len = 0;
                 gchar *out = g_convert((const gchar *)ba->data, ba->len, "UTF-8", cs, NULL, &out_len, NULL);
                 if (out) {
@@ -273,6 +289,50 @@ static char *bytes_to_utf8(const GByteArray *ba, const char *charset)
                 }
         }
         return str_to_utf8((const char *)ba->data, ba->len);
+}
+
+/* RFC 3676 format=flowed: a line ending in a space continues on the next
+ * (the space dropped with delsp=yes); a leading space is stuffing; quote
+ * depth ('>') must match for lines to join; "-- " stays a line. */
+static char *unflow(const char *text, bool delsp)
+{
+        Buf b = {0};
+        buf_puts(&b, "");
+        bool joining = false;
+        unsigned depth_prev = 0;
+        for (const char *p = text; p && *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) : strlen(p);
+                const char *line = p;
+                p = nl ? nl + 1 : NULL;
+                if (n && line[n - 1] == '\r')
+                        n--;
+                unsigned depth = 0;
+                while (depth < n && line[depth] == '>')
+                        depth++;
+                const char *body = line + depth;
+                size_t bn = n - depth;
+                if (bn && *body == ' ') {
+                        body++;
+                        bn--;
+                }
+                if (!joining || depth != depth_prev) {
+                        if (joining)
+                                buf_putc(&b, '\n');
+                        for (unsigned k = 0; k < depth; k++)
+                                buf_putc(&b, '>');
+                        if (depth)
+                                buf_putc(&b, ' ');
+                }
+                bool sig = bn == 3 && strncmp(body, "-- ", 3) == 0;
+                bool soft = !sig && bn > 0 && body[bn - 1] == ' ';
+                buf_append(&b, body, soft && delsp ? bn - 1 : bn);
+                if (!soft)
+                        buf_putc(&b, '\n');
+                joining = soft;
+                depth_prev = depth;
+        }
+        return buf_steal(&b);
 }
 
 static MessageBody *add_body(Message *m, BodyKind kind, unsigned group, unsigned fwd, const char *filename)
@@ -293,6 +353,8 @@ static bool is_docx(GMimeContentType *ct, const char *filename)
                 return true;
         return filename && (str_endswith_ci(filename, ".docx") || str_endswith_ci(filename, ".docm"));
 }
+
+static bool text_says_forward(const char *text, size_t max);
 
 static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
 {
@@ -318,6 +380,10 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
                 }
         } else if (html) {
                 _cleanup_free_ char *u = bytes_to_utf8(ba, charset);
+                if (!attachment && fwd == 0 && w->maybe_forward && !w->m->forwarded &&
+                    (strstr(u, "Forwarded message") || strstr(u, "Begin forwarded message") ||
+                     strstr(u, "Forwarded Message")))
+                        w->m->forwarded = true;
                 MessageBody *b = add_body(w->m, kind, group, fwd, filename);
                 unsigned flags = w->m->forwarded ? 0 : HTML_DROP_QUOTED;
                 if (html_extract(u, strlen(u), "UTF-8", flags, &b->src) < 0)
@@ -325,6 +391,16 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
         } else {
                 MessageBody *b = add_body(w->m, kind, group, fwd, filename);
                 b->src.text = bytes_to_utf8(ba, charset);
+                if (kind == BODY_TEXT && fwd == 0 && w->maybe_forward && !w->m->forwarded &&
+                    text_says_forward(b->src.text, 1u << 20))
+                        w->m->forwarded = true;
+                const char *format = g_mime_object_get_content_type_parameter(o, "format");
+                if (format && !g_ascii_strcasecmp(format, "flowed")) {
+                        const char *delsp = g_mime_object_get_content_type_parameter(o, "delsp");
+                        char *u = unflow(b->src.text, delsp && !g_ascii_strcasecmp(delsp, "yes"));
+                        free(b->src.text);
+                        b->src.text = u;
+                }
         }
         g_byte_array_free(ba, TRUE);
 }
@@ -362,6 +438,14 @@ static void walk(Walk *w, GMimeObject *o, unsigned depth, unsigned group, unsign
                 GMimeContentType *ct = g_mime_object_get_content_type(o);
                 bool alt = ct && g_mime_content_type_is_type(ct, "multipart", "alternative");
                 unsigned g = alt ? ++w->next_group : 0;
+                const char *prologue = g_mime_multipart_get_prologue(mp);
+                if (g_mime_multipart_get_count(mp) == 0 && !str_empty(prologue)) {
+                        /* No boundary found (none declared, or a wrong one):
+                         * the body is all prologue, and is read as text. */
+                        MessageBody *b = add_body(w->m, BODY_TEXT, group ? group : ++w->next_group, fwd, NULL);
+                        b->src.text = str_to_utf8(prologue, strlen(prologue));
+                        return;
+                }
                 for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {
                         GMimeObject *child = g_mime_multipart_get_part(mp, i);
                         if (child)
@@ -376,11 +460,11 @@ static void walk(Walk *w, GMimeObject *o, unsigned depth, unsigned group, unsign
 
 /* ---- text cleaning ------------------------------------------------------ */
 
+static bool is_forward_line(const char *l);
+
 static bool is_forward_marker(const char *l)
 {
-        return strstr(l, "Forwarded message") || strstr(l, "Original Message") ||
-               str_startswith_ci(l, "Begin forwarded message") || strstr(l, "Forwarded Message") ||
-               strstr(l, "Original message");
+        return is_forward_line(l) || strstr(l, "Original Message") || strstr(l, "Original message");
 }
 
 static bool is_header_line(const char *l, const char *name)
@@ -424,11 +508,57 @@ static bool is_outlook_block(char **lines, size_t i, size_t n)
         return sent && subject;
 }
 
-static bool is_wrote_line(const char *l)
+static bool ends_wrote(const char *l)
 {
-        size_t n = strlen(l);
-        return (str_startswith(l, "On ") && n > 6 && strcmp(l + n - 6, "wrote:") == 0) ||
-               (n > 7 && strcmp(l + n - 7, "writes:") == 0 && str_startswith(l, "On "));
+        _cleanup_free_ char *t = xstrdup(l);
+        char *s = str_trim(t);
+        return str_endswith_ci(s, "wrote:") || str_endswith_ci(s, "writes:") || str_endswith_ci(s, "a \xc3\xa9" "crit :") ||
+               str_endswith_ci(s, "schrieb:");
+}
+
+/* "On Mon, 6 Jan 2025 at 16:02, Jane <jane@x> wrote:", which Gmail wraps
+ * over two or three lines when it is long. */
+static bool is_wrote_line(char **lines, size_t i, size_t n)
+{
+        const char *l = lines[i];
+        if (!str_startswith(l, "On ") && !str_startswith(l, "Le ") && !str_startswith(l, "Am "))
+                return false;
+        size_t len = 0;
+        for (size_t k = i; k < n && k < i + 3; k++) {
+                len += strlen(lines[k]);
+                if (len > 400 || (k > i && !*lines[k]))
+                        return false;
+                if (ends_wrote(lines[k]))
+                        return true;
+        }
+        return false;
+}
+
+/* A forward that says so in its text, whatever the subject says.
+ * "-----Original Message-----" is not one: Outlook writes it in replies
+ * too. */
+static bool is_forward_line(const char *l)
+{
+        while (*l == ' ' || *l == '-' || *l == '*' || *l == '_')
+                l++;
+        return str_startswith_ci(l, "Forwarded message") || str_startswith_ci(l, "Begin forwarded message") ||
+               str_startswith_ci(l, "Forwarded Message") || str_startswith_ci(l, "Original Message Follows") ||
+               str_startswith_ci(l, "Forwarded e-mail") || str_startswith_ci(l, "Forwarded email");
+}
+
+static bool text_says_forward(const char *text, size_t max)
+{
+        for (const char *p = text; p && *p && (size_t)(p - text) < max;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) : strlen(p);
+                if (*p != '>' && n < 200) {
+                        _cleanup_free_ char *line = xstrndup(p, n);
+                        if (is_forward_line(line))
+                                return true;
+                }
+                p = nl ? nl + 1 : NULL;
+        }
+        return false;
 }
 
 static void split_lines(char *text, char ***ret, size_t *ret_n)
@@ -500,9 +630,9 @@ char *message_clean_text(const char *text, bool forwarded, char **ret_fwd_from)
         Buf b = {0};
         for (size_t i = 0; i < n; i++) {
                 const char *l = lines[i];
-                if (str_startswith(l, "-----Original Message-----") || is_outlook_block(lines, i, n) ||
-                    is_wrote_line(l) || (str_startswith(l, "________________") && i + 1 < n &&
-                                         is_outlook_block(lines, i + 1, n)))
+                if (strstr(l, "-----Original Message-----") || strstr(l, "----- Original Message -----") ||
+                    is_outlook_block(lines, i, n) || is_wrote_line(lines, i, n) ||
+                    (str_startswith(l, "________________") && i + 1 < n && is_outlook_block(lines, i + 1, n)))
                         break;
                 if (*l == '>')
                         continue;
@@ -520,6 +650,14 @@ static bool subject_is_forward(const char *s)
                 s++;
         return str_startswith_ci(s, "fw:") || str_startswith_ci(s, "fwd:") || str_startswith_ci(s, "fw :") ||
                str_startswith_ci(s, "[fwd:") || str_startswith_ci(s, "tr:") || str_startswith_ci(s, "wg:");
+}
+
+static bool subject_is_reply(const char *s)
+{
+        while (*s == ' ')
+                s++;
+        return str_startswith_ci(s, "re:") || str_startswith_ci(s, "re :") || str_startswith_ci(s, "aw:") ||
+               str_startswith_ci(s, "sv:") || str_startswith_ci(s, "antw:");
 }
 
 static bool header_too_long(GMimeObject *o, unsigned max)
@@ -568,7 +706,7 @@ int message_parse(const char *raw, size_t len, const MessageLimits *lim, Message
                 m->key = xasprintf("sha256:%s", h);
         }
         m->forwarded = subject_is_forward(m->subject);
-        Walk w = {.m = m, .lim = lim};
+        Walk w = {.m = m, .lim = lim, .maybe_forward = !subject_is_reply(m->subject)};
         walk(&w, msg->mime_part, 0, 0, 0);
         g_object_unref(msg);
         if (w.err) {

@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "alert.h"
 #include "compose.h"
+#include "decision.h"
+#include "ratelimit.h"
 
 char *notices_format_time(const Tz *tz, int64_t t)
 {
@@ -96,7 +99,8 @@ static char *captured_block(const Tz *tz, const Incident *inc)
                         if (reading)
                                 buf_printf(&b, "  (%s)", reading);
                         if (fallback)
-                                buf_puts(&b, "  (taken from your email)");
+                                buf_puts(&b, i == F_INDIVIDUALS_COUNT ? "  (counted from the answer above)"
+                                                                      : "  (taken from your email)");
                         buf_putc(&b, '\n');
                 }
         }
@@ -129,6 +133,21 @@ static char *summary_of(const Incident *inc)
         return s;
 }
 
+char *notices_blank_form(void)
+{
+        Buf b = {0};
+        for (size_t i = 0; i < FIELD__MAX; i++)
+                buf_printf(&b, "%s: \n", form_fields[i].label);
+        return buf_steal(&b);
+}
+
+void notices_followup_vars(TemplateVars *v, const char *changes, const char *filled, const char *changed_by)
+{
+        tvars_set(v, "changes", changes);
+        tvars_set(v, "filled", filled);
+        tvars_set(v, "changed_by", changed_by);
+}
+
 void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v)
 {
         tvars_set(v, "ref", inc->ref);
@@ -150,6 +169,7 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         tvars_set(v, "time_left", t);
         free(t);
         tvars_set(v, "late", inc->late ? "yes" : "");
+        tvars_set(v, "overdue", inc->deadline_at <= now ? "yes" : "");
         t = captured_block(tz, inc);
         tvars_set(v, "captured", t);
         free(t);
@@ -175,6 +195,9 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         buf_free(&notes);
         t = summary_of(inc);
         tvars_set(v, "summary", t);
+        free(t);
+        t = notices_blank_form();
+        tvars_set(v, "blank_form", t);
         free(t);
 }
 
@@ -211,6 +234,50 @@ static int queue_rendered(Store *s, const Config *cfg, const Incident *inc, cons
         return ret;
 }
 
+int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, const TemplateVars *v, char **ret_why)
+{
+        Rendered out = {0};
+        int r = template_render_file(cfg->templates_dir, n->template_name, v, &out, ret_why);
+        if (r < 0)
+                return r;
+        StrList refs = {0};
+        const Message *m = n->answering;
+        for (size_t i = 0; m && i < m->references.n; i++)
+                strlist_add(&refs, m->references.v[i]);
+        if (m && m->message_id)
+                strlist_add(&refs, m->message_id);
+        OutMessage o = {
+                .from = cfg->smtp.from,
+                .to = n->to,
+                .reply_to = n->reply_to,
+                .subject = out.subject,
+                .body = out.body,
+                .in_reply_to = m ? m->message_id : NULL,
+                .references = &refs,
+                .loop_ref = n->loop_ref,
+                .auto_submitted = n->auto_submitted,
+        };
+        _cleanup_free_ char *data = NULL, *mid = NULL;
+        size_t len = 0;
+        StrList rcpts = {0};
+        r = compose_message(&o, &data, &len, &mid);
+        for (size_t i = 0; r >= 0 && i < n->to->n; i++) {
+                char *a = compose_address_of(n->to->v[i]);
+                if (a)
+                        strlist_take(&rcpts, a);
+        }
+        if (r >= 0)
+                r = rcpts.n ? store_queue_mail(s, n->incident_id, n->kind, cfg->smtp.envelope_from, &rcpts, mid,
+                                               out.subject, data, len, NULL)
+                            : -EINVAL;
+        if (r < 0)
+                *ret_why = xasprintf("cannot queue the %s: %s", n->kind, strerror(-r));
+        strlist_free(&rcpts);
+        strlist_free(&refs);
+        rendered_free(&out);
+        return r;
+}
+
 /* The plus-address a DPO's reply must go to: it carries the incident's
  * token, which authenticates the reply. */
 static char *token_address(const Config *cfg, const Incident *inc)
@@ -230,6 +297,17 @@ int notices_queue_new_incident(Store *s, const Config *cfg, const Tz *tz, const 
         notices_incident_vars(cfg, tz, inc, now_utc(), &v);
         _cleanup_free_ char *reply = token_address(cfg, inc);
         Rendered ack = {0}, dpo = {0};
+        char *withheld = NULL;     /* the daily cap held the acknowledgement back */
+        /* The DPO's notice says how to record the decision.  A report that
+         * comes in after its deadline makes it the overdue notice, which the
+         * escalation contacts get as well (reminders.c counts it as such). */
+        decision_vars(cfg, tz, inc, NULL, now_utc(), &v);
+        StrList dpo_to = {0};
+        for (size_t i = 0; i < cfg->dpo.n; i++)
+                strlist_add(&dpo_to, cfg->dpo.v[i]);
+        for (size_t i = 0; inc->deadline_at <= now_utc() && i < cfg->escalation.n; i++)
+                if (!strlist_contains_ci(&dpo_to, cfg->escalation.v[i]))
+                        strlist_add(&dpo_to, cfg->escalation.v[i]);
         int r = template_render_file(cfg->templates_dir, "ack", &v, &ack, ret_why);
         if (r >= 0)
                 r = template_render_file(cfg->templates_dir, "dpo-notice", &v, &dpo, ret_why);
@@ -243,17 +321,31 @@ int notices_queue_new_incident(Store *s, const Config *cfg, const Tz *tz, const 
                 strlist_add(&refs, m->references.v[i]);
         if (m->message_id)
                 strlist_add(&refs, m->message_id);
-        r = queue_rendered(s, cfg, inc, "ack", &to, &ack, cfg->smtp.reply_to, "auto-replied", m->message_id, &refs);
+        /* An autoresponder that got past the loop rules is stopped by the
+         * daily cap (ratelimit.h); the DPO's notice goes all the same. */
+        r = ratelimit_admit(s, cfg, reporter, "ack", m->key, inc->id, now_utc());
+        if (r > 0)
+                r = queue_rendered(s, cfg, inc, "ack", &to, &ack, cfg->smtp.reply_to, "auto-replied", m->message_id,
+                                   &refs);
+        else if (r == 0)
+                withheld = xasprintf("acknowledgement of %s to %s withheld: it had %u automatic replies in 24 hours "
+                                     "(max_auto_replies_per_day)", inc->ref, reporter, cfg->max_auto_replies_per_day);
         strlist_free(&to);
         strlist_free(&refs);
         if (r < 0) {
                 *ret_why = xasprintf("cannot queue the acknowledgement: %s", strerror(-r));
                 goto out;
         }
-        r = queue_rendered(s, cfg, inc, "dpo_notice", &cfg->dpo, &dpo, reply, "auto-generated", NULL, NULL);
+        r = queue_rendered(s, cfg, inc, "dpo_notice", &dpo_to, &dpo, reply, "auto-generated", NULL, NULL);
         if (r < 0)
                 *ret_why = xasprintf("cannot queue the DPO notice: %s", strerror(-r));
+        else if (withheld) {
+                *ret_why = withheld;
+                withheld = NULL;
+        }
 out:
+        free(withheld);
+        strlist_free(&dpo_to);
         rendered_free(&ack);
         rendered_free(&dpo);
         tvars_free(&v);
@@ -262,7 +354,9 @@ out:
 
 int notices_check_templates(const Config *cfg, const Tz *tz, char **ret_why)
 {
-        static const char *const names[] = {"ack", "dpo-notice"};
+        static const char *const names[] = {"ack", "dpo-notice", "blank-form", "followup-confirm", "dpo-update",
+                                            "reminder", "overdue", "decision-confirm", "decision-error",
+                                            "delivery-failed", "mailbox-down", "mailbox-up", "too-large"};
         Incident inc;
         incident_init(&inc);
         inc.ref = xstrdup("DB2026001");
@@ -271,6 +365,10 @@ int notices_check_templates(const Config *cfg, const Tz *tz, char **ret_why)
         inc.deadline_at = inc.received_at + 72 * 3600;
         TemplateVars v = {0};
         notices_incident_vars(cfg, tz, &inc, now_utc(), &v);
+        notices_followup_vars(&v, "  Directorate: Corporate Services (was: Adult Social Care)\n",
+                              "  Reason for delay: on leave\n", "someone@example.org");
+        decision_sample_vars(cfg, tz, &inc, now_utc(), &v);
+        alert_sample_vars(&v);
         int r = 0;
         for (size_t i = 0; i < ARRAY_SIZE(names) && r >= 0; i++) {
                 Rendered out = {0};

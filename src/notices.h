@@ -14,9 +14,36 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
 
 /* Queues the acknowledgement to the reporter (answering `m`) and the notice
  * to the DPO(s).  Must run inside a store transaction.  -EINVAL with
- * *ret_why on a template error. */
+ * *ret_why on a template error.  The acknowledgement counts against the
+ * reporter's daily cap (ratelimit.h); when the cap holds it back, 0 is
+ * returned with *ret_why saying so, for the caller to log and free. */
 int notices_queue_new_incident(Store *s, const Config *cfg, const Tz *tz, const Incident *inc, const Message *m,
                                char **ret_why);
+
+/* Every field of the form as a "Label: " line, for a reporter to fill in
+ * (template variable blank_form).  Caller frees. */
+char *notices_blank_form(void);
+
+/* The variables of the mail about a follow-up: changes (answers that
+ * replaced earlier ones), filled (answers given for the first time), each
+ * as indented lines; changed_by (who sent the follow-up). */
+void notices_followup_vars(TemplateVars *v, const char *changes, const char *filled, const char *changed_by);
+
+/* One templated mail to queue: what notices_queue_template() needs. */
+typedef struct {
+        int64_t incident_id;        /* 0: about no incident */
+        const char *loop_ref;       /* X-Breachd-Loop: the incident's reference, or "breachd" */
+        const char *kind;           /* outbox kind, e.g. "followup_confirm" */
+        const char *template_name;  /* "blank-form" for templates_dir/blank-form.txt */
+        const StrList *to;
+        const Message *answering;   /* In-Reply-To and References point at it; NULL for none */
+        const char *reply_to;       /* optional */
+        const char *auto_submitted; /* "auto-replied" or "auto-generated" */
+} NoticeMail;
+
+/* Renders n->template_name with v and queues it in the outbox.  Must run
+ * inside a store transaction.  On failure *ret_why says why. */
+int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, const TemplateVars *v, char **ret_why);
 
 /* Renders every template with a sample incident, so that an edited
  * template with an unknown variable is refused at start-up and by

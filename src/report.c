@@ -44,6 +44,26 @@ static void merge(FormRecord *into, FormRecord *from)
                 strlist_add(&into->notes, from->notes.v[i]);
 }
 
+/* Cuts a signature ("-- ") and a phone's footer ("Sent from my iPhone",
+ * "Get Outlook for Android") off free text. */
+static void cut_footer(char *t)
+{
+        for (char *line = t; line && *line;) {
+                char *nl = strchr(line, '\n');
+                const char *p = line;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (str_startswith_ci(p, "sent from my ") || str_startswith_ci(p, "get outlook for ") ||
+                    str_startswith_ci(p, "sent from outlook") || str_startswith_ci(p, "sent from mail for ") ||
+                    str_startswith(p, "-- \n") || strcmp(p, "-- ") == 0 || str_startswith(p, "--\n") ||
+                    strcmp(p, "--") == 0) {
+                        *line = 0;
+                        return;
+                }
+                line = nl ? nl + 1 : NULL;
+        }
+}
+
 /* The author's own words, for a report written without the form. */
 static char *free_text(const Message *m)
 {
@@ -58,6 +78,7 @@ static char *free_text(const Message *m)
         if (!best)
                 return NULL;
         char *t = message_clean_text(best->src.text, m->forwarded, NULL);
+        cut_footer(t);
         char *s = str_trim(t);
         if (!*s) {
                 free(t);
@@ -87,6 +108,7 @@ void report_read(const Message *m, const FormLabels *labels, FormRecord *rec, Re
                         form_record_init(&best);
                         size_t best_n = 0;
                         bool have = false;
+                        int best_rank = 0;
                         for (size_t k = i; k < m->n_bodies; k++) {
                                 if (m->bodies[k].group != b->group || done[k])
                                         continue;
@@ -94,7 +116,13 @@ void report_read(const Message *m, const FormLabels *labels, FormRecord *rec, Re
                                 FormRecord tmp;
                                 form_record_init(&tmp);
                                 size_t n = read_body(m, &m->bodies[k], labels, &tmp, &fwd_from);
-                                if (!have || n > best_n) {
+                                /* On a tie a table wins (its cells bound each
+                                 * answer, where text can only guess), then
+                                 * HTML: a text part made from it has its
+                                 * lines wrapped where the author did not. */
+                                int rank = m->bodies[k].src.n_rows ? 2 : m->bodies[k].kind == BODY_HTML;
+                                if (!have || n > best_n || (n == best_n && rank > best_rank)) {
+                                        best_rank = rank;
                                         form_record_free(&best);
                                         best = tmp;
                                         best_n = n;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bounce.h"
 #include "log.h"
 #include "smtp.h"
 
@@ -43,7 +44,27 @@ static int defer_all(Store *s, OutboxRow *rows, size_t n, const char *why, SendS
         return 0;
 }
 
-static int deliver(Store *s, Smtp *smtp, OutboxRow *row, SendStats *st)
+/* A refusal for good: recorded on the row and the incident, and, for an
+ * acknowledgement, the DPO told (bounce.h), all or nothing. */
+static int record_refusal(const Config *cfg, Store *s, const OutboxRow *row, const char *e, const char *server_text)
+{
+        int q = store_begin(s);
+        if (q < 0)
+                return q;
+        q = store_outbox_failed(s, row->id, e);
+        if (q >= 0 && row->incident_id)
+                q = store_audit(s, row->incident_id, "breachd", "delivery_failed", row->kind, NULL, e);
+        if (q >= 0)
+                q = bounce_tell_dpo(s, cfg, NULL, row->incident_id, row->kind, row->rcpts.n ? row->rcpts.v[0] : "?",
+                                    server_text);
+        if (q < 0) {
+                store_rollback(s);
+                return q;
+        }
+        return store_commit(s);
+}
+
+static int deliver(const Config *cfg, Store *s, Smtp *smtp, OutboxRow *row, SendStats *st)
 {
         SmtpResult res = {0};
         const char **rcpts = xcalloc(row->rcpts.n + 1, sizeof(char *));
@@ -59,9 +80,7 @@ static int deliver(Store *s, Smtp *smtp, OutboxRow *row, SendStats *st)
         } else if (res.permanent || row->attempts + 1 >= MAX_ATTEMPTS) {
                 _cleanup_free_ char *e = xasprintf("%s mail to %s refused: %s", row->kind, row->rcpts.n ? row->rcpts.v[0] : "?",
                                                    res.message ? res.message : smtp_last_error(smtp));
-                q = store_outbox_failed(s, row->id, e);
-                if (q >= 0 && row->incident_id)
-                        q = store_audit(s, row->incident_id, "breachd", "delivery_failed", row->kind, NULL, e);
+                q = record_refusal(cfg, s, row, e, res.message ? res.message : smtp_last_error(smtp));
                 st->failed++;
                 set_error(st, xstrdup(e));
         } else {
@@ -105,7 +124,7 @@ int sender_run(const Config *cfg, Store *s, SendStats *st)
         }
         size_t i = 0;
         for (; i < n; i++) {
-                r = deliver(s, smtp, &rows[i], st);
+                r = deliver(cfg, s, smtp, &rows[i], st);
                 if (r < 0) {
                         i++;
                         break;

@@ -4,7 +4,8 @@
  * one row at a time, so at most the message in flight can be sent twice if
  * the process dies between the two.  Temporary failures (4xx, connection
  * trouble) are retried with exponential backoff; permanent ones (5xx) are
- * recorded on the incident and never retried. */
+ * recorded on the incident and never retried, and when an acknowledgement
+ * is refused the DPO is told (bounce_tell_dpo()). */
 #pragma once
 
 #include "config.h"

@@ -213,8 +213,40 @@ static int schema_v1(Store *s)
         return r;
 }
 
+/* Version 2: the 72-hour clock and the DPO's case work.  New incidents get
+ * next_reminder_at 0, "to be worked out", which the next reminder pass
+ * does; a change of awareness or deadline (a follow-up giving the date)
+ * sends the incident back there.  reminders holds one row per reminder
+ * point sent: UNIQUE makes a second mail for the same point impossible. */
+static int schema_v2(Store *s)
+{
+        return store_exec(s,
+                "ALTER TABLE incidents ADD COLUMN next_reminder_at INTEGER DEFAULT 0;\n"
+                "ALTER TABLE incidents ADD COLUMN last_reminder_at INTEGER;\n"
+                "CREATE INDEX incidents_next_reminder ON incidents(next_reminder_at) "
+                "WHERE next_reminder_at IS NOT NULL;\n"
+                "CREATE TRIGGER incidents_reschedule AFTER UPDATE OF awareness_at, deadline_at ON incidents\n"
+                "  WHEN NEW.next_reminder_at IS NOT NULL\n"
+                "   AND (NEW.awareness_at != OLD.awareness_at OR NEW.deadline_at != OLD.deadline_at)\n"
+                "  BEGIN UPDATE incidents SET next_reminder_at = 0 WHERE id = NEW.id; END;\n"
+                "CREATE TABLE reminders(\n"
+                "  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents(id),\n"
+                "  due_at INTEGER NOT NULL, kind TEXT NOT NULL, queued_at INTEGER NOT NULL, rcpts TEXT NOT NULL,\n"
+                "  UNIQUE(incident_id, due_at));\n"
+                "CREATE TABLE actions(\n"
+                "  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents(id),\n"
+                "  n INTEGER NOT NULL, text TEXT NOT NULL, owner TEXT, due TEXT,\n"
+                "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL, done_at INTEGER, done_by TEXT,\n"
+                "  UNIQUE(incident_id, n));\n"
+                "CREATE TABLE notes(\n"
+                "  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents(id),\n"
+                "  at INTEGER NOT NULL, author TEXT NOT NULL, text TEXT NOT NULL);\n"
+                "CREATE INDEX notes_incident ON notes(incident_id);\n");
+}
+
 /* Each step upgrades from version i to i + 1; append, never edit. */
-static int (*const migrations[])(Store *) = {schema_v1};
+static int (*const migrations[])(Store *) = {schema_v1, schema_v2, store_limits_schema,
+                                              store_register_schema};
 
 static int migrate(Store *s)
 {
@@ -301,6 +333,19 @@ int store_open(const char *path, Store **ret)
         if ((r = store_exec(s, "PRAGMA journal_mode = WAL")) < 0 || (r = store_exec(s, "PRAGMA synchronous = FULL")) < 0 ||
             (r = store_exec(s, "PRAGMA foreign_keys = ON")) < 0 || (r = migrate(s)) < 0)
                 goto fail;
+        /* Indexes for the lookups made per message and per tick, which
+         * would otherwise read whole tables: a follow-up's incident by
+         * Message-ID (every reply), and the counts of the STATUS= line
+         * (after every poll), which only want the few open incidents,
+         * quarantined messages and failed mails.  Not a schema step: IF NOT
+         * EXISTS makes them a no-op once made, whatever the version. */
+        if ((r = store_exec(s, "CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);\n"
+                               "CREATE INDEX IF NOT EXISTS incidents_open ON incidents(deadline_at) "
+                               "WHERE status != 'closed';\n"
+                               "CREATE INDEX IF NOT EXISTS messages_quarantine ON messages(id) "
+                               "WHERE disposition = 'quarantine';\n"
+                               "CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(id) WHERE state = 'failed';")) < 0)
+                goto fail;
         build_incident_sql(s);
         *ret = s;
         return 0;
@@ -361,9 +406,10 @@ const char *disposition_name(Disposition d)
         return "?";
 }
 
-int store_uid_seen(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t uid)
+int store_uid_disposition(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t uid)
 {
-        static const char sql[] = "SELECT 1 FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?";
+        static const char sql[] = "SELECT disposition FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?";
+        static const Disposition all[] = {DISP_REPORT, DISP_FOLLOWUP, DISP_QUARANTINE, DISP_DUPLICATE, DISP_IGNORED};
         sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
@@ -371,23 +417,14 @@ int store_uid_seen(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t
         sqlite3_bind_int64(st, 2, uidvalidity);
         sqlite3_bind_int64(st, 3, uid);
         int rc = sqlite3_step(st);
-        int r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_sql_err(rc);
-        sqlite3_reset(st);
-        return r;
-}
-
-int store_uid_quarantined(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t uid)
-{
-        static const char sql[] = "SELECT 1 FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ? "
-                                  "AND disposition = 'quarantine'";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, mailbox);
-        sqlite3_bind_int64(st, 2, uidvalidity);
-        sqlite3_bind_int64(st, 3, uid);
-        int rc = sqlite3_step(st);
-        int r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_sql_err(rc);
+        int r = rc == SQLITE_DONE ? 0 : store_sql_err(rc);
+        if (rc == SQLITE_ROW) {
+                const char *d = (const char *)sqlite3_column_text(st, 0);
+                r = -EINVAL;
+                for (size_t i = 0; i < ARRAY_SIZE(all) && d; i++)
+                        if (strcmp(d, disposition_name(all[i])) == 0)
+                                r = (int)all[i];
+        }
         sqlite3_reset(st);
         return r;
 }
@@ -447,18 +484,26 @@ int store_add_message(Store *s, const StoredMessage *m)
 int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const uint32_t *uids, size_t n)
 {
         static const char sql[] = "UPDATE messages SET moved = 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ?";
-        for (size_t i = 0; i < n; i++) {
+        /* One transaction for the batch: in autocommit mode every UPDATE
+         * would be a durable commit of its own, an fsync per message. */
+        bool own = sqlite3_get_autocommit(s->db);
+        int r = own ? store_begin(s) : 0;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
                 sqlite3_stmt *st = store_stmt(s, sql);
-                if (!st)
-                        return -EIO;
+                if (!st) {
+                        r = -EIO;
+                        break;
+                }
                 store_bind_text(st, 1, mailbox);
                 sqlite3_bind_int64(st, 2, uidvalidity);
                 sqlite3_bind_int64(st, 3, uids[i]);
-                int r = store_step_done(s, st);
-                if (r < 0)
-                        return r;
+                r = store_step_done(s, st);
         }
-        return 0;
+        if (own && r >= 0)
+                r = store_commit(s);
+        if (own && r < 0)
+                store_rollback(s);
+        return r;
 }
 
 int store_max_uid(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t *ret)
@@ -880,7 +925,10 @@ int store_outbox_next_due(Store *s, int64_t *ret)
 
 int store_outbox_counts(Store *s, int64_t *ret_queued, int64_t *ret_failed)
 {
-        static const char sql[] = "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'failed'), 0) FROM outbox";
+        /* Two counts over partial indexes (outbox_due, outbox_failed)
+         * rather than one pass over every mail ever sent. */
+        static const char sql[] = "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'queued'), "
+                                  "(SELECT COUNT(*) FROM outbox WHERE state = 'failed')";
         sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;

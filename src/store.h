@@ -12,7 +12,7 @@
 
 typedef struct Store Store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 4
 
 /* Creates the database (0600, in a 0700 directory when it creates the
  * directory) or opens and upgrades it. */
@@ -50,10 +50,9 @@ typedef struct {
         size_t raw_len;
 } StoredMessage;
 
-/* 1 if (mailbox, uidvalidity, uid) was recorded, 0 if not. */
-int store_uid_seen(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t uid);
-/* 1 if that UID was recorded as quarantined. */
-int store_uid_quarantined(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t uid);
+/* The disposition recorded for (mailbox, uidvalidity, uid), or 0 when the
+ * UID was never recorded. */
+int store_uid_disposition(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t uid);
 /* 1 and the incident (0 if none) if a message with this key was recorded. */
 int store_key_seen(Store *s, const char *key, int64_t *ret_incident_id);
 int store_add_message(Store *s, const StoredMessage *m);
@@ -71,6 +70,105 @@ int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t 
 int store_incident_ref(Store *s, int64_t id, char **ret);
 int store_audit(Store *s, int64_t incident_id, const char *actor, const char *action,
                 const char *field, const char *old_value, const char *new_value);
+
+/* ---- follow-ups (store_fields.c) ---- */
+/* Rewrites the form fields of the filed incident inc->id (every field
+ * column), its notes, and what incident_evaluate() works out: awareness,
+ * deadline, lateness, days to report, missing, unclear, fallbacks.  The
+ * DPO's assessment is not touched.  -ENOENT if there is no such incident. */
+int store_update_incident_fields(Store *s, const Incident *inc);
+/* store_load_incident() by id. */
+int store_load_incident_by_id(Store *s, int64_t id, Incident *ret);
+typedef struct {
+        int64_t received_at;
+        char *from_addr, *subject;
+} StoredFollowup;
+/* The messages recorded as follow-ups of the incident, oldest first; the
+ * caller frees the array with stored_followups_free(). */
+int store_followups(Store *s, int64_t incident_id, StoredFollowup **ret, size_t *ret_n);
+void stored_followups_free(StoredFollowup *v, size_t n);
+
+/* ---- the DPO's assessment, actions, notes, reminders (store_assess.c) ---- */
+/* The text columns of the assessment (breach-form.md §3), in this order. */
+typedef enum {
+        AS_STATUS,
+        AS_ICO_DECISION,
+        AS_ICO_REFERENCE,
+        AS_ICO_RATIONALE,
+        AS_ICO_DELAY_REASON,
+        AS_ICO_OUTCOME,
+        AS_OUTCOME,
+        AS_ASSESSED_BY,
+        AS_ALLOCATED_TO,
+        AS_SUBJECTS_NOTIFIED,
+        AS_SEVERITY,            /* "1".."5" */
+        AS_SENSITIVITY,
+        AS_ROOT_CAUSE,
+        AS_ACTION_TAKEN,
+        AS__MAX
+} AssessField;
+/* The column of each AssessField ("status", "ico_decision", ...); static. */
+extern const char *const assess_columns[AS__MAX];
+
+typedef struct {
+        int64_t id;
+        char *ref, *token;
+        int64_t aware_at, deadline_at, filed_at;
+        bool late;
+        char *f[AS__MAX];               /* NULL when not set; owned */
+        int64_t ico_notified_at, subjects_notified_at, closed_at;   /* 0: not set */
+        bool closed_without_report;
+        int64_t next_reminder_at;       /* -1: no reminder planned; 0: to be worked out */
+        int64_t last_reminder_at;       /* the latest reminder point covered; 0: none yet */
+} Assessment;
+void assessment_free(Assessment *a);
+int store_load_assessment(Store *s, int64_t incident_id, Assessment *ret);
+/* Writes f[], the three times and closed_without_report of a->id. */
+int store_save_assessment(Store *s, const Assessment *a);
+/* The incident whose reference is ref, ignoring case (a plus-address comes
+ * lower-cased): its id, and its reference as filed.  -ENOENT if none. */
+int store_find_ref(Store *s, const char *ref, int64_t *ret_id, char **ret_ref);
+
+/* The ids of incidents whose next_reminder_at is set and <= now, earliest
+ * first, at most max (an index range, not a scan).  Caller frees *ret. */
+int store_reminders_due(Store *s, int64_t now, size_t max, int64_t **ret, size_t *ret_n);
+/* The earliest next_reminder_at, or INT64_MAX when none is planned. */
+int store_reminder_next(Store *s, int64_t *ret);
+/* Sets next_reminder_at (-1: none) and, when last_at > 0, last_reminder_at. */
+int store_reminder_schedule(Store *s, int64_t incident_id, int64_t next_at, int64_t last_at);
+/* Records the reminder for point due_at, queued at `now` to rcpts (joined
+ * with ", "); -EEXIST if that point was recorded already. */
+int store_reminder_record(Store *s, int64_t incident_id, int64_t due_at, const char *kind, const char *rcpts,
+                          int64_t now);
+typedef struct {
+        int64_t due_at, queued_at;
+        char *kind, *rcpts;
+} StoredReminder;
+int store_reminders_list(Store *s, int64_t incident_id, StoredReminder **ret, size_t *ret_n);
+void stored_reminders_free(StoredReminder *v, size_t n);
+
+/* Remedial actions, numbered 1, 2, ... per incident. */
+typedef struct {
+        int64_t n;
+        char *text, *owner, *due;       /* due: "YYYY-MM-DD" or NULL */
+        int64_t created_at, done_at;    /* done_at 0: not done */
+        char *created_by, *done_by;
+} CaseAction;
+int store_actions_list(Store *s, int64_t incident_id, CaseAction **ret, size_t *ret_n);
+void case_actions_free(CaseAction *v, size_t n);
+int store_action_add(Store *s, int64_t incident_id, const char *text, const char *owner, const char *due,
+                     const char *by, int64_t now, int64_t *ret_n);
+/* -ENOENT: no action n; -EALREADY: done already. */
+int store_action_done(Store *s, int64_t incident_id, int64_t n, const char *by, int64_t now);
+
+/* Notes: append-only, with time and author. */
+typedef struct {
+        int64_t at;
+        char *author, *text;
+} CaseNote;
+int store_note_add(Store *s, int64_t incident_id, const char *author, const char *text, int64_t now);
+int store_notes_list(Store *s, int64_t incident_id, CaseNote **ret, size_t *ret_n);
+void case_notes_free(CaseNote *v, size_t n);
 
 /* ---- outbox ---- */
 typedef struct {
@@ -98,3 +196,51 @@ int store_outbox_failed(Store *s, int64_t id, const char *error);
 /* Earliest next_attempt_at of queued rows, or INT64_MAX. */
 int store_outbox_next_due(Store *s, int64_t *ret);
 int store_outbox_counts(Store *s, int64_t *ret_queued, int64_t *ret_failed);
+
+/* ---- the register as a breach log (store_register.c, store_register.h) ---- */
+/* The schema step adding incidents.source ('mail' or 'import'),
+ * import_origin, received_time_known and the breach log's own columns; run
+ * by store_open() through migrations[]. */
+int store_register_schema(Store *s);
+
+/* ---- limits, bounces, retention (store_limits.c) ---- */
+/* The schema step adding auto_mail, the outbox Message-ID index and
+ * messages.raw_purged_at; run by store_open() through migrations[]. */
+int store_limits_schema(Store *s);
+/* Automatic replies counted for addr after `since`. */
+int store_auto_mail_count(Store *s, const char *addr, int64_t since, unsigned *ret);
+/* Counts one automatic reply of `kind` to addr; about_key (optional) is the
+ * key of the message it answers; incident_id 0: none. */
+int store_auto_mail_add(Store *s, const char *addr, int64_t at, const char *kind, const char *about_key,
+                        int64_t incident_id);
+/* 1 if a reply of `kind` was already counted for the message about_key. */
+int store_auto_mail_about(Store *s, const char *about_key, const char *kind);
+/* Forgets counted replies older than before. */
+int store_prune_auto_mail(Store *s, int64_t before);
+
+/* A row of the outbox found by the Message-ID of the mail it holds. */
+typedef struct {
+        int64_t id, incident_id;  /* incident_id 0: none */
+        char *kind, *state;
+        StrList rcpts;
+} OutboxRef;
+void outbox_ref_free(OutboxRef *r);
+/* -ENOENT when no mail of ours had that Message-ID (without <>). */
+int store_outbox_by_message_id(Store *s, const char *message_id, OutboxRef *ret);
+/* Marks a row accepted earlier as bounced afterwards, with why. */
+int store_outbox_bounced(Store *s, int64_t id, const char *error);
+
+/* Drops the raw bytes of messages received before `before` (the message
+ * rows, keys and incidents stay; raw_purged_at = now) and empties the body
+ * of sent or failed outbox rows created before it.  Either count may be
+ * NULL. */
+int store_purge_raw(Store *s, int64_t before, int64_t now, unsigned *ret_messages, unsigned *ret_mails);
+/* Rewrites the disposition of messages row message_row (reprocessing);
+ * -ENOENT when there is no such row. */
+int store_set_disposition(Store *s, int64_t message_row, Disposition d, int64_t incident_id, const char *reason);
+/* Deleted content is overwritten with zeros while on (the purge). */
+int store_secure_delete(Store *s, bool on);
+/* Copies the WAL into the database and truncates it (best effort). */
+int store_checkpoint(Store *s);
+/* The incident (0: none) messages row message_row belongs to. */
+int store_message_incident(Store *s, int64_t message_row, int64_t *ret);

@@ -32,7 +32,9 @@ typedef struct {
 
 /* Interprets every field of r whose text is set, by its FieldType (see
  * form_fields[]): fills state (FV_OK or FV_UNCLEAR), canon, when,
- * date_prec, approx and count.  FT_TEXT fields become FV_OK with canon
+ * date_prec, approx and count.  An answer to the special-category or
+ * vulnerable-subjects question that is no yes/no but names such data or
+ * people ("health data", "a child") is yes.  FT_TEXT fields become FV_OK with canon
  * NULL.  A directorate field is taken as given (FV_OK, canon = text) when
  * no directorates are configured.  Fields without text are left alone. */
 void values_interpret(FormRecord *r, const ValueContext *ctx);
@@ -113,6 +115,12 @@ int value_parse_date(const char *text, const ValueContext *ctx, FieldValue *v);
  *    so are "5 (five)" and "1 x child") or another number does.
  *  - Anything else (no number, a number above 10^12) is unclear. */
 int value_parse_count(const char *text, FieldValue *v);
+
+/* A count in a sentence that is not an answer to "how many?" ("3 pupils
+ * and their parents" in "Which individuals are affected?"): as
+ * value_parse_count(), but only a number written as digits or words
+ * counts; "several", "unknown" and text without a number give -EINVAL. */
+int value_count_in_text(const char *text, FieldValue *v);
 
 /* yes/no/unknown.  On success *ret_canon is "yes", "no" or "unknown" (static)
  * and 0 is returned; otherwise -EINVAL and *ret_canon is untouched.

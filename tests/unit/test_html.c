@@ -64,12 +64,8 @@ static void test_outlook_table(void)
                    "A laptop was stolen\nfrom a car.\n1. It was encrypted.",
                    "outlook: <br> and paragraphs are line breaks, downlevel conditionals cut out");
         TAP_STR_EQ(row_value(&s, "Directorate"), "Adult Social Care & Health", "outlook: entity decoded");
-        TAP_STR_EQ(s.text,
-                   "Hi DPO,\n\nPlease see below.\n"
-                   "Name of person making the report\tJane Smith\n"
-                   "The nature of the personal data breach\tA laptop was stolen\nfrom a car.\n1. It was encrypted.\n"
-                   "Directorate\tAdult Social Care & Health\n\nThanks",
-                   "outlook: text with rows as TAB lines and one blank line per empty paragraph");
+        TAP_STR_EQ(s.text, "Hi DPO,\n\nPlease see below.\n\nThanks",
+                   "outlook: text without the form's rows, one blank line per empty paragraph");
         tap_ok(!text_has(&s, "alert") && !text_has(&s, "secret") && !text_has(&s, "hidden comment") &&
                        !text_has(&s, "MsoNormal") && !text_has(&s, "<!["),
                "outlook: script, style, display:none and comments left out");
@@ -88,17 +84,15 @@ static void test_header_row(void)
                         "<tr><td hidden>Ignored</td><td>Format</td><td style='display:none'>x</td><td>Email</td></tr>"
                         "</tbody></table>";
         TAP_INT_EQ(extract(h, NULL, 0, &s), 0, "header row: parsed");
-        TAP_INT_EQ(s.n_rows, 5, "header row: the spanning title is no row");
+        TAP_INT_EQ(s.n_rows, 4, "header row: the spanning title and the one-cell row are no rows");
         TAP_STR_EQ(s.n_rows ? s.rows[0].label : NULL, "Directorate", "header row: first row is the first field");
         TAP_STR_EQ(row_value(&s, "Directorate"), "Adult Social Care", "header row: two cells");
         TAP_STR_EQ(row_value(&s, "Team:"), "Safeguarding", "header row: <th> label, value trimmed");
         TAP_STR_EQ(row_value(&s, "When did this occur"), "06/01/2022 15:39", "header row: two value cells joined");
-        TAP_STR_EQ(row_value(&s, "Is the incident on-going? No"), "", "header row: one-cell row read as text");
+        TAP_STR_EQ(row_value(&s, "Is the incident on-going? No"), NULL, "header row: a one-cell row is text");
         TAP_STR_EQ(row_value(&s, "Format"), "Email", "header row: hidden cells do not count");
-        TAP_STR_EQ(s.text,
-                   "Personal data breach report\nDirectorate\tAdult Social Care\nTeam:\tSafeguarding\n"
-                   "When did this occur\t06/01/2022\t15:39\nIs the incident on-going? No\nFormat\tEmail",
-                   "header row: text");
+        TAP_STR_EQ(s.text, "Personal data breach report\nIs the incident on-going? No",
+                   "header row: text is the rows of one cell");
         form_source_free(&s);
 }
 
@@ -119,8 +113,7 @@ static void test_layout_table(void)
         for (size_t i = 0; i < s.n_rows; i++)
                 leak |= strstr(s.rows[i].label, "Sam") || strstr(s.rows[i].value, "Sam Jones\n");
         tap_ok(!leak, "layout: no row made from the cell that holds the inner table");
-        TAP_STR_EQ(s.text, "Section A\nName\tSam Jones\nTeam\tPayroll\nPensions\nDirectorate\tFinance\nSigned off by the council",
-                   "layout: text");
+        TAP_STR_EQ(s.text, "Section A\nSigned off by the council", "layout: text without the form's rows");
         form_source_free(&s);
 }
 
@@ -248,8 +241,7 @@ static void test_malformed(void)
         TAP_INT_EQ(s.n_rows, 3, "malformed: rows of unclosed cells");
         TAP_STR_EQ(row_value(&s, "Team"), "Payroll", "malformed: unclosed <td> and <tr>");
         TAP_STR_EQ(row_value(&s, "Email"), "a@b.org", "malformed: cells without <tr>");
-        TAP_STR_EQ(s.text, "Name\tJane Smith\nTeam\tPayroll\nEmail\ta@b.org\nunclosed bold italic\nnext",
-                   "malformed: text");
+        TAP_STR_EQ(s.text, "unclosed bold italic\nnext", "malformed: text");
         form_source_free(&s);
 
         TAP_INT_EQ(extract("<td>loose</td><tr><td>cell</td></tr><p>x</p>", NULL, 0, &s), 0,

@@ -1,0 +1,499 @@
+/* form_text.c — reading a form out of "Label: value" text and out of
+ * two-column table rows (see form.h).
+ *
+ * Text is read line by line.  A line that starts with a label followed by
+ * a separator (':', '?', a TAB, " - ", a run of dots) starts that field;
+ * a line that is a label alone starts it with the value on the lines
+ * below; any other line continues the value being read.  Reading stops at
+ * a sign-off ("Kind regards", "Sent from my iPhone", "--") once a field was
+ * found, and at the part of the form the DPO fills in.  A signature after
+ * the last answer is not part of it. */
+#include <ctype.h>
+#include <string.h>
+
+#include "form-internal.h"
+
+/* ---- line classes ------------------------------------------------------- */
+
+/* "Time of incident" and its kin complete the date field before them. */
+static int match_time_label(const char *text)
+{
+        _cleanup_free_ char *n = form_label_normalise(text);
+        static const struct { const char *label; FieldId id; } t[] = {
+                {"time of incident", F_OCCURRED_AT}, {"time of breach", F_OCCURRED_AT},
+                {"time occurred", F_OCCURRED_AT},    {"time", F_OCCURRED_AT},
+                {"time of the incident", F_OCCURRED_AT}, {"time of the breach", F_OCCURRED_AT},
+                {"time it happened", F_OCCURRED_AT}, {"approximate time", F_OCCURRED_AT},
+                {"time discovered", F_AWARE_AT},     {"time of discovery", F_AWARE_AT},
+                {"time aware", F_AWARE_AT},          {"time you found out", F_AWARE_AT},
+                {"time became aware", F_AWARE_AT},   {"time you became aware", F_AWARE_AT},
+                {"time identified", F_AWARE_AT},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+                if (strcmp(n, t[i].label) == 0)
+                        return (int)t[i].id;
+        return -1;
+}
+
+static void add_time(FormRecord *r, FieldId id, const char *value)
+{
+        _cleanup_free_ char *v = xstrdup(value);
+        char *t = str_trim(v);
+        if (!*t)
+                return;
+        FieldValue *f = &r->f[id];
+        if (!f->text) {
+                f->text = xstrdup(t);
+                f->state = FV_OK;
+                return;
+        }
+        if (strstr(f->text, t))
+                return;
+        char *joined = xasprintf("%s %s", f->text, t);
+        free(f->text);
+        f->text = joined;
+}
+
+/* A line that ends a form: a signature separator or a sign-off. */
+static bool is_signoff(const char *line)
+{
+        if (strcmp(line, "--") == 0 || strcmp(line, "-- ") == 0 || strcmp(line, "__") == 0)
+                return true;
+        _cleanup_free_ char *n = form_label_normalise(line);
+        static const char *const s[] = {"regards", "kind regards", "best regards", "warm regards", "many thanks",
+                                        "thanks", "thank you", "best wishes", "cheers", "yours sincerely",
+                                        "yours faithfully", "with thanks", "thanks again", "kindest regards",
+                                        "many thanks in advance", "thanks in advance", "best", "all the best",
+                                        "thanks very much", "thank you very much", "regards and thanks",
+                                        "kind regards and thanks", "with kind regards", "with best wishes"};
+        for (size_t i = 0; i < ARRAY_SIZE(s); i++)
+                if (strcmp(n, s[i]) == 0)
+                        return true;
+        static const char *const starts[] = {"sent from my ", "sent from outlook", "get outlook for ",
+                                             "sent from mail for ", "sent from yahoo", "sent from samsung",
+                                             "sent with ", "sent via "};
+        for (size_t i = 0; i < ARRAY_SIZE(starts); i++)
+                if (str_startswith(n, starts[i]))
+                        return true;
+        return false;
+}
+
+/* The heading of the part of the form the DPO fills in: the reporter's
+ * answers end there. */
+static bool is_dpo_part(const char *text)
+{
+        _cleanup_free_ char *n = form_label_normalise(text);
+        static const char *const s[] = {"to be completed by the data protection officer", "to be completed by the dpo",
+                                        "for dpo use", "dpo use only", "for office use", "office use only",
+                                        "for completion by the data protection officer",
+                                        "for completion by the dpo", "for information governance use",
+                                        "for ig use", "ig use only", "dpo section", "section to be completed by the dpo"};
+        for (size_t i = 0; i < ARRAY_SIZE(s); i++)
+                if (strstr(n, s[i]) && strlen(n) < strlen(s[i]) + 30)
+                        return true;
+        return false;
+}
+
+/* A heading of the form ("Part 1 – the reporter", "SECTION B: THE
+ * BREACH", "DETAILS OF THE INCIDENT"): it ends the answer above it. */
+static bool is_heading(const char *line)
+{
+        _cleanup_free_ char *n = form_label_normalise(line);
+        size_t words = form_count_words(n);
+        if (!words || words > 10)
+                return false;
+        if ((str_startswith(n, "part ") || str_startswith(n, "section ")) && strchr(n, ' ')) {
+                const char *w = strchr(n, ' ') + 1;
+                size_t k = strcspn(w, " ");
+                if (k <= 2 || (k <= 3 && isdigit((unsigned char)*w)))
+                        return true;
+        }
+        /* capitals only, two words or more */
+        size_t letters = 0;
+        for (const unsigned char *p = (const unsigned char *)line; *p; p++) {
+                if (islower(*p))
+                        return false;
+                letters += isupper(*p) != 0;
+        }
+        return words >= 2 && letters >= 6;
+}
+
+/* A printed choice nobody picked: "Yes / No", "Y/N", "Yes / No – When:". */
+static bool is_untouched(const char *value)
+{
+        _cleanup_free_ char *n = form_label_normalise(value);
+        bool yes = false, no = false;
+        char *save = NULL;
+        for (char *w = strtok_r(n, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                if (!strcmp(w, "yes") || !strcmp(w, "y"))
+                        yes = true;
+                else if (!strcmp(w, "no") || !strcmp(w, "n"))
+                        no = true;
+                else if (strcmp(w, "when") && strcmp(w, "date") && strcmp(w, "unknown") && strcmp(w, "na"))
+                        return false;
+        }
+        return yes && no;
+}
+
+/* A "Label: value" line whose label is on no form: a few capitalised words
+ * ("Job title: ...", "Location: ..."). */
+static bool is_other_label(const char *line)
+{
+        const char *colon = strchr(line, ':');
+        if (!colon || colon == line || !isupper((unsigned char)line[0]) || colon - line > 40)
+                return false;
+        if (colon[1] && colon[1] != ' ' && colon[1] != '\t')
+                return false;   /* a time, a URL */
+        size_t words = 1;
+        for (const char *p = line; p < colon; p++) {
+                if (*p == ' ')
+                        words++;
+                else if (!isalpha((unsigned char)*p) && !strchr("/&-()'", *p))
+                        return false;
+        }
+        return words <= 4;
+}
+
+/* A line that could be a signature's first: a name ("Jane", "A. Hassan",
+ * "Mary-Jane O'Neill") or a valediction ending in a comma. */
+static bool is_signature_start(const char *line)
+{
+        size_t n = strlen(line);
+        if (n == 0 || n > 60)
+                return false;
+        if (line[n - 1] == ',' && form_count_words(line) <= 5)
+                return true;
+        size_t words = 0;
+        for (const char *p = line; *p;) {
+                while (*p == ' ')
+                        p++;
+                if (!*p)
+                        break;
+                if (!isupper((unsigned char)*p) && (unsigned char)*p < 0x80)
+                        return false;
+                while (*p && *p != ' ') {
+                        if (isdigit((unsigned char)*p) || strchr(",:;!?()/@", *p))
+                                return false;
+                        p++;
+                }
+                words++;
+        }
+        return words >= 1 && words <= 3;
+}
+
+/* ---- the reader --------------------------------------------------------- */
+
+typedef struct {
+        FormRecord *rec;
+        const FormLabels *labels;
+        int current;        /* field being read, or -1 */
+        bool current_time;  /* reading a "Time of ..." companion */
+        bool alone;         /* its label stood alone: the value is below it */
+        bool after_blank;   /* the line before was blank */
+        char *label;        /* its label as written, normalised */
+        Buf value;
+        size_t n_fields;    /* fields found */
+} TextReader;
+
+/* Cuts a signature off the last answer: a paragraph that starts with a
+ * name or a valediction, and everything after it. */
+static void cut_signature(char *v)
+{
+        for (char *p = strstr(v, "\n\n"); p; p = strstr(p + 1, "\n\n")) {
+                char *start = p + 2;
+                while (*start == '\n')
+                        start++;
+                _cleanup_free_ char *first = xstrndup(start, strcspn(start, "\n"));
+                if (is_signature_start(str_trim(first))) {
+                        *p = 0;
+                        return;
+                }
+        }
+}
+
+static void reader_flush(TextReader *tr, bool last)
+{
+        if (tr->current >= 0) {
+                char *v = tr->value.s ? tr->value.s : "";
+                if (last)
+                        cut_signature(v);
+                /* drop trailing blank lines but keep inner line breaks */
+                v = str_trim(v);
+                if (*v && !is_untouched(v)) {
+                        if (tr->current_time)
+                                add_time(tr->rec, (FieldId)tr->current, v);
+                        else
+                                form_record_set(tr->rec, (FieldId)tr->current, v);
+                }
+        }
+        buf_free(&tr->value);
+        tr->current = -1;
+        tr->current_time = false;
+        tr->alone = false;
+}
+
+static void reader_start(TextReader *tr, int id, bool is_time, bool alone, const char *value, const char *line,
+                         const char *label)
+{
+        _cleanup_free_ char *norm = form_label_normalise(label);
+        if (id == tr->current && !is_time && !tr->current_time && tr->value.len && tr->label &&
+            strcmp(norm, tr->label) != 0) {
+                /* "Contact details: ..." then "Tel: ...": one answer (the
+                 * same label again is a second answer) */
+                buf_putc(&tr->value, '\n');
+                buf_puts(&tr->value, line);
+                return;
+        }
+        reader_flush(tr, false);
+        free(tr->label);
+        tr->label = norm;
+        norm = NULL;
+        tr->current = id;
+        tr->current_time = is_time;
+        tr->alone = alone;
+        tr->n_fields++;
+        /* what separates label and value: ":-", " - ", "....", "*" */
+        for (;;) {
+                while (*value && (strchr(" \t:-.*_=>?", *value) || str_startswith(value, "\xe2\x80\x93") ||
+                                  str_startswith(value, "\xe2\x80\x94") || str_startswith(value, "\xe2\x80\xa6")))
+                        value += (unsigned char)*value >= 0x80 ? 3 : 1;
+                /* the form's own guidance after the question mark */
+                if (!str_startswith_ci(value, "list in next column") && !str_startswith_ci(value, "list below"))
+                        break;
+                value += strcspn(value, "\t:");
+        }
+        buf_puts(&tr->value, value);
+}
+
+/* The separator at p: its length, 0 when there is none.  *ret_question
+ * says whether what stands before it may be matched as a question. */
+static size_t separator_at(const char *line, const char *p, bool *ret_question)
+{
+        *ret_question = false;
+        if (*p == ':' || *p == '?') {
+                *ret_question = true;
+                return 1;
+        }
+        if (*p == '\t')
+                return 1;
+        if (p > line && p[-1] == ' ' && (str_startswith(p, "- ") || str_startswith(p, "\xe2\x80\x93 ") ||
+                                         str_startswith(p, "\xe2\x80\x94 ")))
+                return *p == '-' ? 1 : 3;
+        if (str_startswith(p, "..") || str_startswith(p, "\xe2\x80\xa6"))
+                return *p == '.' ? 2 : 3;
+        /* columns lined up with spaces, as a table copied as text */
+        if (str_startswith(p, "   ") && p > line && p[-1] != ' ') {
+                *ret_question = true;
+                return 3;
+        }
+        return 0;
+}
+
+/* Tries "Label: value", "Label? value", "Label<TAB>value", "Label - value"
+ * and "Label .... value" splits of a line, earliest separator first. */
+static bool try_label_line(TextReader *tr, const char *line)
+{
+        for (const char *p = line; *p && p - line <= 300; p++) {
+                bool question;
+                size_t k = separator_at(line, p, &question);
+                if (!k || p == line)
+                        continue;
+                _cleanup_free_ char *cand = xstrndup(line, (size_t)(p - line));
+                int id = match_time_label(cand);
+                if (id >= 0) {
+                        reader_start(tr, id, true, false, p + k, line, cand);
+                        return true;
+                }
+                LabelMatch how = question || *p == '\t' ? LABEL_QUESTION : LABEL_WORDING;
+                id = form_labels_match_how(tr->labels, cand, how);
+                if (id >= 0) {
+                        reader_start(tr, id, false, false, p + k, line, cand);
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* A one-word label that is also a common answer ("Email" under "Format"):
+ * while the field above has no answer yet, the word is its answer. */
+static bool answer_not_label(const TextReader *tr, int id, const char *cand)
+{
+        if (tr->current < 0 || tr->value.len || !tr->alone)
+                return false;
+        _cleanup_free_ char *n = form_label_normalise(cand), *def = form_label_normalise(form_fields[id].label);
+        return form_count_words(n) == 1 && strcmp(n, def) != 0;
+}
+
+static bool try_label_alone(TextReader *tr, const char *line)
+{
+        _cleanup_free_ char *c = xstrdup(line);
+        size_t n = strlen(c);
+        bool punct = false;
+        while (n && strchr(":?*- .", c[n - 1])) {
+                punct |= c[n - 1] == ':' || c[n - 1] == '?';
+                c[--n] = 0;
+        }
+        if (!n)
+                return false;
+        int id = match_time_label(c);
+        if (id >= 0 && punct) {
+                reader_start(tr, id, true, true, "", line, c);
+                return true;
+        }
+        id = form_labels_match_how(tr->labels, c, punct ? LABEL_QUESTION : LABEL_WORDING);
+        if (id >= 0 && !(!punct && answer_not_label(tr, id, c))) {
+                reader_start(tr, id, false, true, "", line, c);
+                return true;
+        }
+        return false;
+}
+
+static void collapse_blank_lines(FormRecord *rec)
+{
+        for (size_t i = 0; i < FIELD__MAX; i++) {
+                char *t = rec->f[i].text;
+                if (!t)
+                        continue;
+                char *w = t;
+                int nls = 0;
+                for (char *q = t; *q; q++) {
+                        if (*q == '\n') {
+                                if (++nls > 2)
+                                        continue;
+                        } else {
+                                nls = 0;
+                        }
+                        *w++ = *q;
+                }
+                *w = 0;
+        }
+}
+
+/* One line; returns false when reading must stop. */
+static bool read_line(TextReader *tr, char *line)
+{
+        bool after_blank = tr->after_blank;
+        tr->after_blank = !*line;
+        if (is_dpo_part(line)) {
+                reader_flush(tr, true);
+                return false;
+        }
+        if (is_signoff(line)) {
+                reader_flush(tr, true);
+                return tr->n_fields == 0;
+        }
+        if (*line && (try_label_line(tr, line) || try_label_alone(tr, line)))
+                return true;
+        if (*line && is_heading(line) && !(tr->current >= 0 && tr->alone && !tr->value.len)) {
+                reader_flush(tr, false);
+                return true;
+        }
+        if (*line && after_blank && tr->current >= 0 && tr->value.len && is_signature_start(line)) {
+                /* "Jane Smith" or "Best," under the last answer: the
+                 * signature, whatever follows it ("Tel: ...") */
+                reader_flush(tr, true);
+                return false;
+        }
+        if (*line && tr->current >= 0 && !tr->alone && !strchr(tr->value.s ? tr->value.s : "", '\n') &&
+            is_other_label(line)) {
+                /* "Job title: ..." after "Name: ...": not part of the name */
+                reader_flush(tr, false);
+                strlist_add(&tr->rec->unknown_labels, line);
+                form_record_note(tr->rec, xasprintf("Also given: %s", line));
+                return true;
+        }
+        if (tr->current >= 0 && (tr->value.len || *line)) {
+                if (tr->value.len)
+                        buf_putc(&tr->value, '\n');
+                buf_puts(&tr->value, line);
+        }
+        return true;
+}
+
+size_t form_read_text(const FormLabels *labels, const char *text, FormRecord *rec)
+{
+        TextReader tr = {.rec = rec, .labels = labels, .current = -1};
+        bool go = true;
+        for (const char *p = text; go && p && *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) : strlen(p);
+                _cleanup_free_ char *raw = xstrndup(p, n);
+                p = nl ? nl + 1 : NULL;
+                /* Outlook turns table rows into label<TAB>value: keep tabs. */
+                for (char *q = raw; *q; q++)
+                        if (*q == '\r' || *q == '\v' || *q == '\f')
+                                *q = ' ';
+                go = read_line(&tr, str_trim(raw));
+        }
+        reader_flush(&tr, true);
+        free(tr.label);
+        collapse_blank_lines(rec);
+        return tr.n_fields;
+}
+
+/* ---- rows --------------------------------------------------------------- */
+
+/* A one-cell row "Label? answer" is text: reading it whole as a label
+ * would lose the answer.  Returns the fields it gave, or 0. */
+static size_t read_row_as_text(const FormLabels *labels, const char *cell, FormRecord *rec)
+{
+        FormRecord tmp;
+        form_record_init(&tmp);
+        size_t k = form_read_text(labels, cell, &tmp);
+        bool any = false;
+        for (size_t f = 0; f < FIELD__MAX; f++)
+                if (tmp.f[f].text) {
+                        any = true;
+                        form_record_set(rec, (FieldId)f, tmp.f[f].text);
+                }
+        form_record_free(&tmp);
+        return any ? k : 0;
+}
+
+size_t form_read_rows(const FormLabels *labels, const FormRow *rows, size_t n, FormRecord *rec)
+{
+        size_t found = 0;
+        for (size_t i = 0; i < n; i++) {
+                const FormRow *r = &rows[i];
+                if (is_dpo_part(r->label) && (!*r->value || is_dpo_part(r->value)))
+                        break;
+                if (!*r->value && strpbrk(r->label, ":?\t")) {
+                        size_t k = read_row_as_text(labels, r->label, rec);
+                        if (k) {
+                                found += k;
+                                continue;
+                        }
+                }
+                int id = form_labels_match(labels, r->label);
+                if (id >= 0) {
+                        found++;
+                        if (!is_untouched(r->value))
+                                form_record_set(rec, (FieldId)id, r->value);
+                        continue;
+                }
+                id = match_time_label(r->label);
+                if (id >= 0) {
+                        found++;
+                        add_time(rec, (FieldId)id, r->value);
+                        continue;
+                }
+                /* A row whose left cell holds "Label: value" lines is read
+                 * as text, and so is its right cell then. */
+                if (strchr(r->label, ':')) {
+                        found += form_read_text(labels, r->label, rec);
+                        if (*r->value)
+                                found += form_read_text(labels, r->value, rec);
+                }
+        }
+        return found;
+}
+
+size_t form_read_source(const FormLabels *labels, const FormSource *src, FormRecord *rec)
+{
+        size_t n = 0;
+        if (src->n_rows)
+                n += form_read_rows(labels, src->rows, src->n_rows, rec);
+        if (src->text)
+                n += form_read_text(labels, src->text, rec);
+        return n;
+}

@@ -1,0 +1,205 @@
+/* msgwire.c — see msgwire.h. */
+#include "msgwire.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* The shapes this file knows.  If one of these fails, a field was added to
+ * Message, MessageBody or FormSource: carry it in message_encode() and
+ * message_decode(), then update the mirror below. */
+struct known_body {
+        BodyKind kind;
+        unsigned group, forward;
+        char *filename;
+        FormSource src;
+};
+struct known_message {
+        char *message_id, *key, *from_addr, *from_name, *reply_to;
+        StrList to_addrs;
+        char *subject;
+        int64_t date;
+        char *in_reply_to;
+        StrList references;
+        bool has_auto_submitted;
+        char *auto_reason;
+        bool forwarded;
+        char *orig_from_addr, *orig_from_name, *orig_subject;
+        MessageBody *bodies;
+        size_t n_bodies;
+        char *plain_text;
+};
+struct known_source {
+        FormRow *rows;
+        size_t n_rows;
+        char *text;
+};
+_Static_assert(sizeof(Message) == sizeof(struct known_message), "Message changed: update msgwire.c");
+_Static_assert(sizeof(MessageBody) == sizeof(struct known_body), "MessageBody changed: update msgwire.c");
+_Static_assert(sizeof(FormSource) == sizeof(struct known_source), "FormSource changed: update msgwire.c");
+_Static_assert(sizeof(FormRow) == 2 * sizeof(char *), "FormRow changed: update msgwire.c");
+
+#define NULL_LEN UINT32_MAX
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void put_u64(Buf *b, uint64_t v)
+{
+        buf_append(b, (const char *)&v, sizeof v);
+}
+
+static void put_str(Buf *b, const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+        uint32_t len = s ? (uint32_t)n : NULL_LEN;
+        buf_append(b, (const char *)&len, sizeof len);
+        if (s)
+                buf_append(b, s, n);
+}
+
+static void put_list(Buf *b, const StrList *l)
+{
+        put_u64(b, l->n);
+        for (size_t i = 0; i < l->n; i++)
+                put_str(b, l->v[i]);
+}
+
+static void put_body(Buf *b, const MessageBody *mb)
+{
+        put_u64(b, (uint64_t)mb->kind);
+        put_u64(b, mb->group);
+        put_u64(b, mb->forward);
+        put_str(b, mb->filename);
+        put_u64(b, mb->src.n_rows);
+        for (size_t i = 0; i < mb->src.n_rows; i++) {
+                put_str(b, mb->src.rows[i].label);
+                put_str(b, mb->src.rows[i].value);
+        }
+        put_str(b, mb->src.text);
+}
+
+void message_encode(const Message *m, Buf *out)
+{
+        const char *heads[] = {m->message_id, m->key, m->from_addr, m->from_name, m->reply_to};
+        for (size_t i = 0; i < ARRAY_SIZE(heads); i++)
+                put_str(out, heads[i]);
+        put_list(out, &m->to_addrs);
+        put_str(out, m->subject);
+        put_u64(out, (uint64_t)m->date);
+        put_str(out, m->in_reply_to);
+        put_list(out, &m->references);
+        put_u64(out, m->has_auto_submitted);
+        put_str(out, m->auto_reason);
+        put_u64(out, m->forwarded);
+        put_str(out, m->orig_from_addr);
+        put_str(out, m->orig_from_name);
+        put_str(out, m->orig_subject);
+        put_u64(out, m->n_bodies);
+        for (size_t i = 0; i < m->n_bodies; i++)
+                put_body(out, &m->bodies[i]);
+        put_str(out, m->plain_text);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+typedef struct {
+        const char *p, *end;
+        bool bad;
+} Reader;
+
+static uint64_t get_u64(Reader *r)
+{
+        uint64_t v = 0;
+        if (r->bad || (size_t)(r->end - r->p) < sizeof v) {
+                r->bad = true;
+                return 0;
+        }
+        memcpy(&v, r->p, sizeof v);
+        r->p += sizeof v;
+        return v;
+}
+
+static char *get_str(Reader *r)
+{
+        uint32_t len = 0;
+        if (r->bad || (size_t)(r->end - r->p) < sizeof len) {
+                r->bad = true;
+                return NULL;
+        }
+        memcpy(&len, r->p, sizeof len);
+        r->p += sizeof len;
+        if (len == NULL_LEN)
+                return NULL;
+        if ((size_t)(r->end - r->p) < len) {
+                r->bad = true;
+                return NULL;
+        }
+        char *s = xstrndup(r->p, len);
+        r->p += len;
+        return s;
+}
+
+/* A count that could not possibly fit in what is left is a broken frame,
+ * not a reason to allocate. */
+static size_t get_count(Reader *r)
+{
+        uint64_t n = get_u64(r);
+        if (n > (uint64_t)(r->end - r->p) / sizeof(uint32_t)) {
+                r->bad = true;
+                return 0;
+        }
+        return (size_t)n;
+}
+
+static void get_list(Reader *r, StrList *l)
+{
+        size_t n = get_count(r);
+        for (size_t i = 0; i < n && !r->bad; i++)
+                strlist_take(l, get_str(r));
+}
+
+static void get_body(Reader *r, MessageBody *mb)
+{
+        mb->kind = (BodyKind)get_u64(r);
+        mb->group = (unsigned)get_u64(r);
+        mb->forward = (unsigned)get_u64(r);
+        mb->filename = get_str(r);
+        size_t n = get_count(r);
+        for (size_t i = 0; i < n && !r->bad; i++) {
+                _cleanup_free_ char *label = get_str(r), *value = get_str(r);
+                form_source_add_row(&mb->src, label ? label : "", value ? value : "");
+        }
+        mb->src.text = get_str(r);
+}
+
+int message_decode(const char *data, size_t len, Message **ret)
+{
+        Reader r = {.p = data, .end = data + len};
+        Message *m = xcalloc(1, sizeof *m);
+        char **heads[] = {&m->message_id, &m->key, &m->from_addr, &m->from_name, &m->reply_to};
+        for (size_t i = 0; i < ARRAY_SIZE(heads); i++)
+                *heads[i] = get_str(&r);
+        get_list(&r, &m->to_addrs);
+        m->subject = get_str(&r);
+        m->date = (int64_t)get_u64(&r);
+        m->in_reply_to = get_str(&r);
+        get_list(&r, &m->references);
+        m->has_auto_submitted = get_u64(&r) != 0;
+        m->auto_reason = get_str(&r);
+        m->forwarded = get_u64(&r) != 0;
+        m->orig_from_addr = get_str(&r);
+        m->orig_from_name = get_str(&r);
+        m->orig_subject = get_str(&r);
+        size_t n = get_count(&r);
+        m->bodies = n ? xcalloc(n, sizeof *m->bodies) : NULL;
+        for (size_t i = 0; i < n && !r.bad; i++) {
+                get_body(&r, &m->bodies[i]);
+                m->n_bodies = i + 1;
+        }
+        m->plain_text = get_str(&r);
+        if (r.bad || r.p != r.end || !m->key || !m->subject) {
+                message_free(m);
+                return -EBADMSG;
+        }
+        *ret = m;
+        return 0;
+}

@@ -1,0 +1,301 @@
+/* Unit tests of the 72-hour clock (reminders.c): which reminder is due at a
+ * time, that a catch-up after downtime picks only the latest, the overdue
+ * and daily points, deadlines across the clock changes, and a whole pass
+ * against a register: each point mailed once, across a restart. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "reminders.h"
+#include "tap.h"
+
+#define H 3600
+#define DAY (24 * H)
+
+static unsigned hours[] = {24, 48, 60, 68};
+
+static const char *kind(const ReminderPoint *p)
+{
+        return reminder_kind_name(p->kind);
+}
+
+static void latest_rows(void)
+{
+        const int64_t A = 1800000000, D = A + 72 * H;
+        ReminderPlan p = {.aware_at = A, .deadline_at = D, .hours = hours, .n_hours = ARRAY_SIZE(hours)};
+        static const struct {
+                int64_t after, now;     /* relative to A */
+                int64_t want_at;        /* relative to A; -1: none due */
+                const char *want_kind;
+                unsigned want_n;
+        } rows[] = {
+                {0, 24 * H - 1, -1, NULL, 0},                 /* not yet */
+                {0, 24 * H, 24 * H, "reminder", 24},          /* exactly at the point */
+                {24 * H, 30 * H, -1, NULL, 0},                /* sent already: none twice */
+                {24 * H, 48 * H + 5, 48 * H, "reminder", 48},
+                {24 * H, 69 * H, 68 * H, "reminder", 68},     /* downtime over 48, 60, 68: only 68 */
+                {68 * H, 72 * H - 1, -1, NULL, 0},
+                {68 * H, 72 * H, 72 * H, "overdue", 0},       /* the deadline */
+                {0, 72 * H + 10 * H, 72 * H, "overdue", 0},   /* down through everything: the overdue notice */
+                {72 * H, 96 * H - 1, -1, NULL, 0},
+                {72 * H, 96 * H, 96 * H, "overdue_daily", 1},
+                {72 * H, 72 * H + 5 * DAY + 3 * H, 72 * H + 5 * DAY, "overdue_daily", 5},  /* one, not five */
+                {72 * H + 5 * DAY, 72 * H + 5 * DAY + 23 * H, -1, NULL, 0},
+                {80 * H, 90 * H, -1, NULL, 0},                /* a late report's notice covers the deadline */
+                {30 * H, 20 * H, -1, NULL, 0},                /* clock behind the last point */
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+                ReminderPoint pt = {.at = -7};
+                bool due = reminders_latest_due(&p, A + rows[i].after, A + rows[i].now, &pt);
+                if (rows[i].want_at < 0) {
+                        tap_ok(!due && pt.at == -7, "row %zu: nothing due (after %+lld h, now %+lld h)", i,
+                               (long long)rows[i].after / H, (long long)rows[i].now / H);
+                        continue;
+                }
+                tap_ok(due, "row %zu: a reminder is due", i);
+                TAP_INT_EQ(pt.at - A, rows[i].want_at, "row %zu: its point", i);
+                TAP_STR_EQ(kind(&pt), rows[i].want_kind, "row %zu: its kind", i);
+                TAP_INT_EQ(pt.n, rows[i].want_n, "row %zu: its hours or days", i);
+        }
+}
+
+static void next_rows(void)
+{
+        const int64_t A = 1800000000, D = A + 72 * H;
+        ReminderPlan p = {.aware_at = A, .deadline_at = D, .hours = hours, .n_hours = ARRAY_SIZE(hours)};
+        static const struct {
+                int64_t t, want;
+                const char *kind;
+        } rows[] = {
+                {-5 * H, 24 * H, "reminder"},   {0, 24 * H, "reminder"},     {24 * H, 48 * H, "reminder"},
+                {24 * H - 1, 24 * H, "reminder"}, {59 * H, 60 * H, "reminder"}, {68 * H, 72 * H, "overdue"},
+                {72 * H, 96 * H, "overdue_daily"}, {72 * H + 3 * DAY + 12 * H, 72 * H + 4 * DAY, "overdue_daily"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+                ReminderPoint pt;
+                reminders_next_after(&p, A + rows[i].t, &pt);
+                TAP_INT_EQ(pt.at - A, rows[i].want, "next after %+lld s", (long long)rows[i].t);
+                TAP_STR_EQ(kind(&pt), rows[i].kind, "next after %+lld s: kind", (long long)rows[i].t);
+        }
+        /* Points at or after the deadline are the deadline's. */
+        unsigned odd[] = {24, 72, 80};
+        ReminderPlan q = {.aware_at = A, .deadline_at = D, .hours = odd, .n_hours = ARRAY_SIZE(odd)};
+        ReminderPoint pt;
+        reminders_next_after(&q, A + 24 * H, &pt);
+        TAP_INT_EQ(pt.at, D, "a reminder hour of 72 or more is not a point of its own");
+        ReminderPlan none = {.aware_at = A, .deadline_at = D};
+        reminders_next_after(&none, A, &pt);
+        TAP_INT_EQ(pt.at, D, "with no reminder hours, the first point is the deadline");
+        tap_ok(!reminders_latest_due(&none, A, D - 1, &pt), "and nothing is due before it");
+}
+
+static void needed_rows(void)
+{
+        static const struct {
+                const char *status, *decision, *ref;
+                bool want;
+        } rows[] = {
+                {"open", "pending", NULL, true},          {"assessing", "notify", NULL, true},
+                {"assessing", "notify", "", true},        {"notified", "notify", "IC-1-A", false},
+                {"assessing", "not notifiable", NULL, false}, {"closed", "pending", NULL, false},
+                {NULL, NULL, NULL, true},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
+                TAP_INT_EQ(reminders_needed(rows[i].status, rows[i].decision, rows[i].ref), rows[i].want,
+                           "reminders needed: %s, %s, %s", rows[i].status ? rows[i].status : "NULL",
+                           rows[i].decision ? rows[i].decision : "NULL", rows[i].ref ? rows[i].ref : "NULL");
+}
+
+/* The deadline is 72 hours of elapsed time, whatever the wall clock does. */
+static void clock_changes(void)
+{
+        Tz *tz = NULL;
+        tap_ok(tz_open("Europe/London", &tz) == 0, "Europe/London opens");
+        static const struct {
+                int y, mon, d, h, mi;
+                const char *deadline, *day2;
+        } rows[] = {
+                /* BST → GMT on Sunday 26 October 2025 at 02:00 BST */
+                {2025, 10, 24, 10, 0, "Monday 27 October 2025, 09:00 GMT", "Sunday 26 October 2025, 09:00 GMT"},
+                /* GMT → BST on Sunday 29 March 2026 at 01:00 GMT */
+                {2026, 3, 27, 12, 0, "Monday 30 March 2026, 13:00 BST", "Sunday 29 March 2026, 13:00 BST"},
+                /* no change in between */
+                {2026, 6, 1, 9, 30, "Thursday 4 June 2026, 09:30 BST", "Wednesday 3 June 2026, 09:30 BST"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+                int64_t aware = 0;
+                tz_local_to_utc(tz, rows[i].y, rows[i].mon, rows[i].d, rows[i].h, rows[i].mi, &aware);
+                Incident inc;
+                incident_init(&inc);
+                inc.received_at = aware + H;
+                FieldValue *v = &inc.form.f[F_AWARE_AT];
+                v->text = xstrdup("given");
+                v->state = FV_OK;
+                v->date_prec = DATE_MINUTE;
+                v->when = aware;
+                incident_evaluate(&inc, tz);
+                TAP_INT_EQ(inc.deadline_at - inc.aware_at, 72 * H, "row %zu: deadline exactly 72 h after awareness", i);
+                TAP_INT_EQ(inc.aware_at, aware, "row %zu: awareness from the report", i);
+                char *t = tz_format(tz, inc.deadline_at, "%A %-d %B %Y, %H:%M %Z");
+                TAP_STR_EQ(t, rows[i].deadline, "row %zu: the deadline in local time", i);
+                free(t);
+                ReminderPlan p = {.aware_at = inc.aware_at, .deadline_at = inc.deadline_at, .hours = hours,
+                                  .n_hours = ARRAY_SIZE(hours)};
+                ReminderPoint pt;
+                tap_ok(reminders_latest_due(&p, inc.aware_at, inc.aware_at + 48 * H, &pt) && pt.n == 48,
+                       "row %zu: the 48-hour reminder is due 48 elapsed hours later", i);
+                t = tz_format(tz, pt.at, "%A %-d %B %Y, %H:%M %Z");
+                TAP_STR_EQ(t, rows[i].day2, "row %zu: ... shown in local time", i);
+                free(t);
+                tap_ok(reminders_latest_due(&p, inc.aware_at + 68 * H, inc.deadline_at, &pt) &&
+                               pt.kind == REMINDER_OVERDUE && pt.at == inc.deadline_at,
+                       "row %zu: the overdue notice falls due at the deadline itself", i);
+                incident_free(&inc);
+        }
+        tz_free(tz);
+}
+
+/* ---- a pass against a register ---- */
+
+static int64_t count(Store *s, const char *sql)
+{
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+                return -1;
+        int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        sqlite3_finalize(st);
+        return n;
+}
+
+static bool plan_uses_index(Store *s, const char *needle)
+{
+        /* The statement store.c prepared, found by its text: the test
+         * checks the query breachd runs, not a copy of it. */
+        for (sqlite3_stmt *st = sqlite3_next_stmt(store_db(s), NULL); st; st = sqlite3_next_stmt(store_db(s), st)) {
+                const char *sql = sqlite3_sql(st);
+                if (!sql || !strstr(sql, needle))
+                        continue;
+                _cleanup_free_ char *explain = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+                sqlite3_stmt *e = NULL;
+                if (sqlite3_prepare_v2(store_db(s), explain, -1, &e, NULL) != SQLITE_OK)
+                        return false;
+                for (int i = 1; i <= sqlite3_bind_parameter_count(e); i++)
+                        sqlite3_bind_int64(e, i, 0);
+                bool uses = false, scans = false;
+                while (sqlite3_step(e) == SQLITE_ROW) {
+                        const char *d = (const char *)sqlite3_column_text(e, 3);
+                        uses |= d && strstr(d, "incidents_next_reminder") != NULL;
+                        scans |= d && str_startswith(d, "SCAN incidents") && !strstr(d, "INDEX");
+                }
+                sqlite3_finalize(e);
+                return uses && !scans;
+        }
+        return false;
+}
+
+static void pass(void)
+{
+        char dir[] = "/tmp/test_reminders.XXXXXX";
+        tap_ok(mkdtemp(dir) != NULL, "temporary directory");
+        _cleanup_free_ char *path = xasprintf("%s/breachd.db", dir);
+        _cleanup_free_ char *tdir = xasprintf("%s/no-templates", dir);   /* the built-in templates */
+        Config cfg = {0};
+        cfg.smtp.from = "Data Breach Reporting <breach@example.test>";
+        cfg.smtp.envelope_from = "breach@example.test";
+        cfg.templates_dir = tdir;
+        cfg.reminder_hours = hours;
+        cfg.n_reminder_hours = ARRAY_SIZE(hours);
+        strlist_add(&cfg.dpo, "dpo@example.test");
+        strlist_add(&cfg.escalation, "siro@example.test");
+        Tz *tz = NULL;
+        tz_open("Europe/London", &tz);
+        Store *s = NULL;
+        tap_ok(store_open(path, &s) == 0, "register opens");
+
+        const int64_t A = 1800000000, D = A + 72 * H;
+        Incident inc;
+        incident_init(&inc);
+        inc.ref = xstrdup("DB2027001");
+        inc.token = xstrdup("abcdefghijkmnpqrstuvwxyz");
+        inc.received_at = inc.filed_at = A + H;
+        inc.aware_at = A;
+        inc.deadline_at = D;
+        inc.from_addr = xstrdup("reporter@example.test");
+        inc.subject = xstrdup("Laptop lost");
+        tap_ok(store_insert_incident(s, &inc) == 0, "incident filed");
+        incident_free(&inc);
+
+        ReminderStats st = {0};
+        char *why = NULL;
+        int64_t next = 0;
+        store_reminder_next(s, &next);
+        TAP_INT_EQ(next, 0, "a new incident waits for its schedule (next_reminder_at 0)");
+        tap_ok(reminders_run(s, &cfg, tz, A + 2 * H, &st, &why) == 0, "a pass after filing%s%s", why ? ": " : "",
+               why ? why : "");
+        TAP_INT_EQ(st.queued, 0, "... sends nothing");
+        store_reminder_next(s, &next);
+        TAP_INT_EQ(next, A + 24 * H, "... and plans the 24-hour reminder");
+        tap_ok(plan_uses_index(s, "next_reminder_at <= ?"), "the due query is an index range, not a scan");
+        tap_ok(plan_uses_index(s, "MIN(next_reminder_at)"), "the next-time query uses the index");
+
+        tap_ok(reminders_run(s, &cfg, tz, A + 24 * H, &st, &why) == 0, "a pass at 24 h");
+        TAP_INT_EQ(st.queued, 1, "... queues one reminder");
+        tap_ok(reminders_run(s, &cfg, tz, A + 24 * H + 60, &st, &why) == 0, "a second pass a minute later");
+        TAP_INT_EQ(st.queued, 0, "... queues none: never twice");
+
+        /* A restart: the register is all there is. */
+        store_close(s);
+        s = NULL;
+        tap_ok(store_open(path, &s) == 0, "register reopens (a restart)");
+        tap_ok(reminders_run(s, &cfg, tz, A + 25 * H, &st, &why) == 0, "a pass after the restart");
+        TAP_INT_EQ(st.queued, 0, "... still none twice");
+        tap_ok(reminders_run(s, &cfg, tz, A + 69 * H, &st, &why) == 0, "a pass after downtime over 48, 60, 68 h");
+        TAP_INT_EQ(st.queued, 1, "... queues one, not three");
+        TAP_INT_EQ(count(s, "SELECT due_at FROM reminders ORDER BY due_at DESC LIMIT 1"), A + 68 * H,
+                   "... the 68-hour one");
+        tap_ok(reminders_run(s, &cfg, tz, D, &st, &why) == 0, "a pass at the deadline");
+        TAP_INT_EQ(st.overdue, 1, "... queues the overdue notice");
+        TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM outbox WHERE kind = 'overdue' AND rcpts LIKE '%siro@example.test%'"),
+                   1, "... to the escalation contact too");
+        TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM outbox WHERE kind = 'reminder' AND rcpts LIKE '%siro%'"), 0,
+                   "reminders before the deadline go to the DPO only");
+        TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM reminders"), count(s, "SELECT COUNT(*) FROM outbox"),
+                   "every reminder recorded has its outbox row, and no row is unrecorded");
+
+        /* The same point cannot be recorded twice, whatever a caller does. */
+        TAP_INT_EQ(store_reminder_record(s, 1, D, "overdue", "dpo@example.test", D), -EEXIST,
+                   "a second record for a point is refused by the register");
+
+        /* A decision stops it. */
+        sqlite3_exec(store_db(s), "UPDATE incidents SET ico_decision = 'not notifiable'", NULL, NULL, NULL);
+        tap_ok(reminders_run(s, &cfg, tz, D + 2 * DAY, &st, &why) == 0, "a pass after the decision");
+        TAP_INT_EQ(st.queued, 0, "... sends nothing");
+        store_reminder_next(s, &next);
+        TAP_INT_EQ(next, INT64_MAX, "... and plans nothing more");
+
+        /* A follow-up that moves awareness brings the incident back. */
+        sqlite3_exec(store_db(s), "UPDATE incidents SET ico_decision = 'pending', next_reminder_at = 5", NULL, NULL, NULL);
+        sqlite3_exec(store_db(s), "UPDATE incidents SET awareness_at = awareness_at - 3600, deadline_at = deadline_at - 3600",
+                     NULL, NULL, NULL);
+        TAP_INT_EQ(count(s, "SELECT next_reminder_at FROM incidents"), 0,
+                   "a new awareness time puts the incident back to be planned");
+
+        free(why);
+        store_close(s);
+        tz_free(tz);
+        strlist_free(&cfg.dpo);
+        strlist_free(&cfg.escalation);
+        _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", dir);
+        tap_ok(system(cmd) == 0, "temporary directory removed");
+}
+
+int main(void)
+{
+        latest_rows();
+        next_rows();
+        needed_rows();
+        clock_changes();
+        pass();
+        return tap_done();
+}

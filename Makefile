@@ -42,10 +42,13 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) \
              -DSYSCONFDIR='"$(SYSCONFDIR)"' -DDATADIR='"$(DATADIR)"'
 LIBS     = $(PKG_LIBS) -lm
 
-# Objects remember the flags they were built with (build/.flags): after a
-# plain build, `make check SANITIZE=1` rebuilds everything with the
-# sanitizers instead of testing the old objects, and the other way round.
-FLAGS_NOW := $(strip $(ALL_CFLAGS) $(LDFLAGS))
+# Objects remember whether they were built with the sanitizers
+# (build/.flags): after a plain build, `make check SANITIZE=1` rebuilds
+# everything with them instead of testing the old objects, and the other
+# way round.  Only SANITIZE counts: the tests' own `make install PREFIX=...`
+# must not rebuild the tree under the suite's feet.  (Run the suite by hand
+# after a sanitized build as SANITIZE=1 bash tests/run.sh.)
+FLAGS_NOW := SANITIZE=$(SANITIZE)
 ifneq ($(FLAGS_NOW),$(strip $(file <build/.flags)))
 $(shell mkdir -p build)
 $(file >build/.flags,$(FLAGS_NOW))

@@ -69,8 +69,10 @@ static void strlist_remove(StrList *l, const char *s)
 
 /* Merges the follow-up's answers (rec) into the incident; audit rows say
  * who changed what.  Fields the daemon filled itself (fallbacks) count as
- * unanswered. */
-static int merge(Store *s, Incident *inc, FormRecord *rec, const char *who, FollowupResult *res)
+ * unanswered.  ret_was gets the earlier answer of each changed field, in
+ * the order of res->changed. */
+static int merge(Store *s, Incident *inc, FormRecord *rec, const char *who, FollowupResult *res,
+                 StrList *ret_was)
 {
         for (size_t i = 0; i < FIELD__MAX; i++) {
                 FieldValue *nv = &rec->f[i], *ov = &inc->form.f[i];
@@ -87,6 +89,8 @@ static int merge(Store *s, Incident *inc, FormRecord *rec, const char *who, Foll
                 if (r < 0)
                         return r;
                 strlist_add(fill ? &res->filled : &res->changed, key);
+                if (!fill)
+                        strlist_add(ret_was, ov->text);
                 strlist_remove(&inc->fallbacks, key);
                 value_move(ov, nv);
         }
@@ -129,7 +133,7 @@ static char *change_lines(const Incident *inc, const StrList *keys, bool with_ol
 }
 
 static int queue_mail(const IngestContext *ctx, const Incident *inc, const Message *m, const FollowupResult *res,
-                      const StrList *old, char **ret_why)
+                      const StrList *old, bool tell_dpo, char **ret_why)
 {
         TemplateVars v = {0};
         notices_incident_vars(ctx->cfg, ctx->tz, inc, now_utc(), &v);
@@ -154,10 +158,43 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
         int r = 0;
         if (res->filled.n || res->changed.n)
                 r = notices_queue_template(ctx->store, ctx->cfg, &confirm, &v, ret_why);
-        if (r >= 0 && res->changed.n)
+        if (r >= 0 && tell_dpo)
                 r = notices_queue_template(ctx->store, ctx->cfg, &dpo, &v, ret_why);
         strlist_free(&to);
         tvars_free(&v);
+        return r;
+}
+
+/* The follow-up's answers, read as a report's are; a reply without the
+ * form's labels is a note, not an answer: its text is kept with the
+ * message, not read as the nature. */
+static void read_answers(const IngestContext *ctx, const Message *m, int64_t received_at, FormRecord *rec)
+{
+        ReportInfo info;
+        report_read(m, ctx->labels, rec, &info);
+        if (info.free_text)
+                form_record_free(rec);
+        report_info_free(&info);
+        ValueContext vc = {.tz = ctx->tz, .message_time = m->date ? m->date : received_at,
+                           .directorates = ctx->cfg->directorates, .n_directorates = ctx->cfg->n_directorates};
+        values_interpret(rec, &vc);
+}
+
+/* Works the incident out again and stores it; *ret_moved says whether the
+ * ICO deadline moved (an audit row records it). */
+static int store_incident(const IngestContext *ctx, Incident *inc, const char *who, bool *ret_moved)
+{
+        int64_t deadline = inc->deadline_at;
+        drop_fallbacks(inc);
+        incident_evaluate(inc, ctx->tz);
+        int r = store_update_incident_fields(ctx->store, inc);
+        *ret_moved = inc->deadline_at != deadline;
+        if (r >= 0 && *ret_moved) {
+                char was[32], now[32];
+                fmt_iso_utc(deadline, was);
+                fmt_iso_utc(inc->deadline_at, now);
+                r = store_audit(ctx->store, inc->id, who, "deadline_changed", "deadline_at", was, now);
+        }
         return r;
 }
 
@@ -167,49 +204,34 @@ int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message 
         FollowupResult res = {0};
         Incident inc;
         FormRecord rec;
-        ReportInfo info = {0};
-        StrList old = {0};
+        StrList was = {0};
+        bool moved = false;
+        incident_init(&inc);
         form_record_init(&rec);
         int r = store_load_incident_by_id(ctx->store, incident_id, &inc);
         if (r < 0)
-                goto out_rec;
-        report_read(m, ctx->labels, &rec, &info);
-        /* A reply without the form's labels is a note, not an answer: its
-         * text is kept with the message, not read as the nature. */
-        if (info.free_text)
-                form_record_free(&rec);
-        ValueContext vc = {.tz = ctx->tz, .message_time = m->date ? m->date : received_at,
-                           .directorates = ctx->cfg->directorates, .n_directorates = ctx->cfg->n_directorates};
-        values_interpret(&rec, &vc);
-        for (size_t i = 0; i < FIELD__MAX; i++)
-                strlist_add(&old, inc.form.f[i].text);
-        r = merge(ctx->store, &inc, &rec, m->from_addr, &res);
-        if (r < 0)
                 goto out;
-        StrList old_changed = {0};
-        for (size_t i = 0; i < res.changed.n; i++)
-                strlist_add(&old_changed, old.v[form_field_by_key(res.changed.v[i])->id]);
-        drop_fallbacks(&inc);
-        incident_evaluate(&inc, ctx->tz);
-        r = store_update_incident_fields(ctx->store, &inc);
+        read_answers(ctx, m, received_at, &rec);
+        r = merge(ctx->store, &inc, &rec, m->from_addr, &res, &was);
+        if (r >= 0)
+                r = store_incident(ctx, &inc, m->from_addr, &moved);
         if (r >= 0)
                 r = store_audit(ctx->store, inc.id, m->from_addr, "followup", NULL, NULL, m->subject);
+        /* A changed answer, or an awareness date that moves the ICO
+         * deadline, is the DPO's business. */
         if (r >= 0)
-                r = queue_mail(ctx, &inc, m, &res, &old_changed, ret_why);
-        strlist_free(&old_changed);
+                r = queue_mail(ctx, &inc, m, &res, &was, res.changed.n > 0 || moved, ret_why);
         if (r >= 0) {
                 res.ref = xstrdup(inc.ref);
                 res.confirmed = res.filled.n || res.changed.n;
-                res.dpo_told = res.changed.n > 0;
+                res.dpo_told = res.changed.n > 0 || moved;
                 *ret = res;
                 memset(&res, 0, sizeof res);
         }
 out:
         incident_free(&inc);
-out_rec:
         followup_result_free(&res);
-        report_info_free(&info);
         form_record_free(&rec);
-        strlist_free(&old);
+        strlist_free(&was);
         return r;
 }

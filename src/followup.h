@@ -22,16 +22,17 @@ typedef struct {
         StrList changed;    /* field keys whose earlier answer was replaced */
         size_t n_fields;    /* labelled fields the follow-up gave, same answers included */
         bool confirmed;     /* a confirmation was queued to the sender */
-        bool dpo_told;      /* the DPO was sent the changes */
+        bool dpo_told;      /* the DPO was sent the changes (or the deadline moved) */
 } FollowupResult;
 
 void followup_result_free(FollowupResult *r);
 
 /* Attaches m to the incident incident_id: reads its form, merges it into
  * the incident as above, re-evaluates the incident (missing, unclear,
- * deadline, lateness), stores it with an audit row for the follow-up and
- * one per filled or changed field, and queues the confirmation (when a
- * field was taken) and the DPO notice (when an answer changed).  Must run
+ * deadline, lateness), stores it with an audit row for the follow-up, one
+ * per filled or changed field and one when the ICO deadline moved, and
+ * queues the confirmation (when a field was taken) and the DPO notice (when
+ * an answer changed or the deadline moved).  Must run
  * inside a store transaction (ctx->store).  *ret is overwritten; the caller
  * frees it with followup_result_free().  On a template error returns
  * -EINVAL with *ret_why; on a database error a negative code. */

@@ -152,9 +152,15 @@ static const char *skip_marker(const char *s)
                 p++;
         if ((*p == 'q' || *p == 'Q') && isdigit((unsigned char)p[1]))
                 p++;
+        size_t roman = strspn(p, "ivx");
         if (isdigit((unsigned char)*p)) {
                 while (isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1])))
                         p++;
+                /* "1a.", "2b)" */
+                if (isalpha((unsigned char)*p) && (p[1] == '.' || p[1] == ')'))
+                        p++;
+        } else if (roman >= 2 && roman <= 4 && (p[roman] == ')' || p[roman] == '.')) {
+                p += roman;
         } else if (isalpha((unsigned char)*p) && (p[1] == ')' || p[1] == '.') &&
                    (p[2] == ' ' || p[2] == '\t')) {
                 p++;

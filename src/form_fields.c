@@ -15,7 +15,9 @@ const FieldDef form_fields[FIELD__MAX] = {
            "Reporter name", "Name of reporter", "Full name", "Reporting officer", "Name of reporting officer",
            "Person reporting", "Your full name", "Name of person reporting the breach", "Completed by",
            "Form completed by", "Reported by (name)", "Name and job title", "Name and role", "Staff name",
-           "Name of staff member", "Officer name", "Reporter details", "Submitted by"),
+           "Name of staff member", "Officer name", "Reporter details", "Submitted by", "Name and contact details",
+           "Name and contact details of the person reporting", "Your name and contact details",
+           "Name and contact details of person making the report"),
          FT_TEXT, true},
         {F_REPORTER_CONTACT, "reporter_contact", "Contact details",
          A("Email", "Phone", "Telephone", "Contact", "Email address", "Contact number",
@@ -113,7 +115,8 @@ const FieldDef form_fields[FIELD__MAX] = {
            "What information is involved", "What data is involved", "Data affected", "Information affected",
            "What personal data was involved", "What personal data is involved", "Personal data affected",
            "Type of personal data", "Types of data involved", "What was disclosed", "Details of data",
-           "Data disclosed", "Information disclosed", "What information was disclosed"),
+           "Data disclosed", "Information disclosed", "What information was disclosed", "Data", "Information",
+           "Personal data", "Details of the data", "Data lost"),
          FT_TEXT, false},
         {F_SPECIAL_CATEGORY, "special_category", "Does it include special category data",
          A("Special category data", "Special category", "Sensitive data", "Special category data involved",
@@ -234,7 +237,8 @@ typedef struct {
 } QuestionRule;
 
 static const QuestionRule question_rules[] = {
-        {F_DELAY_REASON, {"reason|why|explain|explanation", "delay|late$|later$|sooner|72"}},
+        {F_DELAY_REASON, {"reason|why|explain|explanation", "delay|late$|later$|sooner|earlier|72|straight away|"
+                                                            "immediately|in time|promptly"}},
         {F_HOW_DISCOVERED, {"how", "discover|find out|found out|notice|came to light|come to light|identif|made aware|"
                                    "become aware|became aware|learn|detect|brought to"}},
         {F_AWARE_AT, {"aware|discover|found out|find out|notice|identif|came to light|detect|learn|realis|realiz",
@@ -262,7 +266,6 @@ static const QuestionRule question_rules[] = {
         {F_ONGOING, {"ongoing|on going|still|continu"}},
         {F_RECOVERED, {"recover|retriev|deleted|returned|destroyed"}},
         {F_RECIPIENTS, {"who|whom|recipient|third part", "sent|seen|receiv|disclos|shared|access|given|forward"}},
-        {F_RECIPIENTS, {"recipient"}},
         {F_SUBJECT_CATEGORIES, {"categor", "subject|individual|people|person"}},
         {F_DATA_CATEGORIES, {"categor", "data|information"}},
         {F_BREACH_TYPE, {"type|categor|kind|classif", "breach|incident"}},
@@ -271,10 +274,11 @@ static const QuestionRule question_rules[] = {
         {F_SIGNED, {"sign"}},
         {F_REPORTER_NAME, {"name", "your|reporter|reporting|report|person|staff|officer|member|contact|job|title|role|"
                                    "full|completing|author|submit"}},
-        {F_REPORTER_CONTACT, {"contact|phone|telephone|tel$|email|e mail|mobile|mob$|extension|ext$"}},
+        {F_REPORTER_CONTACT, {"contact$|contact details|contact number|phone|telephone|tel$|email$|e mail$|"
+                              "email address|mobile$|mob$|extension$|ext$"}},
         {F_DIRECTORATE, {"directorate|department|service area|division|portfolio"}},
-        {F_TEAM, {"team|unit$|section$|school|establishment|setting$"}},
-        {F_NATURE, {"nature|description|describe|what happened|summary|summar|detail|outline|overview|incident|"
+        {F_TEAM, {"team|unit$|school|establishment|setting$"}},
+        {F_NATURE, {"nature|description|describe|what happened|summary|summar|detail|outline|overview|"
                     "what went wrong|what has happened"}},
 };
 

@@ -95,19 +95,31 @@ static bool is_dpo_part(const char *text)
 }
 
 /* A heading of the form ("Part 1 – the reporter", "SECTION B: THE
- * BREACH", "DETAILS OF THE INCIDENT"): it ends the answer above it. */
+ * BREACH", "DETAILS OF THE INCIDENT"): it ends the answer above it.
+ * is_section() is the kind no label can be mistaken for. */
+static bool is_section(const char *line)
+{
+        _cleanup_free_ char *n = form_label_normalise(line);
+        size_t words = form_count_words(n);
+        if (!words || words > 10)
+                return false;
+        if ((str_startswith(n, "part ") || str_startswith(n, "section ") || str_startswith(n, "step ")) &&
+            strchr(n, ' ')) {
+                const char *w = strchr(n, ' ') + 1;
+                size_t k = strcspn(w, " ");
+                return k == 1 || (k <= 3 && isdigit((unsigned char)*w));
+        }
+        return false;
+}
+
 static bool is_heading(const char *line)
 {
         _cleanup_free_ char *n = form_label_normalise(line);
         size_t words = form_count_words(n);
         if (!words || words > 10)
                 return false;
-        if ((str_startswith(n, "part ") || str_startswith(n, "section ")) && strchr(n, ' ')) {
-                const char *w = strchr(n, ' ') + 1;
-                size_t k = strcspn(w, " ");
-                if (k <= 2 || (k <= 3 && isdigit((unsigned char)*w)))
-                        return true;
-        }
+        if (is_section(line))
+                return true;
         /* capitals only, two words or more */
         size_t letters = 0;
         for (const unsigned char *p = (const unsigned char *)line; *p; p++) {
@@ -118,10 +130,23 @@ static bool is_heading(const char *line)
         return words >= 2 && letters >= 6;
 }
 
-/* A printed choice nobody picked: "Yes / No", "Y/N", "Yes / No – When:". */
+/* A printed choice nobody picked: "Yes / No", "Y/N", "Yes / No – When:",
+ * "☐ Yes ☐ No"; Word's "Click or tap here to enter text." */
 static bool is_untouched(const char *value)
 {
+        static const char *const ticks[] = {"\xe2\x98\x92", "\xe2\x98\x91", "\xe2\x9c\x93", "\xe2\x9c\x94",
+                                            "[x]", "[X]", "(x)", "(X)"};
+        for (size_t i = 0; i < ARRAY_SIZE(ticks); i++)
+                if (strstr(value, ticks[i]))
+                        return false;
         _cleanup_free_ char *n = form_label_normalise(value);
+        /* Word's prompts in a content control nobody filled in */
+        static const char *const prompts[] = {"click or tap here to enter text", "click here to enter text",
+                                              "click or tap to enter a date", "click here to enter a date",
+                                              "choose an item", "enter text here", "type here"};
+        for (size_t i = 0; i < ARRAY_SIZE(prompts); i++)
+                if (strcmp(n, prompts[i]) == 0)
+                        return true;
         bool yes = false, no = false;
         char *save = NULL;
         for (char *w = strtok_r(n, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
@@ -136,11 +161,20 @@ static bool is_untouched(const char *value)
 }
 
 /* A "Label: value" line whose label is on no form: a few capitalised words
- * ("Job title: ...", "Location: ..."). */
+ * ("Job title: ...", "Location: ..."), or a question of the reporter's own
+ * form ("Have you informed your manager? Yes"). */
 static bool is_other_label(const char *line)
 {
-        const char *colon = strchr(line, ':');
-        if (!colon || colon == line || !isupper((unsigned char)line[0]) || colon - line > 40)
+        const char *colon = strchr(line, ':'), *q = strchr(line, '?');
+        if (!isupper((unsigned char)line[0]))
+                return false;
+        if (q && (!colon || q < colon) && q - line < 120 && form_count_words(line) >= 2) {
+                for (const char *p = line; p < q; p++)
+                        if (*p == '.' || *p == '!' || *p == ';')
+                                return false;
+                return true;
+        }
+        if (!colon || colon - line > 40)
                 return false;
         if (colon[1] && colon[1] != ' ' && colon[1] != '\t')
                 return false;   /* a time, a URL */
@@ -190,6 +224,7 @@ typedef struct {
         bool current_time;  /* reading a "Time of ..." companion */
         bool alone;         /* its label stood alone: the value is below it */
         bool after_blank;   /* the line before was blank */
+        const char *rest;   /* the text after the line being read */
         char *label;        /* its label as written, normalised */
         Buf value;
         size_t n_fields;    /* fields found */
@@ -279,8 +314,11 @@ static size_t separator_at(const char *line, const char *p, bool *ret_question)
         if (p > line && p[-1] == ' ' && (str_startswith(p, "- ") || str_startswith(p, "\xe2\x80\x93 ") ||
                                          str_startswith(p, "\xe2\x80\x94 ")))
                 return *p == '-' ? 1 : 3;
-        if (str_startswith(p, "..") || str_startswith(p, "\xe2\x80\xa6"))
+        if (str_startswith(p, "..") || str_startswith(p, "\xe2\x80\xa6")) {
+                /* dot leaders: only a form lines its labels up so */
+                *ret_question = true;
                 return *p == '.' ? 2 : 3;
+        }
         /* columns lined up with spaces, as a table copied as text */
         if (str_startswith(p, "   ") && p > line && p[-1] != ' ') {
                 *ret_question = true;
@@ -369,6 +407,28 @@ static void collapse_blank_lines(FormRecord *rec)
         }
 }
 
+/* Whether a question of the form comes within the next few lines: one of
+ * several words, or a field's own one-word label ("Team"), not the "Tel:"
+ * and "Email:" of a signature. */
+static bool form_ahead(const TextReader *tr)
+{
+        const char *p = tr->rest;
+        for (int k = 0; p && *p && k < 12; k++) {
+                const char *nl = strchr(p, '\n');
+                _cleanup_free_ char *line = xstrndup(p, nl ? (size_t)(nl - p) : strlen(p));
+                p = nl ? nl + 1 : NULL;
+                char *t = str_trim(line);
+                t[strcspn(t, ":?\t")] = 0;
+                int id = *t ? form_labels_match_how(tr->labels, t, LABEL_WORDING) : -1;
+                if (id < 0)
+                        continue;
+                _cleanup_free_ char *n = form_label_normalise(t), *def = form_label_normalise(form_fields[id].label);
+                if (form_count_words(n) >= 2 || strcmp(n, def) == 0)
+                        return true;
+        }
+        return false;
+}
+
 /* One line; returns false when reading must stop. */
 static bool read_line(TextReader *tr, char *line)
 {
@@ -382,6 +442,11 @@ static bool read_line(TextReader *tr, char *line)
                 reader_flush(tr, true);
                 return tr->n_fields == 0;
         }
+        if (*line && is_section(line)) {
+                /* "Section 1: About you" is no answer to a "Section" label */
+                reader_flush(tr, false);
+                return true;
+        }
         if (*line && (try_label_line(tr, line) || try_label_alone(tr, line)))
                 return true;
         if (*line && is_heading(line) && !(tr->current >= 0 && tr->alone && !tr->value.len)) {
@@ -389,10 +454,17 @@ static bool read_line(TextReader *tr, char *line)
                 return true;
         }
         if (*line && after_blank && tr->current >= 0 && tr->value.len && is_signature_start(line)) {
-                /* "Jane Smith" or "Best," under the last answer: the
-                 * signature, whatever follows it ("Tel: ...") */
-                reader_flush(tr, true);
-                return false;
+                /* "Jane Smith" or "Best," under the last answer is the
+                 * signature, whatever follows it ("Tel: ..."); with more of
+                 * the form below, it is a question on no form ("Location"):
+                 * the answer above ends, and what follows is not read
+                 * until the next question. */
+                bool more = form_ahead(tr);
+                reader_flush(tr, !more);
+                if (!more)
+                        return false;
+                strlist_add(&tr->rec->unknown_labels, line);
+                return true;
         }
         if (*line && tr->current >= 0 && !tr->alone && !strchr(tr->value.s ? tr->value.s : "", '\n') &&
             is_other_label(line)) {
@@ -419,6 +491,7 @@ size_t form_read_text(const FormLabels *labels, const char *text, FormRecord *re
                 size_t n = nl ? (size_t)(nl - p) : strlen(p);
                 _cleanup_free_ char *raw = xstrndup(p, n);
                 p = nl ? nl + 1 : NULL;
+                tr.rest = p;
                 /* Outlook turns table rows into label<TAB>value: keep tabs. */
                 for (char *q = raw; *q; q++)
                         if (*q == '\r' || *q == '\v' || *q == '\f')
@@ -464,17 +537,17 @@ size_t form_read_rows(const FormLabels *labels, const FormRow *rows, size_t n, F
                                 continue;
                         }
                 }
-                int id = form_labels_match(labels, r->label);
+                int id = match_time_label(r->label);
+                if (id >= 0) {
+                        found++;
+                        add_time(rec, (FieldId)id, r->value);
+                        continue;
+                }
+                id = form_labels_match(labels, r->label);
                 if (id >= 0) {
                         found++;
                         if (!is_untouched(r->value))
                                 form_record_set(rec, (FieldId)id, r->value);
-                        continue;
-                }
-                id = match_time_label(r->label);
-                if (id >= 0) {
-                        found++;
-                        add_time(rec, (FieldId)id, r->value);
                         continue;
                 }
                 /* A row whose left cell holds "Label: value" lines is read

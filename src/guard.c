@@ -252,7 +252,7 @@ static bool take_answer(Guard *g, char **ret, size_t *ret_len)
         memcpy(&n, g->in.s, sizeof n);
         if (g->in.len - sizeof n < n)
                 return false;
-        *ret = xstrndup(g->in.s + sizeof n, (size_t)n);
+        *ret = xmemdup(g->in.s + sizeof n, (size_t)n);
         *ret_len = (size_t)n;
         size_t used = sizeof n + (size_t)n;
         memmove(g->in.s, g->in.s + used, g->in.len - used + 1);

@@ -423,6 +423,12 @@ static Kind element_open(Ctx *c, xmlNode *n, Frame *f)
 
         Sink *s = cur_sink(c);
         Table *t = cur_table(c);
+        char tabs[8];
+        if (strcmp(name, "span") == 0 && style_get(n, "mso-tab-count", tabs, sizeof tabs)) {
+                /* Word's TAB stop ("Label:<TAB>answer"), written as spaces */
+                sink_visible(s, "\t", 1);
+                return K_SKIP;
+        }
         if (strcmp(name, "br") == 0) {
                 sink_end_line(s, true);
                 return K_INLINE;

@@ -1,6 +1,7 @@
 /* incident.c — see incident.h. */
 #include "incident.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
@@ -84,12 +85,45 @@ static int calendar_days(const Tz *tz, int64_t from, int64_t to)
         return (int)((db - da) / 86400);
 }
 
+/* And the other way: "How many people are affected? 3 (child, foster
+ * carer, birth mother)" says who they are as well.  A bare number does
+ * not. */
+static void affected_from_count(Incident *inc)
+{
+        const FieldValue *c = &inc->form.f[F_INDIVIDUALS_COUNT];
+        if (inc->form.f[F_INDIVIDUALS_AFFECTED].state != FV_ABSENT || !c->text ||
+            strlist_contains(&inc->fallbacks, form_fields[F_INDIVIDUALS_COUNT].key))
+                return;
+        static const char *const vague[] = {
+                "about", "approx", "approximately", "around", "roughly", "circa", "c", "ca", "over", "more", "than",
+                "less", "under", "up", "to", "at", "least", "estimated", "est", "unknown", "tbc", "not", "known",
+                "sure", "plus", "and", "or", "nearly", "almost", "maybe", "possibly", "some", "several", "few",
+                "a", "an", "the", "of", "in", "total", "people", "persons", "individuals", "individual", "ish",
+                "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen", "hundred",
+                "hundreds", "thousand", "thousands", "million", "k", "m", "yet", "confirmed", "between", NULL};
+        _cleanup_free_ char *t = xstrdup(c->text);
+        bool says_who = false;
+        char *save = NULL;
+        for (char *w = strtok_r(t, " \t\n,.;:()+~-/", &save); w && !says_who; w = strtok_r(NULL, " \t\n,.;:()+~-/", &save)) {
+                str_ascii_lower(w);
+                if (!isalpha((unsigned char)*w))
+                        continue;
+                bool v = false;
+                for (size_t i = 0; vague[i] && !v; i++)
+                        v = strcmp(w, vague[i]) == 0;
+                says_who = !v;
+        }
+        if (says_who)
+                fallback(inc, F_INDIVIDUALS_AFFECTED, c->text);
+}
+
 void incident_evaluate(Incident *inc, const Tz *tz)
 {
         FormRecord *f = &inc->form;
         fallback(inc, F_REPORTER_NAME, inc->from_name);
         fallback(inc, F_REPORTER_CONTACT, inc->from_addr);
         count_from_affected(inc);
+        affected_from_count(inc);
 
         /* Awareness starts the 72-hour clock.  A date without a time counts
          * from the start of that day, the earliest the organisation can have

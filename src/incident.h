@@ -45,10 +45,11 @@ void incident_init(Incident *inc);
 void incident_free(Incident *inc);
 
 /* After the form is read and its values interpreted: applies the From
- * fallbacks and takes the number of individuals from "Which individuals
- * are affected" when it was not given (each such field is listed in
- * fallbacks), works out awareness, deadline, lateness, and the missing and
- * unclear lists. */
+ * fallbacks, takes the number of individuals from "Which individuals are
+ * affected" when it was not given, and who they are from the number's
+ * answer when that says it ("3 pupils") and the question was not answered
+ * (each such field is listed in fallbacks), works out awareness,
+ * deadline, lateness, and the missing and unclear lists. */
 void incident_evaluate(Incident *inc, const Tz *tz);
 
 /* "DB%Y%03n" with year 2026 and n 1 → "DB2026001". */

@@ -475,6 +475,10 @@ static int handle_guarded(Batch *b)
                             "reading them unbounded");
         }
         if (it->verdict < 0) {
+                /* Waiting out a hung reader takes up to half a minute: let
+                 * the caller's hook tell systemd's watchdog we are alive. */
+                if (b->ctx->should_stop)
+                        (void)b->ctx->should_stop(b->ctx->userdata);
                 LogContext lc = {.mailbox = b->mailbox, .uid = im.uid};
                 log_context_set(&lc);
                 _cleanup_free_ char *why = xasprintf("poison message: %s; it was not read", it->why);
@@ -528,11 +532,16 @@ static int answer_oversized(Batch *b, const ImapMessage *im, const Message *m, i
         int r = store_auto_mail_about(ctx->store, m->key, "too_large");
         if (r != 0)
                 return r;
-        r = ratelimit_admit(ctx->store, ctx->cfg, to, "too_large", m->key, 0, now_utc());
-        if (r <= 0) {
-                if (r == 0)
-                        log_warning("no reply to %s about its too large message: the daily cap is reached", to);
+        /* The cap itself is applied where the reply is queued (notices.c);
+         * this is to say so in the log. */
+        unsigned sent = 0;
+        r = ratelimit_count(ctx->store, to, now_utc(), &sent);
+        if (r < 0)
                 return r;
+        if (sent >= ctx->cfg->max_auto_replies_per_day) {
+                log_warning("no reply to %s about its too large message: %u automatic replies in 24 hours "
+                            "(max_auto_replies_per_day)", to, sent);
+                return 0;
         }
         _cleanup_free_ char *why = NULL;
         r = alert_too_large(ctx->store, ctx->cfg, m, im->rfc822_size, &why);

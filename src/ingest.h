@@ -27,7 +27,9 @@ typedef struct {
         Store *store;
         const Tz *tz;
         const FormLabels *labels;
-        /* Asked between batches: true to stop early (SIGTERM). */
+        /* Asked between batches (and after a poison message, whose reading
+         * may have been waited on for half a minute): true to stop early
+         * (SIGTERM); the daemon also pings its watchdog there. */
         bool (*should_stop)(void *userdata);
         void *userdata;
 } IngestContext;

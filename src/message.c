@@ -416,6 +416,9 @@ static void walk_forward(Walk *w, GMimeMessagePart *mp, unsigned depth, unsigned
                 w->m->forwarded = true;
                 first_mailbox(g_mime_message_get_from(inner), &w->m->orig_from_addr, &w->m->orig_from_name);
                 const char *s = g_mime_message_get_subject(inner);
+                /* A second forward is read when the first had no sender
+                 * (fuzz regression forward-twice-no-sender.eml). */
+                free(w->m->orig_subject);
                 w->m->orig_subject = s ? str_to_utf8(s, strlen(s)) : NULL;
         }
         walk(w, inner->mime_part, depth + 1, ++w->next_group, fwd + 1);

@@ -133,7 +133,7 @@ static char *get_str(Reader *r)
                 r->bad = true;
                 return NULL;
         }
-        char *s = xstrndup(r->p, len);
+        char *s = xmemdup(r->p, len);
         r->p += len;
         return s;
 }

@@ -234,10 +234,30 @@ static int queue_rendered(Store *s, const Config *cfg, const Incident *inc, cons
         return ret;
 }
 
+/* A reply to one sender counts against that address's daily cap
+ * (ratelimit.h): 1 when it may go, 0 when it is held back (the incident's
+ * history says so). */
+static int reply_admitted(Store *s, const Config *cfg, const NoticeMail *n)
+{
+        if (!n->auto_submitted || strcmp(n->auto_submitted, "auto-replied") != 0 || n->to->n != 1)
+                return 1;
+        _cleanup_free_ char *addr = compose_address_of(n->to->v[0]);
+        if (!addr)
+                return 1;
+        return ratelimit_admit(s, cfg, addr, n->kind, n->answering ? n->answering->key : NULL, n->incident_id,
+                               now_utc());
+}
+
 int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, const TemplateVars *v, char **ret_why)
 {
+        int r = reply_admitted(s, cfg, n);
+        if (r <= 0) {
+                if (r < 0)
+                        *ret_why = xasprintf("cannot count the replies to %s: %s", n->to->v[0], strerror(-r));
+                return r;
+        }
         Rendered out = {0};
-        int r = template_render_file(cfg->templates_dir, n->template_name, v, &out, ret_why);
+        r = template_render_file(cfg->templates_dir, n->template_name, v, &out, ret_why);
         if (r < 0)
                 return r;
         StrList refs = {0};

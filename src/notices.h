@@ -42,7 +42,10 @@ typedef struct {
 } NoticeMail;
 
 /* Renders n->template_name with v and queues it in the outbox.  Must run
- * inside a store transaction.  On failure *ret_why says why. */
+ * inside a store transaction.  On failure *ret_why says why.  A reply to a
+ * sender (auto_submitted "auto-replied", one recipient) counts against the
+ * address's daily cap (ratelimit.h); over it, nothing is queued, the
+ * incident's history says so, and 0 is returned all the same. */
 int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, const TemplateVars *v, char **ret_why);
 
 /* Renders every template with a sample incident, so that an edited

@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <string.h>
+#include <strings.h>
 
 void report_info_free(ReportInfo *i)
 {
@@ -65,6 +66,35 @@ static void cut_footer(char *t)
 }
 
 /* The author's own words, for a report written without the form. */
+/* Skips a salutation ("Hi,", "Dear DPO,", "Good morning all!") at the start
+ * of a free-text report, so the summary starts with what happened.  At most
+ * three words may stand between the greeting and its comma, so "Morning
+ * shift staff sent a letter, ..." is kept whole. */
+static const char *skip_greeting(const char *s)
+{
+        static const char *const greetings[] = {"good morning", "good afternoon", "good evening", "hello", "hiya",
+                                                "dear", "hey", "hi", "morning", "afternoon"};
+        for (size_t i = 0; i < ARRAY_SIZE(greetings); i++) {
+                size_t n = strlen(greetings[i]);
+                if (strncasecmp(s, greetings[i], n) != 0 || !strchr(" ,!:\n", s[n]) || !s[n])
+                        continue;
+                const char *e = strpbrk(s + n, ",!:\n");
+                if (!e)
+                        return s;
+                unsigned words = 0;
+                for (const char *p = s + n; p < e; p++)
+                        if (*p != ' ' && (p[-1] == ' '))
+                                words++;
+                if (words > 3)
+                        return s;
+                e++;
+                while (*e == ' ' || *e == '\n' || *e == '\r' || *e == '\t')
+                        e++;
+                return *e ? e : s;
+        }
+        return s;
+}
+
 static char *free_text(const Message *m)
 {
         const MessageBody *best = NULL;
@@ -79,7 +109,7 @@ static char *free_text(const Message *m)
                 return NULL;
         char *t = message_clean_text(best->src.text, m->forwarded, NULL);
         cut_footer(t);
-        char *s = str_trim(t);
+        char *s = (char *)skip_greeting(str_trim(t));
         if (!*s) {
                 free(t);
                 return NULL;

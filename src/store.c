@@ -857,7 +857,7 @@ int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t 
                 split_list((const char *)sqlite3_column_text(st, 4), &r->rcpts, "\n");
                 r->message_id = store_col_text(st, 5);
                 r->len = (size_t)sqlite3_column_bytes(st, 6);
-                r->data = xstrndup(sqlite3_column_blob(st, 6), r->len);
+                r->data = xmemdup(sqlite3_column_blob(st, 6), r->len);
                 r->attempts = sqlite3_column_int(st, 7);
                 r->next_attempt_at = sqlite3_column_int64(st, 8);
         }

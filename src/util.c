@@ -51,8 +51,18 @@ char *xstrdup(const char *s)
 
 char *xstrndup(const char *s, size_t n)
 {
+        n = strnlen(s, n);
         char *p = xmalloc(n + 1);
         memcpy(p, s, n);
+        p[n] = 0;
+        return p;
+}
+
+char *xmemdup(const void *data, size_t n)
+{
+        char *p = xmalloc(n + 1);
+        if (n)
+                memcpy(p, data, n);
         p[n] = 0;
         return p;
 }

@@ -21,7 +21,8 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);          /* NULL in, NULL out */
-char *xstrndup(const char *s, size_t n);
+char *xstrndup(const char *s, size_t n);        /* at most n bytes, stops at a NUL */
+char *xmemdup(const void *data, size_t n);      /* exactly n bytes, plus a NUL */
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
 
 static inline void freep(void *p) { free(*(void **)p); }

@@ -1155,11 +1155,53 @@ static void value_reset(FieldValue *v)
         v->count = -1;
 }
 
+/* Tick boxes: the options after a ticked box ("☒ Yes ☐ No", "[x] Email
+ * [ ] Paper"), joined by ", "; "" when boxes are there but none is ticked;
+ * NULL when the text has no boxes. */
+static char *ticked_options(const char *text)
+{
+        static const char *const ticked[] = {"\xe2\x98\x92", "\xe2\x98\x91", "\xe2\x9c\x93", "\xe2\x9c\x94",
+                                             "\xe2\x8a\xa0", "\xe2\x96\xa0", "[x]", "[X]", "(x)", "(X)", NULL};
+        static const char *const empty[] = {"\xe2\x98\x90", "\xe2\x96\xa1", "[ ]", "( )", "[]", NULL};
+        StrList picked = {0};
+        bool boxes = false, on = false;
+        Buf opt = {0};
+        for (const char *p = text;; ) {
+                size_t k = 0;
+                bool tick = false;
+                for (const char *const *m = ticked; *m && !k; m++)
+                        if (str_startswith(p, *m))
+                                k = strlen(*m), tick = true;
+                for (const char *const *m = empty; *m && !k; m++)
+                        if (str_startswith(p, *m))
+                                k = strlen(*m);
+                if (k || !*p || *p == '\n') {
+                        _cleanup_free_ char *o = buf_steal(&opt);
+                        if (on && o && *str_trim(o))
+                                strlist_add(&picked, str_trim(o));
+                        on = tick;
+                        boxes |= k > 0;
+                        if (!*p)
+                                break;
+                        p += k ? k : 1;
+                        continue;
+                }
+                buf_putc(&opt, *p++);
+        }
+        buf_free(&opt);
+        char *r = boxes ? (picked.n ? strlist_join(&picked, ", ") : xstrdup("")) : NULL;
+        strlist_free(&picked);
+        return r;
+}
+
 static void interpret_one(FieldValue *v, FieldType type, const ValueContext *ctx)
 {
         const char *canon = NULL;
         char *list = NULL;
         int r;
+        _cleanup_free_ char *ticks = type == FT_TEXT || type == FT_DATE || type == FT_COUNT ? NULL
+                                                                                             : ticked_options(v->text);
+        const char *text = ticks ? ticks : v->text;
         switch (type) {
         case FT_TEXT:
                 v->state = FV_OK;
@@ -1171,23 +1213,23 @@ static void interpret_one(FieldValue *v, FieldType type, const ValueContext *ctx
                 value_parse_count(v->text, v);
                 return;
         case FT_YESNO:
-                r = value_parse_yesno(v->text, &canon);
+                r = value_parse_yesno(text, &canon);
                 break;
         case FT_DIRECTORATE:
                 if (!ctx || ctx->n_directorates == 0) {
-                        canon = v->text;
+                        canon = text;
                         r = 0;
                 } else {
-                        r = value_match_directorate(v->text, ctx->directorates, ctx->n_directorates, &canon);
+                        r = value_match_directorate(text, ctx->directorates, ctx->n_directorates, &canon);
                 }
                 break;
         case FT_BREACH_TYPE:
         case FT_MEDIUM:
-                r = value_match_enum(v->text, type, &canon);
+                r = value_match_enum(text, type, &canon);
                 break;
         case FT_DATA_CATEGORIES:
         case FT_SUBJECT_CATEGORIES:
-                r = value_match_categories(v->text, type, &list);
+                r = value_match_categories(text, type, &list);
                 canon = list;
                 break;
         default:

@@ -451,6 +451,7 @@ def part_latency():
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         logf.close()
+        keep_log(logf.name)
     lat = [watcher.arrived[mid] - acc for mid, acc in sent if mid in watcher.arrived]
     if len(lat) < n:
         log("latency: only %d of %d acknowledgements arrived within 60 s" % (len(lat), n))
@@ -576,14 +577,27 @@ def part_register():
 # ---- memory -----------------------------------------------------------------------------
 
 def db_count(db):
+    """Messages recorded so far, or the error that kept us from counting."""
     try:
         c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
         try:
-            return c.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+            return c.execute("SELECT COUNT(*) FROM messages").fetchone()[0], None
         finally:
             c.close()
-    except sqlite3.Error:
-        return 0
+    except sqlite3.Error as e:
+        return None, str(e)
+
+
+def keep_log(path):
+    """The last lines of a daemon's log, kept in BENCH_OUT for a post-mortem."""
+    try:
+        with open(path, errors="replace") as f:
+            tail = collections.deque(f, maxlen=300)
+    except FileNotFoundError:
+        return ""
+    with open(os.path.join(OUT, os.path.basename(path)), "w") as f:
+        f.writelines(tail)
+    return "".join(list(tail)[-15:])
 
 
 def part_memory():
@@ -614,12 +628,17 @@ def part_memory():
                 os.rename(os.path.join(stage, "cur", name), os.path.join(md, "new", name.split(":")[0]))
             done += k
             end = time.monotonic() + 600
-            while db_count(db) < done:
+            count, err = db_count(db)
+            while count is None or count < done:
                 if proc.poll() is not None:
-                    raise SystemExit("bench: breachd exited with status %d" % proc.returncode)
+                    raise SystemExit("bench: breachd exited with status %d:\n%s"
+                                     % (proc.returncode, keep_log(logf.name)))
                 if time.monotonic() > end:
-                    raise SystemExit("bench: breachd filed %d of %d within 600 s" % (db_count(db), done))
+                    raise SystemExit("bench: after 600 s breachd has recorded %s of %d messages%s; its log:\n%s"
+                                     % (count, done, " (%s)" % err if err else "", keep_log(logf.name)))
                 time.sleep(0.2)
+                c, err = db_count(db)
+                count = c if c is not None else count
             st = proc_status(proc.pid)
             points.append({"ingested": done, "rss_kb": st["VmRSS"], "hwm_kb": st["VmHWM"],
                            "anon_kb": st["RssAnon"], "file_kb": st["RssFile"],
@@ -634,6 +653,7 @@ def part_memory():
         except subprocess.TimeoutExpired:
             proc.kill()
         logf.close()
+        keep_log(logf.name)
     shutil.rmtree(os.path.join(WORK, "stage"), ignore_errors=True)
     remove_db(db)
 

@@ -73,7 +73,14 @@ export BENCH_FLOOR=$BENCH_OUT/floor BENCH_REGTICK=$BENCH_OUT/regtick
 # bench.py imports genmail.py: no __pycache__ in the source tree.
 export PYTHONDONTWRITEBYTECODE=1
 
+# The servers' directory goes under a private parent rather than straight
+# into /tmp, where a sweep of stale test directories could take it away in
+# the middle of a long run.  Servers first, then the directory.
+BENCH_TMP=$(mktemp -d /tmp/breachd-bench.XXXXXX)
+chmod 0755 "$BENCH_TMP"
+export BREACHD_TEST_TMP=$BENCH_TMP
 . tests/lib/servers.sh
+[[ ${KEEP_TEST_ROOT:-0} == 1 ]] || harness_on_exit 'servers_stop; rm -rf "$BENCH_TMP"'
 # Reporters with mailboxes of their own, for the latency run.
 for i in $(seq -w 1 40); do
         servers_add_user "staff$i@example.test" secret

@@ -19,10 +19,11 @@ CORPUS=tests/corpora
 # Sent through the MTA, as a mail client would.
 SENT=(good/plain-basic good/plain-aliases good/plain-reworded good/plain-label-alone good/plain-any-order
       good/plain-duplicate-label good/plain-dates-relative good/plain-dates-unclear good/plain-date-unknown
-      good/plain-free-text good/plain-values-mixed good/plain-late-bst
-      good/outlook-table good/outlook-full-form good/outlook-word-tabs
-      good/html-only-paragraphs good/html-only-br-divs good/html-form-numbered
-      good/attach-docx-table good/attach-docx-paragraphs good/attach-text-rfc2231
+      good/plain-free-text good/plain-values-mixed good/plain-late-bst good/plain-aligned-columns
+      good/plain-dot-leaders good/plain-own-questions
+      good/outlook-table good/outlook-full-form good/outlook-word-tabs good/outlook-table-checkboxes
+      good/html-only-paragraphs good/html-only-br-divs good/html-form-numbered good/html-table-sections
+      good/attach-docx-table good/attach-docx-paragraphs good/attach-docx-one-column good/attach-text-rfc2231
       good/fwd-gmail-inline good/fwd-outlook-original-message good/fwd-outlook-html-table
       good/fwd-rfc822-attachment good/fwd-apple-begin-forwarded
       good/reply-quoted-gt good/reply-outlook-block good/reply-gmail-wrote-wrapped

@@ -143,7 +143,8 @@ is "$(sql "SELECT rcpts FROM outbox WHERE kind = 'ack'")" "sam.jones@example.tes
 # sam.jones has no mailbox: Postfix refuses the acknowledgement at RCPT.
 is "$(sql "SELECT state FROM outbox WHERE kind = 'ack'")" failed "an acknowledgement refused by the server fails"
 once    # sends the notice that refusal queued
-ok "the DPO is told the acknowledgement was refused" wait_for_mail dpo@example.test INBOX 2 20
+ok "the DPO is told the acknowledgement was refused" wait_for_mail dpo@example.test INBOX 2 20 ||
+        diag "$(grep -E 'outbox|refused|delivery' "$LOG"; sql "SELECT id, kind, state, next_attempt_at, last_error FROM outbox")"
 ok "... by the delivery-failed notice" imap_search dpo@example.test INBOX Subject "Acknowledgement not delivered to sam.jones@example.test" >/dev/null
 
 # --- a bounce of our acknowledgement, a real Postfix DSN ----------------------

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # run.sh SECONDS [EXTRA LIBFUZZER ARGS] -- run the message fuzzer
 # (build/fuzz/fuzz_message, made by `make fuzz-build`) for SECONDS over a
-# corpus in build/fuzz/corpus seeded from tests/corpora and
-# tests/fuzz/regressions, with tests/fuzz/message.dict.  Crashes, leaks and
+# corpus in build/fuzz/corpus (or $FUZZ_CORPUS) seeded from tests/corpora
+# and tests/fuzz/regressions, with tests/fuzz/message.dict.  The corpus
+# grows from run to run; libFuzzer replays all of it first, within the
+# SECONDS.  Crashes, leaks and
 # timeouts are written as build/fuzz/crash-*, leak-*, timeout-*: each one
 # becomes a file in tests/fuzz/regressions/ and a fix.  The last lines say
 # how many inputs were run and what was found.
@@ -12,7 +14,7 @@ seconds=${1:-300}
 shift || true
 bin=build/fuzz/fuzz_message
 [[ -x $bin ]] || { echo "run.sh: no $bin (make fuzz-build)" >&2; exit 2; }
-corpus=build/fuzz/corpus
+corpus=${FUZZ_CORPUS:-build/fuzz/corpus}
 mkdir -p "$corpus"
 find tests/corpora tests/fuzz/regressions -type f \( -name '*.eml' -o -path '*/regressions/*' \) \
         ! -name README -exec cp -n {} "$corpus/" \;

@@ -9,8 +9,8 @@
  * Each line of an .expect file is one TAP line.
  *
  * The corpus directory is argv[1], else $BREACHD_CORPUS, else tests/corpora
- * of the source tree (found from the working directory, this file's name
- * or the program's path).  Each message is read with the nearest
+ * of the source tree ($BREACHD_SRCDIR, which tests/run.sh sets, else found
+ * from the working directory, this file's name or the program's path).  Each message is read with the nearest
  * corpus.conf (in its directory or one above it). */
 #include <dirent.h>
 #include <errno.h>
@@ -43,6 +43,9 @@ static char *corpus_root(int argc, char **argv)
         const char *env = getenv("BREACHD_CORPUS");
         if (env && *env)
                 return xstrdup(env);
+        const char *srcdir = getenv("BREACHD_SRCDIR");
+        if (srcdir && *srcdir)
+                return xasprintf("%s/tests/corpora", srcdir);
         if (is_dir("tests/corpora"))
                 return xstrdup("tests/corpora");
         const char *slash = strrchr(__FILE__, '/');
@@ -525,6 +528,14 @@ static bool check_field(const char *name, const Expect *x, const Outcome *o)
                 _cleanup_free_ char *shown = one_line(x->value);
                 tap_ok(t && strstr(t, x->value), "%s: %s \"%s\"", name, x->key, shown);
                 if (!(t && strstr(t, x->value)))
+                        printf("#   got: %s\n", t ? t : "NULL");
+        } else if (str_startswith(x->key, "starts.")) {
+                if (!(f = field_of(name, x, "starts.")))
+                        return true;
+                const char *t = inc->form.f[f->id].text;
+                _cleanup_free_ char *shown = one_line(x->value);
+                tap_ok(t && str_startswith(t, x->value), "%s: %s \"%s\"", name, x->key, shown);
+                if (!(t && str_startswith(t, x->value)))
                         printf("#   got: %s\n", t ? t : "NULL");
         } else if (str_startswith(x->key, "state.")) {
                 if (!(f = field_of(name, x, "state.")))

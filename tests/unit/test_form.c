@@ -41,6 +41,9 @@ static void label_cases(const FormLabels *l)
                 {"Is the incident ongoing", "ongoing"},
                 {"Q3. Format", "medium"},
                 {"(b) Type of breach", "breach_type"},
+                {"2b) Type of breach", "breach_type"},
+                {"iii) Format", "medium"},
+                {"Q4) Team", "team"},
                 {"Names of people in the office", NULL},
                 {"Hello", NULL},
                 {"", NULL},
@@ -129,12 +132,98 @@ static void row_cases(const FormLabels *l)
         form_source_free(&src);
 }
 
+/* Wordings no label list has: the words of the question decide. */
+static void question_cases(const FormLabels *l)
+{
+        static const struct {
+                const char *text;
+                const char *key;   /* NULL: must not match */
+        } cases[] = {
+                {"When did you first notice the problem", "aware_at"},
+                {"How did you find out about it", "how_discovered"},
+                {"Why was this not reported straight away", "delay_reason"},
+                {"How many records were involved", "records_count"},
+                {"Number of pupils involved", "individuals_count"},
+                {"Date of the breach", "occurred_at"},
+                {"Breach date", "occurred_at"},
+                {"What is the likely impact on those affected", "likely_consequences"},
+                {"Who has received the information in error", "recipients"},
+                {"Whose data is it", "individuals_affected"},
+                {"Is the data still accessible to others (ongoing)", "ongoing"},
+                {"Has any of it been retrieved", "recovered"},
+                {"What categories of data subjects", "subject_categories"},
+                {"Please describe what went wrong", "nature"},
+                {"I emailed the wrong parent about the exclusion", NULL},
+                {"We sent the letter to the old address", NULL},
+                {"Received by Data Protection Officer date and time", NULL},
+                {"Is the information complete", NULL},
+                {"Has the recipient been contacted", NULL},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                int id = form_labels_match(l, cases[i].text);
+                TAP_STR_EQ(id >= 0 ? form_fields[id].key : NULL, cases[i].key, "question \"%.50s\"", cases[i].text);
+        }
+}
+
+static const char *read1(const FormLabels *l, const char *text, FieldId id, FormRecord *r)
+{
+        form_record_free(r);
+        form_read_text(l, text, r);
+        return r->f[id].text;
+}
+
+/* The ways staff lay a form out in text. */
+static void layout_cases(const FormLabels *l)
+{
+        FormRecord r;
+        form_record_init(&r);
+        TAP_STR_EQ(read1(l, "Team - Payroll\n", F_TEAM, &r), "Payroll", "layout: \" - \" separates");
+        TAP_STR_EQ(read1(l, "Team ........ Payroll\n", F_TEAM, &r), "Payroll", "layout: dot leaders separate");
+        TAP_STR_EQ(read1(l, "Team          Payroll\n", F_TEAM, &r), "Payroll", "layout: lined-up columns");
+        TAP_STR_EQ(read1(l, "*Team:* Payroll\n", F_TEAM, &r), "Payroll", "layout: *bold* label");
+        TAP_STR_EQ(read1(l, "Directorate:- Public Health\n", F_DIRECTORATE, &r), "Public Health",
+                   "layout: \":-\" separates");
+        TAP_STR_EQ(read1(l, "Format\n\nEmail\n\nTeam\n\nPayroll\n", F_MEDIUM, &r), "Email",
+                   "layout: a one-word answer that is also a label is the answer");
+        TAP_STR_EQ(r.f[F_REPORTER_CONTACT].text, NULL, "layout: ...and not the contact label");
+        TAP_STR_EQ(read1(l, "Team: Payroll\nPART B - THE BREACH\nWhat happened: x\n", F_TEAM, &r), "Payroll",
+                   "layout: a heading ends the answer above it");
+        TAP_STR_EQ(read1(l, "Section 1: About you\nTeam: Payroll\n", F_TEAM, &r), "Payroll",
+                   "layout: \"Section 1: ...\" is a heading, not an answer");
+        TAP_STR_EQ(read1(l, "NAME OF PERSON MAKING THE REPORT: Tom Lee\n", F_REPORTER_NAME, &r), "Tom Lee",
+                   "layout: a label in capitals is still a label");
+        TAP_STR_EQ(read1(l, "Section: Payroll\n", F_TEAM, &r), "Payroll", "layout: \"Section\" as a label");
+        TAP_STR_EQ(read1(l, "Team: Payroll\n\nJane Smith\nPayroll Officer\nTel: 0123\n", F_TEAM, &r), "Payroll",
+                   "layout: a signature after the last answer is left out");
+        TAP_STR_EQ(r.f[F_REPORTER_CONTACT].text, NULL, "layout: ...with its phone number");
+        TAP_STR_EQ(read1(l, "Directorate\n\nPublic Health\n\nLocation\n\nTown Hall\n\nTeam\n\nScreening\n", F_TEAM, &r),
+                   "Screening", "layout: a question on no form is no signature when the form goes on");
+        TAP_STR_EQ(r.f[F_DIRECTORATE].text, "Public Health", "layout: ...and its answer is not the one above");
+        TAP_STR_EQ(read1(l, "Name: Jane Smith\nJob title: Officer\n", F_REPORTER_NAME, &r), "Jane Smith",
+                   "layout: an unknown label ends the answer above");
+        tap_ok(r.notes.n == 1 && strstr(r.notes.v[0], "Job title: Officer"), "layout: ...and is noted");
+        TAP_STR_EQ(read1(l, "Is the incident on-going? Yes / No\n", F_ONGOING, &r), NULL,
+                   "layout: an untouched \"Yes / No\" is no answer");
+        TAP_STR_EQ(read1(l, "Team: Click or tap here to enter text.\n", F_TEAM, &r), NULL,
+                   "layout: Word's prompt is no answer");
+        TAP_STR_EQ(read1(l, "Contact details: a@example.test\nTel: 0123\n", F_REPORTER_CONTACT, &r),
+                   "a@example.test\nTel: 0123", "layout: another label of the same field continues it");
+        TAP_STR_EQ(read1(l, "Team: A\nTo be completed by the Data Protection Officer\nDirectorate: X\n",
+                         F_DIRECTORATE, &r),
+                   NULL, "layout: the DPO's part of the form is not read");
+        TAP_STR_EQ(read1(l, "Have any measures been taken? List in next column\tCalled them.\n", F_MEASURES_TAKEN, &r),
+                   "Called them.", "layout: the form's own guidance is not the answer");
+        form_record_free(&r);
+}
+
 int main(void)
 {
         FormLabels *l = form_labels_new();
         label_cases(l);
         text_cases(l);
         row_cases(l);
+        question_cases(l);
+        layout_cases(l);
         form_labels_add(l, F_NATURE, "What went wrong");
         TAP_INT_EQ(form_labels_match(l, "What went wrong?"), F_NATURE, "configured extra label");
         form_labels_free(l);

@@ -329,6 +329,26 @@ static void test_form_reader(void)
         form_labels_free(labels);
 }
 
+/* Word's layouts that are not tables: TAB stops, one-column forms. */
+static void test_word_layouts(void)
+{
+        FormSource s;
+        TAP_INT_EQ(extract("<p class=MsoNormal>Team:<span style='mso-tab-count:2'>&nbsp;&nbsp;&nbsp; </span>"
+                           "Payroll<o:p></o:p></p>",
+                           NULL, 0, &s),
+                   0, "word tabs: parsed");
+        TAP_STR_EQ(s.text, "Team:\tPayroll", "word tabs: a mso-tab-count span is a TAB");
+        form_source_free(&s);
+        TAP_INT_EQ(extract("<table><tr><td>Directorate</td></tr><tr><td>Public Health</td></tr>"
+                           "<tr><td>Team</td><td></td></tr></table>",
+                           NULL, 0, &s),
+                   0, "one column: parsed");
+        TAP_STR_EQ(s.text, "Directorate\nPublic Health", "one column: rows of one cell are lines of text");
+        TAP_INT_EQ(s.n_rows, 1, "one column: a question with an empty answer cell is a row");
+        TAP_STR_EQ(row_value(&s, "Team"), "", "one column: its answer is empty");
+        form_source_free(&s);
+}
+
 int main(void)
 {
         test_outlook_table();
@@ -340,5 +360,6 @@ int main(void)
         test_malformed();
         test_limits();
         test_form_reader();
+        test_word_layouts();
         return tap_done();
 }

@@ -610,6 +610,51 @@ static void test_categories(void)
         }
 }
 
+/* ---- added by the form reader's issue ---------------------------------- */
+
+static void test_reader_additions(void)
+{
+        FieldValue v = {.count = -1};
+        TAP_INT_EQ(value_count_in_text("3 pupils and their parents", &v), 0, "count in text: a number");
+        TAP_INT_EQ(v.count, 3, "count in text: its value");
+        TAP_INT_EQ(v.approx, true, "count in text: more than one word follows");
+        TAP_INT_EQ(value_count_in_text("two families", &v), 0, "count in text: a number word");
+        TAP_INT_EQ(v.count, 2, "count in text: its value");
+        TAP_INT_EQ(value_count_in_text("several residents", &v), -EINVAL, "count in text: \"several\" is no number");
+        TAP_INT_EQ(value_count_in_text("not known yet", &v), -EINVAL, "count in text: unknown is no number");
+        TAP_INT_EQ(value_count_in_text("Year 6 pupils", &v), -EINVAL, "count in text: \"Year 6\" is no count");
+        free(v.canon);
+
+        const char *got = NULL;
+        TAP_INT_EQ(value_match_directorate("corp services", dirs, ARRAY_SIZE(dirs), &got), 0,
+                   "directorate: shortened words");
+        TAP_STR_EQ(got, "Corporate Services", "directorate: shortened words match");
+        got = NULL;
+        TAP_INT_EQ(value_match_directorate("adult soc care", dirs, ARRAY_SIZE(dirs), &got), 0,
+                   "directorate: every word shortened");
+        TAP_STR_EQ(got, "Adult Social Care", "directorate: every word shortened matches");
+
+        ValueContext ctx = {.tz = london, .message_time = msg_times[MSG_JAN22], .directorates = dirs,
+                            .n_directorates = ARRAY_SIZE(dirs)};
+        FormRecord r;
+        form_record_init(&r);
+        form_record_set(&r, F_SPECIAL_CATEGORY, "Health information");
+        form_record_set(&r, F_VULNERABLE_SUBJECTS, "A child in care");
+        form_record_set(&r, F_ONGOING, "\xe2\x98\x90 Yes \xe2\x98\x92 No");
+        form_record_set(&r, F_MEDIUM, "[ ] Email [x] Letter");
+        form_record_set(&r, F_BREACH_TYPE, "\xe2\x98\x90 Lost in transit \xe2\x98\x90 Other");
+        form_record_set(&r, F_CYBER_INCIDENT, "not the answer: \xe2\x98\x92 Yes");
+        values_interpret(&r, &ctx);
+        TAP_STR_EQ(r.f[F_SPECIAL_CATEGORY].canon, "yes", "implied yes: naming health data");
+        TAP_STR_EQ(r.f[F_VULNERABLE_SUBJECTS].canon, "yes", "implied yes: naming a child");
+        TAP_STR_EQ(r.f[F_ONGOING].canon, "no", "tick boxes: the ticked option");
+        TAP_STR_EQ(r.f[F_MEDIUM].canon, "Letter", "tick boxes: [x]");
+        TAP_INT_EQ(r.f[F_BREACH_TYPE].state, FV_UNCLEAR, "tick boxes: none ticked is unclear");
+        TAP_STR_EQ(r.f[F_CYBER_INCIDENT].canon, "yes", "tick boxes: only what follows the tick counts");
+        TAP_STR_EQ(r.f[F_ONGOING].text, "\xe2\x98\x90 Yes \xe2\x98\x92 No", "tick boxes: text kept as given");
+        form_record_free(&r);
+}
+
 /* ---- the whole record --------------------------------------------------- */
 
 static void test_interpret(void)
@@ -691,6 +736,7 @@ int main(void)
         test_enums();
         test_categories();
         test_interpret();
+        test_reader_additions();
         free_dirs();
         tz_free(london);
         return tap_done();

@@ -199,7 +199,47 @@ def main():
                "filename*=UTF-8''Breach%20report%20%E2%80%93%20notebook.docx",
                "Breach report - notebook.docx"), "Apple-Mail-4A1B2C3D-0001"))
 
-    # 3. A zip bomb: word/document.xml inflates to 80 MB of spaces inside a
+    # 3. A one-column form: each question in a shaded row, its answer in the
+    #    row below; tick boxes (Word's ☒ and ☐ glyphs) for the choices.
+    def row1(text, shaded=False):
+        shade = '<w:shd w:val="clear" w:color="auto" w:fill="D9D9D9"/>' if shaded else ""
+        return ('<w:tr><w:tc><w:tcPr><w:tcW w:w="9000" w:type="dxa"/>%s</w:tcPr>%s</w:tc></w:tr>'
+                % (shade, "".join(para(t) for t in text)))
+    qa = [("Section 1 \u2013 About you", None),
+          ("Name of person making the report", ["Priya Shah"]),
+          ("Contact details", ["priya.shah@example.test / ext 3302"]),
+          ("Directorate", ["Public Health"]),
+          ("Section 2 \u2013 The breach", None),
+          ("The nature of the personal data breach", ["Blood test results for one patient were posted "
+                                                      "to another patient with the same surname."]),
+          ("When did this occur (Date)?", ["24/01/2025"]),
+          ("How did the personal data breach occur?", ["Envelopes filled by hand from two piles."]),
+          ("Which individuals are affected?", ["One patient"]),
+          ("Type of breach", ["\u2610 Lost in transit   \u2612 Disclosed in error   \u2610 Other"]),
+          ("Format", ["\u2612 Letter  \u2610 Email  \u2610 Verbal"]),
+          ("Does it include special category data?", ["\u2612 Yes  \u2610 No  \u2610 Don\u2019t know"]),
+          ("Is the incident on-going?", ["\u2610 Yes  \u2612 No"]),
+          ("Was the breach caused by a cyber incident?", ["\u2610 Yes  \u2610 No"])]
+    rows_xml = ""
+    for q, a in qa:
+        rows_xml += row1([q], shaded=True)
+        if a is not None:
+            rows_xml += row1(a)
+    body = (para("Personal Data Breach Report", bold=True) +
+            '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="9000" w:type="dxa"/></w:tblPr>'
+            '<w:tblGrid><w:gridCol w:w="9000"/></w:tblGrid>' + rows_xml + "</w:tbl>")
+    data = docx(document(body))
+    write(os.path.join(good, "attach-docx-one-column.eml"), mail(
+        "From: Priya Shah <priya.shah@example.test>\n"
+        "To: breach@example.test\n"
+        "Subject: Breach report form\n"
+        "Date: Mon, 27 Jan 2025 09:00:00 +0000\n"
+        "Message-ID: <attach-docx-one-column-0001@example.test>\n",
+        "Form attached.\n",
+        data, ('name="Breach report.docx"', 'filename="Breach report.docx"', "Breach report.docx"),
+        "_one_column_"))
+
+    # 4. A zip bomb: word/document.xml inflates to 80 MB of spaces inside a
     #    paragraph; the body of the mail carries the report as text.
     bomb_doc = (document(para("Name of person making the report: Bomb") + "<w:p><w:r><w:t>" +
                          " " * (80 << 20) + "</w:t></w:r></w:p>"))
@@ -215,7 +255,7 @@ def main():
         "The nature of the personal data breach: see the attached form\n",
         data, ('name="form.docx"', 'filename="form.docx"', "form.docx"), "_bomb_"))
 
-    # 4. Billion laughs: a DOCTYPE declaring nested entities.
+    # 5. Billion laughs: a DOCTYPE declaring nested entities.
     laughs = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE w:document [\n<!ENTITY lol "lol">\n' +
               "".join('<!ENTITY lol%d "%s">\n' % (i, ("&lol%d;" % (i - 1) if i > 1 else "&lol;") * 10)
                       for i in range(1, 10)) +
@@ -232,7 +272,7 @@ def main():
         "The nature of the personal data breach: details in the attachment\n",
         data, ('name="form.docx"', 'filename="form.docx"', "form.docx"), "_laughs_"))
 
-    # 5. An external entity (XXE) naming a local file.
+    # 6. An external entity (XXE) naming a local file.
     xxe = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
            '<w:document xmlns:w="%s"><w:body><w:p><w:r><w:t>Contact details: &x;</w:t></w:r></w:p>'
            '</w:body></w:document>' % W)

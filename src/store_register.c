@@ -237,7 +237,10 @@ int store_register_select(Store *s, const RegisterFilter *f, const char *columns
         size_t n = 0;
         buf_printf(&sql, "SELECT %s FROM incidents", columns);
         filter_where(f, &sql, v, &n);
-        buf_puts(&sql, " ORDER BY received_at, id");
+        /* "+received_at": sort after filtering, so that --open is answered
+         * from the partial index on open incidents instead of a walk of
+         * every incident in date order (0.5 s at a million incidents). */
+        buf_puts(&sql, " ORDER BY +received_at, id");
         sqlite3_stmt *st = NULL;
         int rc = sqlite3_prepare_v2(s->db, sql.s, -1, &st, NULL);
         if (rc != SQLITE_OK)

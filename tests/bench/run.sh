@@ -29,9 +29,10 @@
 #   BENCH_QUICK=1           sizes 200 1000, 3 rounds, 20 reports for latency,
 #                           10,000 incidents, 5,000 reports for memory
 #
-# Takes about 25 minutes with the defaults on a 2-CPU machine (most of it the
-# 100,000-report memory run and the 10,000-message ingest rounds); about
-# 2 minutes with BENCH_QUICK=1.  Benchmarks never run in make check.
+# Takes about 35 minutes with the defaults on a busy 2-CPU machine (ingest
+# rounds 19 min, the 100,000-report memory run 11 min, latency 1 min, the
+# 1,000,000-incident register 1.5 min); about 2 minutes with BENCH_QUICK=1.
+# Benchmarks never run in make check.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -63,12 +64,12 @@ fi
 mkdir -p "$BENCH_OUT"
 # The helpers: floor needs nothing but libc; regtick links the library the
 # measured breachd was built from.
-PKGS="libetpan gmime-3.0 sqlite3 libconfig libsystemd libxml-2.0 libarchive gnutls"
+PKGS=(libetpan gmime-3.0 sqlite3 libconfig libsystemd libxml-2.0 libarchive gnutls)
 cc -std=c17 -O2 -Wall -Wextra -o "$BENCH_OUT/floor" tests/bench/floor.c
 # shellcheck disable=SC2046 # pkg-config output is a list of flags
-cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Wno-unused-parameter -Isrc $(pkg-config --cflags $PKGS) \
+cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Wno-unused-parameter -Isrc $(pkg-config --cflags "${PKGS[@]}") \
         -o "$BENCH_OUT/regtick" tests/bench/regtick.c "$(dirname "$BREACHCTL")/build/libbreachd.a" \
-        $(pkg-config --libs $PKGS | tr ' ' '\n' | grep -v '^-specs=' | tr '\n' ' ') -lm
+        $(pkg-config --libs "${PKGS[@]}" | tr ' ' '\n' | grep -v '^-specs=' | tr '\n' ' ') -lm
 export BENCH_FLOOR=$BENCH_OUT/floor BENCH_REGTICK=$BENCH_OUT/regtick
 # bench.py imports genmail.py: no __pycache__ in the source tree.
 export PYTHONDONTWRITEBYTECODE=1
@@ -79,7 +80,9 @@ export PYTHONDONTWRITEBYTECODE=1
 BENCH_TMP=$(mktemp -d /tmp/breachd-bench.XXXXXX)
 chmod 0755 "$BENCH_TMP"
 export BREACHD_TEST_TMP=$BENCH_TMP
+# shellcheck source=tests/lib/servers.sh
 . tests/lib/servers.sh
+# shellcheck disable=SC2016 # expanded when the hook runs
 [[ ${KEEP_TEST_ROOT:-0} == 1 ]] || harness_on_exit 'servers_stop; rm -rf "$BENCH_TMP"'
 # Reporters with mailboxes of their own, for the latency run.
 for i in $(seq -w 1 40); do

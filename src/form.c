@@ -121,6 +121,8 @@ bool form_record_set(FormRecord *r, FieldId id, const char *text)
 typedef struct {
         char *norm;
         char *bag;      /* its content words, sorted (see bag_of) */
+        size_t len;     /* strlen(norm) */
+        size_t words;   /* form_count_words(norm): matching asks on every line */
         FieldId id;
 } LabelEntry;
 
@@ -269,6 +271,8 @@ void form_labels_add(FormLabels *l, FieldId id, const char *label)
         }
         l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
         l->v[l->n].norm = n;
+        l->v[l->n].len = strlen(n);
+        l->v[l->n].words = form_count_words(n);
         l->v[l->n].bag = bag_of(n);
         l->v[l->n].id = id;
         l->n++;
@@ -362,8 +366,8 @@ static int match_prefix(const FormLabels *l, const char *stripped)
         const LabelEntry *best = NULL;
         size_t best_len = 0;
         for (size_t i = 0; i < l->n; i++) {
-                size_t n = strlen(l->v[i].norm);
-                if (form_count_words(l->v[i].norm) < 4 || n <= best_len)
+                size_t n = l->v[i].len;
+                if (l->v[i].words < 4 || n <= best_len)
                         continue;
                 if (strncmp(stripped, l->v[i].norm, n) == 0 && (stripped[n] == 0 || stripped[n] == ' ')) {
                         best = &l->v[i];

@@ -27,7 +27,8 @@
  * the last RATELIMIT_WINDOW seconds: nothing is counted, and an
  * "auto_reply_capped" entry goes to the history of incident_id (0: the
  * service's own history).  about_key (optional) is the key of the message
- * answered.  Negative on a database error. */
+ * answered.  A configured DPO address is never capped (1, not counted).
+ * Negative on a database error. */
 int ratelimit_admit(Store *s, const Config *cfg, const char *addr, const char *kind, const char *about_key,
                     int64_t incident_id, int64_t now);
 

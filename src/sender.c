@@ -75,7 +75,7 @@ static int deliver(const Config *cfg, Store *s, Smtp *smtp, OutboxRow *row, Send
         int64_t now = now_utc();
         int q;
         if (r >= 0) {
-                q = store_outbox_sent(s, row->id, now);
+                q = store_outbox_sent_quick(s, row->id, now);
                 st->sent++;
         } else if (res.permanent || row->attempts + 1 >= MAX_ATTEMPTS) {
                 _cleanup_free_ char *e = xasprintf("%s mail to %s refused: %s", row->kind, row->rcpts.n ? row->rcpts.v[0] : "?",

@@ -2,7 +2,8 @@
  *
  * A row is marked sent right after the server accepted it (250 after DATA),
  * one row at a time, so at most the message in flight can be sent twice if
- * the process dies between the two.  Temporary failures (4xx, connection
+ * the process dies between the two; that mark does not wait for the disk
+ * (store_outbox_sent_quick()), so the window is microseconds, not an fsync.  Temporary failures (4xx, connection
  * trouble) are retried with exponential backoff; permanent ones (5xx) are
  * recorded on the incident and never retried, and when an acknowledgement
  * is refused the DPO is told (bounce_tell_dpo()). */

@@ -244,3 +244,6 @@ int store_secure_delete(Store *s, bool on);
 int store_checkpoint(Store *s);
 /* The incident (0: none) messages row message_row belongs to. */
 int store_message_incident(Store *s, int64_t message_row, int64_t *ret);
+/* store_outbox_sent() without waiting for the disk (see store_limits.c):
+ * for the sender, whose only risk is sending a mail twice. */
+int store_outbox_sent_quick(Store *s, int64_t id, int64_t now);

@@ -96,11 +96,20 @@ for ((k = 1; k <= K; k++)); do
         log=$TEST_ROOT/run-$k.log
         "$BREACHD" -c "$CONF" >"$log" 2>&1 &
         pid=$!
-        # 0.15 to 0.85 s, in 10 ms steps: the daemon files its first
-        # message ~0.3 s after it starts (configuration, register, IMAP
-        # login), files a round's messages in ~0.1 s and sends their mail
-        # in ~0.2-0.4 s more: the kills fall on all three.
-        sleep "0.$((15 + RANDOM % 70))"
+        # Most kills land once it has begun filing (the first "filed" line),
+        # 0 to 0.3 s later: a round's 10 messages are filed in ~0.05-0.1 s
+        # and their 20 mails sent in ~0.2-0.4 s more.  Every fifth lands
+        # 0 to 0.6 s after the start instead: reading the configuration,
+        # opening the register, logging in.
+        if ((k % 5 == 0)); then
+                sleep "0.$((RANDOM % 60))"
+        else
+                for ((w = 0; w < 500; w++)); do
+                        grep -q "filed DB\|poll: " "$log" 2>/dev/null && break
+                        sleep 0.01
+                done
+                sleep "$(printf '0.%02d' $((RANDOM % 30)))"
+        fi
         kill -KILL "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
         pid=

@@ -39,20 +39,12 @@ struct Imap {
 
 static _Thread_local char *connect_error;
 
-_Noreturn static void oom(void)
-{
-        fputs("breachd: out of memory\n", stderr);
-        abort();
-}
-
 static int fail(Imap *s, int r, const char *fmt, ...) _printf_(3, 4);
 static int fail(Imap *s, int r, const char *fmt, ...)
 {
         va_list ap;
-        char *msg;
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                oom();
+        char *msg = xvasprintf(fmt, ap);
         va_end(ap);
         free(s->error);
         s->error = msg;

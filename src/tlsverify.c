@@ -18,14 +18,6 @@
 /* A chain longer than this is not a server chain anyone deploys. */
 #define MAX_CHAIN 16
 
-/* libetpan reports allocation failure as NULL like any other failure; where
- * NULL can only mean that, follow the tree's policy for out of memory. */
-_Noreturn static void etpan_oom(void)
-{
-        fputs("breachd: out of memory\n", stderr);
-        abort();
-}
-
 static bool is_ip_literal(const char *host)
 {
         unsigned char buf[sizeof(struct in6_addr)];
@@ -174,7 +166,7 @@ int tlsverify_open_stream(int fd, bool tls, const char *host, const char *ca_fil
         if (!tls) {
                 mailstream *s = mailstream_socket_open_timeout(fd, NET_TIMEOUT_S);
                 if (!s)
-                        etpan_oom();
+                        oom(); /* libetpan: NULL here can only mean out of memory */
                 *ret = s;
                 return 0;
         }
@@ -227,7 +219,7 @@ static int load_trust(const char *ca_file, const char *ca_key,
 {
         gnutls_x509_trust_list_t tl;
         if (gnutls_x509_trust_list_init(&tl, 0) < 0)
-                etpan_oom();
+                oom(); /* libetpan: NULL here can only mean out of memory */
         int r;
         if (ca_file)
                 r = gnutls_x509_trust_list_add_trust_file(tl, ca_file, NULL,
@@ -257,7 +249,7 @@ static unsigned import_chain(carray *chain, gnutls_x509_crt_t crts[static MAX_CH
                 gnutls_datum_t d = { .data = (unsigned char *)der->str,
                                      .size = (unsigned)der->len };
                 if (gnutls_x509_crt_init(&crts[n]) < 0)
-                        etpan_oom();
+                        oom(); /* libetpan: NULL here can only mean out of memory */
                 if (gnutls_x509_crt_import(crts[n], &d, GNUTLS_X509_FMT_DER) < 0) {
                         gnutls_x509_crt_deinit(crts[n]);
                         break;

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void oom(void)
+void oom(void)
 {
         fputs("breachd: out of memory\n", stderr);
         abort();
@@ -67,15 +67,20 @@ char *xmemdup(const void *data, size_t n)
         return p;
 }
 
+char *xvasprintf(const char *fmt, va_list ap)
+{
+        char *p = NULL;
+        if (vasprintf(&p, fmt, ap) < 0)
+                oom();
+        return p;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
         va_list ap;
-        char *p = NULL;
         va_start(ap, fmt);
-        int r = vasprintf(&p, fmt, ap);
+        char *p = xvasprintf(fmt, ap);
         va_end(ap);
-        if (r < 0)
-                oom();
         return p;
 }
 

@@ -24,6 +24,10 @@ char *xstrdup(const char *s);          /* NULL in, NULL out */
 char *xstrndup(const char *s, size_t n);        /* at most n bytes, stops at a NUL */
 char *xmemdup(const void *data, size_t n);      /* exactly n bytes, plus a NUL */
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) _printf_(1, 0);
+/* The out-of-memory policy for allocations made by libraries (libetpan
+ * returns NULL): abort, and let systemd restart the daemon. */
+_Noreturn void oom(void);
 
 static inline void freep(void *p) { free(*(void **)p); }
 static inline void fclosep(FILE **f) { if (*f) fclose(*f); }

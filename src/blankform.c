@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "notices.h"
+#include "reading.h"
 #include "report.h"
 
 #define NOTE_MAX_WORDS 40
@@ -154,7 +155,7 @@ bool blankform_requested(const Message *m, const FormLabels *labels)
         FormRecord rec;
         form_record_init(&rec);
         ReportInfo info;
-        report_read(m, labels, &rec, &info);
+        reading_report(m, labels, &rec, &info);
         bool none = info.n_fields == 0;
         report_info_free(&info);
         form_record_free(&rec);

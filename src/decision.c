@@ -1280,6 +1280,20 @@ int decision_handle_reply(Store *s, const Config *cfg, const Tz *tz, const Messa
         /* Out-of-office answers and the like are no one's decision. */
         if (!m->from_addr || m->auto_reason)
                 return DECISION_NONE;
+        /* Most mail is a new report: from staff, not a DPO, with no token
+         * and about no incident.  Whatever its text says, authenticate()
+         * finds it nobody's decision, so it is not read as commands (which
+         * costs more than the rest of filing it). */
+        if (!config_is_dpo_address(cfg, m->from_addr)) {
+                int64_t id = 0;
+                char *why = NULL;
+                int r = token_incident(s, cfg, m, &id, &why);
+                free(why);
+                if (r == 0)
+                        r = about_incident(s, m, &id);
+                if (r == 0)
+                        return DECISION_NONE;
+        }
         DecisionCmds cmds = {0};
         StrList errors = {0};
         _cleanup_free_ char *text = reply_text(m);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "notices.h"
+#include "reading.h"
 #include "report.h"
 #include "values.h"
 
@@ -171,7 +172,7 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
 static void read_answers(const IngestContext *ctx, const Message *m, int64_t received_at, FormRecord *rec)
 {
         ReportInfo info;
-        report_read(m, ctx->labels, rec, &info);
+        reading_report(m, ctx->labels, rec, &info);
         if (info.free_text)
                 form_record_free(rec);
         report_info_free(&info);

@@ -17,6 +17,7 @@
 #include "msgwire.h"
 #include "notices.h"
 #include "ratelimit.h"
+#include "reading.h"
 #include "report.h"
 #include "values.h"
 
@@ -170,14 +171,16 @@ static char *display_name_of(const char *s)
 void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t received_at, Incident *inc,
                         ReportInfo *ret_info)
 {
-        report_read(m, ctx->labels, &inc->form, ret_info);
         ValueContext vc = {
                 .tz = ctx->tz,
                 .message_time = m->date ? m->date : received_at,
                 .directorates = ctx->cfg->directorates,
                 .n_directorates = ctx->cfg->n_directorates,
         };
-        values_interpret(&inc->form, &vc);
+        if (!reading_interpreted(m, vc.message_time, &inc->form, ret_info)) {
+                reading_report(m, ctx->labels, &inc->form, ret_info);
+                values_interpret(&inc->form, &vc);
+        }
         inc->received_at = received_at;
         inc->filed_at = now_utc();
         inc->message_id = xstrdup(m->message_id);
@@ -423,8 +426,9 @@ static void test_poison(const char *raw)
 
 /* What the guard's worker does with a message: every reading the daemon
  * itself will do with it, short of the register.  It hands back the parsed
- * Message (msgwire.h), or "!" and why it could not be parsed, so that the
- * daemon does not run GMime over the message a second time. */
+ * Message with its reading of the form (msgwire.h, reading.h), or "!" and
+ * why it could not be parsed, so that the daemon neither runs GMime over
+ * the message nor reads the form a second time. */
 static int read_in_worker(const char *raw, size_t len, void *userdata, Buf *out)
 {
         const IngestContext *ctx = userdata;
@@ -434,6 +438,12 @@ static int read_in_worker(const char *raw, size_t len, void *userdata, Buf *out)
         _cleanup_message_ Message *m = NULL;
         _cleanup_free_ char *why = NULL;
         int r = message_parse(raw, len, NULL, &m, &why);
+        if (r >= 0) {
+                ValueContext vc = {.tz = ctx->tz,
+                                   .directorates = ctx->cfg->directorates,
+                                   .n_directorates = ctx->cfg->n_directorates};
+                reading_attach(m, ctx->labels, &vc);
+        }
         if (out) {
                 buf_putc(out, r < 0 ? '!' : 'M');
                 if (r < 0)

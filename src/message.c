@@ -7,6 +7,7 @@
 
 #include "docx.h"
 #include "html.h"
+#include "reading.h"
 
 void message_lib_init(void)
 {
@@ -44,6 +45,7 @@ void message_free(Message *m)
                 body_free(&m->bodies[i]);
         free(m->bodies);
         free(m->plain_text);
+        reading_free(m->reading);
         free(m);
 }
 

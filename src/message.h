@@ -33,6 +33,8 @@ typedef struct {
         FormSource src;
 } MessageBody;
 
+typedef struct FormReading FormReading;    /* reading.h */
+
 typedef struct {
         char *message_id;     /* without <>; NULL when the message has none */
         char *key;            /* "<message-id>" or "sha256:<hex of raw>" */
@@ -56,6 +58,7 @@ typedef struct {
         MessageBody *bodies;
         size_t n_bodies;
         char *plain_text;     /* the best reading of the author's own text, UTF-8 */
+        FormReading *reading;     /* the guard's worker's reading of the form (reading.h); NULL */
 } Message;
 
 void message_lib_init(void);   /* once per process */

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "reading.h"
+
 /* The shapes this file knows.  If one of these fails, a field was added to
  * Message, MessageBody or FormSource: carry it in message_encode() and
  * message_decode(), then update the mirror below. */
@@ -27,6 +29,7 @@ struct known_message {
         MessageBody *bodies;
         size_t n_bodies;
         char *plain_text;
+        FormReading *reading;
 };
 struct known_source {
         FormRow *rows;
@@ -37,6 +40,36 @@ _Static_assert(sizeof(Message) == sizeof(struct known_message), "Message changed
 _Static_assert(sizeof(MessageBody) == sizeof(struct known_body), "MessageBody changed: update msgwire.c");
 _Static_assert(sizeof(FormSource) == sizeof(struct known_source), "FormSource changed: update msgwire.c");
 _Static_assert(sizeof(FormRow) == 2 * sizeof(char *), "FormRow changed: update msgwire.c");
+/* ...and the reading (reading.h) that comes with it. */
+struct known_value {
+        char *text;
+        FieldState state;
+        char *canon;
+        int64_t when;
+        DatePrecision date_prec;
+        bool approx;
+        int64_t count;
+};
+struct known_record {
+        FieldValue f[FIELD__MAX];
+        StrList notes, unknown_labels;
+};
+struct known_info {
+        size_t n_fields;
+        bool free_text;
+        char *forwarded_by, *orig_from;
+};
+struct known_reading {
+        FormRecord raw;
+        ReportInfo info;
+        bool interpreted;
+        int64_t message_time;
+        FormRecord interp;
+};
+_Static_assert(sizeof(FieldValue) == sizeof(struct known_value), "FieldValue changed: update msgwire.c");
+_Static_assert(sizeof(FormRecord) == sizeof(struct known_record), "FormRecord changed: update msgwire.c");
+_Static_assert(sizeof(ReportInfo) == sizeof(struct known_info), "ReportInfo changed: update msgwire.c");
+_Static_assert(sizeof(FormReading) == sizeof(struct known_reading), "FormReading changed: update msgwire.c");
 
 #define NULL_LEN UINT32_MAX
 
@@ -77,6 +110,38 @@ static void put_body(Buf *b, const MessageBody *mb)
         put_str(b, mb->src.text);
 }
 
+static void put_record(Buf *b, const FormRecord *rec)
+{
+        for (size_t i = 0; i < FIELD__MAX; i++) {
+                const FieldValue *v = &rec->f[i];
+                put_str(b, v->text);
+                put_str(b, v->canon);
+                put_u64(b, (uint64_t)v->state);
+                put_u64(b, (uint64_t)v->when);
+                put_u64(b, (uint64_t)v->date_prec);
+                put_u64(b, v->approx);
+                put_u64(b, (uint64_t)v->count);
+        }
+        put_list(b, &rec->notes);
+        put_list(b, &rec->unknown_labels);
+}
+
+static void put_reading(Buf *b, const FormReading *r)
+{
+        put_u64(b, r != NULL);
+        if (!r)
+                return;
+        put_record(b, &r->raw);
+        put_u64(b, r->info.n_fields);
+        put_u64(b, r->info.free_text);
+        put_str(b, r->info.forwarded_by);
+        put_str(b, r->info.orig_from);
+        put_u64(b, r->interpreted);
+        put_u64(b, (uint64_t)r->message_time);
+        if (r->interpreted)
+                put_record(b, &r->interp);
+}
+
 void message_encode(const Message *m, Buf *out)
 {
         const char *heads[] = {m->message_id, m->key, m->from_addr, m->from_name, m->reply_to};
@@ -97,6 +162,7 @@ void message_encode(const Message *m, Buf *out)
         for (size_t i = 0; i < m->n_bodies; i++)
                 put_body(out, &m->bodies[i]);
         put_str(out, m->plain_text);
+        put_reading(out, m->reading);
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -171,6 +237,44 @@ static void get_body(Reader *r, MessageBody *mb)
         mb->src.text = get_str(r);
 }
 
+static void get_record(Reader *r, FormRecord *rec)
+{
+        for (size_t i = 0; i < FIELD__MAX && !r->bad; i++) {
+                FieldValue *v = &rec->f[i];
+                v->text = get_str(r);
+                v->canon = get_str(r);
+                v->state = (FieldState)get_u64(r);
+                v->when = (int64_t)get_u64(r);
+                v->date_prec = (DatePrecision)get_u64(r);
+                v->approx = get_u64(r) != 0;
+                v->count = (int64_t)get_u64(r);
+        }
+        get_list(r, &rec->notes);
+        get_list(r, &rec->unknown_labels);
+        for (size_t i = 0; i < FIELD__MAX; i++)
+                if (rec->f[i].state > FV_UNCLEAR || rec->f[i].date_prec > DATE_UNKNOWN)
+                        r->bad = true;
+}
+
+static FormReading *get_reading(Reader *r)
+{
+        if (get_u64(r) == 0)
+                return NULL;
+        FormReading *rd = xcalloc(1, sizeof *rd);
+        form_record_init(&rd->raw);
+        form_record_init(&rd->interp);
+        get_record(r, &rd->raw);
+        rd->info.n_fields = (size_t)get_u64(r);
+        rd->info.free_text = get_u64(r) != 0;
+        rd->info.forwarded_by = get_str(r);
+        rd->info.orig_from = get_str(r);
+        rd->interpreted = get_u64(r) != 0;
+        rd->message_time = (int64_t)get_u64(r);
+        if (rd->interpreted)
+                get_record(r, &rd->interp);
+        return rd;
+}
+
 int message_decode(const char *data, size_t len, Message **ret)
 {
         Reader r = {.p = data, .end = data + len};
@@ -196,6 +300,7 @@ int message_decode(const char *data, size_t len, Message **ret)
                 m->n_bodies = i + 1;
         }
         m->plain_text = get_str(&r);
+        m->reading = get_reading(&r);
         if (r.bad || r.p != r.end || !m->key || !m->subject) {
                 message_free(m);
                 return -EBADMSG;

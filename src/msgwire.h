@@ -5,7 +5,8 @@
  * The format is private to one build (the worker is a fork of the reader):
  * each string a 32-bit length (all ones for NULL) and its bytes, numbers
  * 64-bit, in host order.  Every field of Message, MessageBody and
- * FormSource is carried; a change to those structs must be made here too,
+ * FormSource is carried, and the worker's Reading of the form (reading.h)
+ * when the Message has one; a change to those structs must be made here too,
  * and the _Static_asserts in msgwire.c stop a build that forgot. */
 #pragma once
 

@@ -6,14 +6,16 @@
  *
  * For each message it also checks what the poison-message guard relies on
  * (guard.h): reading is deterministic (two parses encode to the same
- * bytes), and a parsed Message survives the trip from the worker
- * (msgwire.h) unchanged. */
+ * bytes), and a parsed Message with the worker's reading of its form
+ * (reading.h) survives the trip from the worker (msgwire.h) unchanged, the
+ * reading giving the daemon exactly what reading the form again would. */
 #include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
 
 #include "../fuzz/fuzz_message.c"
 #include "msgwire.h"
+#include "reading.h"
 #include "tap.h"
 
 static void collect(const char *dir, StrList *out)
@@ -46,6 +48,8 @@ static char *encoded(const char *raw, size_t len, size_t *ret_len)
                 *ret_len = 0;
                 return why;    /* the refusal is compared instead */
         }
+        ValueContext vc = {.tz = fuzz_tz, .directorates = fuzz_dirs, .n_directorates = ARRAY_SIZE(fuzz_dirs)};
+        reading_attach(m, fuzz_labels, &vc);
         Buf b = {0};
         message_encode(m, &b);
         message_free(m);
@@ -73,6 +77,39 @@ static void replay(const char *path, const char *name)
         TAP_INT_EQ(r, 0, "%s: the parsed message decodes", name);
         if (r < 0)
                 return;
+        /* What the daemon takes from the reading is what it would read. */
+        FormRecord fresh, carried;
+        ReportInfo fi, ci;
+        form_record_init(&fresh);
+        form_record_init(&carried);
+        report_read(m, fuzz_labels, &fresh, &fi);
+        reading_report(m, fuzz_labels, &carried, &ci);
+        bool same = fi.n_fields == ci.n_fields && fi.free_text == ci.free_text &&
+                    strcmp(fi.forwarded_by ? fi.forwarded_by : "-", ci.forwarded_by ? ci.forwarded_by : "-") == 0 &&
+                    fresh.notes.n == carried.notes.n && fresh.unknown_labels.n == carried.unknown_labels.n;
+        for (size_t i = 0; same && i < FIELD__MAX; i++)
+                same = strcmp(fresh.f[i].text ? fresh.f[i].text : "-", carried.f[i].text ? carried.f[i].text : "-") == 0;
+        tap_ok(same, "%s: the carried reading of the form is the form read again", name);
+        if (m->date) {
+                ValueContext vc = {.tz = fuzz_tz, .message_time = m->date, .directorates = fuzz_dirs,
+                                   .n_directorates = ARRAY_SIZE(fuzz_dirs)};
+                values_interpret(&fresh, &vc);
+                form_record_free(&carried);
+                report_info_free(&ci);
+                same = reading_interpreted(m, m->date, &carried, &ci);
+                for (size_t i = 0; same && i < FIELD__MAX; i++)
+                        same = fresh.f[i].state == carried.f[i].state && fresh.f[i].when == carried.f[i].when &&
+                               fresh.f[i].count == carried.f[i].count &&
+                               strcmp(fresh.f[i].canon ? fresh.f[i].canon : "-",
+                                      carried.f[i].canon ? carried.f[i].canon : "-") == 0;
+                tap_ok(same, "%s: and so are its values", name);
+                tap_ok(!reading_interpreted(m, m->date + 1, &carried, &ci),
+                         "%s: a reading at another time is not taken", name);
+        }
+        form_record_free(&fresh);
+        form_record_free(&carried);
+        report_info_free(&fi);
+        report_info_free(&ci);
         Buf again = {0};
         message_encode(m, &again);
         message_free(m);

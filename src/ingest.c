@@ -401,7 +401,7 @@ static int handle_message(Batch *b, const ImapMessage *im)
                 return r;
         if (r > 0)
                 return file_followup(b, im, m, incident_id, received_at);
-        if (blankform_requested(m, ctx->labels))
+        if (reading_blank_form(m, ctx->labels))
                 return send_blank_form(b, im, m, received_at);
         return file_incident(b, im, m, received_at);
 }
@@ -456,7 +456,6 @@ static int read_in_worker(const char *raw, size_t len, void *userdata, Buf *out)
         Bounce bn;
         if (m->auto_reason && bounce_parse(raw, len, &bn) == 1)
                 bounce_free(&bn);
-        (void)blankform_requested(m, ctx->labels);
         Incident inc;
         incident_init(&inc);
         ReportInfo info;

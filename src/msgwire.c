@@ -65,6 +65,7 @@ struct known_reading {
         bool interpreted;
         int64_t message_time;
         FormRecord interp;
+        bool blank_form;
 };
 _Static_assert(sizeof(FieldValue) == sizeof(struct known_value), "FieldValue changed: update msgwire.c");
 _Static_assert(sizeof(FormRecord) == sizeof(struct known_record), "FormRecord changed: update msgwire.c");
@@ -140,6 +141,7 @@ static void put_reading(Buf *b, const FormReading *r)
         put_u64(b, (uint64_t)r->message_time);
         if (r->interpreted)
                 put_record(b, &r->interp);
+        put_u64(b, r->blank_form);
 }
 
 void message_encode(const Message *m, Buf *out)
@@ -272,6 +274,7 @@ static FormReading *get_reading(Reader *r)
         rd->message_time = (int64_t)get_u64(r);
         if (rd->interpreted)
                 get_record(r, &rd->interp);
+        rd->blank_form = get_u64(r) != 0;
         return rd;
 }
 

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "blankform.h"
+
 static void strlist_copy(StrList *dst, const StrList *src)
 {
         for (size_t i = 0; i < src->n; i++)
@@ -44,6 +46,12 @@ void reading_attach(Message *m, const FormLabels *labels, const ValueContext *vc
         }
         reading_free(m->reading);
         m->reading = r;
+        r->blank_form = blankform_requested(m, labels);
+}
+
+bool reading_blank_form(const Message *m, const FormLabels *labels)
+{
+        return m->reading ? m->reading->blank_form : blankform_requested(m, labels);
 }
 
 void reading_report(const Message *m, const FormLabels *labels, FormRecord *rec, ReportInfo *info)

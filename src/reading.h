@@ -3,8 +3,9 @@
  * once, not twice.
  *
  * The worker reads every message before the daemon does (guard.h): it
- * parses it, reads the form (report_read) and reads the values against the
- * message's own Date (values_interpret).  Both readings are deterministic
+ * parses it, reads the form (report_read), reads the values against the
+ * message's own Date (values_interpret) and sees whether it asks for the
+ * blank form (blankform_requested).  Both readings are deterministic
  * functions of the message, the labels and the configuration, which the
  * worker shares with the daemon it was forked from within one pass; so the
  * daemon takes them as they are instead of doing the work again.  A message
@@ -27,6 +28,7 @@ struct FormReading {
         bool interpreted;       /* interp is raw after values_interpret() at message_time */
         int64_t message_time;
         FormRecord interp;
+        bool blank_form;        /* blankform_requested(): a request for the blank form */
 };
 
 /* The worker's side: reads m (report_read, then values_interpret when m has
@@ -41,6 +43,9 @@ void reading_report(const Message *m, const FormLabels *labels, FormRecord *rec,
  * rec (initialised, empty) and the report's info into *info, and returns
  * true.  Else false, and nothing is touched. */
 bool reading_interpreted(const Message *m, int64_t message_time, FormRecord *rec, ReportInfo *info);
+
+/* blankform_requested(m, labels), as the worker found it when it read m. */
+bool reading_blank_form(const Message *m, const FormLabels *labels);
 
 void reading_free(FormReading *r);
 

@@ -15,6 +15,7 @@
 
 #include "../fuzz/fuzz_message.c"
 #include "msgwire.h"
+#include "blankform.h"
 #include "reading.h"
 #include "tap.h"
 
@@ -90,6 +91,11 @@ static void replay(const char *path, const char *name)
         for (size_t i = 0; same && i < FIELD__MAX; i++)
                 same = strcmp(fresh.f[i].text ? fresh.f[i].text : "-", carried.f[i].text ? carried.f[i].text : "-") == 0;
         tap_ok(same, "%s: the carried reading of the form is the form read again", name);
+        FormReading *carried_reading = m->reading;
+        m->reading = NULL;
+        bool blank = blankform_requested(m, fuzz_labels);
+        m->reading = carried_reading;
+        tap_ok(reading_blank_form(m, fuzz_labels) == blank, "%s: and so is whether it asks for the blank form", name);
         if (m->date) {
                 ValueContext vc = {.tz = fuzz_tz, .message_time = m->date, .directorates = fuzz_dirs,
                                    .n_directorates = ARRAY_SIZE(fuzz_dirs)};

@@ -24,9 +24,13 @@ Parts (BENCH_PARTS, default all of them, in this order):
             `breachctl list --open`; database size
   memory    breachd as a daemon while BENCH_MEMORY_N messages arrive in
             chunks; its RSS after each chunk is filed
+  stages    CPU time per message of each stage of filing (parse, read the
+            form, hand back, file, queue the two mails), measured in one
+            process by the stages helper over BENCH_STAGES_N generated
+            reports (default 1,000), BENCH_RUNS rounds
 
-Other settings: BENCH_SEED, BREACHD, BREACHCTL, BENCH_FLOOR, BENCH_REGTICK
-(the helper programs), BENCH_TEMPLATES (templates_dir for breachd).
+Other settings: BENCH_SEED, BREACHD, BREACHCTL, BENCH_FLOOR, BENCH_REGTICK,
+BENCH_STAGES (the helper programs), BENCH_TEMPLATES (templates_dir for breachd).
 """
 
 import collections
@@ -574,6 +578,33 @@ def part_register():
     remove_db(db)
 
 
+# ---- stages ------------------------------------------------------------------------------
+
+STAGES = [("parse", "worker", "GMime parse; HTML and .docx parts read into text and table rows"),
+          ("read", "worker", "the form read out of the message, its values read, the blank-form check"),
+          ("encode", "worker", "the parsed message and its reading written for the daemon"),
+          ("decode", "daemon", "...and read back"),
+          ("file", "daemon", "incident from the reading, its reference, incidents and messages rows"),
+          ("queue", "daemon", "acknowledgement and DPO notice rendered, composed, queued in the outbox"),
+          ("commit", "daemon", "the batch's one durable transaction, per message")]
+
+
+def part_stages():
+    n = int(setting("BENCH_STAGES_N", "1000"))
+    rounds = max(1, min(50, int(setting("BENCH_RUNS", "5"))))
+    tmpl = mailbox_template(n)
+    db = os.path.join(WORK, "stages.db")
+    conf = breachd_conf(os.path.join(WORK, "stages.conf"), db, sink_port())
+    p = subprocess.run([ENV["BENCH_STAGES"], conf, os.path.join(tmpl, "cur"), str(rounds)],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit("bench: stages failed: %s" % p.stderr)
+    out = json.loads(p.stdout)
+    log("stages: %s" % ", ".join("%s %.0f us" % (k, out[k + "_us"]) for k, _, _ in STAGES))
+    save_result("stages", out)
+    remove_db(db)
+
+
 # ---- memory -----------------------------------------------------------------------------
 
 def db_count(db):
@@ -761,6 +792,21 @@ def report():
             L.append("| `breachctl %s` (%d lines) | %s | %s | %s |" % (name, t["lines"], fmt_s(t["median"]),
                                                                       fmt_s(t["min"]), fmt_s(t["max"])))
         L.append("")
+    st = res.get("stages")
+    if st:
+        total = sum(st[k + "_us"] for k, _, _ in STAGES)
+        L.append("### CPU per message, stage by stage")
+        L.append("")
+        L.append("%d generated reports (%d filed), median of %d rounds, CPU time of one process "
+                 "(`tests/bench/stages.c`, the library's own functions)." % (st["messages"], st["filed"], st["rounds"]))
+        L.append("")
+        L.append("| stage | process | what | µs a message | share |")
+        L.append("|---|---|---|---|---|")
+        for k, proc, what in STAGES:
+            L.append("| %s | %s | %s | %.0f | %.0f %% |" % (k, proc, what, st[k + "_us"], 100 * st[k + "_us"] / total))
+        for proc in ("worker", "daemon"):
+            L.append("| **%s** | | | **%.0f** | |" % (proc, sum(st[k + "_us"] for k, p_, _ in STAGES if p_ == proc)))
+        L.append("")
     mem = res.get("memory")
     if mem and mem.get("points"):
         L.append("### Memory of the daemon while %d reports arrive" % mem["n"])
@@ -790,12 +836,12 @@ def main():
         os.rename(RESULTS, RESULTS + ".old")
     save_result("machine", machine())
     save_result("settings", {k: v for k, v in ENV.items() if k.startswith("BENCH_")})
-    parts = setting("BENCH_PARTS", "ingest latency register memory").split()
+    parts = setting("BENCH_PARTS", "ingest stages latency register memory").split()
     for part in parts:
         t = time.monotonic()
         log("---- %s ----" % part)
         {"ingest": part_ingest, "latency": part_latency, "register": part_register,
-         "memory": part_memory}[part]()
+         "memory": part_memory, "stages": part_stages}[part]()
         log("%s took %.0f s" % (part, time.monotonic() - t))
     report()
 

@@ -22,12 +22,14 @@
 #   BENCH_LATENCY_INTERVAL  seconds between them [0.25]
 #   BENCH_REGISTER_N        incidents in the synthetic register [1000000]
 #   BENCH_MEMORY_N          reports filed by the daemon in the memory run [100000]
-#   BENCH_PARTS             which parts ["ingest latency register memory"]
+#   BENCH_STAGES_N          reports timed stage by stage [1000]
+#   BENCH_PARTS             which parts ["ingest stages latency register memory"]
 #   BENCH_SEED              generator seed [20250107]
 #   BENCH_OUT               results directory [build/bench]
 #   BREACHD, BREACHCTL      the programs measured [./breachd, ./breachctl]
 #   BENCH_QUICK=1           sizes 200 1000, 3 rounds, 20 reports for latency,
-#                           10,000 incidents, 5,000 reports for memory
+#                           10,000 incidents, 5,000 reports for memory,
+#                           200 reports stage by stage
 #
 # Takes about 35 minutes with the defaults on a busy 2-CPU machine (ingest
 # rounds 19 min, the 100,000-report memory run 11 min, latency 1 min, the
@@ -41,12 +43,12 @@ export REPO_ROOT
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
         : "${BENCH_SIZES:=200 1000}" "${BENCH_RUNS:=3}" "${BENCH_LATENCY_N:=20}"
-        : "${BENCH_REGISTER_N:=10000}" "${BENCH_MEMORY_N:=5000}"
+        : "${BENCH_REGISTER_N:=10000}" "${BENCH_MEMORY_N:=5000}" "${BENCH_STAGES_N:=200}"
 fi
 BENCH_OUT=${BENCH_OUT:-$REPO_ROOT/build/bench}
 BREACHD=${BREACHD:-$REPO_ROOT/breachd}
 BREACHCTL=${BREACHCTL:-$REPO_ROOT/breachctl}
-export BENCH_SIZES BENCH_RUNS BENCH_LATENCY_N BENCH_LATENCY_INTERVAL BENCH_REGISTER_N BENCH_MEMORY_N \
+export BENCH_SIZES BENCH_RUNS BENCH_LATENCY_N BENCH_LATENCY_INTERVAL BENCH_REGISTER_N BENCH_MEMORY_N BENCH_STAGES_N \
         BENCH_PARTS BENCH_SEED BENCH_OUT BREACHD BREACHCTL
 
 missing=()
@@ -70,7 +72,11 @@ cc -std=c17 -O2 -Wall -Wextra -o "$BENCH_OUT/floor" tests/bench/floor.c
 cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Wno-unused-parameter -Isrc $(pkg-config --cflags "${PKGS[@]}") \
         -o "$BENCH_OUT/regtick" tests/bench/regtick.c "$(dirname "$BREACHCTL")/build/libbreachd.a" \
         $(pkg-config --libs "${PKGS[@]}" | tr ' ' '\n' | grep -v '^-specs=' | tr '\n' ' ') -lm
-export BENCH_FLOOR=$BENCH_OUT/floor BENCH_REGTICK=$BENCH_OUT/regtick
+# shellcheck disable=SC2046 # pkg-config output is a list of flags
+cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Wno-unused-parameter -Isrc $(pkg-config --cflags "${PKGS[@]}") \
+        -o "$BENCH_OUT/stages" tests/bench/stages.c "$(dirname "$BREACHCTL")/build/libbreachd.a" \
+        $(pkg-config --libs "${PKGS[@]}" | tr ' ' '\n' | grep -v '^-specs=' | tr '\n' ' ') -lm
+export BENCH_FLOOR=$BENCH_OUT/floor BENCH_REGTICK=$BENCH_OUT/regtick BENCH_STAGES=$BENCH_OUT/stages
 # bench.py imports genmail.py: no __pycache__ in the source tree.
 export PYTHONDONTWRITEBYTECODE=1
 

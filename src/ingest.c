@@ -500,8 +500,14 @@ static int handle_guarded(Batch *b)
         return r;
 }
 
+/* How many messages the worker may be given ahead of the one being filed:
+ * enough that a quick plain-text report after a slow HTML one does not
+ * leave either process waiting, few enough that a worker stuck on a
+ * poison message holds up only these (guard.h gives each its own time). */
+#define GUARD_AHEAD 8
+
 /* Hands im to the guard and handles what it has judged, keeping the newest
- * back: the worker reads it while we file the one before. */
+ * GUARD_AHEAD back: the worker reads them while we file the ones before. */
 static int submit_guarded(Batch *b, const ImapMessage *im)
 {
         ImapMessage *meta = xmalloc(sizeof *meta);
@@ -512,7 +518,7 @@ static int submit_guarded(Batch *b, const ImapMessage *im)
                 free(meta);
                 return r;
         }
-        while (r >= 0 && guard_pending(b->guard) > 1) {
+        while (r >= 0 && guard_pending(b->guard) > GUARD_AHEAD) {
                 r = handle_guarded(b);
                 log_context_clear();
         }

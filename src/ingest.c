@@ -14,6 +14,7 @@
 #include "guard.h"
 #include "log.h"
 #include "message.h"
+#include "mover.h"
 #include "msgwire.h"
 #include "notices.h"
 #include "ratelimit.h"
@@ -55,6 +56,8 @@ typedef struct {
         int64_t reprocess_row;    /* breachctl reprocess: rewrite this messages row instead */
         const char *parsed;       /* the guard's worker's reading of the message in hand */
         size_t parsed_len;
+        Imap *imap;
+        Mover *mover;             /* moves filed batches while the next is fetched; NULL: we do */
 } Batch;
 
 static void plan_add(uint32_t **v, size_t *n, uint32_t uid)
@@ -635,6 +638,30 @@ static int on_message(const ImapMessage *im, void *userdata)
         return 0;
 }
 
+/* How the move of uids to dest went: counted, and marked in the register;
+ * a failed one is said, and left for the next pass. */
+static void moved(const uint32_t *uids, size_t n, const char *dest, int r, const char *why, void *userdata)
+{
+        Batch *b = userdata;
+        const IngestContext *ctx = b->ctx;
+        const MailboxConfig *mc = &ctx->cfg->mailbox;
+        if (r == -ENOTCONN && b->mover && b->imap) {
+                /* The second session never came up: move on ours. */
+                r = imap_move(b->imap, uids, n, dest);
+                why = imap_last_error(b->imap);
+        }
+        if (r < 0) {
+                /* Filed already: the next pass moves them again. */
+                b->stats->move_failures += (unsigned)n;
+                log_warning("moving %zu message(s) to %s failed: %s; they stay in %s and will be moved "
+                            "on the next pass, not filed again",
+                            n, dest, why ? why : errstr(r), mc->folder);
+                return;
+        }
+        b->stats->moved += (unsigned)n;
+        store_mark_moved(ctx->store, mc->folder, b->uidvalidity, uids, n);
+}
+
 static void move_planned(const IngestContext *ctx, Imap *imap, Batch *b)
 {
         const MailboxConfig *mc = &ctx->cfg->mailbox;
@@ -647,18 +674,20 @@ static void move_planned(const IngestContext *ctx, Imap *imap, Batch *b)
         for (size_t i = 0; i < ARRAY_SIZE(moves); i++) {
                 if (!moves[i].n)
                         continue;
-                int r = imap_move(imap, moves[i].uids, moves[i].n, moves[i].dest);
-                if (r < 0) {
-                        /* Filed already: the next pass moves them again. */
-                        b->stats->move_failures += (unsigned)moves[i].n;
-                        log_warning("moving %zu message(s) to %s failed: %s; they stay in %s and will be moved "
-                                    "on the next pass, not filed again",
-                                    moves[i].n, moves[i].dest, imap_last_error(imap), mc->folder);
+                if (b->mover) {
+                        mover_submit(b->mover, moves[i].uids, moves[i].n, moves[i].dest);
                         continue;
                 }
-                b->stats->moved += (unsigned)moves[i].n;
-                store_mark_moved(ctx->store, mc->folder, b->uidvalidity, moves[i].uids, moves[i].n);
+                int r = imap_move(imap, moves[i].uids, moves[i].n, moves[i].dest);
+                moved(moves[i].uids, moves[i].n, moves[i].dest, r, r < 0 ? imap_last_error(imap) : NULL, b);
         }
+}
+
+/* Waits for the moves handed to the mover, and records them. */
+static void collect_moves(Batch *b)
+{
+        if (b->mover)
+                mover_collect(b->mover, true, moved, b);
 }
 
 /* Messages recorded by an earlier pass but still in the inbox (the move
@@ -717,6 +746,9 @@ static int run_batch(const IngestContext *ctx, Imap *imap, Batch *b, const uint3
                 plan_free(&b->plan);
                 return r;
         }
+        /* One batch's moves in flight at a time: the one before is over
+         * (and recorded) before this one is handed over. */
+        collect_moves(b);
         move_planned(ctx, imap, b);
         plan_free(&b->plan);
         return 0;
@@ -738,7 +770,8 @@ int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats)
         /* No process is started before the first message needs reading. */
         _cleanup_guard_ Guard *guard = NULL;
         guard_new(NULL, read_in_worker, (void *)ctx, &guard);
-        Batch b = {.ctx = ctx, .mailbox = mc->folder, .uidvalidity = uidvalidity, .stats = stats, .guard = guard};
+        Batch b = {.ctx = ctx, .mailbox = mc->folder, .uidvalidity = uidvalidity, .stats = stats, .guard = guard,
+                   .imap = imap};
         _cleanup_free_ uint32_t *uids = NULL;
         size_t n = 0;
         r = imap_search_uids(imap, 1, &uids, &n);
@@ -750,15 +783,22 @@ int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats)
         if (r < 0)
                 return r;
         size_t batch = ctx->cfg->batch_size ? ctx->cfg->batch_size : 200;
+        /* A burst: the moves of one batch overlap the fetch of the next.
+         * The second session logs in while the first batch is fetched. */
+        if (n_fresh > batch && ctx->mailbox_secret &&
+            mover_start(&ctx->cfg->mailbox, ctx->mailbox_secret, mc->folder, uidvalidity, &b.mover) < 0)
+                b.mover = NULL;
         for (size_t i = 0; i < n_fresh; i += batch) {
                 if (ctx->should_stop && ctx->should_stop(ctx->userdata))
                         break;
                 size_t k = n_fresh - i < batch ? n_fresh - i : batch;
                 r = run_batch(ctx, imap, &b, fresh + i, k);
                 if (r < 0)
-                        return r;
+                        break;
         }
-        return 0;
+        collect_moves(&b);
+        mover_free(b.mover);
+        return r < 0 ? r : 0;
 }
 
 int ingest_reprocess(const IngestContext *ctx, int64_t message_row, const char *raw, size_t len,

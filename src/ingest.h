@@ -7,7 +7,9 @@
  *      Message-ID or raw hash as a second key), file each new incident with
  *      its raw message, queue its mail in the outbox; COMMIT (durable:
  *      WAL + synchronous=FULL);
- *   3. only then move the batch to the processed or quarantine folder.
+ *   3. only then move the batch to the processed or quarantine folder
+ *      (in a burst, on a second session while the next batch is fetched:
+ *      mover.h).
  * A crash or failed move after 2 leaves messages in the inbox whose UIDs are
  * already recorded: the next pass only moves them.  A message seen again
  * under another UID (UIDVALIDITY reset, a copy) is recognised by its key. */
@@ -32,6 +34,11 @@ typedef struct {
          * (SIGTERM); the daemon also pings its watchdog there. */
         bool (*should_stop)(void *userdata);
         void *userdata;
+        /* The mailbox secret the caller's session logged in with: a pass of
+         * more than one batch opens a second session with it to move each
+         * filed batch while the next is fetched (mover.h).  NULL: one
+         * session, each move waited for. */
+        const char *mailbox_secret;
 } IngestContext;
 
 typedef struct {

@@ -12,7 +12,9 @@
 static const char *log_ident = "breachd";
 static int log_max = LOG_INFO;
 static int log_to_journal = -1;
-static LogContext log_ctx;
+/* Per thread: ingest's mover thread (mover.h) logs nothing of its own,
+ * but must not read the main thread's context while it changes. */
+static _Thread_local LogContext log_ctx;
 
 /* stderr is the journal when $JOURNAL_STREAM names its device and inode
  * (systemd.exec(5)); that is how systemd's own tools decide. */

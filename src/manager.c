@@ -47,12 +47,21 @@ struct Manager {
         int64_t last_poll_attempt;
         int64_t started;
         char *last_error;             /* of the last failed poll; NULL after a good one */
+        char *secret;                 /* what the session logged in with, for a second one (mover.h) */
         int64_t down_since;           /* the first of the current imap_failures */
         bool alerted;                 /* the admin was told the mailbox is down */
         int64_t last_purge;           /* retention.h; 0: not yet since start */
         unsigned quarantined_total;
         bool stopping;
 };
+
+static void forget_secret(Manager *m)
+{
+        if (m->secret)
+                explicit_bzero(m->secret, strlen(m->secret));
+        free(m->secret);
+        m->secret = NULL;
+}
 
 static int open_state(const Config *cfg, Store **ret_store, Tz **ret_tz, FormLabels **ret_labels)
 {
@@ -112,6 +121,7 @@ void manager_free(Manager *m)
                 imap_idle_done(m->imap);
         sd_event_unref(m->event);
         imap_free(m->imap);
+        forget_secret(m);
         form_labels_free(m->labels);
         store_close(m->store);
         tz_free(m->tz);
@@ -162,6 +172,8 @@ static int ensure_connected(Manager *m)
                 return r;
         }
         m->imap = imap;
+        m->secret = secret;
+        secret = NULL;
         return 0;
 }
 
@@ -171,6 +183,7 @@ static void drop_connection(Manager *m)
         m->idling = false;
         imap_free(m->imap);
         m->imap = NULL;
+        forget_secret(m);
 }
 
 /* Leaves IDLE so the session can take commands again. */
@@ -201,6 +214,7 @@ static int poll_mailbox(Manager *m)
                 .labels = m->labels,
                 .should_stop = stop_requested,
                 .userdata = m,
+                .mailbox_secret = m->secret,
         };
         IngestStats st = {0};
         m->last_poll_attempt = now_utc();

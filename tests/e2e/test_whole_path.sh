@@ -102,6 +102,46 @@ is "$(ctl list | grep -c '^DB20')" 2 "not filed a second time"
 is "$(imap_count breach@example.test INBOX)" 0 "and now moved out of the inbox"
 is "$(imap_count breach@example.test Processed)" 3 "Processed holds the report, the copy and the second report"
 
+# --- a burst in several batches -------------------------------------------
+# With more than one batch, each filed batch is moved on a second IMAP
+# session while the next is fetched (src/mover.h): everything is filed
+# once and moved; a move that fails there leaves its messages for the next
+# pass, as on the first session.
+BURST_CONF=$TEST_ROOT/burst.conf
+write_breachd_conf "$BURST_CONF" 'batch_size = 4;'
+burst() { "$BREACHD" -c "$BURST_CONF" --once >>"$TEST_ROOT/burst.log" 2>&1; }
+for i in $(seq -w 1 10); do
+        sed "s/plain-basic-0001/burst-$i/; s/^Subject: .*/Subject: Burst report $i/" \
+                "$CORPUS/good/plain-basic.eml" >"$TEST_ROOT/burst-$i.eml"
+        append_mail breach@example.test INBOX "$TEST_ROOT/burst-$i.eml" || break
+done
+is "$(imap_count breach@example.test INBOX)" 10 "ten reports in the inbox"
+ok "a pass of three batches" burst
+is "$(ctl list | grep -c '^DB20')" 12 "all ten filed, once each"
+is "$(imap_count breach@example.test INBOX)" 0 "all ten moved out of the inbox"
+is "$(imap_count breach@example.test Processed)" 13 "and into Processed"
+like "$(cat "$TEST_ROOT/burst.log")" "poll: 10 filed, 0 follow-ups, 0 quarantined, 0 already filed, 10 moved" \
+        "the pass counts ten filed and ten moved"
+unlike "$(cat "$TEST_ROOT/burst.log")" "warning|error" "and nothing went wrong"
+
+for i in $(seq -w 11 19); do
+        sed "s/plain-basic-0001/burst-$i/; s/^Subject: .*/Subject: Burst report $i/" \
+                "$CORPUS/good/plain-basic.eml" >"$TEST_ROOT/burst-$i.eml"
+        append_mail breach@example.test INBOX "$TEST_ROOT/burst-$i.eml" || break
+done
+chmod 0555 "$pdir/cur" "$pdir/new" "$pdir/tmp"
+: >"$TEST_ROOT/burst.log"
+burst
+is "$(ctl list | grep -c '^DB20')" 21 "a burst whose moves fail is filed all the same"
+is "$(imap_count breach@example.test INBOX)" 9 "and stays in the inbox"
+like "$(cat "$TEST_ROOT/burst.log")" "moving 4 message\(s\) to Processed failed: .*will be moved on the next pass" \
+        "each failed move is logged"
+chmod 0700 "$pdir/cur" "$pdir/new" "$pdir/tmp"
+ok "next pass after the fault" burst
+is "$(ctl list | grep -c '^DB20')" 21 "none filed a second time"
+is "$(imap_count breach@example.test INBOX)" 0 "all moved now"
+is "$(imap_count breach@example.test Processed)" 22 "into Processed"
+
 # --- servers down: a clear line, a retry, not a crash ---------------------
 dovecot_stop
 "$BREACHD" -c "$CONF" --once >"$TEST_ROOT/down.log" 2>&1

@@ -2,6 +2,7 @@
 #include "manager.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
@@ -247,6 +248,10 @@ static int send_outbox(Manager *m)
         if (r < 0 && !st.deferred)
                 log_error("sending failed: %s", st.last_error ? st.last_error : errstr(r));
         send_stats_free(&st);
+        /* After a burst the heap is mostly freed pieces between live ones:
+         * give those pages back while the daemon waits for the next. */
+        if (st.sent + st.failed + st.deferred >= 50)
+                malloc_trim(0);
         return r;
 }
 

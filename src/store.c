@@ -331,7 +331,8 @@ int store_open(const char *path, Store **ret)
         }
         sqlite3_busy_timeout(s->db, 10000);
         if ((r = store_exec(s, "PRAGMA journal_mode = WAL")) < 0 || (r = store_exec(s, "PRAGMA synchronous = FULL")) < 0 ||
-            (r = store_exec(s, "PRAGMA foreign_keys = ON")) < 0 || (r = migrate(s)) < 0)
+            (r = store_exec(s, "PRAGMA foreign_keys = ON")) < 0 || (r = store_exec(s, "PRAGMA cache_size = -512")) < 0 ||
+            (r = migrate(s)) < 0)
                 goto fail;
         /* Indexes for the lookups made per message and per tick, which
          * would otherwise read whole tables: a follow-up's incident by

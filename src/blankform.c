@@ -101,8 +101,8 @@ static bool is_signoff(const StrList *w)
 }
 
 /* Words of the author's own text, greetings and everything from the
- * sign-off on left out. */
-static size_t own_words(const char *text)
+ * sign-off on left out; the count stops once it is past max. */
+static size_t own_words(const char *text, size_t max)
 {
         size_t n = 0;
         for (const char *p = text; p && *p;) {
@@ -117,7 +117,7 @@ static size_t own_words(const char *text)
                 if (!is_courtesy(&w))
                         n += w.n;
                 strlist_free(&w);
-                if (end)
+                if (end || n > max)
                         break;
         }
         return n;
@@ -125,7 +125,7 @@ static size_t own_words(const char *text)
 
 /* The words of the mail's own text (the text part of the first body, else
  * its HTML); SIZE_MAX when an attachment or forwarded message holds text. */
-static size_t body_words(const Message *m)
+static size_t body_words(const Message *m, size_t max)
 {
         const MessageBody *best = NULL;
         for (size_t i = 0; i < m->n_bodies; i++) {
@@ -141,7 +141,7 @@ static size_t body_words(const Message *m)
         if (!best)
                 return 0;
         _cleanup_free_ char *clean = message_clean_text(best->src.text, m->forwarded, NULL);
-        return own_words(clean);
+        return own_words(clean, max);
 }
 
 bool blankform_requested(const Message *m, const FormLabels *labels)
@@ -149,8 +149,9 @@ bool blankform_requested(const Message *m, const FormLabels *labels)
         int kind = subject_kind(m->subject);
         if (kind == 0)
                 return false;
-        size_t words = body_words(m);
-        if (words == SIZE_MAX || (kind == 2 ? words > NOTE_MAX_WORDS : words > 0))
+        size_t max = kind == 2 ? NOTE_MAX_WORDS : 0;
+        size_t words = body_words(m, max);    /* counting stops past max */
+        if (words == SIZE_MAX || words > max)
                 return false;
         FormRecord rec;
         form_record_init(&rec);

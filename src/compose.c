@@ -1,13 +1,102 @@
-/* compose.c — see compose.h. */
+/* compose.c — see compose.h.
+ *
+ * Most mail breachd sends is plain: ASCII text, a configured From, bare
+ * addresses, a subject that at most needs folding.  Building such a mail
+ * as a GMime object tree costs more than everything else about the mail
+ * (creating and tearing down a dozen GObjects, charset detection, a
+ * stream per part), so it is written directly, byte for byte as GMime
+ * writes it.  Anything that is not plain in that sense (a name that needs
+ * quoting or RFC 2047 encoding, non-ASCII text in the body, a header that
+ * would need folding in a structured way) goes through GMime's object
+ * model as before, so the hard cases keep one implementation. */
 #include "compose.h"
 
 #include <errno.h>
 #include <gmime/gmime.h>
 #include <string.h>
+#include <time.h>
 
 #include "message.h"
 
-char *compose_address_of(const char *s)
+/* GMime folds header lines longer than this (RFC 5322's 78). */
+#define FOLD_LEN 78
+/* RFC 5322's hard limit for a line; longer body lines need encoding. */
+#define MAX_LINE 998
+
+static bool is_alnum(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* A dot-atom of characters that every parser takes as they are. */
+static bool plain_dot_atom(const char *s, size_t n, bool domain)
+{
+        if (!n || s[0] == '.' || s[n - 1] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (c == '.') {
+                        if (s[i + 1] == '.')
+                                return false;
+                } else if (!is_alnum(c) && c != '-' && (domain || (c != '_' && c != '+'))) {
+                        return false;
+                }
+        }
+        return true;
+}
+
+/* Not an internationalised domain either: GMime decodes "xn--" labels. */
+static bool plain_addr_spec(const char *s, size_t n)
+{
+        const char *at = memchr(s, '@', n);
+        if (!at || !plain_dot_atom(s, (size_t)(at - s), false) ||
+            !plain_dot_atom(at + 1, n - (size_t)(at + 1 - s), true))
+                return false;
+        for (const char *p = at + 1; p + 4 <= s + n; p++)
+                if ((p == at + 1 || p[-1] == '.') && strncasecmp(p, "xn--", 4) == 0)
+                        return false;
+        return true;
+}
+
+/* Letters, digits and single inner spaces: a display name that needs
+ * neither quoting nor encoding. */
+static bool plain_name(const char *s, size_t n)
+{
+        if (!n || s[0] == ' ' || s[n - 1] == ' ')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == ' ') {
+                        if (s[i + 1] == ' ')
+                                return false;
+                } else if (!is_alnum(s[i])) {
+                        return false;
+                }
+        }
+        return true;
+}
+
+/* "addr" or "Name <addr>" in the plain forms above, which GMime's parser
+ * and formatter give back unchanged.  Sets the span of the address. */
+static bool plain_mailbox(const char *s, const char **ret_addr, size_t *ret_len)
+{
+        size_t n = strlen(s);
+        const char *a = s;
+        size_t an = n;
+        if (n && s[n - 1] == '>') {
+                const char *lt = strrchr(s, '<');
+                if (!lt || lt - s < 2 || lt[-1] != ' ' || !plain_name(s, (size_t)(lt - 1 - s)))
+                        return false;
+                a = lt + 1;
+                an = (size_t)(s + n - 1 - a);
+        }
+        if (!plain_addr_spec(a, an))
+                return false;
+        *ret_addr = a;
+        *ret_len = an;
+        return true;
+}
+
+static char *address_of_parsed(const char *s)
 {
         message_lib_init();
         InternetAddressList *l = internet_address_list_parse(NULL, s);
@@ -27,6 +116,44 @@ char *compose_address_of(const char *s)
         return r;
 }
 
+char *compose_address_of(const char *s)
+{
+        const char *a;
+        size_t n;
+        if (plain_mailbox(s, &a, &n)) {
+                char *r = xstrndup(a, n);
+                str_ascii_lower(r);
+                return r;
+        }
+        /* The configured From and Reply-To are asked for again and again;
+         * a few remembered answers spare GMime's parser. */
+        static struct {
+                char *in, *out;
+        } cache[8];
+        static unsigned next;
+        for (size_t i = 0; i < ARRAY_SIZE(cache); i++)
+                if (cache[i].in && strcmp(cache[i].in, s) == 0)
+                        return cache[i].out ? xstrdup(cache[i].out) : NULL;
+        char *r = address_of_parsed(s);
+        unsigned i = next++ % ARRAY_SIZE(cache);
+        free(cache[i].in);
+        free(cache[i].out);
+        cache[i].in = xstrdup(s);
+        cache[i].out = r ? xstrdup(r) : NULL;
+        return r;
+}
+
+static char *new_message_id(const char *from)
+{
+        _cleanup_free_ char *addr = compose_address_of(from);
+        const char *domain = addr ? strchr(addr, '@') + 1 : "breachd.invalid";
+        char tok[25];
+        random_token(tok, 24);
+        return xasprintf("breachd.%lld.%s@%s", (long long)now_utc(), tok, domain);
+}
+
+/* ---- GMime's object model: every case ---- */
+
 static int add_addresses(GMimeMessage *msg, GMimeAddressType type, const char *list)
 {
         InternetAddressList *l = internet_address_list_parse(NULL, list);
@@ -39,24 +166,14 @@ static int add_addresses(GMimeMessage *msg, GMimeAddressType type, const char *l
         return n > 0 ? 0 : -EINVAL;
 }
 
-static char *new_message_id(const char *from)
-{
-        _cleanup_free_ char *addr = compose_address_of(from);
-        const char *domain = addr ? strchr(addr, '@') + 1 : "breachd.invalid";
-        char tok[25];
-        random_token(tok, 24);
-        return xasprintf("breachd.%lld.%s@%s", (long long)now_utc(), tok, domain);
-}
-
 static void set_header(GMimeMessage *msg, const char *name, const char *value)
 {
         _cleanup_free_ char *safe = str_header_safe(value);
         g_mime_object_set_header(GMIME_OBJECT(msg), name, safe, "utf-8");
 }
 
-int compose_message(const OutMessage *o, char **ret_data, size_t *ret_len, char **ret_message_id)
+static int compose_gmime(const OutMessage *o, int64_t date, const char *mid, Buf *out)
 {
-        message_lib_init();
         int r = 0;
         _cleanup_free_ char *subject = str_header_safe(o->subject);
         GMimeMessage *msg = g_mime_message_new(TRUE);
@@ -72,10 +189,9 @@ int compose_message(const OutMessage *o, char **ret_data, size_t *ret_len, char 
         if (o->reply_to)
                 add_addresses(msg, GMIME_ADDRESS_TYPE_REPLY_TO, o->reply_to);
         g_mime_message_set_subject(msg, subject, "utf-8");
-        GDateTime *d = g_date_time_new_from_unix_utc(o->date ? o->date : now_utc());
+        GDateTime *d = g_date_time_new_from_unix_utc(date);
         g_mime_message_set_date(msg, d);
         g_date_time_unref(d);
-        char *mid = new_message_id(o->from);
         g_mime_message_set_message_id(msg, mid);
         if (o->in_reply_to) {
                 _cleanup_free_ char *v = xasprintf("<%s>", o->in_reply_to);
@@ -104,11 +220,213 @@ int compose_message(const OutMessage *o, char **ret_data, size_t *ret_len, char 
         g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_UNIX);
         char *s = g_mime_object_to_string(GMIME_OBJECT(msg), fo);
         g_mime_format_options_free(fo);
-        *ret_data = xstrdup(s);
-        *ret_len = strlen(s);
+        buf_puts(out, s);
         g_free(s);
-        *ret_message_id = mid;
 out:
         g_object_unref(msg);
         return r;
+}
+
+/* ---- the direct writer: plain mail only ---- */
+
+/* Printable ASCII words with single spaces between them and no "=?" that
+ * could be taken for an encoded word: GMime's encoder leaves such text as
+ * it is. */
+static bool plain_text(const char *s)
+{
+        if (!*s || *s == ' ')
+                return false;
+        for (const char *p = s; *p; p++) {
+                unsigned char c = (unsigned char)*p;
+                if (c < 0x20 || c > 0x7e || (c == ' ' && (p[1] == ' ' || !p[1])) || (c == '=' && p[1] == '?'))
+                        return false;
+        }
+        return true;
+}
+
+/* An unstructured header (Subject, Auto-Submitted, …): a short plain one
+ * as it is; anything else encoded (RFC 2047) and folded by GMime, exactly
+ * as GMime's header list would. */
+static bool put_unstructured(Buf *b, const char *name, const char *value)
+{
+        _cleanup_free_ char *safe = str_header_safe(value);
+        if (strlen(name) + 2 + strlen(safe) <= FOLD_LEN && plain_text(safe)) {
+                buf_printf(b, "%s: %s\n", name, safe);
+                return true;
+        }
+        /* GMime writes a blank value its own way. */
+        if (!safe[strspn(safe, " ")])
+                return false;
+        char *enc = g_mime_utils_header_encode_text(NULL, safe, "utf-8");
+        char *line = g_strdup_printf("%s: %s", name, enc);
+        char *folded = g_mime_utils_unstructured_header_fold(NULL, NULL, line);
+        buf_puts(b, folded);
+        g_free(folded);
+        g_free(line);
+        g_free(enc);
+        return true;
+}
+
+/* An address header of plain mailboxes that fits on one line; false when
+ * it needs GMime (quoting, encoding, folding or a parse). */
+static bool put_addresses(Buf *b, const char *name, const char *const *list, size_t n)
+{
+        size_t len = strlen(name) + 1;
+        for (size_t i = 0; i < n; i++) {
+                const char *a;
+                size_t an;
+                if (!plain_mailbox(list[i], &a, &an))
+                        return false;
+                len += (i ? 2 : 1) + strlen(list[i]);
+        }
+        if (!n || len > FOLD_LEN)
+                return false;
+        buf_printf(b, "%s:", name);
+        for (size_t i = 0; i < n; i++)
+                buf_printf(b, "%s%s", i ? ", " : " ", list[i]);
+        buf_putc(b, '\n');
+        return true;
+}
+
+/* A dot-atom message-id (RFC 5322 id-left "@" id-right), which GMime's
+ * references formatter writes as it is. */
+static bool atext_dot_atom(const char *s, size_t n)
+{
+        if (!n || s[0] == '.' || s[n - 1] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (c == '.') {
+                        if (s[i + 1] == '.')
+                                return false;
+                } else if (!is_alnum(c) && !strchr("!#$%&'*+/=?^_`{|}~-", c)) {
+                        return false;
+                }
+        }
+        return true;
+}
+
+static bool plain_msgid(const char *s)
+{
+        const char *at = strchr(s, '@');
+        return at && atext_dot_atom(s, (size_t)(at - s)) && atext_dot_atom(at + 1, strlen(at + 1));
+}
+
+/* In-Reply-To and References of dot-atom ids, folded as GMime's
+ * references formatter folds them: a tab before an id that would take the
+ * line past 78 characters. */
+static bool put_ids(Buf *b, const char *name, const char *const *ids, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!plain_msgid(ids[i]))
+                        return false;
+        size_t line = strlen(name) + 1;
+        buf_printf(b, "%s:", name);
+        for (size_t i = 0; i < n; i++) {
+                size_t len = strlen(ids[i]) + 2;
+                if (i && line + 1 + len > FOLD_LEN) {
+                        buf_puts(b, "\n\t");
+                        line = 1 + len;
+                } else {
+                        buf_putc(b, ' ');
+                        line += 1 + len;
+                }
+                buf_printf(b, "<%s>", ids[i]);
+        }
+        buf_putc(b, '\n');
+        return true;
+}
+
+/* ASCII text without control characters other than tab, with no line
+ * over 998 characters and none that starts with "From " (which GMime
+ * protects with quoted-printable): GMime declares it us-ascii and sends it
+ * as it is (7bit, the default, so no Content-Transfer-Encoding). */
+static bool plain_body(const char *s)
+{
+        size_t line = 0;
+        for (const char *p = s; *p; p++) {
+                unsigned char c = (unsigned char)*p;
+                if (c == '\n') {
+                        line = 0;
+                        continue;
+                }
+                if ((c < 0x20 && c != '\t') || c > 0x7e || ++line > MAX_LINE ||
+                    (line == 1 && c == 'F' && strncmp(p, "From ", 5) == 0))
+                        return false;
+        }
+        return true;
+}
+
+static void put_date(Buf *b, int64_t t)
+{
+        static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+        static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        time_t tt = (time_t)t;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        buf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\n", days[tm.tm_wday], tm.tm_mday,
+                   months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Writes the mail as GMime would, in GMime's header order; false (with
+ * nothing kept in out) when some part of it is not plain. */
+static bool compose_direct(const OutMessage *o, int64_t date, const char *mid, Buf *out)
+{
+        const char *body = o->body ? o->body : "";
+        if (!o->to || !o->to->n || !plain_body(body))
+                return false;
+        size_t start = out->len;
+        put_date(out, date);
+        if (!put_addresses(out, "From", &o->from, 1))
+                goto slow;
+        if (o->reply_to && !put_addresses(out, "Reply-To", &o->reply_to, 1))
+                goto slow;
+        if (!put_unstructured(out, "Subject", o->subject))
+                goto slow;
+        if (!put_addresses(out, "To", (const char *const *)o->to->v, o->to->n))
+                goto slow;
+        if (strlen(mid) + 14 > FOLD_LEN || !plain_msgid(mid))
+                goto slow;
+        buf_printf(out, "Message-Id: <%s>\n", mid);
+        if (o->in_reply_to && !put_ids(out, "In-Reply-To", &o->in_reply_to, 1))
+                goto slow;
+        if (o->references && o->references->n &&
+            !put_ids(out, "References", (const char *const *)o->references->v, o->references->n))
+                goto slow;
+        if (!put_unstructured(out, "Auto-Submitted", o->auto_submitted ? o->auto_submitted : "auto-generated") ||
+            !put_unstructured(out, "X-Auto-Response-Suppress", "All") ||
+            !put_unstructured(out, "X-Breachd-Loop", o->loop_ref ? o->loop_ref : "breachd"))
+                goto slow;
+        buf_puts(out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n");
+        buf_puts(out, body);
+        /* GMime ends the last line. */
+        if (out->s[out->len - 1] != '\n')
+                buf_putc(out, '\n');
+        return true;
+slow:
+        out->len = start;
+        if (out->s)
+                out->s[start] = 0;
+        return false;
+}
+
+int compose_message(const OutMessage *o, char **ret_data, size_t *ret_len, char **ret_message_id)
+{
+        message_lib_init();
+        int64_t date = o->date ? o->date : now_utc();
+        char *mid = new_message_id(o->from);
+        Buf out = {0};
+        int r = 0;
+        if (!compose_direct(o, date, mid, &out))
+                r = compose_gmime(o, date, mid, &out);
+        if (r < 0) {
+                free(mid);
+                buf_free(&out);
+                return r;
+        }
+        *ret_len = out.len;
+        *ret_data = buf_steal(&out);
+        *ret_message_id = mid;
+        return 0;
 }

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <gmime/gmime.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -244,16 +245,44 @@ static bool plain_text(const char *s)
         return true;
 }
 
+/* Plain text folded as GMime folds it: a word that would take the line
+ * past 78 characters starts a new line, indented by a space.  False (with
+ * nothing written) for a word too long for a line, which GMime encodes. */
+static bool fold_plain(Buf *b, const char *name, const char *text)
+{
+        for (const char *p = text; *p;) {
+                size_t n = strcspn(p, " ");
+                if (n > FOLD_LEN - 2)
+                        return false;
+                p += n + (p[n] == ' ');
+        }
+        size_t first = strlen(name) + 1, line = first;
+        buf_puts(b, name);
+        buf_putc(b, ':');
+        for (const char *p = text; *p;) {
+                size_t n = strcspn(p, " ");
+                if (line > first && line + 1 + n > FOLD_LEN) {
+                        buf_puts(b, "\n ");
+                        line = 1 + n;
+                } else {
+                        buf_putc(b, ' ');
+                        line += 1 + n;
+                }
+                buf_append(b, p, n);
+                p += n + (p[n] == ' ');
+        }
+        buf_putc(b, '\n');
+        return true;
+}
+
 /* An unstructured header (Subject, Auto-Submitted, …): a short plain one
  * as it is; anything else encoded (RFC 2047) and folded by GMime, exactly
  * as GMime's header list would. */
 static bool put_unstructured(Buf *b, const char *name, const char *value)
 {
         _cleanup_free_ char *safe = str_header_safe(value);
-        if (strlen(name) + 2 + strlen(safe) <= FOLD_LEN && plain_text(safe)) {
-                buf_printf(b, "%s: %s\n", name, safe);
+        if (plain_text(safe) && fold_plain(b, name, safe))
                 return true;
-        }
         /* GMime writes a blank value its own way. */
         if (!safe[strspn(safe, " ")])
                 return false;
@@ -281,9 +310,11 @@ static bool put_addresses(Buf *b, const char *name, const char *const *list, siz
         }
         if (!n || len > FOLD_LEN)
                 return false;
-        buf_printf(b, "%s:", name);
-        for (size_t i = 0; i < n; i++)
-                buf_printf(b, "%s%s", i ? ", " : " ", list[i]);
+        buf_puts(b, name);
+        for (size_t i = 0; i < n; i++) {
+                buf_puts(b, i ? ", " : ": ");
+                buf_puts(b, list[i]);
+        }
         buf_putc(b, '\n');
         return true;
 }
@@ -321,7 +352,8 @@ static bool put_ids(Buf *b, const char *name, const char *const *ids, size_t n)
                 if (!plain_msgid(ids[i]))
                         return false;
         size_t line = strlen(name) + 1;
-        buf_printf(b, "%s:", name);
+        buf_puts(b, name);
+        buf_putc(b, ':');
         for (size_t i = 0; i < n; i++) {
                 size_t len = strlen(ids[i]) + 2;
                 if (i && line + 1 + len > FOLD_LEN) {
@@ -331,7 +363,9 @@ static bool put_ids(Buf *b, const char *name, const char *const *ids, size_t n)
                         buf_putc(b, ' ');
                         line += 1 + len;
                 }
-                buf_printf(b, "<%s>", ids[i]);
+                buf_putc(b, '<');
+                buf_puts(b, ids[i]);
+                buf_putc(b, '>');
         }
         buf_putc(b, '\n');
         return true;
@@ -343,16 +377,15 @@ static bool put_ids(Buf *b, const char *name, const char *const *ids, size_t n)
  * as it is (7bit, the default, so no Content-Transfer-Encoding). */
 static bool plain_body(const char *s)
 {
-        size_t line = 0;
-        for (const char *p = s; *p; p++) {
-                unsigned char c = (unsigned char)*p;
-                if (c == '\n') {
-                        line = 0;
-                        continue;
-                }
-                if ((c < 0x20 && c != '\t') || c > 0x7e || ++line > MAX_LINE ||
-                    (line == 1 && c == 'F' && strncmp(p, "From ", 5) == 0))
+        for (const char *p = s; *p;) {
+                if (p[0] == 'F' && strncmp(p, "From ", 5) == 0)
                         return false;
+                const char *q = p;
+                while ((unsigned char)(*q - 0x20) < 0x5f || *q == '\t')
+                        q++;
+                if (q - p > MAX_LINE || (*q && *q != '\n'))
+                        return false;
+                p = *q ? q + 1 : q;
         }
         return true;
 }
@@ -365,8 +398,10 @@ static void put_date(Buf *b, int64_t t)
         time_t tt = (time_t)t;
         struct tm tm;
         gmtime_r(&tt, &tm);
-        buf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\n", days[tm.tm_wday], tm.tm_mday,
-                   months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        char line[64];
+        snprintf(line, sizeof line, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\n", days[tm.tm_wday], tm.tm_mday,
+                 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        buf_puts(b, line);
 }
 
 /* Writes the mail as GMime would, in GMime's header order; false (with
@@ -388,7 +423,9 @@ static bool compose_direct(const OutMessage *o, int64_t date, const char *mid, B
                 goto slow;
         if (strlen(mid) + 14 > FOLD_LEN || !plain_msgid(mid))
                 goto slow;
-        buf_printf(out, "Message-Id: <%s>\n", mid);
+        buf_puts(out, "Message-Id: <");
+        buf_puts(out, mid);
+        buf_puts(out, ">\n");
         if (o->in_reply_to && !put_ids(out, "In-Reply-To", &o->in_reply_to, 1))
                 goto slow;
         if (o->references && o->references->n &&

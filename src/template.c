@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -89,11 +88,10 @@ static int render_span(const char *base, const char *p, const char *end, const T
                 }
                 char small[128];
                 _cleanup_free_ char *big = NULL;
-                char *endtag = small;
-                if (nlen + 6 <= sizeof small)
-                        snprintf(small, sizeof small, "{{/%.*s}}", (int)nlen, ns);
-                else
-                        endtag = big = xasprintf("{{/%.*s}}", (int)nlen, ns);
+                char *endtag = nlen + 6 <= sizeof small ? small : (big = xmalloc(nlen + 6));
+                memcpy(endtag, "{{/", 3);
+                memcpy(endtag + 3, ns, nlen);
+                memcpy(endtag + 3 + nlen, "}}", 3);
                 const char *sec_end = strstr(p, endtag);
                 if (!sec_end || sec_end >= end) {
                         *why = xasprintf("{{%c%.*s}} is not closed", kind, (int)nlen, ns);

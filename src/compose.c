@@ -256,18 +256,20 @@ static bool fold_plain(Buf *b, const char *name, const char *text)
                         return false;
                 p += n + (p[n] == ' ');
         }
-        size_t first = strlen(name) + 1, line = first;
+        size_t line = strlen(name) + 1;
+        bool words = false;   /* on this line */
         buf_puts(b, name);
         buf_putc(b, ':');
         for (const char *p = text; *p;) {
                 size_t n = strcspn(p, " ");
-                if (line > first && line + 1 + n > FOLD_LEN) {
+                if (words && line + 1 + n > FOLD_LEN) {
                         buf_puts(b, "\n ");
                         line = 1 + n;
                 } else {
                         buf_putc(b, ' ');
                         line += 1 + n;
                 }
+                words = true;
                 buf_append(b, p, n);
                 p += n + (p[n] == ' ');
         }
@@ -297,18 +299,22 @@ static bool put_unstructured(Buf *b, const char *name, const char *value)
 }
 
 /* An address header of plain mailboxes that fits on one line; false when
- * it needs GMime (quoting, encoding, folding or a parse). */
+ * it needs GMime (quoting, encoding, folding or a parse).  GMime folds a
+ * line of exactly 78 characters when it ends in a named mailbox, so such
+ * a line must be one shorter. */
 static bool put_addresses(Buf *b, const char *name, const char *const *list, size_t n)
 {
         size_t len = strlen(name) + 1;
+        bool named = false;
         for (size_t i = 0; i < n; i++) {
                 const char *a;
                 size_t an;
                 if (!plain_mailbox(list[i], &a, &an))
                         return false;
+                named |= a != list[i];
                 len += (i ? 2 : 1) + strlen(list[i]);
         }
-        if (!n || len > FOLD_LEN)
+        if (!n || len > FOLD_LEN - (size_t)named)
                 return false;
         buf_puts(b, name);
         for (size_t i = 0; i < n; i++) {
@@ -371,23 +377,81 @@ static bool put_ids(Buf *b, const char *name, const char *const *ids, size_t n)
         return true;
 }
 
-/* ASCII text without control characters other than tab, with no line
- * over 998 characters and none that starts with "From " (which GMime
- * protects with quoted-printable): GMime declares it us-ascii and sends it
- * as it is (7bit, the default, so no Content-Transfer-Encoding). */
-static bool plain_body(const char *s)
+/* How GMime sends a body (g_mime_text_part_set_text() and the best
+ * encoding under the 7bit constraint), worked out without its objects. */
+typedef struct {
+        const char *charset;    /* us-ascii, iso-8859-1 or utf-8 */
+        const char *encoding;   /* NULL (7bit), quoted-printable or base64 */
+        char *converted;        /* the ISO-8859-1 text for iso-8859-1 */
+} BodyForm;
+
+/* Text without control characters other than tab: false for anything
+ * else (NUL aside, GMime's handling of which is left to GMime). */
+static bool body_form(const char *s, BodyForm *ret)
 {
+        bool from = false, eight = false;
+        size_t maxline = 0;
         for (const char *p = s; *p;) {
                 if (p[0] == 'F' && strncmp(p, "From ", 5) == 0)
-                        return false;
+                        from = true;
                 const char *q = p;
-                while ((unsigned char)(*q - 0x20) < 0x5f || *q == '\t')
-                        q++;
-                if (q - p > MAX_LINE || (*q && *q != '\n'))
+                for (;; q++) {
+                        unsigned char c = (unsigned char)*q;
+                        if (c >= 0x80)
+                                eight = true;
+                        else if ((c < 0x20 && c != '\t') || c == 0x7f)
+                                break;
+                }
+                if (*q && *q != '\n')
                         return false;
+                if ((size_t)(q - p) > maxline)
+                        maxline = (size_t)(q - p);
                 p = *q ? q + 1 : q;
         }
+        *ret = (BodyForm){.charset = "us-ascii"};
+        if (!eight) {
+                /* RFC 5322's line limit, and GMime's guard for "From "
+                 * (mbox) lines. */
+                if (maxline > MAX_LINE || from)
+                        ret->encoding = "quoted-printable";
+                return true;
+        }
+        if (!g_utf8_validate(s, -1, NULL))
+                return false;
+        /* GMime declares text that ISO-8859-1 can hold as ISO-8859-1 and
+         * converts it; anything beyond that stays UTF-8. */
+        bool latin1 = true;
+        for (const char *p = s; *p && latin1; p = g_utf8_next_char(p))
+                latin1 = g_utf8_get_char(p) <= 0xff;
+        size_t total = 0, count8 = 0;
+        if (latin1) {
+                char *t = xmalloc(strlen(s) + 1);
+                for (const char *p = s; *p; p = g_utf8_next_char(p)) {
+                        gunichar c = g_utf8_get_char(p);
+                        t[total++] = (char)c;
+                        count8 += c >= 0x80;
+                }
+                t[total] = 0;
+                ret->converted = t;
+                ret->charset = "iso-8859-1";
+        } else {
+                for (const char *p = s; *p; p++, total++)
+                        count8 += (unsigned char)*p >= 0x80;
+                ret->charset = "utf-8";
+        }
+        ret->encoding = count8 >= (size_t)(total * (17.0 / 100.0)) ? "base64" : "quoted-printable";
         return true;
+}
+
+static void put_encoded(Buf *b, const char *text, size_t len, bool base64)
+{
+        GMimeEncoding enc;
+        g_mime_encoding_init_encode(&enc, base64 ? GMIME_CONTENT_ENCODING_BASE64
+                                                 : GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+        char *out = xmalloc(g_mime_encoding_outlen(&enc, len) + 16);
+        size_t n = g_mime_encoding_flush(&enc, text, len, out);
+        buf_append(b, out, n);
+        free(out);
 }
 
 static void put_date(Buf *b, int64_t t)
@@ -409,7 +473,8 @@ static void put_date(Buf *b, int64_t t)
 static bool compose_direct(const OutMessage *o, int64_t date, const char *mid, Buf *out)
 {
         const char *body = o->body ? o->body : "";
-        if (!o->to || !o->to->n || !plain_body(body))
+        BodyForm form;
+        if (!o->to || !o->to->n || !body_form(body, &form))
                 return false;
         size_t start = out->len;
         put_date(out, date);
@@ -435,13 +500,25 @@ static bool compose_direct(const OutMessage *o, int64_t date, const char *mid, B
             !put_unstructured(out, "X-Auto-Response-Suppress", "All") ||
             !put_unstructured(out, "X-Breachd-Loop", o->loop_ref ? o->loop_ref : "breachd"))
                 goto slow;
-        buf_puts(out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n");
-        buf_puts(out, body);
+        buf_puts(out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=");
+        buf_puts(out, form.charset);
+        if (form.encoding) {
+                buf_puts(out, "\nContent-Transfer-Encoding: ");
+                buf_puts(out, form.encoding);
+        }
+        buf_puts(out, "\n\n");
+        const char *text = form.converted ? form.converted : body;
+        if (form.encoding)
+                put_encoded(out, text, strlen(text), strcmp(form.encoding, "base64") == 0);
+        else
+                buf_puts(out, text);
         /* GMime ends the last line. */
         if (out->s[out->len - 1] != '\n')
                 buf_putc(out, '\n');
+        free(form.converted);
         return true;
 slow:
+        free(form.converted);
         out->len = start;
         if (out->s)
                 out->s[start] = 0;

@@ -1,14 +1,17 @@
 /* compose.c — see compose.h.
  *
- * Most mail breachd sends is plain: ASCII text, a configured From, bare
- * addresses, a subject that at most needs folding.  Building such a mail
- * as a GMime object tree costs more than everything else about the mail
- * (creating and tearing down a dozen GObjects, charset detection, a
- * stream per part), so it is written directly, byte for byte as GMime
- * writes it.  Anything that is not plain in that sense (a name that needs
- * quoting or RFC 2047 encoding, non-ASCII text in the body, a header that
- * would need folding in a structured way) goes through GMime's object
- * model as before, so the hard cases keep one implementation. */
+ * Building each mail as a GMime object tree cost more than everything else
+ * about queuing it (creating and tearing down a dozen GObjects, charset
+ * detection, a stream per part).  So the mail is written directly, byte
+ * for byte as GMime writes it, with GMime's own functions for what needs
+ * them: RFC 2047 encoding and folding of text headers that are not plain
+ * ASCII, and the quoted-printable and base64 encoders for bodies.  What is
+ * not plain in the simple sense of the checks below (a name that needs
+ * quoting or encoding, an address list or message-id that GMime would
+ * parse, reformat or fold, control characters in the body) still goes
+ * through GMime's object model, so the hard cases keep one implementation.
+ * A differential test against the object model (tens of thousands of
+ * random mails) found no byte of difference. */
 #include "compose.h"
 
 #include <errno.h>
@@ -228,7 +231,7 @@ out:
         return r;
 }
 
-/* ---- the direct writer: plain mail only ---- */
+/* ---- the direct writer ---- */
 
 /* Printable ASCII words with single spaces between them and no "=?" that
  * could be taken for an encoded word: GMime's encoder leaves such text as
@@ -277,9 +280,9 @@ static bool fold_plain(Buf *b, const char *name, const char *text)
         return true;
 }
 
-/* An unstructured header (Subject, Auto-Submitted, …): a short plain one
- * as it is; anything else encoded (RFC 2047) and folded by GMime, exactly
- * as GMime's header list would. */
+/* An unstructured header (Subject, Auto-Submitted, …): plain text folded
+ * directly; anything else encoded (RFC 2047) and folded by GMime's
+ * utilities, which give what its header list would. */
 static bool put_unstructured(Buf *b, const char *name, const char *value)
 {
         _cleanup_free_ char *safe = str_header_safe(value);
@@ -395,12 +398,14 @@ static bool body_form(const char *s, BodyForm *ret)
                 if (p[0] == 'F' && strncmp(p, "From ", 5) == 0)
                         from = true;
                 const char *q = p;
-                for (;; q++) {
-                        unsigned char c = (unsigned char)*q;
-                        if (c >= 0x80)
-                                eight = true;
-                        else if ((c < 0x20 && c != '\t') || c == 0x7f)
+                for (;;) {
+                        /* printable ASCII and tab */
+                        while ((unsigned char)(*q - 0x20) < 0x5f || *q == '\t')
+                                q++;
+                        if ((unsigned char)*q < 0x80)
                                 break;
+                        eight = true;
+                        q++;
                 }
                 if (*q && *q != '\n')
                         return false;

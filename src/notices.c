@@ -89,15 +89,26 @@ static char *captured_block(const Tz *tz, const Incident *inc)
                 const FieldDef *f = &form_fields[i];
                 _cleanup_free_ char *reading = reading_of(tz, f, v);
                 bool fallback = strlist_contains(&inc->fallbacks, f->key);
+                /* buf_puts, not buf_printf: this runs for every field of
+                 * every report, and formatting twice the cost of copying. */
+                buf_puts(&b, "  ");
+                buf_puts(&b, f->label);
                 if (strchr(v->text, '\n')) {
-                        buf_printf(&b, "  %s:\n", f->label);
+                        buf_puts(&b, ":\n");
                         indent_value(&b, v->text);
-                        if (reading)
-                                buf_printf(&b, "      (%s)\n", reading);
+                        if (reading) {
+                                buf_puts(&b, "      (");
+                                buf_puts(&b, reading);
+                                buf_puts(&b, ")\n");
+                        }
                 } else {
-                        buf_printf(&b, "  %s: %s", f->label, v->text);
-                        if (reading)
-                                buf_printf(&b, "  (%s)", reading);
+                        buf_puts(&b, ": ");
+                        buf_puts(&b, v->text);
+                        if (reading) {
+                                buf_puts(&b, "  (");
+                                buf_puts(&b, reading);
+                                buf_putc(&b, ')');
+                        }
                         if (fallback)
                                 buf_puts(&b, i == F_INDIVIDUALS_COUNT ? "  (counted from the answer above)"
                                                                       : "  (taken from your email)");
@@ -116,7 +127,9 @@ static char *label_list(const StrList *keys, bool fill_in)
                 const FieldDef *f = form_field_by_key(keys->v[i]);
                 if (!f)
                         continue;
-                buf_printf(&b, fill_in ? "%s: \n" : "  - %s\n", f->label);
+                buf_puts(&b, fill_in ? "" : "  - ");
+                buf_puts(&b, f->label);
+                buf_puts(&b, fill_in ? ": \n" : "\n");
         }
         return buf_steal(&b);
 }
@@ -135,10 +148,17 @@ static char *summary_of(const Incident *inc)
 
 char *notices_blank_form(void)
 {
-        Buf b = {0};
-        for (size_t i = 0; i < FIELD__MAX; i++)
-                buf_printf(&b, "%s: \n", form_fields[i].label);
-        return buf_steal(&b);
+        /* The labels are fixed: built once. */
+        static char *form;
+        if (!form) {
+                Buf b = {0};
+                for (size_t i = 0; i < FIELD__MAX; i++) {
+                        buf_puts(&b, form_fields[i].label);
+                        buf_puts(&b, ": \n");
+                }
+                form = buf_steal(&b);
+        }
+        return xstrdup(form);
 }
 
 void notices_followup_vars(TemplateVars *v, const char *changes, const char *filled, const char *changed_by)
@@ -189,8 +209,11 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         free(t);
         strlist_free(&both);
         Buf notes = {0};
-        for (size_t i = 0; i < inc->form.notes.n; i++)
-                buf_printf(&notes, "  - %s\n", inc->form.notes.v[i]);
+        for (size_t i = 0; i < inc->form.notes.n; i++) {
+                buf_puts(&notes, "  - ");
+                buf_puts(&notes, inc->form.notes.v[i]);
+                buf_putc(&notes, '\n');
+        }
         tvars_set(v, "notes", notes.s ? notes.s : "");
         buf_free(&notes);
         t = summary_of(inc);

@@ -825,10 +825,12 @@ int store_queue_mail(Store *s, int64_t incident_id, const char *kind, const char
         sqlite3_bind_text(st, 4, r, -1, free);
         store_bind_text(st, 5, message_id);
         store_bind_text(st, 6, subject);
-        sqlite3_bind_blob64(st, 7, data, len, SQLITE_TRANSIENT);
+        /* data outlives the step: no copy. */
+        sqlite3_bind_blob64(st, 7, data, len, SQLITE_STATIC);
         sqlite3_bind_int64(st, 8, now);
         sqlite3_bind_int64(st, 9, now);
         int rr = store_step_done(s, st);
+        sqlite3_bind_null(st, 7);   /* the kept statement must not point at data */
         if (rr >= 0 && ret_id)
                 *ret_id = sqlite3_last_insert_rowid(s->db);
         return rr;

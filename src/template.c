@@ -1,13 +1,15 @@
 /* template.c — see template.h. */
 #include "template.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void tvars_set(TemplateVars *v, const char *name, const char *value)
 {
         for (size_t i = 0; i < v->names.n; i++)
-                if (strcmp(v->names.v[i], name) == 0) {
+                if (v->names.v[i][0] == name[0] && strcmp(v->names.v[i], name) == 0) {
                         free(v->values.v[i]);
                         v->values.v[i] = xstrdup(value ? value : "");
                         return;
@@ -29,11 +31,14 @@ void rendered_free(Rendered *r)
         r->subject = r->body = NULL;
 }
 
-static const char *lookup(const TemplateVars *v, const char *name)
+/* The value of the variable named by [name, name + n), or NULL. */
+static const char *lookup(const TemplateVars *v, const char *name, size_t n)
 {
-        for (size_t i = 0; i < v->names.n; i++)
-                if (strcmp(v->names.v[i], name) == 0)
+        for (size_t i = 0; i < v->names.n; i++) {
+                const char *k = v->names.v[i];
+                if (k[0] == name[0] && strncmp(k, name, n) == 0 && !k[n])
                         return v->values.v[i];
+        }
         return NULL;
 }
 
@@ -59,26 +64,37 @@ static int render_span(const char *base, const char *p, const char *end, const T
                 }
                 char kind = open[2];
                 const char *ns = open + 2 + (kind == '#' || kind == '^' || kind == '/');
-                _cleanup_free_ char *name = xstrndup(ns, (size_t)(close - ns));
-                str_trim(name);
-                const char *val = lookup(vars, name);
+                /* The name without a copy (this runs for every tag of
+                 * every mail), trailing white space dropped; leading white
+                 * space stays part of the name, as it always has, and so
+                 * makes an unknown variable. */
+                const char *ne = ns + strnlen(ns, (size_t)(close - ns));
+                while (ne > ns && isspace((unsigned char)ne[-1]))
+                        ne--;
+                size_t nlen = (size_t)(ne - ns);
+                const char *val = lookup(vars, ns, nlen);
                 if (!val) {
-                        *why = xasprintf("unknown variable {{%s}}", name);
+                        *why = xasprintf("unknown variable {{%.*s}}", (int)nlen, ns);
                         return -EINVAL;
                 }
                 p = close + 2;
                 if (kind == '/') {
-                        *why = xasprintf("{{/%s}} without its opening", name);
+                        *why = xasprintf("{{/%.*s}} without its opening", (int)nlen, ns);
                         return -EINVAL;
                 }
                 if (kind != '#' && kind != '^') {
                         buf_puts(out, val);
                         continue;
                 }
-                _cleanup_free_ char *endtag = xasprintf("{{/%s}}", name);
+                char small[128];
+                _cleanup_free_ char *big = NULL;
+                char *endtag = nlen + 6 <= sizeof small ? small : (big = xmalloc(nlen + 6));
+                memcpy(endtag, "{{/", 3);
+                memcpy(endtag + 3, ns, nlen);
+                memcpy(endtag + 3 + nlen, "}}", 3);
                 const char *sec_end = strstr(p, endtag);
                 if (!sec_end || sec_end >= end) {
-                        *why = xasprintf("{{%c%s}} is not closed", kind, name);
+                        *why = xasprintf("{{%c%.*s}} is not closed", kind, (int)nlen, ns);
                         return -EINVAL;
                 }
                 /* A section tag alone on its line takes the line with it. */
@@ -147,16 +163,83 @@ const char *template_builtin(const char *name)
         return NULL;
 }
 
+/* Template files as last read, so that a mail does not cost a read and a
+ * copy of its template.  An entry is used only while the file's identity,
+ * size and time stamps are those it was read with, so an edited template
+ * is picked up by the next mail, as when every mail read the file. */
+typedef struct {
+        char *path;
+        char *text;
+        dev_t dev;
+        ino_t ino;
+        off_t size;
+        struct timespec mtime, ctime;
+} CachedTemplate;
+
+static CachedTemplate template_cache[32];
+static unsigned template_cache_next;
+
+static bool cached_matches(const CachedTemplate *c, const struct stat *st)
+{
+        return c->dev == st->st_dev && c->ino == st->st_ino && c->size == st->st_size &&
+               c->mtime.tv_sec == st->st_mtim.tv_sec && c->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+               c->ctime.tv_sec == st->st_ctim.tv_sec && c->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* The text of the template file at path (owned by the cache, valid until
+ * the next call), or a negative errno-style code as read_file() gives. */
+static int template_text(const char *path, const char **ret)
+{
+        struct stat st;
+        bool known = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+        CachedTemplate *c = NULL;
+        for (size_t i = 0; i < ARRAY_SIZE(template_cache); i++)
+                if (template_cache[i].path && strcmp(template_cache[i].path, path) == 0) {
+                        c = &template_cache[i];
+                        break;
+                }
+        if (c && known && cached_matches(c, &st)) {
+                *ret = c->text;
+                return 0;
+        }
+        char *text = NULL;
+        int r = read_file(path, 1 << 20, &text, NULL);
+        if (r < 0)
+                return r;
+        if (!c) {
+                c = &template_cache[template_cache_next++ % ARRAY_SIZE(template_cache)];
+                free(c->path);
+                c->path = NULL;
+        }
+        free(c->text);
+        if (!c->path)
+                c->path = xstrdup(path);
+        c->text = text;
+        /* What stat() said before the read: if the file changed in between,
+         * the next call sees other stamps and reads it again. */
+        if (known) {
+                c->dev = st.st_dev;
+                c->ino = st.st_ino;
+                c->size = st.st_size;
+                c->mtime = st.st_mtim;
+                c->ctime = st.st_ctim;
+        } else {
+                c->size = -1;
+        }
+        *ret = text;
+        return 0;
+}
+
 int template_render_file(const char *dir, const char *name, const TemplateVars *vars, Rendered *ret,
                          char **ret_why)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s.txt", dir, name);
-        _cleanup_free_ char *text = NULL;
-        int r = read_file(path, 1 << 20, &text, NULL);
+        const char *text = NULL;
+        int r = template_text(path, &text);
         if (r == -ENOENT && template_builtin(name)) {
                 free(path);
                 path = xasprintf("built-in template %s", name);
-                text = xstrdup(template_builtin(name));
+                text = template_builtin(name);
                 r = 0;
         }
         if (r < 0) {

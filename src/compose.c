@@ -530,6 +530,14 @@ slow:
         return false;
 }
 
+int compose_message_as(const OutMessage *o, ComposeWay way, int64_t date, const char *message_id, Buf *out)
+{
+        message_lib_init();
+        if (way == COMPOSE_DIRECT)
+                return compose_direct(o, date, message_id, out) ? 0 : -EOPNOTSUPP;
+        return compose_gmime(o, date, message_id, out);
+}
+
 int compose_message(const OutMessage *o, char **ret_data, size_t *ret_len, char **ret_message_id)
 {
         message_lib_init();

@@ -25,6 +25,41 @@ static void fails(const char *text, const TemplateVars *v, const char *want_why,
         free(why);
 }
 
+/* Template files are kept between renders (template.c) but an edit must
+ * show in the very next mail, whatever its size. */
+static void edited_file(const TemplateVars *v)
+{
+        char dir[] = "/tmp/test_template.XXXXXX";
+        tap_ok(mkdtemp(dir) != NULL, "a template directory");
+        _cleanup_free_ char *path = xasprintf("%s/note.txt", dir);
+        const char *const versions[] = {"Subject: one {{ref}}\n\nFirst.\n", "Subject: two {{ref}}\n\nFirst.\n",
+                                        "Subject: two {{ref}}\n\nSecond, longer.\n"};
+        const char *const subjects[] = {"one DB2026001", "two DB2026001", "two DB2026001"};
+        const char *const bodies[] = {"First.\n", "First.\n", "Second, longer.\n"};
+        for (size_t i = 0; i < ARRAY_SIZE(versions); i++) {
+                FILE *f = fopen(path, "w");
+                fputs(versions[i], f);
+                fclose(f);
+                for (int twice = 0; twice < 2; twice++) {
+                        Rendered r = {0};
+                        char *why = NULL;
+                        int rc = template_render_file(dir, "note", v, &r, &why);
+                        tap_ok(rc == 0, "edit %zu, render %d: renders%s%s", i, twice, why ? ": " : "", why ? why : "");
+                        TAP_STR_EQ(r.subject, subjects[i], "edit %zu, render %d: the subject as edited", i, twice);
+                        TAP_STR_EQ(r.body, bodies[i], "edit %zu, render %d: the body as edited", i, twice);
+                        rendered_free(&r);
+                        free(why);
+                }
+        }
+        unlink(path);
+        Rendered r = {0};
+        char *why = NULL;
+        tap_ok(template_render_file(dir, "note", v, &r, &why) < 0, "a template removed is not rendered from memory");
+        rendered_free(&r);
+        free(why);
+        rmdir(dir);
+}
+
 int main(void)
 {
         TemplateVars v = {0};
@@ -44,6 +79,7 @@ int main(void)
         fails("Subject: x\n\n{{#late}}open\n", &v, "not closed", "unclosed section refused");
         fails("Subject: x\n\n{{ref\n", &v, "unterminated", "unterminated tag refused");
         fails("Body only\n", &v, "Subject", "a template without Subject is refused");
+        edited_file(&v);
         tvars_free(&v);
         return tap_done();
 }

@@ -118,16 +118,22 @@ void buf_putc(Buf *b, char c)
 void buf_printf(Buf *b, const char *fmt, ...)
 {
         va_list ap, aq;
+        /* Formatted straight into the room there is; again only when it
+         * did not fit. */
+        buf_grow(b, 63);
         va_start(ap, fmt);
         va_copy(aq, ap);
-        int n = vsnprintf(NULL, 0, fmt, ap);
+        int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
         va_end(ap);
         if (n < 0) {
+                b->s[b->len] = 0;
                 va_end(aq);
                 return;
         }
-        buf_grow(b, (size_t)n);
-        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, aq);
+        if ((size_t)n >= b->cap - b->len) {
+                buf_grow(b, (size_t)n);
+                vsnprintf(b->s + b->len, (size_t)n + 1, fmt, aq);
+        }
         va_end(aq);
         b->len += (size_t)n;
 }

@@ -15,6 +15,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "form-internal.h"
 
 #define NOTES_MAX 20
@@ -126,10 +128,19 @@ typedef struct {
         FieldId id;
 } LabelEntry;
 
+/* The lists are scanned for every separator of every line of every body:
+ * the tables find a wording or a bag of words at once. */
 struct FormLabels {
         LabelEntry *v;
         size_t n;
+        GHashTable *exact;      /* norm -> id + 1 of its first entry */
+        GHashTable *bags;       /* bag -> id + 2, or BAG_AMBIGUOUS */
+        size_t prefix_max;      /* the longest norm of 4 words or more */
+        size_t bag_words_max;   /* the most words in a bag */
 };
+
+/* Labels of two fields have the bag's words (match_bag). */
+#define BAG_AMBIGUOUS GINT_TO_POINTER(1)
 
 /* Skips a leading list marker: "1.", "1)", "a)", "(a)", "Q3.", "•", "-",
  * "*", "1.2". */
@@ -142,7 +153,10 @@ static const char *skip_marker(const char *s)
                                               "\xe2\x80\x94", "\xc2\xb7",     "\xef\x82\xb7", "\xe2\x96\xba",
                                               "\xe2\x9e\xa2", "-",            "*",            ">",
                                               NULL};
-        for (const char *const *b = bullets; *b; b++)
+        /* every bullet starts with one of these bytes */
+        unsigned char c0 = (unsigned char)*s;
+        bool maybe = c0 == 0xe2 || c0 == 0xc2 || c0 == 0xef || c0 == '-' || c0 == '*' || c0 == '>';
+        for (const char *const *b = bullets; maybe && *b; b++)
                 if (str_startswith(s, *b)) {
                         s += strlen(*b);
                         while (*s == ' ' || *s == '\t')
@@ -180,22 +194,22 @@ static const char *skip_marker(const char *s)
         return p;
 }
 
-char *form_label_normalise(const char *s)
+size_t form_normalise_into(const char *s, char *out)
 {
         s = skip_marker(s);
-        Buf b = {0};
-        buf_puts(&b, "");
+        size_t len = 0;
         bool space = false;
         for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
                 if (isalnum(*p)) {
-                        if (space && b.len)
-                                buf_putc(&b, ' ');
+                        if (space && len)
+                                out[len++] = ' ';
                         space = false;
-                        buf_putc(&b, (char)tolower(*p));
+                        out[len++] = (char)tolower(*p);
                 } else if (*p == '&' || *p == '+') {
-                        if (b.len)
-                                buf_putc(&b, ' ');
-                        buf_puts(&b, "and");
+                        if (len)
+                                out[len++] = ' ';
+                        memcpy(out + len, "and", 3);
+                        len += 3;
                         space = true;
                 } else if (*p == '\'' || (p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0x99)) {
                         /* apostrophes join: "council's" = "councils" */
@@ -205,7 +219,27 @@ char *form_label_normalise(const char *s)
                         space = true;
                 }
         }
-        return buf_steal(&b);
+        out[len] = 0;
+        return len;
+}
+
+char *form_label_normalise(const char *s)
+{
+        char *out = xmalloc(FORM_NORM_CAP(strlen(s)));
+        form_normalise_into(s, out);
+        return out;
+}
+
+const char *form_norm_buf(FormNormBuf *nb, const char *s)
+{
+        size_t need = FORM_NORM_CAP(strlen(s));
+        if (need > nb->cap) {
+                free(nb->s);
+                nb->cap = need < 256 ? 256 : need;
+                nb->s = xmalloc(nb->cap);
+        }
+        nb->len = form_normalise_into(s, nb->s);
+        return nb->s;
 }
 
 /* Words a label can do without: "Date of the breach" = "Breach date". */
@@ -218,7 +252,7 @@ static bool is_stopword(const char *w)
                                         "enter", "insert", "brief", "briefly", "full", "personal", "data",
                                         NULL};
         for (size_t i = 0; s[i]; i++)
-                if (strcmp(w, s[i]) == 0)
+                if (s[i][0] == w[0] && strcmp(w, s[i]) == 0)
                         return true;
         return false;
 }
@@ -226,6 +260,13 @@ static bool is_stopword(const char *w)
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A content word as a bag holds it: plurals made singular, in place. */
+static void singular(char *t, size_t n)
+{
+        if (n > 3 && t[n - 1] == 's' && t[n - 2] != 's' && t[n - 2] != 'u')
+                t[n - 1] = 0;
 }
 
 /* The content words of a normalised label, plurals made singular, sorted
@@ -236,11 +277,9 @@ static char *bag_of(const char *norm)
         _cleanup_free_ char *copy = xstrdup(norm);
         char *save = NULL;
         for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-                size_t n = strlen(t);
                 if (is_stopword(t))
                         continue;
-                if (n > 3 && t[n - 1] == 's' && t[n - 2] != 's' && t[n - 2] != 'u')
-                        t[n - 1] = 0;
+                singular(t, strlen(t));
                 if (!strlist_contains(&w, t))
                         strlist_add(&w, t);
         }
@@ -249,6 +288,54 @@ static char *bag_of(const char *norm)
         char *r = strlist_join(&w, " ");
         strlist_free(&w);
         return r ? r : xstrdup("");
+}
+
+/* The most content words bag_into() keeps on the stack. */
+#define BAG_WORDS_STACK 64
+
+/* bag_of() without allocating, for a candidate: norm is cut into words in
+ * place and the bag written to out (at least strlen(norm) + 1 bytes).
+ * False when the candidate has more than max content words: no label's
+ * bag can be its bag then. */
+static bool bag_into(char *norm, size_t max, char *out)
+{
+        char *w[BAG_WORDS_STACK];
+        size_t n = 0;
+        for (char *t = norm; *t;) {
+                char *e = strchr(t, ' ');
+                char *next = e ? e + 1 : t + strlen(t);
+                if (e)
+                        *e = 0;
+                if (!is_stopword(t)) {
+                        singular(t, (size_t)((e ? e : next) - t));
+                        bool seen = false;
+                        for (size_t i = 0; i < n && !seen; i++)
+                                seen = strcmp(w[i], t) == 0;
+                        if (!seen) {
+                                if (n >= max || n >= BAG_WORDS_STACK)
+                                        return false;
+                                w[n++] = t;
+                        }
+                }
+                t = next;
+        }
+        /* insertion sort: a few words, all different */
+        for (size_t i = 1; i < n; i++)
+                for (size_t k = i; k > 0 && strcmp(w[k - 1], w[k]) > 0; k--) {
+                        char *x = w[k];
+                        w[k] = w[k - 1];
+                        w[k - 1] = x;
+                }
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        out[len++] = ' ';
+                size_t k = strlen(w[i]);
+                memcpy(out + len, w[i], k);
+                len += k;
+        }
+        out[len] = 0;
+        return true;
 }
 
 FormLabels *form_labels_new(void)
@@ -269,19 +356,44 @@ void form_labels_add(FormLabels *l, FieldId id, const char *label)
                 free(n);
                 return;
         }
+        if (!l->exact) {
+                l->exact = g_hash_table_new(g_str_hash, g_str_equal);
+                l->bags = g_hash_table_new(g_str_hash, g_str_equal);
+        }
         l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
-        l->v[l->n].norm = n;
-        l->v[l->n].len = strlen(n);
-        l->v[l->n].words = form_count_words(n);
-        l->v[l->n].bag = bag_of(n);
-        l->v[l->n].id = id;
+        LabelEntry *e = &l->v[l->n];
+        e->norm = n;
+        e->len = strlen(n);
+        e->words = form_count_words(n);
+        e->bag = bag_of(n);
+        e->id = id;
         l->n++;
+        /* Keys are the entry's own strings, which outlive the tables.  The
+         * first entry of a wording decides it, as a scan in order would. */
+        if (!g_hash_table_contains(l->exact, e->norm))
+                g_hash_table_insert(l->exact, e->norm, GINT_TO_POINTER((int)id + 1));
+        if (e->words >= 4 && e->len > l->prefix_max)
+                l->prefix_max = e->len;
+        if (*e->bag) {
+                gpointer had = g_hash_table_lookup(l->bags, e->bag);
+                if (!had)
+                        g_hash_table_insert(l->bags, e->bag, GINT_TO_POINTER((int)id + 2));
+                else if (had != GINT_TO_POINTER((int)id + 2))
+                        g_hash_table_insert(l->bags, e->bag, BAG_AMBIGUOUS);
+                size_t bw = form_count_words(e->bag);
+                if (bw > l->bag_words_max)
+                        l->bag_words_max = bw;
+        }
 }
 
 void form_labels_free(FormLabels *l)
 {
         if (!l)
                 return;
+        if (l->exact) {
+                g_hash_table_destroy(l->exact);
+                g_hash_table_destroy(l->bags);
+        }
         for (size_t i = 0; i < l->n; i++) {
                 free(l->v[i].norm);
                 free(l->v[i].bag);
@@ -292,28 +404,31 @@ void form_labels_free(FormLabels *l)
 
 static int match_exact(const FormLabels *l, const char *norm)
 {
-        for (size_t i = 0; i < l->n; i++)
-                if (strcmp(l->v[i].norm, norm) == 0)
-                        return (int)l->v[i].id;
-        return -1;
+        if (!l->exact)
+                return -1;
+        return GPOINTER_TO_INT(g_hash_table_lookup(l->exact, norm)) - 1;
 }
 
 /* The same content words as one label; -1 when none, or when labels of two
  * fields have them. */
 static int match_bag(const FormLabels *l, const char *norm)
 {
-        _cleanup_free_ char *bag = bag_of(norm);
-        int id = -1;
-        if (!*bag)
+        if (!l->bags)
                 return -1;
-        for (size_t i = 0; i < l->n; i++) {
-                if (strcmp(l->v[i].bag, bag) != 0)
-                        continue;
-                if (id >= 0 && id != (int)l->v[i].id)
+        _cleanup_free_ char *heap = NULL;
+        char words[FORM_NORM_CAP(FORM_LABEL_MAX)], bag[FORM_NORM_CAP(FORM_LABEL_MAX)];
+        const char *b = bag;
+        if (strlen(norm) < sizeof words && l->bag_words_max < BAG_WORDS_STACK) {
+                strcpy(words, norm);
+                if (!bag_into(words, l->bag_words_max, bag))
                         return -1;
-                id = (int)l->v[i].id;
+        } else {
+                b = heap = bag_of(norm);
         }
-        return id;
+        if (!*b)
+                return -1;
+        gpointer v = g_hash_table_lookup(l->bags, b);
+        return !v || v == BAG_AMBIGUOUS ? -1 : GPOINTER_TO_INT(v) - 2;
 }
 
 size_t form_count_words(const char *s)
@@ -330,51 +445,71 @@ size_t form_count_words(const char *s)
 }
 
 /* Removes "(...)" groups and cuts at an "e.g."/"i.e."/"list in next column"
- * tail: long form labels carry guidance that people paste with them. */
-static char *strip_guidance(const char *s)
+ * tail: long form labels carry guidance that people paste with them.  s
+ * has at most FORM_LABEL_MAX bytes and norm is s normalised; out holds
+ * FORM_NORM_CAP(FORM_LABEL_MAX) bytes. */
+static void strip_guidance(const char *s, const char *norm, char *out)
 {
-        Buf b = {0};
-        buf_puts(&b, "");
-        int depth = 0;
-        for (const char *p = s; *p; p++) {
-                if (*p == '(' || *p == '[')
-                        depth++;
-                else if ((*p == ')' || *p == ']') && depth > 0)
-                        depth--;
-                else if (depth == 0)
-                        buf_putc(&b, *p);
+        if (!strpbrk(s, "([")) {
+                /* nothing to remove: normalising again would give norm */
+                strcpy(out, norm);
+        } else {
+                char r[FORM_LABEL_MAX + 1];
+                size_t k = 0;
+                int depth = 0;
+                for (const char *p = s; *p; p++) {
+                        if (*p == '(' || *p == '[')
+                                depth++;
+                        else if ((*p == ')' || *p == ']') && depth > 0)
+                                depth--;
+                        else if (depth == 0)
+                                r[k++] = *p;
+                }
+                r[k] = 0;
+                form_normalise_into(r, out);
         }
-        char *r = buf_steal(&b);
-        char *n = form_label_normalise(r);
-        free(r);
+        /* every tail starts with a space: no space, no tail */
+        if (!strchr(out, ' '))
+                return;
         static const char *const tails[] = {" e g ", " eg ", " i e ", " ie ", " list in next column",
                                             " please ", " if known", " if so", " include ", " if applicable",
                                             " where known", " where applicable", " if any"};
         for (size_t i = 0; i < ARRAY_SIZE(tails); i++) {
-                char *t = strstr(n, tails[i]);
+                char *t = strstr(out, tails[i]);
                 if (t)
                         *t = 0;
         }
-        return n;
 }
 
 /* A candidate that begins with a long label ("How did the personal data
  * breach occur, please describe") matches it; short labels must match
- * whole, or any sentence starting "Name ..." would. */
+ * whole, or any sentence starting "Name ..." would.  The longest label
+ * wins: the candidate's beginnings of four words or more are looked up,
+ * longest first (a normalised text has single spaces between words). */
 static int match_prefix(const FormLabels *l, const char *stripped)
 {
-        const LabelEntry *best = NULL;
-        size_t best_len = 0;
-        for (size_t i = 0; i < l->n; i++) {
-                size_t n = l->v[i].len;
-                if (l->v[i].words < 4 || n <= best_len)
-                        continue;
-                if (strncmp(stripped, l->v[i].norm, n) == 0 && (stripped[n] == 0 || stripped[n] == ' ')) {
-                        best = &l->v[i];
-                        best_len = n;
+        if (!l->prefix_max)
+                return -1;
+        size_t len = strlen(stripped);
+        size_t k = len < l->prefix_max ? len : l->prefix_max;
+        char tmp[FORM_NORM_CAP(FORM_LABEL_MAX)];
+        if (k >= sizeof tmp)
+                return -1;      /* cannot happen: stripped comes from a capped candidate */
+        memcpy(tmp, stripped, k);
+        size_t spaces = 0;
+        for (size_t i = 0; i < k; i++)
+                spaces += stripped[i] == ' ';
+        for (; k > 0 && spaces >= 3; k--) {
+                if (stripped[k] == 0 || stripped[k] == ' ') {
+                        tmp[k] = 0;
+                        int id = match_exact(l, tmp);
+                        if (id >= 0)
+                                return id;
                 }
+                if (stripped[k - 1] == ' ')
+                        spaces--;
         }
-        return best ? (int)best->id : -1;
+        return -1;
 }
 
 /* Whether what stands before a colon or question mark reads like a
@@ -386,8 +521,7 @@ static bool question_like(const char *cand, const char *norm)
         static const char *const speaking[] = {"i", "we", "my", "our", "me", "us", "he", "she", "they", "them",
                                                "his", "her", "their", "im", "ive", "weve", "hi", "hello", "dear",
                                                NULL};
-        _cleanup_free_ char *n = xstrdup(norm);
-        if (!*n || form_count_words(n) > 12)
+        if (!*norm || form_count_words(norm) > 12)
                 return false;
         int depth = 0;
         for (const char *p = cand; *p; p++) {
@@ -396,12 +530,46 @@ static bool question_like(const char *cand, const char *norm)
                     !isdigit((unsigned char)p[-1]) && p - cand > 3)
                         return false;
         }
-        char *save = NULL;
-        for (char *w = strtok_r(n, " ", &save); w; w = strtok_r(NULL, " ", &save))
+        for (const char *w = norm; *w;) {
+                while (*w == ' ')
+                        w++;
+                size_t n = strcspn(w, " ");
+                if (!n)
+                        break;
                 for (size_t i = 0; speaking[i]; i++)
-                        if (!strcmp(w, speaking[i]))
+                        if (strncmp(w, speaking[i], n) == 0 && speaking[i][n] == 0)
                                 return false;
+                w += n;
+        }
         return true;
+}
+
+int form_labels_match_norm(const FormLabels *l, const char *text, const char *norm, LabelMatch how)
+{
+        if (!text)
+                return -1;
+        size_t len = strlen(text);
+        if (len == 0 || len > FORM_LABEL_MAX)
+                return -1;
+        if (!*norm)
+                return -1;
+        int id = match_exact(l, norm);
+        if (id >= 0)
+                return id;
+        char stripped[FORM_NORM_CAP(FORM_LABEL_MAX)];
+        strip_guidance(text, norm, stripped);
+        if (!*stripped)
+                return -1;
+        /* the same wording was looked up just now */
+        if (strcmp(stripped, norm) != 0 && (id = match_exact(l, stripped)) >= 0)
+                return id;
+        if ((id = match_prefix(l, stripped)) >= 0)
+                return id;
+        if ((id = match_bag(l, stripped)) >= 0)
+                return id;
+        if (how == LABEL_QUESTION && question_like(text, stripped))
+                return form_match_question(stripped);
+        return -1;
 }
 
 int form_labels_match_how(const FormLabels *l, const char *text, LabelMatch how)
@@ -409,24 +577,11 @@ int form_labels_match_how(const FormLabels *l, const char *text, LabelMatch how)
         if (!text)
                 return -1;
         size_t len = strlen(text);
-        if (len == 0 || len > 400)
+        if (len == 0 || len > FORM_LABEL_MAX)
                 return -1;
-        _cleanup_free_ char *norm = form_label_normalise(text);
-        if (!*norm)
-                return -1;
-        int id = match_exact(l, norm);
-        if (id >= 0)
-                return id;
-        _cleanup_free_ char *stripped = strip_guidance(text);
-        if (*stripped && (id = match_exact(l, stripped)) >= 0)
-                return id;
-        if (*stripped && (id = match_prefix(l, stripped)) >= 0)
-                return id;
-        if (*stripped && (id = match_bag(l, stripped)) >= 0)
-                return id;
-        if (how == LABEL_QUESTION && *stripped && question_like(text, stripped))
-                return form_match_question(stripped);
-        return -1;
+        char norm[FORM_NORM_CAP(FORM_LABEL_MAX)];
+        form_normalise_into(text, norm);
+        return form_labels_match_norm(l, text, norm, how);
 }
 
 int form_labels_match(const FormLabels *l, const char *text)

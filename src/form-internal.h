@@ -24,6 +24,10 @@ int form_labels_match_how(const FormLabels *l, const char *text, LabelMatch how)
  * bytes; returns the length.  The readers normalise every line and every
  * candidate label: this spares them an allocation each time. */
 size_t form_normalise_into(const char *s, char *out);
+/* The first bytes of form_label_normalise(s) into out, at most cap - 1 of
+ * them, the last word perhaps cut: for a test that a few words decide.
+ * True when that is all of it. */
+bool form_normalise_head(const char *s, char *out, size_t cap);
 
 /* A buffer kept for normalising one line after another. */
 typedef struct {

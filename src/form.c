@@ -135,6 +135,7 @@ struct FormLabels {
         size_t n;
         GHashTable *exact;      /* norm -> id + 1 of its first entry */
         GHashTable *bags;       /* bag -> id + 2, or BAG_AMBIGUOUS */
+        size_t len_max;         /* the longest norm */
         size_t prefix_max;      /* the longest norm of 4 words or more */
         size_t bag_words_max;   /* the most words in a bag */
 };
@@ -194,18 +195,30 @@ static const char *skip_marker(const char *s)
         return p;
 }
 
-size_t form_normalise_into(const char *s, char *out)
+/* The normaliser of form_normalise_into() and form_normalise_head(): it
+ * writes no more than cap - 1 bytes and says whether it wrote all. */
+static inline bool normalise(const char *s, char *out, size_t cap, size_t *ret_len)
 {
         s = skip_marker(s);
         size_t len = 0;
-        bool space = false;
+        bool space = false, all = true;
         for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
                 if (isalnum(*p)) {
+                        if (len + 2 >= cap) {
+                                all = false;
+                                break;
+                        }
                         if (space && len)
                                 out[len++] = ' ';
                         space = false;
-                        out[len++] = (char)tolower(*p);
+                        /* ASCII without a call; tolower() for the rest */
+                        out[len++] = *p < 0x80 ? (char)(*p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p)
+                                               : (char)tolower(*p);
                 } else if (*p == '&' || *p == '+') {
+                        if (len + 4 >= cap) {
+                                all = false;
+                                break;
+                        }
                         if (len)
                                 out[len++] = ' ';
                         memcpy(out + len, "and", 3);
@@ -220,7 +233,21 @@ size_t form_normalise_into(const char *s, char *out)
                 }
         }
         out[len] = 0;
+        *ret_len = len;
+        return all;
+}
+
+size_t form_normalise_into(const char *s, char *out)
+{
+        size_t len;
+        normalise(s, out, SIZE_MAX, &len);
         return len;
+}
+
+bool form_normalise_head(const char *s, char *out, size_t cap)
+{
+        size_t len;
+        return normalise(s, out, cap, &len);
 }
 
 char *form_label_normalise(const char *s)
@@ -372,6 +399,8 @@ void form_labels_add(FormLabels *l, FieldId id, const char *label)
          * first entry of a wording decides it, as a scan in order would. */
         if (!g_hash_table_contains(l->exact, e->norm))
                 g_hash_table_insert(l->exact, e->norm, GINT_TO_POINTER((int)id + 1));
+        if (e->len > l->len_max)
+                l->len_max = e->len;
         if (e->words >= 4 && e->len > l->prefix_max)
                 l->prefix_max = e->len;
         if (*e->bag) {
@@ -404,7 +433,8 @@ void form_labels_free(FormLabels *l)
 
 static int match_exact(const FormLabels *l, const char *norm)
 {
-        if (!l->exact)
+        /* a candidate longer than every label is spared the hashing */
+        if (!l->exact || strnlen(norm, l->len_max + 1) > l->len_max)
                 return -1;
         return GPOINTER_TO_INT(g_hash_table_lookup(l->exact, norm)) - 1;
 }

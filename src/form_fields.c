@@ -291,13 +291,14 @@ static bool has_alternative(const char *norm, const char *alt, size_t len)
                 len--;
         if (len == 0)
                 return false;
-        for (const char *p = norm; *p; p++) {
-                if (p != norm && p[-1] != ' ')
-                        continue;
-                if (strncmp(p, alt, len) != 0)
-                        continue;
-                if (!whole || p[len] == 0 || p[len] == ' ')
+        /* from word start to word start; the first byte spares most
+         * comparisons */
+        for (const char *p = norm; p && *p;) {
+                if (*p == *alt && strncmp(p, alt, len) == 0 && (!whole || p[len] == 0 || p[len] == ' '))
                         return true;
+                p = strchr(p, ' ');
+                if (p)
+                        p++;
         }
         return false;
 }

@@ -93,9 +93,9 @@ static bool is_dpo_part(const char *n)
                                         "for completion by the dpo", "for information governance use",
                                         "for ig use", "ig use only", "dpo section", "section to be completed by the dpo"};
         /* the longest heading is 46 bytes: a longer line is text that
-         * mentions one */
+         * mentions one; and each has "dpo", "use" or "officer" in it */
         size_t len = strlen(n);
-        if (len >= 46 + 30)
+        if (len >= 46 + 30 || (!strstr(n, "dpo") && !strstr(n, "use") && !strstr(n, "officer")))
                 return false;
         for (size_t i = 0; i < ARRAY_SIZE(s); i++)
                 if (strstr(n, s[i]) && len < strlen(s[i]) + 30)
@@ -147,34 +147,58 @@ static bool is_heading(const char *line, const char *n)
         return words >= 2 && letters >= 6;
 }
 
+/* A word of a printed choice (is_untouched). */
+static bool is_choice_word(const char *w)
+{
+        return !strcmp(w, "yes") || !strcmp(w, "y") || !strcmp(w, "no") || !strcmp(w, "n") || !strcmp(w, "when") ||
+               !strcmp(w, "date") || !strcmp(w, "unknown") || !strcmp(w, "na");
+}
+
 /* A printed choice nobody picked: "Yes / No", "Y/N", "Yes / No – When:",
  * "☐ Yes ☐ No"; Word's "Click or tap here to enter text." */
 static bool is_untouched(const char *value)
 {
-        static const char *const ticks[] = {"\xe2\x98\x92", "\xe2\x98\x91", "\xe2\x9c\x93", "\xe2\x9c\x94",
-                                            "[x]", "[X]", "(x)", "(X)"};
-        for (size_t i = 0; i < ARRAY_SIZE(ticks); i++)
-                if (strstr(value, ticks[i]))
-                        return false;
+        /* Every answer comes here: its first words decide most of them,
+         * before the whole is normalised or the ticks are looked for. */
+        char head[64];
+        if (!form_normalise_head(value, head, sizeof head)) {
+                /* longer than any prompt: a whole word other than those of
+                 * a choice says it is an answer */
+                for (char *w = head, *e; (e = strchr(w, ' ')); w = e + 1) {
+                        *e = 0;
+                        if (!is_choice_word(w))
+                                return false;
+                }
+        }
         _cleanup_free_ char *n = form_label_normalise(value);
         /* Word's prompts in a content control nobody filled in */
         static const char *const prompts[] = {"click or tap here to enter text", "click here to enter text",
                                               "click or tap to enter a date", "click here to enter a date",
                                               "choose an item", "enter text here", "type here"};
-        for (size_t i = 0; i < ARRAY_SIZE(prompts); i++)
-                if (strcmp(n, prompts[i]) == 0)
-                        return true;
-        bool yes = false, no = false;
-        char *save = NULL;
-        for (char *w = strtok_r(n, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-                if (!strcmp(w, "yes") || !strcmp(w, "y"))
-                        yes = true;
-                else if (!strcmp(w, "no") || !strcmp(w, "n"))
-                        no = true;
-                else if (strcmp(w, "when") && strcmp(w, "date") && strcmp(w, "unknown") && strcmp(w, "na"))
+        bool prompt = false;
+        for (size_t i = 0; i < ARRAY_SIZE(prompts) && !prompt; i++)
+                prompt = strcmp(n, prompts[i]) == 0;
+        if (!prompt) {
+                bool yes = false, no = false;
+                char *save = NULL;
+                for (char *w = strtok_r(n, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                        if (!strcmp(w, "yes") || !strcmp(w, "y"))
+                                yes = true;
+                        else if (!strcmp(w, "no") || !strcmp(w, "n"))
+                                no = true;
+                        else if (!is_choice_word(w))
+                                return false;
+                }
+                if (!(yes && no))
                         return false;
         }
-        return yes && no;
+        /* a choice ticked is a choice made */
+        static const char *const ticks[] = {"\xe2\x98\x92", "\xe2\x98\x91", "\xe2\x9c\x93", "\xe2\x9c\x94",
+                                            "[x]", "[X]", "(x)", "(X)"};
+        for (size_t i = 0; i < ARRAY_SIZE(ticks); i++)
+                if (strstr(value, ticks[i]))
+                        return false;
+        return true;
 }
 
 /* A "Label: value" line whose label is on no form: a few capitalised words
@@ -323,33 +347,45 @@ static void reader_start(TextReader *tr, int id, bool is_time, bool alone, const
 static size_t separator_at(const char *line, const char *p, bool *ret_question)
 {
         *ret_question = false;
-        /* most bytes of a line start no separator */
+        /* called on every byte of a line: one test per kind of byte */
         switch (*p) {
-        case ':': case '?': case '\t': case '-': case '.': case ' ': case '\xe2':
-                break;
+        case ':':
+        case '?':
+                *ret_question = true;
+                return 1;
+        case '\t':
+                return 1;
+        case '-':
+                /* " - " */
+                return p > line && p[-1] == ' ' && p[1] == ' ' ? 1 : 0;
+        case '\xe2':
+                /* " – ", " — " */
+                if (p > line && p[-1] == ' ' && p[1] == '\x80' && (p[2] == '\x93' || p[2] == '\x94') &&
+                    p[3] == ' ')
+                        return 3;
+                /* "…": dot leaders, as below */
+                if (p[1] == '\x80' && p[2] == '\xa6') {
+                        *ret_question = true;
+                        return 3;
+                }
+                return 0;
+        case '.':
+                /* dot leaders: only a form lines its labels up so */
+                if (p[1] == '.') {
+                        *ret_question = true;
+                        return 2;
+                }
+                return 0;
+        case ' ':
+                /* columns lined up with spaces, as a table copied as text */
+                if (p[1] == ' ' && p[2] == ' ' && p > line && p[-1] != ' ') {
+                        *ret_question = true;
+                        return 3;
+                }
+                return 0;
         default:
                 return 0;
         }
-        if (*p == ':' || *p == '?') {
-                *ret_question = true;
-                return 1;
-        }
-        if (*p == '\t')
-                return 1;
-        if (p > line && p[-1] == ' ' && (str_startswith(p, "- ") || str_startswith(p, "\xe2\x80\x93 ") ||
-                                         str_startswith(p, "\xe2\x80\x94 ")))
-                return *p == '-' ? 1 : 3;
-        if (str_startswith(p, "..") || str_startswith(p, "\xe2\x80\xa6")) {
-                /* dot leaders: only a form lines its labels up so */
-                *ret_question = true;
-                return *p == '.' ? 2 : 3;
-        }
-        /* columns lined up with spaces, as a table copied as text */
-        if (str_startswith(p, "   ") && p > line && p[-1] != ' ') {
-                *ret_question = true;
-                return 3;
-        }
-        return 0;
 }
 
 /* Tries "Label: value", "Label? value", "Label<TAB>value", "Label - value"

@@ -160,7 +160,9 @@ static bool is_untouched(const char *value)
 {
         /* Every answer comes here: its first words decide most of them,
          * before the whole is normalised or the ticks are looked for. */
-        char head[64];
+        char head[40];  /* more than the longest prompt */
+        _cleanup_free_ char *heap = NULL;
+        char *n = head;
         if (!form_normalise_head(value, head, sizeof head)) {
                 /* longer than any prompt: a whole word other than those of
                  * a choice says it is an answer */
@@ -169,8 +171,8 @@ static bool is_untouched(const char *value)
                         if (!is_choice_word(w))
                                 return false;
                 }
+                n = heap = form_label_normalise(value);
         }
-        _cleanup_free_ char *n = form_label_normalise(value);
         /* Word's prompts in a content control nobody filled in */
         static const char *const prompts[] = {"click or tap here to enter text", "click here to enter text",
                                               "click or tap to enter a date", "click here to enter a date",

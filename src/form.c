@@ -15,8 +15,6 @@
 #include <ctype.h>
 #include <string.h>
 
-#include <glib.h>
-
 #include "form-internal.h"
 
 #define NOTES_MAX 20
@@ -128,20 +126,90 @@ typedef struct {
         FieldId id;
 } LabelEntry;
 
+/* A string's slot in a LabelTable. */
+typedef struct {
+        const char *key;        /* NULL: free */
+        uint32_t hash, len;
+        int id;
+} LabelSlot;
+
+/* Open addressing over strings kept elsewhere, hashed with FNV-1a: a hash
+ * that grows a byte at a time, so that every beginning of a candidate is
+ * hashed in one pass (match_prefix). */
+typedef struct {
+        LabelSlot *slots;
+        size_t mask;            /* slots - 1: a power of two */
+        size_t n;
+} LabelTable;
+
+#define HASH_START 2166136261u
+static inline uint32_t hash_add(uint32_t h, unsigned char c)
+{
+        return (h ^ c) * 16777619u;
+}
+
+static uint32_t hash_of(const char *s, size_t len)
+{
+        uint32_t h = HASH_START;
+        for (size_t i = 0; i < len; i++)
+                h = hash_add(h, (unsigned char)s[i]);
+        return h;
+}
+
+/* The slot of key, or the free slot where it would go. */
+static LabelSlot *table_slot(const LabelTable *t, const char *key, size_t len, uint32_t h)
+{
+        for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+                LabelSlot *s = &t->slots[i];
+                if (!s->key || (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0))
+                        return s;
+        }
+}
+
+/* The id of key, or -2 when it is not there. */
+static int table_get(const LabelTable *t, const char *key, size_t len, uint32_t h)
+{
+        if (!t->slots)
+                return -2;
+        const LabelSlot *s = table_slot(t, key, len, h);
+        return s->key ? s->id : -2;
+}
+
+/* Where key goes (key stays the caller's and must outlive the table). */
+static LabelSlot *table_put(LabelTable *t, const char *key)
+{
+        if ((t->n + 1) * 2 > t->mask + 1 || !t->slots) {
+                LabelTable bigger = {.mask = t->slots ? 2 * t->mask + 1 : 63};
+                bigger.slots = xcalloc(bigger.mask + 1, sizeof *bigger.slots);
+                for (size_t i = 0; t->slots && i <= t->mask; i++)
+                        if (t->slots[i].key)
+                                *table_slot(&bigger, t->slots[i].key, t->slots[i].len, t->slots[i].hash) =
+                                        t->slots[i];
+                bigger.n = t->n;
+                free(t->slots);
+                *t = bigger;
+        }
+        size_t len = strlen(key);
+        uint32_t h = hash_of(key, len);
+        LabelSlot *s = table_slot(t, key, len, h);
+        if (!s->key) {
+                *s = (LabelSlot){.key = key, .hash = h, .len = (uint32_t)len, .id = -2};
+                t->n++;
+        }
+        return s;
+}
+
 /* The lists are scanned for every separator of every line of every body:
  * the tables find a wording or a bag of words at once. */
 struct FormLabels {
         LabelEntry *v;
         size_t n;
-        GHashTable *exact;      /* norm -> id + 1 of its first entry */
-        GHashTable *bags;       /* bag -> id + 2, or BAG_AMBIGUOUS */
+        LabelTable exact;       /* norm -> id of its first entry */
+        LabelTable bags;        /* bag -> id, or -1 when labels of two fields have it */
         size_t len_max;         /* the longest norm */
         size_t prefix_max;      /* the longest norm of 4 words or more */
         size_t bag_words_max;   /* the most words in a bag */
 };
-
-/* Labels of two fields have the bag's words (match_bag). */
-#define BAG_AMBIGUOUS GINT_TO_POINTER(1)
 
 /* Skips a leading list marker: "1.", "1)", "a)", "(a)", "Q3.", "•", "-",
  * "*", "1.2". */
@@ -420,10 +488,6 @@ void form_labels_add(FormLabels *l, FieldId id, const char *label)
                 free(n);
                 return;
         }
-        if (!l->exact) {
-                l->exact = g_hash_table_new(g_str_hash, g_str_equal);
-                l->bags = g_hash_table_new(g_str_hash, g_str_equal);
-        }
         l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
         LabelEntry *e = &l->v[l->n];
         e->norm = n;
@@ -434,18 +498,19 @@ void form_labels_add(FormLabels *l, FieldId id, const char *label)
         l->n++;
         /* Keys are the entry's own strings, which outlive the tables.  The
          * first entry of a wording decides it, as a scan in order would. */
-        if (!g_hash_table_contains(l->exact, e->norm))
-                g_hash_table_insert(l->exact, e->norm, GINT_TO_POINTER((int)id + 1));
+        LabelSlot *slot = table_put(&l->exact, e->norm);
+        if (slot->id == -2)
+                slot->id = (int)id;
         if (e->len > l->len_max)
                 l->len_max = e->len;
         if (e->words >= 4 && e->len > l->prefix_max)
                 l->prefix_max = e->len;
         if (*e->bag) {
-                gpointer had = g_hash_table_lookup(l->bags, e->bag);
-                if (!had)
-                        g_hash_table_insert(l->bags, e->bag, GINT_TO_POINTER((int)id + 2));
-                else if (had != GINT_TO_POINTER((int)id + 2))
-                        g_hash_table_insert(l->bags, e->bag, BAG_AMBIGUOUS);
+                slot = table_put(&l->bags, e->bag);
+                if (slot->id == -2)
+                        slot->id = (int)id;
+                else if (slot->id != (int)id)
+                        slot->id = -1;
                 size_t bw = form_count_words(e->bag);
                 if (bw > l->bag_words_max)
                         l->bag_words_max = bw;
@@ -456,10 +521,8 @@ void form_labels_free(FormLabels *l)
 {
         if (!l)
                 return;
-        if (l->exact) {
-                g_hash_table_destroy(l->exact);
-                g_hash_table_destroy(l->bags);
-        }
+        free(l->exact.slots);
+        free(l->bags.slots);
         for (size_t i = 0; i < l->n; i++) {
                 free(l->v[i].norm);
                 free(l->v[i].bag);
@@ -471,17 +534,21 @@ void form_labels_free(FormLabels *l)
 static int match_exact(const FormLabels *l, const char *norm)
 {
         /* a candidate longer than every label is spared the hashing */
-        if (!l->exact || strnlen(norm, l->len_max + 1) > l->len_max)
-                return -1;
-        return GPOINTER_TO_INT(g_hash_table_lookup(l->exact, norm)) - 1;
+        uint32_t h = HASH_START;
+        size_t len = 0;
+        for (; norm[len]; len++) {
+                if (len >= l->len_max)
+                        return -1;
+                h = hash_add(h, (unsigned char)norm[len]);
+        }
+        int id = table_get(&l->exact, norm, len, h);
+        return id >= 0 ? id : -1;
 }
 
 /* The same content words as one label; -1 when none, or when labels of two
  * fields have them. */
 static int match_bag(const FormLabels *l, const char *norm)
 {
-        if (!l->bags)
-                return -1;
         _cleanup_free_ char *heap = NULL;
         char words[FORM_NORM_CAP(FORM_LABEL_MAX)], bag[FORM_NORM_CAP(FORM_LABEL_MAX)];
         const char *b = bag;
@@ -494,8 +561,9 @@ static int match_bag(const FormLabels *l, const char *norm)
         }
         if (!*b)
                 return -1;
-        gpointer v = g_hash_table_lookup(l->bags, b);
-        return !v || v == BAG_AMBIGUOUS ? -1 : GPOINTER_TO_INT(v) - 2;
+        size_t len = strlen(b);
+        int id = table_get(&l->bags, b, len, hash_of(b, len));
+        return id >= 0 ? id : -1;
 }
 
 size_t form_count_words(const char *s)
@@ -535,8 +603,11 @@ static void strip_guidance(const char *s, const char *norm, char *out)
                 r[k] = 0;
                 form_normalise_into(r, out);
         }
-        /* every tail starts with a space: no space, no tail */
-        if (!strchr(out, ' '))
+        /* every tail starts with a space and an e, i, l, p or w */
+        bool maybe = false;
+        for (const char *p = strchr(out, ' '); p && !maybe; p = strchr(p + 1, ' '))
+                maybe = p[1] == 'e' || p[1] == 'i' || p[1] == 'l' || p[1] == 'p' || p[1] == 'w';
+        if (!maybe)
                 return;
         static const char *const tails[] = {" e g ", " eg ", " i e ", " ie ", " list in next column",
                                             " please ", " if known", " if so", " include ", " if applicable",
@@ -555,26 +626,27 @@ static void strip_guidance(const char *s, const char *norm, char *out)
  * longest first (a normalised text has single spaces between words). */
 static int match_prefix(const FormLabels *l, const char *stripped)
 {
-        if (!l->prefix_max)
-                return -1;
-        size_t len = strlen(stripped);
-        size_t k = len < l->prefix_max ? len : l->prefix_max;
-        char tmp[FORM_NORM_CAP(FORM_LABEL_MAX)];
-        if (k >= sizeof tmp)
-                return -1;      /* cannot happen: stripped comes from a capped candidate */
-        memcpy(tmp, stripped, k);
-        size_t spaces = 0;
-        for (size_t i = 0; i < k; i++)
-                spaces += stripped[i] == ' ';
-        for (; k > 0 && spaces >= 3; k--) {
-                if (stripped[k] == 0 || stripped[k] == ' ') {
-                        tmp[k] = 0;
-                        int id = match_exact(l, tmp);
-                        if (id >= 0)
-                                return id;
+        /* where its beginnings of four words or more end, and their
+         * hashes, from one pass; stripped has at most
+         * FORM_NORM_CAP(FORM_LABEL_MAX) - 1 bytes, so this many words */
+        uint32_t ends[FORM_NORM_CAP(FORM_LABEL_MAX) / 2 + 1], hashes[ARRAY_SIZE(ends)];
+        size_t n = 0, spaces = 0;
+        uint32_t h = HASH_START;
+        for (size_t i = 0; i <= l->prefix_max && n < ARRAY_SIZE(ends); i++) {
+                char c = stripped[i];
+                if ((c == ' ' || !c) && spaces >= 3) {
+                        ends[n] = (uint32_t)i;
+                        hashes[n++] = h;
                 }
-                if (stripped[k - 1] == ' ')
-                        spaces--;
+                if (!c)
+                        break;
+                spaces += c == ' ';
+                h = hash_add(h, (unsigned char)c);
+        }
+        while (n--) {
+                int id = table_get(&l->exact, stripped, ends[n], hashes[n]);
+                if (id >= 0)
+                        return id;
         }
         return -1;
 }

@@ -160,6 +160,18 @@ static bool is_untouched(const char *value)
 {
         /* Every answer comes here: its first words decide most of them,
          * before the whole is normalised or the ticks are looked for. */
+        char first[12];
+        if (!form_normalise_head(value, first, sizeof first)) {
+                /* The first word is whole when a space follows it; one
+                 * longer than that is neither a choice nor a prompt's. */
+                char *e = strchr(first, ' ');
+                if (!e)
+                        return false;
+                *e = 0;
+                if (!is_choice_word(first) && strcmp(first, "click") && strcmp(first, "choose") &&
+                    strcmp(first, "enter") && strcmp(first, "type"))
+                        return false;
+        }
         char head[40];  /* more than the longest prompt */
         _cleanup_free_ char *heap = NULL;
         char *n = head;

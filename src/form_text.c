@@ -63,7 +63,7 @@ static bool is_signoff(const char *line, const char *n)
         if (strcmp(line, "--") == 0 || strcmp(line, "-- ") == 0 || strcmp(line, "__") == 0)
                 return true;
         /* every sign-off and footer below starts with one of these */
-        if (!strchr("rkbwmtcyagsw", n[0]) || !n[0])
+        if (!n[0] || !strchr("rkbwmtcyags", n[0]))
                 return false;
         static const char *const s[] = {"regards", "kind regards", "best regards", "warm regards", "many thanks",
                                         "thanks", "thank you", "best wishes", "cheers", "yours sincerely",
@@ -103,6 +103,7 @@ static bool is_dpo_part(const char *n)
         return false;
 }
 
+/* is_dpo_part() of text not normalised yet (a table's cell). */
 static bool is_dpo_part_text(const char *text)
 {
         FormNormBuf nb = {0};

@@ -282,31 +282,36 @@ static const QuestionRule question_rules[] = {
                     "what went wrong|what has happened"}},
 };
 
-/* Whether alternative alt (up to end) stands in norm at the start of a
+/* The words of a normalised question, by where they start: every
+ * alternative of every rule is looked for at each. */
+typedef struct {
+        const char **start;
+        size_t n;
+} Words;
+
+/* Whether alternative alt (up to end) stands in w at the start of a
  * word. */
-static bool has_alternative(const char *norm, const char *alt, size_t len)
+static bool has_alternative(const Words *w, const char *alt, size_t len)
 {
         bool whole = len > 0 && alt[len - 1] == '$';
         if (whole)
                 len--;
         if (len == 0)
                 return false;
-        for (const char *p = norm; *p; p++) {
-                if (p != norm && p[-1] != ' ')
-                        continue;
-                if (strncmp(p, alt, len) != 0)
-                        continue;
-                if (!whole || p[len] == 0 || p[len] == ' ')
+        /* the first byte spares most comparisons */
+        for (size_t i = 0; i < w->n; i++) {
+                const char *p = w->start[i];
+                if (*p == *alt && strncmp(p, alt, len) == 0 && (!whole || p[len] == 0 || p[len] == ' '))
                         return true;
         }
         return false;
 }
 
-static bool has_group(const char *norm, const char *group)
+static bool has_group(const Words *w, const char *group)
 {
         for (const char *p = group; *p;) {
                 size_t n = strcspn(p, "|");
-                if (has_alternative(norm, p, n))
+                if (has_alternative(w, p, n))
                         return true;
                 p += n;
                 if (*p == '|')
@@ -317,11 +322,26 @@ static bool has_group(const char *norm, const char *group)
 
 int form_match_question(const char *norm)
 {
+        /* an alternative may start where norm does or after any space;
+         * question_like() lets no more than 12 words come here */
+        const char *stack[32];
+        _cleanup_free_ const char **heap = NULL;
+        size_t spaces = 0;
+        for (const char *p = norm; *p; p++)
+                spaces += *p == ' ';
+        Words w = {.start = spaces < ARRAY_SIZE(stack) ? stack : (heap = xmalloc((spaces + 1) * sizeof *heap))};
+        for (const char *p = norm;;) {
+                w.start[w.n++] = p;
+                p = strchr(p, ' ');
+                if (!p)
+                        break;
+                p++;
+        }
         for (size_t i = 0; i < ARRAY_SIZE(question_rules); i++) {
                 const QuestionRule *r = &question_rules[i];
                 bool all = true;
                 for (size_t g = 0; g < ARRAY_SIZE(r->groups) && r->groups[g] && all; g++)
-                        all = has_group(norm, r->groups[g]);
+                        all = has_group(&w, r->groups[g]);
                 if (all)
                         return (int)r->id;
         }

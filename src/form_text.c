@@ -16,9 +16,11 @@
 /* ---- line classes ------------------------------------------------------- */
 
 /* "Time of incident" and its kin complete the date field before them. */
-static int match_time_label(const char *text)
+static int match_time_label(const char *n)
 {
-        _cleanup_free_ char *n = form_label_normalise(text);
+        /* every one starts "time" or "approximate time" */
+        if (n[0] != 't' && n[0] != 'a')
+                return -1;
         static const struct { const char *label; FieldId id; } t[] = {
                 {"time of incident", F_OCCURRED_AT}, {"time of breach", F_OCCURRED_AT},
                 {"time occurred", F_OCCURRED_AT},    {"time", F_OCCURRED_AT},
@@ -54,12 +56,15 @@ static void add_time(FormRecord *r, FieldId id, const char *value)
         f->text = joined;
 }
 
-/* A line that ends a form: a signature separator or a sign-off. */
-static bool is_signoff(const char *line)
+/* A line that ends a form: a signature separator or a sign-off.  n is
+ * the line normalised. */
+static bool is_signoff(const char *line, const char *n)
 {
         if (strcmp(line, "--") == 0 || strcmp(line, "-- ") == 0 || strcmp(line, "__") == 0)
                 return true;
-        _cleanup_free_ char *n = form_label_normalise(line);
+        /* every sign-off and footer below starts with one of these */
+        if (!n[0] || !strchr("rkbwmtcyags", n[0]))
+                return false;
         static const char *const s[] = {"regards", "kind regards", "best regards", "warm regards", "many thanks",
                                         "thanks", "thank you", "best wishes", "cheers", "yours sincerely",
                                         "yours faithfully", "with thanks", "thanks again", "kindest regards",
@@ -80,26 +85,40 @@ static bool is_signoff(const char *line)
 
 /* The heading of the part of the form the DPO fills in: the reporter's
  * answers end there. */
-static bool is_dpo_part(const char *text)
+static bool is_dpo_part(const char *n)
 {
-        _cleanup_free_ char *n = form_label_normalise(text);
         static const char *const s[] = {"to be completed by the data protection officer", "to be completed by the dpo",
                                         "for dpo use", "dpo use only", "for office use", "office use only",
                                         "for completion by the data protection officer",
                                         "for completion by the dpo", "for information governance use",
                                         "for ig use", "ig use only", "dpo section", "section to be completed by the dpo"};
+        /* the longest heading is 46 bytes: a longer line is text that
+         * mentions one; and each has "dpo", "use" or "officer" in it */
+        size_t len = strlen(n);
+        if (len >= 46 + 30 || (!strstr(n, "dpo") && !strstr(n, "use") && !strstr(n, "officer")))
+                return false;
         for (size_t i = 0; i < ARRAY_SIZE(s); i++)
-                if (strstr(n, s[i]) && strlen(n) < strlen(s[i]) + 30)
+                if (strstr(n, s[i]) && len < strlen(s[i]) + 30)
                         return true;
         return false;
+}
+
+/* is_dpo_part() of text not normalised yet (a table's cell). */
+static bool is_dpo_part_text(const char *text)
+{
+        FormNormBuf nb = {0};
+        bool r = is_dpo_part(form_norm_buf(&nb, text));
+        form_norm_buf_free(&nb);
+        return r;
 }
 
 /* A heading of the form ("Part 1 – the reporter", "SECTION B: THE
  * BREACH", "DETAILS OF THE INCIDENT"): it ends the answer above it.
  * is_section() is the kind no label can be mistaken for. */
-static bool is_section(const char *line)
+static bool is_section(const char *n)
 {
-        _cleanup_free_ char *n = form_label_normalise(line);
+        if (n[0] != 'p' && n[0] != 's')
+                return false;
         size_t words = form_count_words(n);
         if (!words || words > 10)
                 return false;
@@ -112,13 +131,12 @@ static bool is_section(const char *line)
         return false;
 }
 
-static bool is_heading(const char *line)
+static bool is_heading(const char *line, const char *n)
 {
-        _cleanup_free_ char *n = form_label_normalise(line);
         size_t words = form_count_words(n);
         if (!words || words > 10)
                 return false;
-        if (is_section(line))
+        if (is_section(n))
                 return true;
         /* capitals only, two words or more */
         size_t letters = 0;
@@ -130,34 +148,72 @@ static bool is_heading(const char *line)
         return words >= 2 && letters >= 6;
 }
 
+/* A word of a printed choice (is_untouched). */
+static bool is_choice_word(const char *w)
+{
+        return !strcmp(w, "yes") || !strcmp(w, "y") || !strcmp(w, "no") || !strcmp(w, "n") || !strcmp(w, "when") ||
+               !strcmp(w, "date") || !strcmp(w, "unknown") || !strcmp(w, "na");
+}
+
 /* A printed choice nobody picked: "Yes / No", "Y/N", "Yes / No – When:",
  * "☐ Yes ☐ No"; Word's "Click or tap here to enter text." */
 static bool is_untouched(const char *value)
 {
+        /* Every answer comes here: its first words decide most of them,
+         * before the whole is normalised or the ticks are looked for. */
+        char first[12];
+        if (!form_normalise_head(value, first, sizeof first)) {
+                /* The first word is whole when a space follows it; one
+                 * longer than that is neither a choice nor a prompt's. */
+                char *e = strchr(first, ' ');
+                if (!e)
+                        return false;
+                *e = 0;
+                if (!is_choice_word(first) && strcmp(first, "click") && strcmp(first, "choose") &&
+                    strcmp(first, "enter") && strcmp(first, "type"))
+                        return false;
+        }
+        char head[40];  /* more than the longest prompt */
+        _cleanup_free_ char *heap = NULL;
+        char *n = head;
+        if (!form_normalise_head(value, head, sizeof head)) {
+                /* longer than any prompt: a whole word other than those of
+                 * a choice says it is an answer */
+                for (char *w = head, *e; (e = strchr(w, ' ')); w = e + 1) {
+                        *e = 0;
+                        if (!is_choice_word(w))
+                                return false;
+                }
+                n = heap = form_label_normalise(value);
+        }
+        /* Word's prompts in a content control nobody filled in */
+        static const char *const prompts[] = {"click or tap here to enter text", "click here to enter text",
+                                              "click or tap to enter a date", "click here to enter a date",
+                                              "choose an item", "enter text here", "type here"};
+        bool prompt = false;
+        for (size_t i = 0; i < ARRAY_SIZE(prompts) && !prompt; i++)
+                prompt = strcmp(n, prompts[i]) == 0;
+        if (!prompt) {
+                bool yes = false, no = false;
+                char *save = NULL;
+                for (char *w = strtok_r(n, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                        if (!strcmp(w, "yes") || !strcmp(w, "y"))
+                                yes = true;
+                        else if (!strcmp(w, "no") || !strcmp(w, "n"))
+                                no = true;
+                        else if (!is_choice_word(w))
+                                return false;
+                }
+                if (!(yes && no))
+                        return false;
+        }
+        /* a choice ticked is a choice made */
         static const char *const ticks[] = {"\xe2\x98\x92", "\xe2\x98\x91", "\xe2\x9c\x93", "\xe2\x9c\x94",
                                             "[x]", "[X]", "(x)", "(X)"};
         for (size_t i = 0; i < ARRAY_SIZE(ticks); i++)
                 if (strstr(value, ticks[i]))
                         return false;
-        _cleanup_free_ char *n = form_label_normalise(value);
-        /* Word's prompts in a content control nobody filled in */
-        static const char *const prompts[] = {"click or tap here to enter text", "click here to enter text",
-                                              "click or tap to enter a date", "click here to enter a date",
-                                              "choose an item", "enter text here", "type here"};
-        for (size_t i = 0; i < ARRAY_SIZE(prompts); i++)
-                if (strcmp(n, prompts[i]) == 0)
-                        return true;
-        bool yes = false, no = false;
-        char *save = NULL;
-        for (char *w = strtok_r(n, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-                if (!strcmp(w, "yes") || !strcmp(w, "y"))
-                        yes = true;
-                else if (!strcmp(w, "no") || !strcmp(w, "n"))
-                        no = true;
-                else if (strcmp(w, "when") && strcmp(w, "date") && strcmp(w, "unknown") && strcmp(w, "na"))
-                        return false;
-        }
-        return yes && no;
+        return true;
 }
 
 /* A "Label: value" line whose label is on no form: a few capitalised words
@@ -228,6 +284,8 @@ typedef struct {
         char *label;        /* its label as written, normalised */
         Buf value;
         size_t n_fields;    /* fields found */
+        FormNormBuf norm;   /* the line being read, normalised */
+        FormNormBuf alt;    /* the line without its end punctuation, normalised */
 } TextReader;
 
 /* Cuts a signature off the last answer: a paragraph that starts with a
@@ -267,12 +325,12 @@ static void reader_flush(TextReader *tr, bool last)
         tr->alone = false;
 }
 
+/* label_norm is the label as written, normalised. */
 static void reader_start(TextReader *tr, int id, bool is_time, bool alone, const char *value, const char *line,
-                         const char *label)
+                         const char *label_norm)
 {
-        _cleanup_free_ char *norm = form_label_normalise(label);
         if (id == tr->current && !is_time && !tr->current_time && tr->value.len && tr->label &&
-            strcmp(norm, tr->label) != 0) {
+            strcmp(label_norm, tr->label) != 0) {
                 /* "Contact details: ..." then "Tel: ...": one answer (the
                  * same label again is a second answer) */
                 buf_putc(&tr->value, '\n');
@@ -281,8 +339,7 @@ static void reader_start(TextReader *tr, int id, bool is_time, bool alone, const
         }
         reader_flush(tr, false);
         free(tr->label);
-        tr->label = norm;
-        norm = NULL;
+        tr->label = xstrdup(label_norm);
         tr->current = id;
         tr->current_time = is_time;
         tr->alone = alone;
@@ -305,26 +362,45 @@ static void reader_start(TextReader *tr, int id, bool is_time, bool alone, const
 static size_t separator_at(const char *line, const char *p, bool *ret_question)
 {
         *ret_question = false;
-        if (*p == ':' || *p == '?') {
+        /* called on every byte of a line: one test per kind of byte */
+        switch (*p) {
+        case ':':
+        case '?':
                 *ret_question = true;
                 return 1;
-        }
-        if (*p == '\t')
+        case '\t':
                 return 1;
-        if (p > line && p[-1] == ' ' && (str_startswith(p, "- ") || str_startswith(p, "\xe2\x80\x93 ") ||
-                                         str_startswith(p, "\xe2\x80\x94 ")))
-                return *p == '-' ? 1 : 3;
-        if (str_startswith(p, "..") || str_startswith(p, "\xe2\x80\xa6")) {
+        case '-':
+                /* " - " */
+                return p > line && p[-1] == ' ' && p[1] == ' ' ? 1 : 0;
+        case '\xe2':
+                /* " – ", " — " */
+                if (p > line && p[-1] == ' ' && p[1] == '\x80' && (p[2] == '\x93' || p[2] == '\x94') &&
+                    p[3] == ' ')
+                        return 3;
+                /* "…": dot leaders, as below */
+                if (p[1] == '\x80' && p[2] == '\xa6') {
+                        *ret_question = true;
+                        return 3;
+                }
+                return 0;
+        case '.':
                 /* dot leaders: only a form lines its labels up so */
-                *ret_question = true;
-                return *p == '.' ? 2 : 3;
+                if (p[1] == '.') {
+                        *ret_question = true;
+                        return 2;
+                }
+                return 0;
+        case ' ':
+                /* columns lined up with spaces, as a table copied as text */
+                if (p[1] == ' ' && p[2] == ' ' && p > line && p[-1] != ' ') {
+                        *ret_question = true;
+                        return 3;
+                }
+                return 0;
+        default:
+                return 0;
         }
-        /* columns lined up with spaces, as a table copied as text */
-        if (str_startswith(p, "   ") && p > line && p[-1] != ' ') {
-                *ret_question = true;
-                return 3;
-        }
-        return 0;
 }
 
 /* Tries "Label: value", "Label? value", "Label<TAB>value", "Label - value"
@@ -336,16 +412,20 @@ static bool try_label_line(TextReader *tr, const char *line)
                 size_t k = separator_at(line, p, &question);
                 if (!k || p == line)
                         continue;
-                _cleanup_free_ char *cand = xstrndup(line, (size_t)(p - line));
-                int id = match_time_label(cand);
+                /* the loop's bound keeps a candidate within FORM_LABEL_MAX */
+                char cand[301], norm[FORM_NORM_CAP(300)];
+                memcpy(cand, line, (size_t)(p - line));
+                cand[p - line] = 0;
+                form_normalise_into(cand, norm);
+                int id = match_time_label(norm);
                 if (id >= 0) {
-                        reader_start(tr, id, true, false, p + k, line, cand);
+                        reader_start(tr, id, true, false, p + k, line, norm);
                         return true;
                 }
                 LabelMatch how = question || *p == '\t' ? LABEL_QUESTION : LABEL_WORDING;
-                id = form_labels_match_how(tr->labels, cand, how);
+                id = form_labels_match_norm(tr->labels, cand, norm, how);
                 if (id >= 0) {
-                        reader_start(tr, id, false, false, p + k, line, cand);
+                        reader_start(tr, id, false, false, p + k, line, norm);
                         return true;
                 }
         }
@@ -354,35 +434,46 @@ static bool try_label_line(TextReader *tr, const char *line)
 
 /* A one-word label that is also a common answer ("Email" under "Format"):
  * while the field above has no answer yet, the word is its answer. */
-static bool answer_not_label(const TextReader *tr, int id, const char *cand)
+/* n is the candidate normalised. */
+static bool answer_not_label(const TextReader *tr, int id, const char *n)
 {
         if (tr->current < 0 || tr->value.len || !tr->alone)
                 return false;
-        _cleanup_free_ char *n = form_label_normalise(cand), *def = form_label_normalise(form_fields[id].label);
+        _cleanup_free_ char *def = form_label_normalise(form_fields[id].label);
         return form_count_words(n) == 1 && strcmp(n, def) != 0;
 }
 
-static bool try_label_alone(TextReader *tr, const char *line)
+/* norm is line normalised. */
+static bool try_label_alone(TextReader *tr, char *line, const char *norm)
 {
-        _cleanup_free_ char *c = xstrdup(line);
-        size_t n = strlen(c);
+        size_t n = strlen(line);
         bool punct = false;
-        while (n && strchr(":?*- .", c[n - 1])) {
-                punct |= c[n - 1] == ':' || c[n - 1] == '?';
-                c[--n] = 0;
+        while (n && strchr(":?*- .", line[n - 1])) {
+                punct |= line[n - 1] == ':' || line[n - 1] == '?';
+                n--;
         }
         if (!n)
                 return false;
-        int id = match_time_label(c);
+        /* the line without its end punctuation, cut in place for a while */
+        char end = line[n];
+        line[n] = 0;
+        const char *c = line;
+        /* that punctuation leaves no trace in a normalised text, unless a
+         * list marker ("1.") was all the line had before it */
+        const char *cn = end ? form_norm_buf(&tr->alt, c) : norm;
+        int id = match_time_label(cn);
         if (id >= 0 && punct) {
-                reader_start(tr, id, true, true, "", line, c);
+                line[n] = end;
+                reader_start(tr, id, true, true, "", line, cn);
                 return true;
         }
-        id = form_labels_match_how(tr->labels, c, punct ? LABEL_QUESTION : LABEL_WORDING);
-        if (id >= 0 && !(!punct && answer_not_label(tr, id, c))) {
-                reader_start(tr, id, false, true, "", line, c);
+        id = form_labels_match_norm(tr->labels, c, cn, punct ? LABEL_QUESTION : LABEL_WORDING);
+        if (id >= 0 && !(!punct && answer_not_label(tr, id, cn))) {
+                line[n] = end;
+                reader_start(tr, id, false, true, "", line, cn);
                 return true;
         }
+        line[n] = end;
         return false;
 }
 
@@ -434,22 +525,24 @@ static bool read_line(TextReader *tr, char *line)
 {
         bool after_blank = tr->after_blank;
         tr->after_blank = !*line;
-        if (is_dpo_part(line)) {
+        /* normalised once for all the tests below */
+        const char *norm = form_norm_buf(&tr->norm, line);
+        if (is_dpo_part(norm)) {
                 reader_flush(tr, true);
                 return false;
         }
-        if (is_signoff(line)) {
+        if (is_signoff(line, norm)) {
                 reader_flush(tr, true);
                 return tr->n_fields == 0;
         }
-        if (*line && is_section(line)) {
+        if (*line && is_section(norm)) {
                 /* "Section 1: About you" is no answer to a "Section" label */
                 reader_flush(tr, false);
                 return true;
         }
-        if (*line && (try_label_line(tr, line) || try_label_alone(tr, line)))
+        if (*line && (try_label_line(tr, line) || try_label_alone(tr, line, norm)))
                 return true;
-        if (*line && is_heading(line) && !(tr->current >= 0 && tr->alone && !tr->value.len)) {
+        if (*line && is_heading(line, norm) && !(tr->current >= 0 && tr->alone && !tr->value.len)) {
                 reader_flush(tr, false);
                 return true;
         }
@@ -486,20 +579,26 @@ size_t form_read_text(const FormLabels *labels, const char *text, FormRecord *re
 {
         TextReader tr = {.rec = rec, .labels = labels, .current = -1};
         bool go = true;
+        _cleanup_buf_ Buf raw = {0};
         for (const char *p = text; go && p && *p;) {
                 const char *nl = strchr(p, '\n');
                 size_t n = nl ? (size_t)(nl - p) : strlen(p);
-                _cleanup_free_ char *raw = xstrndup(p, n);
+                /* one buffer for every line; a NUL in the line ends it, as
+                 * a copy with xstrndup() would */
+                raw.len = 0;
+                buf_append(&raw, p, strnlen(p, n));
                 p = nl ? nl + 1 : NULL;
                 tr.rest = p;
                 /* Outlook turns table rows into label<TAB>value: keep tabs. */
-                for (char *q = raw; *q; q++)
+                for (char *q = raw.s; *q; q++)
                         if (*q == '\r' || *q == '\v' || *q == '\f')
                                 *q = ' ';
-                go = read_line(&tr, str_trim(raw));
+                go = read_line(&tr, str_trim(raw.s));
         }
         reader_flush(&tr, true);
         free(tr.label);
+        form_norm_buf_free(&tr.norm);
+        form_norm_buf_free(&tr.alt);
         collapse_blank_lines(rec);
         return tr.n_fields;
 }
@@ -528,7 +627,9 @@ size_t form_read_rows(const FormLabels *labels, const FormRow *rows, size_t n, F
         size_t found = 0;
         for (size_t i = 0; i < n; i++) {
                 const FormRow *r = &rows[i];
-                if (is_dpo_part(r->label) && (!*r->value || is_dpo_part(r->value)))
+                /* normalised once for the tests below */
+                _cleanup_free_ char *norm = form_label_normalise(r->label);
+                if (is_dpo_part(norm) && (!*r->value || is_dpo_part_text(r->value)))
                         break;
                 if (!*r->value && strpbrk(r->label, ":?\t")) {
                         size_t k = read_row_as_text(labels, r->label, rec);
@@ -537,13 +638,13 @@ size_t form_read_rows(const FormLabels *labels, const FormRow *rows, size_t n, F
                                 continue;
                         }
                 }
-                int id = match_time_label(r->label);
+                int id = match_time_label(norm);
                 if (id >= 0) {
                         found++;
                         add_time(rec, (FieldId)id, r->value);
                         continue;
                 }
-                id = form_labels_match(labels, r->label);
+                id = form_labels_match_norm(labels, r->label, norm, LABEL_QUESTION);
                 if (id >= 0) {
                         found++;
                         if (!is_untouched(r->value))

@@ -1,7 +1,11 @@
 /* html.c — see html.h.
  *
- * The document tree from libxml2 is walked iteratively (parent/next
- * pointers), so hostile nesting cannot exhaust the stack.  Each element
+ * libxml2's HTML parser calls us back (SAX) at each start tag, end tag and
+ * run of text, and the callbacks do what a walk of the document tree would
+ * do, without a tree: building and freeing one cost more than parsing.  A
+ * document the callbacks cannot follow exactly (see "SAX" below) is read
+ * again into a tree, which is walked iteratively (parent/next pointers), so
+ * hostile nesting cannot exhaust the stack.  Either way each element
  * entered gets a frame saying what must happen when it is left; elements
  * nested deeper than HTML_MAX_DEPTH get no frame and count as inline, so the
  * walker's own state is bounded too.
@@ -14,10 +18,16 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include <glib.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/dict.h>
+#include <libxml/parserInternals.h>
 #include <libxml/encoding.h>
 #include <libxml/xmlerror.h>
 
@@ -69,7 +79,17 @@ typedef struct {
         unsigned pre;       /* open <pre> elements */
         unsigned para;      /* open <p> elements */
         bool stopped;       /* a quoted message began: the rest is dropped */
+        bool started;       /* libxml2 began a document */
+        /* SAX pass (see there) */
+        bool bail;          /* the document must be read from a tree */
+        bool root_seen;     /* the first element has been entered */
+        size_t skip;        /* depth of the element whose content is skipped */
+        int text_type;      /* kind of the text node being gathered, if any */
+        size_t op_marks;    /* <o:p></o:p> written as OP_MARK (see there) */
+        size_t op_seen;     /* ... and read back as such */
+        Buf text;           /* its text */
         size_t n_sinks, n_tables;
+        /* Not initialised until pushed: */
         Frame frames[HTML_MAX_DEPTH];
         Sink sinks[HTML_MAX_DEPTH + 1];
         Table tables[HTML_MAX_DEPTH];
@@ -113,6 +133,13 @@ static void sink_visible(Sink *s, const char *p, size_t n)
         buf_append(&s->line, p, n);
 }
 
+/* A byte that is visible text whatever follows: not white space or a
+ * control, and not the first of &nbsp;, a zero-width space or a BOM. */
+static inline bool plain_byte(unsigned char c)
+{
+        return c > ' ' && c != 0x7f && c != 0xc2 && c != 0xe2 && c != 0xef;
+}
+
 /* Appends HTML text: white space (and &nbsp;) collapses, zero-width
  * characters vanish; inside <pre> a newline breaks the line. */
 static void sink_text(Sink *s, const char *t, size_t n, bool pre)
@@ -133,9 +160,17 @@ static void sink_text(Sink *s, const char *t, size_t n, bool pre)
                                          (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf))) {
                         p += 3;
                 } else {
+                        /* Words with single spaces between them go as
+                         * they are: that is what collapsing makes of them. */
                         const unsigned char *q = p + 1;
-                        while (q < end && *q > ' ' && *q != 0x7f && *q != 0xc2 && *q != 0xe2 && *q != 0xef)
-                                q++;
+                        for (;;) {
+                                while (q < end && plain_byte(*q))
+                                        q++;
+                                if (end - q >= 2 && q[0] == ' ' && plain_byte(q[1]))
+                                        q += 2;
+                                else
+                                        break;
+                        }
                         sink_visible(s, (const char *)p, (size_t)(q - p));
                         p = q;
                 }
@@ -265,52 +300,83 @@ static Table *cur_table(Ctx *c)
 
 /* ---- attributes ------------------------------------------------------- */
 
-static void xmlFreep(xmlChar **p)
+/* The attributes element_open() looks at.  A value is NULL when the
+ * attribute is absent and "" when it has no value; when an attribute is
+ * given twice the first counts (libxml2 drops the second anyway). */
+typedef struct {
+        const char *cls, *style, *id, *type;
+        bool hidden;
+} Attrs;
+
+/* From the attribute list of a SAX startElement: name, value, ..., NULL. */
+static void attrs_from_sax(Attrs *a, const xmlChar **atts)
 {
-        if (*p)
-                xmlFree(*p);
+        *a = (Attrs){0};
+        if (!atts)
+                return;
+        for (size_t i = 0; atts[i]; i += 2) {
+                const char *n = (const char *)atts[i];
+                const char *v = atts[i + 1] ? (const char *)atts[i + 1] : "";
+                const char **slot = NULL;
+                switch (n[0]) {
+                case 'c':
+                        if (strcmp(n, "class") == 0)
+                                slot = &a->cls;
+                        break;
+                case 's':
+                        if (strcmp(n, "style") == 0)
+                                slot = &a->style;
+                        break;
+                case 'i':
+                        if (strcmp(n, "id") == 0)
+                                slot = &a->id;
+                        break;
+                case 't':
+                        if (strcmp(n, "type") == 0)
+                                slot = &a->type;
+                        break;
+                case 'h':
+                        if (strcmp(n, "hidden") == 0)
+                                a->hidden = true;
+                        break;
+                }
+                if (slot && !*slot)
+                        *slot = v;
+        }
 }
 
-static bool attr_eq(xmlNode *n, const char *name, const char *want)
+/* Whether a class attribute names one of the classes mail clients put on
+ * a quoted message: gmail_quote, yahoo_quoted, moz-cite-prefix (in any
+ * case). */
+static bool class_quoted(const char *v)
 {
-        _cleanup_(xmlFreep) xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
-        return v && strcasecmp((const char *)v, want) == 0;
-}
-
-static bool attr_endswith(xmlNode *n, const char *name, const char *suffix)
-{
-        _cleanup_(xmlFreep) xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
-        return v && str_endswith_ci((const char *)v, suffix);
-}
-
-static bool class_has(xmlNode *n, const char *token)
-{
-        _cleanup_(xmlFreep) xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)"class");
         if (!v)
                 return false;
-        size_t tl = strlen(token);
-        const char *p = (const char *)v;
+        const char *p = v;
         while (*p) {
                 while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f')
                         p++;
-                size_t k = strcspn(p, " \t\n\r\f");
-                if (k == tl && strncasecmp(p, token, tl) == 0)
+                const char *w = p;
+                while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '\f')
+                        p++;
+                size_t k = (size_t)(p - w);
+                if ((k == 11 && strncasecmp(w, "gmail_quote", 11) == 0) ||
+                    (k == 12 && strncasecmp(w, "yahoo_quoted", 12) == 0) ||
+                    (k == 15 && strncasecmp(w, "moz-cite-prefix", 15) == 0))
                         return true;
-                p += k;
         }
         return false;
 }
 
 /* Looks up a declaration in a style attribute: the value of the last
  * `prop: value` (trimmed, lower case, at most size-1 bytes), or false. */
-static bool style_get(xmlNode *n, const char *prop, char *out, size_t size)
+static bool style_get(const char *v, const char *prop, char *out, size_t size)
 {
-        _cleanup_(xmlFreep) xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)"style");
         bool found = false;
         if (!v)
                 return false;
         size_t pl = strlen(prop);
-        const char *p = (const char *)v;
+        const char *p = v;
         while (*p) {
                 size_t k = strcspn(p, ";");
                 const char *colon = memchr(p, ':', k);
@@ -340,12 +406,12 @@ static bool style_get(xmlNode *n, const char *prop, char *out, size_t size)
         return found;
 }
 
-static bool is_hidden(xmlNode *n)
+static bool is_hidden(const Attrs *a)
 {
         char v[32];
-        if (xmlHasProp(n, (const xmlChar *)"hidden"))
+        if (a->hidden)
                 return true;
-        return style_get(n, "display", v, sizeof v) && str_startswith(v, "none");
+        return style_get(a->style, "display", v, sizeof v) && str_startswith(v, "none");
 }
 
 /* The first visible characters of an element, for recognising Outlook's
@@ -374,109 +440,201 @@ static void first_text(xmlNode *top, char *out, size_t size)
         snprintf(out, size, "%s", t ? t : "");
 }
 
-static bool starts_quote_header(xmlNode *n)
-{
-        char v[128];
-        if (!style_get(n, "border-top", v, sizeof v) || !strstr(v, "solid")) {
-                if (!style_get(n, "border-top-style", v, sizeof v) || !strstr(v, "solid"))
-                        return false;
-        }
-        first_text(n, v, sizeof v);
-        return str_startswith_ci(v, "From:") || str_startswith_ci(v, "Sent:");
-}
-
 /* ---- elements --------------------------------------------------------- */
 
-static bool name_in(const char *name, const char *const *set)
+typedef enum {
+        T_OTHER,
+        T_SKIPPED,          /* head, script, style, ...: never shown */
+        T_BLOCK,            /* breaks lines before and after */
+        T_BLOCKQUOTE,
+        T_DIV,
+        T_LI,
+        T_TD,               /* td and th */
+        T_TR,
+        T_TABLE,
+        T_P,
+        T_PRE,
+        T_BR,
+        T_HR,
+        T_SPAN,
+} Tag;
+
+/* What an element name (lower case, as libxml2 passes it) is to us. */
+static Tag tag_of(const char *n)
 {
-        for (; *set; set++)
-                if (strcmp(name, *set) == 0)
-                        return true;
-        return false;
+#define IS(s) (strcmp(n, s) == 0)
+        switch (n[0]) {
+        case 'a':
+                return IS("address") || IS("article") || IS("aside") ? T_BLOCK : T_OTHER;
+        case 'b':
+                if (n[1] == 'r' && n[2] == 0)
+                        return T_BR;
+                return IS("body") ? T_BLOCK : IS("blockquote") ? T_BLOCKQUOTE : T_OTHER;
+        case 'c':
+                return IS("caption") || IS("center") ? T_BLOCK : T_OTHER;
+        case 'd':
+                if (n[1] == 'i' && n[2] == 'v' && n[3] == 0)
+                        return T_DIV;
+                return IS("dd") || IS("details") || IS("dl") || IS("dt") ? T_BLOCK : T_OTHER;
+        case 'f':
+                return IS("fieldset") || IS("figcaption") || IS("figure") || IS("footer") || IS("form") ? T_BLOCK
+                                                                                                   : T_OTHER;
+        case 'h':
+                if (n[1] >= '1' && n[1] <= '6' && n[2] == 0)
+                        return T_BLOCK;
+                if (n[1] == 'r' && n[2] == 0)
+                        return T_HR;
+                return IS("head") ? T_SKIPPED : IS("header") || IS("html") ? T_BLOCK : T_OTHER;
+        case 'i':
+                return IS("iframe") ? T_SKIPPED : T_OTHER;
+        case 'l':
+                if (n[1] == 'i' && n[2] == 0)
+                        return T_LI;
+                return IS("legend") ? T_BLOCK : T_OTHER;
+        case 'm':
+                return IS("main") ? T_BLOCK : IS("math") ? T_SKIPPED : T_OTHER;
+        case 'n':
+                return IS("nav") ? T_BLOCK : T_OTHER;
+        case 'o':
+                return IS("ol") ? T_BLOCK : IS("object") ? T_SKIPPED : T_OTHER;
+        case 'p':
+                if (n[1] == 0)
+                        return T_P;
+                return IS("pre") ? T_PRE : T_OTHER;
+        case 's':
+                if (IS("span"))
+                        return T_SPAN;
+                return IS("section") || IS("summary") ? T_BLOCK
+                       : IS("script") || IS("select") || IS("style") || IS("svg") ? T_SKIPPED
+                                                                                   : T_OTHER;
+        case 't':
+                if (n[1] == 'd' && n[2] == 0)
+                        return T_TD;
+                if (n[1] == 'h' && n[2] == 0)
+                        return T_TD;
+                if (n[1] == 'r' && n[2] == 0)
+                        return T_TR;
+                return IS("table") ? T_TABLE : IS("template") || IS("title") ? T_SKIPPED : T_OTHER;
+        case 'u':
+                return IS("ul") ? T_BLOCK : T_OTHER;
+        default:
+                return T_OTHER;
+        }
+#undef IS
 }
 
-static const char *const skipped[] = {"head", "script", "style", "title", "template", "object",
-                                      "iframe", "select", "svg", "math", NULL};
-static const char *const blocks[] = {"div", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-                                     "blockquote", "address", "article", "section", "header", "footer",
-                                     "nav", "aside", "main", "figure", "figcaption", "center", "form",
-                                     "fieldset", "legend", "details", "summary", "caption", "body", "html",
-                                     "li", "td", "th", "tr", NULL};
-
-/* Decides what an element is and opens it. */
-static Kind element_open(Ctx *c, xmlNode *n, Frame *f)
+/* The element name libxml2 2.9's tree builder gives a tag read as `name`:
+ * xmlSplitQName() drops a namespace prefix ("o:p" becomes "p"), except
+ * from a name that starts with ':' or whose only colon ends it. */
+static const char *local_name(const char *name)
 {
-        const char *name = (const char *)n->name;
-        if (name_in(name, skipped) || is_hidden(n))
+        if (name[0] == ':')
+                return name;
+        const char *colon = strchr(name, ':');
+        if (!colon || colon[1] == 0)
+                return name;
+        return colon + 1;
+}
+
+/* Decides what an element is and opens it.  n is the element in the
+ * document tree when there is one (walk()); from the SAX parser it is NULL,
+ * and an element that needs its content looked at first ends the SAX pass
+ * (c->bail), to be read again from a tree. */
+static Kind element_open(Ctx *c, const char *name, const Attrs *a, xmlNode *n, Frame *f)
+{
+        Tag tag = tag_of(name);
+        if (tag == T_SKIPPED || is_hidden(a))
                 return K_SKIP;
         if (c->flags & HTML_DROP_QUOTED) {
-                if ((strcmp(name, "blockquote") == 0 && attr_eq(n, "type", "cite")) ||
-                    class_has(n, "gmail_quote") || class_has(n, "yahoo_quoted") ||
-                    class_has(n, "moz-cite-prefix"))
+                if ((tag == T_BLOCKQUOTE && a->type && strcasecmp(a->type, "cite") == 0) || class_quoted(a->cls))
                         return K_SKIP;
-                if (attr_endswith(n, "id", "divRplyFwdMsg") || attr_endswith(n, "id", "appendonsend") ||
-                    (strcmp(name, "div") == 0 && starts_quote_header(n))) {
+                if ((a->id && (str_endswith_ci(a->id, "divRplyFwdMsg") || str_endswith_ci(a->id, "appendonsend")))) {
                         c->stopped = true;
                         return K_SKIP;
+                }
+                if (tag == T_DIV) {
+                        /* Outlook's header block of a quoted message:
+                         * a solid top border and text starting "From:". */
+                        char v[128];
+                        if ((style_get(a->style, "border-top", v, sizeof v) && strstr(v, "solid")) ||
+                            (style_get(a->style, "border-top-style", v, sizeof v) && strstr(v, "solid"))) {
+                                if (!n) {
+                                        c->bail = true;
+                                        return K_SKIP;
+                                }
+                                first_text(n, v, sizeof v);
+                                if (str_startswith_ci(v, "From:") || str_startswith_ci(v, "Sent:")) {
+                                        c->stopped = true;
+                                        return K_SKIP;
+                                }
+                        }
                 }
         }
 
         Sink *s = cur_sink(c);
         Table *t = cur_table(c);
         char tabs[8];
-        if (strcmp(name, "span") == 0 && style_get(n, "mso-tab-count", tabs, sizeof tabs)) {
-                /* Word's TAB stop ("Label:<TAB>answer"), written as spaces */
-                sink_visible(s, "\t", 1);
-                return K_SKIP;
-        }
-        if (strcmp(name, "br") == 0) {
+        switch (tag) {
+        case T_SPAN:
+                if (style_get(a->style, "mso-tab-count", tabs, sizeof tabs)) {
+                        /* Word's TAB stop ("Label:<TAB>answer"), written as spaces */
+                        sink_visible(s, "\t", 1);
+                        return K_SKIP;
+                }
+                return K_INLINE;
+        case T_BR:
                 sink_end_line(s, true);
                 return K_INLINE;
-        }
-        if (strcmp(name, "hr") == 0) {
+        case T_HR:
                 sink_end_line(s, false);
                 return K_INLINE;
-        }
-        if (strcmp(name, "table") == 0) {
+        case T_TABLE:
                 sink_end_line(s, false);
                 if (t && t->in_cell)
                         t->cell_nested = true;
                 c->tables[c->n_tables++] = (Table){0};
                 return K_TABLE;
-        }
-        if (strcmp(name, "tr") == 0 && t && !t->in_cell) {
-                row_end(c, t);
-                row_begin(t);
-                return K_ROW;
-        }
-        if ((strcmp(name, "td") == 0 || strcmp(name, "th") == 0) && t && !t->in_cell) {
-                /* libxml2 leaves a <td> without its <tr> where it stands. */
-                if (!t->row_open)
+        case T_TR:
+                if (t && !t->in_cell) {
+                        row_end(c, t);
                         row_begin(t);
-                t->in_cell = true;
-                t->cell_nested = false;
-                c->sinks[c->n_sinks++] = (Sink){0};
-                f->mark = c->para;
-                c->para = 0;
-                return K_CELL;
-        }
-        /* libxml2 drops namespace prefixes, so Word's <o:p></o:p> inside a
-         * paragraph arrives as a nested <p>; the parser never nests real
-         * paragraphs, so such a one is inline. */
-        if (strcmp(name, "p") == 0 && c->para == 0) {
-                c->para++;
-                sink_end_line(s, false);
-                f->mark = s->n_lines;
-                return K_PARA;
-        }
-        if (strcmp(name, "pre") == 0) {
+                        return K_ROW;
+                }
+                break;
+        case T_TD:
+                if (t && !t->in_cell) {
+                        /* libxml2 leaves a <td> without its <tr> where it stands. */
+                        if (!t->row_open)
+                                row_begin(t);
+                        t->in_cell = true;
+                        t->cell_nested = false;
+                        c->sinks[c->n_sinks++] = (Sink){0};
+                        f->mark = c->para;
+                        c->para = 0;
+                        return K_CELL;
+                }
+                break;
+        case T_P:
+                /* libxml2 drops namespace prefixes, so Word's <o:p></o:p>
+                 * inside a paragraph arrives as a nested <p>; the parser
+                 * never nests real paragraphs, so such a one is inline. */
+                if (c->para == 0) {
+                        c->para++;
+                        sink_end_line(s, false);
+                        f->mark = s->n_lines;
+                        return K_PARA;
+                }
+                return K_INLINE;
+        case T_PRE:
                 sink_end_line(s, false);
                 c->pre++;
                 return K_PRE;
+        default:
+                break;
         }
-        if (name_in(name, blocks)) {
+        if (tag == T_BLOCK || tag == T_BLOCKQUOTE || tag == T_DIV || tag == T_LI || tag == T_TD || tag == T_TR) {
                 sink_end_line(s, false);
-                if (strcmp(name, "li") == 0)
+                if (tag == T_LI)
                         s->prefix = BULLET;
                 return K_BLOCK;
         }
@@ -536,8 +694,8 @@ static void text_node(Ctx *c, const char *t)
                 const char *p = t;
                 while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
                         p++;
-                if (str_startswith_ci(p, "-----Original Message") ||
-                    str_startswith_ci(p, "----- Original Message")) {
+                if (*p == '-' && (str_startswith_ci(p, "-----Original Message") ||
+                                  str_startswith_ci(p, "----- Original Message"))) {
                         c->stopped = true;
                         return;
                 }
@@ -556,6 +714,14 @@ static void text_node(Ctx *c, const char *t)
         sink_text(s, t, strlen(t), c->pre > 0);
 }
 
+/* ---- the tree walk (fallback) ----------------------------------------- */
+
+static void xmlFreep(xmlChar **p)
+{
+        if (*p)
+                xmlFree(*p);
+}
+
 /* Returns whether to descend into n. */
 static bool node_enter(Ctx *c, xmlNode *n)
 {
@@ -571,7 +737,22 @@ static bool node_enter(Ctx *c, xmlNode *n)
                 return !c->stopped;
         Frame *f = &c->frames[c->depth - 1];
         *f = (Frame){0};
-        f->kind = c->stopped ? K_SKIP : element_open(c, n, f);
+        if (c->stopped) {
+                f->kind = K_SKIP;
+        } else {
+                _cleanup_(xmlFreep) xmlChar *cls = xmlGetNoNsProp(n, (const xmlChar *)"class");
+                _cleanup_(xmlFreep) xmlChar *style = xmlGetNoNsProp(n, (const xmlChar *)"style");
+                _cleanup_(xmlFreep) xmlChar *id = xmlGetNoNsProp(n, (const xmlChar *)"id");
+                _cleanup_(xmlFreep) xmlChar *type = xmlGetNoNsProp(n, (const xmlChar *)"type");
+                Attrs a = {
+                        .cls = (const char *)cls,
+                        .style = (const char *)style,
+                        .id = (const char *)id,
+                        .type = (const char *)type,
+                        .hidden = xmlHasProp(n, (const xmlChar *)"hidden") != NULL,
+                };
+                f->kind = element_open(c, (const char *)n->name, &a, n, f);
+        }
         return f->kind != K_SKIP && !c->stopped;
 }
 
@@ -608,6 +789,211 @@ static void walk(Ctx *c, xmlDoc *doc)
         }
 }
 
+/* ---- SAX ---------------------------------------------------------------
+ *
+ * The usual pass: libxml2's parser calls these as it reads, and they do what
+ * walk() would do on the tree libxml2's own SAX handlers would have built
+ * (SAX2.c), without building it: an element is entered at its start tag and
+ * left at its end (or at the end of the document), and consecutive runs of
+ * characters are one text node, as xmlSAX2Text() joins them.  What the tree
+ * builder does that this cannot follow — an element started after the root
+ * was closed, nesting deeper than HTML_MAX_DEPTH (the tree builder's own
+ * limit, 256, stops the parser mid-tree), an element whose content decides
+ * how it opens — sets c->bail, and html_extract() reads the document again
+ * the old way. */
+
+enum { TEXT_NONE, TEXT_CHARS, TEXT_CDATA };
+
+static Ctx *sax_ctx(void *user)
+{
+        return ((htmlParserCtxtPtr)user)->_private;
+}
+
+/* Hands the text node being gathered to the walker. */
+static void text_flush(Ctx *c)
+{
+        if (c->text_type == TEXT_NONE)
+                return;
+        c->text_type = TEXT_NONE;
+        if (c->text.len == 0)
+                return;   /* a text node of nothing, or one not read */
+        if (c->depth > 0 && !c->skip && !c->stopped)
+                text_node(c, c->text.s);
+        c->text.len = 0;
+        c->text.s[0] = 0;
+}
+
+static void sax_bail(Ctx *c, htmlParserCtxtPtr p)
+{
+        c->bail = true;
+        xmlStopParser(p);
+}
+
+static void sax_start_document(void *user)
+{
+        sax_ctx(user)->started = true;
+}
+
+static void sax_start_element(void *user, const xmlChar *name, const xmlChar **atts)
+{
+        Ctx *c = sax_ctx(user);
+        if (c->bail)
+                return;
+        text_flush(c);
+        if ((c->depth == 0 && c->root_seen) || c->depth >= HTML_MAX_DEPTH || !name) {
+                sax_bail(c, user);
+                return;
+        }
+        c->root_seen = true;
+        c->depth++;
+        if (c->skip)
+                return;
+        Frame *f = &c->frames[c->depth - 1];
+        *f = (Frame){0};
+        if (c->stopped) {
+                f->kind = K_SKIP;
+        } else {
+                Attrs a;
+                attrs_from_sax(&a, atts);
+                f->kind = element_open(c, local_name((const char *)name), &a, NULL, f);
+                if (c->bail) {
+                        xmlStopParser(user);
+                        return;
+                }
+        }
+        if (f->kind == K_SKIP || c->stopped)
+                c->skip = c->depth;
+        if (c->stopped)
+                /* Nothing after this point is read: the parser may stop. */
+                xmlStopParser(user);
+}
+
+/* Leaves the innermost open element. */
+static void sax_leave(Ctx *c)
+{
+        if (c->skip) {
+                if (c->depth == c->skip)
+                        c->skip = 0;   /* its frame is K_SKIP: nothing to close */
+        } else {
+                element_close(c, &c->frames[c->depth - 1]);
+        }
+        c->depth--;
+}
+
+static void sax_end_element(void *user, const xmlChar *name)
+{
+        Ctx *c = sax_ctx(user);
+        if (c->bail)
+                return;
+        text_flush(c);
+        if (c->depth > 0)
+                sax_leave(c);
+}
+
+static void sax_text(Ctx *c, int type, const xmlChar *ch, int len)
+{
+        if (c->bail)
+                return;
+        if (c->text_type != type)
+                text_flush(c);
+        c->text_type = type;
+        if (len > 0 && c->depth > 0 && !c->skip && !c->stopped)
+                buf_append(&c->text, (const char *)ch, (size_t)len);
+}
+
+static void sax_characters(void *user, const xmlChar *ch, int len)
+{
+        sax_text(sax_ctx(user), TEXT_CHARS, ch, len);
+}
+
+static void sax_cdata(void *user, const xmlChar *ch, int len)
+{
+        sax_text(sax_ctx(user), TEXT_CDATA, ch, len);
+}
+
+/* Word ends nearly every paragraph with an empty <o:p></o:p>, an element
+ * libxml2 does not know: each costs it an error message, formatted and
+ * copied twice although nobody reads it, and more than all else in a
+ * Word form.  html_extract() writes them as this comment, which libxml2
+ * reads cheaply, and sax_comment() plays the element's events.  That is
+ * the same document where the comment is read as a comment (not inside a
+ * <script>, an attribute or another comment: then op_seen falls short and
+ * the document is read again from its own bytes), and the element would
+ * not have made libxml2 imply a <html> or <body> (it cannot close one: it
+ * is in no table of libxml2's); the text before it is told apart from the
+ * text after it in both. */
+#define OP_ELEMENT "<o:p></o:p>"
+#define OP_MARK "<!--o:p-->"
+
+/* Whether libxml2's htmlCheckImplied() would start an element before an
+ * element of an unknown name. */
+static bool would_imply(htmlParserCtxtPtr p)
+{
+        if (p->nameNr <= 0)
+                return true;
+        if (p->html >= 10)
+                return false;
+        for (int i = 0; i < p->nameNr; i++)
+                if (xmlStrEqual(p->nameTab[i], (const xmlChar *)"body") ||
+                    xmlStrEqual(p->nameTab[i], (const xmlChar *)"head"))
+                        return false;
+        return true;
+}
+
+/* A comment or processing instruction is a node of its own between texts. */
+static void sax_comment(void *user, const xmlChar *value)
+{
+        Ctx *c = sax_ctx(user);
+        if (c->bail)
+                return;
+        if (c->op_marks && value && strcmp((const char *)value, "o:p") == 0) {
+                c->op_seen++;
+                if (would_imply(user)) {
+                        sax_bail(c, user);
+                        return;
+                }
+                sax_start_element(user, (const xmlChar *)"o:p", NULL);
+                sax_end_element(user, (const xmlChar *)"o:p");
+                return;
+        }
+        text_flush(c);
+}
+
+static void sax_pi(void *user, const xmlChar *target, const xmlChar *data)
+{
+        Ctx *c = sax_ctx(user);
+        if (!c->bail)
+                text_flush(c);
+}
+
+/* Returns html with every OP_ELEMENT written as OP_MARK, its length in
+ * *out_len, and counts them in *n; NULL when there is none or OP_MARK is
+ * there already. */
+static char *op_mark(const char *html, size_t len, size_t *out_len, size_t *n)
+{
+        const size_t el = sizeof OP_ELEMENT - 1, ml = sizeof OP_MARK - 1;
+        const char *p = memmem(html, len, OP_ELEMENT, el);
+        *n = 0;
+        if (!p || memmem(html, len, OP_MARK, ml))
+                return NULL;
+        char *out = xmalloc(len + 1), *o = out;
+        const char *s = html, *end = html + len;
+        while (p) {
+                memcpy(o, s, (size_t)(p - s));
+                o += p - s;
+                memcpy(o, OP_MARK, ml);
+                o += ml;
+                s = p + el;
+                (*n)++;
+                p = memmem(s, (size_t)(end - s), OP_ELEMENT, el);
+        }
+        memcpy(o, s, (size_t)(end - s));
+        o += end - s;
+        *o = 0;
+        *out_len = (size_t)(o - out);
+        return out;
+}
+
 /* ---- parsing ---------------------------------------------------------- */
 
 static void silent_structured(void *ctx, xmlErrorPtr err)
@@ -630,6 +1016,126 @@ static bool charset_forgiving(const char *cs)
         return false;
 }
 
+/* Whether str_to_utf8() would return s unchanged: valid UTF-8 without NUL.
+ * Mail is mostly ASCII, which is checked a word at a time. */
+static bool utf8_clean(const char *s, size_t n)
+{
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+                uint64_t w;
+                memcpy(&w, s + i, 8);
+                /* any byte >= 0x80, or any zero byte */
+                if ((w & 0x8080808080808080ull) || ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull))
+                        break;
+        }
+        return g_utf8_validate(s + i, (gssize)(n - i), NULL) && !memchr(s + i, 0, n - i);
+}
+
+static const int parse_options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                 HTML_PARSE_NONET | HTML_PARSE_COMPACT;
+
+/* One parser context serves every document (the daemon reads one message
+ * at a time): creating and freeing it costs as much as parsing a short
+ * mail.  htmlCtxtReset() readies it for each document (the SAX handler is
+ * set anew too); one that grew large on a big or hostile document is freed
+ * rather than kept. */
+static htmlParserCtxtPtr sax_parser;
+
+/* Runs the SAX pass.  Returns false when the document must be read from a
+ * tree instead (c->bail) or the parser could not start. */
+static bool parse_sax(Ctx *c, const char *html, int len, const char *encoding)
+{
+        if (!sax_parser) {
+                sax_parser = htmlNewParserCtxt();
+                if (!sax_parser)
+                        return false;
+        }
+        htmlParserCtxtPtr p = sax_parser;
+        htmlSAXHandler *h = p->sax;
+        /* Only what the walker needs; the rest (entities, DTD, document
+         * bookkeeping) is what xmlSAX2* would do to a tree we don't keep.
+         * ignorableWhitespace stays a no-op as in the default handler. */
+        memset(h, 0, sizeof *h);
+        h->startDocument = sax_start_document;
+        h->startElement = sax_start_element;
+        h->endElement = sax_end_element;
+        h->characters = sax_characters;
+        h->cdataBlock = sax_cdata;
+        h->comment = sax_comment;
+        h->processingInstruction = sax_pi;
+        h->initialized = 1;
+        p->_private = c;
+        /* htmlCtxtReadMemory() and htmlDoRead(), except that the reset
+         * leaves the context's charset unknown, and the parser then takes
+         * the first non-ASCII byte as a sign to guess one (Latin-1), where
+         * a new context, as htmlReadMemory() makes, assumes UTF-8. */
+        htmlCtxtReset(p);
+        p->charset = XML_CHAR_ENCODING_UTF8;
+        xmlParserInputBufferPtr in = xmlParserInputBufferCreateMem(html, len, XML_CHAR_ENCODING_NONE);
+        xmlParserInputPtr stream = in ? xmlNewIOInputStream(p, in, XML_CHAR_ENCODING_NONE) : NULL;
+        if (!stream) {
+                if (in)
+                        xmlFreeParserInputBuffer(in);
+                p->_private = NULL;
+                return false;
+        }
+        inputPush(p, stream);
+        htmlCtxtUseOptions(p, parse_options);
+        p->html = 1;
+        if (encoding) {
+                xmlCharEncodingHandlerPtr eh = xmlFindCharEncodingHandler(encoding);
+                if (eh) {
+                        xmlSwitchToEncoding(p, eh);
+                        if (p->input->encoding)
+                                xmlFree((xmlChar *)p->input->encoding);
+                        p->input->encoding = xmlStrdup((const xmlChar *)encoding);
+                }
+        }
+        htmlParseDocument(p);
+        if (p->myDoc) {
+                /* not expected: no handler builds one */
+                xmlFreeDoc(p->myDoc);
+                p->myDoc = NULL;
+        }
+        p->_private = NULL;
+        if ((p->dict && xmlDictSize(p->dict) > 4096) || p->nameMax > 256 || p->nodeMax > 256 ||
+            p->spaceMax > 256 || len > (1 << 20)) {
+                htmlFreeParserCtxt(p);
+                sax_parser = NULL;
+        }
+        if (c->bail || c->op_seen != c->op_marks)
+                return false;
+        text_flush(c);
+        while (c->depth > 0)
+                sax_leave(c);
+        return true;
+}
+
+static Ctx *ctx_new(unsigned flags)
+{
+        /* The frame, sink and table stacks are set up as they are pushed. */
+        Ctx *c = xmalloc(sizeof *c);
+        memset(c, 0, offsetof(Ctx, frames));
+        c->sinks[0] = (Sink){0};
+        c->flags = flags;
+        c->n_sinks = 1;
+        return c;
+}
+
+/* Frees c and what it holds, the FormSource built so far too. */
+static void ctx_free(Ctx *c)
+{
+        form_source_free(&c->src);
+        for (size_t i = 0; i < c->n_sinks; i++) {
+                buf_free(&c->sinks[i].out);
+                buf_free(&c->sinks[i].line);
+        }
+        for (size_t i = 0; i < c->n_tables; i++)
+                strlist_free(&c->tables[i].cells);
+        buf_free(&c->text);
+        free(c);
+}
+
 int html_extract(const char *html, size_t len, const char *charset, unsigned flags, FormSource *ret)
 {
         if (!html)
@@ -644,9 +1150,11 @@ int html_extract(const char *html, size_t len, const char *charset, unsigned fla
         _cleanup_free_ char *converted = NULL;
         const char *encoding = NULL;
         if (charset && charset_forgiving(charset)) {
-                converted = str_to_utf8(html, len);
-                html = converted;
-                len = strlen(converted);
+                if (!utf8_clean(html, len)) {
+                        converted = str_to_utf8(html, len);
+                        html = converted;
+                        len = strlen(converted);
+                }
                 encoding = "UTF-8";
         } else if (charset) {
                 xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(charset);
@@ -666,25 +1174,38 @@ int html_extract(const char *html, size_t len, const char *charset, unsigned fla
         void *old_structured_ctx = xmlStructuredErrorContext;
         xmlSetGenericErrorFunc(NULL, silent_generic);
         xmlSetStructuredErrorFunc(NULL, silent_structured);
-        /* No HTML_PARSE_NOBLANKS: the walker collapses white space itself,
-         * and libxml2's guess at ignorable blanks can drop a word break
-         * ("<img> <span>Smith</span>"). */
-        htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, encoding,
-                                        HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                                HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+
+        Ctx *c = ctx_new(flags);
+        /* UTF-8 (and so ASCII) only: in a charset such as ISO-2022-JP the
+         * bytes of OP_ELEMENT can be other characters. */
+        size_t marked_len = 0;
+        _cleanup_free_ char *marked = encoding && strcmp(encoding, "UTF-8") == 0 ?
+                                              op_mark(html, len, &marked_len, &c->op_marks) : NULL;
+        bool ok = marked ? parse_sax(c, marked, (int)marked_len, encoding)
+                         : parse_sax(c, html, (int)len, encoding);
+        if (!ok) {
+                ctx_free(c);
+                c = ctx_new(flags);
+                /* No HTML_PARSE_NOBLANKS: the walker collapses white space
+                 * itself, and libxml2's guess at ignorable blanks can drop a
+                 * word break ("<img> <span>Smith</span>"). */
+                htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, encoding, parse_options);
+                if (doc) {
+                        c->started = true;
+                        walk(c, doc);
+                        xmlFreeDoc(doc);
+                }
+        }
         xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
         xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
-        if (!doc)
+        if (!c->started) {
+                ctx_free(c);
                 return -EBADMSG;
-
-        Ctx *c = xcalloc(1, sizeof *c);
-        c->flags = flags;
-        c->n_sinks = 1;
-        walk(c, doc);
-        xmlFreeDoc(doc);
+        }
 
         c->src.text = sink_finish(&c->sinks[0]);
         *ret = c->src;
-        free(c);
+        c->src = (FormSource){0};
+        ctx_free(c);
         return 0;
 }

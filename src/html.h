@@ -61,5 +61,8 @@
  * Returns 0, -EINVAL (html NULL), -EFBIG (len > HTML_MAX_INPUT) or
  * -EBADMSG (libxml2 could not build a document); *ret is untouched on
  * failure.  An empty input gives an empty FormSource.  Elements nested
- * deeper than libxml2's limit (256) end the document there. */
+ * deeper than libxml2's limit (256) end the document there.
+ *
+ * Not thread-safe: one libxml2 parser context is kept from call to call
+ * (the daemon and its worker read one message at a time). */
 int html_extract(const char *html, size_t len, const char *charset, unsigned flags, FormSource *ret);

@@ -1,5 +1,6 @@
 /* test_html.c — html_extract(): rows and text from HTML mail bodies. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -349,6 +350,91 @@ static void test_word_layouts(void)
         form_source_free(&s);
 }
 
+static bool same_source(const FormSource *a, const FormSource *b)
+{
+        if (a->n_rows != b->n_rows || !a->text != !b->text || (a->text && strcmp(a->text, b->text) != 0))
+                return false;
+        for (size_t i = 0; i < a->n_rows; i++)
+                if (strcmp(a->rows[i].label, b->rows[i].label) != 0 ||
+                    strcmp(a->rows[i].value, b->rows[i].value) != 0)
+                        return false;
+        return true;
+}
+
+/* html.c reads a UTF-8 body with Word's <o:p></o:p> written as a comment
+ * (cheaper for libxml2), which must read as the element does: the same
+ * ASCII document labelled UTF-8 and unlabelled (no rewriting) must give
+ * the same, wherever the element stands. */
+static void test_word_empty_elements(void)
+{
+        static const char *const docs[] = {
+                "<p class=MsoNormal>Name<o:p></o:p></p><p>x<o:p></o:p>y</p>",
+                "<table><tr><td>Name<o:p></o:p></td><td>Jane<o:p></o:p><o:p></o:p></td></tr></table>",
+                "<div>a<o:p></o:p>b</div><o:p></o:p><li><o:p></o:p>item</li>",
+                "<o:p></o:p>text first",
+                "<html><o:p></o:p><body>x</body></html>",
+                "<html><head><title>t</title><o:p></o:p></head><body>after</body></html>",
+                "<p>a<!-- <o:p></o:p> -->b</p>",
+                "<p>a<script>x<o:p></o:p></script>b</p>",
+                "<p title=\"<o:p></o:p>\">a</p><td class=<o:p></o:p>>b",
+                "<p>a<?pi <o:p></o:p>?>b</p>",
+                "<p>a<!--o:p-->b<o:p></o:p>c</p>",
+                "<p>  <o:p></o:p>-----Original Message-----<o:p></o:p></p><p>quoted</p>",
+                "<p><![if !supportLists]><o:p></o:p>1.<![endif]>Item</p>",
+        };
+        for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+                for (unsigned flags = 0; flags <= HTML_DROP_QUOTED; flags += HTML_DROP_QUOTED) {
+                        FormSource a, b;
+                        int ra = extract(docs[i], "UTF-8", flags, &a);
+                        int rb = extract(docs[i], NULL, flags, &b);
+                        tap_ok(ra == 0 && rb == 0 && same_source(&a, &b),
+                               "o:p: document %zu, flags %u, reads the same", i, flags);
+                        form_source_free(&a);
+                        form_source_free(&b);
+                }
+        }
+        FormSource s;
+        TAP_INT_EQ(extract("<table><tr><td>Name<o:p></o:p></td><td>Jane</td></tr></table>", "UTF-8", 0, &s), 0,
+                   "o:p: in a cell: parsed");
+        TAP_STR_EQ(row_value(&s, "Name"), "Jane", "o:p: in a cell: the row is read");
+        form_source_free(&s);
+}
+
+/* One libxml2 parser context serves every document: nothing of one may
+ * carry over to the next. */
+static void test_parser_reuse(void)
+{
+        FormSource a, b, s;
+        TAP_INT_EQ(extract("<p>caf\xc3\xa9</p>", NULL, 0, &a), 0, "reuse: UTF-8 parsed");
+        TAP_STR_EQ(a.text, "caf\xc3\xa9", "reuse: UTF-8 read as UTF-8");
+        /* Not UTF-8: libxml2 switches this document to Latin-1. */
+        TAP_INT_EQ(extract("<p>caf\xe9 cr\xe8me</p>", NULL, 0, &s), 0, "reuse: Latin-1 parsed");
+        TAP_STR_EQ(s.text, "caf\xc3\xa9 cr\xc3\xa8me", "reuse: Latin-1 guessed");
+        form_source_free(&s);
+        TAP_INT_EQ(extract("<meta charset=iso-8859-7><p>\xe1</p>", NULL, 0, &s), 0, "reuse: <meta> charset parsed");
+        TAP_STR_EQ(s.text, "\xce\xb1", "reuse: <meta> charset used");
+        form_source_free(&s);
+        TAP_INT_EQ(extract("<p>caf\xc3\xa9</p>", NULL, 0, &b), 0, "reuse: UTF-8 parsed again");
+        tap_ok(same_source(&a, &b), "reuse: the guess and the <meta> did not stay");
+        form_source_free(&a);
+        form_source_free(&b);
+
+        /* Nesting beyond what the SAX pass follows (but within libxml2's
+         * limit, 256) is read from a tree. */
+        Buf deep = {0};
+        for (int i = 0; i < 230; i++)
+                buf_puts(&deep, "<div>");
+        buf_puts(&deep, "deep text");
+        TAP_INT_EQ(extract(deep.s, "UTF-8", 0, &s), 0, "reuse: deep nesting parsed");
+        tap_ok(text_has(&s, "deep text"), "reuse: deep nesting: the text is read");
+        form_source_free(&s);
+        buf_free(&deep);
+        TAP_INT_EQ(extract("<table><tr><td>Team</td><td>Payroll</td></tr></table>", "UTF-8", 0, &s), 0,
+                   "reuse: after deep nesting: parsed");
+        TAP_STR_EQ(row_value(&s, "Team"), "Payroll", "reuse: after deep nesting: read as usual");
+        form_source_free(&s);
+}
+
 int main(void)
 {
         test_outlook_table();
@@ -361,5 +447,7 @@ int main(void)
         test_limits();
         test_form_reader();
         test_word_layouts();
+        test_word_empty_elements();
+        test_parser_reuse();
         return tap_done();
 }

@@ -1,6 +1,7 @@
 /* breachd — the personal-data-breach mailbox daemon.  See breachd(8). */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,13 @@ int main(int argc, char **argv)
         bool check = false, once = false;
         int c;
         log_open("breachd");
+        /* Filing a burst frees and allocates the same few hundred KiB for
+         * every message: keep them instead of handing the top of the heap
+         * back to the kernel and asking again each time (two brk() calls a
+         * message).  The daemon trims the heap itself once a burst is over
+         * (manager.c). */
+        mallopt(M_TRIM_THRESHOLD, 8 << 20);
+        mallopt(M_MMAP_THRESHOLD, 1 << 20);
         /* libetpan writes with send(): a peer that hangs up must be an error
          * code, not a signal. */
         signal(SIGPIPE, SIG_IGN);

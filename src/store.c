@@ -330,8 +330,9 @@ int store_open(const char *path, Store **ret)
                 goto fail;
         }
         sqlite3_busy_timeout(s->db, 10000);
-        if ((r = store_exec(s, "PRAGMA journal_mode = WAL")) < 0 || (r = store_exec(s, "PRAGMA synchronous = FULL")) < 0 ||
-            (r = store_exec(s, "PRAGMA foreign_keys = ON")) < 0 || (r = store_exec(s, "PRAGMA cache_size = -512")) < 0 ||
+        if ((r = store_exec(s, "PRAGMA page_size = 16384")) < 0 ||
+            (r = store_exec(s, "PRAGMA journal_mode = WAL")) < 0 || (r = store_exec(s, "PRAGMA synchronous = FULL")) < 0 ||
+            (r = store_exec(s, "PRAGMA foreign_keys = ON")) < 0 || (r = store_exec(s, "PRAGMA cache_size = -2000")) < 0 ||
             (r = migrate(s)) < 0)
                 goto fail;
         /* Indexes for the lookups made per message and per tick, which
@@ -486,9 +487,14 @@ int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const 
 {
         static const char sql[] = "UPDATE messages SET moved = 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ?";
         /* One transaction for the batch: in autocommit mode every UPDATE
-         * would be a durable commit of its own, an fsync per message. */
+         * would be a durable commit of its own, an fsync per message.  Nor
+         * need that one wait for the disk: a mark lost in a system crash
+         * only has the next pass look for messages that are gone already
+         * (store_outbox_sent_quick() says more). */
         bool own = sqlite3_get_autocommit(s->db);
-        int r = own ? store_begin(s) : 0;
+        int r = own ? store_exec(s, "PRAGMA synchronous = NORMAL") : 0;
+        if (r >= 0 && own)
+                r = store_begin(s);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 sqlite3_stmt *st = store_stmt(s, sql);
                 if (!st) {
@@ -504,6 +510,10 @@ int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const 
                 r = store_commit(s);
         if (own && r < 0)
                 store_rollback(s);
+        if (own) {
+                int q = store_exec(s, "PRAGMA synchronous = FULL");
+                r = r < 0 ? r : q;
+        }
         return r;
 }
 

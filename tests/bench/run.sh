@@ -31,9 +31,9 @@
 #                           10,000 incidents, 5,000 reports for memory,
 #                           200 reports stage by stage
 #
-# Takes about 35 minutes with the defaults on a busy 2-CPU machine (ingest
-# rounds 19 min, the 100,000-report memory run 11 min, latency 1 min, the
-# 1,000,000-incident register 1.5 min); about 2 minutes with BENCH_QUICK=1.
+# Takes about 10 minutes with the defaults on a 2-CPU machine (ingest
+# rounds 5 min, the 100,000-report memory run 3 min, latency 1 min, the
+# 1,000,000-incident register 1 min); about 2 minutes with BENCH_QUICK=1.
 # Benchmarks never run in make check.
 set -euo pipefail
 

@@ -32,21 +32,28 @@ static bool is_alnum(char c)
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* A dot-atom of characters that every parser takes as they are. */
-static bool plain_dot_atom(const char *s, size_t n, bool domain)
+/* A dot-atom of s[0..n): letters, digits and the characters of `extra`,
+ * in words joined by single dots. */
+static bool dot_atom(const char *s, size_t n, const char *extra)
 {
         if (!n || s[0] == '.' || s[n - 1] == '.')
                 return false;
         for (size_t i = 0; i < n; i++) {
                 char c = s[i];
                 if (c == '.') {
-                        if (s[i + 1] == '.')
+                        if (i + 1 < n && s[i + 1] == '.')
                                 return false;
-                } else if (!is_alnum(c) && c != '-' && (domain || (c != '_' && c != '+'))) {
+                } else if (!is_alnum(c) && !strchr(extra, c)) {
                         return false;
                 }
         }
         return true;
+}
+
+/* A dot-atom of characters that every parser takes as they are. */
+static bool plain_dot_atom(const char *s, size_t n, bool domain)
+{
+        return dot_atom(s, n, domain ? "-" : "-_+");
 }
 
 /* Not an internationalised domain either: GMime decodes "xn--" labels. */
@@ -332,18 +339,7 @@ static bool put_addresses(Buf *b, const char *name, const char *const *list, siz
  * references formatter writes as it is. */
 static bool atext_dot_atom(const char *s, size_t n)
 {
-        if (!n || s[0] == '.' || s[n - 1] == '.')
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                if (c == '.') {
-                        if (s[i + 1] == '.')
-                                return false;
-                } else if (!is_alnum(c) && !strchr("!#$%&'*+/=?^_`{|}~-", c)) {
-                        return false;
-                }
-        }
-        return true;
+        return dot_atom(s, n, "!#$%&'*+/=?^_`{|}~-");
 }
 
 static bool plain_msgid(const char *s)

@@ -58,6 +58,7 @@ typedef struct {
         size_t parsed_len;
         Imap *imap;
         Mover *mover;             /* moves filed batches while the next is fetched; NULL: we do */
+        bool mover_down_said;
 } Batch;
 
 static void plan_add(uint32_t **v, size_t *n, uint32_t uid)
@@ -647,6 +648,10 @@ static void moved(const uint32_t *uids, size_t n, const char *dest, int r, const
         const MailboxConfig *mc = &ctx->cfg->mailbox;
         if (r == -ENOTCONN && b->mover && b->imap) {
                 /* The second session never came up: move on ours. */
+                if (!b->mover_down_said) {
+                        b->mover_down_said = true;
+                        log_info("moving on the one IMAP session: %s", why ? why : errstr(r));
+                }
                 r = imap_move(b->imap, uids, n, dest);
                 why = imap_last_error(b->imap);
         }

@@ -108,7 +108,7 @@ is "$(imap_count breach@example.test Processed)" 3 "Processed holds the report, 
 # once and moved; a move that fails there leaves its messages for the next
 # pass, as on the first session.
 BURST_CONF=$TEST_ROOT/burst.conf
-write_breachd_conf "$BURST_CONF" 'batch_size = 4;'
+write_breachd_conf "$BURST_CONF" 'batch_size = 4;' 'max_auto_replies_per_day = 1000;'
 burst() { "$BREACHD" -c "$BURST_CONF" --once >>"$TEST_ROOT/burst.log" 2>&1; }
 for i in $(seq -w 1 10); do
         sed "s/plain-basic-0001/burst-$i/; s/^Subject: .*/Subject: Burst report $i/" \
@@ -141,6 +141,28 @@ ok "next pass after the fault" burst
 is "$(ctl list | grep -c '^DB20')" 21 "none filed a second time"
 is "$(imap_count breach@example.test INBOX)" 0 "all moved now"
 is "$(imap_count breach@example.test Processed)" 22 "into Processed"
+
+# A server that allows one session per user: the second session is
+# refused, and the batches are moved on the first, in the same pass.
+dovecot_stop
+cp "$TEST_ROOT/dovecot/dovecot.conf" "$TEST_ROOT/dovecot/dovecot.conf.orig"
+printf 'protocol imap {\n  mail_max_userip_connections = 1\n}\n' >>"$TEST_ROOT/dovecot/dovecot.conf"
+dovecot_start || bail_out "dovecot did not restart"
+for i in $(seq -w 20 29); do
+        sed "s/plain-basic-0001/burst-$i/; s/^Subject: .*/Subject: Burst report $i/" \
+                "$CORPUS/good/plain-basic.eml" >"$TEST_ROOT/burst-$i.eml"
+        append_mail breach@example.test INBOX "$TEST_ROOT/burst-$i.eml" || break
+done
+: >"$TEST_ROOT/burst.log"
+ok "a burst with no second session to be had" burst
+is "$(ctl list | grep -c '^DB20')" 31 "all ten filed"
+is "$(imap_count breach@example.test INBOX)" 0 "and moved out of the inbox in the same pass"
+like "$(cat "$TEST_ROOT/burst.log")" "moving on the one IMAP session: second connection: " \
+        "the refused second session is said once"
+unlike "$(cat "$TEST_ROOT/burst.log")" "warning|error" "and nothing else went wrong"
+dovecot_stop
+mv "$TEST_ROOT/dovecot/dovecot.conf.orig" "$TEST_ROOT/dovecot/dovecot.conf"
+dovecot_start || bail_out "dovecot did not restart"
 
 # --- servers down: a clear line, a retry, not a crash ---------------------
 dovecot_stop

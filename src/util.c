@@ -229,11 +229,6 @@ bool str_empty(const char *s)
         return true;
 }
 
-bool str_startswith(const char *s, const char *prefix)
-{
-        return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 bool str_startswith_ci(const char *s, const char *prefix)
 {
         return strncasecmp(s, prefix, strlen(prefix)) == 0;

@@ -447,6 +447,12 @@ int imap_connect(const MailboxConfig *cfg, const char *secret, Imap **ret)
         return 0;
 }
 
+void imap_forget_connect_error(void)
+{
+        free(connect_error);
+        connect_error = NULL;
+}
+
 static int folder_exists(Imap *s, const char *enc, bool *ret)
 {
         clist *list = NULL;

@@ -48,6 +48,10 @@ int imap_connect(const MailboxConfig *cfg, const char *secret, Imap **ret);
  * failed (valid until the next imap_connect()). */
 const char *imap_last_error(const Imap *s);
 
+/* Frees what imap_last_error(NULL) holds for this thread: a thread that
+ * called imap_connect() calls it before it ends (mover.c). */
+void imap_forget_connect_error(void);
+
 /* Whether the server announced cap after login ("MOVE", "UIDPLUS", "IDLE",
  * "AUTH=XOAUTH2"); case-insensitive. */
 bool imap_has_capability(const Imap *s, const char *cap);

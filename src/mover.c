@@ -88,6 +88,7 @@ static void *run(void *userdata)
         pthread_mutex_unlock(&m->lock);
         free(no_conn);
         imap_free(imap);
+        imap_forget_connect_error();
         return NULL;
 }
 

@@ -22,6 +22,8 @@ packages=(
         iproute2           # ss
         util-linux         # script, setsid
         chromium           # renders the committee report's HTML in the tests
+        systemd-container  # systemd-nspawn: make check-system boots a real systemd
+        debootstrap        # make check-system's Debian tree for that container
 )
 
 # ${db:Status-Abbrev} is "ii " for an installed package; unknown packages

@@ -1,7 +1,9 @@
 /* alert.c — see alert.h. */
 #include "alert.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "notices.h"
 
@@ -98,6 +100,59 @@ int alert_mailbox_up(Store *s, const Config *cfg, const Tz *tz, const MailboxOut
         return queue_admin(s, cfg, tz, o, "admin_recovered", "mailbox-up", ret_why);
 }
 
+static void register_vars(const Config *cfg, const Tz *tz, const MailboxOutage *o, TemplateVars *v)
+{
+        outage_vars(cfg, tz, o, v);
+        tvars_set(v, "register_path", cfg->database);
+        char host[256] = "this server";
+        if (gethostname(host, sizeof host) < 0)
+                snprintf(host, sizeof host, "this server");
+        host[sizeof host - 1] = 0;
+        tvars_set(v, "host", host);
+}
+
+int alert_register_down(const Config *cfg, const Tz *tz, const MailboxOutage *o, RenderedMail *ret, char **ret_why)
+{
+        if (!cfg->admin)
+                return 0;
+        TemplateVars v = {0};
+        register_vars(cfg, tz, o, &v);
+        StrList to = {0};
+        strlist_add(&to, cfg->admin);
+        NoticeMail n = {
+                .loop_ref = "breachd",
+                .kind = "admin_register_alert",
+                .template_name = "register-down",
+                .to = &to,
+                .auto_submitted = "auto-generated",
+        };
+        int r = notices_render(cfg, &n, &v, ret, ret_why);
+        strlist_free(&to);
+        tvars_free(&v);
+        return r < 0 ? r : 1;
+}
+
+int alert_register_up(Store *s, const Config *cfg, const Tz *tz, const MailboxOutage *o, char **ret_why)
+{
+        if (!cfg->admin)
+                return 0;
+        TemplateVars v = {0};
+        register_vars(cfg, tz, o, &v);
+        StrList to = {0};
+        strlist_add(&to, cfg->admin);
+        NoticeMail n = {
+                .loop_ref = "breachd",
+                .kind = "admin_register_recovered",
+                .template_name = "register-up",
+                .to = &to,
+                .auto_submitted = "auto-generated",
+        };
+        int r = notices_queue_template(s, cfg, &n, &v, ret_why);
+        strlist_free(&to);
+        tvars_free(&v);
+        return r < 0 ? r : 1;
+}
+
 static void too_large_vars(const Config *cfg, const char *subject, uint64_t size, TemplateVars *v)
 {
         tvars_set(v, "organisation", cfg->organisation);
@@ -142,6 +197,8 @@ void alert_sample_vars(TemplateVars *v)
         tvars_set(v, "down_since", "Monday 9 March 2026, 14:05 GMT");
         tvars_set(v, "down_for", "1 hour 5 minutes");
         tvars_set(v, "last_error", "cannot connect to IMAP server imap.example.org:993: Connection refused");
+        tvars_set(v, "register_path", "/var/lib/breachd/register.db");
+        tvars_set(v, "host", "breachd.example.org");
         tvars_set(v, "size", "31.2 MiB");
         tvars_set(v, "max_size", "25.0 MiB");
 }

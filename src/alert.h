@@ -16,6 +16,7 @@
 #include "config.h"
 #include "incident.h"
 #include "message.h"
+#include "notices.h"
 #include "store.h"
 #include "template.h"
 #include "tz.h"
@@ -38,6 +39,17 @@ typedef struct {
  * queued and 0 is returned; 1 when a mail was queued. */
 int alert_mailbox_down(Store *s, const Config *cfg, const Tz *tz, const MailboxOutage *o, char **ret_why);
 int alert_mailbox_up(Store *s, const Config *cfg, const Tz *tz, const MailboxOutage *o, char **ret_why);
+
+/* The register cannot be written (MailboxOutage describes the register's
+ * outage here): the mail to cfg->admin is rendered, not queued, since the
+ * outbox is in the register; the caller hands it to the SMTP server
+ * (sender_send_now()).  Returns 0 without an admin address, 1 with *ret
+ * set (rendered_mail_free()).  Template register-down. */
+int alert_register_down(const Config *cfg, const Tz *tz, const MailboxOutage *o, RenderedMail *ret, char **ret_why);
+/* The register can be written again: queued like any mail (kind
+ * "admin_register_recovered", template register-up); 0 without an admin,
+ * 1 when queued. */
+int alert_register_up(Store *s, const Config *cfg, const Tz *tz, const MailboxOutage *o, char **ret_why);
 
 /* Queues the too-large reply (kind "too_large") to the sender of m, read
  * from the headers of a message of `size` bytes that was not downloaded. */

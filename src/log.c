@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+/* Our own CODE_FILE= etc., the caller's, not this file's. */
+#define SD_JOURNAL_SUPPRESS_LOCATION
+#include <sys/uio.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
@@ -67,7 +70,43 @@ static const char *prio_name(int p)
         }
 }
 
-void log_msg(int priority, const char *fmt, ...)
+/* One journal field "NAME=value" as an iovec, when value is set. */
+static void add_field(struct iovec *iov, size_t *n, char **owned, const char *name, const char *value)
+{
+        if (!value || !*value)
+                return;
+        char *f = xasprintf("%s=%s", name, value);
+        owned[*n] = f;
+        iov[*n] = (struct iovec){.iov_base = f, .iov_len = strlen(f)};
+        (*n)++;
+}
+
+static void to_journal(int priority, const char *file, int line, const char *func, const char *msg)
+{
+        struct iovec iov[12];
+        char *owned[12] = {0};
+        size_t n = 0;
+        char prio[2] = {(char)('0' + priority), 0};
+        char lineno[16], uid[16];
+        snprintf(lineno, sizeof lineno, "%d", line);
+        snprintf(uid, sizeof uid, "%u", log_ctx.uid);
+        add_field(iov, &n, owned, "MESSAGE", msg);
+        add_field(iov, &n, owned, "PRIORITY", prio);
+        add_field(iov, &n, owned, "SYSLOG_IDENTIFIER", log_ident);
+        add_field(iov, &n, owned, "CODE_FILE", file);
+        add_field(iov, &n, owned, "CODE_LINE", lineno);
+        add_field(iov, &n, owned, "CODE_FUNC", func);
+        add_field(iov, &n, owned, "INCIDENT_REF", log_ctx.incident_ref);
+        add_field(iov, &n, owned, "EMAIL_MESSAGE_ID", log_ctx.message_id);
+        add_field(iov, &n, owned, "MAILBOX", log_ctx.mailbox);
+        if (log_ctx.uid)
+                add_field(iov, &n, owned, "UID", uid);
+        sd_journal_sendv(iov, (int)n);
+        for (size_t i = 0; i < n; i++)
+                free(owned[i]);
+}
+
+void log_msg_at(int priority, const char *file, int line, const char *func, const char *fmt, ...)
 {
         if (priority > log_max)
                 return;
@@ -80,14 +119,7 @@ void log_msg(int priority, const char *fmt, ...)
         if (log_to_journal < 0)
                 log_to_journal = stderr_is_journal();
         if (log_to_journal) {
-                char uid[32];
-                snprintf(uid, sizeof uid, "UID=%u", log_ctx.uid);
-                sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", priority,
-                                "SYSLOG_IDENTIFIER=%s", log_ident,
-                                "INCIDENT_REF=%s", log_ctx.incident_ref ? log_ctx.incident_ref : "",
-                                "MESSAGE_ID=%s", log_ctx.message_id ? log_ctx.message_id : "",
-                                "MAILBOX=%s", log_ctx.mailbox ? log_ctx.mailbox : "",
-                                log_ctx.uid ? uid : "UID=", NULL);
+                to_journal(priority, file, line, func, msg);
         } else {
                 Buf b = {0};
                 buf_printf(&b, "%s: %s: ", log_ident, prio_name(priority));

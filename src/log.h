@@ -12,7 +12,10 @@
 #include "util.h"
 
 /* Context fields attached to every line while set (journal fields
- * INCIDENT_REF=, MESSAGE_ID=, UID=, MAILBOX=).  Pointers are borrowed and
+ * INCIDENT_REF=, EMAIL_MESSAGE_ID=, UID=, MAILBOX=; a field that is not
+ * set is not sent).  The mail's Message-ID has a field of our own:
+ * journald's MESSAGE_ID= is the 128-bit id of a catalog entry, and
+ * `journalctl -x` looks every value up there.  Pointers are borrowed and
  * must stay valid until log_context_clear(). */
 typedef struct {
         const char *incident_ref;
@@ -26,7 +29,10 @@ void log_set_level(int max_priority);   /* LOG_DEBUG .. LOG_ERR */
 void log_context_set(const LogContext *ctx);
 void log_context_clear(void);
 
-void log_msg(int priority, const char *fmt, ...) _printf_(2, 3);
+/* Every line carries the caller's CODE_FILE=, CODE_LINE=, CODE_FUNC= in the
+ * journal (the macros below pass them). */
+void log_msg_at(int priority, const char *file, int line, const char *func, const char *fmt, ...) _printf_(5, 6);
+#define log_msg(priority, ...) log_msg_at(priority, __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)

@@ -3,7 +3,9 @@
  * (poll timer, outbox timer, signals, watchdog). */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "config.h"
 
@@ -19,3 +21,17 @@ int manager_run(Manager *m);
 
 /* Polls once, sends what is due, returns 0 when both worked. */
 int manager_run_once(Manager *m);
+
+/* Reload with an answer (ExecReload=, `breachd --reload PID`): SIGHUP sent
+ * with sigqueue() carrying a number; the daemon, once it has taken the new
+ * configuration or kept the running one, answers the sender with
+ * MANAGER_RELOAD_TAKEN or MANAGER_RELOAD_REFUSED carrying the same number.
+ * A plain SIGHUP (kill -HUP) reloads the same way with no answer. */
+#define MANAGER_RELOAD_TAKEN SIGUSR1
+#define MANAGER_RELOAD_REFUSED SIGUSR2
+
+/* Asks the daemon `pid` to reload and waits up to timeout_s seconds for its
+ * answer.  Returns 0 when it took the new configuration; -ECANCELED when it
+ * kept the running one; -ETIMEDOUT without an answer; -ESRCH when it is
+ * gone; or another -errno (kill() failing, say).  Logs nothing. */
+int manager_request_reload(pid_t pid, unsigned timeout_s);

@@ -271,16 +271,10 @@ static int reply_admitted(Store *s, const Config *cfg, const NoticeMail *n)
                                now_utc());
 }
 
-int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, const TemplateVars *v, char **ret_why)
+int notices_render(const Config *cfg, const NoticeMail *n, const TemplateVars *v, RenderedMail *ret, char **ret_why)
 {
-        int r = reply_admitted(s, cfg, n);
-        if (r <= 0) {
-                if (r < 0)
-                        *ret_why = xasprintf("cannot count the replies to %s: %s", n->to->v[0], strerror(-r));
-                return r;
-        }
         Rendered out = {0};
-        r = template_render_file(cfg->templates_dir, n->template_name, v, &out, ret_why);
+        int r = template_render_file(cfg->templates_dir, n->template_name, v, &out, ret_why);
         if (r < 0)
                 return r;
         StrList refs = {0};
@@ -300,24 +294,54 @@ int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, con
                 .loop_ref = n->loop_ref,
                 .auto_submitted = n->auto_submitted,
         };
-        _cleanup_free_ char *data = NULL, *mid = NULL;
-        size_t len = 0;
-        StrList rcpts = {0};
-        r = compose_message(&o, &data, &len, &mid);
+        RenderedMail rm = {0};
+        r = compose_message(&o, &rm.data, &rm.len, &rm.message_id);
         for (size_t i = 0; r >= 0 && i < n->to->n; i++) {
                 char *a = compose_address_of(n->to->v[i]);
                 if (a)
-                        strlist_take(&rcpts, a);
+                        strlist_take(&rm.rcpts, a);
         }
-        if (r >= 0)
-                r = rcpts.n ? store_queue_mail(s, n->incident_id, n->kind, cfg->smtp.envelope_from, &rcpts, mid,
-                                               out.subject, data, len, NULL)
-                            : -EINVAL;
-        if (r < 0)
-                *ret_why = xasprintf("cannot queue the %s: %s", n->kind, strerror(-r));
-        strlist_free(&rcpts);
+        if (r >= 0 && !rm.rcpts.n)
+                r = -EINVAL;
+        if (r < 0) {
+                *ret_why = xasprintf("cannot write the %s: %s", n->kind, strerror(-r));
+                rendered_mail_free(&rm);
+        } else {
+                rm.subject = out.subject;
+                out.subject = NULL;
+                *ret = rm;
+        }
         strlist_free(&refs);
         rendered_free(&out);
+        return r;
+}
+
+void rendered_mail_free(RenderedMail *m)
+{
+        free(m->data);
+        free(m->message_id);
+        free(m->subject);
+        strlist_free(&m->rcpts);
+        memset(m, 0, sizeof *m);
+}
+
+int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, const TemplateVars *v, char **ret_why)
+{
+        int r = reply_admitted(s, cfg, n);
+        if (r <= 0) {
+                if (r < 0)
+                        *ret_why = xasprintf("cannot count the replies to %s: %s", n->to->v[0], strerror(-r));
+                return r;
+        }
+        RenderedMail rm = {0};
+        r = notices_render(cfg, n, v, &rm, ret_why);
+        if (r < 0)
+                return r;
+        r = store_queue_mail(s, n->incident_id, n->kind, cfg->smtp.envelope_from, &rm.rcpts, rm.message_id,
+                             rm.subject, rm.data, rm.len, NULL);
+        if (r < 0)
+                *ret_why = xasprintf("cannot queue the %s: %s", n->kind, strerror(-r));
+        rendered_mail_free(&rm);
         return r;
 }
 
@@ -399,7 +423,8 @@ int notices_check_templates(const Config *cfg, const Tz *tz, char **ret_why)
 {
         static const char *const names[] = {"ack", "dpo-notice", "blank-form", "followup-confirm", "dpo-update",
                                             "reminder", "overdue", "decision-confirm", "decision-error",
-                                            "delivery-failed", "mailbox-down", "mailbox-up", "too-large"};
+                                            "delivery-failed", "mailbox-down", "mailbox-up", "register-down",
+                                            "register-up", "too-large"};
         Incident inc;
         incident_init(&inc);
         inc.ref = xstrdup("DB2026001");

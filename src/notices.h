@@ -48,6 +48,21 @@ typedef struct {
  * incident's history says so, and 0 is returned all the same. */
 int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, const TemplateVars *v, char **ret_why);
 
+/* A mail written from a template, ready to hand to the SMTP server. */
+typedef struct {
+        char *data;           /* the whole message, CRLF */
+        size_t len;
+        char *message_id;
+        char *subject;
+        StrList rcpts;        /* bare addresses */
+} RenderedMail;
+void rendered_mail_free(RenderedMail *m);
+
+/* Renders n->template_name with v into a complete mail, without queueing it
+ * (for the one mail that cannot go through the outbox: the register itself
+ * cannot be written).  No reply cap is applied. */
+int notices_render(const Config *cfg, const NoticeMail *n, const TemplateVars *v, RenderedMail *ret, char **ret_why);
+
 /* Renders every template with a sample incident, so that an edited
  * template with an unknown variable is refused at start-up and by
  * --check-config, not when the first report arrives. */

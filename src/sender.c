@@ -11,11 +11,61 @@
 /* After this many attempts (about three days at the 1 h cap) a temporary
  * failure is treated as permanent, as MTAs do. */
 #define MAX_ATTEMPTS 80
+/* How long a claimed row waits before it is due again when its outcome
+ * could not be recorded (a mail the server took, whose "sent" mark failed,
+ * is then sent once more at most, and not before this). */
+#define CLAIM_HOLD 3600
+/* Hand-overs of one row with no outcome recorded before it is given up:
+ * the first may have been lost with a crash; a second means the server
+ * probably has it twice already, or the row crashes the sender. */
+#define MAX_UNCONFIRMED 2
+#define DAY (24 * 3600)
+
+/* A mail the server accepted whose "sent" mark could not be written yet. */
+typedef struct {
+        int64_t id, at;
+} Unmarked;
+
+/* A hand-over to a capped address, for the per-address cap. */
+typedef struct {
+        char *addr;
+        int64_t at;
+} Handover;
+
+struct Sender {
+        Unmarked *unmarked;
+        size_t n_unmarked;
+        Handover *handed;
+        size_t n_handed;
+};
+
+Sender *sender_new(void)
+{
+        return xcalloc(1, sizeof(Sender));
+}
+
+void sender_free(Sender *sd)
+{
+        if (!sd)
+                return;
+        free(sd->unmarked);
+        for (size_t i = 0; i < sd->n_handed; i++)
+                free(sd->handed[i].addr);
+        free(sd->handed);
+        free(sd);
+}
+
+size_t sender_unmarked(const Sender *sd)
+{
+        return sd ? sd->n_unmarked : 0;
+}
 
 void send_stats_free(SendStats *s)
 {
         free(s->last_error);
         s->last_error = NULL;
+        free(s->register_error);
+        s->register_error = NULL;
 }
 
 int64_t sender_backoff(int attempts)
@@ -32,14 +82,96 @@ static void set_error(SendStats *st, char *e)
         st->last_error = e;
 }
 
-static int defer_all(Store *s, OutboxRow *rows, size_t n, const char *why, SendStats *st)
+/* A write to the register failed: say so once per pass, in the register's
+ * words, and stop sending (sender.h). */
+static int register_failed(SendStats *st, int r)
 {
-        int64_t now = now_utc();
-        for (size_t i = 0; i < n; i++) {
-                int r = store_outbox_retry(s, rows[i].id, now + sender_backoff(rows[i].attempts), why);
+        if (!st->register_error) {
+                st->register_error = store_last_failure();
+                if (store_failures() == 0) {
+                        free(st->register_error);
+                        st->register_error = xstrdup(strerror(-r));
+                }
+        }
+        return -EROFS;
+}
+
+static bool is_officer(const Config *cfg, const char *addr)
+{
+        if (config_is_dpo_address(cfg, addr))
+                return true;
+        for (size_t i = 0; i < cfg->escalation.n; i++)
+                if (strcasecmp(cfg->escalation.v[i], addr) == 0)
+                        return true;
+        return cfg->admin && strcasecmp(cfg->admin, addr) == 0;
+}
+
+static void forget_old_handovers(Sender *sd, int64_t now)
+{
+        size_t k = 0;
+        for (size_t i = 0; i < sd->n_handed; i++) {
+                if (now - sd->handed[i].at < DAY)
+                        sd->handed[k++] = sd->handed[i];
+                else
+                        free(sd->handed[i].addr);
+        }
+        sd->n_handed = k;
+}
+
+/* The per-address cap at the moment of sending, for every kind of mail:
+ * the cap on replies (ratelimit.h) is counted when a reply is queued, so
+ * it cannot see the same mail sent again.  Mail to the DPOs, the
+ * escalation addresses and the admin is not capped.  Returns 0 when row
+ * may go, else the time the oldest hand-over leaves the window. */
+static int64_t capped_until(const Sender *sd, const Config *cfg, const OutboxRow *row)
+{
+        int64_t until = 0;
+        for (size_t i = 0; i < row->rcpts.n; i++) {
+                const char *a = row->rcpts.v[i];
+                if (is_officer(cfg, a))
+                        continue;
+                unsigned n = 0;
+                int64_t oldest = INT64_MAX;
+                for (size_t k = 0; k < sd->n_handed; k++)
+                        if (strcasecmp(sd->handed[k].addr, a) == 0) {
+                                n++;
+                                if (sd->handed[k].at < oldest)
+                                        oldest = sd->handed[k].at;
+                        }
+                if (n >= cfg->max_auto_replies_per_day && oldest + DAY > until)
+                        until = oldest + DAY;
+        }
+        return until;
+}
+
+static void count_handover(Sender *sd, const Config *cfg, const OutboxRow *row, int64_t now)
+{
+        for (size_t i = 0; i < row->rcpts.n; i++) {
+                if (is_officer(cfg, row->rcpts.v[i]))
+                        continue;
+                sd->handed = xrealloc(sd->handed, (sd->n_handed + 1) * sizeof *sd->handed);
+                sd->handed[sd->n_handed++] = (Handover){xstrdup(row->rcpts.v[i]), now};
+        }
+}
+
+static bool is_unmarked(const Sender *sd, int64_t id)
+{
+        for (size_t i = 0; i < sd->n_unmarked; i++)
+                if (sd->unmarked[i].id == id)
+                        return true;
+        return false;
+}
+
+/* Writes the "sent" marks that failed before; stops at the first that
+ * fails again (the register is still not writable). */
+static int mark_pending(Sender *sd, Store *s)
+{
+        while (sd->n_unmarked) {
+                Unmarked *u = &sd->unmarked[sd->n_unmarked - 1];
+                int r = store_outbox_sent_quick(s, u->id, u->at);
                 if (r < 0)
                         return r;
-                st->deferred++;
+                sd->n_unmarked--;
         }
         return 0;
 }
@@ -64,7 +196,20 @@ static int record_refusal(const Config *cfg, Store *s, const OutboxRow *row, con
         return store_commit(s);
 }
 
-static int deliver(const Config *cfg, Store *s, Smtp *smtp, OutboxRow *row, SendStats *st)
+/* Rows handed over MAX_UNCONFIRMED times with no outcome are not sent
+ * again: recorded as failed with the reason, the DPO told if it was an
+ * acknowledgement. */
+static int give_up_unconfirmed(const Config *cfg, Store *s, const OutboxRow *row, SendStats *st)
+{
+        _cleanup_free_ char *e = xasprintf("%s mail to %s handed to the mail server %d times without its answer "
+                                           "being recorded; not sent again, so that it is not sent twice",
+                                           row->kind, row->rcpts.n ? row->rcpts.v[0] : "?", row->unconfirmed);
+        st->failed++;
+        set_error(st, xstrdup(e));
+        return record_refusal(cfg, s, row, e, e);
+}
+
+static int deliver(Sender *sd, const Config *cfg, Store *s, Smtp *smtp, OutboxRow *row, SendStats *st)
 {
         SmtpResult res = {0};
         const char **rcpts = xcalloc(row->rcpts.n + 1, sizeof(char *));
@@ -75,8 +220,15 @@ static int deliver(const Config *cfg, Store *s, Smtp *smtp, OutboxRow *row, Send
         int64_t now = now_utc();
         int q;
         if (r >= 0) {
-                q = store_outbox_sent_quick(s, row->id, now);
                 st->sent++;
+                count_handover(sd, cfg, row, now);
+                q = store_outbox_sent_quick(s, row->id, now);
+                if (q < 0) {
+                        /* The server has it: never again from this process,
+                         * and the mark is written as soon as it can be. */
+                        sd->unmarked = xrealloc(sd->unmarked, (sd->n_unmarked + 1) * sizeof *sd->unmarked);
+                        sd->unmarked[sd->n_unmarked++] = (Unmarked){row->id, now};
+                }
         } else if (res.permanent || row->attempts + 1 >= MAX_ATTEMPTS) {
                 _cleanup_free_ char *e = xasprintf("%s mail to %s refused: %s", row->kind, row->rcpts.n ? row->rcpts.v[0] : "?",
                                                    res.message ? res.message : smtp_last_error(smtp));
@@ -91,25 +243,102 @@ static int deliver(const Config *cfg, Store *s, Smtp *smtp, OutboxRow *row, Send
         }
         smtp_result_free(&res);
         if (q < 0)
-                return q;
+                return register_failed(st, q);
         /* A dropped connection fails every later row too: stop and retry. */
         return r == -ECONNRESET || r == -ENOTCONN || r == -EPIPE ? -ECONNRESET : 0;
 }
 
-int sender_run(const Config *cfg, Store *s, SendStats *st)
+static int defer_all(Store *s, OutboxRow *rows, size_t n, const char *why, SendStats *st)
+{
+        int64_t now = now_utc();
+        for (size_t i = 0; i < n; i++) {
+                if (rows[i].id == 0)
+                        continue;
+                int r = store_outbox_retry(s, rows[i].id, now + sender_backoff(rows[i].attempts), why);
+                if (r < 0)
+                        return register_failed(st, r);
+                st->deferred++;
+        }
+        return 0;
+}
+
+/* Takes out of rows what must not be handed over now (already with the
+ * server, over the cap, handed over too often), recording why; rows taken
+ * out get id 0.  Returns how many are left, or a negative code when the
+ * register could not be written. */
+static int sift(Sender *sd, const Config *cfg, Store *s, OutboxRow *rows, size_t n, SendStats *st)
+{
+        int64_t now = now_utc();
+        forget_old_handovers(sd, now);
+        int left = 0;
+        for (size_t i = 0; i < n; i++) {
+                OutboxRow *row = &rows[i];
+                int r = 0;
+                if (is_unmarked(sd, row->id)) {
+                        row->id = 0;
+                        continue;
+                }
+                if (row->unconfirmed >= MAX_UNCONFIRMED) {
+                        r = give_up_unconfirmed(cfg, s, row, st);
+                        row->id = 0;
+                } else {
+                        int64_t until = capped_until(sd, cfg, row);
+                        if (until) {
+                                _cleanup_free_ char *e = xasprintf(
+                                        "held: %u mails already sent to %s in 24 hours (max_auto_replies_per_day)",
+                                        cfg->max_auto_replies_per_day, row->rcpts.v[0]);
+                                r = store_outbox_retry(s, row->id, until, e);
+                                st->held++;
+                                set_error(st, xstrdup(e));
+                                row->id = 0;
+                        } else
+                                left++;
+                }
+                if (r < 0)
+                        return register_failed(st, r);
+        }
+        return left;
+}
+
+int sender_run(Sender *sd, const Config *cfg, Store *s, SendStats *st)
 {
         OutboxRow *rows = NULL;
         size_t n = 0;
-        int r = store_outbox_due(s, now_utc(), 500, &rows, &n);
-        if (r < 0 || n == 0)
-                return r;
+        /* Before the first goto: its cleanup must never see it unset. */
         _cleanup_free_ char *secret = NULL;
+        unsigned before = store_failures();
+        /* Marks that failed before come first: until they are written the
+         * register is not writable, and nothing more is sent. */
+        int r = mark_pending(sd, s);
+        if (r < 0) {
+                r = register_failed(st, r);
+                goto out;
+        }
+        r = store_outbox_due(s, now_utc(), 500, &rows, &n);
+        if (r < 0) {
+                if (store_failures() != before)
+                        r = register_failed(st, r);
+                goto out;
+        }
+        if (n == 0)
+                goto out;
+        r = sift(sd, cfg, s, rows, n, st);
+        if (r <= 0)
+                goto out;
+        /* The claim: nothing is handed over unless the register could
+         * record that it is about to be. */
+        r = store_outbox_claim(s, rows, n, now_utc() + CLAIM_HOLD);
+        if (r < 0) {
+                r = register_failed(st, r);
+                goto out;
+        }
         if (cfg->smtp.auth != AUTH_NONE) {
                 _cleanup_free_ char *why = NULL;
                 r = config_read_secret(&cfg->smtp.secret, &secret, &why);
                 if (r < 0) {
                         set_error(st, xasprintf("cannot read the SMTP secret: %s", why ? why : strerror(-r)));
-                        defer_all(s, rows, n, st->last_error, st);
+                        int q = defer_all(s, rows, n, st->last_error, st);
+                        r = q < 0 ? q : r;
                         goto out;
                 }
         }
@@ -119,23 +348,58 @@ int sender_run(const Config *cfg, Store *s, SendStats *st)
                 set_error(st, xasprintf("cannot connect to SMTP server %s:%u: %s", cfg->smtp.host, cfg->smtp.port,
                                         smtp_last_error(smtp)));
                 smtp_free(smtp);
-                defer_all(s, rows, n, st->last_error, st);
+                int q = defer_all(s, rows, n, st->last_error, st);
+                r = q < 0 ? q : r;
                 goto out;
         }
         size_t i = 0;
         for (; i < n; i++) {
-                r = deliver(cfg, s, smtp, &rows[i], st);
+                if (rows[i].id == 0)
+                        continue;
+                r = deliver(sd, cfg, s, smtp, &rows[i], st);
                 if (r < 0) {
                         i++;
                         break;
                 }
         }
         smtp_free(smtp);
-        if (r == -ECONNRESET && i < n)
-                r = defer_all(s, rows + i, n - i, "connection lost", st);
+        if (r == -ECONNRESET && i < n) {
+                int q = defer_all(s, rows + i, n - i, "connection lost", st);
+                if (q < 0)
+                        r = q;
+        }
 out:
         for (size_t k = 0; k < n; k++)
                 outbox_row_free(&rows[k]);
         free(rows);
+        return r;
+}
+
+int sender_send_now(const Config *cfg, const RenderedMail *mail, char **ret_why)
+{
+        _cleanup_free_ char *secret = NULL, *why = NULL;
+        int r = 0;
+        if (cfg->smtp.auth != AUTH_NONE && (r = config_read_secret(&cfg->smtp.secret, &secret, &why)) < 0) {
+                *ret_why = xasprintf("cannot read the SMTP secret: %s", why ? why : strerror(-r));
+                return r;
+        }
+        Smtp *smtp = NULL;
+        r = smtp_connect(&cfg->smtp, secret, &smtp);
+        if (r < 0) {
+                *ret_why = xasprintf("cannot connect to SMTP server %s:%u: %s", cfg->smtp.host, cfg->smtp.port,
+                                     smtp_last_error(smtp));
+                smtp_free(smtp);
+                return r;
+        }
+        const char **rcpts = xcalloc(mail->rcpts.n + 1, sizeof(char *));
+        for (size_t i = 0; i < mail->rcpts.n; i++)
+                rcpts[i] = mail->rcpts.v[i];
+        SmtpResult res = {0};
+        r = smtp_send(smtp, cfg->smtp.envelope_from, rcpts, mail->rcpts.n, mail->data, mail->len, &res);
+        if (r < 0)
+                *ret_why = xstrdup(res.message ? res.message : smtp_last_error(smtp));
+        free(rcpts);
+        smtp_result_free(&res);
+        smtp_free(smtp);
         return r;
 }

@@ -2,6 +2,9 @@
 #include "status.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,9 +74,24 @@ char *status_path(const char *database)
 int status_write(const char *path, const DaemonState *d)
 {
         _cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
-        FILE *f = fopen(tmp, "we");
-        if (!f)
+        /* 0600 whatever the umask: it can carry the last error, which names
+         * servers and accounts. */
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
                 return -errno;
+        if (fchmod(fd, 0600) < 0) {
+                int r = -errno;
+                close(fd);
+                unlink(tmp);
+                return r;
+        }
+        FILE *f = fdopen(fd, "w");
+        if (!f) {
+                int r = -errno;
+                close(fd);
+                unlink(tmp);
+                return r;
+        }
         _cleanup_free_ char *err = d->last_error ? str_header_safe(d->last_error) : NULL;
         fprintf(f, "pid=%lld\nstarted=%lld\nlast_poll_ok=%lld\nlast_poll_attempt=%lld\nimap_failures=%u\nidle=%d\n",
                 (long long)d->pid, (long long)d->started, (long long)d->last_poll_ok,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,8 +13,16 @@
 #include "log.h"
 #include "store-internal.h"
 
+static bool is_register_failure(int code);
+static void note_failure(int code, const char *detail);
+
 int store_sql_err(int rc)
 {
+        /* Every store function's error passes here: count those of the
+         * register itself.  (SQLite's log does not report a lock held past
+         * the busy timeout, so the callback alone would miss it.) */
+        if (is_register_failure(rc))
+                note_failure(rc, NULL);
         switch (rc & 0xff) {
         case SQLITE_OK:
         case SQLITE_DONE:
@@ -35,6 +44,100 @@ int store_sql_err(int rc)
         default:
                 return -EIO;
         }
+}
+
+/* ---- failures of the register ------------------------------------------ */
+
+/* SQLite reports every error to one process-wide log callback, with the
+ * system call and errno behind an I/O error ("os_unix.c:…: (28)
+ * write(…-wal) - No space left on device").  Those that mean the register
+ * itself cannot be used are counted here, so that a caller can tell a full
+ * disk or a held lock from a failure of the mailbox or the mail server
+ * (issue 12: a full disk was logged as "polling INBOX failed: "). */
+static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned failure_count;
+static char failure_text[512];
+
+static bool is_register_failure(int code)
+{
+        switch (code & 0xff) {
+        case SQLITE_FULL:
+        case SQLITE_IOERR:
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_READONLY:
+        case SQLITE_CANTOPEN:
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+        case SQLITE_PERM:
+        case SQLITE_NOMEM:
+        case SQLITE_PROTOCOL:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static int failure_detailed;   /* primary code of the text's detail, 0: none */
+
+/* Counts one failure of the register; detail (the system call and errno,
+ * from SQLite's log) is kept when there is one, and not overwritten by the
+ * same failure said again without it. */
+static void note_failure(int code, const char *detail)
+{
+        pthread_mutex_lock(&failure_lock);
+        failure_count++;
+        if (detail) {
+                snprintf(failure_text, sizeof failure_text, "%s: %s", sqlite3_errstr(code), detail);
+                failure_detailed = code & 0xff;
+        } else if ((code & 0xff) != failure_detailed) {
+                snprintf(failure_text, sizeof failure_text, "%s", sqlite3_errstr(code));
+                failure_detailed = 0;
+        }
+        pthread_mutex_unlock(&failure_lock);
+}
+
+static void on_sqlite_log(void *userdata, int code, const char *msg)
+{
+        if (!is_register_failure(code)) {
+                log_debug("sqlite (%d): %s", code, msg);
+                return;
+        }
+        /* "os_unix.c:44095: (28) write(/var/lib/x.db-wal) - No space left on
+         * device": the part after the source position says what failed. */
+        const char *detail = NULL;
+        if (msg && strncmp(msg, "os_unix.c:", 10) == 0 && (detail = strstr(msg, ": ")))
+                detail += 2;
+        if (detail)
+                note_failure(code, detail);
+}
+
+static void register_log_init(void)
+{
+        /* Only possible before SQLite initialises; harmless if too late. */
+        sqlite3_config(SQLITE_CONFIG_LOG, on_sqlite_log, NULL);
+}
+
+static void register_log_setup(void)
+{
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, register_log_init);
+}
+
+unsigned store_failures(void)
+{
+        pthread_mutex_lock(&failure_lock);
+        unsigned n = failure_count;
+        pthread_mutex_unlock(&failure_lock);
+        return n;
+}
+
+char *store_last_failure(void)
+{
+        pthread_mutex_lock(&failure_lock);
+        char *t = xstrdup(failure_count ? failure_text : "no failure recorded");
+        pthread_mutex_unlock(&failure_lock);
+        return t;
 }
 
 const char *store_errmsg(Store *s)
@@ -246,7 +349,7 @@ static int schema_v2(Store *s)
 
 /* Each step upgrades from version i to i + 1; append, never edit. */
 static int (*const migrations[])(Store *) = {schema_v1, schema_v2, store_limits_schema,
-                                              store_register_schema};
+                                              store_register_schema, store_outbox_schema};
 
 static int migrate(Store *s)
 {
@@ -301,28 +404,68 @@ static void build_incident_sql(Store *s)
         buf_free(&vals);
 }
 
-static int ensure_dir(const char *path)
+/* The register's directory: made 0700 when missing.  An existing one is
+ * left as it is (it may be the admin's choice, or the current directory);
+ * *ret_loose says whether group or others may enter or list it, for the
+ * caller to warn about. */
+static int ensure_dir(const char *path, bool *ret_loose)
 {
         _cleanup_free_ char *copy = xstrdup(path);
         const char *dir = dirname(copy);
         struct stat st;
-        if (stat(dir, &st) == 0)
-                return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+        if (stat(dir, &st) == 0) {
+                if (!S_ISDIR(st.st_mode))
+                        return -ENOTDIR;
+                *ret_loose = (st.st_mode & 0077) != 0;
+                return 0;
+        }
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        /* mkdir() applies the umask, which can only take bits away. */
+        return 0;
+}
+
+/* Creates the database file 0600 whatever the umask (SQLite would create it
+ * 0644 & ~umask, and makes its -wal and -shm with the file's mode).
+ *
+ * Never open() and close() a register file that already exists: closing any
+ * descriptor of a file drops every POSIX lock the process holds on it, and
+ * SQLite's locks are POSIX locks.  A reload that did that while the old
+ * connection was open left the daemon without its lock; the next breachctl
+ * thought itself the last connection and deleted the live -wal and -shm
+ * (issue 12).  So the file is only opened here when this call creates it
+ * (O_EXCL), and an existing one is tightened by name. */
+static int ensure_file(const char *path)
+{
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0) {
+                int r = fchmod(fd, 0600) < 0 ? -errno : 0;
+                close(fd);   /* a file nobody had open: no lock to lose */
+                return r;
+        }
+        if (errno != EEXIST)
+                return -errno;
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return -errno;
+        if ((st.st_mode & 0077) && st.st_uid == geteuid() && chmod(path, st.st_mode & 0700) < 0)
                 return -errno;
         return 0;
 }
 
 int store_open(const char *path, Store **ret)
 {
-        int r = ensure_dir(path);
+        register_log_setup();
+        bool loose = false;
+        int r = ensure_dir(path, &loose);
         if (r < 0)
                 return r;
-        /* Create the file 0600 ourselves: sqlite would use the umask. */
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return -errno;
-        close(fd);
+        if (loose)
+                log_warning("the register's directory (of %s) can be listed by group or others; "
+                            "chmod 0700 it", path);
+        r = ensure_file(path);
+        if (r < 0)
+                return r;
         Store *s = xcalloc(1, sizeof *s);
         if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                             NULL) != SQLITE_OK) {
@@ -382,7 +525,13 @@ int store_begin(Store *s)
 
 int store_commit(Store *s)
 {
-        return store_exec(s, "COMMIT");
+        int r = store_exec(s, "COMMIT");
+        /* A COMMIT that fails (disk full, lock held past the busy timeout)
+         * may leave the transaction open, and then every later BEGIN fails
+         * too: end it here, so that each caller's failure is its own. */
+        if (r < 0 && !sqlite3_get_autocommit(s->db))
+                store_exec(s, "ROLLBACK");
+        return r;
 }
 
 void store_rollback(Store *s)
@@ -856,7 +1005,7 @@ int store_queue_mail(Store *s, int64_t incident_id, const char *kind, const char
 int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t *ret_n)
 {
         static const char sql[] = "SELECT id, COALESCE(incident_id, 0), kind, envelope_from, rcpts, message_id, "
-                                  "data, attempts, next_attempt_at FROM outbox "
+                                  "data, attempts, next_attempt_at, unconfirmed FROM outbox "
                                   "WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?";
         sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
@@ -880,6 +1029,7 @@ int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t 
                 r->data = xmemdup(sqlite3_column_blob(st, 6), r->len);
                 r->attempts = sqlite3_column_int(st, 7);
                 r->next_attempt_at = sqlite3_column_int64(st, 8);
+                r->unconfirmed = sqlite3_column_int(st, 9);
         }
         sqlite3_reset(st);
         if (rc != SQLITE_DONE) {
@@ -896,7 +1046,7 @@ int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t 
 int store_outbox_sent(Store *s, int64_t id, int64_t now)
 {
         static const char sql[] = "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, "
-                                  "last_error = NULL WHERE id = ?";
+                                  "unconfirmed = 0, last_error = NULL WHERE id = ?";
         sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
@@ -907,8 +1057,8 @@ int store_outbox_sent(Store *s, int64_t id, int64_t now)
 
 int store_outbox_retry(Store *s, int64_t id, int64_t next_at, const char *error)
 {
-        static const char sql[] = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
-                                  "WHERE id = ?";
+        static const char sql[] = "UPDATE outbox SET attempts = attempts + 1, unconfirmed = 0, next_attempt_at = ?, "
+                                  "last_error = ? WHERE id = ?";
         sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;
@@ -920,8 +1070,8 @@ int store_outbox_retry(Store *s, int64_t id, int64_t next_at, const char *error)
 
 int store_outbox_failed(Store *s, int64_t id, const char *error)
 {
-        static const char sql[] = "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? "
-                                  "WHERE id = ?";
+        static const char sql[] = "UPDATE outbox SET state = 'failed', attempts = attempts + 1, unconfirmed = 0, "
+                                  "last_error = ? WHERE id = ?";
         sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -EIO;

@@ -12,18 +12,32 @@
 
 typedef struct Store Store;
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
-/* Creates the database (0600, in a 0700 directory when it creates the
- * directory) or opens and upgrades it. */
+/* Creates the database (0600 whatever the umask, in a 0700 directory when
+ * it creates the directory) or opens and upgrades it.  An existing file
+ * readable by others is tightened to 0600; an existing directory others can
+ * list is warned about, not changed.  Never opens the file outside SQLite
+ * once it exists (see ensure_file() in store.c: that would drop the
+ * process's locks on it). */
 int store_open(const char *path, Store **ret);
 void store_close(Store *s);
 static inline void store_closep(Store **s) { store_close(*s); }
 #define _cleanup_store_ _cleanup_(store_closep)
 const char *store_errmsg(Store *s);
+
+/* Failures of the register itself (disk full, I/O error, locked past the
+ * busy timeout, read-only, corrupt), of any Store of this process, counted
+ * since it started: compare the count before and after a step that failed
+ * to know whether the register was the cause.  store_last_failure() says
+ * the latest in words ("database or disk is full: (28) write(…-wal) - No
+ * space left on device"); caller frees. */
+unsigned store_failures(void);
+char *store_last_failure(void);
 struct sqlite3 *store_db(Store *s);   /* for read-only reporting queries */
 
 int store_begin(Store *s);
+/* On failure the transaction has been rolled back. */
 int store_commit(Store *s);
 void store_rollback(Store *s);
 
@@ -182,6 +196,7 @@ typedef struct {
         size_t len;
         int attempts;
         int64_t next_attempt_at;
+        int unconfirmed;          /* hand-overs whose outcome was never recorded */
 } OutboxRow;
 void outbox_row_free(OutboxRow *r);
 
@@ -247,3 +262,19 @@ int store_message_incident(Store *s, int64_t message_row, int64_t *ret);
 /* store_outbox_sent() without waiting for the disk (see store_limits.c):
  * for the sender, whose only risk is sending a mail twice. */
 int store_outbox_sent_quick(Store *s, int64_t id, int64_t now);
+
+/* ---- the claim before sending (store_outbox.c) ---- */
+/* The schema step adding outbox.unconfirmed. */
+int store_outbox_schema(Store *s);
+/* Before rows are handed to the SMTP server, in one transaction: each
+ * row's next attempt moves to `until` and its count of unconfirmed
+ * hand-overs goes up by one; recording the outcome (sent, retry, failed)
+ * sets it back to 0.  So a mail the server accepted whose "sent" mark
+ * could not be written is not due again before `until`, even after a
+ * restart, and a row handed over twice without an outcome is known
+ * (OutboxRow.unconfirmed).  Fails, and nothing may be sent, when the
+ * register cannot be written. */
+int store_outbox_claim(Store *s, const OutboxRow *rows, size_t n, int64_t until);
+/* The smallest write that proves the register can be written (a commit of
+ * one page): 0, or the error a real write would have. */
+int store_check_writable(Store *s);

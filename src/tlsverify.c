@@ -24,12 +24,56 @@ static bool is_ip_literal(const char *host)
         return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/* ---- cutting every session short at once (tlsverify_abort_all()) ---- */
+
+/* The sockets this process opened, by number: a set, not a list, since a
+ * closed one's number is reused; tlsverify_abort_all() checks each is still
+ * a TCP socket before it shuts it down. */
+#define MAX_TRACKED_FD 4096
+static _Atomic bool tracked[MAX_TRACKED_FD];
+static _Atomic bool aborted;
+
+static void track(int fd)
+{
+        if (fd >= 0 && fd < MAX_TRACKED_FD)
+                tracked[fd] = true;
+}
+
+static bool is_tcp_socket(int fd)
+{
+        int type = 0;
+        socklen_t len = sizeof type;
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
+                return false;
+        if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+                return false;
+        return ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
+}
+
+void tlsverify_abort_all(void)
+{
+        aborted = true;
+        for (int fd = 0; fd < MAX_TRACKED_FD; fd++)
+                if (tracked[fd] && is_tcp_socket(fd))
+                        shutdown(fd, SHUT_RDWR);
+}
+
+bool tlsverify_aborted(void)
+{
+        return aborted;
+}
+
 static int connect_one(const struct addrinfo *ai, unsigned timeout_s, int *ret_fd)
 {
+        if (aborted)
+                return -ECANCELED;
         int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                         ai->ai_protocol);
         if (fd < 0)
                 return -errno;
+        track(fd);
         int r = 0;
         if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
                 if (errno != EINPROGRESS) {
@@ -47,6 +91,10 @@ static int connect_one(const struct addrinfo *ai, unsigned timeout_s, int *ret_f
                 }
                 if (k == 0) {
                         r = -ETIMEDOUT;
+                        goto done;
+                }
+                if (aborted) {
+                        r = -ECANCELED;
                         goto done;
                 }
                 int err = 0;
@@ -96,6 +144,10 @@ int tlsverify_tcp_connect(const char *host, uint16_t port, unsigned timeout_s,
         struct addrinfo *res = NULL;
         char portstr[8];
         snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+        if (aborted) {
+                *ret_why = xasprintf("not connecting to %s: stopping", host);
+                return -ECANCELED;
+        }
         int g = getaddrinfo(host, portstr, &hints, &res);
         if (g != 0) {
                 *ret_why = xasprintf("cannot resolve host name %s: %s", host,

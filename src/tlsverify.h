@@ -27,6 +27,13 @@
 int tlsverify_tcp_connect(const char *host, uint16_t port, unsigned timeout_s,
                           int *ret_fd, char **ret_why);
 
+/* Stopping: shuts down every IMAP and SMTP socket this process has open,
+ * from any thread, so that a read or write waiting on a stalled server
+ * fails at once instead of after NET_TIMEOUT_S; every later connect fails
+ * with -ECANCELED.  Async-signal-safe and one-way. */
+void tlsverify_abort_all(void);
+bool tlsverify_aborted(void);
+
 /* True when the socket's peer is a loopback address (127.0.0.0/8, ::1 or
  * IPv4-mapped 127.0.0.0/8).  Checked on the connected socket rather than on a
  * second name lookup, so what is checked is what is used. */

@@ -1,0 +1,65 @@
+/* store_outbox.c — the outbox's claim before sending (see store.h, "the
+ * claim before sending", and sender.h for why). */
+#include <errno.h>
+#include <stdio.h>
+
+#include "store-internal.h"
+
+int store_outbox_schema(Store *s)
+{
+        return store_exec(s, "ALTER TABLE outbox ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;\n");
+}
+
+int store_outbox_claim(Store *s, const OutboxRow *rows, size_t n, int64_t until)
+{
+        static const char sql[] = "UPDATE outbox SET next_attempt_at = ?, unconfirmed = unconfirmed + 1 "
+                                  "WHERE id = ? AND state = 'queued'";
+        if (n == 0)
+                return 0;
+        /* Like the "sent" mark (store_outbox_sent_quick()): a process that
+         * dies keeps the claim (the WAL frame is written), only a system
+         * crash could lose it, and then a mail goes at most once more. */
+        int r = store_exec(s, "PRAGMA synchronous = NORMAL");
+        if (r < 0)
+                return r;
+        r = store_begin(s);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                sqlite3_stmt *st = store_stmt(s, sql);
+                if (!st) {
+                        r = -EIO;
+                        break;
+                }
+                sqlite3_bind_int64(st, 1, until);
+                sqlite3_bind_int64(st, 2, rows[i].id);
+                r = store_step_done(s, st);
+        }
+        if (r >= 0)
+                r = store_commit(s);
+        if (r < 0)
+                store_rollback(s);   /* a COMMIT that failed leaves it open */
+        int q = store_exec(s, "PRAGMA synchronous = FULL");
+        return r < 0 ? r : q;
+}
+
+int store_check_writable(Store *s)
+{
+        /* Rewrites the header's user_version with its own value: one page
+         * through the WAL and a commit, the smallest real write there is. */
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        sqlite3_stmt *st = NULL;
+        int version = 0;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
+        r = store_exec(s, sql);
+        if (r >= 0)
+                r = store_commit(s);
+        else
+                store_rollback(s);
+        return r;
+}

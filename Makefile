@@ -183,6 +183,18 @@ stress: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/stress/kill_test.sh
 
+# The installed service under a real systemd (PID 1): a Debian 12 booted in
+# a systemd-nspawn container, with its own Dovecot and Postfix on loopback
+# ports (tests/system/test_system.sh).  Not part of make check: it needs
+# root, and the Debian mirror once (the container's tree is then cached in
+# /var/cache/breachd-test, ~2-4 min to build).  The binaries installed into
+# the container are the plain build, never the sanitized one.
+check-system: deps
+	@$(MAKE) --no-print-directory all SANITIZE=
+	@bash tests/system/test_system.sh
+
+.PHONY: check-system
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/breachd/templates
 	install -m 0755 breachd $(DESTDIR)$(SBINDIR)/breachd

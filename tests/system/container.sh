@@ -86,16 +86,25 @@ ct_mirror() {
 # ct_runtime_packages BINARY... -- the Debian packages of the shared
 # libraries the binaries load.
 ct_runtime_packages() {
-        local lib p owner
+        local libs lib p cands=() owned
+        libs=$(ldd "$@" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u)
         # dpkg knows each file under the path its package ships it at, which
-        # with merged /usr may not be the one ldd prints.
-        ldd "$@" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u | while read -r lib; do
-                for p in "$lib" "/usr${lib#/usr}" "${lib#/usr}" "$(readlink -f "$lib")"; do
-                        owner=$(dpkg -S "$p" 2>/dev/null | head -n 1 | cut -d: -f1)
-                        [[ -n $owner ]] && { echo "$owner"; break; }
-                done
-                [[ -n $owner ]] || _ct_log "no package owns $lib"
-        done | sort -u
+        # with merged /usr may not be the one ldd prints: ask for every
+        # spelling at once (one dpkg -S is much quicker than one per file).
+        while read -r lib; do
+                [[ -n $lib ]] && cands+=("$lib" "/usr${lib#/usr}" "${lib#/usr}" "$(readlink -f "$lib")")
+        done <<<"$libs"
+        owned=$(dpkg -S "${cands[@]}" 2>/dev/null)
+        while read -r lib; do
+                [[ -n $lib ]] || continue
+                p=$(awk -v a="$lib" -v b="/usr${lib#/usr}" -v c="${lib#/usr}" -v d="$(readlink -f "$lib")" '
+                        { f = $NF } f == a || f == b || f == c || f == d { sub(/:.*/, "", $1); print $1; exit }' <<<"$owned")
+                if [[ -n $p ]]; then
+                        echo "$p"
+                else
+                        _ct_log "no package owns $lib"
+                fi
+        done <<<"$libs" | sort -u
 }
 
 # ct_rootfs_ensure BINARY... -- set CT_TREE to the cached tree, building it
@@ -112,12 +121,18 @@ ct_rootfs_ensure() {
         mkdir -p "$CT_CACHE" || return 1
         exec {_ct_lock}>"$CT_CACHE/lock"
         flock "$_ct_lock"
-        if [[ -f $CT_TREE/.breachd-test-complete ]]; then
-                flock -u "$_ct_lock"
-                return 0
-        fi
-        local build
-        build=$(mktemp -d "$CT_CACHE/build.XXXXXX") || { flock -u "$_ct_lock"; return 1; }
+        local status=0
+        [[ -f $CT_TREE/.breachd-test-complete ]] || _ct_build_tree "$pkgs" "$mirror" || status=1
+        exec {_ct_lock}>&-
+        return $status
+}
+
+# _ct_build_tree PACKAGES MIRROR -- build CT_TREE (the caller holds the lock).
+_ct_build_tree() {
+        local pkgs=$1 mirror=$2 build old
+        # What an interrupted build left (it held the lock we hold now).
+        rm -rf --one-file-system "$CT_CACHE"/build.*
+        build=$(mktemp -d "$CT_CACHE/build.XXXXXX") || return 1
         _ct_log "building the container tree $CT_TREE (debootstrap $CT_SUITE from $mirror, a few minutes)"
         _ct_log "packages: $pkgs"
         if ! debootstrap --variant=minbase --include="$pkgs" "$CT_SUITE" "$build/root" "$mirror" \
@@ -125,20 +140,19 @@ ct_rootfs_ensure() {
                 _ct_log "debootstrap failed; the end of its log:"
                 tail -n 30 "$build/debootstrap.log" >&2
                 [[ -f $build/root/debootstrap/debootstrap.log ]] && tail -n 30 "$build/root/debootstrap/debootstrap.log" >&2
-                rm -rf "$build"
-                flock -u "$_ct_lock"
+                rm -rf --one-file-system "$build"
                 return 1
         fi
-        _ct_finish_tree "$build/root" || { rm -rf "$build"; flock -u "$_ct_lock"; return 1; }
+        _ct_finish_tree "$build/root" || { rm -rf --one-file-system "$build"; return 1; }
         printf '%s\n' "$pkgs" >"$build/root/.breachd-test-complete"
-        # Older trees (another key) go: only the current one is worth keeping.
-        local old
+        # Older trees (another key) go: only the current one is worth
+        # keeping.  Not one that a running test has under its overlay.
         for old in "$CT_CACHE"/rootfs-*; do
-                [[ -d $old && $old != "$CT_TREE" ]] && rm -rf "$old"
+                [[ -d $old && $old != "$CT_TREE" ]] || continue
+                grep -qF "lowerdir=$old," /proc/mounts || rm -rf --one-file-system "$old"
         done
-        rm -rf "$CT_TREE"
+        rm -rf --one-file-system "$CT_TREE"
         mv "$build/root" "$CT_TREE" && rm -rf "$build"
-        flock -u "$_ct_lock"
         [[ -f $CT_TREE/.breachd-test-complete ]]
 }
 

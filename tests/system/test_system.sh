@@ -427,7 +427,8 @@ diag "the container's Dovecot listens on 127.0.0.1:$IMAP_PORT, Postfix on 127.0.
 ok "make install PREFIX=/usr into the container" \
         make -s install DESTDIR="$CT_ROOT" PREFIX=/usr SANITIZE= >"$CT_RUN/install.log" 2>&1 ||
         diag "$(tail -n 20 "$CT_RUN/install.log")"
-ok "systemd-sysusers creates the breachd user" ct_exec systemd-sysusers >/dev/null 2>&1
+ct_exec systemd-sysusers >/dev/null 2>&1
+ok "systemd-sysusers creates the breachd user" ct_exec id breachd >/dev/null
 ok "systemd-tmpfiles --create" ct_exec systemd-tmpfiles --create >/dev/null 2>&1
 ok "systemctl daemon-reload" ct_exec systemctl daemon-reload
 is "$(ct_exec stat -c '%U:%G %a' /etc/breachd)" "root:breachd 750" "/etc/breachd is root:breachd 0750"
@@ -447,7 +448,6 @@ EOF
 ct_exec systemctl daemon-reload
 out=$(ct_exec breachd --check-config 2>&1)
 ok "breachd --check-config accepts the edited configuration" test $? -eq 0 || diag "$out"
-ok "the breachd user exists" ct_exec id breachd >/dev/null
 
 # ---- READY ---------------------------------------------------------------------------
 
@@ -479,6 +479,9 @@ check_fds "after the first report was filed and listed, before any reload"
 
 # ---- the journal --------------------------------------------------------------------------
 
+# journald may be a little behind the daemon: wait for the filing's line.
+journal_mentions_ref() { [[ -n $REF1 && $(ct_exec journalctl --no-pager -o cat -u "$UNIT") == *"$REF1"* ]]; }
+wait_until 30 journal_mentions_ref || diag "the journal does not mention ${REF1:-the reference} after 30 s"
 ct_exec journalctl --no-pager -o json -u "$UNIT" >"$CT_RUN/journal.json" 2>"$CT_RUN/journal.err"
 # One line per check: "ok|not ok<TAB>what<TAB>detail" (the daemon's own
 # entries: native journal protocol, from the unit's processes).

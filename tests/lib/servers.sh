@@ -344,8 +344,9 @@ _srv_make_postfix_queue() {
 # may retry with another one), 1 on any other failure.  Connecting to the
 # port would not do: a foreign listener would answer just the same.
 _srv_wait_listen() {
-        local port=$1 pid=$2 what=$3 i out
-        for ((i = 0; i < 500; i++)); do
+        local port=$1 pid=$2 what=$3 out end
+        end=$((${EPOCHREALTIME/./} + TEST_WAIT_SECONDS * 1000000))
+        while ((${EPOCHREALTIME/./} < end)); do
                 out=$(ss -Hltnp "sport = :$port" 2>/dev/null) || true
                 [[ $out == *"pid=$pid,"* ]] && return 0
                 if _srv_gone "$pid"; then
@@ -360,7 +361,7 @@ _srv_wait_listen() {
                 fi
                 sleep 0.01
         done
-        echo "servers.sh: $what does not listen on port $port after 5 s" >&2
+        echo "servers.sh: $what does not listen on port $port after $TEST_WAIT_SECONDS s" >&2
         return 1
 }
 
@@ -391,25 +392,29 @@ _srv_signal_server() {
 }
 
 # _srv_reap PID NAME -- wait until the server PID (already sent SIGTERM) and
-# every process of its process group are gone.  After 10 s: SIGKILL.
+# every process of its process group are gone.  After TEST_WAIT_SECONDS
+# (a stop takes 0.1-3 s; a loaded machine is slower, and a SIGKILL could
+# leave locks behind for the next start): SIGKILL.
 _srv_reap() {
-        local pid=$1 name=$2 i
-        for ((i = 0; i < 1000; i++)); do
-                _srv_gone "$pid" && break
+        local pid=$1 name=$2 end
+        end=$((${EPOCHREALTIME/./} + TEST_WAIT_SECONDS * 1000000))
+        until _srv_gone "$pid"; do
+                if ((${EPOCHREALTIME/./} >= end)); then
+                        echo "servers.sh: $name (pid $pid) ignored SIGTERM for $TEST_WAIT_SECONDS s, killing it" >&2
+                        kill -KILL -- "-$pid" 2>/dev/null || true
+                        break
+                fi
                 sleep 0.01
         done
-        if ((i == 1000)); then
-                echo "servers.sh: $name (pid $pid) ignored SIGTERM for 10 s, killing it" >&2
-                kill -KILL -- "-$pid" 2>/dev/null || true
-        fi
         wait "$pid" 2>/dev/null || true
         # Its children notice the master's exit on their own; a later start
         # must not meet them.  Zombies (reparented, not yet reaped) count as gone.
-        for ((i = 0; i < 500; i++)); do
+        end=$((${EPOCHREALTIME/./} + TEST_WAIT_SECONDS * 1000000))
+        while ((${EPOCHREALTIME/./} < end)); do
                 ps -o stat= -g "$pid" 2>/dev/null | grep -qv '^Z' || return 0
                 sleep 0.01
         done
-        echo "servers.sh: processes of $name outlived it by 5 s, killing them" >&2
+        echo "servers.sh: processes of $name outlived it by $TEST_WAIT_SECONDS s, killing them" >&2
         kill -KILL -- "-$pid" 2>/dev/null || true
         return 0
 }

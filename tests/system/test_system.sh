@@ -29,9 +29,9 @@
 # ./breachd and ./breachctl (make check-system builds them), and the Debian
 # mirror the first time (the container's tree is then cached under
 # /var/cache/breachd-test).  Every wait polls for what it waits for, up to
-# SYSTEM_TEST_WAIT seconds (default 120); the whole script gives up after
-# SYSTEM_TEST_TIMEOUT seconds (default 2400).  KEEP_TEST_ROOT=1 keeps the
-# container's files.
+# SYSTEM_TEST_WAIT (or TEST_WAIT_SECONDS) seconds (default 120); the whole
+# script gives up after SYSTEM_TEST_TIMEOUT seconds (default 2400).
+# KEEP_TEST_ROOT=1 keeps the container's files.
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,7 +42,7 @@ cd "$repo" || exit 2
 
 if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 MAIL_PY=$repo/tests/lib/mail.py
-WAIT=${SYSTEM_TEST_WAIT:-120}
+WAIT=${SYSTEM_TEST_WAIT:-${TEST_WAIT_SECONDS:-120}}
 UNIT=breachd.service
 CONF=/etc/breachd/breachd.conf
 DROPIN_DIR=/etc/systemd/system/breachd.service.d

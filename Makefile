@@ -6,7 +6,8 @@
 #   make demo       run the daemon against private local servers
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      benchmarks (docs/PERFORMANCE.md)
-#   make fuzz       the message fuzzer for FUZZ_SECONDS (default 300; clang)
+#   make fuzz       every fuzzer for FUZZ_SECONDS each (default 300; clang);
+#                   FUZZ_TARGET=decision for one (docs/FUZZING.md)
 #   make stress     the kill test at full size: 500 messages, 50 kills
 
 PREFIX     ?= /usr/local
@@ -136,17 +137,22 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench/run.sh
 
-# Fuzzing (tests/fuzz): the message harness and every source built with
-# clang, libFuzzer, ASan and UBSan.  `make fuzz` runs it for FUZZ_SECONDS;
-# make check replays tests/fuzz/regressions and fuzzes ~30 s when clang is
-# installed (tests/e2e/test_fuzz.sh).
+# Fuzzing (tests/fuzz, docs/FUZZING.md): one libFuzzer harness per reader
+# of outside input (FUZZ_HARNESSES), every source built with clang,
+# libFuzzer, ASan and UBSan.  `make fuzz` runs each for FUZZ_SECONDS, one
+# after the other, or only FUZZ_TARGET (a name of FUZZ_HARNESSES, or
+# several); make check replays tests/fuzz/regressions and fuzzes briefly
+# when clang is installed (tests/e2e/test_fuzz.sh).
 FUZZ_SECONDS ?= 300
+FUZZ_TARGET ?=
+FUZZ_HARNESSES = message decision followup config logio docx
 FUZZ_CC  ?= clang
 FBUILD    = $(BUILD)/fuzz
 FUZZ_FLAGS = -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
              -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
              -Isrc $(PKG_CFLAGS) -DSYSCONFDIR='"$(SYSCONFDIR)"' -DDATADIR='"$(DATADIR)"'
 FLIB_OBJ  = $(LIB_SRC:src/%.c=$(FBUILD)/%.o) $(FBUILD)/templates_builtin.o
+FUZZ_BIN  = $(FUZZ_HARNESSES:%=$(FBUILD)/fuzz_%)
 
 $(FBUILD)/%.o: src/%.c
 	@mkdir -p $(FBUILD)
@@ -157,21 +163,37 @@ $(FBUILD)/templates_builtin.o: $(BUILD)/templates_builtin.c
 	@mkdir -p $(FBUILD)
 	@$(FUZZ_CC) $(FUZZ_FLAGS) -c $< -o $@
 
-$(FBUILD)/fuzz_message: tests/fuzz/fuzz_message.c $(FLIB_OBJ)
+$(FBUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FLIB_OBJ)
 	@echo "  LD      $@"
-	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FLIB_OBJ) $(LIBS)
 
-fuzz-build: $(FBUILD)/fuzz_message
+fuzz-build: $(FUZZ_BIN)
+
+# The replay of every harness's regressions and seeds in make check, with
+# the normal compiler (tests/unit/test_fuzz_replay.c includes the harnesses).
+$(BUILD)/tests/test_fuzz_replay: $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
-	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+	@FUZZ_TARGET="$(FUZZ_TARGET)" bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # The kill test at full size; make check runs a bounded one
 # (tests/e2e/test_kill.sh).
 stress: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/stress/kill_test.sh
+
+# The installed service under a real systemd (PID 1): a Debian 12 booted in
+# a systemd-nspawn container, with its own Dovecot and Postfix on loopback
+# ports (tests/system/test_system.sh).  Not part of make check: it needs
+# root, and the Debian mirror once (the container's tree is then cached in
+# /var/cache/breachd-test, ~2-4 min to build).  The binaries installed into
+# the container are the plain build, never the sanitized one.
+check-system: deps
+	@$(MAKE) --no-print-directory all SANITIZE=
+	@bash tests/system/test_system.sh
+
+.PHONY: check-system
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/breachd/templates

@@ -1045,7 +1045,9 @@ static void parse_root(Ctx *x, const config_setting_t *root, Config *c)
                 err_key(x, where(root, "reference_pattern"), "%s", why);
 }
 
-int config_load(const char *path, Config **ret, char **ret_errors)
+/* Reads text (NULL: the file at path) with libconfig and parses the
+ * settings into a fresh Config; errors name path. */
+static int config_load_from(const char *path, const char *text, Config **ret, char **ret_errors)
 {
         config_t lc;
         Ctx x = {.path = path};
@@ -1053,7 +1055,7 @@ int config_load(const char *path, Config **ret, char **ret_errors)
         int r = -EINVAL;
 
         config_init(&lc);
-        if (!config_read_file(&lc, path)) {
+        if (!(text ? config_read_string(&lc, text) : config_read_file(&lc, path))) {
                 if (config_error_type(&lc) == CONFIG_ERR_FILE_IO) {
                         r = errno > 0 ? -errno : -EIO;
                         _cleanup_free_ char *msg = xasprintf("cannot read: %s", strerror(-r));
@@ -1080,6 +1082,16 @@ finish:
         }
         *ret = c;
         return 0;
+}
+
+int config_load(const char *path, Config **ret, char **ret_errors)
+{
+        return config_load_from(path, NULL, ret, ret_errors);
+}
+
+int config_parse(const char *text, const char *path, Config **ret, char **ret_errors)
+{
+        return config_load_from(path, text ? text : "", ret, ret_errors);
 }
 
 /* ---- Secrets ------------------------------------------------------------- */

@@ -106,6 +106,11 @@ typedef struct Config {
  * not read here: only at connect time, by config_read_secret().
  * ret_errors may be NULL. */
 int config_load(const char *path, Config **ret, char **ret_errors);
+/* config_load() of the text of a file (NUL-terminated) rather than the
+ * file itself: errors name path.  For the tests and the fuzzer (docs/
+ * FUZZING.md); an "@include" in text is read relative to the current
+ * directory. */
+int config_parse(const char *text, const char *path, Config **ret, char **ret_errors);
 void config_free(Config *c);
 static inline void config_freep(Config **c) { config_free(*c); }
 #define _cleanup_config_ _cleanup_(config_freep)

@@ -354,7 +354,10 @@ static int action_value(const char *v, DecisionCmd *c, char **ret_why)
                 _cleanup_free_ char *raw = colon ? xstrndup(t, (size_t)(colon - t)) : NULL;
                 _cleanup_free_ char *key = raw ? norm(raw) : NULL;
                 if (key && text.len && (!strcmp(key, "owner") || !strcmp(key, "by"))) {
+                        /* A second owner replaces the first; a bad one
+                         * must not leave the first freed but still set. */
                         free(c->owner);
+                        c->owner = NULL;
                         r = text_value(str_trim(colon + 1), 200, true, &c->owner, ret_why, "the owner");
                 } else if (key && text.len && (!strcmp(key, "due") || !strcmp(key, "due date") || !strcmp(key, "by date"))) {
                         char due[11];

@@ -431,19 +431,14 @@ static int parse_document(const char *xml, size_t len, xmlDoc **ret)
         return 0;
 }
 
-int docx_extract(const void *data, size_t len, FormSource *ret)
+int docx_read_xml(const char *xml, size_t len, FormSource *ret)
 {
-        _cleanup_free_ char *xml = NULL;
-        size_t xml_len = 0;
         xmlDoc *doc = NULL;
-        int r;
-
-        if (!data)
+        if (!xml)
                 return -EINVAL;
-        r = read_document(data, len, &xml, &xml_len);
-        if (r < 0)
-                return r;
-        r = parse_document(xml, xml_len, &doc);
+        if (len > DOCX_MAX_DOCUMENT)
+                return -EFBIG;
+        int r = parse_document(xml, len, &doc);
         if (r < 0)
                 return r;
 
@@ -459,4 +454,17 @@ int docx_extract(const void *data, size_t len, FormSource *ret)
         *ret = c->src;
         free(c);
         return 0;
+}
+
+int docx_extract(const void *data, size_t len, FormSource *ret)
+{
+        _cleanup_free_ char *xml = NULL;
+        size_t xml_len = 0;
+
+        if (!data)
+                return -EINVAL;
+        int r = read_document(data, len, &xml, &xml_len);
+        if (r < 0)
+                return r;
+        return docx_read_xml(xml, xml_len, ret);
 }

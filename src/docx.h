@@ -39,3 +39,9 @@
  * (word/document.xml over DOCX_MAX_DOCUMENT) or -ENOMEM (libarchive or
  * libxml2 could not allocate); *ret is untouched on failure. */
 int docx_extract(const void *data, size_t len, FormSource *ret);
+
+/* The second half of docx_extract(): word/document.xml itself (len bytes,
+ * already out of the zip) into *ret, with the same rules, results and
+ * errors (-EBADMSG for malformed XML or a DOCTYPE, -EFBIG over
+ * DOCX_MAX_DOCUMENT).  For the tests and the fuzzer (docs/FUZZING.md). */
+int docx_read_xml(const char *xml, size_t len, FormSource *ret);

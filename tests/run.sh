@@ -19,7 +19,8 @@
 #   UNIT_TIMEOUT  seconds per unit test program (default 300)
 #   VALGRIND=1    run the unit test programs under valgrind (errors fail)
 #   VERBOSE=1     show the output of passing suites too
-#   KEEP_TEST_ROOT=1  keep each e2e suite's server directory (see servers.sh)
+#   KEEP_TEST_ROOT=1  keep each e2e suite's directory (its output and the
+#                     servers' files, see servers.sh); the path is printed
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
@@ -167,7 +168,12 @@ run_suite() {
         ((failed > 0)) && bad_suites=$((bad_suites + 1))
         total_passed=$((total_passed + passed))
         total_failed=$((total_failed + failed))
-        rm -rf "$tmp"
+        # The servers' directory is inside $tmp: KEEP_TEST_ROOT=1 keeps both.
+        if [[ ${KEEP_TEST_ROOT:-0} == 1 ]]; then
+                echo "# $name: files kept in $tmp"
+        else
+                rm -rf "$tmp"
+        fi
         current_tmp=
 }
 
@@ -178,7 +184,7 @@ if ((${#suites[@]} == 0)); then
 fi
 
 current_tmp=
-trap '[[ -z $current_tmp ]] || { reap_strays "$current_tmp"; rm -rf "$current_tmp"; }' EXIT
+trap '[[ -z $current_tmp ]] || { reap_strays "$current_tmp"; [[ ${KEEP_TEST_ROOT:-0} == 1 ]] || rm -rf "$current_tmp"; }' EXIT
 trap 'echo "run.sh: interrupted"; exit 130' INT TERM
 for s in "${suites[@]}"; do
         run_suite "$s"

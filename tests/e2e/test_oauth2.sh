@@ -18,6 +18,9 @@ echo "good-token-1 breach@example.test" >"$TOKENS"
 python3 tests/lib/introspect.py "$IPORT" "$TOKENS" &
 ipid=$!
 harness_on_exit "kill $ipid 2>/dev/null"
+# Dovecot asks it at the first login: it must be listening by then.
+introspect_up() { (exec 3<>"/dev/tcp/127.0.0.1/$IPORT") 2>/dev/null; }
+wait_until "$TEST_WAIT_SECONDS" introspect_up || bail_out "the introspection endpoint did not start"
 cat >"$OAUTH_DIR/oauth2.conf" <<CONF
 introspection_mode = post
 introspection_url = http://127.0.0.1:$IPORT/introspect
@@ -72,7 +75,7 @@ send_mail reporter@example.test breach@example.test "$TEST_ROOT/r1.eml" >/dev/nu
 "$BREACHD" -c "$CONF" --once >"$TEST_ROOT/run1.log" 2>&1
 is "$?" 0 "--once logs in with XOAUTH2 and sends with OAUTHBEARER"
 is "$(imap_count breach@example.test Processed)" 1 "the report was filed over the OAuth2 session"
-ok "the acknowledgement arrived" wait_for_mail reporter@example.test INBOX 1 10
+ok "the acknowledgement arrived" wait_for_mail reporter@example.test INBOX 1
 like "$(cat "$TEST_ROOT/log/postfix.log")" "sasl_method=OAUTHBEARER, sasl_username=breach@example.test" "Postfix saw SMTP AUTH OAUTHBEARER"
 like "$(cat "$TOKENS.log")" "good-token-1" "the token from the command was introspected"
 

@@ -5,6 +5,9 @@ Talks to the private Dovecot and Postfix started by tests/lib/servers.sh.
 Defaults come from the environment that servers_start exports:
 IMAP_PORT, SMTP_PORT and TEST_ROOT (whose "users" file holds one
 "address password" pair per line, so no test has to repeat passwords).
+TEST_WAIT_SECONDS (default 120) bounds every wait for the servers: the
+waits of send and wait, and each network operation; a wait ends as soon as
+its event happens, so the bound only matters on a machine under load.
 
 Subcommands (exit status 0 on success, 1 on a negative answer such as a
 timeout or no match, 2 on an error):
@@ -41,6 +44,7 @@ import time
 
 MARKER = "==== message {n} uid {uid} ===="
 HOST = "127.0.0.1"
+WAIT = float(os.environ.get("TEST_WAIT_SECONDS") or 120)
 
 
 class Failure(Exception):
@@ -86,7 +90,7 @@ def quote_mailbox(name):
 
 
 def imap_login(args):
-    c = imaplib.IMAP4(HOST, args.imap_port, timeout=30)
+    c = imaplib.IMAP4(HOST, args.imap_port, timeout=WAIT)
     c.login(args.user, password_for(args.user, args.password))
     return c
 
@@ -171,7 +175,7 @@ def wait_delivery(logfile, qid, recipients, timeout):
 
 def cmd_send(args):
     data = crlf(read_input(args.file))
-    s = smtplib.SMTP(HOST, args.smtp_port, timeout=30)
+    s = smtplib.SMTP(HOST, args.smtp_port, timeout=WAIT)
     try:
         s.ehlo("test-client.example.test")
         code, msg = s.mail(args.sender)
@@ -340,7 +344,7 @@ def main():
     s.add_argument("--from", dest="sender", required=True)
     s.add_argument("--to", action="append", required=True)
     s.add_argument("--no-wait", action="store_true")
-    s.add_argument("--timeout", type=float, default=30)
+    s.add_argument("--timeout", type=float, default=WAIT)
     s.add_argument("file")
     s.set_defaults(func=cmd_send)
 
@@ -356,7 +360,7 @@ def main():
     s.add_argument("user")
     s.add_argument("folder")
     s.add_argument("count", type=int)
-    s.add_argument("--timeout", type=float, default=30)
+    s.add_argument("--timeout", type=float, default=WAIT)
     s.set_defaults(func=cmd_wait)
 
     s = sub.add_parser("fetch")

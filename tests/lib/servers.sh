@@ -15,7 +15,18 @@
 #   user_password, write_breachd_conf, harness_on_exit, servers_logs;
 #   mail helpers over tests/lib/mail.py: send_mail, wait_for_mail,
 #   imap_count, imap_fetch_all, append_mail, imap_search, imap_folders,
-#   and mailpy for any other mail.py subcommand.
+#   and mailpy for any other mail.py subcommand; waiting for events:
+#   wait_until, postfix_flush, postfix_idle, postfix_wait_idle,
+#   daemon_cycle_mark/daemon_wait_cycle.
+#
+# Waits wait for the event they name, never for a guessed time: each polls
+# its condition and returns as soon as it holds, bounded by a generous
+# TEST_WAIT_SECONDS (default 120) so that a loaded machine (a second test
+# run beside this one, a build) is slow but not failed.  A check that
+# something does NOT happen first waits for the event after which it would
+# have happened (postfix_wait_idle: everything Postfix took is delivered;
+# daemon_wait_cycle: the daemon went round its loop again), not for a
+# sleep.
 #
 # Both servers listen on 127.0.0.1 only, on free ports picked at start; all
 # their configuration, queue, mail and logs live in TEST_ROOT (a fresh
@@ -68,6 +79,9 @@ MAIL_PY="$SERVERS_LIB_DIR/mail.py"
 if [[ -z ${PYTHON:-} ]]; then
         if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
+# The bound on every wait for an event (seconds): generous, since a wait
+# ends as soon as its event happens.
+TEST_WAIT_SECONDS=${TEST_WAIT_SECONDS:-120}
 MAIL_UID=${MAIL_UID:-65534}
 MAIL_GID=${MAIL_GID:-65534}
 # Extra lines for dovecot.conf / main.cf (e.g. an oauth2 passdb, SASL).
@@ -82,6 +96,7 @@ _SRV_POSTFIX_PID=
 _SRV_TRAP_SET=
 _SRV_ROOT_MADE=
 _SRV_LOGS_SHOWN=
+_SRV_CYCLE_MARK=
 
 # servers_add_user ADDRESS PASSWORD -- add a mailbox (or change a password).
 # Before servers_start it is simply remembered; afterwards the userdb and
@@ -329,8 +344,9 @@ _srv_make_postfix_queue() {
 # may retry with another one), 1 on any other failure.  Connecting to the
 # port would not do: a foreign listener would answer just the same.
 _srv_wait_listen() {
-        local port=$1 pid=$2 what=$3 i out
-        for ((i = 0; i < 500; i++)); do
+        local port=$1 pid=$2 what=$3 out end
+        end=$((${EPOCHREALTIME/./} + TEST_WAIT_SECONDS * 1000000))
+        while ((${EPOCHREALTIME/./} < end)); do
                 out=$(ss -Hltnp "sport = :$port" 2>/dev/null) || true
                 [[ $out == *"pid=$pid,"* ]] && return 0
                 if _srv_gone "$pid"; then
@@ -345,7 +361,7 @@ _srv_wait_listen() {
                 fi
                 sleep 0.01
         done
-        echo "servers.sh: $what does not listen on port $port after 5 s" >&2
+        echo "servers.sh: $what does not listen on port $port after $TEST_WAIT_SECONDS s" >&2
         return 1
 }
 
@@ -376,25 +392,29 @@ _srv_signal_server() {
 }
 
 # _srv_reap PID NAME -- wait until the server PID (already sent SIGTERM) and
-# every process of its process group are gone.  After 10 s: SIGKILL.
+# every process of its process group are gone.  After TEST_WAIT_SECONDS
+# (a stop takes 0.1-3 s; a loaded machine is slower, and a SIGKILL could
+# leave locks behind for the next start): SIGKILL.
 _srv_reap() {
-        local pid=$1 name=$2 i
-        for ((i = 0; i < 1000; i++)); do
-                _srv_gone "$pid" && break
+        local pid=$1 name=$2 end
+        end=$((${EPOCHREALTIME/./} + TEST_WAIT_SECONDS * 1000000))
+        until _srv_gone "$pid"; do
+                if ((${EPOCHREALTIME/./} >= end)); then
+                        echo "servers.sh: $name (pid $pid) ignored SIGTERM for $TEST_WAIT_SECONDS s, killing it" >&2
+                        kill -KILL -- "-$pid" 2>/dev/null || true
+                        break
+                fi
                 sleep 0.01
         done
-        if ((i == 1000)); then
-                echo "servers.sh: $name (pid $pid) ignored SIGTERM for 10 s, killing it" >&2
-                kill -KILL -- "-$pid" 2>/dev/null || true
-        fi
         wait "$pid" 2>/dev/null || true
         # Its children notice the master's exit on their own; a later start
         # must not meet them.  Zombies (reparented, not yet reaped) count as gone.
-        for ((i = 0; i < 500; i++)); do
+        end=$((${EPOCHREALTIME/./} + TEST_WAIT_SECONDS * 1000000))
+        while ((${EPOCHREALTIME/./} < end)); do
                 ps -o stat= -g "$pid" 2>/dev/null | grep -qv '^Z' || return 0
                 sleep 0.01
         done
-        echo "servers.sh: processes of $name outlived it by 5 s, killing them" >&2
+        echo "servers.sh: processes of $name outlived it by $TEST_WAIT_SECONDS s, killing them" >&2
         kill -KILL -- "-$pid" 2>/dev/null || true
         return 0
 }
@@ -419,6 +439,9 @@ dovecot_start() {
         # Each failed login would delay the next from 127.0.0.1 by up to
         # 15 s; without anvil's penalty socket auth skips the penalty.
         rm -f "$TEST_ROOT/dovecot/run/anvil-auth-penalty"
+        # Mail Postfix took while Dovecot was down waits in its deferred
+        # queue for the next retry: make that now, not after a backoff.
+        postfix_flush
         return 0
 }
 
@@ -441,6 +464,8 @@ _srv_dovecot_reap() {
 
 postfix_start() {
         [[ -n $_SRV_POSTFIX_PID ]] && { echo "postfix_start: already running" >&2; return 1; }
+        # (Its queue manager scans the queue as it starts: mail kept across
+        # a restart goes out without a flush.)
         setsid /usr/lib/postfix/sbin/master -c "$TEST_ROOT/postfix" -d \
                 </dev/null >>"$TEST_ROOT/log/postfix.stderr" 2>&1 &
         _SRV_POSTFIX_PID=$!
@@ -471,6 +496,72 @@ _srv_postfix_reap() {
         _srv_reap "$_SRV_POSTFIX_PID" postfix
         _SRV_POSTFIX_PID=
         rm -f "$TEST_ROOT/pids/postfix.pid"
+}
+
+# postfix_flush -- make Postfix retry every deferred message now (and forget
+# the destinations it marked unreachable), as "postqueue -f" does; a no-op
+# while Postfix is down.
+postfix_flush() {
+        [[ -n $_SRV_POSTFIX_PID ]] || return 0
+        postqueue -c "$TEST_ROOT/postfix" -f >/dev/null 2>&1 || {
+                echo "servers.sh: postqueue -f failed" >&2
+                return 1
+        }
+}
+
+# postfix_idle -- true when Postfix's queue holds no message: everything it
+# accepted has been delivered or bounced, and the bounces delivered too (a
+# bounce is queued before the message it reports leaves the queue).
+postfix_idle() {
+        local q=$TEST_ROOT/postfix-queue
+        [[ -z $(find "$q"/{maildrop,incoming,active,deferred,hold} -type f -print -quit 2>/dev/null) ]]
+}
+
+# postfix_wait_idle [SECONDS] -- wait until postfix_idle (default bound
+# TEST_WAIT_SECONDS).  Before a check that some mail did NOT arrive: when
+# what could have sent it has handed everything to Postfix, this is the
+# moment it would have been in the mailbox.  Says what is left on failure.
+postfix_wait_idle() {
+        postfix_flush
+        wait_until "${1:-$TEST_WAIT_SECONDS}" postfix_idle && return 0
+        echo "postfix_wait_idle: still in Postfix's queue after ${1:-$TEST_WAIT_SECONDS} s:" >&2
+        postqueue -c "$TEST_ROOT/postfix" -p >&2 2>/dev/null || true
+        return 1
+}
+
+# wait_until SECONDS CMD... -- run CMD every 0.1 s until it succeeds; status
+# 1 if it has not within SECONDS.  CMD's output goes where the caller's goes.
+wait_until() {
+        local limit=$1 end
+        shift
+        end=$((${EPOCHREALTIME/./} + limit * 1000000))
+        while :; do
+                "$@" && return 0
+                ((${EPOCHREALTIME/./} < end)) || return 1
+                sleep 0.1
+        done
+}
+
+# daemon_cycle_mark DATABASE -- remember the daemon's status file as it is
+# now (breachd rewrites DATABASE.status, by rename, after each poll and each
+# pass over the outbox).
+daemon_cycle_mark() {
+        _SRV_CYCLE_MARK=$(stat -c %i:%.9Y:%.9Z "$1.status" 2>/dev/null) || _SRV_CYCLE_MARK=none
+}
+
+_srv_cycle_moved() {
+        local now
+        now=$(stat -c %i:%.9Y:%.9Z "$1.status" 2>/dev/null) || return 1
+        [[ $now != "$_SRV_CYCLE_MARK" ]]
+}
+
+# daemon_wait_cycle DATABASE [SECONDS] -- wait until the daemon has gone
+# round its loop since daemon_cycle_mark (it rewrote its status file): what
+# it would do on the way has been done, and it is still alive to write.
+daemon_wait_cycle() {
+        wait_until "${2:-$TEST_WAIT_SECONDS}" _srv_cycle_moved "$1" && return 0
+        echo "daemon_wait_cycle: $1.status not rewritten within ${2:-$TEST_WAIT_SECONDS} s" >&2
+        return 1
 }
 
 servers_logs() {
@@ -645,13 +736,15 @@ send_mail() {
         for r in "${rcpts[@]}"; do
                 args+=(--to "$r")
         done
-        mailpy send --from "$from" "${args[@]}" "$file" >/dev/null
+        mailpy send --from "$from" "${args[@]}" --timeout "$TEST_WAIT_SECONDS" "$file" >/dev/null
 }
 
 # wait_for_mail USER FOLDER COUNT [TIMEOUT] -- wait until FOLDER holds at
-# least COUNT messages (default timeout 30 s); says why on stderr if not.
+# least COUNT messages (default bound TEST_WAIT_SECONDS); says why on
+# stderr if not.  It returns as soon as they are there: give a TIMEOUT only
+# to test the timeout itself.
 wait_for_mail() {
-        mailpy wait "$1" "$2" "$3" --timeout "${4:-30}" >/dev/null
+        mailpy wait "$1" "$2" "$3" --timeout "${4:-$TEST_WAIT_SECONDS}" >/dev/null
 }
 
 # imap_count USER FOLDER -- number of messages (0 if FOLDER does not exist).

@@ -197,6 +197,11 @@ static int ensure_connected(Manager *m)
         }
         Imap *imap = NULL;
         r = imap_connect(mc, secret, &imap);
+        if (r < 0 && atomic_load(&m->stop_asked)) {
+                log_info("stopping: the connection to %s:%u was cut short", mc->host, mc->port);
+                imap_free(imap);
+                return r;
+        }
         if (r < 0) {
                 log_error("cannot connect to IMAP server %s:%u as %s: %s", mc->host, mc->port, mc->user,
                           imap_last_error(imap));
@@ -379,6 +384,11 @@ static int send_outbox(Manager *m, char **ret_register_error)
 {
         SendStats st = {0};
         int r = sender_run(m->sender, m->cfg, m->store, &st);
+        if (atomic_load(&m->stop_asked)) {
+                log_info("stopping: sending was cut short (%u sent); the rest stays queued", st.sent);
+                send_stats_free(&st);
+                return 0;
+        }
         if (st.sent || st.failed || st.deferred || st.held)
                 log_info("outbox: %u sent, %u deferred, %u failed%s%s%s", st.sent, st.deferred, st.failed,
                          st.held ? ", some held over the per-address cap" : "",
@@ -551,6 +561,10 @@ static int on_idle_io(sd_event_source *s, int fd, uint32_t revents, void *userda
         Manager *m = userdata;
         bool new_mail = false;
         int r = imap_idle_wait(m->imap, 0, &new_mail);
+        if (r < 0 && atomic_load(&m->stop_asked)) {
+                drop_connection(m);
+                return 0;   /* the signal handler ends the loop */
+        }
         if (r < 0) {
                 log_warning("IDLE connection lost: %s; reconnecting", imap_last_error(m->imap));
                 drop_connection(m);
@@ -646,8 +660,11 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
         Manager *m = userdata;
         int r = poll_mailbox(m);
         uint64_t next = m->cfg->poll_interval;
-        if (atomic_load(&m->stop_asked))
+        if (atomic_load(&m->stop_asked) && !m->stopping) {
+                log_info("received a stop request while a server was not answering, stopping");
+                sd_notify(false, "STOPPING=1");
                 m->stopping = true;
+        }
         if (m->stopping) {
                 sd_event_exit(m->event, 0);
                 return 0;

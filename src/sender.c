@@ -12,9 +12,10 @@
  * failure is treated as permanent, as MTAs do. */
 #define MAX_ATTEMPTS 80
 /* How long a claimed row waits before it is due again when its outcome
- * could not be recorded (a mail the server took, whose "sent" mark failed,
- * is then sent once more at most, and not before this). */
-#define CLAIM_HOLD 3600
+ * was never recorded (the process died while handing it over, or its
+ * "sent" mark failed and the process restarted): then it is sent once
+ * more at most, and not before this. */
+#define CLAIM_HOLD 30
 /* Hand-overs of one row with no outcome recorded before it is given up:
  * the first may have been lost with a crash; a second means the server
  * probably has it twice already, or the row crashes the sender. */
@@ -211,6 +212,11 @@ static int give_up_unconfirmed(const Config *cfg, Store *s, const OutboxRow *row
 
 static int deliver(Sender *sd, const Config *cfg, Store *s, Smtp *smtp, OutboxRow *row, SendStats *st)
 {
+        /* The claim: nothing is handed over unless the register could
+         * record that it is about to be. */
+        int c = store_outbox_claim(s, row->id, now_utc() + CLAIM_HOLD);
+        if (c < 0)
+                return register_failed(st, c);
         SmtpResult res = {0};
         const char **rcpts = xcalloc(row->rcpts.n + 1, sizeof(char *));
         for (size_t i = 0; i < row->rcpts.n; i++)
@@ -325,13 +331,6 @@ int sender_run(Sender *sd, const Config *cfg, Store *s, SendStats *st)
         r = sift(sd, cfg, s, rows, n, st);
         if (r <= 0)
                 goto out;
-        /* The claim: nothing is handed over unless the register could
-         * record that it is about to be. */
-        r = store_outbox_claim(s, rows, n, now_utc() + CLAIM_HOLD);
-        if (r < 0) {
-                r = register_failed(st, r);
-                goto out;
-        }
         if (cfg->smtp.auth != AUTH_NONE) {
                 _cleanup_free_ char *why = NULL;
                 r = config_read_secret(&cfg->smtp.secret, &secret, &why);

@@ -12,9 +12,10 @@
  * No failure of ours sends a mail in a loop (issue 12: a full disk or a held
  * lock made the "sent" mark fail and the same acknowledgement went out 194
  * times in 20 s):
- *   - before rows are handed over they are claimed in the register
- *     (store_outbox_claim()): their next attempt moves an hour ahead.  When
- *     that write fails nothing is sent at all;
+ *   - right before a row is handed over it is claimed in the register
+ *     (store_outbox_claim()): its next attempt moves 30 s ahead and its
+ *     count of unconfirmed hand-overs goes up.  When that write fails the
+ *     row is not sent, nor any after it;
  *   - a mail the server accepted whose mark then fails is remembered by the
  *     Sender and never handed over again by this process; its mark is
  *     written first thing in the next pass, and until it is, nothing else

@@ -266,15 +266,14 @@ int store_outbox_sent_quick(Store *s, int64_t id, int64_t now);
 /* ---- the claim before sending (store_outbox.c) ---- */
 /* The schema step adding outbox.unconfirmed. */
 int store_outbox_schema(Store *s);
-/* Before rows are handed to the SMTP server, in one transaction: each
- * row's next attempt moves to `until` and its count of unconfirmed
- * hand-overs goes up by one; recording the outcome (sent, retry, failed)
- * sets it back to 0.  So a mail the server accepted whose "sent" mark
- * could not be written is not due again before `until`, even after a
- * restart, and a row handed over twice without an outcome is known
- * (OutboxRow.unconfirmed).  Fails, and nothing may be sent, when the
- * register cannot be written. */
-int store_outbox_claim(Store *s, const OutboxRow *rows, size_t n, int64_t until);
+/* Right before row id is handed to the SMTP server: its next attempt moves
+ * to `until` and its count of unconfirmed hand-overs goes up by one;
+ * recording the outcome (sent, retry, failed) sets it back to 0.  So a
+ * mail the server accepted whose "sent" mark could not be written is not
+ * due again before `until`, even after a restart, and a row handed over
+ * twice without an outcome is known (OutboxRow.unconfirmed).  Fails, and
+ * the row must not be sent, when the register cannot be written. */
+int store_outbox_claim(Store *s, int64_t id, int64_t until);
 /* The smallest write that proves the register can be written (a commit of
  * one page): 0, or the error a real write would have. */
 int store_check_writable(Store *s);

@@ -10,33 +10,24 @@ int store_outbox_schema(Store *s)
         return store_exec(s, "ALTER TABLE outbox ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;\n");
 }
 
-int store_outbox_claim(Store *s, const OutboxRow *rows, size_t n, int64_t until)
+int store_outbox_claim(Store *s, int64_t id, int64_t until)
 {
         static const char sql[] = "UPDATE outbox SET next_attempt_at = ?, unconfirmed = unconfirmed + 1 "
                                   "WHERE id = ? AND state = 'queued'";
-        if (n == 0)
-                return 0;
         /* Like the "sent" mark (store_outbox_sent_quick()): a process that
          * dies keeps the claim (the WAL frame is written), only a system
          * crash could lose it, and then a mail goes at most once more. */
         int r = store_exec(s, "PRAGMA synchronous = NORMAL");
         if (r < 0)
                 return r;
-        r = store_begin(s);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                sqlite3_stmt *st = store_stmt(s, sql);
-                if (!st) {
-                        r = -EIO;
-                        break;
-                }
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                r = -EIO;
+        else {
                 sqlite3_bind_int64(st, 1, until);
-                sqlite3_bind_int64(st, 2, rows[i].id);
+                sqlite3_bind_int64(st, 2, id);
                 r = store_step_done(s, st);
         }
-        if (r >= 0)
-                r = store_commit(s);
-        if (r < 0)
-                store_rollback(s);   /* a COMMIT that failed leaves it open */
         int q = store_exec(s, "PRAGMA synchronous = FULL");
         return r < 0 ? r : q;
 }

@@ -80,8 +80,11 @@ int main(int argc, char **argv)
         Tz *tz = NULL;
         Store *store = NULL;
         int r = tz_open(cfg->timezone, &tz);
-        if (r >= 0 && (r = store_open(cfg->database, &store)) < 0)
-                fprintf(stderr, "breachctl: cannot open %s: %s\n", cfg->database, strerror(-r));
+        unsigned before = store_failures();
+        if (r >= 0 && (r = store_open(cfg->database, &store)) < 0) {
+                _cleanup_free_ char *why = store_failures() != before ? store_last_failure() : xstrdup(strerror(-r));
+                fprintf(stderr, "breachctl: cannot open the register %s: %s\n", cfg->database, why);
+        }
         if (r >= 0) {
                 Ctl c = {.cfg = cfg, .store = store, .tz = tz, .out = stdout};
                 r = commands[k].run(&c, argc - i, argv + i);

@@ -34,6 +34,7 @@ typedef struct {
 } Handover;
 
 struct Sender {
+        bool loaded;            /* the last day's hand-overs read from the register */
         Unmarked *unmarked;
         size_t n_unmarked;
         Handover *handed;
@@ -155,6 +156,30 @@ static void count_handover(Sender *sd, const Config *cfg, const OutboxRow *row, 
         }
 }
 
+/* The hand-overs of the last 24 hours, from the register, once per
+ * process: a restart (or --once from cron) must not reset the cap. */
+static int load_handovers(Sender *sd, const Config *cfg, Store *s, int64_t now)
+{
+        OutboxSent *v = NULL;
+        size_t n = 0;
+        int r = store_outbox_sent_since(s, now - DAY, &v, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                StrList to = {0};
+                char *copy = xstrdup(v[i].rcpts ? v[i].rcpts : ""), *save = NULL;
+                for (char *a = strtok_r(copy, "\n", &save); a; a = strtok_r(NULL, "\n", &save))
+                        strlist_add(&to, a);
+                free(copy);
+                OutboxRow row = {.rcpts = to};
+                count_handover(sd, cfg, &row, v[i].sent_at);
+                strlist_free(&to);
+        }
+        outbox_sent_free(v, n);
+        sd->loaded = true;
+        return 0;
+}
+
 static bool is_unmarked(const Sender *sd, int64_t id)
 {
         for (size_t i = 0; i < sd->n_unmarked; i++)
@@ -268,9 +293,8 @@ static int defer_all(Store *s, OutboxRow *rows, size_t n, const char *why, SendS
         return 0;
 }
 
-/* Takes out of rows what must not be handed over now (already with the
- * server, over the cap, handed over too often), recording why; rows taken
- * out get id 0.  Returns how many are left, or a negative code when the
+/* Takes out of rows what must not be handed over (already with the
+ * server, handed over too often), recording why; rows taken out get id 0.  Returns how many are left, or a negative code when the
  * register could not be written. */
 static int sift(Sender *sd, const Config *cfg, Store *s, OutboxRow *rows, size_t n, SendStats *st)
 {
@@ -287,19 +311,8 @@ static int sift(Sender *sd, const Config *cfg, Store *s, OutboxRow *rows, size_t
                 if (row->unconfirmed >= MAX_UNCONFIRMED) {
                         r = give_up_unconfirmed(cfg, s, row, st);
                         row->id = 0;
-                } else {
-                        int64_t until = capped_until(sd, cfg, row);
-                        if (until) {
-                                _cleanup_free_ char *e = xasprintf(
-                                        "held: %u mails already sent to %s in 24 hours (max_auto_replies_per_day)",
-                                        cfg->max_auto_replies_per_day, row->rcpts.v[0]);
-                                r = store_outbox_retry(s, row->id, until, e);
-                                st->held++;
-                                set_error(st, xstrdup(e));
-                                row->id = 0;
-                        } else
-                                left++;
-                }
+                } else
+                        left++;
                 if (r < 0)
                         return register_failed(st, r);
         }
@@ -318,6 +331,11 @@ int sender_run(Sender *sd, const Config *cfg, Store *s, SendStats *st)
         int r = mark_pending(sd, s);
         if (r < 0) {
                 r = register_failed(st, r);
+                goto out;
+        }
+        if (!sd->loaded && (r = load_handovers(sd, cfg, s, now_utc())) < 0) {
+                if (store_failures() != before)
+                        r = register_failed(st, r);
                 goto out;
         }
         r = store_outbox_due(s, now_utc(), 500, &rows, &n);
@@ -355,6 +373,23 @@ int sender_run(Sender *sd, const Config *cfg, Store *s, SendStats *st)
         for (; i < n; i++) {
                 if (rows[i].id == 0)
                         continue;
+                /* The cap is looked at row by row: the rows before this one
+                 * in the same pass count too. */
+                int64_t until = capped_until(sd, cfg, &rows[i]);
+                if (until) {
+                        _cleanup_free_ char *e = xasprintf(
+                                "held: %u mails already sent to %s in 24 hours (max_auto_replies_per_day)",
+                                cfg->max_auto_replies_per_day, rows[i].rcpts.v[0]);
+                        r = store_outbox_retry(s, rows[i].id, until, e);
+                        st->held++;
+                        set_error(st, xstrdup(e));
+                        if (r < 0) {
+                                r = register_failed(st, r);
+                                i++;
+                                break;
+                        }
+                        continue;
+                }
                 r = deliver(sd, cfg, s, smtp, &rows[i], st);
                 if (r < 0) {
                         i++;

@@ -274,6 +274,15 @@ int store_outbox_schema(Store *s);
  * twice without an outcome is known (OutboxRow.unconfirmed).  Fails, and
  * the row must not be sent, when the register cannot be written. */
 int store_outbox_claim(Store *s, int64_t id, int64_t until);
+/* What was handed to the server after `since` (sent_at), for the
+ * per-address cap at sending (sender.h). */
+typedef struct {
+        char *rcpts;      /* newline-separated */
+        int64_t sent_at;
+} OutboxSent;
+int store_outbox_sent_since(Store *s, int64_t since, OutboxSent **ret, size_t *ret_n);
+void outbox_sent_free(OutboxSent *v, size_t n);
+
 /* The smallest write that proves the register can be written (a commit of
  * one page): 0, or the error a real write would have. */
 int store_check_writable(Store *s);

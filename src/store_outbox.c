@@ -7,7 +7,8 @@
 
 int store_outbox_schema(Store *s)
 {
-        return store_exec(s, "ALTER TABLE outbox ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;\n");
+        return store_exec(s, "ALTER TABLE outbox ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;\n"
+                             "CREATE INDEX outbox_sent_at ON outbox(sent_at) WHERE sent_at IS NOT NULL;\n");
 }
 
 int store_outbox_claim(Store *s, int64_t id, int64_t until)
@@ -53,4 +54,37 @@ int store_check_writable(Store *s)
         else
                 store_rollback(s);
         return r;
+}
+
+int store_outbox_sent_since(Store *s, int64_t since, OutboxSent **ret, size_t *ret_n)
+{
+        static const char sql[] = "SELECT rcpts, sent_at FROM outbox WHERE sent_at > ? AND sent_at IS NOT NULL";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, since);
+        OutboxSent *v = NULL;
+        size_t n = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                v = xrealloc(v, (n + 1) * sizeof *v);
+                v[n].rcpts = store_col_text(st, 0);
+                v[n].sent_at = sqlite3_column_int64(st, 1);
+                n++;
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+                outbox_sent_free(v, n);
+                return store_sql_err(rc);
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+void outbox_sent_free(OutboxSent *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(v[i].rcpts);
+        free(v);
 }

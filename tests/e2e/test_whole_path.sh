@@ -122,7 +122,10 @@ is "$(imap_count breach@example.test INBOX)" 0 "all ten moved out of the inbox"
 is "$(imap_count breach@example.test Processed)" 13 "and into Processed"
 like "$(cat "$TEST_ROOT/burst.log")" "poll: 10 filed, 0 follow-ups, 0 quarantined, 0 already filed, 10 moved" \
         "the pass counts ten filed and ten moved"
-unlike "$(cat "$TEST_ROOT/burst.log")" "warning|error" "and nothing went wrong"
+# (but the warning that the register's directory is 0755: the servers need
+# the test root open)
+burst_problems() { grep -E "warning|error" "$TEST_ROOT/burst.log" | grep -v "register's directory .* can be listed"; }
+is "$(burst_problems)" "" "and nothing went wrong"
 
 for i in $(seq -w 11 19); do
         sed "s/plain-basic-0001/burst-$i/; s/^Subject: .*/Subject: Burst report $i/" \
@@ -159,7 +162,7 @@ is "$(ctl list | grep -c '^DB20')" 31 "all ten filed"
 is "$(imap_count breach@example.test INBOX)" 0 "and moved out of the inbox in the same pass"
 like "$(cat "$TEST_ROOT/burst.log")" "moving on the one IMAP session: second connection: " \
         "the refused second session is said once"
-unlike "$(cat "$TEST_ROOT/burst.log")" "warning|error" "and nothing else went wrong"
+is "$(burst_problems)" "" "and nothing else went wrong"
 dovecot_stop
 mv "$TEST_ROOT/dovecot/dovecot.conf.orig" "$TEST_ROOT/dovecot/dovecot.conf"
 dovecot_start || bail_out "dovecot did not restart"

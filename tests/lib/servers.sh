@@ -82,6 +82,7 @@ fi
 # The bound on every wait for an event (seconds): generous, since a wait
 # ends as soon as its event happens.
 TEST_WAIT_SECONDS=${TEST_WAIT_SECONDS:-120}
+export TEST_WAIT_SECONDS   # mail.py's bounds too
 MAIL_UID=${MAIL_UID:-65534}
 MAIL_GID=${MAIL_GID:-65534}
 # Extra lines for dovecot.conf / main.cf (e.g. an oauth2 passdb, SASL).

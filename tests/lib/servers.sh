@@ -82,6 +82,7 @@ fi
 # The bound on every wait for an event (seconds): generous, since a wait
 # ends as soon as its event happens.
 TEST_WAIT_SECONDS=${TEST_WAIT_SECONDS:-120}
+export TEST_WAIT_SECONDS   # mail.py's bounds too
 MAIL_UID=${MAIL_UID:-65534}
 MAIL_GID=${MAIL_GID:-65534}
 # Extra lines for dovecot.conf / main.cf (e.g. an oauth2 passdb, SASL).
@@ -439,8 +440,9 @@ dovecot_start() {
         # Each failed login would delay the next from 127.0.0.1 by up to
         # 15 s; without anvil's penalty socket auth skips the penalty.
         rm -f "$TEST_ROOT/dovecot/run/anvil-auth-penalty"
-        # Mail Postfix took while Dovecot was down waits in its deferred
-        # queue for the next retry: make that now, not after a backoff.
+        # Mail Postfix took while Dovecot was down waits in its queue for
+        # the next retry, or a minute and more if its queue manager met a
+        # locked queue file (see postfix_flush): retry it now.
         postfix_flush
         return 0
 }
@@ -498,9 +500,17 @@ _srv_postfix_reap() {
         rm -f "$TEST_ROOT/pids/postfix.pid"
 }
 
-# postfix_flush -- make Postfix retry every deferred message now (and forget
-# the destinations it marked unreachable), as "postqueue -f" does; a no-op
-# while Postfix is down.
+# postfix_flush -- make Postfix retry every queued message now, whatever
+# time stamp it carries, and forget the destinations it marked unreachable
+# ("postqueue -f"); a no-op while Postfix is down.  Besides its retry timers
+# (1-2 s here), Postfix holds a message back for 60 s or more when its queue
+# manager finds the queue file still locked by the delivery agent that has
+# just deferred it ("skipped, still being delivered" in its log: the agent
+# reports, then closes the file, and a loaded machine can deschedule it in
+# between); the file then waits in the incoming queue, which is looked at
+# only when new mail comes or at the master's 300 s wakeup.  So
+# dovecot_start flushes, and the waits (wait_until, wait_for_mail) flush
+# every few seconds while they wait.
 postfix_flush() {
         [[ -n $_SRV_POSTFIX_PID ]] || return 0
         postqueue -c "$TEST_ROOT/postfix" -f >/dev/null 2>&1 || {
@@ -531,13 +541,22 @@ postfix_wait_idle() {
 
 # wait_until SECONDS CMD... -- run CMD every 0.1 s until it succeeds; status
 # 1 if it has not within SECONDS.  CMD's output goes where the caller's goes.
+# Every 3 s it has Postfix retry its queue (postfix_flush), so that no wait
+# for mail depends on Postfix's own timers.
 wait_until() {
-        local limit=$1 end
+        local limit=$1 now end nudge
         shift
-        end=$((${EPOCHREALTIME/./} + limit * 1000000))
+        now=${EPOCHREALTIME/./}
+        end=$((now + limit * 1000000))
+        nudge=$((now + 3000000))
         while :; do
                 "$@" && return 0
-                ((${EPOCHREALTIME/./} < end)) || return 1
+                now=${EPOCHREALTIME/./}
+                ((now < end)) || return 1
+                if ((now >= nudge)); then
+                        postfix_flush 2>/dev/null || true
+                        nudge=$((now + 3000000))
+                fi
                 sleep 0.1
         done
 }

@@ -111,7 +111,10 @@ static void register_vars(const Config *cfg, const Tz *tz, const MailboxOutage *
         tvars_set(v, "host", host);
 }
 
-int alert_register_down(const Config *cfg, const Tz *tz, const MailboxOutage *o, RenderedMail *ret, char **ret_why)
+/* The register-down mail is rendered for sending at once (s NULL, *ret
+ * set); the register-up one queued in s like any other. */
+static int register_mail(Store *s, const Config *cfg, const Tz *tz, const MailboxOutage *o, bool down,
+                         RenderedMail *ret, char **ret_why)
 {
         if (!cfg->admin)
                 return 0;
@@ -121,36 +124,25 @@ int alert_register_down(const Config *cfg, const Tz *tz, const MailboxOutage *o,
         strlist_add(&to, cfg->admin);
         NoticeMail n = {
                 .loop_ref = "breachd",
-                .kind = "admin_register_alert",
-                .template_name = "register-down",
+                .kind = down ? "admin_register_alert" : "admin_register_recovered",
+                .template_name = down ? "register-down" : "register-up",
                 .to = &to,
                 .auto_submitted = "auto-generated",
         };
-        int r = notices_render(cfg, &n, &v, ret, ret_why);
+        int r = down ? notices_render(cfg, &n, &v, ret, ret_why) : notices_queue_template(s, cfg, &n, &v, ret_why);
         strlist_free(&to);
         tvars_free(&v);
         return r < 0 ? r : 1;
 }
 
+int alert_register_down(const Config *cfg, const Tz *tz, const MailboxOutage *o, RenderedMail *ret, char **ret_why)
+{
+        return register_mail(NULL, cfg, tz, o, true, ret, ret_why);
+}
+
 int alert_register_up(Store *s, const Config *cfg, const Tz *tz, const MailboxOutage *o, char **ret_why)
 {
-        if (!cfg->admin)
-                return 0;
-        TemplateVars v = {0};
-        register_vars(cfg, tz, o, &v);
-        StrList to = {0};
-        strlist_add(&to, cfg->admin);
-        NoticeMail n = {
-                .loop_ref = "breachd",
-                .kind = "admin_register_recovered",
-                .template_name = "register-up",
-                .to = &to,
-                .auto_submitted = "auto-generated",
-        };
-        int r = notices_queue_template(s, cfg, &n, &v, ret_why);
-        strlist_free(&to);
-        tvars_free(&v);
-        return r < 0 ? r : 1;
+        return register_mail(s, cfg, tz, o, false, NULL, ret_why);
 }
 
 static void too_large_vars(const Config *cfg, const char *subject, uint64_t size, TemplateVars *v)

@@ -26,6 +26,7 @@ struct Store {
 sqlite3_stmt *store_stmt(Store *s, const char *sql);
 int store_exec(Store *s, const char *sql);
 int store_step_done(Store *s, sqlite3_stmt *st);   /* step once, reset */
-int store_sql_err(int rc);                         /* SQLITE_* → -errno */
+int store_sql_err(int rc);                         /* SQLITE_* → -errno; counts register failures */
+int store_user_version(Store *s);                  /* PRAGMA user_version, 0 if unreadable */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);   /* NULL → NULL */
 char *store_col_text(sqlite3_stmt *st, int i);                  /* copy or NULL */

@@ -351,7 +351,7 @@ static int schema_v2(Store *s)
 static int (*const migrations[])(Store *) = {schema_v1, schema_v2, store_limits_schema,
                                               store_register_schema, store_outbox_schema};
 
-static int migrate(Store *s)
+int store_user_version(Store *s)
 {
         sqlite3_stmt *st = NULL;
         int version = 0;
@@ -359,6 +359,12 @@ static int migrate(Store *s)
             sqlite3_step(st) == SQLITE_ROW)
                 version = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
+        return version;
+}
+
+static int migrate(Store *s)
+{
+        int version = store_user_version(s);
         if (version > STORE_SCHEMA_VERSION) {
                 log_debug("database schema %d is newer than this breachd (%d)", version, STORE_SCHEMA_VERSION);
                 return -EPROTONOSUPPORT;

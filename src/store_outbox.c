@@ -40,14 +40,8 @@ int store_check_writable(Store *s)
         int r = store_begin(s);
         if (r < 0)
                 return r;
-        sqlite3_stmt *st = NULL;
-        int version = 0;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                version = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
         char sql[64];
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", store_user_version(s));
         r = store_exec(s, sql);
         if (r >= 0)
                 r = store_commit(s);

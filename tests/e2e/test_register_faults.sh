@@ -13,35 +13,12 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 . tests/lib/servers.sh
+. tests/lib/daemon.sh
 
 BREACHD=${BREACHD_TEST_BIN:-build/testing/breachd}
 BREACHCTL=${BREACHCTL_TEST_BIN:-build/testing/breachctl}
 [[ -x $BREACHD && -x $BREACHCTL ]] || bail_out "no $BREACHD (make testing)"
 servers_start || bail_out "servers did not start"
-
-# (wait_until SECONDS CMD... is servers.sh's)
-log_has() { grep -Eqs "$2" "$1"; }
-# count_in LOG PATTERN -- lines matching
-count_in() { grep -Ec "$2" "$1"; }
-
-mkreport() { # FILE ID SUBJECT [FROM]
-        cat >"$1" <<MAIL
-From: Test Reporter <${4:-reporter@example.test}>
-To: breach@example.test
-Subject: $3
-Date: $(date -R)
-Message-ID: <$2@example.test>
-
-Name of person making the report: Test Reporter
-Directorate: Corporate Services
-What happened: $3
-Date of incident: today
-MAIL
-}
-
-refs_of() { # CONF -- the references breachctl lists, one a line
-        "$BREACHCTL" -c "$1" list 2>/dev/null | grep -Eo 'DB[0-9]{7}' | sort
-}
 
 # ---- 2. a held lock -----------------------------------------------------------------
 CONF=$TEST_ROOT/lock.conf
@@ -89,7 +66,6 @@ ok "lock: the admin's mail arrives while the register is locked" wait_for_mail a
 is "$(imap_count reporter2@example.test INBOX)" "$r0" "lock: nothing was sent to the reporter while the register was locked"
 # Hold it through a few more tries: still nothing sent, no second alert.
 n=$(count_in "$LOG" "cannot be written")
-count_at_least() { (($(count_in "$1" "$2") >= $3)); }
 ok "lock: it keeps trying" wait_until 120 count_at_least "$LOG" "cannot be written" $((n + 3))
 is "$(imap_count reporter2@example.test INBOX)" "$r0" "lock: still nothing sent"
 unlike "$(cat "$LOG")" "polling INBOX failed|retrying the mailbox" "lock: not taken for a mailbox failure"

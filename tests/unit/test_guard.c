@@ -69,6 +69,35 @@ static double now_s(void)
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* want: one or more alternatives separated by '|', each a substring. */
+static bool why_matches(const char *why, const char *want)
+{
+        _cleanup_free_ char *copy = xstrdup(want);
+        char *save = NULL;
+        for (char *w = strtok_r(copy, "|", &save); w; w = strtok_r(NULL, "|", &save))
+                if (strstr(why, w))
+                        return true;
+        return false;
+}
+
+/* The CPU limit on its own: the wall clock far above it, so that only the
+ * CPU limit can stop a spinning reader, however busy the machine. */
+static void test_cpu_limit(void)
+{
+        GuardLimits lim = {1, 120, 64ULL << 20};
+        Guard *g = NULL;
+        TAP_INT_EQ(guard_new(&lim, reader, NULL, &g), 0, "guard_new (CPU limit)");
+        guard_submit(g, "Subject: spin\n\nSPIN", 19, NULL);
+        const GuardItem *it = NULL;
+        TAP_INT_EQ(guard_next(g, &it), 0, "guard_next (CPU limit)");
+        if (it) {
+                TAP_INT_EQ(it->verdict, -ETIME, "a spinning reader is stopped");
+                tap_ok(it->why && strstr(it->why, "more than 1 s of CPU time"), "by its CPU time: %s",
+                       it->why ? it->why : "(none)");
+        }
+        guard_free(g);
+}
+
 static void test_order_and_verdicts(void)
 {
         /* The wall clock well above the CPU limit: a loaded machine must
@@ -84,7 +113,10 @@ static void test_order_and_verdicts(void)
                 {"Subject: one\n\nfine", 0, NULL},
                 {"Subject: two\n\nCRASH", -ECHILD, "crashed (SIGSEGV)"},
                 {"Subject: three\n\nfine", 0, NULL},
-                {"Subject: four\n\nSPIN", -ETIME, "more than 1 s of CPU time"},
+                /* Either limit may stop a spinning reader first on a
+                 * machine too busy to give it 1 s of CPU in 3 s of wall
+                 * time; test_cpu_limit shows the CPU limit alone. */
+                {"Subject: four\n\nSPIN", -ETIME, "more than 1 s of CPU time|longer than 3 s"},
                 {"Subject: five\n\nfine", 0, NULL},
                 {"Subject: six\n\nSLEEP", -ETIME, "longer than 3 s"},
                 {"Subject: seven\n\nEXIT", -ECHILD, "exited with status 7"},
@@ -106,7 +138,7 @@ static void test_order_and_verdicts(void)
                 TAP_INT_EQ(it->verdict, cases[i].verdict, "verdict on message %zu", i + 1);
                 tap_ok(!it->unguarded, "message %zu had a trial", i + 1);
                 if (cases[i].why)
-                        tap_ok(it->why && strstr(it->why, cases[i].why), "why for message %zu: %s", i + 1,
+                        tap_ok(it->why && why_matches(it->why, cases[i].why), "why for message %zu: %s", i + 1,
                                it->why ? it->why : "(none)");
                 else
                         tap_ok(it->why == NULL, "no why for a good message %zu", i + 1);
@@ -163,9 +195,9 @@ static void test_cost(void)
         while (guard_next(g, &it) == 0)
                 ;
         double per = (now_s() - t0) / n * 1e6;
+        /* Said, not asserted: speed is measured by make bench (the
+         * stages part), never by a test on a machine that may be busy. */
         printf("# guard overhead: %.1f us per message (one worker, %u started)\n", per, guard_workers_started(g));
-        /* valgrind runs everything 50 times slower. */
-        tap_ok(per < (RUNNING_ON_VALGRIND ? 20000 : 500), "overhead per message is small (%.1f us)", per);
         TAP_INT_EQ((int)guard_workers_started(g), 1, "one worker for all of them");
         guard_free(g);
 }
@@ -198,7 +230,9 @@ static void test_large_results(void)
         }
         TAP_INT_EQ(n, 4, "four 3 MiB messages read");
         TAP_INT_EQ(good, 4, "and their 3 MiB answers come back whole");
-        tap_ok(now_s() - t0 < (RUNNING_ON_VALGRIND ? 120 : 10), "without a stall (%.2f s)", now_s() - t0);
+        /* A deadlock would never end: the suite's timeout (run.sh) says so.
+         * The time is said, not asserted. */
+        printf("# four 3 MiB round trips in %.2f s\n", now_s() - t0);
         free(msg);
         guard_free(g);
 }
@@ -208,9 +242,13 @@ static void test_free_with_pending(void)
         Guard *g = NULL;
         guard_new(NULL, reader, NULL, &g);
         guard_submit(g, "SLEEP", 5, NULL);
+        /* The reader never ends by itself (pause() for ever; the default
+         * wall limit is minutes away): had guard_free() waited for it,
+         * it would not have returned before that limit. */
         double t0 = now_s();
         guard_free(g);
-        tap_ok(now_s() - t0 < 2, "guard_free does not wait for a hung reader");
+        GuardLimits d = GUARD_LIMITS_DEFAULT;
+        tap_ok(now_s() - t0 < d.wall_seconds, "guard_free does not wait for a hung reader (%.2f s)", now_s() - t0);
         guard_free(NULL);
         tap_ok(true, "guard_free(NULL)");
 }
@@ -218,6 +256,7 @@ static void test_free_with_pending(void)
 int main(void)
 {
         test_order_and_verdicts();
+        test_cpu_limit();
         test_memory_limit();
         test_cost();
         test_large_results();

@@ -4,10 +4,10 @@
  *
  *   logio_read (byte order mark, Windows-1252, the delimiter, quoted cells
  *   over lines, the header row found and a header split over lines merged,
- *   the format detected) → logio_check_sequence (logio_ref_match) → per
- *   row logio_row_to_incident (dates and times, Y/N with look-alike
- *   letters, categories, status, days, logio_looks_like_date, the form's
- *   values, incident_evaluate),
+ *   the format detected) → logio_check_sequence (logio_ref_match) → for
+ *   the first four rows logio_row_to_incident (dates and times, Y/N with
+ *   look-alike letters, categories, status, days, logio_looks_like_date,
+ *   the form's values, incident_evaluate),
  *
  * and each incident written back as the export writes it
  * (logio_entry_from_incident, logio_write_csv_row, logio_write_json_row) to
@@ -31,9 +31,9 @@ static FILE *fzl_null;
 /* 2024-02-09 12:00 UTC: "now", and the day rows without a date are filed
  * under (breachctl import --date). */
 #define FZL_NOW ((int64_t)1707480000)
-#ifndef FZL_MAX_ROWS
-#define FZL_MAX_ROWS 16
-#endif
+/* Rows past the first few are read by the same code: converting them all
+ * made the harness slower, not the coverage larger. */
+#define FZL_MAX_ROWS 4
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -6,8 +6,8 @@
  * and, for automatic mail, the delivery-report reader (bounce_parse).
  * Built with clang -fsanitize=fuzzer,address,undefined by `make fuzz`
  * (tests/fuzz/run.sh); the same file, with tests/unit/test_fuzz_replay.c
- * as its main, replays tests/fuzz/regressions and tests/corpora in every
- * `make check`, sanitizers or not.
+ * as its main, replays tests/fuzz/regressions/message and tests/corpora in
+ * every `make check`, sanitizers or not.
  *
  * The configuration a reader depends on is fixed here: the Europe/London
  * zone, a few directorates with abbreviations, the default labels; the

@@ -2,6 +2,7 @@
 #include "sender.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <string.h>
 
 #include "bounce.h"
@@ -27,23 +28,21 @@ typedef struct {
         int64_t id, at;
 } Unmarked;
 
-/* A hand-over to a capped address, for the per-address cap. */
-typedef struct {
-        char *addr;
-        int64_t at;
-} Handover;
-
 struct Sender {
         bool loaded;            /* the last day's hand-overs read from the register */
+        int64_t pruned_at;      /* forget_old_handovers() */
         Unmarked *unmarked;
         size_t n_unmarked;
-        Handover *handed;
-        size_t n_handed;
+        /* Per capped address (lower-cased): a GArray of the int64_t times
+         * of its hand-overs in the last day, oldest first. */
+        GHashTable *handed;
 };
 
 Sender *sender_new(void)
 {
-        return xcalloc(1, sizeof(Sender));
+        Sender *sd = xcalloc(1, sizeof(Sender));
+        sd->handed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
+        return sd;
 }
 
 void sender_free(Sender *sd)
@@ -51,9 +50,7 @@ void sender_free(Sender *sd)
         if (!sd)
                 return;
         free(sd->unmarked);
-        for (size_t i = 0; i < sd->n_handed; i++)
-                free(sd->handed[i].addr);
-        free(sd->handed);
+        g_hash_table_destroy(sd->handed);
         free(sd);
 }
 
@@ -108,16 +105,38 @@ static bool is_officer(const Config *cfg, const char *addr)
         return cfg->admin && strcasecmp(cfg->admin, addr) == 0;
 }
 
+/* The hand-overs to addr still inside the day ending at now (older ones
+ * dropped), or NULL when there are none. */
+static GArray *recent_handovers(const Sender *sd, const char *addr, int64_t now)
+{
+        char *key = g_ascii_strdown(addr, -1);
+        GArray *a = g_hash_table_lookup(sd->handed, key);
+        g_free(key);
+        if (!a)
+                return NULL;
+        guint old = 0;
+        while (old < a->len && now - g_array_index(a, int64_t, old) >= DAY)
+                old++;
+        if (old)
+                g_array_remove_range(a, 0, old);
+        return a;
+}
+
+/* Addresses with no hand-over left in the window, dropped once an hour so
+ * that the table holds a day's addresses, not the process's lifetime. */
+static gboolean all_old(gpointer key, gpointer value, gpointer userdata)
+{
+        GArray *a = value;
+        int64_t now = *(const int64_t *)userdata;
+        return a->len == 0 || now - g_array_index(a, int64_t, a->len - 1) >= DAY;
+}
+
 static void forget_old_handovers(Sender *sd, int64_t now)
 {
-        size_t k = 0;
-        for (size_t i = 0; i < sd->n_handed; i++) {
-                if (now - sd->handed[i].at < DAY)
-                        sd->handed[k++] = sd->handed[i];
-                else
-                        free(sd->handed[i].addr);
-        }
-        sd->n_handed = k;
+        if (now - sd->pruned_at < 3600)
+                return;
+        sd->pruned_at = now;
+        g_hash_table_foreach_remove(sd->handed, all_old, &now);
 }
 
 /* The per-address cap at the moment of sending, for every kind of mail:
@@ -125,34 +144,41 @@ static void forget_old_handovers(Sender *sd, int64_t now)
  * it cannot see the same mail sent again.  Mail to the DPOs, the
  * escalation addresses and the admin is not capped.  Returns 0 when row
  * may go, else the time the oldest hand-over leaves the window. */
-static int64_t capped_until(const Sender *sd, const Config *cfg, const OutboxRow *row)
+static int64_t capped_until(const Sender *sd, const Config *cfg, const OutboxRow *row, int64_t now)
 {
         int64_t until = 0;
         for (size_t i = 0; i < row->rcpts.n; i++) {
                 const char *a = row->rcpts.v[i];
                 if (is_officer(cfg, a))
                         continue;
-                unsigned n = 0;
-                int64_t oldest = INT64_MAX;
-                for (size_t k = 0; k < sd->n_handed; k++)
-                        if (strcasecmp(sd->handed[k].addr, a) == 0) {
-                                n++;
-                                if (sd->handed[k].at < oldest)
-                                        oldest = sd->handed[k].at;
-                        }
-                if (n >= cfg->max_auto_replies_per_day && oldest + DAY > until)
-                        until = oldest + DAY;
+                GArray *times = recent_handovers(sd, a, now);
+                if (times && times->len >= cfg->max_auto_replies_per_day) {
+                        int64_t oldest = g_array_index(times, int64_t, 0);
+                        if (oldest + DAY > until)
+                                until = oldest + DAY;
+                }
         }
         return until;
 }
 
-static void count_handover(Sender *sd, const Config *cfg, const OutboxRow *row, int64_t now)
+static void count_handover(Sender *sd, const Config *cfg, const OutboxRow *row, int64_t at)
 {
         for (size_t i = 0; i < row->rcpts.n; i++) {
                 if (is_officer(cfg, row->rcpts.v[i]))
                         continue;
-                sd->handed = xrealloc(sd->handed, (sd->n_handed + 1) * sizeof *sd->handed);
-                sd->handed[sd->n_handed++] = (Handover){xstrdup(row->rcpts.v[i]), now};
+                char *key = g_ascii_strdown(row->rcpts.v[i], -1);
+                GArray *a = g_hash_table_lookup(sd->handed, key);
+                if (!a) {
+                        a = g_array_new(false, false, sizeof(int64_t));
+                        g_hash_table_insert(sd->handed, key, a);
+                } else
+                        g_free(key);
+                /* Kept in time order: those read from the register come
+                 * first, in sent_at order, then each new one. */
+                guint k = a->len;
+                while (k > 0 && g_array_index(a, int64_t, k - 1) > at)
+                        k--;
+                g_array_insert_val(a, k, at);
         }
 }
 
@@ -375,7 +401,7 @@ int sender_run(Sender *sd, const Config *cfg, Store *s, SendStats *st)
                         continue;
                 /* The cap is looked at row by row: the rows before this one
                  * in the same pass count too. */
-                int64_t until = capped_until(sd, cfg, &rows[i]);
+                int64_t until = capped_until(sd, cfg, &rows[i], now_utc());
                 if (until) {
                         _cleanup_free_ char *e = xasprintf(
                                 "held: %u mails already sent to %s in 24 hours (max_auto_replies_per_day)",

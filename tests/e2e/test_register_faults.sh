@@ -7,7 +7,8 @@
 #   3. a full disk: said as the register with its path and the system's
 #      reason, its own backoff, filing resumes within a poll of the space
 #      coming back, nothing lost or doubled; the same at start-up;
-#   6. the per-address cap holds at sending, for every kind of mail.
+#   6. the per-address cap holds at sending, for every kind of mail; a row
+#      handed over twice with no outcome is not handed over a third time.
 # Every wait waits for the event it checks.
 set -u
 cd "$(dirname "$0")/../.."
@@ -169,5 +170,26 @@ ok "cap: Postfix has delivered everything" postfix_wait_idle
 is "$(imap_count reporter2@example.test INBOX)" $((r0 + 2)) "cap: the reporter gets max_auto_replies_per_day (2), whatever the kind"
 held=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM outbox WHERE state = '"'"'queued'"'"' AND last_error LIKE '"'"'held:%'"'"'").fetchone()[0])' "$TEST_ROOT/cap.db")
 is "$held" 3 "cap: the other three wait, with the reason"
+
+# A row handed to the server twice with no outcome recorded (the process
+# died or its "sent" mark failed each time) is not handed over a third time.
+python3 - "$TEST_ROOT/cap.db" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+now = int(time.time())
+data = ("From: breach@example.test\r\nTo: reporter@example.test\r\nSubject: unconfirmed twice\r\n"
+        "Message-ID: <unconfirmed-2@example.test>\r\nAuto-Submitted: auto-generated\r\n\r\nbody\r\n")
+db.execute("INSERT INTO outbox(kind, envelope_from, rcpts, message_id, subject, data, next_attempt_at, "
+           "created_at, unconfirmed) VALUES('reminder', 'breach@example.test', 'reporter@example.test', "
+           "'<unconfirmed-2@example.test>', 'unconfirmed twice', ?, ?, ?, 2)", (data.encode(), now, now))
+db.commit()
+PY
+u0=$(imap_count reporter@example.test INBOX)
+out=$("$BREACHD" -c "$CONF" --once 2>&1)
+like "$out" "outbox: 0 sent, 0 deferred, 1 failed.*handed to the mail server 2 times" "unconfirmed: a row handed over twice is given up, with the reason"
+state=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT state FROM outbox WHERE message_id = '"'"'<unconfirmed-2@example.test>'"'"'").fetchone()[0])' "$TEST_ROOT/cap.db")
+is "$state" failed "unconfirmed: the row is recorded as failed"
+ok "unconfirmed: Postfix is idle" postfix_wait_idle
+is "$(imap_count reporter@example.test INBOX)" "$u0" "unconfirmed: it was not sent a third time"
 
 done_testing

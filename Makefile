@@ -56,7 +56,9 @@ $(file >build/.flags,$(FLAGS_NOW))
 endif
 
 BUILD    = build
-LIB_SRC  = $(filter-out src/breachd.c src/breachctl.c,$(wildcard src/*.c))
+# src/ is one folder per stage of a message's journey (docs/DESIGN.md);
+# objects mirror it under build/.
+LIB_SRC  = $(filter-out src/daemon/breachd.c src/ctl/breachctl.c,$(wildcard src/*/*.c))
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/templates_builtin.o
 TEMPLATES = $(wildcard conf/templates/*.txt)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -65,6 +67,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 all: breachd breachctl
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -80,10 +83,10 @@ $(BUILD)/templates_builtin.o: $(BUILD)/templates_builtin.c
 $(BUILD)/libbreachd.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-breachd: $(BUILD)/breachd.o $(BUILD)/libbreachd.a
+breachd: $(BUILD)/daemon/breachd.o $(BUILD)/libbreachd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-breachctl: $(BUILD)/breachctl.o $(BUILD)/libbreachd.a
+breachctl: $(BUILD)/ctl/breachctl.o $(BUILD)/libbreachd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbreachd.a | $(BUILD)
@@ -99,22 +102,22 @@ TBUILD   = $(BUILD)/testing
 TLIB_OBJ = $(LIB_SRC:src/%.c=$(TBUILD)/%.o) $(BUILD)/templates_builtin.o
 
 $(TBUILD)/%.o: src/%.c
-	@mkdir -p $(TBUILD)
+	@mkdir -p $(dir $@)
 	@echo "  CC      $< (testing)"
 	@$(CC) $(ALL_CFLAGS) -DBREACHD_TESTING -MMD -MP -c $< -o $@
 
 $(TBUILD)/libbreachd.a: $(TLIB_OBJ)
 	@rm -f $@ && ar rcs $@ $^
 
-$(TBUILD)/breachd: $(TBUILD)/breachd.o $(TBUILD)/libbreachd.a
+$(TBUILD)/breachd: $(TBUILD)/daemon/breachd.o $(TBUILD)/libbreachd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(TBUILD)/breachctl: $(TBUILD)/breachctl.o $(TBUILD)/libbreachd.a
+$(TBUILD)/breachctl: $(TBUILD)/ctl/breachctl.o $(TBUILD)/libbreachd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 testing: $(TBUILD)/breachd $(TBUILD)/breachctl
 
-$(LIB_OBJ) $(TLIB_OBJ) $(BUILD)/breachd.o $(BUILD)/breachctl.o $(TBUILD)/breachd.o $(TBUILD)/breachctl.o \
+$(LIB_OBJ) $(TLIB_OBJ) $(BUILD)/daemon/breachd.o $(BUILD)/ctl/breachctl.o $(TBUILD)/daemon/breachd.o $(TBUILD)/ctl/breachctl.o \
 $(UNIT_BIN): $(BUILD)/.flags
 
 unit: $(UNIT_BIN)
@@ -145,7 +148,7 @@ bench: deps
 # when clang is installed (tests/e2e/test_fuzz.sh).
 FUZZ_SECONDS ?= 300
 FUZZ_TARGET ?=
-FUZZ_HARNESSES = message decision followup config logio docx
+FUZZ_HARNESSES = message decision followup config breachlog docx
 FUZZ_CC  ?= clang
 FBUILD    = $(BUILD)/fuzz
 FUZZ_FLAGS = -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
@@ -155,7 +158,7 @@ FLIB_OBJ  = $(LIB_SRC:src/%.c=$(FBUILD)/%.o) $(FBUILD)/templates_builtin.o
 FUZZ_BIN  = $(FUZZ_HARNESSES:%=$(FBUILD)/fuzz_%)
 
 $(FBUILD)/%.o: src/%.c
-	@mkdir -p $(FBUILD)
+	@mkdir -p $(dir $@)
 	@echo "  CC      $< (fuzz)"
 	@$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -c $< -o $@
 
@@ -222,5 +225,5 @@ clean:
 
 .PHONY: all unit testing check deps demo bench install clean fuzz fuzz-build stress
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/breachd.d $(BUILD)/breachctl.d $(TLIB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/daemon/breachd.d $(BUILD)/ctl/breachctl.d $(TLIB_OBJ:.o=.d)
 -include $(FLIB_OBJ:.o=.d)

@@ -21,11 +21,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "reminders.h"
-#include "status.h"
-#include "store.h"
-#include "tz.h"
+#include "base/config.h"
+#include "case/reminders.h"
+#include "register/status.h"
+#include "register/store.h"
+#include "base/tz.h"
 
 #define MAX_REPS 200
 #define BUDGET_MS 5000.0    /* per measurement */

@@ -34,14 +34,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "ingest.h"
-#include "message.h"
-#include "msgwire.h"
-#include "notices.h"
-#include "reading.h"
-#include "store.h"
-#include "tz.h"
+#include "base/config.h"
+#include "base/mimelib.h"
+#include "case/ingest.h"
+#include "read/message.h"
+#include "read/msgwire.h"
+#include "notices/notices.h"
+#include "read/reading.h"
+#include "register/store.h"
+#include "base/tz.h"
 
 enum { S_PARSE, S_READ, S_ENCODE, S_DECODE, S_FILE, S_QUEUE, S_COMMIT, S__MAX };
 static const char *const stage_names[S__MAX] = {"parse", "read", "encode", "decode", "file", "queue", "commit"};
@@ -205,7 +206,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "stages: no messages in %s: %s\n", argv[2], strerror(-r));
                 return 1;
         }
-        message_lib_init();
+        mimelib_init();
         for (const char *const *sfx = (const char *const[]){"", "-wal", "-shm", NULL}; *sfx; sfx++) {
                 _cleanup_free_ char *p = xasprintf("%s%s", cfg->database, *sfx);
                 unlink(p);

@@ -217,7 +217,7 @@ like "$form" "Subject: Personal data breach report form" "with its subject"
 missing_labels=$(python3 - "$form" <<'PY'
 import re, sys
 form = sys.argv[1]
-src = open("src/form_fields.c").read()
+src = open("src/base/fields.c").read()
 labels = re.findall(r'\{F_[A-Z_]+, "[a-z_]+", "([^"]+)"', src)
 print(",".join(l for l in labels if l + ":" not in form) if labels else "no labels found")
 PY

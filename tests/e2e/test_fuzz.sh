@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
 
-HARNESSES=(message decision followup config logio docx)
+HARNESSES=(message decision followup config breachlog docx)
 SECONDS_FUZZ=${FUZZ_CHECK_SECONDS:-30}
 SECONDS_EACH=${FUZZ_CHECK_SECONDS_EACH:-6}
 if ! command -v "${FUZZ_CC:-clang}" >/dev/null ||

@@ -297,9 +297,9 @@ for p in "${pages[@]}"; do
         fi
 done
 
-# breachd(8): every option of src/breachd.c.
-grep -o '{"[a-z-]*", [a-z_]*_argument' src/breachd.c | cut -d'"' -f2 >"$tmp/want"
-for o in $(sed -n 's/.*getopt_long(argc, argv, "\([^"]*\)".*/\1/p' src/breachd.c | tr -d ':' | fold -w1); do
+# breachd(8): every option of src/daemon/breachd.c.
+grep -o '{"[a-z-]*", [a-z_]*_argument' src/daemon/breachd.c | cut -d'"' -f2 >"$tmp/want"
+for o in $(sed -n 's/.*getopt_long(argc, argv, "\([^"]*\)".*/\1/p' src/daemon/breachd.c | tr -d ':' | fold -w1); do
         echo "$o" >>"$tmp/want"
 done
 man_section docs/breachd.8 OPTIONS >"$tmp/options.roff"
@@ -313,50 +313,50 @@ while read -r o; do
                 grep -qF -- "$pat" "$tmp/options.roff" && echo "$o" >>"$tmp/have"
         fi
 done <"$tmp/want"
-ok "src/breachd.c has options to look for ($(wc -l <"$tmp/want") found)" test "$(wc -l <"$tmp/want")" -ge 6
+ok "src/daemon/breachd.c has options to look for ($(wc -l <"$tmp/want") found)" test "$(wc -l <"$tmp/want")" -ge 6
 is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd(8) documents every option of breachd"
 man_section docs/breachd.8 SIGNALS | tp_tags >"$tmp/have"
 printf '%s\n' SIGTERM SIGINT SIGHUP >"$tmp/want"
 is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd(8) documents SIGTERM, SIGINT and SIGHUP"
 man_section docs/breachd.8 LOGGING | tp_tags >"$tmp/have"
 # Every add_field(…, "NAME", …) of log.c but the journal's own.
-grep -o 'add_field(iov, &n, owned, "[A-Z_]*"' src/log.c | grep -o '"[A-Z_]*"' | tr -d '"' |
+grep -o 'add_field(iov, &n, owned, "[A-Z_]*"' src/base/log.c | grep -o '"[A-Z_]*"' | tr -d '"' |
         grep -v '^MESSAGE$\|^SYSLOG_IDENTIFIER$\|^PRIORITY$\|^CODE_FILE$\|^CODE_LINE$\|^CODE_FUNC$' >"$tmp/want"
 sed -i 's/=$//' "$tmp/have"
-is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd(8) documents the journal fields of src/log.c ($(tr '\n' ' ' <"$tmp/want"))"
+is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd(8) documents the journal fields of src/base/log.c ($(tr '\n' ' ' <"$tmp/want"))"
 man_section docs/breachd.8 ENVIRONMENT | tp_tags >"$tmp/have"
-grep -o 'getenv("[A-Z_]*")' src/*.c | cut -d'"' -f2 | sort -u >"$tmp/want"
+grep -o 'getenv("[A-Z_]*")' src/*/*.c | cut -d'"' -f2 | sort -u >"$tmp/want"
 is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd(8) documents every environment variable the code reads"
 
-# breachctl(1): every command of src/breachctl.c.
-grep -o '{"[a-z-]*", ctl_[a-z_]*' src/breachctl.c | cut -d'"' -f2 | sort >"$tmp/want"
+# breachctl(1): every command of src/ctl/breachctl.c.
+grep -o '{"[a-z-]*", ctl_[a-z_]*' src/ctl/breachctl.c | cut -d'"' -f2 | sort >"$tmp/want"
 man_section docs/breachctl.1 COMMANDS | tp_first | sort >"$tmp/have"
-ok "src/breachctl.c has commands to look for" test -s "$tmp/want"
+ok "src/ctl/breachctl.c has commands to look for" test -s "$tmp/want"
 is "$(tr '\n' ' ' <"$tmp/have")" "$(tr '\n' ' ' <"$tmp/want")" \
         "breachctl(1) documents every command, and none that does not exist"
 
 # breachd.conf(5): every key config.c accepts, in its section.
-c_array mailbox_keys src/config.c >"$tmp/want"
+c_array mailbox_keys src/base/config.c >"$tmp/want"
 man_section "$conf_page" MAILBOX | tp_tags >"$tmp/have"
-ok "src/config.c lists mailbox keys" test "$(wc -l <"$tmp/want")" -ge 10
+ok "src/base/config.c lists mailbox keys" test "$(wc -l <"$tmp/want")" -ge 10
 is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd.conf(5) documents every mailbox key"
-c_array smtp_keys src/config.c >"$tmp/want"
+c_array smtp_keys src/base/config.c >"$tmp/want"
 man_section "$conf_page" SMTP | tp_tags >"$tmp/have"
 is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd.conf(5) documents every smtp key"
-c_array top_keys src/config.c | grep -vx 'mailbox\|smtp' >"$tmp/want"
+c_array top_keys src/base/config.c | grep -vx 'mailbox\|smtp' >"$tmp/want"
 for s in GENERAL PEOPLE INCIDENTS RUNNING; do man_section "$conf_page" "$s"; done | tp_tags >"$tmp/have"
-ok "src/config.c lists top-level keys" test "$(wc -l <"$tmp/want")" -ge 15
+ok "src/base/config.c lists top-level keys" test "$(wc -l <"$tmp/want")" -ge 15
 is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd.conf(5) documents every top-level key"
-c_array directorate_keys src/config.c | while read -r k; do grep -q "$k = " "$conf_page" && echo "$k"; done >"$tmp/have"
-c_array directorate_keys src/config.c >"$tmp/want"
+c_array directorate_keys src/base/config.c | while read -r k; do grep -q "$k = " "$conf_page" && echo "$k"; done >"$tmp/have"
+c_array directorate_keys src/base/config.c >"$tmp/want"
 is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd.conf(5) shows the keys of a directorate group"
-grep -o '{F_[A-Z_]*, "[a-z_]*"' src/form_fields.c | cut -d'"' -f2 >"$tmp/want"
+grep -o '{F_[A-Z_]*, "[a-z_]*"' src/base/fields.c | cut -d'"' -f2 >"$tmp/want"
 man_section "$conf_page" INCIDENTS | tp_tags >"$tmp/have"
-ok "src/form_fields.c has field keys" test "$(wc -l <"$tmp/want")" -ge 20
+ok "src/base/fields.c has field keys" test "$(wc -l <"$tmp/want")" -ge 20
 is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd.conf(5) lists every form field key (for labels)"
-grep -o 'tvars_set(v, "[a-z_]*"' src/notices.c | cut -d'"' -f2 | sort -u >"$tmp/want"
+grep -o 'tvars_set(v, "[a-z_]*"' src/notices/notices.c | cut -d'"' -f2 | sort -u >"$tmp/want"
 man_section "$conf_page" TEMPLATES | tp_tags >"$tmp/have"
-ok "src/notices.c sets template variables" test "$(wc -l <"$tmp/want")" -ge 10
+ok "src/notices/notices.c sets template variables" test "$(wc -l <"$tmp/want")" -ge 10
 is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd.conf(5) documents every template variable"
 is "$(grep -o '{{[#^/]\?[a-z_]*}}' conf/templates/*.txt | sed 's/.*{{[#^/]\?\([a-z_]*\)}}/\1/' | sort -u |
         grep -vxF -f "$tmp/have" | tr '\n' ' ')" "" "the shipped templates use only documented variables"

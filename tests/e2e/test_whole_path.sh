@@ -104,7 +104,7 @@ is "$(imap_count breach@example.test Processed)" 3 "Processed holds the report, 
 
 # --- a burst in several batches -------------------------------------------
 # With more than one batch, each filed batch is moved on a second IMAP
-# session while the next is fetched (src/mover.h): everything is filed
+# session while the next is fetched (src/mail/mover.h): everything is filed
 # once and moved; a move that fails there leaves its messages for the next
 # pass, as on the first session.
 BURST_CONF=$TEST_ROOT/burst.conf

@@ -18,11 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
-#include "store.h"
-#include "tz.h"
-#include "util.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "register/store.h"
+#include "base/tz.h"
+#include "base/util.h"
 
 /* tests/corpora/corpus.conf, less its comments. */
 static const char fz_config_text[] =

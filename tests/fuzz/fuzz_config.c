@@ -1,5 +1,5 @@
 /* fuzz_config.c — the libFuzzer harness over configuration parsing
- * (src/config.c): the text of a breachd.conf,
+ * (src/base/config.c): the text of a breachd.conf,
  *
  *   config_parse (libconfig's reader, then every check of config_load:
  *   unknown keys, types and ranges, servers, TLS and authentication,
@@ -17,9 +17,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "form.h"
+#include "read/form.h"
 #include "fuzz_common.h"
-#include "ingest.h"
+#include "case/ingest.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

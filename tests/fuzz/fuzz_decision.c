@@ -1,5 +1,5 @@
 /* fuzz_decision.c — the libFuzzer harness over the DPO's reply grammar
- * (src/decision.c): the text of a reply, as decision_handle_reply() hands
+ * (src/case/decision.c): the text of a reply, as decision_handle_reply() hands
  * it on once the quotes are gone,
  *
  *   decision_parse → decision_key, decision_value (every command's values:
@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "decision.h"
+#include "case/decision.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -1,4 +1,4 @@
-/* fuzz_docx.c — the libFuzzer harness over .docx reading (src/docx.c):
+/* fuzz_docx.c — the libFuzzer harness over .docx reading (src/read/docx.c):
  *
  *   an input that starts like a zip ("PK\3\4") is a whole .docx:
  *   docx_extract (libarchive finds word/document.xml, inflates it within
@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "docx.h"
-#include "form.h"
+#include "read/docx.h"
+#include "read/form.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -1,5 +1,5 @@
 /* fuzz_followup.c — the libFuzzer harness over follow-up merging
- * (src/followup.c): a reply about a filed incident, applied to it,
+ * (src/case/followup.c): a reply about a filed incident, applied to it,
  *
  *   followup_apply: reading_report + values_interpret of the reply, the
  *   merge (same_answer, a fill or a change per field, fallbacks dropped
@@ -19,9 +19,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "followup.h"
+#include "case/followup.h"
 #include "fuzz_common.h"
-#include "ingest.h"
+#include "case/ingest.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -16,13 +16,14 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bounce.h"
-#include "form.h"
-#include "incident.h"
-#include "log.h"
-#include "message.h"
-#include "report.h"
-#include "values.h"
+#include "case/bounce.h"
+#include "base/mimelib.h"
+#include "read/form.h"
+#include "register/incident.h"
+#include "base/log.h"
+#include "read/message.h"
+#include "read/report.h"
+#include "read/values.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,7 +43,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         (void)argc;
         (void)argv;
         log_set_level(LOG_ERR);
-        message_lib_init();
+        mimelib_init();
         fuzz_labels = form_labels_new();
         form_labels_add(fuzz_labels, F_NATURE, "What went wrong");
         if (tz_open("Europe/London", &fuzz_tz) < 0)

@@ -11,10 +11,9 @@
 #   config    breachd.conf -> Config                 conf/breachd.conf,
 #                                                    tests/corpora/corpus.conf,
 #                                                    tests/fuzz/seeds/config
-#   logio     a breach log (CSV, TSV, a report) -> incidents
+#   breachlog a breach log (CSV, TSV, a report) -> incidents
 #                                                    tests/corpora/logs,
-#                                                    tests/fuzz/seeds/logio,
-#                                                    ../shared/seeds when present
+#                                                    tests/fuzz/seeds/breachlog
 #   docx      a .docx or its word/document.xml -> form rows and text
 #                                                    tests/fuzz/seeds/docx
 #
@@ -28,7 +27,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-300}
 shift || true
-all=(message decision followup config logio docx)
+all=(message decision followup config breachlog docx)
 targets=(${FUZZ_TARGET:-})
 targets=(${targets[@]//,/ })
 ((${#targets[@]})) || targets=("${all[@]}")
@@ -67,7 +66,7 @@ for t in "${targets[@]}"; do
         case $t in
         message) seed "$corpus" tests/corpora/**/*.eml ;;
         config) seed "$corpus" conf/breachd.conf tests/corpora/**/*.conf ;;
-        logio) seed "$corpus" tests/corpora/logs/* ../shared/seeds/* ;;
+        breachlog) seed "$corpus" tests/corpora/logs/* ;;
         esac
         seed "$corpus" tests/fuzz/seeds/$t/* tests/fuzz/regressions/$t/*
         shopt -u nullglob globstar

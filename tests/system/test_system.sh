@@ -12,7 +12,7 @@
 #     list) and acknowledged (the reporter's mailbox, read over IMAP);
 #   - the journal: INCIDENT_REF= and EMAIL_MESSAGE_ID= on the filing, no
 #     MESSAGE_ID= (journald's catalog ids), CODE_FILE/LINE/FUNC of the caller
-#     (not src/log.c), no empty field; journalctl -x finds no missing
+#     (not src/base/log.c), no empty field; journalctl -x finds no missing
 #     catalog entry;
 #   - systemctl reload: a harmless edit is applied; a syntax error, and a
 #     database the sandbox makes read-only (which --check-config cannot
@@ -525,7 +525,7 @@ out(not nocode, "every entry has CODE_FILE, CODE_LINE and CODE_FUNC",
     "%d lack them, e.g. %r" % (len(nocode), show(nocode[0])) if nocode else "")
 inlog = [e for e in own if str(e.get("CODE_FILE", "")).endswith("log.c")
          or str(e.get("CODE_FUNC", "")).startswith("log_")]
-out(not inlog, "CODE_FILE/CODE_FUNC name the caller, not the logging function (src/log.c)",
+out(not inlog, "CODE_FILE/CODE_FUNC name the caller, not the logging function (src/base/log.c)",
     "%d name it, e.g. CODE_FILE=%s CODE_FUNC=%s" % (len(inlog), inlog[0].get("CODE_FILE"), inlog[0].get("CODE_FUNC")) if inlog else "")
 empty = sorted({k for e in own for k, v in e.items() if v == "" or v == []})
 out(not empty, "no empty fields", "empty: %s" % " ".join(empty))

@@ -1,4 +1,4 @@
-/* netcheck — drive src/imap.c and src/smtp.c by hand against real servers.
+/* netcheck — drive src/mail/imap.c and src/mail/smtp.c by hand against real servers.
  *
  * Not a unit test (the end-to-end suite is tests/e2e): a tool for checking
  * the clients against a private Dovecot or Postfix and for measuring them.
@@ -7,7 +7,7 @@
  *
  *   gcc -std=c17 -D_GNU_SOURCE -g -O2 -Wall -Wextra -Wno-unused-parameter -Isrc \
  *       $(pkg-config --cflags libetpan glib-2.0 gnutls libsystemd) \
- *       tests/tools/netcheck.c src/imap.c src/smtp.c src/tlsverify.c src/util.c src/log.c \
+ *       tests/tools/netcheck.c src/mail/imap.c src/mail/smtp.c src/mail/tlsverify.c src/base/util.c src/base/log.c \
  *       -o /tmp/netcheck $(pkg-config --libs glib-2.0 gnutls libsystemd) -letpan
  *
  * Usage:
@@ -109,10 +109,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "imap.h"
-#include "log.h"
-#include "smtp.h"
-#include "util.h"
+#include "mail/imap.h"
+#include "base/log.h"
+#include "mail/smtp.h"
+#include "base/util.h"
 
 static double now_s(void)
 {

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bounce.h"
-#include "store.h"
+#include "case/bounce.h"
+#include "register/store.h"
 #include "tap.h"
 
 static char *load(const char *name, size_t *ret_len)

@@ -1,14 +1,14 @@
 /* test_committee.c — the committee report's tables (committee.c) and the
- * breach log's reading and writing (logio.c, store_register.c): table-driven
+ * breach log's reading and writing (breachlog.c, store_register.c): table-driven
  * cases with messy rows, and a register round trip in a temporary database. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "committee.h"
-#include "logio.h"
-#include "store_register.h"
+#include "ctl/committee.h"
+#include "ctl/breachlog.h"
+#include "register/store_register.h"
 #include "tap.h"
 
 static Tz *tz;
@@ -176,7 +176,7 @@ static void test_yes_no(void)
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 char *mended = (char *)"untouched";
-                TAP_INT_EQ(logio_read_yn(cases[i].in, &mended), cases[i].want, "Y/N \"%s\"",
+                TAP_INT_EQ(breachlog_read_yn(cases[i].in, &mended), cases[i].want, "Y/N \"%s\"",
                            cases[i].in ? cases[i].in : "(null)");
                 TAP_STR_EQ(mended, cases[i].mended, "... what was mended");
                 free(mended);
@@ -199,7 +199,7 @@ static void test_refs(void)
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 int year = -1;
                 int64_t n = -1;
-                int m = logio_ref_match(cases[i].pattern, cases[i].ref, &year, &n);
+                int m = breachlog_ref_match(cases[i].pattern, cases[i].ref, &year, &n);
                 TAP_INT_EQ(m, cases[i].match, "%s read with %s", cases[i].ref, cases[i].pattern);
                 if (m && cases[i].match)
                         tap_ok(year == cases[i].year && n == cases[i].n, "... year %d number %lld", year, (long long)n);
@@ -210,7 +210,7 @@ static void test_refs(void)
                 _cleanup_free_ char *ref = incident_format_ref(patterns[i], 2031, 1234);
                 int year;
                 int64_t n;
-                tap_ok(logio_ref_match(patterns[i], ref, &year, &n) && n == 1234 &&
+                tap_ok(breachlog_ref_match(patterns[i], ref, &year, &n) && n == 1234 &&
                                (year == 2031 || (year == 0 && !strchr(patterns[i], 'Y'))),
                        "%s from %s reads back", ref, patterns[i]);
         }
@@ -220,14 +220,14 @@ static void test_refs(void)
         } dates[] = {{"17.10.2023", true}, {"01/01/2024", true}, {"2023-10-17", true}, {"1-2-2023", true},
                      {"DB2023089", false}, {"17.10/2023", false}, {"45.10.2023", false}, {"17.10.2023x", false}};
         for (size_t i = 0; i < ARRAY_SIZE(dates); i++)
-                TAP_INT_EQ(logio_looks_like_date(dates[i].s), dates[i].date, "\"%s\" looks like a date: %d", dates[i].s,
+                TAP_INT_EQ(breachlog_looks_like_date(dates[i].s), dates[i].date, "\"%s\" looks like a date: %d", dates[i].s,
                            dates[i].date);
 }
 
-static int read_text(const char *text, LogFormat format, LogTable *t)
+static int read_text(const char *text, LogFormat format, BreachLogTable *t)
 {
         _cleanup_free_ char *why = NULL;
-        return logio_read(text, strlen(text), format, t, &why);
+        return breachlog_read(text, strlen(text), format, t, &why);
 }
 
 static bool notes_have(const StrList *notes, const char *needle)
@@ -250,7 +250,7 @@ static void test_read_csv(void)
                 "DB2,02/02/2024,,plain,none,beyond\r\n"
                 "Signed off by the committee\r\n"
                 "DB3,03/02/2024,,after the end,\r\n";
-        LogTable t;
+        BreachLogTable t;
         TAP_INT_EQ(read_text(csv, LOG_FORMAT_AUTO, &t), 0, "CSV read");
         TAP_INT_EQ(t.delimiter, ',', "comma-separated");
         TAP_INT_EQ(t.format, LOG_FORMAT_LOG, "a log: it has the date reported");
@@ -264,14 +264,14 @@ static void test_read_csv(void)
                 tap_ok(notes_have(&t.rows[1].notes, "\"beyond\""), "a cell beyond the header is a note");
         }
         tap_ok(notes_have(&t.notes, "line 6 (\"Signed off by the committee\")"), "where the table ends is a note");
-        log_table_free(&t);
+        breachlog_table_free(&t);
 
         static const char semi[] = "Ref;Date reported;Summary;Root cause;Action Taken\nA;1/1/2024;x;y;Training\n";
         TAP_INT_EQ(read_text(semi, LOG_FORMAT_DETAIL, &t), 0, "semicolon-separated read");
         TAP_INT_EQ(t.delimiter, ';', "semicolons found");
         TAP_STR_EQ(t.n_rows ? t.rows[0].e.cell[LC_ACTION_CATEGORY] : "", "Training",
                    "--format detail: Action Taken is the category");
-        log_table_free(&t);
+        breachlog_table_free(&t);
 
         static const char unknown[] = "Reference\tDirectorate\tSummary\tColour\tDirectorate\nA\tB\tC\tD\tE\n";
         TAP_INT_EQ(read_text(unknown, LOG_FORMAT_AUTO, &t), 0, "TAB-separated read");
@@ -280,7 +280,7 @@ static void test_read_csv(void)
         tap_ok(notes_have(&t.notes, "column \"Directorate\" is read as \"Directorate\" already"),
                "a second column of the same meaning named");
         TAP_STR_EQ(t.n_rows ? t.rows[0].e.cell[LC_DIRECTORATE] : "", "B", "the first of the two is read");
-        log_table_free(&t);
+        breachlog_table_free(&t);
 
         static const char none[] = "Name,Address\nJo,Leeds\n";
         TAP_INT_EQ(read_text(none, LOG_FORMAT_AUTO, &t), -EINVAL, "no header: refused");
@@ -288,7 +288,7 @@ static void test_read_csv(void)
         TAP_INT_EQ(read_text(unclosed, LOG_FORMAT_AUTO, &t), 0, "a quote that never closes");
         TAP_INT_EQ(t.n_rows, 2, "... is an ordinary character");
         TAP_STR_EQ(t.n_rows ? t.rows[0].e.cell[LC_REF] : "", "\"A", "... kept in the cell");
-        log_table_free(&t);
+        breachlog_table_free(&t);
 }
 
 static void test_seed001(void)
@@ -299,8 +299,8 @@ static void test_seed001(void)
         TAP_INT_EQ(r, 0, "seed 001 fixture read");
         if (r < 0)
                 return;
-        LogTable t;
-        TAP_INT_EQ(logio_read(data, len, LOG_FORMAT_AUTO, &t, NULL), 0, "the detail table found in the report");
+        BreachLogTable t;
+        TAP_INT_EQ(breachlog_read(data, len, LOG_FORMAT_AUTO, &t, NULL), 0, "the detail table found in the report");
         TAP_INT_EQ(t.format, LOG_FORMAT_DETAIL, "as a detail table");
         TAP_INT_EQ(t.header_line, 135, "its header is line 135");
         TAP_STR_EQ(t.header[LC_WITHIN_72H], "Report within 72 Hrs", "the header split over three lines is joined");
@@ -309,7 +309,7 @@ static void test_seed001(void)
         size_t y = 0, n = 0, mended = 0;
         for (size_t i = 0; i < t.n_rows; i++) {
                 char *m = NULL;
-                int v = logio_read_yn(t.rows[i].e.cell[LC_WITHIN_72H], &m);
+                int v = breachlog_read_yn(t.rows[i].e.cell[LC_WITHIN_72H], &m);
                 y += v == 1;
                 n += v == 0;
                 mended += m != NULL;
@@ -318,7 +318,7 @@ static void test_seed001(void)
         TAP_INT_EQ(y, 63, "63 within 72 hours");
         TAP_INT_EQ(n, 7, "7 after");
         TAP_INT_EQ(mended, 2, "two look-alike letters mended");
-        logio_check_sequence(&t, "DB%Y%03n");
+        breachlog_check_sequence(&t, "DB%Y%03n");
         size_t flagged = 0;
         for (size_t i = 0; i < t.n_rows; i++)
                 if (notes_have(&t.rows[i].notes, "out of sequence")) {
@@ -326,7 +326,7 @@ static void test_seed001(void)
                         TAP_STR_EQ(t.rows[i].e.cell[LC_REF], "DB2023001", "DB2023001 is out of sequence");
                 }
         TAP_INT_EQ(flagged, 1, "and nothing else is");
-        log_table_free(&t);
+        breachlog_table_free(&t);
 }
 
 /* Rows of a log through the register and back: the same cells. */
@@ -352,15 +352,15 @@ static void test_round_trip(void)
         Directorate d[] = {{.name = "Adult Social Care"}};
         strlist_add(&d[0].abbreviations, "ASC");
         Config cfg = {.directorates = d, .n_directorates = 1};
-        LogTable t;
-        TAP_INT_EQ(logio_read(log, strlen(log), LOG_FORMAT_AUTO, &t, NULL), 0, "log read");
+        BreachLogTable t;
+        TAP_INT_EQ(breachlog_read(log, strlen(log), LOG_FORMAT_AUTO, &t, NULL), 0, "log read");
         LogImportContext ctx = {.cfg = &cfg, .tz = tz, .origin = "test", .now = now_utc()};
         StrList notes = {0};
         for (size_t i = 0; i < t.n_rows; i++) {
                 Incident inc;
                 RegisterExtra x;
                 char *why = NULL;
-                TAP_INT_EQ(logio_row_to_incident(&t, &t.rows[i], &ctx, &inc, &x, &notes, &why), 0, "row %zu", i);
+                TAP_INT_EQ(breachlog_row_to_incident(&t, &t.rows[i], &ctx, &inc, &x, &notes, &why), 0, "row %zu", i);
                 free(why);
                 TAP_INT_EQ(store_insert_incident(s, &inc), 0, "... filed");
                 TAP_INT_EQ(store_register_save(s, &inc, &x), 0, "... its log columns saved");
@@ -379,8 +379,8 @@ static void test_round_trip(void)
         TAP_STR_EQ(inc.status, "closed", "a close date: closed");
         TAP_INT_EQ(inc.days_to_report, 1, "the log's days kept");
         TAP_STR_EQ(x.root_cause, "Human Error", "root cause in its standard spelling");
-        LogEntry e;
-        logio_entry_from_incident(&inc, &x, tz, &e);
+        BreachLogEntry e;
+        breachlog_entry_from_incident(&inc, &x, tz, &e);
         /* Every column the log has comes back as written, except those
          * the register reads into a standard form. */
         for (size_t c = 0; c < LC__MAX; c++)
@@ -389,19 +389,19 @@ static void test_round_trip(void)
         TAP_STR_EQ(e.cell[LC_DIRECTORATE], "Adult Social Care", "the abbreviation comes back as the directorate");
         TAP_STR_EQ(e.cell[LC_WITHIN_72H], "Y", "the upsilon comes back as Y");
         TAP_STR_EQ(e.cell[LC_ROOT_CAUSE], "Human Error", "the root cause in its standard spelling");
-        log_entry_free(&e);
+        breachlog_entry_free(&e);
         register_extra_free(&x);
         incident_free(&inc);
 
         TAP_INT_EQ(store_load_incident(s, "DB2022003", &inc), 0, "second loaded");
         store_register_load(s, inc.id, &x);
-        logio_entry_from_incident(&inc, &x, tz, &e);
+        breachlog_entry_from_incident(&inc, &x, tz, &e);
         TAP_STR_EQ(e.cell[LC_TIME_REPORTED], NULL, "no time reported stays none");
         TAP_STR_EQ(e.cell[LC_DATE_INCIDENT], "approx. 01/07/2022", "an approximate date says so");
         TAP_STR_EQ(e.cell[LC_TIME_INCIDENT], "10:00", "with its time");
         TAP_STR_EQ(e.cell[LC_ESCALATED], "No", "not escalated");
         TAP_STR_EQ(e.cell[LC_STATUS], "open", "no close date: open");
-        log_entry_free(&e);
+        breachlog_entry_free(&e);
         register_extra_free(&x);
         incident_free(&inc);
 
@@ -431,7 +431,7 @@ static void test_round_trip(void)
 
         strlist_free(&notes);
         strlist_free(&d[0].abbreviations);
-        log_table_free(&t);
+        breachlog_table_free(&t);
         store_close(s);
         _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", dir);
         if (system(cmd) != 0)

@@ -9,8 +9,9 @@
  * and past the 78 and 998 limits, "From " lines, control characters. */
 #include <glib.h>
 
-#include "compose.h"
-#include "message.h"
+#include "mail/compose.h"
+#include "base/mimelib.h"
+#include "read/message.h"
 #include "tap.h"
 
 static uint64_t rs = 88172645463325252ULL;
@@ -110,7 +111,7 @@ static char *gen_address(void)
 
 int main(void)
 {
-        message_lib_init();
+        mimelib_init();
         unsigned n = 8000, direct = 0, same = 0, both_refused = 0;
         for (unsigned it = 0; it < n; it++) {
                 plain = rnd(2);

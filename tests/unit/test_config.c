@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "tap.h"
 
 #ifndef SYSCONFDIR

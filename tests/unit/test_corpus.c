@@ -19,14 +19,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blankform.h"
-#include "followup.h"
-#include "ingest.h"
-#include "message.h"
-#include "notices.h"
-#include "store.h"
+#include "case/blankform.h"
+#include "case/followup.h"
+#include "case/ingest.h"
+#include "read/message.h"
+#include "notices/notices.h"
+#include "register/store.h"
 #include "tap.h"
-#include "template.h"
+#include "notices/template.h"
 
 /* ---- finding the corpus ------------------------------------------------ */
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "decision.h"
-#include "reminders.h"
+#include "case/decision.h"
+#include "case/reminders.h"
 #include "tap.h"
 
 /* The commands as one string, "kind=value" joined by " | ". */

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "docx.h"
-#include "extract.h"
-#include "form.h"
+#include "read/docx.h"
+#include "read/extract.h"
+#include "read/form.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 typedef struct {
         const char *name;

@@ -1,5 +1,5 @@
 /* Unit tests of the form reader: label matching and "Label: value" text. */
-#include "form.h"
+#include "read/form.h"
 #include "tap.h"
 
 static void label_cases(const FormLabels *l)

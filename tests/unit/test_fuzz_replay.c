@@ -5,7 +5,7 @@
  * clang is not installed: every message of regressions/message and
  * tests/corpora through the message harness, and each other harness's
  * regressions/NAME and seeds/NAME (with conf/ and tests/corpora/corpus.conf
- * for config, tests/corpora/logs for logio) through it.
+ * for config, tests/corpora/logs for breachlog) through it.
  *
  * For each message it also checks what the poison-message guard relies on
  * (guard.h): reading is deterministic (two parses encode to the same
@@ -39,9 +39,9 @@
 #include "../fuzz/fuzz_config.c"
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
-#define LLVMFuzzerInitialize fuzz_logio_init
-#define LLVMFuzzerTestOneInput fuzz_logio_one
-#include "../fuzz/fuzz_logio.c"
+#define LLVMFuzzerInitialize fuzz_breachlog_init
+#define LLVMFuzzerTestOneInput fuzz_breachlog_one
+#include "../fuzz/fuzz_breachlog.c"
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerInitialize fuzz_docx_init
@@ -50,9 +50,9 @@
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
 
-#include "msgwire.h"
-#include "blankform.h"
-#include "reading.h"
+#include "read/msgwire.h"
+#include "case/blankform.h"
+#include "read/reading.h"
 #include "tap.h"
 
 /* The files under dir, but for the .expect files and READMEs of the
@@ -180,7 +180,7 @@ static const Harness harnesses[] = {
         {"decision", fuzz_decision_init, fuzz_decision_one, {NULL}},
         {"followup", fuzz_followup_init, fuzz_followup_one, {NULL}},
         {"config", fuzz_config_init, fuzz_config_one, {"conf/breachd.conf", "tests/corpora/corpus.conf", NULL}},
-        {"logio", fuzz_logio_init, fuzz_logio_one, {"tests/corpora/logs", NULL}},
+        {"breachlog", fuzz_breachlog_init, fuzz_breachlog_one, {"tests/corpora/logs", NULL}},
         {"docx", fuzz_docx_init, fuzz_docx_one, {NULL}},
 };
 

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "guard.h"
+#include "base/guard.h"
 #include "tap.h"
 
 #if defined(__has_include)

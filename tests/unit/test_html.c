@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "extract.h"
-#include "form.h"
-#include "html.h"
+#include "read/extract.h"
+#include "read/form.h"
+#include "read/html.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static int extract(const char *html, const char *charset, unsigned flags, FormSource *s)
 {

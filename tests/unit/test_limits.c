@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ratelimit.h"
-#include "retention.h"
-#include "store.h"
+#include "notices/ratelimit.h"
+#include "case/retention.h"
+#include "register/store.h"
 #include "tap.h"
 
 static Config *config_with(const char *dir, const char *extra)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "reminders.h"
+#include "case/reminders.h"
 #include "tap.h"
 
 #define H 3600

@@ -4,9 +4,9 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-#include "store.h"
+#include "register/store.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char tmpdir[] = "/tmp/test_store.XXXXXX";
 

@@ -1,6 +1,6 @@
 /* Unit tests of the template engine. */
 #include "tap.h"
-#include "template.h"
+#include "notices/template.h"
 
 static void render(const char *text, const TemplateVars *v, const char *want_subject, const char *want_body,
                    const char *desc)

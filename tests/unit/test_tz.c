@@ -5,8 +5,8 @@
 #include <time.h>
 
 #include "tap.h"
-#include "tz.h"
-#include "util.h"
+#include "base/tz.h"
+#include "base/util.h"
 
 /* UTC seconds from calendar fields, by libc, independent of tz.c. */
 static int64_t utc(int y, int m, int d, int h, int mi)

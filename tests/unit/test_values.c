@@ -4,12 +4,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "form.h"
+#include "base/config.h"
+#include "read/form.h"
 #include "tap.h"
-#include "tz.h"
-#include "util.h"
-#include "values.h"
+#include "base/tz.h"
+#include "base/util.h"
+#include "read/values.h"
 
 /* UTC seconds from calendar fields, by libc, independent of tz.c. */
 static int64_t utc(int y, int m, int d, int h, int mi)

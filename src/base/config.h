@@ -1,0 +1,131 @@
+/* config.h — breachd.conf (libconfig syntax), see breachd.conf(5).
+ *
+ * config_load() parses a file into a fresh Config; every error is collected
+ * as "file:line: message" and all of them are reported before failing.
+ * Unknown keys are errors.  Defaults live in one designated initializer in
+ * config.c.  A Config is immutable once loaded; SIGHUP loads a new one and
+ * swaps it in only if it is valid. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/util.h"
+
+typedef enum {
+        TLS_IMAPS,     /* implicit TLS (IMAP 993, SMTP 465) */
+        TLS_STARTTLS,  /* plain connect, then STARTTLS; required */
+        TLS_NONE,      /* only allowed to a loopback address */
+} TlsMode;
+
+typedef enum {
+        AUTH_PLAIN,    /* LOGIN/PLAIN with a password */
+        AUTH_XOAUTH2,  /* SASL XOAUTH2 with an access token from a command */
+        AUTH_OAUTHBEARER,
+        AUTH_NONE,     /* SMTP only: no authentication */
+} AuthMode;
+
+/* Where a secret comes from: exactly one of file or command is set. */
+typedef struct {
+        char *file;      /* must not be readable by group or others */
+        char *command;   /* sh -c; first line of stdout */
+} SecretSource;
+
+typedef struct {
+        char *host;
+        uint16_t port;
+        TlsMode tls;
+        char *ca_file;          /* NULL: the system trust store */
+        AuthMode auth;
+        char *user;
+        SecretSource secret;
+        char *folder;           /* watched, default "INBOX" */
+        char *processed_folder; /* default "Processed" */
+        char *quarantine_folder;/* default "Quarantine" */
+        bool idle;              /* use IDLE when offered, default true */
+} MailboxConfig;
+
+typedef struct {
+        char *host;
+        uint16_t port;
+        TlsMode tls;
+        char *ca_file;
+        AuthMode auth;          /* AUTH_NONE when no user is given */
+        char *user;
+        SecretSource secret;
+        char *envelope_from;    /* MAIL FROM; default: the address in from */
+        char *from;             /* "Data Breach Reporting <breach@example.org>" */
+        char *reply_to;         /* optional */
+} SmtpConfig;
+
+typedef struct {
+        char *name;             /* canonical, as in reports */
+        StrList abbreviations;  /* e.g. "ASC", "CYPE" */
+} Directorate;
+
+typedef struct Config {
+        char *path;             /* the file this came from */
+
+        MailboxConfig mailbox;
+        SmtpConfig smtp;
+
+        StrList dpo;            /* DPO addresses, at least one */
+        StrList escalation;     /* SIRO and others told when overdue */
+        char *admin;            /* alerts about the service itself; optional */
+        char *organisation;     /* shown in mail, default "" */
+
+        char *timezone;         /* default "Europe/London" */
+        char *reference_pattern;/* default "DB%Y%03n" */
+        Directorate *directorates;
+        size_t n_directorates;
+        StrList staff_domains;  /* empty: any sender is staff */
+
+        char *database;         /* default "/var/lib/breachd/breachd.db" */
+        char *templates_dir;    /* default SYSCONFDIR "/breachd/templates" */
+        unsigned poll_interval; /* seconds, default 60 */
+        unsigned batch_size;    /* messages fetched and filed per transaction, default 200 */
+
+        unsigned *reminder_hours;  /* default 24, 48, 60, 68 */
+        size_t n_reminder_hours;
+
+        uint64_t max_message_size;   /* default 25 MiB */
+        unsigned retention_days;     /* raw messages; 0 = keep for ever; default 0 */
+        unsigned max_auto_replies_per_day; /* per address, default 20 */
+        unsigned alert_after_failures;     /* mail admin after this many failed polls in a row, default 5 */
+
+        /* Extra labels per field key, added to the defaults of form.c. */
+        struct { char *key; StrList labels; } *extra_labels;
+        size_t n_extra_labels;
+} Config;
+
+/* Loads path.  On failure returns -EINVAL and *ret_errors holds one
+ * "file:line: message" per line (caller frees); *ret is untouched.
+ * When the file cannot be read at all, returns -errno (-ENOENT, -EACCES)
+ * and *ret_errors says so as "file: cannot read: ...".  Errors with no line
+ * (a required top-level setting left out) read "file: message".  Secrets are
+ * not read here: only at connect time, by config_read_secret().
+ * ret_errors may be NULL. */
+int config_load(const char *path, Config **ret, char **ret_errors);
+/* config_load() of the text of a file (NUL-terminated) rather than the
+ * file itself: errors name path.  For the tests and the fuzzer (docs/
+ * FUZZING.md); an "@include" in text is read relative to the current
+ * directory. */
+int config_parse(const char *text, const char *path, Config **ret, char **ret_errors);
+void config_free(Config *c);
+static inline void config_freep(Config **c) { config_free(*c); }
+#define _cleanup_config_ _cleanup_(config_freep)
+
+/* Reads the secret: the file (refused with -EPERM if group/other can read it)
+ * or the command's first output line.  On error *ret_why explains. */
+int config_read_secret(const SecretSource *s, char **ret, char **ret_why);
+
+bool config_is_staff_address(const Config *c, const char *addr);
+bool config_is_dpo_address(const Config *c, const char *addr);
+const char *tls_mode_name(TlsMode m);
+
+/* Added: */
+/* SYSCONFDIR "/breachd/breachd.conf"; static string. */
+const char *config_default_path(void);
+/* "password", "xoauth2", "oauthbearer", "none", as written in the file;
+ * static string. */
+const char *auth_mode_name(AuthMode m);

@@ -1,0 +1,823 @@
+/* ingest.c — see ingest.h. */
+#include "case/ingest.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "notices/alert.h"
+#include "case/blankform.h"
+#include "case/bounce.h"
+#include "mail/compose.h"
+#include "case/decision.h"
+#include "case/followup.h"
+#include "base/guard.h"
+#include "base/log.h"
+#include "read/message.h"
+#include "mail/mover.h"
+#include "read/msgwire.h"
+#include "notices/notices.h"
+#include "notices/ratelimit.h"
+#include "read/reading.h"
+#include "read/report.h"
+#include "read/values.h"
+
+FormLabels *ingest_labels_for(const Config *cfg)
+{
+        FormLabels *l = form_labels_new();
+        for (size_t i = 0; i < cfg->n_extra_labels; i++) {
+                const FieldDef *f = form_field_by_key(cfg->extra_labels[i].key);
+                if (!f)
+                        continue;
+                for (size_t k = 0; k < cfg->extra_labels[i].labels.n; k++)
+                        form_labels_add(l, f->id, cfg->extra_labels[i].labels.v[k]);
+        }
+        return l;
+}
+
+/* What one pass does with each message, decided while the batch's
+ * transaction is open and carried out after it commits. */
+typedef struct {
+        uint32_t *processed, *quarantined;
+        size_t n_processed, n_quarantined;
+} MovePlan;
+
+typedef struct {
+        const IngestContext *ctx;
+        const char *mailbox;
+        uint32_t uidvalidity;
+        IngestStats *stats;
+        MovePlan plan;
+        int error;    /* a database failure aborts the batch */
+        Guard *guard;             /* reads each message in a bounded worker first (guard.h) */
+        bool unguarded_said;
+        ImapMessage *oversized;   /* not downloaded: answered once the fetch is over */
+        size_t n_oversized;
+        int64_t reprocess_row;    /* breachctl reprocess: rewrite this messages row instead */
+        const char *parsed;       /* the guard's worker's reading of the message in hand */
+        size_t parsed_len;
+        Imap *imap;
+        Mover *mover;             /* moves filed batches while the next is fetched; NULL: we do */
+        bool mover_down_said;
+} Batch;
+
+static void plan_add(uint32_t **v, size_t *n, uint32_t uid)
+{
+        *v = xrealloc(*v, (*n + 1) * sizeof **v);
+        (*v)[(*n)++] = uid;
+}
+
+static void plan_free(MovePlan *p)
+{
+        free(p->processed);
+        free(p->quarantined);
+        memset(p, 0, sizeof *p);
+}
+
+static int record(Batch *b, const ImapMessage *im, const Message *m, Disposition d, int64_t incident_id,
+                  const char *reason, int64_t received_at)
+{
+        if (b->reprocess_row)
+                return store_set_disposition(b->ctx->store, b->reprocess_row, d, incident_id, reason);
+        char key[80];
+        const char *k = m ? m->key : NULL;
+        if (!k) {
+                char h[65];
+                sha256_hex(im->data ? im->data : "", im->data ? im->len : 0, h);
+                snprintf(key, sizeof key, "sha256:%s", h);
+                k = key;
+        }
+        StoredMessage sm = {
+                .mailbox = b->mailbox,
+                .uidvalidity = b->uidvalidity,
+                .uid = im->uid,
+                .key = k,
+                .message_id = m ? m->message_id : NULL,
+                .from_addr = m ? m->from_addr : NULL,
+                .subject = m ? m->subject : NULL,
+                .received_at = received_at,
+                .incident_id = incident_id,
+                .disposition = d,
+                .reason = reason,
+                .raw = im->data,
+                .raw_len = im->len,
+        };
+        int r = store_add_message(b->ctx->store, &sm);
+        if (r < 0)
+                return r;
+        if (d == DISP_QUARANTINE)
+                plan_add(&b->plan.quarantined, &b->plan.n_quarantined, im->uid);
+        else
+                plan_add(&b->plan.processed, &b->plan.n_processed, im->uid);
+        return 0;
+}
+
+static int quarantine(Batch *b, const ImapMessage *im, const Message *m, const char *why, int64_t received_at)
+{
+        log_warning("quarantined: %s", why);
+        b->stats->quarantined++;
+        return record(b, im, m, DISP_QUARANTINE, 0, why, received_at);
+}
+
+/* The incident a reply belongs to: "[REF]" in the subject, or a
+ * Message-ID it answers that is one of ours or the incident's. */
+static int find_followup(Store *s, const Message *m, int64_t *ret_id)
+{
+        const char *ids[64];
+        size_t n = 0;
+        if (m->in_reply_to)
+                ids[n++] = m->in_reply_to;
+        for (size_t i = 0; i < m->references.n && n < ARRAY_SIZE(ids); i++)
+                ids[n++] = m->references.v[i];
+        for (size_t i = 0; i < n; i++) {
+                int r = store_find_incident_by_message_id(s, ids[i], ret_id);
+                if (r != 0)
+                        return r;
+        }
+        const char *open = strchr(m->subject, '[');
+        while (open) {
+                const char *close = strchr(open, ']');
+                if (!close)
+                        break;
+                _cleanup_free_ char *ref = xstrndup(open + 1, (size_t)(close - open - 1));
+                Incident inc;
+                if (store_load_incident(s, str_trim(ref), &inc) == 0) {
+                        *ret_id = inc.id;
+                        incident_free(&inc);
+                        return 1;
+                }
+                open = strchr(close, '[');
+        }
+        return 0;
+}
+
+int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id)
+{
+        return find_followup(s, m, ret_id);
+}
+
+/* "Jane Smith <jane@x>" → "Jane Smith"; NULL when there is no name. */
+static char *display_name_of(const char *s)
+{
+        const char *lt = strchr(s, '<');
+        if (!lt || lt == s)
+                return NULL;
+        _cleanup_free_ char *n = xstrndup(s, (size_t)(lt - s));
+        char *t = str_trim(n);
+        size_t len = strlen(t);
+        if (len >= 2 && t[0] == '"' && t[len - 1] == '"') {
+                t[len - 1] = 0;
+                t++;
+        }
+        return *t ? xstrdup(t) : NULL;
+}
+
+void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t received_at, Incident *inc,
+                        ReportInfo *ret_info)
+{
+        ValueContext vc = {
+                .tz = ctx->tz,
+                .message_time = m->date ? m->date : received_at,
+                .directorates = ctx->cfg->directorates,
+                .n_directorates = ctx->cfg->n_directorates,
+        };
+        if (!reading_interpreted(m, vc.message_time, &inc->form, ret_info)) {
+                reading_report(m, ctx->labels, &inc->form, ret_info);
+                values_interpret(&inc->form, &vc);
+        }
+        inc->received_at = received_at;
+        inc->filed_at = now_utc();
+        inc->message_id = xstrdup(m->message_id);
+        inc->subject = xstrdup(m->subject);
+        if (ret_info->orig_from) {
+                /* A forward: the report is the original sender's; the
+                 * forwarder is kept as who passed it on. */
+                inc->from_addr = m->orig_from_addr ? xstrdup(m->orig_from_addr) : compose_address_of(ret_info->orig_from);
+                inc->from_name = m->orig_from_addr ? xstrdup(m->orig_from_name) : display_name_of(ret_info->orig_from);
+        } else {
+                inc->from_addr = xstrdup(m->from_addr);
+                inc->from_name = xstrdup(m->from_name);
+        }
+        inc->forwarded_by = xstrdup(ret_info->forwarded_by);
+        incident_evaluate(inc, ctx->tz);
+}
+
+static int file_incident(Batch *b, const ImapMessage *im, const Message *m, int64_t received_at)
+{
+        const IngestContext *ctx = b->ctx;
+        Incident inc;
+        incident_init(&inc);
+        int r;
+        ReportInfo info;
+        ingest_read_report(ctx, m, received_at, &inc, &info);
+        char tok[25];
+        random_token(tok, 24);
+        inc.token = xstrdup(tok);
+        struct tm lt;
+        tz_utc_to_local(ctx->tz, received_at, &lt);
+        r = store_next_ref(ctx->store, ctx->cfg->reference_pattern, lt.tm_year + 1900, &inc.ref);
+        if (r < 0)
+                goto out;
+        r = store_insert_incident(ctx->store, &inc);
+        if (r < 0)
+                goto out;
+        LogContext lc = {.incident_ref = inc.ref, .message_id = m->message_id, .mailbox = b->mailbox, .uid = im->uid};
+        log_context_set(&lc);
+        char *why = NULL;
+        r = notices_queue_new_incident(ctx->store, ctx->cfg, ctx->tz, &inc, m, &why);
+        if (r < 0) {
+                log_error("%s", why);
+                free(why);
+                goto out;
+        }
+        if (why)        /* the acknowledgement was held back by the daily cap */
+                log_warning("%s", why);
+        free(why);
+        r = record(b, im, m, DISP_REPORT, inc.id, NULL, received_at);
+        if (r >= 0) {
+                b->stats->filed++;
+                log_info("filed %s from %s (%zu fields, %zu missing)", inc.ref, inc.from_addr ? inc.from_addr : "?",
+                         info.n_fields, inc.missing.n);
+        }
+out:
+        report_info_free(&info);
+        incident_free(&inc);
+        return r;
+}
+
+/* A reply or other later message about a filed incident: attached to it,
+ * its answers merged (followup.c); no new incident, no second ack. */
+static int file_followup(Batch *b, const ImapMessage *im, const Message *m, int64_t incident_id,
+                         int64_t received_at)
+{
+        FollowupResult res;
+        char *why = NULL;
+        int r = followup_apply(b->ctx, incident_id, m, received_at, &res, &why);
+        if (r < 0) {
+                if (why)
+                        log_error("%s", why);
+                free(why);
+                return r;
+        }
+        LogContext lc = {.incident_ref = res.ref, .message_id = m->message_id, .mailbox = b->mailbox, .uid = im->uid};
+        log_context_set(&lc);
+        r = record(b, im, m, DISP_FOLLOWUP, incident_id, NULL, received_at);
+        if (r >= 0) {
+                b->stats->followups++;
+                log_info("follow-up to %s from %s: %zu answer(s) added, %zu changed", res.ref, m->from_addr,
+                         res.filled.n, res.changed.n);
+        }
+        followup_result_free(&res);
+        return r;
+}
+
+/* A request for the blank form: answered with it, nothing filed. */
+static int send_blank_form(Batch *b, const ImapMessage *im, const Message *m, int64_t received_at)
+{
+        char *why = NULL;
+        int r = blankform_queue(b->ctx->store, b->ctx->cfg, b->ctx->tz, m, &why);
+        if (r < 0) {
+                if (why)
+                        log_error("%s", why);
+                free(why);
+                return r;
+        }
+        r = record(b, im, m, DISP_IGNORED, 0, "blank form requested", received_at);
+        if (r >= 0) {
+                b->stats->ignored++;
+                log_info("blank form sent to %s", m->from_addr);
+        }
+        return r;
+}
+
+char *ingest_refusal(const Config *cfg, const Message *m)
+{
+        if (!m->from_addr)
+                return xstrdup("no sender address (From:)");
+        if (m->auto_reason)
+                return xasprintf("automatic message, no reply sent: %s", m->auto_reason);
+        if (!config_is_staff_address(cfg, m->from_addr))
+                return xasprintf("sender %s is not in the staff domains, no reply sent", m->from_addr);
+        return NULL;
+}
+
+/* The message parsed: as the guard's worker handed it back (read_in_worker
+ * below), else here. */
+static int parse_message(Batch *b, const ImapMessage *im, Message **ret, char **ret_why)
+{
+        const char *res = b->parsed;
+        size_t len = b->parsed_len;
+        b->parsed = NULL;
+        if (res && len > 1 && res[0] == 'M' && message_decode(res + 1, len - 1, ret) == 0)
+                return 0;
+        if (res && len > 1 && res[0] == '!') {
+                char *end = NULL;
+                long r = strtol(res + 1, &end, 10);
+                *ret_why = xstrdup(end && *end == ' ' ? end + 1 : "unreadable");
+                return r < 0 && r > -4096 ? (int)r : -EBADMSG;
+        }
+        return message_parse(im->data, im->len, NULL, ret, ret_why);
+}
+
+/* A delivery report about mail of ours: recorded on the incident (and the
+ * DPO told, for an acknowledgement) and filed away; 0 when it is about
+ * nothing we sent, so that it is quarantined like any automatic mail. */
+static int handle_bounce(Batch *b, const ImapMessage *im, const Message *m, int64_t received_at)
+{
+        Bounce bn;
+        if (bounce_parse(im->data, im->len, &bn) != 1)
+                return 0;
+        BounceMatch match = {0};
+        int r = bounce_record(b->ctx->store, b->ctx->cfg, b->ctx->tz, &bn, &match);
+        bounce_free(&bn);
+        if (r <= 0)
+                return r;
+        if (match.already)
+                log_info("delivery report, recorded before: %s", match.summary);
+        else
+                log_warning("delivery report: %s%s", match.summary, match.told_dpo ? "; the DPO has been told" : "");
+        b->stats->ignored++;
+        _cleanup_free_ char *why = xasprintf("delivery report: %s", match.summary);
+        r = record(b, im, m, DISP_IGNORED, match.incident_id, why, received_at);
+        bounce_match_free(&match);
+        return r < 0 ? r : 1;
+}
+
+static int handle_message(Batch *b, const ImapMessage *im)
+{
+        const IngestContext *ctx = b->ctx;
+        int64_t received_at = im->internaldate > 0 ? im->internaldate : now_utc();
+        if (!im->data) {
+                _cleanup_free_ char *why = xasprintf("message of %llu bytes is larger than max_message_size (%llu)",
+                                                     (unsigned long long)im->rfc822_size,
+                                                     (unsigned long long)ctx->cfg->max_message_size);
+                return quarantine(b, im, NULL, why, received_at);
+        }
+        _cleanup_message_ Message *m = NULL;
+        _cleanup_free_ char *why = NULL;
+        int r = parse_message(b, im, &m, &why);
+        if (r < 0)
+                return quarantine(b, im, NULL, why, received_at);
+        LogContext lc = {.message_id = m->message_id, .mailbox = b->mailbox, .uid = im->uid};
+        log_context_set(&lc);
+        if (!m->date && im->internaldate <= 0)
+                received_at = now_utc();
+        else if (im->internaldate <= 0)
+                received_at = m->date;
+
+        int64_t seen_incident = 0;
+        r = store_key_seen(ctx->store, m->key, &seen_incident);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                b->stats->duplicates++;
+                log_info("already filed under another UID (%s): not filed again", m->key);
+                return record(b, im, m, DISP_DUPLICATE, seen_incident, "same message already filed", received_at);
+        }
+        if (m->auto_reason) {
+                r = handle_bounce(b, im, m, received_at);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        }
+        /* A DPO's reply to a notice or reminder: a decision by mail
+         * (decision.c).  Before the staff check, as a DPO may be outside
+         * the staff domains. */
+        int64_t decided = 0;
+        _cleanup_free_ char *decision_why = NULL;
+        r = decision_handle_reply(ctx->store, ctx->cfg, ctx->tz, m, &decided, &decision_why);
+        if (r < 0) {
+                log_error("%s", decision_why ? decision_why : errstr(r));
+                return r;
+        }
+        if (r == DECISION_REFUSED)
+                return quarantine(b, im, m, decision_why, received_at);
+        if (r == DECISION_ACCEPTED) {
+                b->stats->followups++;
+                log_info("%s", decision_why);
+                return record(b, im, m, DISP_FOLLOWUP, decided, NULL, received_at);
+        }
+        _cleanup_free_ char *refused = ingest_refusal(ctx->cfg, m);
+        if (refused)
+                return quarantine(b, im, m, refused, received_at);
+        int64_t incident_id = 0;
+        r = find_followup(ctx->store, m, &incident_id);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return file_followup(b, im, m, incident_id, received_at);
+        if (reading_blank_form(m, ctx->labels))
+                return send_blank_form(b, im, m, received_at);
+        return file_incident(b, im, m, received_at);
+}
+
+/* ---- poison messages and oversized ones -------------------------------- */
+
+/* Enough for any real header block; a longer one is cut, not refused. */
+#define OVERSIZED_HEADER_MAX (64 * 1024)
+
+#ifdef BREACHD_TESTING
+/* Test builds only: a header that makes the worker's reading crash or eat
+ * memory, so the end-to-end tests can feed the daemon a poison message. */
+static void test_poison(const char *raw)
+{
+        if (strstr(raw, "\nX-Breachd-Test-Poison: crash"))
+                raise(SIGSEGV);
+        if (strstr(raw, "\nX-Breachd-Test-Poison: memory"))
+                for (;;)
+                        memset(xmalloc(1 << 20), 1, 1 << 20);
+}
+#endif
+
+/* What the guard's worker does with a message: every reading the daemon
+ * itself will do with it, short of the register.  It hands back the parsed
+ * Message with its reading of the form (msgwire.h, reading.h), or "!" and
+ * why it could not be parsed, so that the daemon neither runs GMime over
+ * the message nor reads the form a second time. */
+static int read_in_worker(const char *raw, size_t len, void *userdata, Buf *out)
+{
+        const IngestContext *ctx = userdata;
+#ifdef BREACHD_TESTING
+        test_poison(raw);
+#endif
+        _cleanup_message_ Message *m = NULL;
+        _cleanup_free_ char *why = NULL;
+        int r = message_parse(raw, len, NULL, &m, &why);
+        if (r >= 0) {
+                ValueContext vc = {.tz = ctx->tz,
+                                   .directorates = ctx->cfg->directorates,
+                                   .n_directorates = ctx->cfg->n_directorates};
+                reading_attach(m, ctx->labels, &vc);
+        }
+        if (out) {
+                buf_putc(out, r < 0 ? '!' : 'M');
+                if (r < 0)
+                        buf_printf(out, "%d %s", r, why ? why : "");
+                else
+                        message_encode(m, out);
+        }
+        if (r < 0)
+                return 0;
+        Bounce bn;
+        if (m->auto_reason && bounce_parse(raw, len, &bn) == 1)
+                bounce_free(&bn);
+        Incident inc;
+        incident_init(&inc);
+        ReportInfo info;
+        ingest_read_report(ctx, m, m->date ? m->date : now_utc(), &inc, &info);
+        report_info_free(&info);
+        incident_free(&inc);
+        return 0;
+}
+
+/* The oldest message the guard holds: quarantined when its reading crashed
+ * or hung in the worker, else handled. */
+static int handle_guarded(Batch *b)
+{
+        const GuardItem *it = NULL;
+        int r = guard_next(b->guard, &it);
+        if (r < 0)
+                return r;
+        ImapMessage *meta = it->item_data;
+        ImapMessage im = *meta;
+        free(meta);
+        im.data = it->raw;
+        im.len = it->len;
+        if (it->unguarded && !b->unguarded_said) {
+                b->unguarded_said = true;
+                log_warning("cannot start the process that reads messages within time and memory limits; "
+                            "reading them unbounded");
+        }
+        if (it->verdict < 0) {
+                /* Waiting out a hung reader takes up to half a minute: let
+                 * the caller's hook tell systemd's watchdog we are alive. */
+                if (b->ctx->should_stop)
+                        (void)b->ctx->should_stop(b->ctx->userdata);
+                LogContext lc = {.mailbox = b->mailbox, .uid = im.uid};
+                log_context_set(&lc);
+                _cleanup_free_ char *why = xasprintf("poison message: %s; it was not read", it->why);
+                return quarantine(b, &im, NULL, why, im.internaldate > 0 ? im.internaldate : now_utc());
+        }
+        b->parsed = it->result;
+        b->parsed_len = it->result_len;
+        r = handle_message(b, &im);
+        b->parsed = NULL;
+        return r;
+}
+
+/* How many messages the worker may be given ahead of the one being filed:
+ * enough that a quick plain-text report after a slow HTML one does not
+ * leave either process waiting, few enough that a worker stuck on a
+ * poison message holds up only these (guard.h gives each its own time). */
+#define GUARD_AHEAD 8
+
+/* Hands im to the guard and handles what it has judged, keeping the newest
+ * GUARD_AHEAD back: the worker reads them while we file the ones before. */
+static int submit_guarded(Batch *b, const ImapMessage *im)
+{
+        ImapMessage *meta = xmalloc(sizeof *meta);
+        *meta = *im;
+        meta->data = NULL;
+        int r = guard_submit(b->guard, im->data, im->len, meta);
+        if (r < 0) {
+                free(meta);
+                return r;
+        }
+        while (r >= 0 && guard_pending(b->guard) > GUARD_AHEAD) {
+                r = handle_guarded(b);
+                log_context_clear();
+        }
+        return r;
+}
+
+static int drain_guard(Batch *b)
+{
+        int r = 0;
+        while (r >= 0 && b->guard && guard_pending(b->guard) > 0) {
+                r = handle_guarded(b);
+                log_context_clear();
+        }
+        return r;
+}
+
+/* The sender of a message too large to download, read from its header: a
+ * member of staff gets one short reply (once per message, within the daily
+ * cap), anyone else nothing; the message is kept in quarantine. */
+static int answer_oversized(Batch *b, const ImapMessage *im, const Message *m, int64_t received_at)
+{
+        const IngestContext *ctx = b->ctx;
+        if (!m->from_addr || m->auto_reason || !config_is_staff_address(ctx->cfg, m->from_addr))
+                return 0;
+        const char *to = m->reply_to ? m->reply_to : m->from_addr;
+        int r = store_auto_mail_about(ctx->store, m->key, "too_large");
+        if (r != 0)
+                return r;
+        /* The cap itself is applied where the reply is queued (notices.c);
+         * this is to say so in the log. */
+        unsigned sent = 0;
+        r = ratelimit_count(ctx->store, to, now_utc(), &sent);
+        if (r < 0)
+                return r;
+        if (sent >= ctx->cfg->max_auto_replies_per_day) {
+                log_warning("no reply to %s about its too large message: %u automatic replies in 24 hours "
+                            "(max_auto_replies_per_day)", to, sent);
+                return 0;
+        }
+        _cleanup_free_ char *why = NULL;
+        r = alert_too_large(ctx->store, ctx->cfg, m, im->rfc822_size, &why);
+        if (r < 0)
+                log_error("%s", why);
+        else
+                log_info("too large a message from %s: one short reply queued", to);
+        return r;
+}
+
+static int handle_oversized(Batch *b, Imap *imap, const ImapMessage *im)
+{
+        const IngestContext *ctx = b->ctx;
+        int64_t received_at = im->internaldate > 0 ? im->internaldate : now_utc();
+        LogContext lc = {.mailbox = b->mailbox, .uid = im->uid};
+        log_context_set(&lc);
+        _cleanup_free_ char *why = xasprintf("message of %llu bytes is larger than max_message_size (%llu)",
+                                             (unsigned long long)im->rfc822_size,
+                                             (unsigned long long)ctx->cfg->max_message_size);
+        _cleanup_free_ char *hdr = NULL, *parse_why = NULL;
+        size_t len = 0;
+        int r = imap_fetch_header(imap, im->uid, OVERSIZED_HEADER_MAX, &hdr, &len);
+        if (r == -ECONNRESET || r == -ENOTCONN || r == -ESTALE)
+                return r;
+        _cleanup_message_ Message *m = NULL;
+        bool safe = r >= 0;
+        if (safe && b->guard) {
+                /* Even a header is read in the worker first. */
+                const GuardItem *it = NULL;
+                ImapMessage *meta = xcalloc(1, sizeof *meta);
+                safe = guard_submit(b->guard, hdr, len, meta) >= 0 && guard_next(b->guard, &it) >= 0 &&
+                       it->verdict == 0;
+                free(meta);
+        }
+        if (safe && message_parse(hdr, len, NULL, &m, &parse_why) >= 0) {
+                r = answer_oversized(b, im, m, received_at);
+                if (r < 0)
+                        return r;
+        }
+        return quarantine(b, im, m, why, received_at);
+}
+
+static int handle_all_oversized(Batch *b, Imap *imap)
+{
+        int r = 0;
+        for (size_t i = 0; i < b->n_oversized && r >= 0; i++) {
+                r = handle_oversized(b, imap, &b->oversized[i]);
+                log_context_clear();
+        }
+        free(b->oversized);
+        b->oversized = NULL;
+        b->n_oversized = 0;
+        return r;
+}
+
+static int on_message(const ImapMessage *im, void *userdata)
+{
+        Batch *b = userdata;
+        if (b->error)
+                return b->error;
+        int r = 0;
+        if (!im->data) {
+                /* Its header can only be fetched once this FETCH is over. */
+                b->oversized = xrealloc(b->oversized, (b->n_oversized + 1) * sizeof *b->oversized);
+                b->oversized[b->n_oversized++] = *im;
+        } else if (b->guard) {
+                r = submit_guarded(b, im);
+        } else {
+                r = handle_message(b, im);
+        }
+        log_context_clear();
+        if (r < 0) {
+                b->error = r;
+                return r;
+        }
+        return 0;
+}
+
+/* How the move of uids to dest went: counted, and marked in the register;
+ * a failed one is said, and left for the next pass. */
+static void moved(const uint32_t *uids, size_t n, const char *dest, int r, const char *why, void *userdata)
+{
+        Batch *b = userdata;
+        const IngestContext *ctx = b->ctx;
+        const MailboxConfig *mc = &ctx->cfg->mailbox;
+        if (r == -ENOTCONN && b->mover && b->imap) {
+                /* The second session never came up: move on ours. */
+                if (!b->mover_down_said) {
+                        b->mover_down_said = true;
+                        log_info("moving on the one IMAP session: %s", why ? why : errstr(r));
+                }
+                r = imap_move(b->imap, uids, n, dest);
+                why = imap_last_error(b->imap);
+        }
+        if (r < 0) {
+                /* Filed already: the next pass moves them again. */
+                b->stats->move_failures += (unsigned)n;
+                log_warning("moving %zu message(s) to %s failed: %s; they stay in %s and will be moved "
+                            "on the next pass, not filed again",
+                            n, dest, why ? why : errstr(r), mc->folder);
+                return;
+        }
+        b->stats->moved += (unsigned)n;
+        store_mark_moved(ctx->store, mc->folder, b->uidvalidity, uids, n);
+}
+
+static void move_planned(const IngestContext *ctx, Imap *imap, Batch *b)
+{
+        const MailboxConfig *mc = &ctx->cfg->mailbox;
+        struct {
+                uint32_t *uids;
+                size_t n;
+                const char *dest;
+        } moves[] = {{b->plan.processed, b->plan.n_processed, mc->processed_folder},
+                     {b->plan.quarantined, b->plan.n_quarantined, mc->quarantine_folder}};
+        for (size_t i = 0; i < ARRAY_SIZE(moves); i++) {
+                if (!moves[i].n)
+                        continue;
+                if (b->mover) {
+                        mover_submit(b->mover, moves[i].uids, moves[i].n, moves[i].dest);
+                        continue;
+                }
+                int r = imap_move(imap, moves[i].uids, moves[i].n, moves[i].dest);
+                moved(moves[i].uids, moves[i].n, moves[i].dest, r, r < 0 ? imap_last_error(imap) : NULL, b);
+        }
+}
+
+/* Waits for the moves handed to the mover, and records them. */
+static void collect_moves(Batch *b)
+{
+        if (b->mover)
+                mover_collect(b->mover, true, moved, b);
+}
+
+/* Messages recorded by an earlier pass but still in the inbox (the move
+ * failed, or the daemon stopped between commit and move): move them now. */
+static int sweep_recorded(const IngestContext *ctx, Imap *imap, Batch *b, const uint32_t *uids, size_t n,
+                          uint32_t **ret_new, size_t *ret_n_new)
+{
+        uint32_t *fresh = xcalloc(n + 1, sizeof *fresh);
+        size_t n_fresh = 0;
+        for (size_t i = 0; i < n; i++) {
+                int r = store_uid_disposition(ctx->store, b->mailbox, b->uidvalidity, uids[i]);
+                if (r < 0) {
+                        free(fresh);
+                        return r;
+                }
+                if (r == 0) {
+                        fresh[n_fresh++] = uids[i];
+                        continue;
+                }
+                if (r == DISP_QUARANTINE)
+                        plan_add(&b->plan.quarantined, &b->plan.n_quarantined, uids[i]);
+                else
+                        plan_add(&b->plan.processed, &b->plan.n_processed, uids[i]);
+        }
+        if (b->plan.n_processed + b->plan.n_quarantined) {
+                log_info("moving %zu message(s) filed earlier but still in %s",
+                         b->plan.n_processed + b->plan.n_quarantined, b->mailbox);
+                move_planned(ctx, imap, b);
+                plan_free(&b->plan);
+        }
+        *ret_new = fresh;
+        *ret_n_new = n_fresh;
+        return 0;
+}
+
+static int run_batch(const IngestContext *ctx, Imap *imap, Batch *b, const uint32_t *uids, size_t n)
+{
+        int r = store_begin(ctx->store);
+        if (r < 0)
+                return r;
+        b->error = 0;
+        r = imap_fetch(imap, uids, n, ctx->cfg->max_message_size, on_message, b);
+        if (r >= 0 && b->error)
+                r = b->error;
+        if (r >= 0)
+                r = drain_guard(b);
+        if (r >= 0)
+                r = handle_all_oversized(b, imap);
+        free(b->oversized);
+        b->oversized = NULL;
+        b->n_oversized = 0;
+        if (r >= 0)
+                r = store_commit(ctx->store);
+        if (r < 0) {
+                store_rollback(ctx->store);
+                plan_free(&b->plan);
+                return r;
+        }
+        /* One batch's moves in flight at a time: the one before is over
+         * (and recorded) before this one is handed over. */
+        collect_moves(b);
+        move_planned(ctx, imap, b);
+        plan_free(&b->plan);
+        return 0;
+}
+
+int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats)
+{
+        const MailboxConfig *mc = &ctx->cfg->mailbox;
+        int r;
+        if ((r = imap_ensure_folder(imap, mc->processed_folder)) < 0 ||
+            (r = imap_ensure_folder(imap, mc->quarantine_folder)) < 0)
+                log_warning("cannot create folder: %s; filing goes on, moves may fail", imap_last_error(imap));
+        uint32_t uidvalidity = 0, uidnext = 0, exists = 0;
+        r = imap_select(imap, mc->folder, &uidvalidity, &uidnext, &exists);
+        if (r < 0)
+                return r;
+        if (exists == 0)
+                return 0;
+        /* No process is started before the first message needs reading. */
+        _cleanup_guard_ Guard *guard = NULL;
+        guard_new(NULL, read_in_worker, (void *)ctx, &guard);
+        Batch b = {.ctx = ctx, .mailbox = mc->folder, .uidvalidity = uidvalidity, .stats = stats, .guard = guard,
+                   .imap = imap};
+        _cleanup_free_ uint32_t *uids = NULL;
+        size_t n = 0;
+        r = imap_search_uids(imap, 1, &uids, &n);
+        if (r < 0)
+                return r;
+        _cleanup_free_ uint32_t *fresh = NULL;
+        size_t n_fresh = 0;
+        r = sweep_recorded(ctx, imap, &b, uids, n, &fresh, &n_fresh);
+        if (r < 0)
+                return r;
+        size_t batch = ctx->cfg->batch_size ? ctx->cfg->batch_size : 200;
+        /* A burst: the moves of one batch overlap the fetch of the next.
+         * The second session logs in while the first batch is fetched. */
+        if (n_fresh > batch && ctx->mailbox_secret &&
+            mover_start(&ctx->cfg->mailbox, ctx->mailbox_secret, mc->folder, uidvalidity, &b.mover) < 0)
+                b.mover = NULL;
+        for (size_t i = 0; i < n_fresh; i += batch) {
+                if (ctx->should_stop && ctx->should_stop(ctx->userdata))
+                        break;
+                size_t k = n_fresh - i < batch ? n_fresh - i : batch;
+                r = run_batch(ctx, imap, &b, fresh + i, k);
+                if (r < 0)
+                        break;
+        }
+        collect_moves(&b);
+        mover_free(b.mover);
+        return r < 0 ? r : 0;
+}
+
+int ingest_reprocess(const IngestContext *ctx, int64_t message_row, const char *raw, size_t len,
+                     int64_t received_at, IngestStats *stats)
+{
+        Batch b = {.ctx = ctx, .mailbox = "(reprocess)", .stats = stats, .reprocess_row = message_row};
+        ImapMessage im = {.internaldate = received_at, .data = raw, .len = len, .rfc822_size = len};
+        int r = handle_message(&b, &im);
+        log_context_clear();
+        plan_free(&b.plan);
+        return r;
+}
+
+int ingest_read_trial(const char *raw, size_t len, void *ctx, Buf *out)
+{
+        return read_in_worker(raw, len, ctx, out);
+}

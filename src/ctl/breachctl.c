@@ -1,0 +1,96 @@
+/* breachctl — the register's admin tool.  See breachctl(1). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/config.h"
+#include "ctl/ctl.h"
+#include "ctl/ctl_case.h"
+#include "ctl/ctl_register.h"
+#include "ctl/ctl_reprocess.h"
+#include "base/log.h"
+#include "register/store.h"
+#include "base/tz.h"
+
+static const struct {
+        const char *name;
+        int (*run)(Ctl *, int, char **);
+        const char *help;
+} commands[] = {
+        {"list", ctl_list, "list [--open] [--overdue] [--directorate NAME] [--decision D] [--search TEXT]"},
+        {"show", ctl_show, "show REF                every field, what is missing, mail sent"},
+        {"export", ctl_export, "export [--format json|csv] [--columns log] [--from DATE] [--to DATE]"},
+        {"import", ctl_import, "import FILE [--dry-run] [--format log|detail] [--date DATE]  an older breach log"},
+        {"report", ctl_report, "report [--from DATE] [--to DATE] [--format text|csv|html] [-o FILE]  for the committee"},
+        {"ico-draft", ctl_ico_draft, "ico-draft REF           the Article 33(3) answers for the ICO's form"},
+        {"status", ctl_status, "status                  the daemon and the register at a glance"},
+        {"decide", ctl_decide, "decide REF notify|not-notifiable --reason TEXT [--ico-ref REF] [--delay-reason TEXT]"},
+        {"set", ctl_set, "set REF FIELD VALUE     outcome, severity, subjects-notified, ico-reference, ..."},
+        {"assign", ctl_assign, "assign REF NAME         who handles the incident"},
+        {"note", ctl_note, "note REF TEXT           add a note to the case"},
+        {"actions", ctl_actions, "actions REF [add TEXT [--owner NAME] [--due DATE] | done N]  remedial actions"},
+        {"close", ctl_close, "close REF               close the case (a decision, every action done)"},
+        {"reprocess", ctl_reprocess, "reprocess REF|--quarantined [--dry-run]  read kept messages again after a fix"},
+        {"purge", ctl_purge, "purge                   drop raw messages older than retention_days"},
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: breachctl [-c FILE] COMMAND [ARGS]\n\nCommands:\n");
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+                fprintf(f, "  %s\n", commands[i].help);
+        fprintf(f, "\nDefault configuration: %s\n", config_default_path());
+}
+
+int main(int argc, char **argv)
+{
+        const char *path = config_default_path();
+        int i = 1;
+        log_open("breachctl");
+        for (; i < argc && argv[i][0] == '-'; i++) {
+                if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+                        path = argv[++i];
+                else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+                        usage(stdout);
+                        return 0;
+                } else {
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (i >= argc) {
+                usage(stderr);
+                return 2;
+        }
+        size_t k = 0;
+        while (k < ARRAY_SIZE(commands) && strcmp(commands[k].name, argv[i]) != 0)
+                k++;
+        if (k == ARRAY_SIZE(commands)) {
+                fprintf(stderr, "breachctl: unknown command '%s'\n", argv[i]);
+                usage(stderr);
+                return 2;
+        }
+        Config *cfg = NULL;
+        _cleanup_free_ char *errors = NULL;
+        if (config_load(path, &cfg, &errors) < 0) {
+                fprintf(stderr, "%s\n", errors ? errors : "cannot load the configuration");
+                return 1;
+        }
+        Tz *tz = NULL;
+        Store *store = NULL;
+        int r = tz_open(cfg->timezone, &tz);
+        unsigned before = store_failures();
+        if (r >= 0 && (r = store_open(cfg->database, &store)) < 0) {
+                _cleanup_free_ char *why = store_failures() != before ? store_last_failure() : xstrdup(strerror(-r));
+                fprintf(stderr, "breachctl: cannot open the register %s: %s\n", cfg->database, why);
+        }
+        if (r >= 0) {
+                Ctl c = {.cfg = cfg, .store = store, .tz = tz, .out = stdout};
+                r = commands[k].run(&c, argc - i, argv + i);
+        }
+        store_close(store);
+        tz_free(tz);
+        config_free(cfg);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,952 @@
+/* manager.c — see manager.h. */
+#include "daemon/manager.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "notices/alert.h"
+#include "mail/imap.h"
+#include "case/ingest.h"
+#include "base/log.h"
+#include "notices/notices.h"
+#include "case/reminders.h"
+#include "case/retention.h"
+#include "daemon/sender.h"
+#include "register/status.h"
+#include "register/store.h"
+#include "mail/tlsverify.h"
+#include "base/tz.h"
+
+#define USEC_PER_SEC 1000000ULL
+#define RECONNECT_MAX 600    /* seconds */
+/* While in IDLE the poll timer still fires this often: it re-issues IDLE
+ * well inside RFC 2177's 29 minutes and catches a connection that died
+ * without a word (a NAT or firewall dropping it). */
+#define IDLE_REFRESH 600     /* seconds */
+
+struct Manager {
+        Config *cfg;
+        Store *store;
+        Tz *tz;
+        FormLabels *labels;
+        Imap *imap;
+
+        sd_event *event;
+        sd_event_source *poll_timer, *outbox_timer;
+        sd_event_source *reminder_timer;   /* the next point of the 72-hour clock */
+        sd_event_source *sigterm, *sigint, *sighup;
+        sd_event_source *idle_io;     /* the IMAP socket while in IDLE */
+        bool idling;
+
+        unsigned imap_failures;       /* consecutive */
+        int64_t last_poll_ok;
+        int64_t last_poll_attempt;
+        int64_t started;
+        char *last_error;             /* of the last failed poll; NULL after a good one */
+        char *secret;                 /* what the session logged in with, for a second one (mover.h) */
+        int64_t down_since;           /* the first of the current imap_failures */
+        bool alerted;                 /* the admin was told the mailbox is down */
+        int64_t last_purge;           /* retention.h; 0: not yet since start */
+        unsigned quarantined_total;
+        bool stopping;
+        int64_t next_poll_at;         /* UTC of the next poll, for STATUS= */
+
+        Sender *sender;               /* the marks and hand-overs between passes (sender.h) */
+        /* The register cannot be written (disk full, locked past the busy
+         * timeout): its own count, backoff and alert, apart from the
+         * mailbox's. */
+        unsigned register_failures;
+        int64_t register_down_since;
+        char *register_error;
+        bool register_alerted;
+
+        /* Stopping while a server stalls (stop_watch()). */
+        pthread_t watcher;
+        bool watching;
+        int watch_sigfd, watch_quit;
+        atomic_bool stop_asked;
+};
+
+static void forget_secret(Manager *m)
+{
+        if (m->secret)
+                explicit_bzero(m->secret, strlen(m->secret));
+        free(m->secret);
+        m->secret = NULL;
+}
+
+static int open_state(const Config *cfg, Store **ret_store, Tz **ret_tz, FormLabels **ret_labels)
+{
+        Tz *tz = NULL;
+        int r = tz_open(cfg->timezone, &tz);
+        if (r < 0) {
+                log_error("unknown time zone %s", cfg->timezone);
+                return r;
+        }
+        _cleanup_free_ char *why = NULL;
+        r = notices_check_templates(cfg, tz, &why);
+        if (r < 0) {
+                log_error("%s", why);
+                tz_free(tz);
+                return r;
+        }
+        Store *s = NULL;
+        unsigned before = store_failures();
+        r = store_open(cfg->database, &s);
+        if (r < 0) {
+                _cleanup_free_ char *e = store_failures() != before ? store_last_failure() : xstrdup(errstr(r));
+                log_error("cannot open the register %s: %s", cfg->database, e);
+                tz_free(tz);
+                return r;
+        }
+        *ret_store = s;
+        *ret_tz = tz;
+        *ret_labels = ingest_labels_for(cfg);
+        return 0;
+}
+
+int manager_new(Config *cfg, Manager **ret)
+{
+        Manager *m = xcalloc(1, sizeof *m);
+        m->cfg = cfg;
+        m->started = now_utc();
+        m->watch_sigfd = m->watch_quit = -1;
+        m->sender = sender_new();
+        int r = open_state(cfg, &m->store, &m->tz, &m->labels);
+        if (r < 0) {
+                m->cfg = NULL;
+                manager_free(m);
+                return r;
+        }
+        *ret = m;
+        return 0;
+}
+
+static void stop_watch_end(Manager *m);
+
+void manager_free(Manager *m)
+{
+        if (!m)
+                return;
+        stop_watch_end(m);
+        sd_event_source_unref(m->poll_timer);
+        sd_event_source_unref(m->outbox_timer);
+        sd_event_source_unref(m->reminder_timer);
+        sd_event_source_unref(m->sigterm);
+        sd_event_source_unref(m->sigint);
+        sd_event_source_unref(m->sighup);
+        sd_event_source_unref(m->idle_io);
+        if (m->idling)
+                imap_idle_done(m->imap);
+        sd_event_unref(m->event);
+        imap_free(m->imap);
+        sender_free(m->sender);
+        free(m->register_error);
+        forget_secret(m);
+        form_labels_free(m->labels);
+        store_close(m->store);
+        tz_free(m->tz);
+        config_free(m->cfg);
+        free(m->last_error);
+        free(m);
+}
+
+/* ---- work ------------------------------------------------------------- */
+
+static bool stop_requested(void *userdata)
+{
+        Manager *m = userdata;
+        /* Asked between batches: a long backlog must not starve the
+         * watchdog. */
+        sd_notify(false, "WATCHDOG=1");
+        if (atomic_load(&m->stop_asked))
+                m->stopping = true;
+        if (m->stopping)
+                return true;
+        /* SIGTERM is blocked for sd-event; a pending one means "finish the
+         * message in hand and stop". */
+        sigset_t pending;
+        if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)))
+                m->stopping = true;
+        return m->stopping;
+}
+
+static int ensure_connected(Manager *m)
+{
+        if (m->imap)
+                return 0;
+        const MailboxConfig *mc = &m->cfg->mailbox;
+        _cleanup_free_ char *secret = NULL, *why = NULL;
+        int r = config_read_secret(&mc->secret, &secret, &why);
+        if (r < 0) {
+                log_error("cannot read the mailbox secret: %s", why ? why : errstr(r));
+                free(m->last_error);
+                m->last_error = xasprintf("cannot read the mailbox secret: %s", why ? why : errstr(r));
+                return r;
+        }
+        Imap *imap = NULL;
+        r = imap_connect(mc, secret, &imap);
+        if (r < 0 && atomic_load(&m->stop_asked)) {
+                log_info("stopping: the connection to %s:%u was cut short", mc->host, mc->port);
+                imap_free(imap);
+                return r;
+        }
+        if (r < 0) {
+                log_error("cannot connect to IMAP server %s:%u as %s: %s", mc->host, mc->port, mc->user,
+                          imap_last_error(imap));
+                free(m->last_error);
+                m->last_error = xasprintf("cannot connect to %s:%u: %s", mc->host, mc->port, imap_last_error(imap));
+                imap_free(imap);
+                return r;
+        }
+        m->imap = imap;
+        m->secret = secret;
+        secret = NULL;
+        return 0;
+}
+
+static void drop_connection(Manager *m)
+{
+        m->idle_io = sd_event_source_disable_unref(m->idle_io);
+        m->idling = false;
+        imap_free(m->imap);
+        m->imap = NULL;
+        forget_secret(m);
+}
+
+/* Leaves IDLE so the session can take commands again. */
+static int leave_idle(Manager *m)
+{
+        if (!m->idling)
+                return 0;
+        m->idle_io = sd_event_source_disable_unref(m->idle_io);
+        m->idling = false;
+        int r = imap_idle_done(m->imap);
+        if (r < 0) {
+                log_warning("leaving IDLE failed: %s; reconnecting", imap_last_error(m->imap));
+                drop_connection(m);
+        }
+        return r;
+}
+
+/* ---- the register's own failures ---------------------------------------- */
+
+/* Seconds before the next try while the register cannot be written: 2 s
+ * doubling, never more than poll_interval, so that filing resumes within
+ * one poll of the disk having room (or the lock being let go) again. */
+static uint64_t register_backoff(const Manager *m)
+{
+        uint64_t d = 2;
+        for (unsigned i = 1; i < m->register_failures && d < m->cfg->poll_interval; i++)
+                d *= 2;
+        return d < m->cfg->poll_interval ? d : m->cfg->poll_interval;
+}
+
+/* The admin is told once an outage has lasted alert_after_failures tries,
+ * directly over SMTP: the outbox is in the register.  Tried again at each
+ * failure until one mail went. */
+static void alert_register(Manager *m)
+{
+        if (m->register_alerted || m->register_failures < m->cfg->alert_after_failures || !m->cfg->admin)
+                return;
+        MailboxOutage o = {.failures = m->register_failures, .since = m->register_down_since,
+                           .last_error = m->register_error, .now = now_utc()};
+        RenderedMail mail = {0};
+        _cleanup_free_ char *why = NULL;
+        int r = alert_register_down(m->cfg, m->tz, &o, &mail, &why);
+        if (r > 0)
+                r = sender_send_now(m->cfg, &mail, &why);
+        rendered_mail_free(&mail);
+        if (r < 0) {
+                log_error("cannot tell %s that the register cannot be written: %s; trying again at the next failure",
+                          m->cfg->admin, why ? why : errstr(r));
+                return;
+        }
+        m->register_alerted = true;
+        log_notice("told %s that the register cannot be written", m->cfg->admin);
+}
+
+/* A step failed because the register could not be written: said once per
+ * try, in the register's words, with what happens next. */
+static void register_failed(Manager *m, const char *doing, const char *why, uint64_t retry)
+{
+        if (m->register_failures++ == 0)
+                m->register_down_since = now_utc();
+        free(m->register_error);
+        m->register_error = xasprintf("%s: %s", m->cfg->database, why);
+        log_error("%s: the register %s cannot be written: %s; trying again in %llu s (%u consecutive failures)",
+                  doing, m->cfg->database, why, (unsigned long long)retry, m->register_failures);
+        alert_register(m);
+}
+
+static void register_recovered(Manager *m)
+{
+        if (!m->register_failures)
+                return;
+        log_notice("the register %s can be written again after %u failures", m->cfg->database,
+                   m->register_failures);
+        if (m->register_alerted) {
+                MailboxOutage o = {.failures = m->register_failures, .since = m->register_down_since,
+                                   .last_error = m->register_error, .now = now_utc()};
+                _cleanup_free_ char *why = NULL;
+                int r = store_begin(m->store);
+                if (r >= 0)
+                        r = alert_register_up(m->store, m->cfg, m->tz, &o, &why);
+                if (r >= 0)
+                        r = store_commit(m->store);
+                else
+                        store_rollback(m->store);
+                if (r < 0)
+                        log_error("cannot queue the mail to %s about the register: %s", m->cfg->admin,
+                                  why ? why : errstr(r));
+                else
+                        log_notice("told %s that the register can be written again", m->cfg->admin);
+        }
+        m->register_failures = 0;
+        m->register_alerted = false;
+        free(m->register_error);
+        m->register_error = NULL;
+}
+
+/* Returns 0; -EROFS when the register failed (said, counted); another
+ * negative code when the mailbox failed (said, in m->last_error). */
+static int poll_mailbox(Manager *m)
+{
+        leave_idle(m);
+        int r = ensure_connected(m);
+        if (r < 0)
+                return r;
+        IngestContext ctx = {
+                .cfg = m->cfg,
+                .store = m->store,
+                .tz = m->tz,
+                .labels = m->labels,
+                .should_stop = stop_requested,
+                .userdata = m,
+                .mailbox_secret = m->secret,
+        };
+        IngestStats st = {0};
+        m->last_poll_attempt = now_utc();
+        unsigned before = store_failures();
+        /* While the register is failing, a write is tried first: a pass
+         * that finds no new mail must not pass for a recovery. */
+        r = m->register_failures ? store_check_writable(m->store) : 0;
+        if (r >= 0)
+                r = ingest_poll(&ctx, m->imap, &st);
+        m->quarantined_total += st.quarantined;
+        if (r < 0 && store_failures() != before) {
+                /* The messages stay in the inbox, recorded nowhere: the
+                 * next pass reads them again.  A fresh session then. */
+                drop_connection(m);
+                return -EROFS;
+        }
+        if (r < 0 && atomic_load(&m->stop_asked)) {
+                log_info("stopping: the mailbox session was cut short; what was not filed stays in %s",
+                         m->cfg->mailbox.folder);
+                drop_connection(m);
+                return 0;
+        }
+        if (r < 0) {
+                const char *why = imap_last_error(m->imap);
+                if (!why || !*why)
+                        why = errstr(r);
+                log_error("polling %s failed: %s", m->cfg->mailbox.folder, why);
+                free(m->last_error);
+                m->last_error = xasprintf("polling %s failed: %s", m->cfg->mailbox.folder, why);
+                /* Start afresh next time: the session may be half-broken. */
+                drop_connection(m);
+                return r;
+        }
+        if (st.filed || st.followups || st.quarantined || st.duplicates)
+                log_info("poll: %u filed, %u follow-ups, %u quarantined, %u already filed, %u moved", st.filed,
+                         st.followups, st.quarantined, st.duplicates, st.moved);
+        m->last_poll_ok = now_utc();
+        free(m->last_error);
+        m->last_error = NULL;
+        return 0;
+}
+
+/* Returns 0, -EROFS when the register could not be written (said by the
+ * caller, which knows when it tries again), or another negative code when
+ * the server could not be reached (logged here). */
+static int send_outbox(Manager *m, char **ret_register_error)
+{
+        SendStats st = {0};
+        int r = sender_run(m->sender, m->cfg, m->store, &st);
+        if (atomic_load(&m->stop_asked)) {
+                log_info("stopping: sending was cut short (%u sent); the rest stays queued", st.sent);
+                send_stats_free(&st);
+                return 0;
+        }
+        if (st.sent || st.failed || st.deferred || st.held)
+                log_info("outbox: %u sent, %u deferred, %u failed%s%s%s", st.sent, st.deferred, st.failed,
+                         st.held ? ", some held over the per-address cap" : "",
+                         st.last_error ? "; last error: " : "", st.last_error ? st.last_error : "");
+        if (r == -EROFS && ret_register_error) {
+                *ret_register_error = st.register_error;
+                st.register_error = NULL;
+        } else if (r == -EROFS)
+                log_error("outbox: the register %s cannot be written: %s; nothing more is sent until it can",
+                          m->cfg->database, st.register_error);
+        else if (r < 0 && !st.deferred && !atomic_load(&m->stop_asked))
+                log_error("sending failed: %s", st.last_error ? st.last_error : errstr(r));
+        send_stats_free(&st);
+        /* After a burst the heap is mostly freed pieces between live ones:
+         * give those pages back while the daemon waits for the next. */
+        if (st.sent + st.failed + st.deferred >= 50)
+                malloc_trim(0);
+        return r;
+}
+
+static int run_reminders(Manager *m)
+{
+        ReminderStats st = {0};
+        _cleanup_free_ char *why = NULL;
+        unsigned before = store_failures();
+        int r = reminders_run(m->store, m->cfg, m->tz, now_utc(), &st, &why);
+        if (r < 0 && store_failures() != before) {
+                _cleanup_free_ char *e = store_last_failure();
+                log_error("reminders: the register %s cannot be written: %s; trying again in %u s", m->cfg->database,
+                          e, m->cfg->poll_interval);
+                return -EROFS;
+        }
+        if (r < 0)
+                log_error("reminders: %s; trying again later", why ? why : errstr(r));
+        else if (st.queued)
+                log_info("reminders: %u queued, %u of them overdue notices", st.queued, st.overdue);
+        return r;
+}
+
+/* The first part of STATUS=: what is wrong, since when, and the next try;
+ * or when the mailbox was last read.  Caller frees. */
+static char *status_health(Manager *m, int64_t now)
+{
+        char since[32], last[32] = "never";
+        if (m->last_poll_ok)
+                fmt_iso_utc(m->last_poll_ok, last);
+        long long next = m->next_poll_at > now ? (long long)(m->next_poll_at - now) : 0;
+        if (m->register_failures) {
+                fmt_iso_utc(m->register_down_since, since);
+                return xasprintf("REGISTER CANNOT BE WRITTEN since %s (%u tries): %s; next try in %lld s; "
+                                 "last poll %s", since, m->register_failures,
+                                 m->register_error ? m->register_error : "?", next, last);
+        }
+        if (m->imap_failures) {
+                fmt_iso_utc(m->down_since, since);
+                return xasprintf("MAILBOX FAILING since %s (%u tries): %s; next try in %lld s; last good poll %s",
+                                 since, m->imap_failures, m->last_error ? m->last_error : "?", next, last);
+        }
+        return xasprintf("last poll %s%s", last, m->idling ? " (idle)" : "");
+}
+
+static void update_status(Manager *m)
+{
+        int64_t now = now_utc();
+        RegisterCounts c;
+        if (status_register_counts(m->store, now, &c) >= 0) {
+                _cleanup_free_ char *health = status_health(m, now);
+                _cleanup_free_ char *next = c.next_deadline ? tz_format(m->tz, c.next_deadline, "%Y-%m-%d %H:%M %Z")
+                                                            : xstrdup("none");
+                sd_notifyf(false,
+                           "STATUS=%s; outbox %lld queued, %lld failed; next deadline %s%s%s; "
+                           "%lld overdue; %lld quarantined",
+                           health, (long long)c.outbox_queued, (long long)c.outbox_failed,
+                           next, c.next_deadline_ref ? " " : "", c.next_deadline_ref ? c.next_deadline_ref : "",
+                           (long long)c.overdue, (long long)c.quarantined);
+                register_counts_free(&c);
+        }
+        DaemonState d = {
+                .pid = getpid(),
+                .started = m->started,
+                .last_poll_ok = m->last_poll_ok,
+                .last_poll_attempt = m->last_poll_attempt,
+                .imap_failures = m->imap_failures,
+                .idle = m->idling,
+                .last_error = m->register_error ? m->register_error : m->last_error,
+        };
+        _cleanup_free_ char *path = status_path(m->cfg->database);
+        int r = status_write(path, &d);
+        if (r < 0)
+                log_debug("cannot write %s: %s", path, errstr(r));
+}
+
+/* ---- event loop --------------------------------------------------------- */
+
+static uint64_t now_boottime(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_BOOTTIME, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void arm(sd_event_source *s, uint64_t delay_sec)
+{
+        sd_event_source_set_time(s, now_boottime() + delay_sec * USEC_PER_SEC);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static void arm_outbox(Manager *m)
+{
+        int64_t next = INT64_MAX;
+        if (store_outbox_next_due(m->store, &next) < 0 || next == INT64_MAX) {
+                sd_event_source_set_enabled(m->outbox_timer, SD_EVENT_OFF);
+                return;
+        }
+        int64_t d = next - now_utc();
+        arm(m->outbox_timer, d > 0 ? (uint64_t)d : 0);
+}
+
+static int on_outbox(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        _cleanup_free_ char *why = NULL;
+        int r = send_outbox(m, &why);
+        if (r == -EROFS) {
+                /* Never at once again: that was the storm of issue 12. */
+                uint64_t retry = register_backoff(m);
+                register_failed(m, "outbox", why ? why : "?", retry);
+                arm(m->outbox_timer, retry);
+        } else
+                arm_outbox(m);
+        update_status(m);
+        return 0;
+}
+
+/* Wakes at the next reminder point, an indexed MIN() over the incidents
+ * that have one; at least every REMINDER_RECHECK seconds, so that a change
+ * breachctl made is seen.  A test build's clock can jump (a file sets it):
+ * it looks every second. */
+#define REMINDER_RECHECK 600
+static void arm_reminders(Manager *m)
+{
+        int64_t next = INT64_MAX;
+        if (store_reminder_next(m->store, &next) < 0)
+                next = INT64_MAX;
+        int64_t now = now_utc();
+        int64_t d = next == INT64_MAX || next - now > REMINDER_RECHECK ? REMINDER_RECHECK : next - now;
+#ifdef BREACHD_TESTING
+        if (d > 1)
+                d = 1;
+#endif
+        arm(m->reminder_timer, d > 0 ? (uint64_t)d : 0);
+}
+
+static int on_reminder(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        if (run_reminders(m) < 0) {
+                /* Not at once again: a broken template or a full disk would
+                 * spin. */
+                arm(m->reminder_timer, m->cfg->poll_interval);
+                return 0;
+        }
+        arm_reminders(m);
+        arm_outbox(m);
+        return 0;
+}
+
+static int on_idle_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        Manager *m = userdata;
+        bool new_mail = false;
+        int r = imap_idle_wait(m->imap, 0, &new_mail);
+        if (r < 0 && atomic_load(&m->stop_asked)) {
+                drop_connection(m);
+                return 0;   /* the signal handler ends the loop */
+        }
+        if (r < 0) {
+                log_warning("IDLE connection lost: %s; reconnecting", imap_last_error(m->imap));
+                drop_connection(m);
+                arm(m->poll_timer, 1);
+                return 0;
+        }
+        if (new_mail) {
+                log_debug("IDLE: new mail");
+                arm(m->poll_timer, 0);
+        }
+        return 0;
+}
+
+/* Enters IDLE after a poll, when the server and configuration allow it.
+ * Returns true when idling: new mail then wakes the loop at once. */
+static bool enter_idle(Manager *m)
+{
+        if (!m->imap || !m->cfg->mailbox.idle || !imap_has_capability(m->imap, "IDLE"))
+                return false;
+        bool new_mail = false;
+        int r = imap_idle_start(m->imap);
+        if (r >= 0)
+                r = imap_idle_wait(m->imap, 0, &new_mail);
+        if (r >= 0)
+                r = sd_event_add_io(m->event, &m->idle_io, imap_idle_fd(m->imap), EPOLLIN, on_idle_io, m);
+        if (r < 0) {
+                log_warning("cannot use IDLE: %s; polling every %u s instead", imap_last_error(m->imap),
+                            m->cfg->poll_interval);
+                drop_connection(m);
+                return false;
+        }
+        m->idling = true;
+        if (new_mail)
+                arm(m->poll_timer, 0);
+        return true;
+}
+
+/* One mail to the admin after alert_after_failures failed polls in a row,
+ * and one when the mailbox can be read again (alert.h). */
+static void alert_outage(Manager *m, bool down)
+{
+        MailboxOutage o = {.failures = m->imap_failures, .since = m->down_since, .last_error = m->last_error,
+                           .now = now_utc()};
+        _cleanup_free_ char *why = NULL;
+        int r = down ? alert_mailbox_down(m->store, m->cfg, m->tz, &o, &why)
+                     : alert_mailbox_up(m->store, m->cfg, m->tz, &o, &why);
+        if (r < 0) {
+                log_error("cannot queue the mail to %s about the mailbox: %s", m->cfg->admin,
+                          why ? why : errstr(r));
+                return;
+        }
+        m->alerted = down;
+        if (r > 0)
+                log_notice(down ? "told %s that the mailbox cannot be read" : "told %s that the mailbox can be read again",
+                           m->cfg->admin);
+}
+
+/* Raw messages past retention_days go once a day (retention.h), the first
+ * time at the first poll. */
+static void maybe_purge(Manager *m)
+{
+        int64_t now = now_utc();
+        if (m->last_purge && now - m->last_purge < 86400)
+                return;
+        m->last_purge = now;
+        PurgeStats st;
+        int r = retention_purge(m->store, m->cfg, now, &st);
+        if (r < 0)
+                log_error("purging old raw messages failed: %s; trying again in a day", errstr(r));
+        else if (st.messages || st.mails)
+                log_info("purged %u raw message(s) and the text of %u sent mail(s) older than %u days", st.messages,
+                         st.mails, m->cfg->retention_days);
+}
+
+static uint64_t mailbox_failed(Manager *m)
+{
+        m->imap_failures++;
+        if (m->imap_failures == 1)
+                m->down_since = now_utc();
+        if (m->imap_failures == m->cfg->alert_after_failures)
+                alert_outage(m, true);
+        uint64_t backoff = 5;
+        for (unsigned i = 1; i < m->imap_failures && backoff < RECONNECT_MAX; i++)
+                backoff *= 2;
+        uint64_t next = backoff < RECONNECT_MAX ? backoff : RECONNECT_MAX;
+        log_warning("retrying the mailbox in %llu s (%u consecutive failures)", (unsigned long long)next,
+                    m->imap_failures);
+        return next;
+}
+
+static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        int r = poll_mailbox(m);
+        uint64_t next = m->cfg->poll_interval;
+        if (atomic_load(&m->stop_asked) && !m->stopping) {
+                log_info("received a stop request while a server was not answering, stopping");
+                sd_notify(false, "STOPPING=1");
+                m->stopping = true;
+        }
+        if (m->stopping) {
+                sd_event_exit(m->event, 0);
+                return 0;
+        }
+        if (r == -EROFS) {
+                /* The register, not the mailbox: its own backoff, and the
+                 * mailbox's count is left alone. */
+                next = register_backoff(m);
+                _cleanup_free_ char *why = store_last_failure();
+                register_failed(m, "filing", why, next);
+        } else if (r < 0)
+                next = mailbox_failed(m);
+        else {
+                if (m->imap_failures)
+                        log_notice("mailbox reachable again after %u failures", m->imap_failures);
+                if (m->alerted)
+                        alert_outage(m, false);
+                m->imap_failures = 0;
+                register_recovered(m);
+        }
+        if (r >= 0)
+                maybe_purge(m);
+        if (r >= 0 && enter_idle(m) && next < IDLE_REFRESH)
+                next = IDLE_REFRESH;
+        arm(m->poll_timer, next);
+        m->next_poll_at = now_utc() + (int64_t)next;
+        /* New incidents queue mail: send it now rather than at the next
+         * tick; while the register fails, the outbox keeps its own backoff. */
+        if (r != -EROFS && !m->register_failures)
+                arm(m->outbox_timer, 0);
+        /* New incidents and decisions by mail change the reminder plan. */
+        arm_reminders(m);
+        update_status(m);
+        return 0;
+}
+
+/* Returns true when the new configuration was taken.  Everything
+ * --check-config cannot know is checked before anything is swapped: the
+ * register opens (at a new path: is created and writable there), the time
+ * zone and the templates load.  The register stays the same Store while its
+ * path is unchanged: a second connection buys nothing, and the file is
+ * never reopened outside SQLite (store.c, ensure_file()). */
+static bool reload(Manager *m)
+{
+        sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)now_boottime());
+        Config *cfg = NULL;
+        _cleanup_free_ char *errors = NULL;
+        int r = config_load(m->cfg->path, &cfg, &errors);
+        if (r < 0) {
+                log_error("reload: %s has errors; keeping the running configuration:\n%s", m->cfg->path,
+                          errors ? errors : errstr(r));
+                sd_notify(false, "READY=1");
+                return false;
+        }
+        bool same_register = strcmp(cfg->database, m->cfg->database) == 0;
+        Store *store = NULL;
+        Tz *tz = NULL;
+        FormLabels *labels = NULL;
+        if (same_register) {
+                r = tz_open(cfg->timezone, &tz);
+                _cleanup_free_ char *why = NULL;
+                if (r < 0)
+                        log_error("unknown time zone %s", cfg->timezone);
+                else if ((r = notices_check_templates(cfg, tz, &why)) < 0)
+                        log_error("%s", why);
+                else
+                        labels = ingest_labels_for(cfg);
+        } else
+                r = open_state(cfg, &store, &tz, &labels);
+        if (r < 0) {
+                log_error("reload: keeping the running configuration");
+                tz_free(tz);
+                config_free(cfg);
+                sd_notify(false, "READY=1");
+                return false;
+        }
+        if (!same_register) {
+                store_close(m->store);
+                m->store = store;
+        }
+        tz_free(m->tz);
+        form_labels_free(m->labels);
+        config_free(m->cfg);
+        drop_connection(m);
+        m->cfg = cfg;
+        m->tz = tz;
+        m->labels = labels;
+        log_info("configuration reloaded from %s", cfg->path);
+        sd_notify(false, "READY=1");
+        arm(m->poll_timer, 0);
+        return true;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        Manager *m = userdata;
+        if (si->ssi_signo == SIGHUP) {
+                bool took = reload(m);
+                /* `breachd --reload PID` (ExecReload=) asked with sigqueue()
+                 * and waits for the answer (manager.h). */
+                if (si->ssi_code == SI_QUEUE && si->ssi_pid > 0) {
+                        union sigval v = {.sival_int = si->ssi_int};
+                        if (sigqueue((pid_t)si->ssi_pid, took ? MANAGER_RELOAD_TAKEN : MANAGER_RELOAD_REFUSED, v) < 0)
+                                log_warning("reload: cannot answer process %u: %s", si->ssi_pid, strerror(errno));
+                }
+                return 0;
+        }
+        log_info("received %s, stopping", strsignal((int)si->ssi_signo));
+        sd_notify(false, "STOPPING=1");
+        m->stopping = true;
+        sd_event_exit(m->event, 0);
+        return 0;
+}
+
+/* ---- stopping while a server stalls -------------------------------------- */
+
+/* IMAP and SMTP are spoken in the event loop's thread, and a stalled
+ * server holds a read for up to NET_TIMEOUT_S: SIGTERM, blocked for
+ * sd-event, would wait that long.  This thread only watches for SIGTERM or
+ * SIGINT to be pending (a signalfd it polls and never reads, so sd-event
+ * still receives the signal) and then cuts every session short
+ * (tlsverify_abort_all()): the loop's read fails at once, the batch in hand
+ * is not committed (its messages stay in the inbox) and the loop exits. */
+static void *stop_watch(void *userdata)
+{
+        Manager *m = userdata;
+        struct pollfd p[2] = {{.fd = m->watch_sigfd, .events = POLLIN}, {.fd = m->watch_quit, .events = POLLIN}};
+        int k;
+        do
+                k = poll(p, 2, -1);
+        while (k < 0 && errno == EINTR);
+        if (k > 0 && (p[0].revents & POLLIN) && !(p[1].revents & POLLIN)) {
+                atomic_store(&m->stop_asked, true);
+                tlsverify_abort_all();
+        }
+        return NULL;
+}
+
+static int stop_watch_start(Manager *m)
+{
+        sigset_t ss;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        m->watch_sigfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
+        m->watch_quit = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (m->watch_sigfd < 0 || m->watch_quit < 0)
+                return -errno;
+        int r = pthread_create(&m->watcher, NULL, stop_watch, m);
+        if (r != 0)
+                return -r;
+        m->watching = true;
+        return 0;
+}
+
+static void stop_watch_end(Manager *m)
+{
+        if (m->watching) {
+                uint64_t one = 1;
+                if (write(m->watch_quit, &one, sizeof one) < 0)
+                        log_debug("cannot wake the stop watcher: %s", strerror(errno));
+                pthread_join(m->watcher, NULL);
+                m->watching = false;
+        }
+        if (m->watch_sigfd >= 0)
+                close(m->watch_sigfd);
+        if (m->watch_quit >= 0)
+                close(m->watch_quit);
+        m->watch_sigfd = m->watch_quit = -1;
+}
+
+static int setup_loop(Manager *m)
+{
+        int r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        sigset_t ss;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigaddset(&ss, SIGHUP);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        if ((r = sd_event_add_signal(m->event, &m->sigterm, SIGTERM, on_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, &m->sigint, SIGINT, on_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, &m->sighup, SIGHUP, on_signal, m)) < 0)
+                return r;
+        r = sd_event_add_time(m->event, &m->poll_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 10, on_poll, m);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(m->event, &m->outbox_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 10, on_outbox, m);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(m->event, &m->reminder_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 10, on_reminder, m);
+        if (r < 0)
+                return r;
+        sd_event_source_set_enabled(m->poll_timer, SD_EVENT_ONESHOT);
+        sd_event_source_set_enabled(m->outbox_timer, SD_EVENT_ONESHOT);
+        /* Pings WATCHDOG=1 at half of WatchdogSec= when the unit sets it. */
+        return sd_event_set_watchdog(m->event, true);
+}
+
+int manager_run(Manager *m)
+{
+        int r = setup_loop(m);
+        if (r < 0) {
+                log_error("cannot set up the event loop: %s", errstr(r));
+                return r;
+        }
+        r = stop_watch_start(m);
+        if (r < 0)
+                log_warning("cannot watch for a stop while a server stalls: %s; a stop may wait for the "
+                            "network timeout", errstr(r));
+        sd_notify(false, "READY=1");
+        update_status(m);
+        log_info("started: watching %s on %s as %s, every %u s", m->cfg->mailbox.folder, m->cfg->mailbox.host,
+                 m->cfg->mailbox.user, m->cfg->poll_interval);
+        r = sd_event_loop(m->event);
+        sd_notify(false, "STOPPING=1");
+        stop_watch_end(m);
+        log_info("stopped");
+        return r < 0 ? r : 0;
+}
+
+int manager_run_once(Manager *m)
+{
+        int r = poll_mailbox(m);
+        if (r == -EROFS) {
+                _cleanup_free_ char *why = store_last_failure();
+                log_error("filing: the register %s cannot be written: %s; the messages stay in %s", m->cfg->database,
+                          why, m->cfg->mailbox.folder);
+        }
+        int q = run_reminders(m);
+        int s = send_outbox(m, NULL);
+        return r < 0 ? r : q < 0 ? q : s;
+}
+
+int manager_request_reload(pid_t pid, unsigned timeout_s)
+{
+        sigset_t ss, old;
+        sigemptyset(&ss);
+        sigaddset(&ss, MANAGER_RELOAD_TAKEN);
+        sigaddset(&ss, MANAGER_RELOAD_REFUSED);
+        if (sigprocmask(SIG_BLOCK, &ss, &old) < 0)
+                return -errno;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int nonce = (int)((ts.tv_nsec ^ (getpid() << 8)) & 0x7fffffff);
+        union sigval v = {.sival_int = nonce};
+        int r = 0;
+        if (sigqueue(pid, SIGHUP, v) < 0) {
+                r = -errno;
+                goto out;
+        }
+        uint64_t start = now_boottime();
+        for (;;) {
+                uint64_t spent = now_boottime() - start;
+                if (spent >= (uint64_t)timeout_s * USEC_PER_SEC) {
+                        r = -ETIMEDOUT;
+                        break;
+                }
+                /* Wakes at least every second to see whether it is still
+                 * there: a daemon that died never answers. */
+                struct timespec wait = {.tv_sec = 1};
+                siginfo_t si;
+                int sig = sigtimedwait(&ss, &si, &wait);
+                if (sig < 0) {
+                        if (errno != EAGAIN && errno != EINTR) {
+                                r = -errno;
+                                break;
+                        }
+                        if (kill(pid, 0) < 0 && errno == ESRCH) {
+                                r = -ESRCH;
+                                break;
+                        }
+                        continue;
+                }
+                if (si.si_pid != pid || si.si_value.sival_int != nonce)
+                        continue;   /* not the answer to this request */
+                r = sig == MANAGER_RELOAD_TAKEN ? 0 : -ECANCELED;
+                break;
+        }
+out:
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return r;
+}

@@ -1,0 +1,449 @@
+/* notices.c — see notices.h. */
+#include "notices/notices.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "notices/alert.h"
+#include "mail/compose.h"
+#include "case/decision.h"
+#include "notices/ratelimit.h"
+
+char *notices_format_time(const Tz *tz, int64_t t)
+{
+        return tz_format(tz, t, "%A %-d %B %Y, %H:%M %Z");
+}
+
+char *notices_time_left(int64_t deadline, int64_t now)
+{
+        int64_t d = deadline - now;
+        bool over = d < 0;
+        if (over)
+                d = -d;
+        int64_t days = d / 86400, hours = (d % 86400) / 3600, mins = (d % 3600) / 60;
+        Buf b = {0};
+        buf_puts(&b, over ? "overdue by " : "");
+        if (days)
+                buf_printf(&b, "%lld day%s ", (long long)days, days == 1 ? "" : "s");
+        if (hours || days)
+                buf_printf(&b, "%lld hour%s", (long long)hours, hours == 1 ? "" : "s");
+        else
+                buf_printf(&b, "%lld minute%s", (long long)mins, mins == 1 ? "" : "s");
+        if (!over)
+                buf_puts(&b, " left");
+        return buf_steal(&b);
+}
+
+/* How breachd read a value, when that differs from what was typed. */
+static char *reading_of(const Tz *tz, const FieldDef *f, const FieldValue *v)
+{
+        if (v->state == FV_UNCLEAR)
+                return xstrdup("not understood, please check");
+        switch (f->type) {
+        case FT_DATE:
+                if (v->date_prec == DATE_MINUTE) {
+                        _cleanup_free_ char *t = notices_format_time(tz, v->when);
+                        return xasprintf("read as %s%s", v->approx ? "about " : "", t);
+                }
+                if (v->date_prec == DATE_DAY) {
+                        _cleanup_free_ char *t = tz_format(tz, v->when, "%A %-d %B %Y");
+                        return xasprintf("read as %s%s", v->approx ? "about " : "", t);
+                }
+                return NULL;
+        case FT_COUNT:
+                if (v->count < 0)
+                        return NULL;
+                if (v->approx)
+                        return xasprintf("read as at least %lld", (long long)v->count);
+                return v->canon && v->text && strcmp(v->canon, v->text) != 0
+                               ? xasprintf("read as %lld", (long long)v->count)
+                               : NULL;
+        case FT_TEXT:
+                return NULL;
+        default:
+                if (v->canon && v->text && strcasecmp(v->canon, v->text) != 0)
+                        return xasprintf("read as %s", v->canon);
+                return NULL;
+        }
+}
+
+static void indent_value(Buf *b, const char *value)
+{
+        for (const char *p = value; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) : strlen(p);
+                buf_puts(b, "      ");
+                buf_append(b, p, n);
+                buf_putc(b, '\n');
+                p = nl ? nl + 1 : p + n;
+        }
+}
+
+static char *captured_block(const Tz *tz, const Incident *inc)
+{
+        Buf b = {0};
+        for (size_t i = 0; i < FIELD__MAX; i++) {
+                const FieldValue *v = &inc->form.f[i];
+                if (!v->text)
+                        continue;
+                const FieldDef *f = &form_fields[i];
+                _cleanup_free_ char *reading = reading_of(tz, f, v);
+                bool fallback = strlist_contains(&inc->fallbacks, f->key);
+                /* buf_puts, not buf_printf: this runs for every field of
+                 * every report, and formatting twice the cost of copying. */
+                buf_puts(&b, "  ");
+                buf_puts(&b, f->label);
+                if (strchr(v->text, '\n')) {
+                        buf_puts(&b, ":\n");
+                        indent_value(&b, v->text);
+                        if (reading) {
+                                buf_puts(&b, "      (");
+                                buf_puts(&b, reading);
+                                buf_puts(&b, ")\n");
+                        }
+                } else {
+                        buf_puts(&b, ": ");
+                        buf_puts(&b, v->text);
+                        if (reading) {
+                                buf_puts(&b, "  (");
+                                buf_puts(&b, reading);
+                                buf_putc(&b, ')');
+                        }
+                        if (fallback)
+                                buf_puts(&b, i == F_INDIVIDUALS_COUNT ? "  (counted from the answer above)"
+                                                                      : "  (taken from your email)");
+                        buf_putc(&b, '\n');
+                }
+        }
+        if (!b.len)
+                buf_puts(&b, "  (nothing could be read from the form)\n");
+        return buf_steal(&b);
+}
+
+static char *label_list(const StrList *keys, bool fill_in)
+{
+        Buf b = {0};
+        for (size_t i = 0; i < keys->n; i++) {
+                const FieldDef *f = form_field_by_key(keys->v[i]);
+                if (!f)
+                        continue;
+                buf_puts(&b, fill_in ? "" : "  - ");
+                buf_puts(&b, f->label);
+                buf_puts(&b, fill_in ? ": \n" : "\n");
+        }
+        return buf_steal(&b);
+}
+
+static char *summary_of(const Incident *inc)
+{
+        const char *n = inc->form.f[F_NATURE].text;
+        if (!n)
+                return xstrdup(inc->subject && *inc->subject ? inc->subject : "(no summary given)");
+        size_t len = strcspn(n, "\n");
+        if (len > 100)
+                len = 100;
+        char *s = xstrndup(n, len);
+        return s;
+}
+
+char *notices_blank_form(void)
+{
+        /* The labels are fixed: built once. */
+        static char *form;
+        if (!form) {
+                Buf b = {0};
+                for (size_t i = 0; i < FIELD__MAX; i++) {
+                        buf_puts(&b, form_fields[i].label);
+                        buf_puts(&b, ": \n");
+                }
+                form = buf_steal(&b);
+        }
+        return xstrdup(form);
+}
+
+void notices_followup_vars(TemplateVars *v, const char *changes, const char *filled, const char *changed_by)
+{
+        tvars_set(v, "changes", changes);
+        tvars_set(v, "filled", filled);
+        tvars_set(v, "changed_by", changed_by);
+}
+
+void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v)
+{
+        tvars_set(v, "ref", inc->ref);
+        tvars_set(v, "organisation", cfg->organisation);
+        const char *name = inc->form.f[F_REPORTER_NAME].text;
+        tvars_set(v, "reporter_name", name ? name : "colleague");
+        tvars_set(v, "their_subject", inc->subject && *inc->subject ? inc->subject : "(no subject)");
+        _cleanup_free_ char *from = inc->from_name ? xasprintf("%s <%s>", inc->from_name, inc->from_addr)
+                                                   : xstrdup(inc->from_addr ? inc->from_addr : "");
+        tvars_set(v, "from", from);
+        tvars_set(v, "forwarded_by", inc->forwarded_by);
+        char *t = notices_format_time(tz, inc->received_at);
+        tvars_set(v, "received", t);
+        free(t);
+        t = notices_format_time(tz, inc->deadline_at);
+        tvars_set(v, "deadline", t);
+        free(t);
+        t = notices_time_left(inc->deadline_at, now);
+        tvars_set(v, "time_left", t);
+        free(t);
+        tvars_set(v, "late", inc->late ? "yes" : "");
+        tvars_set(v, "overdue", inc->deadline_at <= now ? "yes" : "");
+        t = captured_block(tz, inc);
+        tvars_set(v, "captured", t);
+        free(t);
+        t = label_list(&inc->missing, false);
+        tvars_set(v, "missing", t);
+        free(t);
+        t = label_list(&inc->unclear, false);
+        tvars_set(v, "unclear", t);
+        free(t);
+        StrList both = {0};
+        for (size_t i = 0; i < inc->missing.n; i++)
+                strlist_add(&both, inc->missing.v[i]);
+        for (size_t i = 0; i < inc->unclear.n; i++)
+                strlist_add(&both, inc->unclear.v[i]);
+        t = label_list(&both, true);
+        tvars_set(v, "fill_in", t);
+        free(t);
+        strlist_free(&both);
+        Buf notes = {0};
+        for (size_t i = 0; i < inc->form.notes.n; i++) {
+                buf_puts(&notes, "  - ");
+                buf_puts(&notes, inc->form.notes.v[i]);
+                buf_putc(&notes, '\n');
+        }
+        tvars_set(v, "notes", notes.s ? notes.s : "");
+        buf_free(&notes);
+        t = summary_of(inc);
+        tvars_set(v, "summary", t);
+        free(t);
+        t = notices_blank_form();
+        tvars_set(v, "blank_form", t);
+        free(t);
+}
+
+static int queue_rendered(Store *s, const Config *cfg, const Incident *inc, const char *kind, const StrList *to,
+                          const Rendered *r, const char *reply_to, const char *auto_submitted,
+                          const char *in_reply_to, const StrList *refs)
+{
+        OutMessage o = {
+                .from = cfg->smtp.from,
+                .to = to,
+                .reply_to = reply_to,
+                .subject = r->subject,
+                .body = r->body,
+                .in_reply_to = in_reply_to,
+                .references = refs,
+                .loop_ref = inc->ref,
+                .auto_submitted = auto_submitted,
+        };
+        _cleanup_free_ char *data = NULL, *mid = NULL;
+        size_t len = 0;
+        int ret = compose_message(&o, &data, &len, &mid);
+        if (ret < 0)
+                return ret;
+        StrList rcpts = {0};
+        for (size_t i = 0; i < to->n; i++) {
+                char *a = compose_address_of(to->v[i]);
+                if (a)
+                        strlist_take(&rcpts, a);
+        }
+        ret = rcpts.n ? store_queue_mail(s, inc->id, kind, cfg->smtp.envelope_from, &rcpts, mid, r->subject, data,
+                                         len, NULL)
+                      : -EINVAL;
+        strlist_free(&rcpts);
+        return ret;
+}
+
+/* A reply to one sender counts against that address's daily cap
+ * (ratelimit.h): 1 when it may go, 0 when it is held back (the incident's
+ * history says so). */
+static int reply_admitted(Store *s, const Config *cfg, const NoticeMail *n)
+{
+        if (!n->auto_submitted || strcmp(n->auto_submitted, "auto-replied") != 0 || n->to->n != 1)
+                return 1;
+        _cleanup_free_ char *addr = compose_address_of(n->to->v[0]);
+        if (!addr)
+                return 1;
+        return ratelimit_admit(s, cfg, addr, n->kind, n->answering ? n->answering->key : NULL, n->incident_id,
+                               now_utc());
+}
+
+int notices_render(const Config *cfg, const NoticeMail *n, const TemplateVars *v, RenderedMail *ret, char **ret_why)
+{
+        Rendered out = {0};
+        int r = template_render_file(cfg->templates_dir, n->template_name, v, &out, ret_why);
+        if (r < 0)
+                return r;
+        StrList refs = {0};
+        const Message *m = n->answering;
+        for (size_t i = 0; m && i < m->references.n; i++)
+                strlist_add(&refs, m->references.v[i]);
+        if (m && m->message_id)
+                strlist_add(&refs, m->message_id);
+        OutMessage o = {
+                .from = cfg->smtp.from,
+                .to = n->to,
+                .reply_to = n->reply_to,
+                .subject = out.subject,
+                .body = out.body,
+                .in_reply_to = m ? m->message_id : NULL,
+                .references = &refs,
+                .loop_ref = n->loop_ref,
+                .auto_submitted = n->auto_submitted,
+        };
+        RenderedMail rm = {0};
+        r = compose_message(&o, &rm.data, &rm.len, &rm.message_id);
+        for (size_t i = 0; r >= 0 && i < n->to->n; i++) {
+                char *a = compose_address_of(n->to->v[i]);
+                if (a)
+                        strlist_take(&rm.rcpts, a);
+        }
+        if (r >= 0 && !rm.rcpts.n)
+                r = -EINVAL;
+        if (r < 0) {
+                *ret_why = xasprintf("cannot write the %s: %s", n->kind, strerror(-r));
+                rendered_mail_free(&rm);
+        } else {
+                rm.subject = out.subject;
+                out.subject = NULL;
+                *ret = rm;
+        }
+        strlist_free(&refs);
+        rendered_free(&out);
+        return r;
+}
+
+void rendered_mail_free(RenderedMail *m)
+{
+        free(m->data);
+        free(m->message_id);
+        free(m->subject);
+        strlist_free(&m->rcpts);
+        memset(m, 0, sizeof *m);
+}
+
+int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, const TemplateVars *v, char **ret_why)
+{
+        int r = reply_admitted(s, cfg, n);
+        if (r <= 0) {
+                if (r < 0)
+                        *ret_why = xasprintf("cannot count the replies to %s: %s", n->to->v[0], strerror(-r));
+                return r;
+        }
+        RenderedMail rm = {0};
+        r = notices_render(cfg, n, v, &rm, ret_why);
+        if (r < 0)
+                return r;
+        r = store_queue_mail(s, n->incident_id, n->kind, cfg->smtp.envelope_from, &rm.rcpts, rm.message_id,
+                             rm.subject, rm.data, rm.len, NULL);
+        if (r < 0)
+                *ret_why = xasprintf("cannot queue the %s: %s", n->kind, strerror(-r));
+        rendered_mail_free(&rm);
+        return r;
+}
+
+/* The plus-address a DPO's reply must go to: it carries the incident's
+ * token, which authenticates the reply. */
+static char *token_address(const Config *cfg, const Incident *inc)
+{
+        _cleanup_free_ char *addr = compose_address_of(cfg->smtp.reply_to ? cfg->smtp.reply_to : cfg->smtp.from);
+        if (!addr)
+                return NULL;
+        char *at = strchr(addr, '@');
+        *at = 0;
+        return xasprintf("%s+%s.%s@%s", addr, inc->ref, inc->token, at + 1);
+}
+
+int notices_queue_new_incident(Store *s, const Config *cfg, const Tz *tz, const Incident *inc, const Message *m,
+                               char **ret_why)
+{
+        TemplateVars v = {0};
+        notices_incident_vars(cfg, tz, inc, now_utc(), &v);
+        _cleanup_free_ char *reply = token_address(cfg, inc);
+        Rendered ack = {0}, dpo = {0};
+        char *withheld = NULL;     /* the daily cap held the acknowledgement back */
+        /* The DPO's notice says how to record the decision.  A report that
+         * comes in after its deadline makes it the overdue notice, which the
+         * escalation contacts get as well (reminders.c counts it as such). */
+        decision_vars(cfg, tz, inc, NULL, now_utc(), &v);
+        StrList dpo_to = {0};
+        for (size_t i = 0; i < cfg->dpo.n; i++)
+                strlist_add(&dpo_to, cfg->dpo.v[i]);
+        for (size_t i = 0; inc->deadline_at <= now_utc() && i < cfg->escalation.n; i++)
+                if (!strlist_contains_ci(&dpo_to, cfg->escalation.v[i]))
+                        strlist_add(&dpo_to, cfg->escalation.v[i]);
+        int r = template_render_file(cfg->templates_dir, "ack", &v, &ack, ret_why);
+        if (r >= 0)
+                r = template_render_file(cfg->templates_dir, "dpo-notice", &v, &dpo, ret_why);
+        if (r < 0)
+                goto out;
+        StrList to = {0};
+        const char *reporter = m->reply_to ? m->reply_to : m->from_addr;
+        strlist_add(&to, reporter);
+        StrList refs = {0};
+        for (size_t i = 0; i < m->references.n; i++)
+                strlist_add(&refs, m->references.v[i]);
+        if (m->message_id)
+                strlist_add(&refs, m->message_id);
+        /* An autoresponder that got past the loop rules is stopped by the
+         * daily cap (ratelimit.h); the DPO's notice goes all the same. */
+        r = ratelimit_admit(s, cfg, reporter, "ack", m->key, inc->id, now_utc());
+        if (r > 0)
+                r = queue_rendered(s, cfg, inc, "ack", &to, &ack, cfg->smtp.reply_to, "auto-replied", m->message_id,
+                                   &refs);
+        else if (r == 0)
+                withheld = xasprintf("acknowledgement of %s to %s withheld: it had %u automatic replies in 24 hours "
+                                     "(max_auto_replies_per_day)", inc->ref, reporter, cfg->max_auto_replies_per_day);
+        strlist_free(&to);
+        strlist_free(&refs);
+        if (r < 0) {
+                *ret_why = xasprintf("cannot queue the acknowledgement: %s", strerror(-r));
+                goto out;
+        }
+        r = queue_rendered(s, cfg, inc, "dpo_notice", &dpo_to, &dpo, reply, "auto-generated", NULL, NULL);
+        if (r < 0)
+                *ret_why = xasprintf("cannot queue the DPO notice: %s", strerror(-r));
+        else if (withheld) {
+                *ret_why = withheld;
+                withheld = NULL;
+        }
+out:
+        free(withheld);
+        strlist_free(&dpo_to);
+        rendered_free(&ack);
+        rendered_free(&dpo);
+        tvars_free(&v);
+        return r;
+}
+
+int notices_check_templates(const Config *cfg, const Tz *tz, char **ret_why)
+{
+        static const char *const names[] = {"ack", "dpo-notice", "blank-form", "followup-confirm", "dpo-update",
+                                            "reminder", "overdue", "decision-confirm", "decision-error",
+                                            "delivery-failed", "mailbox-down", "mailbox-up", "register-down",
+                                            "register-up", "too-large"};
+        Incident inc;
+        incident_init(&inc);
+        inc.ref = xstrdup("DB2026001");
+        inc.from_addr = xstrdup("someone@example.org");
+        inc.received_at = now_utc();
+        inc.deadline_at = inc.received_at + 72 * 3600;
+        TemplateVars v = {0};
+        notices_incident_vars(cfg, tz, &inc, now_utc(), &v);
+        notices_followup_vars(&v, "  Directorate: Corporate Services (was: Adult Social Care)\n",
+                              "  Reason for delay: on leave\n", "someone@example.org");
+        decision_sample_vars(cfg, tz, &inc, now_utc(), &v);
+        alert_sample_vars(&v);
+        int r = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(names) && r >= 0; i++) {
+                Rendered out = {0};
+                r = template_render_file(cfg->templates_dir, names[i], &v, &out, ret_why);
+                rendered_free(&out);
+        }
+        tvars_free(&v);
+        incident_free(&inc);
+        return r;
+}

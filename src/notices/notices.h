@@ -1,0 +1,74 @@
+/* notices.h — the mail breachd writes about an incident, rendered from the
+ * templates and queued in the outbox inside the caller's transaction. */
+#pragma once
+
+#include "base/config.h"
+#include "register/incident.h"
+#include "read/message.h"
+#include "register/store.h"
+#include "notices/template.h"
+#include "base/tz.h"
+
+/* Fills the variables every incident template may use. */
+void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v);
+
+/* Queues the acknowledgement to the reporter (answering `m`) and the notice
+ * to the DPO(s).  Must run inside a store transaction.  -EINVAL with
+ * *ret_why on a template error.  The acknowledgement counts against the
+ * reporter's daily cap (ratelimit.h); when the cap holds it back, 0 is
+ * returned with *ret_why saying so, for the caller to log and free. */
+int notices_queue_new_incident(Store *s, const Config *cfg, const Tz *tz, const Incident *inc, const Message *m,
+                               char **ret_why);
+
+/* Every field of the form as a "Label: " line, for a reporter to fill in
+ * (template variable blank_form).  Caller frees. */
+char *notices_blank_form(void);
+
+/* The variables of the mail about a follow-up: changes (answers that
+ * replaced earlier ones), filled (answers given for the first time), each
+ * as indented lines; changed_by (who sent the follow-up). */
+void notices_followup_vars(TemplateVars *v, const char *changes, const char *filled, const char *changed_by);
+
+/* One templated mail to queue: what notices_queue_template() needs. */
+typedef struct {
+        int64_t incident_id;        /* 0: about no incident */
+        const char *loop_ref;       /* X-Breachd-Loop: the incident's reference, or "breachd" */
+        const char *kind;           /* outbox kind, e.g. "followup_confirm" */
+        const char *template_name;  /* "blank-form" for templates_dir/blank-form.txt */
+        const StrList *to;
+        const Message *answering;   /* In-Reply-To and References point at it; NULL for none */
+        const char *reply_to;       /* optional */
+        const char *auto_submitted; /* "auto-replied" or "auto-generated" */
+} NoticeMail;
+
+/* Renders n->template_name with v and queues it in the outbox.  Must run
+ * inside a store transaction.  On failure *ret_why says why.  A reply to a
+ * sender (auto_submitted "auto-replied", one recipient) counts against the
+ * address's daily cap (ratelimit.h); over it, nothing is queued, the
+ * incident's history says so, and 0 is returned all the same. */
+int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, const TemplateVars *v, char **ret_why);
+
+/* A mail written from a template, ready to hand to the SMTP server. */
+typedef struct {
+        char *data;           /* the whole message, CRLF */
+        size_t len;
+        char *message_id;
+        char *subject;
+        StrList rcpts;        /* bare addresses */
+} RenderedMail;
+void rendered_mail_free(RenderedMail *m);
+
+/* Renders n->template_name with v into a complete mail, without queueing it
+ * (for the one mail that cannot go through the outbox: the register itself
+ * cannot be written).  No reply cap is applied. */
+int notices_render(const Config *cfg, const NoticeMail *n, const TemplateVars *v, RenderedMail *ret, char **ret_why);
+
+/* Renders every template with a sample incident, so that an edited
+ * template with an unknown variable is refused at start-up and by
+ * --check-config, not when the first report arrives. */
+int notices_check_templates(const Config *cfg, const Tz *tz, char **ret_why);
+
+/* Formats a UTC instant in the configured zone: "Monday 9 March 2026, 14:05 GMT". */
+char *notices_format_time(const Tz *tz, int64_t t);
+/* "2 days 3 hours left" / "overdue by 5 hours". */
+char *notices_time_left(int64_t deadline, int64_t now);

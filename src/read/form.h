@@ -1,0 +1,74 @@
+/* form.h — the record a report is read into, and the form reader: label
+ * matching and the readers of "Label: value" text and table rows.  The
+ * fields themselves are base/fields.h. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/fields.h"
+#include "base/util.h"
+
+
+typedef enum {
+        FV_ABSENT = 0,   /* not given */
+        FV_OK,           /* given and understood */
+        FV_UNCLEAR,      /* given, kept as text, not understood: ask again */
+} FieldState;
+
+typedef enum {
+        DATE_NONE = 0,   /* no date parsed */
+        DATE_DAY,        /* a calendar day, no time */
+        DATE_MINUTE,     /* day and time */
+        DATE_UNKNOWN,    /* "unknown", "not known": valid answer, no date */
+} DatePrecision;
+
+typedef struct {
+        char *text;        /* as given (UTF-8, trimmed, line breaks kept); NULL when absent */
+        FieldState state;
+        /* Normalised value: enum label, configured directorate, "yes"/"no"/
+         * "unknown", a comma-separated category list; for dates the ISO form
+         * ("2022-01-06" or "2022-01-06T15:39:00Z", UTC); NULL when none. */
+        char *canon;
+        /* Dates: the instant (UTC seconds) — for DATE_DAY, local midnight of
+         * that day in the configured zone. */
+        int64_t when;
+        DatePrecision date_prec;
+        bool approx;       /* dates and counts: "approx", "about 30", "10,000+" */
+        int64_t count;     /* counts: lower bound; -1 when no number (TBC) */
+} FieldValue;
+
+typedef struct {
+        FieldValue f[FIELD__MAX];
+        StrList notes;       /* e.g. a second value for a label already given */
+        StrList unknown_labels; /* "Label: value" lines that matched no field */
+} FormRecord;
+
+void form_record_init(FormRecord *r);
+void form_record_free(FormRecord *r);
+/* Sets the raw text of field id (trimmed, cut to 16 KiB) if it is not set
+ * yet; if it is, a different value is recorded in notes ("<label>" was
+ * answered twice; the first answer was kept, the second was: ..."; at most
+ * 20 such notes) and false is returned. */
+bool form_record_set(FormRecord *r, FieldId id, const char *text);
+
+/* The label set in force: defaults plus configured extras.  Matching
+ * normalises both sides (case, punctuation, spaces, a leading number,
+ * letter or bullet). */
+typedef struct FormLabels FormLabels;
+FormLabels *form_labels_new(void);
+void form_labels_add(FormLabels *l, FieldId id, const char *label);
+void form_labels_free(FormLabels *l);
+/* Returns the field whose label matches `text` (a candidate label, e.g. what
+ * stands before a colon or in a table's left cell), or -1. */
+int form_labels_match(const FormLabels *l, const char *text);
+/* Normalises a label for comparison; caller frees. */
+char *form_label_normalise(const char *s);
+
+/* Reading a form.  Each returns how many labelled fields it found; values
+ * already set in rec are kept (the first value wins, later ones go to
+ * rec->notes). */
+size_t form_read_text(const FormLabels *labels, const char *text, FormRecord *rec);
+#include "read/extract.h"
+size_t form_read_rows(const FormLabels *labels, const FormRow *rows, size_t n, FormRecord *rec);
+size_t form_read_source(const FormLabels *labels, const FormSource *src, FormRecord *rec);

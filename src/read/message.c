@@ -1,0 +1,716 @@
+/* message.c — see message.h. */
+#include "read/message.h"
+#include "base/mimelib.h"
+
+#include <errno.h>
+#include <gmime/gmime.h>
+#include <string.h>
+
+#include "read/docx.h"
+#include "read/html.h"
+#include "read/reading.h"
+
+static void body_free(MessageBody *b)
+{
+        free(b->filename);
+        form_source_free(&b->src);
+}
+
+void message_free(Message *m)
+{
+        if (!m)
+                return;
+        free(m->message_id);
+        free(m->key);
+        free(m->from_addr);
+        free(m->from_name);
+        free(m->reply_to);
+        strlist_free(&m->to_addrs);
+        free(m->subject);
+        free(m->in_reply_to);
+        strlist_free(&m->references);
+        free(m->auto_reason);
+        free(m->orig_from_addr);
+        free(m->orig_from_name);
+        free(m->orig_subject);
+        for (size_t i = 0; i < m->n_bodies; i++)
+                body_free(&m->bodies[i]);
+        free(m->bodies);
+        free(m->plain_text);
+        reading_free(m->reading);
+        free(m);
+}
+
+/* ---- header facts ------------------------------------------------------ */
+
+static char *lower_dup(const char *s)
+{
+        char *r = xstrdup(s);
+        str_ascii_lower(r);
+        return r;
+}
+
+/* The first mailbox of an address list header, decoded. */
+static void first_mailbox(InternetAddressList *l, char **ret_addr, char **ret_name)
+{
+        if (!l)
+                return;
+        for (int i = 0; i < internet_address_list_length(l); i++) {
+                InternetAddress *a = internet_address_list_get_address(l, i);
+                if (INTERNET_ADDRESS_IS_GROUP(a)) {
+                        first_mailbox(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), ret_addr,
+                                      ret_name);
+                        if (*ret_addr)
+                                return;
+                        continue;
+                }
+                const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+                if (!addr || !strchr(addr, '@'))
+                        continue;
+                *ret_addr = lower_dup(addr);
+                const char *name = internet_address_get_name(a);
+                *ret_name = str_empty(name) ? NULL : str_to_utf8(name, strlen(name));
+                return;
+        }
+}
+
+static char *strip_angles(const char *s)
+{
+        if (!s)
+                return NULL;
+        while (*s == ' ' || *s == '<')
+                s++;
+        char *r = xstrdup(s);
+        char *e = strchr(r, '>');
+        if (e)
+                *e = 0;
+        return *str_trim(r) ? r : (free(r), NULL);
+}
+
+static const char *header(GMimeObject *o, const char *name)
+{
+        return g_mime_object_get_header(o, name);
+}
+
+/* Mail that must never get an automatic reply (RFC 3834 and the rules the
+ * best helpdesks add). */
+static char *automatic_reason(GMimeMessage *msg, const char *from_addr)
+{
+        GMimeObject *o = GMIME_OBJECT(msg);
+        const char *v;
+        if ((v = header(o, "Auto-Submitted"))) {
+                _cleanup_free_ char *t = xstrdup(v);
+                if (strcasecmp(str_trim(t), "no") != 0)
+                        return xasprintf("Auto-Submitted: %s", str_trim(t));
+        }
+        if ((v = header(o, "Precedence"))) {
+                _cleanup_free_ char *t = lower_dup(v);
+                char *p = str_trim(t);
+                if (!strcmp(p, "bulk") || !strcmp(p, "junk") || !strcmp(p, "list"))
+                        return xasprintf("Precedence: %s", p);
+        }
+        static const char *const hdrs[] = {"List-Id", "List-Unsubscribe", "X-Auto-Response-Suppress",
+                                           "X-Breachd-Loop", "X-Autoreply", "X-Autorespond"};
+        for (size_t i = 0; i < ARRAY_SIZE(hdrs); i++)
+                if (header(o, hdrs[i]))
+                        return xasprintf("%s header present", hdrs[i]);
+        if ((v = header(o, "Return-Path"))) {
+                _cleanup_free_ char *t = xstrdup(v);
+                if (strcmp(str_trim(t), "<>") == 0)
+                        return xstrdup("empty Return-Path");
+        }
+        if (from_addr) {
+                static const char *const locals[] = {"mailer-daemon@", "postmaster@", "no-reply@", "noreply@",
+                                                     "do-not-reply@", "donotreply@", "bounce"};
+                for (size_t i = 0; i < ARRAY_SIZE(locals); i++)
+                        if (str_startswith(from_addr, locals[i]))
+                                return xasprintf("sender %s", from_addr);
+        }
+        GMimeContentType *ct = g_mime_object_get_content_type(msg->mime_part ? msg->mime_part : o);
+        if (ct && g_mime_content_type_is_type(ct, "multipart", "report"))
+                return xstrdup("a delivery or read report (multipart/report)");
+        if ((v = header(o, "Disposition-Notification-To")) && header(o, "Original-Message-ID"))
+                return xstrdup("a read receipt");
+        return NULL;
+}
+
+static void add_all_mailboxes(InternetAddressList *l, StrList *out, unsigned depth)
+{
+        for (int i = 0; l && depth < 4 && i < internet_address_list_length(l) && out->n < 200; i++) {
+                InternetAddress *a = internet_address_list_get_address(l, i);
+                if (INTERNET_ADDRESS_IS_GROUP(a)) {
+                        add_all_mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), out,
+                                          depth + 1);
+                        continue;
+                }
+                const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+                if (addr && strchr(addr, '@')) {
+                        char *l2 = lower_dup(addr);
+                        if (strlist_contains(out, l2))
+                                free(l2);
+                        else
+                                strlist_take(out, l2);
+                }
+        }
+}
+
+static void read_recipients(Message *m, GMimeMessage *msg)
+{
+        add_all_mailboxes(g_mime_message_get_to(msg), &m->to_addrs, 0);
+        add_all_mailboxes(g_mime_message_get_cc(msg), &m->to_addrs, 0);
+        static const char *const hdrs[] = {"Delivered-To", "X-Original-To", "Envelope-To"};
+        GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+        int n = g_mime_header_list_get_count(hl);
+        for (int i = 0; i < n; i++) {
+                GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+                for (size_t k = 0; k < ARRAY_SIZE(hdrs); k++)
+                        if (g_ascii_strcasecmp(g_mime_header_get_name(h), hdrs[k]) == 0) {
+                                InternetAddressList *l = internet_address_list_parse(NULL, g_mime_header_get_value(h));
+                                add_all_mailboxes(l, &m->to_addrs, 0);
+                                if (l)
+                                        g_object_unref(l);
+                        }
+        }
+}
+
+static void read_headers(Message *m, GMimeMessage *msg)
+{
+        read_recipients(m, msg);
+        first_mailbox(g_mime_message_get_from(msg), &m->from_addr, &m->from_name);
+        if (!m->from_addr)
+                first_mailbox(g_mime_message_get_sender(msg), &m->from_addr, &m->from_name);
+        char *dummy = NULL;
+        first_mailbox(g_mime_message_get_reply_to(msg), &m->reply_to, &dummy);
+        free(dummy);
+        const char *subj = g_mime_message_get_subject(msg);
+        m->subject = subj ? str_to_utf8(subj, strlen(subj)) : xstrdup("");
+        m->message_id = strip_angles(g_mime_message_get_message_id(msg));
+        GDateTime *d = g_mime_message_get_date(msg);
+        m->date = d ? g_date_time_to_unix(d) : 0;
+        const char *irt = header(GMIME_OBJECT(msg), "In-Reply-To");
+        if (irt) {
+                GMimeReferences *r = g_mime_references_parse(NULL, irt);
+                if (r && g_mime_references_length(r) > 0)
+                        m->in_reply_to = xstrdup(g_mime_references_get_message_id(r, 0));
+                if (r)
+                        g_mime_references_free(r);
+        }
+        const char *refs = header(GMIME_OBJECT(msg), "References");
+        if (refs) {
+                GMimeReferences *r = g_mime_references_parse(NULL, refs);
+                for (int i = 0; r && i < g_mime_references_length(r); i++)
+                        strlist_add(&m->references, g_mime_references_get_message_id(r, i));
+                if (r)
+                        g_mime_references_free(r);
+        }
+        m->auto_reason = automatic_reason(msg, m->from_addr);
+        m->has_auto_submitted = m->auto_reason != NULL;
+}
+
+/* ---- bodies ------------------------------------------------------------ */
+
+typedef struct {
+        Message *m;
+        const MessageLimits *lim;
+        unsigned parts;
+        unsigned next_group;
+        bool maybe_forward;   /* not a reply: the text may say it is a forward */
+        int err;
+        char *why;
+} Walk;
+
+static void walk_fail(Walk *w, int err, char *why)
+{
+        if (!w->err) {
+                w->err = err;
+                w->why = why;
+        } else {
+                free(why);
+        }
+}
+
+/* Decoded bytes of a leaf part (transfer encoding undone), or NULL. */
+static GByteArray *part_bytes(Walk *w, GMimePart *part)
+{
+        GMimeDataWrapper *dw = g_mime_part_get_content(part);
+        if (!dw)
+                return NULL;
+        GMimeStream *mem = g_mime_stream_mem_new();
+        g_mime_data_wrapper_write_to_stream(dw, mem);
+        GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+        g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+        g_object_unref(mem);
+        if (ba && ba->len > w->lim->max_part_size) {
+                walk_fail(w, -E2BIG, xasprintf("a part decodes to %u bytes (limit %llu)", ba->len,
+                                              (unsigned long long)w->lim->max_part_size));
+                g_byte_array_free(ba, TRUE);
+                return NULL;
+        }
+        return ba;
+}
+
+/* Labels that mail gets wrong most: UTF-8 sent as "iso-8859-1", Word's
+ * curly quotes sent as "us-ascii". */
+static bool charset_forgiving(const char *cs)
+{
+        static const char *const l[] = {"us-ascii", "ascii", "utf-8", "utf8", "iso-8859-1", "iso_8859-1",
+                                        "latin1", "l1", "windows-1252", "cp1252", "x-cp1252", "iso-8859-15",
+                                        "ansi_x3.4-1968", NULL};
+        for (size_t i = 0; l[i]; i++)
+                if (g_ascii_strcasecmp(cs, l[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* Text in the part's declared charset, as UTF-8.  For the labels of
+ * charset_forgiving() (and none or an unknown one) valid UTF-8 is kept and
+ * any other byte is read as windows-1252, the superset of ISO-8859-1 that
+ * senders mean; other charsets are converted. */
+static char *bytes_to_utf8(const GByteArray *ba, const char *charset)
+{
+        /* An empty part has no data pointer at all (fuzz regression
+         * empty-text-part.eml): nothing to convert. */
+        if (!ba->len || !ba->data)
+                return xstrdup("");
+        const char *cs = charset;
+        if (cs && !charset_forgiving(cs)) {
+                gsize out_len = 0;
+                gchar *out = g_convert((const gchar *)ba->data, ba->len, "UTF-8", cs, NULL, &out_len, NULL);
+                if (out) {
+                        char *r = str_to_utf8(out, out_len);
+                        g_free(out);
+                        return r;
+                }
+        }
+        return str_to_utf8((const char *)ba->data, ba->len);
+}
+
+/* RFC 3676 format=flowed: a line ending in a space continues on the next
+ * (the space dropped with delsp=yes); a leading space is stuffing; quote
+ * depth ('>') must match for lines to join; "-- " stays a line. */
+static char *unflow(const char *text, bool delsp)
+{
+        Buf b = {0};
+        buf_puts(&b, "");
+        bool joining = false;
+        unsigned depth_prev = 0;
+        for (const char *p = text; p && *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) : strlen(p);
+                const char *line = p;
+                p = nl ? nl + 1 : NULL;
+                if (n && line[n - 1] == '\r')
+                        n--;
+                unsigned depth = 0;
+                while (depth < n && line[depth] == '>')
+                        depth++;
+                const char *body = line + depth;
+                size_t bn = n - depth;
+                if (bn && *body == ' ') {
+                        body++;
+                        bn--;
+                }
+                if (!joining || depth != depth_prev) {
+                        if (joining)
+                                buf_putc(&b, '\n');
+                        for (unsigned k = 0; k < depth; k++)
+                                buf_putc(&b, '>');
+                        if (depth)
+                                buf_putc(&b, ' ');
+                }
+                bool sig = bn == 3 && strncmp(body, "-- ", 3) == 0;
+                bool soft = !sig && bn > 0 && body[bn - 1] == ' ';
+                buf_append(&b, body, soft && delsp ? bn - 1 : bn);
+                if (!soft)
+                        buf_putc(&b, '\n');
+                joining = soft;
+                depth_prev = depth;
+        }
+        return buf_steal(&b);
+}
+
+static MessageBody *add_body(Message *m, BodyKind kind, unsigned group, unsigned fwd, const char *filename)
+{
+        m->bodies = xrealloc(m->bodies, (m->n_bodies + 1) * sizeof *m->bodies);
+        MessageBody *b = &m->bodies[m->n_bodies++];
+        memset(b, 0, sizeof *b);
+        b->kind = kind;
+        b->group = group;
+        b->forward = fwd;
+        b->filename = filename ? str_to_utf8(filename, strlen(filename)) : NULL;
+        return b;
+}
+
+static bool is_docx(GMimeContentType *ct, const char *filename)
+{
+        if (g_mime_content_type_is_type(ct, "application", "vnd.openxmlformats-officedocument.wordprocessingml.document"))
+                return true;
+        return filename && (str_endswith_ci(filename, ".docx") || str_endswith_ci(filename, ".docm"));
+}
+
+static bool text_says_forward(const char *text, size_t max);
+
+static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
+{
+        GMimeObject *o = GMIME_OBJECT(part);
+        GMimeContentType *ct = g_mime_object_get_content_type(o);
+        const char *filename = g_mime_part_get_filename(part);
+        bool attachment = g_mime_part_is_attachment(part) || filename;
+        bool text = g_mime_content_type_is_type(ct, "text", "plain");
+        bool html = g_mime_content_type_is_type(ct, "text", "html");
+        bool docx = is_docx(ct, filename);
+        if (!text && !html && !docx && !(attachment && filename && str_endswith_ci(filename, ".txt")))
+                return;
+        GByteArray *ba = part_bytes(w, part);
+        if (!ba)
+                return;
+        const char *charset = g_mime_object_get_content_type_parameter(o, "charset");
+        BodyKind kind = attachment ? BODY_ATTACHMENT : html ? BODY_HTML : BODY_TEXT;
+        if (docx) {
+                MessageBody *b = add_body(w->m, BODY_ATTACHMENT, group, fwd, filename);
+                if (docx_extract(ba->data, ba->len, &b->src) < 0) {
+                        /* An unreadable attachment is not a broken report. */
+                        form_source_free(&b->src);
+                }
+        } else if (html) {
+                _cleanup_free_ char *u = bytes_to_utf8(ba, charset);
+                if (!attachment && fwd == 0 && w->maybe_forward && !w->m->forwarded &&
+                    (strstr(u, "Forwarded message") || strstr(u, "Begin forwarded message") ||
+                     strstr(u, "Forwarded Message")))
+                        w->m->forwarded = true;
+                MessageBody *b = add_body(w->m, kind, group, fwd, filename);
+                unsigned flags = w->m->forwarded ? 0 : HTML_DROP_QUOTED;
+                if (html_extract(u, strlen(u), "UTF-8", flags, &b->src) < 0)
+                        form_source_free(&b->src);
+        } else {
+                MessageBody *b = add_body(w->m, kind, group, fwd, filename);
+                b->src.text = bytes_to_utf8(ba, charset);
+                if (kind == BODY_TEXT && fwd == 0 && w->maybe_forward && !w->m->forwarded &&
+                    text_says_forward(b->src.text, 1u << 20))
+                        w->m->forwarded = true;
+                const char *format = g_mime_object_get_content_type_parameter(o, "format");
+                if (format && !g_ascii_strcasecmp(format, "flowed")) {
+                        const char *delsp = g_mime_object_get_content_type_parameter(o, "delsp");
+                        char *u = unflow(b->src.text, delsp && !g_ascii_strcasecmp(delsp, "yes"));
+                        free(b->src.text);
+                        b->src.text = u;
+                }
+        }
+        g_byte_array_free(ba, TRUE);
+}
+
+static void walk(Walk *w, GMimeObject *o, unsigned depth, unsigned group, unsigned fwd);
+
+static void walk_forward(Walk *w, GMimeMessagePart *mp, unsigned depth, unsigned fwd)
+{
+        GMimeMessage *inner = g_mime_message_part_get_message(mp);
+        if (!inner || !inner->mime_part)
+                return;
+        if (fwd == 0 && !w->m->orig_from_addr) {
+                w->m->forwarded = true;
+                first_mailbox(g_mime_message_get_from(inner), &w->m->orig_from_addr, &w->m->orig_from_name);
+                const char *s = g_mime_message_get_subject(inner);
+                /* A second forward is read when the first had no sender
+                 * (fuzz regression forward-twice-no-sender.eml). */
+                free(w->m->orig_subject);
+                w->m->orig_subject = s ? str_to_utf8(s, strlen(s)) : NULL;
+        }
+        walk(w, inner->mime_part, depth + 1, ++w->next_group, fwd + 1);
+}
+
+static void walk(Walk *w, GMimeObject *o, unsigned depth, unsigned group, unsigned fwd)
+{
+        if (w->err)
+                return;
+        if (depth > w->lim->max_depth) {
+                walk_fail(w, -E2BIG, xasprintf("MIME nesting deeper than %u", w->lim->max_depth));
+                return;
+        }
+        if (++w->parts > w->lim->max_parts) {
+                walk_fail(w, -E2BIG, xasprintf("more than %u MIME parts", w->lim->max_parts));
+                return;
+        }
+        if (GMIME_IS_MULTIPART(o)) {
+                GMimeMultipart *mp = GMIME_MULTIPART(o);
+                GMimeContentType *ct = g_mime_object_get_content_type(o);
+                bool alt = ct && g_mime_content_type_is_type(ct, "multipart", "alternative");
+                unsigned g = alt ? ++w->next_group : 0;
+                const char *prologue = g_mime_multipart_get_prologue(mp);
+                if (g_mime_multipart_get_count(mp) == 0 && !str_empty(prologue)) {
+                        /* No boundary found (none declared, or a wrong one):
+                         * the body is all prologue, and is read as text. */
+                        MessageBody *b = add_body(w->m, BODY_TEXT, group ? group : ++w->next_group, fwd, NULL);
+                        b->src.text = str_to_utf8(prologue, strlen(prologue));
+                        return;
+                }
+                for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {
+                        GMimeObject *child = g_mime_multipart_get_part(mp, i);
+                        if (child)
+                                walk(w, child, depth + 1, alt ? g : (group ? group : ++w->next_group), fwd);
+                }
+        } else if (GMIME_IS_MESSAGE_PART(o)) {
+                walk_forward(w, GMIME_MESSAGE_PART(o), depth, fwd);
+        } else if (GMIME_IS_PART(o)) {
+                walk_leaf(w, GMIME_PART(o), group ? group : ++w->next_group, fwd);
+        }
+}
+
+/* ---- text cleaning ------------------------------------------------------ */
+
+static bool is_forward_line(const char *l);
+
+static bool is_forward_marker(const char *l)
+{
+        return is_forward_line(l) || strstr(l, "Original Message") || strstr(l, "Original message");
+}
+
+static bool is_header_line(const char *l, const char *name)
+{
+        size_t n = strlen(name);
+        return strncasecmp(l, name, n) == 0 && (l[n] == ':');
+}
+
+static bool is_mail_header_line(const char *l)
+{
+        static const char *const h[] = {"From", "Sent", "Date", "To", "Cc", "Bcc", "Subject", "Reply-To",
+                                        "Importance", "Attachments", "Received", "Envoyé", "De", "À", "Objet"};
+        const char *p = l;
+        while (*p == '*' || *p == ' ')
+                p++;
+        for (size_t i = 0; i < ARRAY_SIZE(h); i++)
+                if (is_header_line(p, h[i]))
+                        return true;
+        return false;
+}
+
+/* Outlook's reply/forward block: "From: …" followed within a few lines by
+ * "Sent: …" or "Date: …", then "Subject:". */
+static bool is_outlook_block(char **lines, size_t i, size_t n)
+{
+        const char *l = lines[i];
+        while (*l == '*' || *l == ' ')
+                l++;
+        if (!is_header_line(l, "From"))
+                return false;
+        bool sent = false, subject = false;
+        for (size_t k = i + 1; k < n && k < i + 7; k++) {
+                const char *t = lines[k];
+                while (*t == '*' || *t == ' ')
+                        t++;
+                if (is_header_line(t, "Sent") || is_header_line(t, "Date"))
+                        sent = true;
+                if (is_header_line(t, "Subject"))
+                        subject = true;
+        }
+        return sent && subject;
+}
+
+static bool ends_wrote(const char *l)
+{
+        _cleanup_free_ char *t = xstrdup(l);
+        char *s = str_trim(t);
+        return str_endswith_ci(s, "wrote:") || str_endswith_ci(s, "writes:") || str_endswith_ci(s, "a \xc3\xa9" "crit :") ||
+               str_endswith_ci(s, "schrieb:");
+}
+
+/* "On Mon, 6 Jan 2025 at 16:02, Jane <jane@x> wrote:", which Gmail wraps
+ * over two or three lines when it is long. */
+static bool is_wrote_line(char **lines, size_t i, size_t n)
+{
+        const char *l = lines[i];
+        if (!str_startswith(l, "On ") && !str_startswith(l, "Le ") && !str_startswith(l, "Am "))
+                return false;
+        size_t len = 0;
+        for (size_t k = i; k < n && k < i + 3; k++) {
+                len += strlen(lines[k]);
+                if (len > 400 || (k > i && !*lines[k]))
+                        return false;
+                if (ends_wrote(lines[k]))
+                        return true;
+        }
+        return false;
+}
+
+/* A forward that says so in its text, whatever the subject says.
+ * "-----Original Message-----" is not one: Outlook writes it in replies
+ * too. */
+static bool is_forward_line(const char *l)
+{
+        while (*l == ' ' || *l == '-' || *l == '*' || *l == '_')
+                l++;
+        return str_startswith_ci(l, "Forwarded message") || str_startswith_ci(l, "Begin forwarded message") ||
+               str_startswith_ci(l, "Forwarded Message") || str_startswith_ci(l, "Original Message Follows") ||
+               str_startswith_ci(l, "Forwarded e-mail") || str_startswith_ci(l, "Forwarded email");
+}
+
+static bool text_says_forward(const char *text, size_t max)
+{
+        for (const char *p = text; p && *p && (size_t)(p - text) < max;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) : strlen(p);
+                if (*p != '>' && n < 200) {
+                        _cleanup_free_ char *line = xstrndup(p, n);
+                        if (is_forward_line(line))
+                                return true;
+                }
+                p = nl ? nl + 1 : NULL;
+        }
+        return false;
+}
+
+static void split_lines(char *text, char ***ret, size_t *ret_n)
+{
+        char **v = NULL;
+        size_t n = 0;
+        for (char *p = text, *nl; p; p = nl ? nl + 1 : NULL) {
+                nl = strchr(p, '\n');
+                if (nl)
+                        *nl = 0;
+                size_t len = strlen(p);
+                if (len && p[len - 1] == '\r')
+                        p[len - 1] = 0;
+                v = xrealloc(v, (n + 1) * sizeof *v);
+                v[n++] = p;
+        }
+        *ret = v;
+        *ret_n = n;
+}
+
+static const char *unquote(const char *l)
+{
+        while (*l == '>') {
+                l++;
+                if (*l == ' ')
+                        l++;
+        }
+        return l;
+}
+
+static char *forwarded_part(char **lines, size_t n, size_t start, char **ret_fwd_from)
+{
+        size_t i = start;
+        /* the header block of the forwarded message */
+        while (i < n) {
+                const char *l = unquote(lines[i]);
+                _cleanup_free_ char *t = xstrdup(l);
+                char *s = str_trim(t);
+                if (*s && !is_mail_header_line(s))
+                        break;
+                if (ret_fwd_from && !*ret_fwd_from && is_header_line(s + strspn(s, "* "), "From"))
+                        *ret_fwd_from = xstrdup(str_trim(strchr(s, ':') + 1));
+                i++;
+        }
+        Buf b = {0};
+        for (; i < n; i++) {
+                buf_puts(&b, unquote(lines[i]));
+                buf_putc(&b, '\n');
+        }
+        return buf_steal(&b);
+}
+
+char *message_clean_text(const char *text, bool forwarded, char **ret_fwd_from)
+{
+        if (ret_fwd_from)
+                *ret_fwd_from = NULL;
+        _cleanup_free_ char *copy = xstrdup(text ? text : "");
+        _cleanup_free_ char **lines = NULL;
+        size_t n = 0;
+        split_lines(copy, &lines, &n);
+        if (forwarded)
+                for (size_t i = 0; i < n; i++) {
+                        const char *l = unquote(lines[i]);
+                        if (is_forward_marker(l))
+                                return forwarded_part(lines, n, i + 1, ret_fwd_from);
+                        if (is_outlook_block(lines, i, n))
+                                return forwarded_part(lines, n, i, ret_fwd_from);
+                }
+        Buf b = {0};
+        for (size_t i = 0; i < n; i++) {
+                const char *l = lines[i];
+                if (strstr(l, "-----Original Message-----") || strstr(l, "----- Original Message -----") ||
+                    is_outlook_block(lines, i, n) || is_wrote_line(lines, i, n) ||
+                    (str_startswith(l, "________________") && i + 1 < n && is_outlook_block(lines, i + 1, n)))
+                        break;
+                if (*l == '>')
+                        continue;
+                buf_puts(&b, l);
+                buf_putc(&b, '\n');
+        }
+        return buf_steal(&b);
+}
+
+/* ---- entry ------------------------------------------------------------- */
+
+static bool subject_is_forward(const char *s)
+{
+        while (*s == ' ')
+                s++;
+        return str_startswith_ci(s, "fw:") || str_startswith_ci(s, "fwd:") || str_startswith_ci(s, "fw :") ||
+               str_startswith_ci(s, "[fwd:") || str_startswith_ci(s, "tr:") || str_startswith_ci(s, "wg:");
+}
+
+static bool subject_is_reply(const char *s)
+{
+        while (*s == ' ')
+                s++;
+        return str_startswith_ci(s, "re:") || str_startswith_ci(s, "re :") || str_startswith_ci(s, "aw:") ||
+               str_startswith_ci(s, "sv:") || str_startswith_ci(s, "antw:");
+}
+
+static bool header_too_long(GMimeObject *o, unsigned max)
+{
+        GMimeHeaderList *hl = g_mime_object_get_header_list(o);
+        int n = g_mime_header_list_get_count(hl);
+        for (int i = 0; i < n; i++) {
+                GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+                const char *v = g_mime_header_get_raw_value(h);
+                if (v && strlen(v) > max)
+                        return true;
+        }
+        return n > 1000;
+}
+
+int message_parse(const char *raw, size_t len, const MessageLimits *lim, Message **ret, char **ret_why)
+{
+        static const MessageLimits defaults = MESSAGE_LIMITS_DEFAULT;
+        if (!lim)
+                lim = &defaults;
+        mimelib_init();
+        GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
+        GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+        GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+        g_object_unref(parser);
+        g_object_unref(stream);
+        if (!msg || !msg->mime_part) {
+                *ret_why = xstrdup("not a MIME message: no headers or body could be read");
+                if (msg)
+                        g_object_unref(msg);
+                return -EBADMSG;
+        }
+        if (header_too_long(GMIME_OBJECT(msg), lim->max_header_len)) {
+                *ret_why = xasprintf("a header is longer than %u bytes, or there are over 1000 headers",
+                                     lim->max_header_len);
+                g_object_unref(msg);
+                return -E2BIG;
+        }
+        Message *m = xcalloc(1, sizeof *m);
+        read_headers(m, msg);
+        if (m->message_id && *m->message_id) {
+                m->key = xasprintf("<%s>", m->message_id);
+        } else {
+                char h[65];
+                sha256_hex(raw, len, h);
+                m->key = xasprintf("sha256:%s", h);
+        }
+        m->forwarded = subject_is_forward(m->subject);
+        Walk w = {.m = m, .lim = lim, .maybe_forward = !subject_is_reply(m->subject)};
+        walk(&w, msg->mime_part, 0, 0, 0);
+        g_object_unref(msg);
+        if (w.err) {
+                *ret_why = w.why;
+                message_free(m);
+                return w.err;
+        }
+        *ret = m;
+        return 0;
+}

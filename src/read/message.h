@@ -1,0 +1,77 @@
+/* message.h — a raw RFC 5322 message read with GMime into what the rest of
+ * breachd needs: the header facts, and every place a form may stand.
+ *
+ * Every message is hostile: limits bound MIME depth, part count and decoded
+ * size; nothing from a message ever becomes a path. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "read/extract.h"
+#include "base/util.h"
+
+typedef struct {
+        unsigned max_depth;            /* MIME nesting, default 20 */
+        unsigned max_parts;            /* default 200 */
+        uint64_t max_part_size;        /* decoded, default 25 MiB */
+        unsigned max_header_len;       /* one header field, default 64 KiB */
+} MessageLimits;
+#define MESSAGE_LIMITS_DEFAULT {20, 200, 25u << 20, 65536}
+
+typedef enum {
+        BODY_TEXT,        /* text/plain body */
+        BODY_HTML,        /* text/html body */
+        BODY_ATTACHMENT,  /* text or .docx attachment */
+} BodyKind;
+
+typedef struct {
+        BodyKind kind;
+        unsigned group;      /* parts of one multipart/alternative share a group */
+        unsigned forward;    /* 0: the message itself; n: inside the nth forwarded message */
+        char *filename;      /* attachments: the decoded file name (RFC 2231/2047), UTF-8 */
+        FormSource src;
+} MessageBody;
+
+typedef struct FormReading FormReading;    /* reading.h */
+
+typedef struct {
+        char *message_id;     /* without <>; NULL when the message has none */
+        char *key;            /* "<message-id>" or "sha256:<hex of raw>" */
+        char *from_addr;      /* lower-cased address; NULL when none */
+        char *from_name;      /* display name, UTF-8 */
+        char *reply_to;
+        StrList to_addrs;     /* every address of To, Cc, Delivered-To and
+                               * X-Original-To, lower-cased (plus-addresses kept) */
+        char *subject;        /* decoded, UTF-8, "" when none */
+        int64_t date;         /* Date: as UTC seconds, 0 when absent or unreadable */
+        char *in_reply_to;    /* without <> */
+        StrList references;   /* without <> */
+        bool has_auto_submitted; /* any automatic-mail marker (see message_is_automatic) */
+        char *auto_reason;    /* why it is automatic, NULL when not */
+
+        /* Forwarding: set when the report came wrapped in someone's forward. */
+        bool forwarded;
+        char *orig_from_addr, *orig_from_name;   /* the original sender, when known */
+        char *orig_subject;
+
+        MessageBody *bodies;
+        size_t n_bodies;
+        char *plain_text;     /* the best reading of the author's own text, UTF-8 */
+        FormReading *reading;     /* the guard's worker's reading of the form (reading.h); NULL */
+} Message;
+
+
+/* Parses raw.  Returns -EBADMSG (unparseable), -E2BIG (a limit was hit);
+ * *ret_why then says why in words. */
+int message_parse(const char *raw, size_t len, const MessageLimits *lim, Message **ret, char **ret_why);
+void message_free(Message *m);
+static inline void message_freep(Message **m) { message_free(*m); }
+#define _cleanup_message_ _cleanup_(message_freep)
+
+/* Prepares body text for the form reader: drops quoted reply text (">"
+ * lines, "On … wrote:", Outlook's "From: … Sent: …" block and everything
+ * under it) and, for a forward, keeps the forwarded part without its
+ * header block.  Returns a new string. ret_fwd_from, when non-NULL, receives
+ * the "From:" of an inline forward header ("Name <addr>"), or NULL. */
+char *message_clean_text(const char *text, bool forwarded, char **ret_fwd_from);

@@ -1,0 +1,56 @@
+/* incident.h — an incident as the register keeps it: the form record read
+ * from the report plus what the daemon records itself (breach-form.md §2)
+ * and the DPO's assessment (§3). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/config.h"
+#include "read/form.h"
+#include "base/tz.h"
+
+typedef struct {
+        int64_t id;              /* 0 until stored */
+        char *ref;
+        char *token;             /* unguessable; authenticates DPO replies */
+        int64_t received_at;     /* UTC: IMAP INTERNALDATE, else Date: */
+        int64_t filed_at;
+        int64_t aware_at;        /* the awareness instant the deadline counts from */
+        bool aware_from_report;  /* aware_at came from the report, not received_at */
+        int64_t deadline_at;     /* aware_at + 72 h */
+        int within_72h;          /* 1, 0, or -1 when the report gives no date */
+        int days_to_report;      /* whole days incident → report, -1 unknown */
+        bool late;               /* received more than 72 h after awareness */
+
+        char *message_id;        /* of the original message, without <> */
+        char *from_addr, *from_name, *subject;
+        char *forwarded_by;      /* who passed the report on, when forwarded */
+
+        FormRecord form;
+        StrList missing;         /* field keys */
+        StrList unclear;         /* field keys */
+        StrList fallbacks;       /* field keys filled from the message, not the form */
+
+        /* DPO assessment (§3). */
+        char *status;            /* open / assessing / notified / closed */
+        char *ico_decision;      /* pending / notify / not notifiable */
+        char *ico_reference;
+        char *outcome;
+        char *allocated_to;
+        int64_t closed_at;
+} Incident;
+
+void incident_init(Incident *inc);
+void incident_free(Incident *inc);
+
+/* After the form is read and its values interpreted: applies the From
+ * fallbacks, takes the number of individuals from "Which individuals are
+ * affected" when it was not given, and who they are from the number's
+ * answer when that says it ("3 pupils") and the question was not answered
+ * (each such field is listed in fallbacks), works out awareness,
+ * deadline, lateness, and the missing and unclear lists. */
+void incident_evaluate(Incident *inc, const Tz *tz);
+
+/* "DB%Y%03n" with year 2026 and n 1 → "DB2026001". */
+char *incident_format_ref(const char *pattern, int year, int64_t n);

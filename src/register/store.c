@@ -1,0 +1,1118 @@
+/* store.c — see store.h. */
+#include "register/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "register/store-internal.h"
+
+static bool is_register_failure(int code);
+static void note_failure(int code, const char *detail);
+
+int store_sql_err(int rc)
+{
+        /* Every store function's error passes here: count those of the
+         * register itself.  (SQLite's log does not report a lock held past
+         * the busy timeout, so the callback alone would miss it.) */
+        if (is_register_failure(rc))
+                note_failure(rc, NULL);
+        switch (rc & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_DONE:
+        case SQLITE_ROW:
+                return 0;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_CONSTRAINT:
+                return -EEXIST;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        case SQLITE_CANTOPEN:
+        case SQLITE_PERM:
+        case SQLITE_READONLY:
+                return -EACCES;
+        default:
+                return -EIO;
+        }
+}
+
+/* ---- failures of the register ------------------------------------------ */
+
+/* SQLite reports every error to one process-wide log callback, with the
+ * system call and errno behind an I/O error ("os_unix.c:…: (28)
+ * write(…-wal) - No space left on device").  Those that mean the register
+ * itself cannot be used are counted here, so that a caller can tell a full
+ * disk or a held lock from a failure of the mailbox or the mail server
+ * (issue 12: a full disk was logged as "polling INBOX failed: "). */
+static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned failure_count;
+static char failure_text[512];
+
+static bool is_register_failure(int code)
+{
+        switch (code & 0xff) {
+        case SQLITE_FULL:
+        case SQLITE_IOERR:
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_READONLY:
+        case SQLITE_CANTOPEN:
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+        case SQLITE_PERM:
+        case SQLITE_NOMEM:
+        case SQLITE_PROTOCOL:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static int failure_detailed;   /* primary code of the text's detail, 0: none */
+
+/* Counts one failure of the register; detail (the system call and errno,
+ * from SQLite's log) is kept when there is one, and not overwritten by the
+ * same failure said again without it. */
+static void note_failure(int code, const char *detail)
+{
+        pthread_mutex_lock(&failure_lock);
+        failure_count++;
+        if (detail) {
+                snprintf(failure_text, sizeof failure_text, "%s: %s", sqlite3_errstr(code), detail);
+                failure_detailed = code & 0xff;
+        } else if ((code & 0xff) != failure_detailed) {
+                snprintf(failure_text, sizeof failure_text, "%s", sqlite3_errstr(code));
+                failure_detailed = 0;
+        }
+        pthread_mutex_unlock(&failure_lock);
+}
+
+static void on_sqlite_log(void *userdata, int code, const char *msg)
+{
+        if (!is_register_failure(code)) {
+                log_debug("sqlite (%d): %s", code, msg);
+                return;
+        }
+        /* "os_unix.c:44095: (28) write(/var/lib/x.db-wal) - No space left on
+         * device": the part after the source position says what failed. */
+        const char *detail = NULL;
+        if (msg && strncmp(msg, "os_unix.c:", 10) == 0 && (detail = strstr(msg, ": ")))
+                detail += 2;
+        if (detail)
+                note_failure(code, detail);
+}
+
+static void register_log_init(void)
+{
+        /* Only possible before SQLite initialises; harmless if too late. */
+        sqlite3_config(SQLITE_CONFIG_LOG, on_sqlite_log, NULL);
+}
+
+static void register_log_setup(void)
+{
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, register_log_init);
+}
+
+unsigned store_failures(void)
+{
+        pthread_mutex_lock(&failure_lock);
+        unsigned n = failure_count;
+        pthread_mutex_unlock(&failure_lock);
+        return n;
+}
+
+char *store_last_failure(void)
+{
+        pthread_mutex_lock(&failure_lock);
+        char *t = xstrdup(failure_count ? failure_text : "no failure recorded");
+        pthread_mutex_unlock(&failure_lock);
+        return t;
+}
+
+const char *store_errmsg(Store *s)
+{
+        return s && s->db ? sqlite3_errmsg(s->db) : "no database";
+}
+
+struct sqlite3 *store_db(Store *s)
+{
+        return s->db;
+}
+
+/* Returns the cached, reset statement for sql (a string literal or a string
+ * owned by the Store), preparing it on first use. */
+sqlite3_stmt *store_stmt(Store *s, const char *sql)
+{
+        for (size_t i = 0; i < s->n_cache; i++)
+                if (s->cache[i].sql == sql) {
+                        sqlite3_reset(s->cache[i].st);
+                        sqlite3_clear_bindings(s->cache[i].st);
+                        return s->cache[i].st;
+                }
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+                log_debug("prepare failed: %s: %s", sqlite3_errmsg(s->db), sql);
+                return NULL;
+        }
+        if (s->n_cache < STMT_CACHE) {
+                s->cache[s->n_cache].sql = sql;
+                s->cache[s->n_cache].st = st;
+                s->n_cache++;
+        } else {
+                /* Never expected: the set of statements is fixed. */
+                abort();
+        }
+        return st;
+}
+
+int store_exec(Store *s, const char *sql)
+{
+        char *err = NULL;
+        int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+        if (rc != SQLITE_OK) {
+                log_debug("sqlite: %s", err ? err : "?");
+                sqlite3_free(err);
+        }
+        return store_sql_err(rc);
+}
+
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+        if (v)
+                sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+char *store_col_text(sqlite3_stmt *st, int i)
+{
+        const unsigned char *t = sqlite3_column_text(st, i);
+        return t ? xstrdup((const char *)t) : NULL;
+}
+
+/* ---- schema ------------------------------------------------------------ */
+
+/* Per-field columns: <key> (as given) for every field; <key>_canon,
+ * <key>_state for all; dates add _utc, _prec; counts _n; dates and counts
+ * _approx.  keys/types describe the fields; n of them. */
+static void field_columns_of(Buf *b, bool with_types, const char *const *keys, const FieldType *types, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                const char *k = keys[i];
+                buf_printf(b, ",\n  %s%s, %s_canon%s, %s_state%s", k, with_types ? " TEXT" : "", k,
+                           with_types ? " TEXT" : "", k, with_types ? " INTEGER NOT NULL DEFAULT 0" : "");
+                if (types[i] == FT_DATE)
+                        buf_printf(b, ", %s_utc%s, %s_prec%s", k, with_types ? " INTEGER" : "", k,
+                                   with_types ? " INTEGER NOT NULL DEFAULT 0" : "");
+                if (types[i] == FT_COUNT)
+                        buf_printf(b, ", %s_n%s", k, with_types ? " INTEGER" : "");
+                if (types[i] == FT_DATE || types[i] == FT_COUNT)
+                        buf_printf(b, ", %s_approx%s", k, with_types ? " INTEGER NOT NULL DEFAULT 0" : "");
+        }
+}
+
+/* The columns of every field of the current form table. */
+static void field_columns(Buf *b, bool with_types)
+{
+        const char *keys[FIELD__MAX];
+        FieldType types[FIELD__MAX];
+        for (size_t i = 0; i < FIELD__MAX; i++) {
+                keys[i] = form_fields[i].key;
+                types[i] = form_fields[i].type;
+        }
+        field_columns_of(b, with_types, keys, types, FIELD__MAX);
+}
+
+/* The form fields as schema 1 knew them, frozen: a field added to
+ * form_fields[] later needs a migration that adds its columns, and a new
+ * database must still be created exactly as version 1 was. */
+static const char *const v1_keys[] = {
+        "reporter_name", "reporter_contact", "directorate", "team", "nature", "breach_type", "medium",
+        "occurred_at", "aware_at", "how_occurred", "individuals_affected", "individuals_count", "records_count",
+        "data_involved", "special_category", "vulnerable_subjects", "data_categories", "subject_categories",
+        "cyber_incident", "how_discovered", "recipients", "ongoing", "recovered", "likely_consequences",
+        "measures_taken", "mitigation", "delay_reason", "signed"};
+static const FieldType v1_types[] = {
+        FT_TEXT, FT_TEXT, FT_DIRECTORATE, FT_TEXT, FT_TEXT, FT_BREACH_TYPE, FT_MEDIUM, FT_DATE, FT_DATE, FT_TEXT,
+        FT_TEXT, FT_COUNT, FT_COUNT, FT_TEXT, FT_YESNO, FT_YESNO, FT_DATA_CATEGORIES, FT_SUBJECT_CATEGORIES,
+        FT_YESNO, FT_TEXT, FT_TEXT, FT_YESNO, FT_TEXT, FT_TEXT, FT_TEXT, FT_TEXT, FT_TEXT, FT_TEXT};
+_Static_assert(ARRAY_SIZE(v1_keys) == ARRAY_SIZE(v1_types), "v1 field list");
+
+static int schema_v1(Store *s)
+{
+        Buf b = {0};
+        buf_puts(&b,
+                 "CREATE TABLE ref_counter(year INTEGER PRIMARY KEY, last INTEGER NOT NULL);\n"
+                 "CREATE TABLE incidents(\n"
+                 "  id INTEGER PRIMARY KEY,\n"
+                 "  ref TEXT NOT NULL UNIQUE,\n"
+                 "  token TEXT NOT NULL,\n"
+                 "  received_at INTEGER NOT NULL,\n"
+                 "  filed_at INTEGER NOT NULL,\n"
+                 "  awareness_at INTEGER NOT NULL,\n"
+                 "  aware_from_report INTEGER NOT NULL DEFAULT 0,\n"
+                 "  deadline_at INTEGER NOT NULL,\n"
+                 "  within_72h INTEGER,\n"
+                 "  days_to_report INTEGER,\n"
+                 "  late INTEGER NOT NULL DEFAULT 0,\n"
+                 "  message_id TEXT, from_addr TEXT, from_name TEXT, subject TEXT, forwarded_by TEXT,\n"
+                 "  missing TEXT NOT NULL DEFAULT '', unclear TEXT NOT NULL DEFAULT '',\n"
+                 "  fallbacks TEXT NOT NULL DEFAULT '', parse_notes TEXT NOT NULL DEFAULT '',\n"
+                 "  status TEXT NOT NULL DEFAULT 'open',\n"
+                 "  assessed_by TEXT, outcome TEXT,\n"
+                 "  ico_decision TEXT NOT NULL DEFAULT 'pending',\n"
+                 "  ico_notified_at INTEGER, ico_reference TEXT, ico_rationale TEXT,\n"
+                 "  ico_delay_reason TEXT, ico_outcome TEXT,\n"
+                 "  subjects_notified TEXT, subjects_notified_at INTEGER,\n"
+                 "  severity INTEGER, sensitivity TEXT, root_cause TEXT, action_taken TEXT,\n"
+                 "  allocated_to TEXT, closed_at INTEGER, closed_without_report INTEGER");
+        field_columns_of(&b, true, v1_keys, v1_types, ARRAY_SIZE(v1_keys));
+        buf_puts(&b,
+                 ");\n"
+                 "CREATE INDEX incidents_received ON incidents(received_at);\n"
+                 "CREATE INDEX incidents_message_id ON incidents(message_id);\n"
+                 "CREATE TABLE messages(\n"
+                 "  id INTEGER PRIMARY KEY,\n"
+                 "  mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,\n"
+                 "  key TEXT NOT NULL,\n"
+                 "  message_id TEXT, from_addr TEXT, subject TEXT,\n"
+                 "  received_at INTEGER, seen_at INTEGER NOT NULL,\n"
+                 "  incident_id INTEGER REFERENCES incidents(id),\n"
+                 "  disposition TEXT NOT NULL, reason TEXT,\n"
+                 "  raw BLOB, moved INTEGER NOT NULL DEFAULT 0,\n"
+                 "  UNIQUE(mailbox, uidvalidity, uid));\n"
+                 "CREATE INDEX messages_key ON messages(key);\n"
+                 "CREATE INDEX messages_incident ON messages(incident_id);\n"
+                 "CREATE TABLE outbox(\n"
+                 "  id INTEGER PRIMARY KEY,\n"
+                 "  incident_id INTEGER REFERENCES incidents(id),\n"
+                 "  kind TEXT NOT NULL,\n"
+                 "  envelope_from TEXT NOT NULL, rcpts TEXT NOT NULL,\n"
+                 "  message_id TEXT NOT NULL, subject TEXT, data BLOB NOT NULL,\n"
+                 "  state TEXT NOT NULL DEFAULT 'queued',\n"
+                 "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+                 "  next_attempt_at INTEGER NOT NULL, last_error TEXT,\n"
+                 "  created_at INTEGER NOT NULL, sent_at INTEGER);\n"
+                 "CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state = 'queued';\n"
+                 "CREATE INDEX outbox_incident ON outbox(incident_id);\n"
+                 "CREATE TABLE audit(\n"
+                 "  id INTEGER PRIMARY KEY, incident_id INTEGER REFERENCES incidents(id),\n"
+                 "  at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,\n"
+                 "  field TEXT, old_value TEXT, new_value TEXT);\n"
+                 "CREATE INDEX audit_incident ON audit(incident_id);\n");
+        int r = store_exec(s, b.s);
+        buf_free(&b);
+        return r;
+}
+
+/* Version 2: the 72-hour clock and the DPO's case work.  New incidents get
+ * next_reminder_at 0, "to be worked out", which the next reminder pass
+ * does; a change of awareness or deadline (a follow-up giving the date)
+ * sends the incident back there.  reminders holds one row per reminder
+ * point sent: UNIQUE makes a second mail for the same point impossible. */
+static int schema_v2(Store *s)
+{
+        return store_exec(s,
+                "ALTER TABLE incidents ADD COLUMN next_reminder_at INTEGER DEFAULT 0;\n"
+                "ALTER TABLE incidents ADD COLUMN last_reminder_at INTEGER;\n"
+                "CREATE INDEX incidents_next_reminder ON incidents(next_reminder_at) "
+                "WHERE next_reminder_at IS NOT NULL;\n"
+                "CREATE TRIGGER incidents_reschedule AFTER UPDATE OF awareness_at, deadline_at ON incidents\n"
+                "  WHEN NEW.next_reminder_at IS NOT NULL\n"
+                "   AND (NEW.awareness_at != OLD.awareness_at OR NEW.deadline_at != OLD.deadline_at)\n"
+                "  BEGIN UPDATE incidents SET next_reminder_at = 0 WHERE id = NEW.id; END;\n"
+                "CREATE TABLE reminders(\n"
+                "  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents(id),\n"
+                "  due_at INTEGER NOT NULL, kind TEXT NOT NULL, queued_at INTEGER NOT NULL, rcpts TEXT NOT NULL,\n"
+                "  UNIQUE(incident_id, due_at));\n"
+                "CREATE TABLE actions(\n"
+                "  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents(id),\n"
+                "  n INTEGER NOT NULL, text TEXT NOT NULL, owner TEXT, due TEXT,\n"
+                "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL, done_at INTEGER, done_by TEXT,\n"
+                "  UNIQUE(incident_id, n));\n"
+                "CREATE TABLE notes(\n"
+                "  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents(id),\n"
+                "  at INTEGER NOT NULL, author TEXT NOT NULL, text TEXT NOT NULL);\n"
+                "CREATE INDEX notes_incident ON notes(incident_id);\n");
+}
+
+/* Each step upgrades from version i to i + 1; append, never edit. */
+static int (*const migrations[])(Store *) = {schema_v1, schema_v2, store_limits_schema,
+                                              store_register_schema, store_outbox_schema};
+
+int store_user_version(Store *s)
+{
+        sqlite3_stmt *st = NULL;
+        int version = 0;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return version;
+}
+
+static int migrate(Store *s)
+{
+        int version = store_user_version(s);
+        if (version > STORE_SCHEMA_VERSION) {
+                log_debug("database schema %d is newer than this breachd (%d)", version, STORE_SCHEMA_VERSION);
+                return -EPROTONOSUPPORT;
+        }
+        for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
+                int r = store_exec(s, "BEGIN IMMEDIATE");
+                if (r < 0)
+                        return r;
+                r = migrations[v](s);
+                if (r >= 0) {
+                        char sql[64];
+                        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+                        r = store_exec(s, sql);
+                }
+                if (r < 0) {
+                        store_exec(s, "ROLLBACK");
+                        return r;
+                }
+                r = store_exec(s, "COMMIT");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void build_incident_sql(Store *s)
+{
+        Buf cols = {0}, vals = {0};
+        buf_puts(&cols, "ref, token, received_at, filed_at, awareness_at, aware_from_report, deadline_at, "
+                        "within_72h, days_to_report, late, message_id, from_addr, from_name, subject, "
+                        "forwarded_by, missing, unclear, fallbacks, parse_notes, status, ico_decision");
+        field_columns(&cols, false);
+        size_t n = 1;
+        for (const char *p = cols.s; *p; p++)
+                if (*p == ',')
+                        n++;
+        for (size_t i = 0; i < n; i++)
+                buf_puts(&vals, i ? ", ?" : "?");
+        s->insert_incident_sql = xasprintf("INSERT INTO incidents(%s) VALUES(%s)", cols.s, vals.s);
+        s->select_incident_sql = xasprintf("SELECT id, %s, ico_reference, outcome, allocated_to, closed_at "
+                                           "FROM incidents WHERE ref = ?", cols.s);
+        buf_free(&cols);
+        buf_free(&vals);
+}
+
+/* The register's directory: made 0700 when missing.  An existing one is
+ * left as it is (it may be the admin's choice, or the current directory);
+ * *ret_loose says whether group or others may enter or list it, for the
+ * caller to warn about. */
+static int ensure_dir(const char *path, bool *ret_loose)
+{
+        _cleanup_free_ char *copy = xstrdup(path);
+        const char *dir = dirname(copy);
+        struct stat st;
+        if (stat(dir, &st) == 0) {
+                if (!S_ISDIR(st.st_mode))
+                        return -ENOTDIR;
+                *ret_loose = (st.st_mode & 0077) != 0;
+                return 0;
+        }
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        /* mkdir() applies the umask, which can only take bits away. */
+        return 0;
+}
+
+/* Creates the database file 0600 whatever the umask (SQLite would create it
+ * 0644 & ~umask, and makes its -wal and -shm with the file's mode).
+ *
+ * Never open() and close() a register file that already exists: closing any
+ * descriptor of a file drops every POSIX lock the process holds on it, and
+ * SQLite's locks are POSIX locks.  A reload that did that while the old
+ * connection was open left the daemon without its lock; the next breachctl
+ * thought itself the last connection and deleted the live -wal and -shm
+ * (issue 12).  So the file is only opened here when this call creates it
+ * (O_EXCL), and an existing one is tightened by name. */
+static int ensure_file(const char *path)
+{
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0) {
+                int r = fchmod(fd, 0600) < 0 ? -errno : 0;
+                close(fd);   /* a file nobody had open: no lock to lose */
+                return r;
+        }
+        if (errno != EEXIST)
+                return -errno;
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return -errno;
+        if ((st.st_mode & 0077) && st.st_uid == geteuid() && chmod(path, st.st_mode & 0700) < 0)
+                return -errno;
+        return 0;
+}
+
+int store_open(const char *path, Store **ret)
+{
+        register_log_setup();
+        bool loose = false;
+        int r = ensure_dir(path, &loose);
+        if (r < 0)
+                return r;
+        if (loose)
+                log_warning("the register's directory (of %s) can be listed by group or others; "
+                            "chmod 0700 it", path);
+        r = ensure_file(path);
+        if (r < 0)
+                return r;
+        Store *s = xcalloc(1, sizeof *s);
+        if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                            NULL) != SQLITE_OK) {
+                r = -EACCES;
+                goto fail;
+        }
+        sqlite3_busy_timeout(s->db, 10000);
+        /* A new register is made of 16 KiB pages: a filed report (its raw
+         * message, the incident, two mails) is ~14 KiB, and in 4 KiB pages a
+         * burst of 10,000 made 262,000 WAL writes and 163,000 reads where
+         * it now makes 77,000 and 57,000 (docs/PERFORMANCE.md).  An
+         * existing register keeps its page size (the pragma is a no-op).
+         * The page cache stays at SQLite's 2 MiB: half of it made a batch
+         * spill to the WAL mid-transaction, with 70 % more I/O. */
+        if ((r = store_exec(s, "PRAGMA page_size = 16384")) < 0 ||
+            (r = store_exec(s, "PRAGMA journal_mode = WAL")) < 0 || (r = store_exec(s, "PRAGMA synchronous = FULL")) < 0 ||
+            (r = store_exec(s, "PRAGMA foreign_keys = ON")) < 0 || (r = store_exec(s, "PRAGMA cache_size = -2000")) < 0 ||
+            (r = migrate(s)) < 0)
+                goto fail;
+        /* Indexes for the lookups made per message and per tick, which
+         * would otherwise read whole tables: a follow-up's incident by
+         * Message-ID (every reply), and the counts of the STATUS= line
+         * (after every poll), which only want the few open incidents,
+         * quarantined messages and failed mails.  Not a schema step: IF NOT
+         * EXISTS makes them a no-op once made, whatever the version. */
+        if ((r = store_exec(s, "CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);\n"
+                               "CREATE INDEX IF NOT EXISTS incidents_open ON incidents(deadline_at) "
+                               "WHERE status != 'closed';\n"
+                               "CREATE INDEX IF NOT EXISTS messages_quarantine ON messages(id) "
+                               "WHERE disposition = 'quarantine';\n"
+                               "CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(id) WHERE state = 'failed';")) < 0)
+                goto fail;
+        build_incident_sql(s);
+        *ret = s;
+        return 0;
+fail:
+        store_close(s);
+        return r;
+}
+
+void store_close(Store *s)
+{
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->n_cache; i++)
+                sqlite3_finalize(s->cache[i].st);
+        sqlite3_close(s->db);
+        free(s->insert_incident_sql);
+        free(s->select_incident_sql);
+        free(s);
+}
+
+int store_begin(Store *s)
+{
+        return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(Store *s)
+{
+        int r = store_exec(s, "COMMIT");
+        /* A COMMIT that fails (disk full, lock held past the busy timeout)
+         * may leave the transaction open, and then every later BEGIN fails
+         * too: end it here, so that each caller's failure is its own. */
+        if (r < 0 && !sqlite3_get_autocommit(s->db))
+                store_exec(s, "ROLLBACK");
+        return r;
+}
+
+void store_rollback(Store *s)
+{
+        if (!sqlite3_get_autocommit(s->db))
+                store_exec(s, "ROLLBACK");
+}
+
+int store_step_done(Store *s, sqlite3_stmt *st)
+{
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        int r = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_sql_err(rc);
+        sqlite3_reset(st);
+        return r;
+}
+
+/* ---- messages ---------------------------------------------------------- */
+
+const char *disposition_name(Disposition d)
+{
+        switch (d) {
+        case DISP_REPORT: return "report";
+        case DISP_FOLLOWUP: return "followup";
+        case DISP_QUARANTINE: return "quarantine";
+        case DISP_DUPLICATE: return "duplicate";
+        case DISP_IGNORED: return "ignored";
+        }
+        return "?";
+}
+
+int store_uid_disposition(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t uid)
+{
+        static const char sql[] = "SELECT disposition FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?";
+        static const Disposition all[] = {DISP_REPORT, DISP_FOLLOWUP, DISP_QUARANTINE, DISP_DUPLICATE, DISP_IGNORED};
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, mailbox);
+        sqlite3_bind_int64(st, 2, uidvalidity);
+        sqlite3_bind_int64(st, 3, uid);
+        int rc = sqlite3_step(st);
+        int r = rc == SQLITE_DONE ? 0 : store_sql_err(rc);
+        if (rc == SQLITE_ROW) {
+                const char *d = (const char *)sqlite3_column_text(st, 0);
+                r = -EINVAL;
+                for (size_t i = 0; i < ARRAY_SIZE(all) && d; i++)
+                        if (strcmp(d, disposition_name(all[i])) == 0)
+                                r = (int)all[i];
+        }
+        sqlite3_reset(st);
+        return r;
+}
+
+int store_key_seen(Store *s, const char *key, int64_t *ret_incident_id)
+{
+        static const char sql[] = "SELECT incident_id FROM messages WHERE key = ? "
+                                  "AND disposition IN ('report','followup','ignored') LIMIT 1";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, key);
+        int rc = sqlite3_step(st);
+        int r = 0;
+        if (rc == SQLITE_ROW) {
+                if (ret_incident_id)
+                        *ret_incident_id = sqlite3_column_int64(st, 0);
+                r = 1;
+        } else if (rc != SQLITE_DONE) {
+                r = store_sql_err(rc);
+        }
+        sqlite3_reset(st);
+        return r;
+}
+
+int store_add_message(Store *s, const StoredMessage *m)
+{
+        static const char sql[] =
+                "INSERT INTO messages(mailbox, uidvalidity, uid, key, message_id, from_addr, subject, "
+                "received_at, seen_at, incident_id, disposition, reason, raw) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, m->mailbox);
+        sqlite3_bind_int64(st, 2, m->uidvalidity);
+        sqlite3_bind_int64(st, 3, m->uid);
+        store_bind_text(st, 4, m->key);
+        store_bind_text(st, 5, m->message_id);
+        store_bind_text(st, 6, m->from_addr);
+        store_bind_text(st, 7, m->subject);
+        sqlite3_bind_int64(st, 8, m->received_at);
+        sqlite3_bind_int64(st, 9, now_utc());
+        if (m->incident_id)
+                sqlite3_bind_int64(st, 10, m->incident_id);
+        else
+                sqlite3_bind_null(st, 10);
+        store_bind_text(st, 11, disposition_name(m->disposition));
+        store_bind_text(st, 12, m->reason);
+        if (m->raw)
+                sqlite3_bind_blob64(st, 13, m->raw, m->raw_len, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 13);
+        return store_step_done(s, st);
+}
+
+int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const uint32_t *uids, size_t n)
+{
+        static const char sql[] = "UPDATE messages SET moved = 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ?";
+        /* One transaction for the batch: in autocommit mode every UPDATE
+         * would be a durable commit of its own, an fsync per message.  Nor
+         * need that one wait for the disk: a mark lost in a system crash
+         * only has the next pass look for messages that are gone already
+         * (store_outbox_sent_quick() says more). */
+        bool own = sqlite3_get_autocommit(s->db);
+        int r = own ? store_exec(s, "PRAGMA synchronous = NORMAL") : 0;
+        if (r >= 0 && own)
+                r = store_begin(s);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                sqlite3_stmt *st = store_stmt(s, sql);
+                if (!st) {
+                        r = -EIO;
+                        break;
+                }
+                store_bind_text(st, 1, mailbox);
+                sqlite3_bind_int64(st, 2, uidvalidity);
+                sqlite3_bind_int64(st, 3, uids[i]);
+                r = store_step_done(s, st);
+        }
+        if (own && r >= 0)
+                r = store_commit(s);
+        if (own && r < 0)
+                store_rollback(s);
+        if (own) {
+                int q = store_exec(s, "PRAGMA synchronous = FULL");
+                r = r < 0 ? r : q;
+        }
+        return r;
+}
+
+int store_max_uid(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t *ret)
+{
+        static const char sql[] = "SELECT COALESCE(MAX(uid), 0) FROM messages WHERE mailbox = ? AND uidvalidity = ?";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, mailbox);
+        sqlite3_bind_int64(st, 2, uidvalidity);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = (uint32_t)sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : store_sql_err(rc);
+}
+
+/* ---- incidents --------------------------------------------------------- */
+
+char *incident_format_ref(const char *pattern, int year, int64_t n)
+{
+        Buf b = {0};
+        for (const char *p = pattern; *p; p++) {
+                if (*p != '%') {
+                        buf_putc(&b, *p);
+                        continue;
+                }
+                p++;
+                int width = 0;
+                bool zero = false;
+                if (*p == '0') {
+                        zero = true;
+                        p++;
+                }
+                while (*p >= '0' && *p <= '9')
+                        width = width * 10 + (*p++ - '0');
+                switch (*p) {
+                case 'Y': buf_printf(&b, "%04d", year); break;
+                case 'y': buf_printf(&b, "%02d", year % 100); break;
+                case 'n': buf_printf(&b, zero ? "%0*lld" : "%*lld", width, (long long)n); break;
+                case '%': buf_putc(&b, '%'); break;
+                case 0: p--; break;
+                default: buf_putc(&b, '%'); buf_putc(&b, *p); break;
+                }
+        }
+        return buf_steal(&b);
+}
+
+int store_next_ref(Store *s, const char *pattern, int year, char **ret)
+{
+        static const char sql[] = "INSERT INTO ref_counter(year, last) VALUES(?, 1) "
+                                  "ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last";
+        static const char exists[] = "SELECT 1 FROM incidents WHERE ref = ?";
+        /* A reference taken by an imported incident is skipped, never reused. */
+        for (int tries = 0; tries < 100000; tries++) {
+                sqlite3_stmt *st = store_stmt(s, sql);
+                if (!st)
+                        return -EIO;
+                sqlite3_bind_int(st, 1, year);
+                int rc = sqlite3_step(st);
+                if (rc != SQLITE_ROW) {
+                        sqlite3_reset(st);
+                        return store_sql_err(rc);
+                }
+                int64_t n = sqlite3_column_int64(st, 0);
+                sqlite3_reset(st);
+                char *ref = incident_format_ref(pattern, year, n);
+                sqlite3_stmt *e = store_stmt(s, exists);
+                if (!e) {
+                        free(ref);
+                        return -EIO;
+                }
+                store_bind_text(e, 1, ref);
+                rc = sqlite3_step(e);
+                sqlite3_reset(e);
+                if (rc == SQLITE_DONE) {
+                        *ret = ref;
+                        return 0;
+                }
+                free(ref);
+                if (rc != SQLITE_ROW)
+                        return store_sql_err(rc);
+        }
+        return -ENOSPC;
+}
+
+static void bind_list(sqlite3_stmt *st, int i, const StrList *l)
+{
+        char *j = strlist_join(l, ",");
+        sqlite3_bind_text(st, i, j, -1, free);
+}
+
+static void split_list(const char *s, StrList *l, const char *sep)
+{
+        if (!s || !*s)
+                return;
+        _cleanup_free_ char *copy = xstrdup(s);
+        char *save = NULL;
+        for (char *t = strtok_r(copy, sep, &save); t; t = strtok_r(NULL, sep, &save))
+                strlist_add(l, t);
+}
+
+static void bind_int_or_null(sqlite3_stmt *st, int i, int64_t v, bool null)
+{
+        if (null)
+                sqlite3_bind_null(st, i);
+        else
+                sqlite3_bind_int64(st, i, v);
+}
+
+int store_insert_incident(Store *s, Incident *inc)
+{
+        sqlite3_stmt *st = store_stmt(s, s->insert_incident_sql);
+        if (!st)
+                return -EIO;
+        int i = 1;
+        store_bind_text(st, i++, inc->ref);
+        store_bind_text(st, i++, inc->token);
+        sqlite3_bind_int64(st, i++, inc->received_at);
+        sqlite3_bind_int64(st, i++, inc->filed_at);
+        sqlite3_bind_int64(st, i++, inc->aware_at);
+        sqlite3_bind_int(st, i++, inc->aware_from_report);
+        sqlite3_bind_int64(st, i++, inc->deadline_at);
+        bind_int_or_null(st, i++, inc->within_72h, inc->within_72h < 0);
+        bind_int_or_null(st, i++, inc->days_to_report, inc->days_to_report < 0);
+        sqlite3_bind_int(st, i++, inc->late);
+        store_bind_text(st, i++, inc->message_id);
+        store_bind_text(st, i++, inc->from_addr);
+        store_bind_text(st, i++, inc->from_name);
+        store_bind_text(st, i++, inc->subject);
+        store_bind_text(st, i++, inc->forwarded_by);
+        bind_list(st, i++, &inc->missing);
+        bind_list(st, i++, &inc->unclear);
+        bind_list(st, i++, &inc->fallbacks);
+        char *notes = strlist_join(&inc->form.notes, "\n");
+        sqlite3_bind_text(st, i++, notes, -1, free);
+        store_bind_text(st, i++, inc->status ? inc->status : "open");
+        store_bind_text(st, i++, inc->ico_decision ? inc->ico_decision : "pending");
+        for (size_t k = 0; k < FIELD__MAX; k++) {
+                const FieldDef *f = &form_fields[k];
+                const FieldValue *v = &inc->form.f[k];
+                store_bind_text(st, i++, v->text);
+                store_bind_text(st, i++, v->canon);
+                sqlite3_bind_int(st, i++, v->state);
+                if (f->type == FT_DATE) {
+                        bool has = v->date_prec == DATE_DAY || v->date_prec == DATE_MINUTE;
+                        bind_int_or_null(st, i++, v->when, !has);
+                        sqlite3_bind_int(st, i++, v->date_prec);
+                }
+                if (f->type == FT_COUNT)
+                        bind_int_or_null(st, i++, v->count, v->count < 0);
+                if (f->type == FT_DATE || f->type == FT_COUNT)
+                        sqlite3_bind_int(st, i++, v->approx);
+        }
+        int r = store_step_done(s, st);
+        if (r < 0)
+                return r;
+        inc->id = sqlite3_last_insert_rowid(s->db);
+        return 0;
+}
+
+static void load_fields(sqlite3_stmt *st, int i, Incident *inc)
+{
+        for (size_t k = 0; k < FIELD__MAX; k++) {
+                const FieldDef *f = &form_fields[k];
+                FieldValue *v = &inc->form.f[k];
+                v->text = store_col_text(st, i++);
+                v->canon = store_col_text(st, i++);
+                v->state = (FieldState)sqlite3_column_int(st, i++);
+                if (f->type == FT_DATE) {
+                        v->when = sqlite3_column_int64(st, i++);
+                        v->date_prec = (DatePrecision)sqlite3_column_int(st, i++);
+                }
+                if (f->type == FT_COUNT) {
+                        v->count = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+                        i++;
+                }
+                if (f->type == FT_DATE || f->type == FT_COUNT)
+                        v->approx = sqlite3_column_int(st, i++);
+        }
+}
+
+int store_load_incident(Store *s, const char *ref, Incident *inc)
+{
+        sqlite3_stmt *st = store_stmt(s, s->select_incident_sql);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, ref);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_reset(st);
+                return rc == SQLITE_DONE ? -ENOENT : store_sql_err(rc);
+        }
+        incident_init(inc);
+        int i = 0;
+        inc->id = sqlite3_column_int64(st, i++);
+        inc->ref = store_col_text(st, i++);
+        inc->token = store_col_text(st, i++);
+        inc->received_at = sqlite3_column_int64(st, i++);
+        inc->filed_at = sqlite3_column_int64(st, i++);
+        inc->aware_at = sqlite3_column_int64(st, i++);
+        inc->aware_from_report = sqlite3_column_int(st, i++);
+        inc->deadline_at = sqlite3_column_int64(st, i++);
+        inc->within_72h = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int(st, i);
+        i++;
+        inc->days_to_report = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int(st, i);
+        i++;
+        inc->late = sqlite3_column_int(st, i++);
+        inc->message_id = store_col_text(st, i++);
+        inc->from_addr = store_col_text(st, i++);
+        inc->from_name = store_col_text(st, i++);
+        inc->subject = store_col_text(st, i++);
+        inc->forwarded_by = store_col_text(st, i++);
+        split_list((const char *)sqlite3_column_text(st, i++), &inc->missing, ",");
+        split_list((const char *)sqlite3_column_text(st, i++), &inc->unclear, ",");
+        split_list((const char *)sqlite3_column_text(st, i++), &inc->fallbacks, ",");
+        split_list((const char *)sqlite3_column_text(st, i++), &inc->form.notes, "\n");
+        inc->status = store_col_text(st, i++);
+        inc->ico_decision = store_col_text(st, i++);
+        load_fields(st, i, inc);
+        i = sqlite3_column_count(st) - 4;
+        inc->ico_reference = store_col_text(st, i++);
+        inc->outcome = store_col_text(st, i++);
+        inc->allocated_to = store_col_text(st, i++);
+        inc->closed_at = sqlite3_column_int64(st, i++);
+        sqlite3_reset(st);
+        return 0;
+}
+
+int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t *ret_id)
+{
+        static const char sql[] =
+                "SELECT incident_id FROM messages WHERE message_id = ? AND incident_id IS NOT NULL "
+                "UNION ALL SELECT incident_id FROM outbox WHERE message_id = ? AND incident_id IS NOT NULL LIMIT 1";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, message_id);
+        store_bind_text(st, 2, message_id);
+        int rc = sqlite3_step(st);
+        int r = 0;
+        if (rc == SQLITE_ROW) {
+                *ret_id = sqlite3_column_int64(st, 0);
+                r = 1;
+        } else if (rc != SQLITE_DONE) {
+                r = store_sql_err(rc);
+        }
+        sqlite3_reset(st);
+        return r;
+}
+
+int store_incident_ref(Store *s, int64_t id, char **ret)
+{
+        static const char sql[] = "SELECT ref FROM incidents WHERE id = ?";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = store_col_text(st, 0);
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_sql_err(rc);
+}
+
+int store_audit(Store *s, int64_t incident_id, const char *actor, const char *action, const char *field,
+                const char *old_value, const char *new_value)
+{
+        static const char sql[] = "INSERT INTO audit(incident_id, at, actor, action, field, old_value, new_value) "
+                                  "VALUES(?,?,?,?,?,?,?)";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        if (incident_id)
+                sqlite3_bind_int64(st, 1, incident_id);
+        else
+                sqlite3_bind_null(st, 1);
+        sqlite3_bind_int64(st, 2, now_utc());
+        store_bind_text(st, 3, actor);
+        store_bind_text(st, 4, action);
+        store_bind_text(st, 5, field);
+        store_bind_text(st, 6, old_value);
+        store_bind_text(st, 7, new_value);
+        return store_step_done(s, st);
+}
+
+/* ---- outbox ------------------------------------------------------------ */
+
+void outbox_row_free(OutboxRow *r)
+{
+        if (!r)
+                return;
+        free(r->kind);
+        free(r->envelope_from);
+        strlist_free(&r->rcpts);
+        free(r->message_id);
+        free(r->data);
+        memset(r, 0, sizeof *r);
+}
+
+int store_queue_mail(Store *s, int64_t incident_id, const char *kind, const char *envelope_from,
+                     const StrList *rcpts, const char *message_id, const char *subject, const char *data,
+                     size_t len, int64_t *ret_id)
+{
+        static const char sql[] = "INSERT INTO outbox(incident_id, kind, envelope_from, rcpts, message_id, "
+                                  "subject, data, next_attempt_at, created_at) VALUES(?,?,?,?,?,?,?,?,?)";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        int64_t now = now_utc();
+        if (incident_id)
+                sqlite3_bind_int64(st, 1, incident_id);
+        else
+                sqlite3_bind_null(st, 1);
+        store_bind_text(st, 2, kind);
+        store_bind_text(st, 3, envelope_from);
+        char *r = strlist_join(rcpts, "\n");
+        sqlite3_bind_text(st, 4, r, -1, free);
+        store_bind_text(st, 5, message_id);
+        store_bind_text(st, 6, subject);
+        /* data outlives the step: no copy. */
+        sqlite3_bind_blob64(st, 7, data, len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 8, now);
+        sqlite3_bind_int64(st, 9, now);
+        int rr = store_step_done(s, st);
+        sqlite3_bind_null(st, 7);   /* the kept statement must not point at data */
+        if (rr >= 0 && ret_id)
+                *ret_id = sqlite3_last_insert_rowid(s->db);
+        return rr;
+}
+
+int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t *ret_n)
+{
+        static const char sql[] = "SELECT id, COALESCE(incident_id, 0), kind, envelope_from, rcpts, message_id, "
+                                  "data, attempts, next_attempt_at, unconfirmed FROM outbox "
+                                  "WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, (int64_t)max);
+        OutboxRow *rows = NULL;
+        size_t n = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                rows = xrealloc(rows, (n + 1) * sizeof *rows);
+                OutboxRow *r = &rows[n++];
+                memset(r, 0, sizeof *r);
+                r->id = sqlite3_column_int64(st, 0);
+                r->incident_id = sqlite3_column_int64(st, 1);
+                r->kind = store_col_text(st, 2);
+                r->envelope_from = store_col_text(st, 3);
+                split_list((const char *)sqlite3_column_text(st, 4), &r->rcpts, "\n");
+                r->message_id = store_col_text(st, 5);
+                r->len = (size_t)sqlite3_column_bytes(st, 6);
+                r->data = xmemdup(sqlite3_column_blob(st, 6), r->len);
+                r->attempts = sqlite3_column_int(st, 7);
+                r->next_attempt_at = sqlite3_column_int64(st, 8);
+                r->unconfirmed = sqlite3_column_int(st, 9);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+                for (size_t i = 0; i < n; i++)
+                        outbox_row_free(&rows[i]);
+                free(rows);
+                return store_sql_err(rc);
+        }
+        *ret = rows;
+        *ret_n = n;
+        return 0;
+}
+
+int store_outbox_sent(Store *s, int64_t id, int64_t now)
+{
+        static const char sql[] = "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, "
+                                  "unconfirmed = 0, last_error = NULL WHERE id = ?";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, id);
+        return store_step_done(s, st);
+}
+
+int store_outbox_retry(Store *s, int64_t id, int64_t next_at, const char *error)
+{
+        static const char sql[] = "UPDATE outbox SET attempts = attempts + 1, unconfirmed = 0, next_attempt_at = ?, "
+                                  "last_error = ? WHERE id = ?";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, next_at);
+        store_bind_text(st, 2, error);
+        sqlite3_bind_int64(st, 3, id);
+        return store_step_done(s, st);
+}
+
+int store_outbox_failed(Store *s, int64_t id, const char *error)
+{
+        static const char sql[] = "UPDATE outbox SET state = 'failed', attempts = attempts + 1, unconfirmed = 0, "
+                                  "last_error = ? WHERE id = ?";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, error);
+        sqlite3_bind_int64(st, 2, id);
+        return store_step_done(s, st);
+}
+
+int store_outbox_next_due(Store *s, int64_t *ret)
+{
+        static const char sql[] = "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'queued'";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : store_sql_err(rc);
+}
+
+int store_outbox_counts(Store *s, int64_t *ret_queued, int64_t *ret_failed)
+{
+        /* Two counts over partial indexes (outbox_due, outbox_failed)
+         * rather than one pass over every mail ever sent. */
+        static const char sql[] = "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'queued'), "
+                                  "(SELECT COUNT(*) FROM outbox WHERE state = 'failed')";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret_queued = sqlite3_column_int64(st, 0);
+                *ret_failed = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : store_sql_err(rc);
+}

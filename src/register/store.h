@@ -1,0 +1,288 @@
+/* store.h — the register: SQLite, WAL, synchronous=FULL.
+ *
+ * The schema carries a version (PRAGMA user_version) and store_open()
+ * upgrades an older database in place.  All times are UTC seconds.
+ * Statements are prepared once and finalised by store_close(). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "register/incident.h"
+
+typedef struct Store Store;
+
+#define STORE_SCHEMA_VERSION 5
+
+/* Creates the database (0600 whatever the umask, in a 0700 directory when
+ * it creates the directory) or opens and upgrades it.  An existing file
+ * readable by others is tightened to 0600; an existing directory others can
+ * list is warned about, not changed.  Never opens the file outside SQLite
+ * once it exists (see ensure_file() in store.c: that would drop the
+ * process's locks on it). */
+int store_open(const char *path, Store **ret);
+void store_close(Store *s);
+static inline void store_closep(Store **s) { store_close(*s); }
+#define _cleanup_store_ _cleanup_(store_closep)
+const char *store_errmsg(Store *s);
+
+/* Failures of the register itself (disk full, I/O error, locked past the
+ * busy timeout, read-only, corrupt), of any Store of this process, counted
+ * since it started: compare the count before and after a step that failed
+ * to know whether the register was the cause.  store_last_failure() says
+ * the latest in words ("database or disk is full: (28) write(…-wal) - No
+ * space left on device"); caller frees. */
+unsigned store_failures(void);
+char *store_last_failure(void);
+struct sqlite3 *store_db(Store *s);   /* for read-only reporting queries */
+
+int store_begin(Store *s);
+/* On failure the transaction has been rolled back. */
+int store_commit(Store *s);
+void store_rollback(Store *s);
+
+/* ---- messages seen ---- */
+typedef enum {
+        DISP_REPORT = 1,   /* filed as a new incident */
+        DISP_FOLLOWUP,     /* attached to an incident */
+        DISP_QUARANTINE,   /* refused, with a reason */
+        DISP_DUPLICATE,    /* same message key as one already seen */
+        DISP_IGNORED,      /* no action (auto-replies, blank-form requests) */
+} Disposition;
+const char *disposition_name(Disposition d);
+
+typedef struct {
+        const char *mailbox;
+        uint32_t uidvalidity, uid;
+        const char *key;          /* "<message-id>" or "sha256:<hex>" */
+        const char *message_id, *from_addr, *subject;
+        int64_t received_at;
+        int64_t incident_id;      /* 0: none */
+        Disposition disposition;
+        const char *reason;       /* for quarantine / ignored */
+        const void *raw;
+        size_t raw_len;
+} StoredMessage;
+
+/* The disposition recorded for (mailbox, uidvalidity, uid), or 0 when the
+ * UID was never recorded. */
+int store_uid_disposition(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t uid);
+/* 1 and the incident (0 if none) if a message with this key was recorded. */
+int store_key_seen(Store *s, const char *key, int64_t *ret_incident_id);
+int store_add_message(Store *s, const StoredMessage *m);
+/* Every recorded UID of the mailbox/uidvalidity not yet marked moved. */
+int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const uint32_t *uids, size_t n);
+/* The highest UID recorded for mailbox/uidvalidity (0 if none). */
+int store_max_uid(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t *ret);
+
+/* ---- incidents ---- */
+/* Allocates the next reference for `year` (never reused). */
+int store_next_ref(Store *s, const char *pattern, int year, char **ret);
+int store_insert_incident(Store *s, Incident *inc);      /* sets inc->id */
+int store_load_incident(Store *s, const char *ref, Incident *ret);
+int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t *ret_id);
+int store_incident_ref(Store *s, int64_t id, char **ret);
+int store_audit(Store *s, int64_t incident_id, const char *actor, const char *action,
+                const char *field, const char *old_value, const char *new_value);
+
+/* ---- follow-ups (store_fields.c) ---- */
+/* Rewrites the form fields of the filed incident inc->id (every field
+ * column), its notes, and what incident_evaluate() works out: awareness,
+ * deadline, lateness, days to report, missing, unclear, fallbacks.  The
+ * DPO's assessment is not touched.  -ENOENT if there is no such incident. */
+int store_update_incident_fields(Store *s, const Incident *inc);
+/* store_load_incident() by id. */
+int store_load_incident_by_id(Store *s, int64_t id, Incident *ret);
+typedef struct {
+        int64_t received_at;
+        char *from_addr, *subject;
+} StoredFollowup;
+/* The messages recorded as follow-ups of the incident, oldest first; the
+ * caller frees the array with stored_followups_free(). */
+int store_followups(Store *s, int64_t incident_id, StoredFollowup **ret, size_t *ret_n);
+void stored_followups_free(StoredFollowup *v, size_t n);
+
+/* ---- the DPO's assessment, actions, notes, reminders (store_assess.c) ---- */
+/* The text columns of the assessment (breach-form.md §3), in this order. */
+typedef enum {
+        AS_STATUS,
+        AS_ICO_DECISION,
+        AS_ICO_REFERENCE,
+        AS_ICO_RATIONALE,
+        AS_ICO_DELAY_REASON,
+        AS_ICO_OUTCOME,
+        AS_OUTCOME,
+        AS_ASSESSED_BY,
+        AS_ALLOCATED_TO,
+        AS_SUBJECTS_NOTIFIED,
+        AS_SEVERITY,            /* "1".."5" */
+        AS_SENSITIVITY,
+        AS_ROOT_CAUSE,
+        AS_ACTION_TAKEN,
+        AS__MAX
+} AssessField;
+/* The column of each AssessField ("status", "ico_decision", ...); static. */
+extern const char *const assess_columns[AS__MAX];
+
+typedef struct {
+        int64_t id;
+        char *ref, *token;
+        int64_t aware_at, deadline_at, filed_at;
+        bool late;
+        char *f[AS__MAX];               /* NULL when not set; owned */
+        int64_t ico_notified_at, subjects_notified_at, closed_at;   /* 0: not set */
+        bool closed_without_report;
+        int64_t next_reminder_at;       /* -1: no reminder planned; 0: to be worked out */
+        int64_t last_reminder_at;       /* the latest reminder point covered; 0: none yet */
+} Assessment;
+void assessment_free(Assessment *a);
+int store_load_assessment(Store *s, int64_t incident_id, Assessment *ret);
+/* Writes f[], the three times and closed_without_report of a->id. */
+int store_save_assessment(Store *s, const Assessment *a);
+/* The incident whose reference is ref, ignoring case (a plus-address comes
+ * lower-cased): its id, and its reference as filed.  -ENOENT if none. */
+int store_find_ref(Store *s, const char *ref, int64_t *ret_id, char **ret_ref);
+
+/* The ids of incidents whose next_reminder_at is set and <= now, earliest
+ * first, at most max (an index range, not a scan).  Caller frees *ret. */
+int store_reminders_due(Store *s, int64_t now, size_t max, int64_t **ret, size_t *ret_n);
+/* The earliest next_reminder_at, or INT64_MAX when none is planned. */
+int store_reminder_next(Store *s, int64_t *ret);
+/* Sets next_reminder_at (-1: none) and, when last_at > 0, last_reminder_at. */
+int store_reminder_schedule(Store *s, int64_t incident_id, int64_t next_at, int64_t last_at);
+/* Records the reminder for point due_at, queued at `now` to rcpts (joined
+ * with ", "); -EEXIST if that point was recorded already. */
+int store_reminder_record(Store *s, int64_t incident_id, int64_t due_at, const char *kind, const char *rcpts,
+                          int64_t now);
+typedef struct {
+        int64_t due_at, queued_at;
+        char *kind, *rcpts;
+} StoredReminder;
+int store_reminders_list(Store *s, int64_t incident_id, StoredReminder **ret, size_t *ret_n);
+void stored_reminders_free(StoredReminder *v, size_t n);
+
+/* Remedial actions, numbered 1, 2, ... per incident. */
+typedef struct {
+        int64_t n;
+        char *text, *owner, *due;       /* due: "YYYY-MM-DD" or NULL */
+        int64_t created_at, done_at;    /* done_at 0: not done */
+        char *created_by, *done_by;
+} CaseAction;
+int store_actions_list(Store *s, int64_t incident_id, CaseAction **ret, size_t *ret_n);
+void case_actions_free(CaseAction *v, size_t n);
+int store_action_add(Store *s, int64_t incident_id, const char *text, const char *owner, const char *due,
+                     const char *by, int64_t now, int64_t *ret_n);
+/* -ENOENT: no action n; -EALREADY: done already. */
+int store_action_done(Store *s, int64_t incident_id, int64_t n, const char *by, int64_t now);
+
+/* Notes: append-only, with time and author. */
+typedef struct {
+        int64_t at;
+        char *author, *text;
+} CaseNote;
+int store_note_add(Store *s, int64_t incident_id, const char *author, const char *text, int64_t now);
+int store_notes_list(Store *s, int64_t incident_id, CaseNote **ret, size_t *ret_n);
+void case_notes_free(CaseNote *v, size_t n);
+
+/* ---- outbox ---- */
+typedef struct {
+        int64_t id;
+        int64_t incident_id;      /* 0: none */
+        char *kind;               /* ack, dpo_notice, reminder, ... */
+        char *envelope_from;
+        StrList rcpts;
+        char *message_id;
+        char *data;
+        size_t len;
+        int attempts;
+        int64_t next_attempt_at;
+        int unconfirmed;          /* hand-overs whose outcome was never recorded */
+} OutboxRow;
+void outbox_row_free(OutboxRow *r);
+
+int store_queue_mail(Store *s, int64_t incident_id, const char *kind, const char *envelope_from,
+                     const StrList *rcpts, const char *message_id, const char *subject,
+                     const char *data, size_t len, int64_t *ret_id);
+/* Rows due at `now`, oldest first, at most `max`. */
+int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t *ret_n);
+int store_outbox_sent(Store *s, int64_t id, int64_t now);
+int store_outbox_retry(Store *s, int64_t id, int64_t next_at, const char *error);
+int store_outbox_failed(Store *s, int64_t id, const char *error);
+/* Earliest next_attempt_at of queued rows, or INT64_MAX. */
+int store_outbox_next_due(Store *s, int64_t *ret);
+int store_outbox_counts(Store *s, int64_t *ret_queued, int64_t *ret_failed);
+
+/* ---- the register as a breach log (store_register.c, store_register.h) ---- */
+/* The schema step adding incidents.source ('mail' or 'import'),
+ * import_origin, received_time_known and the breach log's own columns; run
+ * by store_open() through migrations[]. */
+int store_register_schema(Store *s);
+
+/* ---- limits, bounces, retention (store_limits.c) ---- */
+/* The schema step adding auto_mail, the outbox Message-ID index and
+ * messages.raw_purged_at; run by store_open() through migrations[]. */
+int store_limits_schema(Store *s);
+/* Automatic replies counted for addr after `since`. */
+int store_auto_mail_count(Store *s, const char *addr, int64_t since, unsigned *ret);
+/* Counts one automatic reply of `kind` to addr; about_key (optional) is the
+ * key of the message it answers; incident_id 0: none. */
+int store_auto_mail_add(Store *s, const char *addr, int64_t at, const char *kind, const char *about_key,
+                        int64_t incident_id);
+/* 1 if a reply of `kind` was already counted for the message about_key. */
+int store_auto_mail_about(Store *s, const char *about_key, const char *kind);
+/* Forgets counted replies older than before. */
+int store_prune_auto_mail(Store *s, int64_t before);
+
+/* A row of the outbox found by the Message-ID of the mail it holds. */
+typedef struct {
+        int64_t id, incident_id;  /* incident_id 0: none */
+        char *kind, *state;
+        StrList rcpts;
+} OutboxRef;
+void outbox_ref_free(OutboxRef *r);
+/* -ENOENT when no mail of ours had that Message-ID (without <>). */
+int store_outbox_by_message_id(Store *s, const char *message_id, OutboxRef *ret);
+/* Marks a row accepted earlier as bounced afterwards, with why. */
+int store_outbox_bounced(Store *s, int64_t id, const char *error);
+
+/* Drops the raw bytes of messages received before `before` (the message
+ * rows, keys and incidents stay; raw_purged_at = now) and empties the body
+ * of sent or failed outbox rows created before it.  Either count may be
+ * NULL. */
+int store_purge_raw(Store *s, int64_t before, int64_t now, unsigned *ret_messages, unsigned *ret_mails);
+/* Rewrites the disposition of messages row message_row (reprocessing);
+ * -ENOENT when there is no such row. */
+int store_set_disposition(Store *s, int64_t message_row, Disposition d, int64_t incident_id, const char *reason);
+/* Deleted content is overwritten with zeros while on (the purge). */
+int store_secure_delete(Store *s, bool on);
+/* Copies the WAL into the database and truncates it (best effort). */
+int store_checkpoint(Store *s);
+/* The incident (0: none) messages row message_row belongs to. */
+int store_message_incident(Store *s, int64_t message_row, int64_t *ret);
+/* store_outbox_sent() without waiting for the disk (see store_limits.c):
+ * for the sender, whose only risk is sending a mail twice. */
+int store_outbox_sent_quick(Store *s, int64_t id, int64_t now);
+
+/* ---- the claim before sending (store_outbox.c) ---- */
+/* The schema step adding outbox.unconfirmed. */
+int store_outbox_schema(Store *s);
+/* Right before row id is handed to the SMTP server: its next attempt moves
+ * to `until` and its count of unconfirmed hand-overs goes up by one;
+ * recording the outcome (sent, retry, failed) sets it back to 0.  So a
+ * mail the server accepted whose "sent" mark could not be written is not
+ * due again before `until`, even after a restart, and a row handed over
+ * twice without an outcome is known (OutboxRow.unconfirmed).  Fails, and
+ * the row must not be sent, when the register cannot be written. */
+int store_outbox_claim(Store *s, int64_t id, int64_t until);
+/* What was handed to the server after `since` (sent_at), for the
+ * per-address cap at sending (sender.h). */
+typedef struct {
+        char *rcpts;      /* newline-separated */
+        int64_t sent_at;
+} OutboxSent;
+int store_outbox_sent_since(Store *s, int64_t since, OutboxSent **ret, size_t *ret_n);
+void outbox_sent_free(OutboxSent *v, size_t n);
+
+/* The smallest write that proves the register can be written (a commit of
+ * one page): 0, or the error a real write would have. */
+int store_check_writable(Store *s);

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # run.sh -- run the test suites and sum their results.
 #
-#   tests/run.sh            every unit test program (build/tests/test_*) and
+#   tests/run.sh            every check of the tree's shape (tests/lint/test_*.sh),
+#                           every unit test program (build/tests/test_*) and
 #                           every end-to-end script (tests/e2e/test_*.sh)
+#   tests/run.sh lint       only the checks of the tree's shape
 #   tests/run.sh unit       only the unit test programs
 #   tests/run.sh e2e        only the end-to-end scripts
 #   tests/run.sh PATH...    just these suites (a program or a .sh script)
@@ -37,6 +39,12 @@ add_unit() {
                 [[ -f $f && -x $f ]] && suites+=("$f")
         done
 }
+add_lint() {
+        local f
+        for f in tests/lint/test_*.sh; do
+                [[ -f $f ]] && suites+=("$f")
+        done
+}
 add_e2e() {
         local f
         for f in tests/e2e/test_*.sh; do
@@ -44,11 +52,13 @@ add_e2e() {
         done
 }
 if (($# == 0)); then
+        add_lint
         add_unit
         add_e2e
 fi
 for arg in "$@"; do
         case $arg in
+        lint) add_lint ;;
         unit) add_unit ;;
         e2e) add_e2e ;;
         *)
@@ -101,6 +111,11 @@ run_suite() {
         local suite=$1 name kind limit out tmp status line passed failed result
         local cmd=()
         case $suite in
+        tests/lint/*.sh)
+                kind=lint
+                limit=$UNIT_TIMEOUT
+                cmd=(bash "$suite")
+                ;;
         *.sh)
                 kind=e2e
                 limit=$E2E_TIMEOUT

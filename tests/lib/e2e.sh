@@ -49,7 +49,7 @@ e2e_open() {
         else
                 BREACHD=${BREACHD_TEST_BIN:-build/testing/breachd}
                 BREACHCTL=${BREACHCTL_TEST_BIN:-build/testing/breachctl}
-                [[ -x $BREACHD && -x $BREACHCTL ]] || bail_out "no $BREACHD (make testing)"
+                [[ -x $BREACHD && -x $BREACHCTL ]] || bail_out "no $BREACHD or $BREACHCTL (make testing)"
         fi
         servers_start || bail_out "servers did not start"
 }

@@ -1,6 +1,7 @@
 # servers.sh -- private Dovecot (IMAP) + Postfix (SMTP) for end-to-end tests.
 #
-# Source it from a bash test script:
+# Source it from a bash test script (tests/lib/e2e.sh does, with tap.sh and
+# daemon.sh, and wraps the usual opening: see tests/README.md):
 #
 #       . "$(dirname "$0")/../lib/servers.sh"
 #       servers_add_user extra@example.test pw   # optional, before or after start

@@ -89,9 +89,18 @@ breachd: $(BUILD)/daemon/breachd.o $(BUILD)/libbreachd.a
 breachctl: $(BUILD)/ctl/breachctl.o $(BUILD)/libbreachd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbreachd.a | $(BUILD)
+# Every unit test is linked with the shared fixture (tests/unit/fixture.h:
+# a temp dir, a Config, the time zone and an open register).
+UNIT_FIXTURE = $(BUILD)/tests/fixture.o
+
+$(UNIT_FIXTURE): tests/unit/fixture.c tests/unit/fixture.h | $(BUILD)
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbreachd.a $(LDFLAGS) $(LIBS)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h tests/unit/fixture.h $(UNIT_FIXTURE) $(BUILD)/libbreachd.a | $(BUILD)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(UNIT_FIXTURE) $(BUILD)/libbreachd.a $(LDFLAGS) $(LIBS)
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -118,7 +127,7 @@ $(TBUILD)/breachctl: $(TBUILD)/ctl/breachctl.o $(TBUILD)/libbreachd.a
 testing: $(TBUILD)/breachd $(TBUILD)/breachctl
 
 $(LIB_OBJ) $(TLIB_OBJ) $(BUILD)/daemon/breachd.o $(BUILD)/ctl/breachctl.o $(TBUILD)/daemon/breachd.o $(TBUILD)/ctl/breachctl.o \
-$(UNIT_BIN): $(BUILD)/.flags
+$(UNIT_BIN) $(UNIT_FIXTURE): $(BUILD)/.flags
 
 unit: $(UNIT_BIN)
 
@@ -225,5 +234,5 @@ clean:
 
 .PHONY: all unit testing check deps demo bench install clean fuzz fuzz-build stress
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/daemon/breachd.d $(BUILD)/ctl/breachctl.d $(TLIB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/daemon/breachd.d $(BUILD)/ctl/breachctl.d $(TLIB_OBJ:.o=.d) $(UNIT_FIXTURE:.o=.d)
 -include $(FLIB_OBJ:.o=.d)

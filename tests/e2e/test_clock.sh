@@ -17,24 +17,16 @@
 #   - a deadline across the BST→GMT change is exactly 72 hours.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
-
-BREACHD=${BREACHD_TEST_BIN:-build/testing/breachd}
-BREACHCTL=${BREACHCTL_TEST_BIN:-build/testing/breachctl}
-[[ -x $BREACHD && -x $BREACHCTL ]] || bail_out "no $BREACHD or $BREACHCTL (make testing)"
-
-servers_start || bail_out "servers did not start"
+. tests/lib/e2e.sh
+e2e_open
 # Private copies: a rebuild of the tree while the suite runs must not pull
 # the programs from under it.
 mkdir -p "$TEST_ROOT/bin" && cp "$BREACHD" "$BREACHCTL" "$TEST_ROOT/bin/" || bail_out "cannot copy the programs"
 BREACHD=$TEST_ROOT/bin/${BREACHD##*/}
 BREACHCTL=$TEST_ROOT/bin/${BREACHCTL##*/}
-CONF=$TEST_ROOT/breachd.conf
-write_breachd_conf "$CONF"
+e2e_conf breachd
 CLOCK=$TEST_ROOT/clock
 export BREACHD_TEST_CLOCK=$CLOCK
-LOG=$TEST_ROOT/breachd.log
 H=3600
 DAY=86400
 

@@ -5,42 +5,19 @@
 # recipient give one clear log line and no crash.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
-
-BREACHD=${BREACHD:-./breachd}
-servers_start || bail_out "servers did not start"
-CONF=$TEST_ROOT/breachd.conf
-write_breachd_conf "$CONF"
-LOG=$TEST_ROOT/daemon.log
-DB=$TEST_ROOT/breachd.db
+. tests/lib/e2e.sh
+e2e_open plain
+e2e_conf breachd   # $CONF is breachd.conf, on $DB = $TEST_ROOT/breachd.db
 # in_log FILE ERE -- FILE has a line matching ERE (for wait_until).
 in_log() { grep -Eq "$2" "$1"; }
-# gone PID -- the process has exited (for wait_until).
+# gone PID -- the process has exited, a child not yet waited for too (for
+# wait_until; daemon.sh's gone would wait for the wait).
 gone() { _srv_gone "$1"; }
 
-mkmail() { # FROM ID SUBJECT
-        cat <<MAIL
-From: Test Reporter <$1>
-To: breach@example.test
-Subject: $3
-Date: $(date -R)
-Message-ID: <$2@example.test>
-
-Name of person making the report: Test Reporter
-Directorate: Corporate Services
-What happened: $3
-Date of incident: today
-MAIL
-}
-
-"$BREACHD" -c "$CONF" >"$LOG" 2>&1 &
-pid=$!
-harness_on_exit "kill $pid 2>/dev/null"
-wait_until "$TEST_WAIT_SECONDS" in_log "$LOG" "started: watching"
+e2e_daemon
 ok "daemon is running" kill -0 $pid
 
-mkmail reporter@example.test d1 "Report while running" >"$TEST_ROOT/d1.eml"
+mkreport "$TEST_ROOT/d1.eml" d1 "Report while running"
 send_mail reporter@example.test breach@example.test "$TEST_ROOT/d1.eml" >/dev/null
 ok "filed and acknowledged while running" wait_for_mail reporter@example.test INBOX 1
 like "$(cat "$LOG")" "filed DB20" "the filing is logged"
@@ -53,7 +30,7 @@ wait_until "$TEST_WAIT_SECONDS" in_log "$LOG" "keeping the running configuration
 ok "still running after a reload with a broken file" kill -0 $pid
 like "$(cat "$LOG")" "keeping the running configuration" "the refused reload is logged"
 like "$(cat "$LOG")" "breachd.conf:[0-9]+: " "the reason has file:line"
-mkmail reporter@example.test d2 "Report after a bad reload" >"$TEST_ROOT/d2.eml"
+mkreport "$TEST_ROOT/d2.eml" d2 "Report after a bad reload"
 send_mail reporter@example.test breach@example.test "$TEST_ROOT/d2.eml" >/dev/null
 ok "still filing with the old configuration" wait_for_mail reporter@example.test INBOX 2
 
@@ -92,7 +69,7 @@ like "$(cat "$TEST_ROOT/perm.log")" "readable by others" "a world-readable passw
 
 # A refused SMTP recipient: the acknowledgement fails permanently and the
 # failure is recorded on the incident; the DPO notice still goes.
-mkmail nobody@example.test d3 "Reporter without a mailbox" >"$TEST_ROOT/d3.eml"
+mkreport "$TEST_ROOT/d3.eml" d3 "Reporter without a mailbox" nobody@example.test
 append_mail breach@example.test INBOX "$TEST_ROOT/d3.eml" >/dev/null
 "$BREACHD" -c "$CONF.good" --once >"$TEST_ROOT/refused.log" 2>&1
 like "$(cat "$TEST_ROOT/refused.log")" "1 failed" "the refused recipient is reported"
@@ -114,7 +91,7 @@ harness_on_exit "kill $ipid 2>/dev/null"
 idling() { grep -qx "pid=$ipid" "$DB.status" 2>/dev/null && grep -qx 'idle=1' "$DB.status"; }
 ok "the daemon waits in IDLE after its first poll" wait_until "$TEST_WAIT_SECONDS" idling
 before=$(imap_count breach@example.test Processed)
-mkmail reporter@example.test idle1 "Report picked up by IDLE" >"$TEST_ROOT/i1.eml"
+mkreport "$TEST_ROOT/i1.eml" idle1 "Report picked up by IDLE"
 t0=$(date +%s.%N)
 send_mail reporter@example.test breach@example.test "$TEST_ROOT/i1.eml" >/dev/null
 # Without IDLE the next poll would be 300 s away: well within that (100 s,
@@ -124,7 +101,7 @@ t1=$(date +%s.%N)
 diag "delivery to Processed took $(python3 -c "print(round($t1 - $t0, 2))") s"
 # The IDLE session survives a Dovecot restart: the daemon reconnects.
 dovecot_stop; dovecot_start
-mkmail reporter@example.test idle2 "Report after an IMAP restart" >"$TEST_ROOT/i2.eml"
+mkreport "$TEST_ROOT/i2.eml" idle2 "Report after an IMAP restart"
 send_mail reporter@example.test breach@example.test "$TEST_ROOT/i2.eml" >/dev/null
 ok "after an IMAP server restart mail is still picked up" wait_for_mail breach@example.test Processed $((before + 2))
 like "$(cat "$TEST_ROOT/idle.log")" "IDLE connection lost|reconnecting|cannot connect" "the lost connection is logged"

@@ -9,11 +9,7 @@
 # blank form is answered with it and files nothing.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
-
-BREACHD=${BREACHD:-./breachd}
-BREACHCTL=${BREACHCTL:-./breachctl}
+. tests/lib/e2e.sh
 CORPUS=tests/corpora
 
 # Sent through the MTA, as a mail client would.
@@ -42,9 +38,8 @@ done
 for a in "${!users[@]}"; do
         servers_add_user "$a" secret
 done
-servers_start || bail_out "servers did not start"
-CONF=$TEST_ROOT/breachd.conf
-write_breachd_conf "$CONF"
+e2e_open plain
+e2e_conf breachd
 # The directorates, abbreviations and staff domains the corpus is read with.
 python3 - "$CONF" "$CORPUS/corpus.conf" <<'PY'
 import re, sys

@@ -126,6 +126,9 @@ like "$(cat "$conf")" "port = $IMAP_PORT;" "the config names the IMAP port"
 like "$(cat "$conf")" "port = $SMTP_PORT;" "the config names the SMTP port"
 is "$(stat -c %a "$TEST_ROOT/imap.secret")" 600 "the password file is 0600"
 is "$(cat "$TEST_ROOT/imap.secret")" secret "and holds breach's password"
+write_breachd_conf "$conf.db" "database = \"$TEST_ROOT/other.db\";"
+is "$(grep -c '^database = ' "$conf.db")" 1 "an extra database line replaces the standard one"
+like "$(cat "$conf.db")" "database = \"$TEST_ROOT/other.db\";" "... with its own path"
 if cc=$(command -v cc) && pkg-config --exists libconfig; then
         cat >"$TEST_ROOT/cfgcheck.c" <<'EOF'
 #include <libconfig.h>
@@ -148,6 +151,8 @@ int main(int argc, char **argv)
 EOF
         "$cc" -o "$TEST_ROOT/cfgcheck" "$TEST_ROOT/cfgcheck.c" $(pkg-config --cflags --libs libconfig)
         is "$("$TEST_ROOT/cfgcheck" "$conf")" "$IMAP_PORT 7 4" "libconfig parses it, extra line included"
+        write_breachd_conf "$conf.2" 'batch_size = 9;' 'directorates = ( "Public Health" );'
+        is "$("$TEST_ROOT/cfgcheck" "$conf.2")" "$IMAP_PORT 9 1" "an extra line replaces the standard setting of its name"
 else
         not_ok "libconfig parses the config" "no C compiler or libconfig (make deps)"
 fi

@@ -26,18 +26,11 @@
 #   - the mailbox password appears in no log.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
+. tests/lib/e2e.sh
 
-BREACHD=${BREACHD_TEST_BIN:-build/testing/breachd}
-BREACHCTL=${BREACHCTL_TEST_BIN:-build/testing/breachctl}
-[[ -x $BREACHD && -x $BREACHCTL ]] || bail_out "no $BREACHD or $BREACHCTL (make testing)"
 command -v openssl >/dev/null || bail_out "openssl is needed (make deps)"
 command -v sqlite3 >/dev/null || bail_out "sqlite3 is needed (make deps)"
 HOSTILE=tests/corpora/hostile
-# An AddressSanitizer build has no memory limit on its reader (guard.h).
-asan=0
-ldd "$BREACHD" 2>/dev/null | grep -q libasan && asan=1
 
 # A password no log may ever show.
 PW='Hostile-Pw-7c2e9f41'
@@ -65,7 +58,10 @@ service imap-login {
 POSTFIX_EXTRA_MAIN_CF="smtpd_tls_security_level = may
 smtpd_tls_cert_file = $CERTS/cert.pem
 smtpd_tls_key_file = $CERTS/key.pem"
-servers_start || bail_out "servers did not start"
+e2e_open
+# An AddressSanitizer build has no memory limit on its reader (guard.h).
+asan=0
+ldd "$BREACHD" 2>/dev/null | grep -q libasan && asan=1
 
 # Postfix needs its TLS manager for STARTTLS; and ghost@example.test is a
 # mailbox Postfix accepts mail for but Dovecot does not know, so that mail
@@ -75,13 +71,10 @@ echo "ghost@example.test OK" >>"$TEST_ROOT/postfix/vmailbox"
 touch -d "@$((EPOCHSECONDS - 2))" "$TEST_ROOT/postfix/master.cf" "$TEST_ROOT/postfix/vmailbox"
 postfix_stop && postfix_start || bail_out "postfix did not restart"
 
-CONF=$TEST_ROOT/breachd.conf
-write_breachd_conf "$CONF" 'max_auto_replies_per_day = 100;'
-DB=$TEST_ROOT/breachd.db
+e2e_conf breachd 'max_auto_replies_per_day = 100;'   # $CONF, $LOG, $DB
 CLOCK=$TEST_ROOT/clock
 export BREACHD_TEST_CLOCK=$CLOCK
 echo "+0" >"$CLOCK"
-LOG=$TEST_ROOT/breachd.log
 ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
 once() { "$BREACHD" -c "${1:-$CONF}" --once >>"$LOG" 2>&1; }
 sql() { sqlite3 "$DB" "$@"; }
@@ -113,8 +106,7 @@ EOF
 ok "breachd --once exits 0 on an empty mailbox" once
 is "$(stat -c %a "$DB")" 600 "the database is created 0600"
 mkdir -p "$TEST_ROOT/state"
-write_breachd_conf "$TEST_ROOT/fresh.conf"
-sed -i "s|^database = .*|database = \"$TEST_ROOT/state/new/breachd.db\";|" "$TEST_ROOT/fresh.conf"
+write_breachd_conf "$TEST_ROOT/fresh.conf" "database = \"$TEST_ROOT/state/new/breachd.db\";"
 once "$TEST_ROOT/fresh.conf"
 is "$(stat -c %a "$TEST_ROOT/state/new")" 700 "a directory it creates is 0700"
 is "$(stat -c %a "$TEST_ROOT/state/new/breachd.db")" 600 "and the database in it 0600"

@@ -4,13 +4,9 @@
 # RELOADING=1 + READY=1 on SIGHUP, STOPPING=1 on SIGTERM.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
-
-BREACHD=${BREACHD:-./breachd}
-servers_start || bail_out "servers did not start"
-CONF=$TEST_ROOT/breachd.conf
-write_breachd_conf "$CONF"
+. tests/lib/e2e.sh
+e2e_open plain
+e2e_conf breachd
 SOCK=$TEST_ROOT/notify.sock
 OUT=$TEST_ROOT/notify.log
 : >"$OUT"

@@ -6,10 +6,8 @@
 # command is run again at the next attempt, so a refreshed token is used.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
+. tests/lib/e2e.sh
 
-BREACHD=${BREACHD:-./breachd}
 IPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 OAUTH_DIR=$(mktemp -d)
 harness_on_exit "rm -rf $OAUTH_DIR"
@@ -41,15 +39,14 @@ POSTFIX_EXTRA_MAIN_CF="
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = \$queue_directory/../dovecot/run/auth-postfix"
-servers_start || bail_out "servers did not start"
+e2e_open plain
 # smtpd_sasl_path is relative to the queue directory; make it absolute.
 sed -i "s|^smtpd_sasl_path = .*|smtpd_sasl_path = $TEST_ROOT/dovecot/run/auth-postfix|" "$TEST_ROOT/postfix/main.cf"
 postfix_stop; postfix_start
 
 TOKEN_FILE=$OAUTH_DIR/current-token
 echo "good-token-1" >"$TOKEN_FILE"
-CONF=$TEST_ROOT/breachd.conf
-write_breachd_conf "$CONF"
+e2e_conf breachd
 python3 - "$CONF" "$TOKEN_FILE" <<'PY'
 import re, sys
 conf, tok = sys.argv[1], sys.argv[2]

@@ -9,18 +9,15 @@
 # are tested together.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
+. tests/lib/e2e.sh
 
-BREACHD=${BREACHD:-./breachd}
-BREACHCTL=${BREACHCTL:-./breachctl}
 # The test build: its clock can be moved (BREACHD_TEST_CLOCK).
 BREACHCTL_TESTING=${BREACHCTL_TESTING:-build/testing/breachctl}
 LOGS=tests/corpora/logs
 SEED000=$LOGS/seed000-log.tsv
 SEED001=$LOGS/seed001-report.txt
 
-servers_start || bail_out "servers did not start"
+e2e_open plain
 T=$TEST_ROOT
 
 # conf FILE DATABASE PATTERN -- a configuration for the servers, with its

@@ -12,27 +12,15 @@
 # Every wait waits for the event it checks.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
-. tests/lib/daemon.sh
-
-BREACHD=${BREACHD_TEST_BIN:-build/testing/breachd}
-BREACHCTL=${BREACHCTL_TEST_BIN:-build/testing/breachctl}
-[[ -x $BREACHD && -x $BREACHCTL ]] || bail_out "no $BREACHD (make testing)"
-servers_start || bail_out "servers did not start"
+. tests/lib/e2e.sh
+e2e_open
 
 # ---- 2. a held lock -----------------------------------------------------------------
-CONF=$TEST_ROOT/lock.conf
-DB=$TEST_ROOT/lock.db
 CLOCK=$TEST_ROOT/clock
 echo "+0" >"$CLOCK"
-write_breachd_conf "$CONF" 'max_auto_replies_per_day = 100;' 'alert_after_failures = 1;'
-sed -i "s|^database = .*|database = \"$DB\";|; s/^  quarantine_folder = \"Quarantine\";/&\n  idle = false;/" "$CONF"
-LOG=$TEST_ROOT/lock.log
-BREACHD_TEST_CLOCK=$CLOCK "$BREACHD" -c "$CONF" >"$LOG" 2>&1 &
-pid=$!
-harness_on_exit "kill -9 $pid 2>/dev/null"
-ok "lock: the daemon starts" wait_until 60 log_has "$LOG" "started: watching"
+e2e_conf lock 'max_auto_replies_per_day = 100;' 'alert_after_failures = 1;' "database = \"$TEST_ROOT/lock.db\";"
+sed -i 's/^  quarantine_folder = "Quarantine";/&\n  idle = false;/' "$CONF"
+ok "lock: the daemon starts" e2e_daemon BREACHD_TEST_CLOCK="$CLOCK"
 r0=$(imap_count reporter2@example.test INBOX)
 a0=$(imap_count admin@example.test INBOX)
 postfix_stop
@@ -91,14 +79,9 @@ if ! mount -t tmpfs -o size=4m,mode=0700 tmpfs "$SMALL" 2>/dev/null; then
         not_ok "a small tmpfs for the disk-full test" "mount -t tmpfs failed (not root, or no mount namespace rights)"
 else
         harness_on_exit "umount -l '$SMALL'"
-        CONF=$TEST_ROOT/full.conf
-        write_breachd_conf "$CONF" 'max_auto_replies_per_day = 100;' 'alert_after_failures = 2;'
-        sed -i "s|^database = .*|database = \"$SMALL/breachd.db\";|; s/^  quarantine_folder = \"Quarantine\";/&\n  idle = false;/" "$CONF"
-        LOG=$TEST_ROOT/full.log
-        "$BREACHD" -c "$CONF" >"$LOG" 2>&1 &
-        pid=$!
-        harness_on_exit "kill -9 $pid 2>/dev/null"
-        ok "full: the daemon starts" wait_until 60 log_has "$LOG" "started: watching"
+        e2e_conf full 'max_auto_replies_per_day = 100;' 'alert_after_failures = 2;' "database = \"$SMALL/breachd.db\";"
+        sed -i 's/^  quarantine_folder = "Quarantine";/&\n  idle = false;/' "$CONF"
+        ok "full: the daemon starts" e2e_daemon
         r0=$(imap_count reporter@example.test INBOX)
         mkreport "$TEST_ROOT/f1.eml" full-1 "Before the disk fills"
         send_mail reporter@example.test breach@example.test "$TEST_ROOT/f1.eml"
@@ -143,9 +126,7 @@ fi
 # Rows put straight into the outbox (as a resend or a bug could leave
 # them), none of them a reply the queue-time cap saw: to a staff address
 # only max_auto_replies_per_day go in 24 hours; the DPO is not capped.
-CONF=$TEST_ROOT/cap.conf
-write_breachd_conf "$CONF" 'max_auto_replies_per_day = 2;'
-sed -i "s|^database = .*|database = \"$TEST_ROOT/cap.db\";|" "$CONF"
+e2e_conf cap 'max_auto_replies_per_day = 2;' "database = \"$TEST_ROOT/cap.db\";"
 "$BREACHCTL" -c "$CONF" list >/dev/null 2>&1   # creates the register
 r0=$(imap_count reporter2@example.test INBOX)
 d0=$(imap_count dpo@example.test INBOX)

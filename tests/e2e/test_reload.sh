@@ -9,23 +9,12 @@
 # Every wait waits for the event it checks.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
-. tests/lib/daemon.sh
-
-BREACHD=${BREACHD_TEST_BIN:-build/testing/breachd}
-BREACHCTL=${BREACHCTL_TEST_BIN:-build/testing/breachctl}
-[[ -x $BREACHD && -x $BREACHCTL ]] || bail_out "no $BREACHD (make testing)"
-servers_start || bail_out "servers did not start"
+. tests/lib/e2e.sh
+e2e_open
 
 # ---- 1. a reload keeps the register's lock -------------------------------------
-CONF=$TEST_ROOT/reload.conf
-write_breachd_conf "$CONF" 'max_auto_replies_per_day = 100;'
-LOG=$TEST_ROOT/reload.log
-"$BREACHD" -c "$CONF" >"$LOG" 2>&1 &
-pid=$!
-harness_on_exit "kill -9 $pid 2>/dev/null"
-ok "the daemon starts" wait_until 60 log_has "$LOG" "started: watching"
+e2e_conf reload 'max_auto_replies_per_day = 100;'
+ok "the daemon starts" e2e_daemon
 # Watch the daemon's descriptors the whole time for a deleted -wal or -shm.
 DELETED=$TEST_ROOT/deleted-fds
 # (a separate bash: a subshell of this one would run the harness's EXIT
@@ -53,10 +42,7 @@ is "$(refs_of "$CONF" | wc -l)" 4 "breachctl sees all four while the daemon runs
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 wait "$watcher" 2>/dev/null
-"$BREACHD" -c "$CONF" >>"$LOG" 2>&1 &
-pid=$!
-harness_on_exit "kill -9 $pid 2>/dev/null"
-ok "restarted after kill -9" wait_until 60 log_has "$LOG" "started: watching.*" 
+ok "restarted after kill -9" e2e_daemon
 refs=$(refs_of "$CONF")
 is "$(wc -l <<<"$refs")" 4 "all four incidents are in the register after kill -9"
 is "$(uniq <<<"$refs" | wc -l)" 4 "with four distinct references"

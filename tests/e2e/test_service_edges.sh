@@ -6,20 +6,11 @@
 # Every wait waits for the event it checks.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
-. tests/lib/daemon.sh
-
-BREACHD=${BREACHD_TEST_BIN:-build/testing/breachd}
-BREACHCTL=${BREACHCTL_TEST_BIN:-build/testing/breachctl}
-[[ -x $BREACHD && -x $BREACHCTL ]] || bail_out "no $BREACHD (make testing)"
-servers_start || bail_out "servers did not start"
+. tests/lib/e2e.sh
+e2e_open
 
 # ---- 5. files 0600/0700 whatever the umask; STATUS= in an outage; prompt stop ----
-CONF=$TEST_ROOT/perm.conf
-write_breachd_conf "$CONF"
-sed -i "s|^database = .*|database = \"$TEST_ROOT/newdir/reg.db\";|" "$CONF"
-LOG=$TEST_ROOT/perm.log
+e2e_conf perm "database = \"$TEST_ROOT/newdir/reg.db\";"
 SOCK=$TEST_ROOT/notify.sock
 NOTES=$TEST_ROOT/notify.out
 python3 tests/lib/notify_listen.py "$SOCK" "$NOTES" &
@@ -86,9 +77,8 @@ unlike "$(cat "$LOG")" "did not answer within|no answer within" "stall: it did n
 like "$(cat "$LOG")" "stopping" "stall: the stop is logged"
 
 # SIGTERM while the SMTP server stalls in the middle of sending.
-write_breachd_conf "$TEST_ROOT/stall2.conf" 'max_auto_replies_per_day = 100;'
+write_breachd_conf "$TEST_ROOT/stall2.conf" 'max_auto_replies_per_day = 100;' "database = \"$TEST_ROOT/stall2.db\";"
 sed -i "/^smtp = {/,/^};/ s|^  port = $SMTP_PORT;|  port = $sport;|" "$TEST_ROOT/stall2.conf"
-sed -i "s|^database = .*|database = \"$TEST_ROOT/stall2.db\";|" "$TEST_ROOT/stall2.conf"
 : >"$TEST_ROOT/stall.accepted"
 LOG=$TEST_ROOT/stall2.log
 mkreport "$TEST_ROOT/s1.eml" stall-1 "While the mail server stalls"

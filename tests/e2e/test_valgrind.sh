@@ -9,11 +9,9 @@
 # the unit test programs.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
+. tests/lib/e2e.sh
 
-BREACHD=${BREACHD:-./breachd}
-BREACHCTL=${BREACHCTL:-./breachctl}
+BREACHD=${BREACHD:-./breachd}   # (e2e_open plain below keeps it)
 if ! command -v valgrind >/dev/null; then
         ok "# skip valgrind is not installed (make deps)"
         done_testing
@@ -25,9 +23,8 @@ if ldd "$BREACHD" 2>/dev/null | grep -q libasan; then
         exit
 fi
 
-servers_start || bail_out "servers did not start"
-CONF=$TEST_ROOT/breachd.conf
-write_breachd_conf "$CONF" 'max_message_size = "64K";'
+e2e_open plain
+e2e_conf breachd 'max_message_size = "64K";'
 VG=$TEST_ROOT/vg
 mkdir -p "$VG"
 vg() { # NAME CMD... -- run CMD under memcheck, a log per process

@@ -6,17 +6,12 @@
 # rest are still filed.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
-
-BREACHD=${BREACHD:-./breachd}
-BREACHCTL=${BREACHCTL:-./breachctl}
+. tests/lib/e2e.sh
 CORPUS=tests/corpora
 
 servers_add_user jane.smith@example.test secret
-servers_start || bail_out "servers did not start"
-CONF=$TEST_ROOT/breachd.conf
-write_breachd_conf "$CONF"
+e2e_open plain
+e2e_conf breachd
 ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
 once() { "$BREACHD" -c "$CONF" --once >>"$TEST_ROOT/breachd.log" 2>&1; }
 

@@ -1,5 +1,5 @@
 # daemon.sh -- helpers for end-to-end tests that run breachd as a daemon
-# (source after servers.sh):
+# (source after servers.sh, or source tests/lib/e2e.sh, which sources both):
 #   log_has LOG REGEX          the log has a matching line (quiet if no log yet)
 #   count_in LOG REGEX         how many lines match
 #   count_at_least LOG REGEX N at least N lines match

@@ -10,6 +10,7 @@
 
 #include "case/bounce.h"
 #include "register/store.h"
+#include "fixture.h"
 #include "tap.h"
 
 static char *load(const char *name, size_t *ret_len)
@@ -100,25 +101,6 @@ static void test_not_bounces(void)
 
 /* ---- recording, against a real register ---------------------------------- */
 
-static Config *test_config(const char *dir)
-{
-        _cleanup_free_ char *path = xasprintf("%s/breachd.conf", dir);
-        FILE *f = fopen(path, "we");
-        fprintf(f,
-                "mailbox = { host = \"127.0.0.1\"; tls = \"none\"; user = \"b@example.test\"; "
-                "password_file = \"/nonexistent\"; };\n"
-                "smtp = { host = \"127.0.0.1\"; tls = \"none\"; from = \"Breach <breach@example.test>\"; };\n"
-                "dpo = [ \"dpo@example.test\" ];\nadmin = \"admin@example.test\";\n"
-                "database = \"%s/db/breachd.db\";\ntemplates_dir = \"/nonexistent\";\n",
-                dir);
-        fclose(f);
-        Config *c = NULL;
-        _cleanup_free_ char *errors = NULL;
-        if (config_load(path, &c, &errors) < 0)
-                printf("# config: %s\n", errors ? errors : "?");
-        return c;
-}
-
 static int64_t count(Store *s, const char *sql)
 {
         sqlite3_stmt *st = NULL;
@@ -159,24 +141,11 @@ static void record_in(Store *s, const Config *cfg, const Tz *tz);
 
 static void test_record(void)
 {
-        char dir[] = "/tmp/test_bounce.XXXXXX";
-        if (!mkdtemp(dir)) {
-                tap_ok(false, "mkdtemp");
-                return;
-        }
-        Config *cfg = test_config(dir);
-        Store *s = NULL;
-        Tz *tz = NULL;
-        tz_open("Europe/London", &tz);
-        TAP_INT_EQ(cfg ? store_open(cfg->database, &s) : -EINVAL, 0, "a fresh register");
-        if (s)
-                record_in(s, cfg, tz);
-        store_close(s);
-        tz_free(tz);
-        config_free(cfg);
-        _cleanup_free_ char *cmd = xasprintf("rm -rf %s", dir);
-        if (system(cmd) != 0)
-                printf("# could not remove %s\n", dir);
+        Fixture *f = fixture_new(NULL);
+        tap_ok(f != NULL, "a fresh register");
+        if (f)
+                record_in(f->store, f->cfg, f->tz);
+        fixture_free(f);
 }
 
 static void record_in(Store *s, const Config *cfg, const Tz *tz)

@@ -9,6 +9,7 @@
 #include "ctl/committee.h"
 #include "ctl/breachlog.h"
 #include "register/store_register.h"
+#include "fixture.h"
 #include "tap.h"
 
 static Tz *tz;
@@ -332,16 +333,12 @@ static void test_seed001(void)
 /* Rows of a log through the register and back: the same cells. */
 static void test_round_trip(void)
 {
-        char dir[] = "/tmp/test_committee.XXXXXX";
-        if (!mkdtemp(dir)) {
-                tap_ok(0, "mkdtemp");
+        Fixture *fx = fixture_new("directorates = ( { name = \"Adult Social Care\"; "
+                                  "abbreviations = [ \"ASC\" ]; } );");
+        tap_ok(fx != NULL, "register opened");
+        if (!fx)
                 return;
-        }
-        _cleanup_free_ char *path = xasprintf("%s/r.db", dir);
-        Store *s = NULL;
-        TAP_INT_EQ(store_open(path, &s), 0, "register opened");
-        if (!s)
-                return;
+        Store *s = fx->store;
         static const char log[] =
                 "Reference\tDate incident reported\tTime incident reported\tDate of incident\tTime of incident\t"
                 "Directorate\tIncident\tEscalated to ICO?\tDays between\tDate investigation closed\t"
@@ -349,9 +346,7 @@ static void test_round_trip(void)
                 "DB2022007\t06/01/2022\t15:39\t05/01/2022\t\tASC\tminutes sent to the wrong mother\tYes\t1\t13/01/2022\tNo"
                 "\t\u03A5\thuman error\tabout 3\tDisclosure to 3rd party\n"
                 "DB2022003\t07/07/2022\t\tapprox 1 July 2022\t10:00\t\tnotebook lost\t\u039do\t\t\t\tN\tCyber\t\t\n";
-        Directorate d[] = {{.name = "Adult Social Care"}};
-        strlist_add(&d[0].abbreviations, "ASC");
-        Config cfg = {.directorates = d, .n_directorates = 1};
+        Config cfg = *fx->cfg;  /* its one directorate; a copy whose strings stay the fixture's */
         BreachLogTable t;
         TAP_INT_EQ(breachlog_read(log, strlen(log), LOG_FORMAT_AUTO, &t, NULL), 0, "log read");
         LogImportContext ctx = {.cfg = &cfg, .tz = tz, .origin = "test", .now = now_utc()};
@@ -430,11 +425,8 @@ static void test_round_trip(void)
         committee_rows_free(rows, n);
 
         strlist_free(&notes);
-        strlist_free(&d[0].abbreviations);
         breachlog_table_free(&t);
-        store_close(s);
-        _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", dir);
-        if (system(cmd) != 0)
+        if (fixture_free(fx) < 0)
                 tap_ok(0, "temporary directory removed");
 }
 

@@ -8,6 +8,7 @@
 
 #include "case/decision.h"
 #include "case/reminders.h"
+#include "fixture.h"
 #include "tap.h"
 
 /* The commands as one string, "kind=value" joined by " | ". */
@@ -222,8 +223,7 @@ static void tokens(void)
 static Store *store;
 static Tz *tz;
 static Config cfg;
-static unsigned hours[] = {24, 48, 60, 68};
-static char dir[] = "/tmp/test_decision.XXXXXX";
+static Fixture *fx;
 
 static int64_t file_incident(const char *ref, int64_t aware, int64_t received, bool late)
 {
@@ -287,12 +287,15 @@ static bool error_says(const StrList *e, const char *what)
 
 static void applying(void)
 {
-        tap_ok(mkdtemp(dir) != NULL, "temporary directory");
-        _cleanup_free_ char *path = xasprintf("%s/breachd.db", dir);
-        tap_ok(store_open(path, &store) == 0, "register opens");
-        tap_ok(tz_open("Europe/London", &tz) == 0, "time zone opens");
-        cfg.reminder_hours = hours;
-        cfg.n_reminder_hours = ARRAY_SIZE(hours);
+        fx = fixture_new(NULL);
+        tap_ok(fx != NULL, "temporary directory");
+        if (!fx)
+                return;
+        store = fx->store;
+        tap_ok(store != NULL, "register opens");
+        tz = fx->tz;
+        tap_ok(tz != NULL, "time zone opens");
+        cfg = *fx->cfg;  /* the fixture's (reminders at 24, 48, 60, 68 hours); its strings stay the fixture's */
         const int64_t A = 1795000000;  /* awareness */
         int64_t id = file_incident("DB2026001", A, A + 3600, false);
         tap_ok(id > 0, "incident filed");
@@ -376,10 +379,7 @@ static void applying(void)
         TAP_INT_EQ(sqlite3_column_int(st, 0), 1, "the audit trail records the decision once");
         sqlite3_finalize(st);
 
-        store_close(store);
-        tz_free(tz);
-        _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", dir);
-        tap_ok(system(cmd) == 0, "temporary directory removed");
+        tap_ok(fixture_free(fx) == 0, "temporary directory removed");
 }
 
 int main(void)

@@ -11,25 +11,8 @@
 #include "notices/ratelimit.h"
 #include "case/retention.h"
 #include "register/store.h"
+#include "fixture.h"
 #include "tap.h"
-
-static Config *config_with(const char *dir, const char *extra)
-{
-        _cleanup_free_ char *path = xasprintf("%s/breachd.conf", dir);
-        FILE *f = fopen(path, "we");
-        fprintf(f,
-                "mailbox = { host = \"127.0.0.1\"; tls = \"none\"; user = \"b@example.test\"; "
-                "password_file = \"/nonexistent\"; };\n"
-                "smtp = { host = \"127.0.0.1\"; tls = \"none\"; from = \"Breach <breach@example.test>\"; };\n"
-                "dpo = [ \"dpo@example.test\" ];\ndatabase = \"%s/breachd.db\";\n%s\n",
-                dir, extra);
-        fclose(f);
-        Config *c = NULL;
-        _cleanup_free_ char *errors = NULL;
-        if (config_load(path, &c, &errors) < 0)
-                printf("# config: %s\n", errors ? errors : "?");
-        return c;
-}
 
 static int64_t count(Store *s, const char *sql)
 {
@@ -70,19 +53,15 @@ static void test_cap(Store *s, const Config *cfg)
         TAP_INT_EQ(store_auto_mail_about(s, "<other@x>", "too_large"), 0, "not another message");
 }
 
-static void test_cap_zero(const char *dir)
+static void test_cap_zero(void)
 {
-        _cleanup_free_ char *sub = xasprintf("%s/zero", dir);
-        mkdir(sub, 0700);
-        Config *cfg = config_with(sub, "max_auto_replies_per_day = 0;");
-        Store *s = NULL;
-        if (cfg && store_open(cfg->database, &s) == 0)
-                TAP_INT_EQ(ratelimit_admit(s, cfg, "a@example.test", "ack", NULL, 0, 1736179200), 0,
+        Fixture *f = fixture_new("max_auto_replies_per_day = 0;");
+        if (f)
+                TAP_INT_EQ(ratelimit_admit(f->store, f->cfg, "a@example.test", "ack", NULL, 0, 1736179200), 0,
                            "max_auto_replies_per_day = 0: no automatic reply at all");
         else
                 tap_ok(false, "a register with max_auto_replies_per_day = 0");
-        store_close(s);
-        config_free(cfg);
+        fixture_free(f);
 }
 
 static void add_message(Store *s, uint32_t uid, int64_t received, const char *raw)
@@ -95,17 +74,16 @@ static void add_message(Store *s, uint32_t uid, int64_t received, const char *ra
                 printf("# add_message %u: %s\n", uid, store_errmsg(s));
 }
 
-static void test_purge(const char *dir)
+static void test_purge(void)
 {
-        _cleanup_free_ char *sub = xasprintf("%s/purge", dir);
-        mkdir(sub, 0700);
-        Config *keep = config_with(sub, "retention_days = 0;");
-        Config *cfg = config_with(sub, "retention_days = 30;");
-        Store *s = NULL;
-        if (!cfg || !keep || store_open(cfg->database, &s) < 0) {
+        Fixture *f = fixture_new("retention_days = 30;");
+        const Config *keep = f ? fixture_config(f, "retention_days = 0;") : NULL;
+        if (!f || !keep) {
                 tap_ok(false, "a register for the purge");
                 goto out;
         }
+        Store *s = f->store;
+        const Config *cfg = f->cfg;
         const int64_t now = 1736179200, day = 86400;
         add_message(s, 1, now - 40 * day, "From: old@x\n\nold");
         add_message(s, 2, now - 31 * day, "From: older-than-30@x\n\nx");
@@ -141,9 +119,7 @@ static void test_purge(const char *dir)
                             "AND reason = 'reprocessed'"), 1, "... in place");
         TAP_INT_EQ(store_set_disposition(s, 99, DISP_IGNORED, 0, NULL), -ENOENT, "not for a row that is not there");
 out:
-        store_close(s);
-        config_free(cfg);
-        config_free(keep);
+        fixture_free(f);
 }
 
 /* A new register gets every schema step, this file's included. */
@@ -162,21 +138,14 @@ static void test_schema(const char *dir)
 
 int main(void)
 {
-        char dir[] = "/tmp/test_limits.XXXXXX";
-        if (!mkdtemp(dir))
-                return 1;
-        Config *cfg = config_with(dir, "max_auto_replies_per_day = 3;");
-        Store *s = NULL;
-        TAP_INT_EQ(cfg ? store_open(cfg->database, &s) : -EINVAL, 0, "a fresh register");
-        if (s)
-                test_cap(s, cfg);
-        store_close(s);
-        config_free(cfg);
-        test_cap_zero(dir);
-        test_purge(dir);
-        test_schema(dir);
-        _cleanup_free_ char *cmd = xasprintf("rm -rf %s", dir);
-        if (system(cmd) != 0)
-                printf("# could not remove %s\n", dir);
+        Fixture *f = fixture_new("max_auto_replies_per_day = 3;");
+        tap_ok(f != NULL, "a fresh register");
+        if (f)
+                test_cap(f->store, f->cfg);
+        test_cap_zero();
+        test_purge();
+        if (f)
+                test_schema(f->dir);
+        fixture_free(f);
         return tap_done();
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "case/reminders.h"
+#include "fixture.h"
 #include "tap.h"
 
 #define H 3600
@@ -196,22 +197,17 @@ static bool plan_uses_index(Store *s, const char *needle)
 
 static void pass(void)
 {
-        char dir[] = "/tmp/test_reminders.XXXXXX";
-        tap_ok(mkdtemp(dir) != NULL, "temporary directory");
-        _cleanup_free_ char *path = xasprintf("%s/breachd.db", dir);
-        _cleanup_free_ char *tdir = xasprintf("%s/no-templates", dir);   /* the built-in templates */
-        Config cfg = {0};
-        cfg.smtp.from = "Data Breach Reporting <breach@example.test>";
-        cfg.smtp.envelope_from = "breach@example.test";
-        cfg.templates_dir = tdir;
-        cfg.reminder_hours = hours;
-        cfg.n_reminder_hours = ARRAY_SIZE(hours);
-        strlist_add(&cfg.dpo, "dpo@example.test");
-        strlist_add(&cfg.escalation, "siro@example.test");
-        Tz *tz = NULL;
-        tz_open("Europe/London", &tz);
-        Store *s = NULL;
-        tap_ok(store_open(path, &s) == 0, "register opens");
+        Fixture *f = fixture_new(NULL);
+        tap_ok(f != NULL, "temporary directory");
+        if (!f)
+                return;
+        /* The fixture's settings: dpo@, siro@ to escalate to, reminders at
+         * 24, 48, 60 and 68 hours, the built-in templates.  A copy whose
+         * strings stay the fixture's. */
+        Config cfg = *f->cfg;
+        Tz *tz = f->tz;
+        Store *s = f->store;
+        tap_ok(s != NULL, "register opens");
 
         const int64_t A = 1800000000, D = A + 72 * H;
         Incident inc;
@@ -245,9 +241,8 @@ static void pass(void)
         TAP_INT_EQ(st.queued, 0, "... queues none: never twice");
 
         /* A restart: the register is all there is. */
-        store_close(s);
-        s = NULL;
-        tap_ok(store_open(path, &s) == 0, "register reopens (a restart)");
+        tap_ok(fixture_reopen(f) == 0, "register reopens (a restart)");
+        s = f->store;
         tap_ok(reminders_run(s, &cfg, tz, A + 25 * H, &st, &why) == 0, "a pass after the restart");
         TAP_INT_EQ(st.queued, 0, "... still none twice");
         tap_ok(reminders_run(s, &cfg, tz, A + 69 * H, &st, &why) == 0, "a pass after downtime over 48, 60, 68 h");
@@ -282,12 +277,7 @@ static void pass(void)
                    "a new awareness time puts the incident back to be planned");
 
         free(why);
-        store_close(s);
-        tz_free(tz);
-        strlist_free(&cfg.dpo);
-        strlist_free(&cfg.escalation);
-        _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", dir);
-        tap_ok(system(cmd) == 0, "temporary directory removed");
+        tap_ok(fixture_free(f) == 0, "temporary directory removed");
 }
 
 int main(void)

@@ -1,0 +1,84 @@
+# e2e.sh -- the opening an end-to-end test of breachd shares: the harness
+# (tap.sh, servers.sh, daemon.sh), the programs, the servers, a standard
+# breachd.conf and a daemon on it, waited for.  A whole test:
+#
+#       #!/usr/bin/env bash
+#       # What this test shows.  Every wait waits for the event it checks.
+#       set -u
+#       cd "$(dirname "$0")/../.."
+#       . tests/lib/e2e.sh
+#       e2e_open                                     # programs checked, servers up
+#       e2e_conf demo 'max_auto_replies_per_day = 100;'   # $CONF, $LOG, $DB
+#       ok "the daemon starts" e2e_daemon            # $pid; waits for "started: watching"
+#       mkreport "$TEST_ROOT/r1.eml" r1 "A lost laptop"
+#       send_mail reporter@example.test breach@example.test "$TEST_ROOT/r1.eml"
+#       ok "the report is acknowledged" wait_for_mail reporter@example.test INBOX 1
+#       is "$(refs_of "$CONF" | wc -l)" 1 "breachctl lists it"
+#       done_testing
+#
+# Then the helpers of servers.sh (send_mail, wait_for_mail, imap_count,
+# wait_until, postfix_wait_idle, daemon_cycle_mark/daemon_wait_cycle,
+# harness_on_exit ...; its header says how each waits for its event) and of
+# daemon.sh (log_has, count_in, mkreport, refs_of ...).  Do not put a
+# `( ... ) &` subshell in a test: it would run the harness's EXIT trap when
+# it ends and stop the servers; use `bash -c '...' &` for a background job.
+
+[[ -n ${_E2E_SH_LOADED:-} ]] && return 0
+_E2E_SH_LOADED=1
+
+# BREACHCTL as the environment gave it, before daemon.sh's default.
+_E2E_BREACHCTL_ENV=${BREACHCTL:-}
+_E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$_E2E_LIB_DIR/tap.sh"
+. "$_E2E_LIB_DIR/servers.sh"
+. "$_E2E_LIB_DIR/daemon.sh"
+
+# e2e_open [plain] -- set BREACHD and BREACHCTL and start Dovecot and
+# Postfix (servers_start: exports TEST_ROOT, IMAP_PORT, SMTP_PORT); bails
+# out when a program is missing or the servers do not start.  The programs
+# are the test build, whose clock a test may set (BREACHD_TEST_CLOCK):
+# build/testing/breachd and breachctl, or $BREACHD_TEST_BIN and
+# $BREACHCTL_TEST_BIN; with "plain", the production build: ./breachd and
+# ./breachctl, or $BREACHD and $BREACHCTL.  Users a test needs besides the
+# standard ones (servers.sh) are added before it with servers_add_user.
+e2e_open() {
+        if [[ ${1:-} == plain ]]; then
+                BREACHD=${BREACHD:-./breachd}
+                BREACHCTL=${_E2E_BREACHCTL_ENV:-./breachctl}
+                [[ -x $BREACHD && -x $BREACHCTL ]] || bail_out "no $BREACHD or $BREACHCTL (make)"
+        else
+                BREACHD=${BREACHD_TEST_BIN:-build/testing/breachd}
+                BREACHCTL=${BREACHCTL_TEST_BIN:-build/testing/breachctl}
+                [[ -x $BREACHD && -x $BREACHCTL ]] || bail_out "no $BREACHD or $BREACHCTL (make testing)"
+        fi
+        servers_start || bail_out "servers did not start"
+}
+
+# e2e_conf NAME [EXTRA_LINE...] -- write the standard breachd.conf for the
+# servers (write_breachd_conf: an extra line is added, or replaces the
+# standard setting of the same name) to CONF=$TEST_ROOT/NAME.conf; set
+# LOG=$TEST_ROOT/NAME.log for e2e_daemon and DB to the register it names
+# ($TEST_ROOT/breachd.db unless an extra line says otherwise).
+e2e_conf() {
+        local name=$1
+        shift
+        CONF=$TEST_ROOT/$name.conf
+        LOG=$TEST_ROOT/$name.log
+        write_breachd_conf "$CONF" "$@" || return 1
+        DB=$(sed -n 's/^database = "\(.*\)";$/\1/p' "$CONF")
+}
+
+# e2e_daemon [VAR=VALUE...] -- start "$BREACHD" -c "$CONF" in the
+# background, with VAR=VALUE in its environment (BREACHD_TEST_CLOCK=...,
+# say), its output appended to $LOG; set pid to its PID (killed with -9 when
+# the script exits, if still there); wait until it logs "started: watching"
+# once more than $LOG said before.  Fails if it does not within
+# TEST_WAIT_SECONDS: give it to ok.
+e2e_daemon() {
+        local before
+        before=$(count_in "$LOG" "started: watching")
+        env "$@" "$BREACHD" -c "$CONF" >>"$LOG" 2>&1 &
+        pid=$!
+        harness_on_exit "kill -9 $pid 2>/dev/null"
+        wait_until "$TEST_WAIT_SECONDS" count_at_least "$LOG" "started: watching" $((before + 1))
+}

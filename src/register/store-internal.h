@@ -1,6 +1,9 @@
-/* store-internal.h — for the store_*.c files only: the Store's insides and
- * the statement helpers, so that each concern (incidents, reminders,
- * decisions, reports) can keep its queries in its own file. */
+/* store-internal.h — for the store_*.c files and the register's tests only:
+ * the Store's insides and the statement helpers, so that each concern
+ * (incidents, reminders, decisions, reports) can keep its queries in its
+ * own file.  Nothing else in src/ includes it: the rest of the product
+ * reaches the database through the named operations of store.h and
+ * store_register.h. */
 #pragma once
 
 #include <sqlite3.h>
@@ -30,3 +33,8 @@ int store_sql_err(int rc);                         /* SQLITE_* → -errno; count
 int store_user_version(Store *s);                  /* PRAGMA user_version, 0 if unreadable */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);   /* NULL → NULL */
 char *store_col_text(sqlite3_stmt *st, int i);                  /* copy or NULL */
+
+/* The connection itself, for the register and its tests only (a test may
+ * look at or set up a table directly).  Product code outside src/register/
+ * must not have it: every statement of breachd lives in src/register/. */
+sqlite3 *store_db(Store *s);

@@ -145,7 +145,7 @@ const char *store_errmsg(Store *s)
         return s && s->db ? sqlite3_errmsg(s->db) : "no database";
 }
 
-struct sqlite3 *store_db(Store *s)
+sqlite3 *store_db(Store *s)
 {
         return s->db;
 }
@@ -677,21 +677,6 @@ int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const 
                 r = r < 0 ? r : q;
         }
         return r;
-}
-
-int store_max_uid(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t *ret)
-{
-        static const char sql[] = "SELECT COALESCE(MAX(uid), 0) FROM messages WHERE mailbox = ? AND uidvalidity = ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, mailbox);
-        sqlite3_bind_int64(st, 2, uidvalidity);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *ret = (uint32_t)sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : store_sql_err(rc);
 }
 
 /* ---- incidents --------------------------------------------------------- */

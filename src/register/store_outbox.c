@@ -1,5 +1,6 @@
 /* store_outbox.c — the outbox's claim before sending (see store.h, "the
- * claim before sending", and sender.h for why). */
+ * claim before sending", and sender.h for why), and the outbox of an
+ * incident as breachctl show lists it. */
 #include <errno.h>
 #include <stdio.h>
 
@@ -81,4 +82,31 @@ void outbox_sent_free(OutboxSent *v, size_t n)
         for (size_t i = 0; i < n; i++)
                 free(v[i].rcpts);
         free(v);
+}
+
+int store_outbox_list(Store *s, int64_t incident_id, OutboxListFn fn, void *userdata)
+{
+        static const char sql[] = "SELECT kind, rcpts, state, attempts, last_error, created_at, sent_at "
+                                  "FROM outbox WHERE incident_id = ? ORDER BY id";
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, incident_id);
+        int r = 0, rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                OutboxListed m = {
+                        .kind = (const char *)sqlite3_column_text(st, 0),
+                        .rcpts = (const char *)sqlite3_column_text(st, 1),
+                        .state = (const char *)sqlite3_column_text(st, 2),
+                        .attempts = sqlite3_column_int(st, 3),
+                        .last_error = (const char *)sqlite3_column_text(st, 4),
+                        .at = sqlite3_column_type(st, 6) == SQLITE_NULL ? sqlite3_column_int64(st, 5)
+                                                                        : sqlite3_column_int64(st, 6),
+                };
+                r = fn(&m, userdata);
+                if (r < 0)
+                        break;
+        }
+        sqlite3_reset(st);
+        return r < 0 ? r : rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sql_err(rc);
 }

@@ -230,7 +230,11 @@ static void filter_where(const RegisterFilter *f, Buf *sql, BindValue *v, size_t
         }
 }
 
-int store_register_select(Store *s, const RegisterFilter *f, const char *columns, sqlite3_stmt **ret)
+/* Prepares "SELECT columns FROM incidents WHERE <filter> ORDER BY
+ * received_at, id" with the filter's values bound.  Its text depends on the
+ * filter, so it is not one of the Store's kept statements: the caller
+ * finalises *ret with sqlite3_finalize(). */
+static int select_filtered(Store *s, const RegisterFilter *f, const char *columns, sqlite3_stmt **ret)
 {
         _cleanup_buf_ Buf sql = {0};
         BindValue v[16];
@@ -255,15 +259,76 @@ int store_register_select(Store *s, const RegisterFilter *f, const char *columns
         return 0;
 }
 
+/* The columns of each RegisterView, in the order register_row() reads them. */
+static const char *const view_columns[] = {
+        [REGISTER_VIEW_REFS] = "id, ref",
+        [REGISTER_VIEW_LIST] = "id, ref, received_at, COALESCE(directorate_canon, directorate, ''), "
+                               "COALESCE(nature, subject, ''), deadline_at, status, ico_decision",
+};
+
+static void register_row(sqlite3_stmt *st, RegisterView view, RegisterRow *row)
+{
+        memset(row, 0, sizeof *row);
+        row->id = sqlite3_column_int64(st, 0);
+        row->ref = (const char *)sqlite3_column_text(st, 1);
+        if (view != REGISTER_VIEW_LIST)
+                return;
+        row->received_at = sqlite3_column_int64(st, 2);
+        row->directorate = (const char *)sqlite3_column_text(st, 3);
+        row->summary = (const char *)sqlite3_column_text(st, 4);
+        row->deadline_at = sqlite3_column_int64(st, 5);
+        row->status = (const char *)sqlite3_column_text(st, 6);
+        row->ico_decision = (const char *)sqlite3_column_text(st, 7);
+}
+
+int store_register_select(Store *s, const RegisterFilter *f, RegisterView view, RegisterRowFn fn, void *userdata)
+{
+        if ((size_t)view >= ARRAY_SIZE(view_columns))
+                return -EINVAL;
+        sqlite3_stmt *st = NULL;
+        int r = select_filtered(s, f, view_columns[view], &st);
+        if (r < 0)
+                return r;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                RegisterRow row;
+                register_row(st, view, &row);
+                r = fn(&row, userdata);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = store_sql_err(rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+void committee_rows_free(CommitteeRow *rows, size_t n)
+{
+        for (size_t i = 0; rows && i < n; i++) {
+                CommitteeRow *c = &rows[i];
+                free(c->ref);
+                free(c->directorate);
+                free(c->medium);
+                free(c->root_cause);
+                free(c->action_taken);
+                free(c->ico_decision);
+                free(c->ico_reference);
+                free(c->ico_outcome);
+                free(c->summary);
+        }
+        free(rows);
+}
+
 int store_committee_rows(Store *s, const RegisterFilter *f, CommitteeRow **ret, size_t *ret_n)
 {
         sqlite3_stmt *st = NULL;
-        int r = store_register_select(s, f,
-                                      "ref, received_at, COALESCE(directorate_canon, directorate), within_72h, "
-                                      "COALESCE(medium_canon, medium), individuals_count_n, root_cause, "
-                                      "action_taken, ico_decision, ico_reference, ico_outcome, ico_notified_at, "
-                                      "COALESCE(nature, subject)",
-                                      &st);
+        int r = select_filtered(s, f,
+                                "ref, received_at, COALESCE(directorate_canon, directorate), within_72h, "
+                                "COALESCE(medium_canon, medium), individuals_count_n, root_cause, "
+                                "action_taken, ico_decision, ico_reference, ico_outcome, ico_notified_at, "
+                                "COALESCE(nature, subject)",
+                                &st);
         if (r < 0)
                 return r;
         CommitteeRow *rows = NULL;

@@ -10,6 +10,7 @@
 
 #include "case/bounce.h"
 #include "register/store.h"
+#include "register/store-internal.h"
 #include "tap.h"
 
 static char *load(const char *name, size_t *ret_len)

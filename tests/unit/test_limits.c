@@ -11,6 +11,7 @@
 #include "notices/ratelimit.h"
 #include "case/retention.h"
 #include "register/store.h"
+#include "register/store-internal.h"
 #include "tap.h"
 
 static Config *config_with(const char *dir, const char *extra)

@@ -12,6 +12,10 @@ void store_counts_free(RegisterCounts *c)
         c->next_deadline_ref = NULL;
 }
 
+/* The one number sql counts, or -1 when it cannot be read.  Not
+ * store_query(): a count the STATUS= line cannot read has never been a
+ * failure of the register (store_failures()), and the daemon asks after
+ * every poll, so these steps keep out of that count as they always did. */
 static int64_t scalar(Store *s, const char *sql, int64_t now)
 {
         sqlite3_stmt *st = store_stmt(s, sql);

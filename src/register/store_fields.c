@@ -100,31 +100,27 @@ int store_load_incident_by_id(Store *s, int64_t id, Incident *ret)
         return store_load_incident(s, ref, ret);
 }
 
+static int followup_row(sqlite3_stmt *st, void *userdata)
+{
+        StoredFollowup *f = store_vec_push(userdata, sizeof *f);
+        f->received_at = sqlite3_column_int64(st, 0);
+        f->from_addr = store_col_text(st, 1);
+        f->subject = store_col_text(st, 2);
+        return 0;
+}
+
 int store_followups(Store *s, int64_t incident_id, StoredFollowup **ret, size_t *ret_n)
 {
         static const char sql[] = "SELECT COALESCE(received_at, seen_at), from_addr, subject FROM messages "
                                   "WHERE incident_id = ? AND disposition = 'followup' ORDER BY id";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, incident_id);
-        StoredFollowup *v = NULL;
-        size_t n = 0;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                v = xrealloc(v, (n + 1) * sizeof *v);
-                v[n].received_at = sqlite3_column_int64(st, 0);
-                v[n].from_addr = store_col_text(st, 1);
-                v[n].subject = store_col_text(st, 2);
-                n++;
+        StoreVec v = {0};
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(incident_id)), followup_row, &v);
+        if (r < 0) {
+                stored_followups_free(v.v, v.n);
+                return r;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
-                stored_followups_free(v, n);
-                return store_sql_err(rc);
-        }
-        *ret = v;
-        *ret_n = n;
+        *ret = v.v;
+        *ret_n = v.n;
         return 0;
 }
 

@@ -89,6 +89,13 @@ int store_query(Store *s, const char *sql, const StoreValue *v, size_t n, StoreR
  * stepped once and reset (store_step_done()).  0 or the error. */
 int store_write(Store *s, const char *sql, const StoreValue *v, size_t n);
 
+/* The values of one form field in the order of its columns (store.c's
+ * field_columns()): text, canon, state; _utc and _prec for a date; _n for a
+ * count; _approx for both.  Writes at most STORE_FIELD_VALUES into out and
+ * returns how many (store_fields.c). */
+#define STORE_FIELD_VALUES 6
+size_t store_field_values(const FieldDef *f, const FieldValue *v, StoreValue *out);
+
 /* Row callbacks for the common shapes.  Each reads column 0. */
 int store_row_int64(sqlite3_stmt *st, void *userdata);   /* into *(int64_t *)userdata */
 int store_row_text(sqlite3_stmt *st, void *userdata);    /* a copy into *(char **)userdata, NULL if NULL */

@@ -797,11 +797,7 @@ int store_next_ref(Store *s, const char *pattern, int year, char **ret)
         return -ENOSPC;
 }
 
-static void bind_list(sqlite3_stmt *st, int i, const StrList *l)
-{
-        char *j = strlist_join(l, ",");
-        sqlite3_bind_text(st, i, j, -1, free);
-}
+
 
 static void split_list(const char *s, StrList *l, const char *sep)
 {
@@ -813,59 +809,39 @@ static void split_list(const char *s, StrList *l, const char *sep)
                 strlist_add(l, t);
 }
 
-static void bind_int_or_null(sqlite3_stmt *st, int i, int64_t v, bool null)
-{
-        if (null)
-                sqlite3_bind_null(st, i);
-        else
-                sqlite3_bind_int64(st, i, v);
-}
+
 
 int store_insert_incident(Store *s, Incident *inc)
 {
-        sqlite3_stmt *st = store_stmt(s, s->insert_incident_sql);
-        if (!st)
-                return -EIO;
-        int i = 1;
-        store_bind_text(st, i++, inc->ref);
-        store_bind_text(st, i++, inc->token);
-        sqlite3_bind_int64(st, i++, inc->received_at);
-        sqlite3_bind_int64(st, i++, inc->filed_at);
-        sqlite3_bind_int64(st, i++, inc->aware_at);
-        sqlite3_bind_int(st, i++, inc->aware_from_report);
-        sqlite3_bind_int64(st, i++, inc->deadline_at);
-        bind_int_or_null(st, i++, inc->within_72h, inc->within_72h < 0);
-        bind_int_or_null(st, i++, inc->days_to_report, inc->days_to_report < 0);
-        sqlite3_bind_int(st, i++, inc->late);
-        store_bind_text(st, i++, inc->message_id);
-        store_bind_text(st, i++, inc->from_addr);
-        store_bind_text(st, i++, inc->from_name);
-        store_bind_text(st, i++, inc->subject);
-        store_bind_text(st, i++, inc->forwarded_by);
-        bind_list(st, i++, &inc->missing);
-        bind_list(st, i++, &inc->unclear);
-        bind_list(st, i++, &inc->fallbacks);
-        char *notes = strlist_join(&inc->form.notes, "\n");
-        sqlite3_bind_text(st, i++, notes, -1, free);
-        store_bind_text(st, i++, inc->status ? inc->status : "open");
-        store_bind_text(st, i++, inc->ico_decision ? inc->ico_decision : "pending");
-        for (size_t k = 0; k < FIELD__MAX; k++) {
-                const FieldDef *f = &form_fields[k];
-                const FieldValue *v = &inc->form.f[k];
-                store_bind_text(st, i++, v->text);
-                store_bind_text(st, i++, v->canon);
-                sqlite3_bind_int(st, i++, v->state);
-                if (f->type == FT_DATE) {
-                        bool has = v->date_prec == DATE_DAY || v->date_prec == DATE_MINUTE;
-                        bind_int_or_null(st, i++, v->when, !has);
-                        sqlite3_bind_int(st, i++, v->date_prec);
-                }
-                if (f->type == FT_COUNT)
-                        bind_int_or_null(st, i++, v->count, v->count < 0);
-                if (f->type == FT_DATE || f->type == FT_COUNT)
-                        sqlite3_bind_int(st, i++, v->approx);
-        }
-        int r = store_step_done(s, st);
+        _cleanup_free_ char *missing = strlist_join(&inc->missing, ","), *unclear = strlist_join(&inc->unclear, ","),
+                            *fallbacks = strlist_join(&inc->fallbacks, ","),
+                            *notes = strlist_join(&inc->form.notes, "\n");
+        StoreValue v[21 + FIELD__MAX * STORE_FIELD_VALUES];
+        size_t n = 0;
+        v[n++] = (StoreValue)SV_TEXT(inc->ref);
+        v[n++] = (StoreValue)SV_TEXT(inc->token);
+        v[n++] = (StoreValue)SV_INT(inc->received_at);
+        v[n++] = (StoreValue)SV_INT(inc->filed_at);
+        v[n++] = (StoreValue)SV_INT(inc->aware_at);
+        v[n++] = (StoreValue)SV_INT(inc->aware_from_report);
+        v[n++] = (StoreValue)SV_INT(inc->deadline_at);
+        v[n++] = (StoreValue)SV_INT_OR_NULL(inc->within_72h, inc->within_72h < 0);
+        v[n++] = (StoreValue)SV_INT_OR_NULL(inc->days_to_report, inc->days_to_report < 0);
+        v[n++] = (StoreValue)SV_INT(inc->late);
+        v[n++] = (StoreValue)SV_TEXT(inc->message_id);
+        v[n++] = (StoreValue)SV_TEXT(inc->from_addr);
+        v[n++] = (StoreValue)SV_TEXT(inc->from_name);
+        v[n++] = (StoreValue)SV_TEXT(inc->subject);
+        v[n++] = (StoreValue)SV_TEXT(inc->forwarded_by);
+        v[n++] = (StoreValue)SV_TEXT(missing);
+        v[n++] = (StoreValue)SV_TEXT(unclear);
+        v[n++] = (StoreValue)SV_TEXT(fallbacks);
+        v[n++] = (StoreValue)SV_TEXT(notes);
+        v[n++] = (StoreValue)SV_TEXT(inc->status ? inc->status : "open");
+        v[n++] = (StoreValue)SV_TEXT(inc->ico_decision ? inc->ico_decision : "pending");
+        for (size_t k = 0; k < FIELD__MAX; k++)
+                n += store_field_values(&form_fields[k], &inc->form.f[k], v + n);
+        int r = store_write(s, s->insert_incident_sql, v, n);
         if (r < 0)
                 return r;
         inc->id = sqlite3_last_insert_rowid(s->db);

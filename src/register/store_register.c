@@ -156,41 +156,36 @@ int store_ref_counter_raise(Store *s, int year, int64_t n, int64_t *ret_before)
         "COALESCE(allocated_to, '') || ' ' || COALESCE(root_cause, '') || ' ' || "                   \
         "COALESCE(action_taken, ''))"
 
-typedef struct {
-        const char *text;
-        int64_t n;
-} BindValue;
-
-static void filter_where(const RegisterFilter *f, Buf *sql, BindValue *v, size_t *n)
+static void filter_where(const RegisterFilter *f, Buf *sql, StoreValue *v, size_t *n)
 {
         buf_puts(sql, " WHERE 1");
         if (f->from) {
                 buf_puts(sql, " AND received_at >= ?");
-                v[(*n)++] = (BindValue){.n = f->from};
+                v[(*n)++] = (StoreValue)SV_INT(f->from);
         }
         if (f->to) {
                 buf_puts(sql, " AND received_at < ?");
-                v[(*n)++] = (BindValue){.n = f->to};
+                v[(*n)++] = (StoreValue)SV_INT(f->to);
         }
         if (f->open)
                 buf_puts(sql, " AND status <> 'closed'");
         if (f->overdue) {
                 buf_puts(sql, " AND status <> 'closed' AND ico_decision = 'pending' AND deadline_at < ?");
-                v[(*n)++] = (BindValue){.n = f->now};
+                v[(*n)++] = (StoreValue)SV_INT(f->now);
         }
         if (f->directorate) {
                 buf_puts(sql, " AND (directorate_canon = ? COLLATE NOCASE OR "
                               "(directorate_canon IS NULL AND trim(directorate) = ? COLLATE NOCASE))");
-                v[(*n)++] = (BindValue){.text = f->directorate};
-                v[(*n)++] = (BindValue){.text = f->directorate};
+                v[(*n)++] = (StoreValue)SV_TEXT(f->directorate);
+                v[(*n)++] = (StoreValue)SV_TEXT(f->directorate);
         }
         if (f->decision) {
                 buf_puts(sql, " AND ico_decision = ?");
-                v[(*n)++] = (BindValue){.text = f->decision};
+                v[(*n)++] = (StoreValue)SV_TEXT(f->decision);
         }
         if (f->search) {
                 buf_puts(sql, " AND instr(" SEARCH_TEXT ", lower(?)) > 0");
-                v[(*n)++] = (BindValue){.text = f->search};
+                v[(*n)++] = (StoreValue)SV_TEXT(f->search);
         }
 }
 
@@ -201,7 +196,7 @@ static void filter_where(const RegisterFilter *f, Buf *sql, BindValue *v, size_t
 static int select_filtered(Store *s, const RegisterFilter *f, const char *columns, sqlite3_stmt **ret)
 {
         _cleanup_buf_ Buf sql = {0};
-        BindValue v[16];
+        StoreValue v[16];
         size_t n = 0;
         buf_printf(&sql, "SELECT %s FROM incidents", columns);
         filter_where(f, &sql, v, &n);
@@ -213,12 +208,7 @@ static int select_filtered(Store *s, const RegisterFilter *f, const char *column
         int rc = sqlite3_prepare_v2(s->db, sql.s, -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return store_sql_err(rc);
-        for (size_t i = 0; i < n; i++) {
-                if (v[i].text)
-                        sqlite3_bind_text(st, (int)i + 1, v[i].text, -1, SQLITE_TRANSIENT);
-                else
-                        sqlite3_bind_int64(st, (int)i + 1, v[i].n);
-        }
+        store_bind(st, v, n);
         *ret = st;
         return 0;
 }

@@ -34,6 +34,7 @@ static void list_header(Ctl *c)
                 "DEADLINE", "STATUS");
 }
 
+/* One incident on one line, after the header if it is the first. */
 static int list_row(const RegisterRow *row, void *userdata)
 {
         ListState *ls = userdata;

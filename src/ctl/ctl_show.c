@@ -9,6 +9,8 @@
 #include "notices/notices.h"
 #include "register/store_register.h"
 
+/* One mail of the incident: to whom, its state and when, and why it last
+ * failed if it did. */
 static int mail_row(const OutboxListed *m, void *userdata)
 {
         Ctl *c = userdata;
@@ -25,6 +27,8 @@ static int mail_row(const OutboxListed *m, void *userdata)
         return 0;
 }
 
+/* A register that cannot be read leaves the list short, as before: show
+ * is for reading, and the rest of the incident is still worth printing. */
 static void show_mail(Ctl *c, int64_t id)
 {
         fprintf(c->out, "\nMail:\n");
@@ -36,6 +40,7 @@ typedef struct {
         bool any;
 } AuditState;
 
+/* One entry of the history, under a title printed with the first. */
 static int audit_row(const AuditEntry *e, void *userdata)
 {
         AuditState *as = userdata;

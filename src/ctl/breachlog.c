@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "ctl/committee.h"
-#include "ctl/ctl.h"
+#include "ctl/output.h"
 #include "read/values.h"
 
 const LogColumnDef log_columns[LC__MAX] = {
@@ -210,7 +210,7 @@ void breachlog_write_csv_header(FILE *f, bool bom)
         for (size_t i = 0; i < LC__MAX; i++) {
                 if (i)
                         fputc(',', f);
-                csv_field(f, log_columns[i].title);
+                output_csv_field(f, log_columns[i].title);
         }
         fputs("\r\n", f);
 }
@@ -220,7 +220,7 @@ void breachlog_write_csv_row(FILE *f, const BreachLogEntry *e)
         for (size_t i = 0; i < LC__MAX; i++) {
                 if (i)
                         fputc(',', f);
-                csv_field(f, e->cell[i]);
+                output_csv_field(f, e->cell[i]);
         }
         fputs("\r\n", f);
 }
@@ -230,9 +230,9 @@ void breachlog_write_json_row(FILE *f, const BreachLogEntry *e, bool first)
         fputs(first ? "\n  {" : ",\n  {", f);
         for (size_t i = 0; i < LC__MAX; i++) {
                 fputs(i ? ", " : "", f);
-                json_string(f, log_columns[i].key);
+                output_json_string(f, log_columns[i].key);
                 fputs(": ", f);
-                json_string(f, e->cell[i]);
+                output_json_string(f, e->cell[i]);
         }
         fputc('}', f);
 }

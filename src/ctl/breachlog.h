@@ -78,7 +78,7 @@ void breachlog_entry_from_incident(const Incident *inc, const RegisterExtra *x, 
 
 /* CSV: RFC 4180, CR LF line ends, UTF-8; bom puts a byte order mark first
  * so that Excel reads the file as UTF-8.  Formula-looking cells are guarded
- * as csv_field() does. */
+ * as output_csv_field() does. */
 void breachlog_write_csv_header(FILE *f, bool bom);
 void breachlog_write_csv_row(FILE *f, const BreachLogEntry *e);
 /* JSON: one object per row with the column keys, every value a string or

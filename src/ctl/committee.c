@@ -7,24 +7,7 @@
 #include <strings.h>
 #include <sys/types.h>
 
-#include "ctl/ctl.h"
-
-void committee_rows_free(CommitteeRow *rows, size_t n)
-{
-        for (size_t i = 0; rows && i < n; i++) {
-                CommitteeRow *c = &rows[i];
-                free(c->ref);
-                free(c->directorate);
-                free(c->medium);
-                free(c->root_cause);
-                free(c->action_taken);
-                free(c->ico_decision);
-                free(c->ico_reference);
-                free(c->ico_outcome);
-                free(c->summary);
-        }
-        free(rows);
-}
+#include "ctl/output.h"
 
 /* ---- the tables ----------------------------------------------------------- */
 
@@ -447,7 +430,7 @@ static void csv_row(FILE *f, const char *const *cells, size_t n)
         for (size_t i = 0; i < n; i++) {
                 if (i)
                         fputc(',', f);
-                csv_field(f, cells[i]);
+                output_csv_field(f, cells[i]);
         }
         fputs("\r\n", f);
 }

@@ -6,7 +6,8 @@
  * the detail table.  Computed from register rows; written as text for a
  * terminal, as CSV, or as one self-contained HTML file with SVG bar charts.
  *
- * Nothing here reads the database: store_committee_rows() makes the rows. */
+ * Nothing here reads the database: store_committee_rows() makes the rows
+ * (CommitteeRow, register/store_register.h). */
 #pragma once
 
 #include <stdbool.h>
@@ -16,25 +17,7 @@
 #include "base/config.h"
 #include "base/tz.h"
 #include "base/util.h"
-
-/* One incident as the report needs it.  Strings owned, NULL: not recorded. */
-typedef struct {
-        char *ref;
-        int64_t received_at;
-        char *directorate;      /* the configured name, or as given */
-        int within_72h;         /* 1, 0, -1 not known */
-        char *medium;           /* a name of enum B, or as given */
-        int64_t individuals;    /* number impacted; -1 not known */
-        char *root_cause;
-        char *action_taken;
-        char *ico_decision;     /* pending / notify / not notifiable */
-        char *ico_reference;
-        char *ico_outcome;
-        int64_t ico_notified_at;   /* 0: not recorded */
-        char *summary;          /* the nature of the breach, else the subject */
-} CommitteeRow;
-
-void committee_rows_free(CommitteeRow *rows, size_t n);
+#include "register/store_register.h"
 
 typedef enum {
         CT_RESPONSE,      /* < 72 hours, > 72 hours */
@@ -87,7 +70,7 @@ int64_t committee_col_total(const CommitteeReport *r, CommitteeTableId t, size_t
 int committee_write_text(FILE *f, const CommitteeReport *r, const Tz *tz);
 /* CSV (RFC 4180, CR LF): a title row, then each table as a title row, a
  * header row, one row per directorate, a TOTAL row and an empty row; the
- * detail table last.  Formula-looking values are guarded as csv_field()
+ * detail table last.  Formula-looking values are guarded as output_csv_field()
  * does. */
 int committee_write_csv(FILE *f, const CommitteeReport *r, const Tz *tz);
 /* One HTML file: inline CSS (with @media print for A4), inline SVG bar

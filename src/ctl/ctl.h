@@ -1,5 +1,7 @@
-/* ctl.h — the commands of breachctl(1), one function each.  They print to
- * `out` and return 0, or a negative code after printing why to stderr. */
+/* ctl.h — the commands of breachctl(1), one function each (ctl_list.c,
+ * ctl_show.c, ctl_export.c, ctl_status.c; the others in ctl_case.h,
+ * ctl_register.h, ctl_reprocess.h).  They print to `out` and return 0, or a
+ * negative code after printing why to stderr. */
 #pragma once
 
 #include <stdio.h>
@@ -19,7 +21,3 @@ int ctl_list(Ctl *c, int argc, char **argv);
 int ctl_show(Ctl *c, int argc, char **argv);
 int ctl_export(Ctl *c, int argc, char **argv);
 int ctl_status(Ctl *c, int argc, char **argv);
-
-/* JSON and CSV writing, shared with the reports. */
-void json_string(FILE *f, const char *s);   /* NULL → null */
-void csv_field(FILE *f, const char *s);     /* RFC 4180 quoting */

@@ -110,48 +110,54 @@ int ctl_list_options(Ctl *c, int argc, char **argv, RegisterFilter *ret)
 
 /* ---- export --columns log -------------------------------------------------------- */
 
-int ctl_export_log(Ctl *c, const RegisterFilter *f, bool json, bool bom)
+typedef struct {
+        Ctl *c;
+        bool json;
+        bool first;    /* no incident written yet */
+} ExportLogState;
+
+/* One incident as a line of the breach log. */
+static int export_log_row(const RegisterRow *row, void *userdata)
 {
-        sqlite3_stmt *st = NULL;
-        int r = store_register_select(c->store, f, "ref, id", &st);
+        ExportLogState *es = userdata;
+        Ctl *c = es->c;
+        Incident inc;
+        RegisterExtra x;
+        int r = store_load_incident(c->store, row->ref, &inc);
+        if (r < 0)
+                return r;
+        r = store_register_load(c->store, row->id, &x);
         if (r < 0) {
-                fprintf(stderr, "breachctl: %s\n", store_errmsg(c->store));
+                incident_free(&inc);
                 return r;
         }
+        BreachLogEntry e;
+        breachlog_entry_from_incident(&inc, &x, c->tz, &e);
+        if (es->json)
+                breachlog_write_json_row(c->out, &e, es->first);
+        else
+                breachlog_write_csv_row(c->out, &e);
+        es->first = false;
+        breachlog_entry_free(&e);
+        register_extra_free(&x);
+        incident_free(&inc);
+        return 0;
+}
+
+int ctl_export_log(Ctl *c, const RegisterFilter *f, bool json, bool bom)
+{
+        ExportLogState es = {.c = c, .json = json, .first = true};
         if (json)
                 fputc('[', c->out);
         else
                 breachlog_write_csv_header(c->out, bom);
-        bool first = true;
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
-                Incident inc;
-                RegisterExtra x;
-                r = store_load_incident(c->store, (const char *)sqlite3_column_text(st, 0), &inc);
-                if (r < 0)
-                        break;
-                r = store_register_load(c->store, sqlite3_column_int64(st, 1), &x);
-                if (r < 0) {
-                        incident_free(&inc);
-                        break;
-                }
-                BreachLogEntry e;
-                breachlog_entry_from_incident(&inc, &x, c->tz, &e);
-                if (json)
-                        breachlog_write_json_row(c->out, &e, first);
-                else
-                        breachlog_write_csv_row(c->out, &e);
-                first = false;
-                breachlog_entry_free(&e);
-                register_extra_free(&x);
-                incident_free(&inc);
-        }
-        sqlite3_finalize(st);
+        int r = store_register_select(c->store, f, REGISTER_VIEW_REFS, export_log_row, &es);
         if (r < 0) {
                 fprintf(stderr, "breachctl: export: %s\n", strerror(-r));
                 return r;
         }
         if (json)
-                fputs(first ? "]\n" : "\n]\n", c->out);
+                fputs(es.first ? "]\n" : "\n]\n", c->out);
         return 0;
 }
 

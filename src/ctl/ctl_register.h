@@ -1,7 +1,7 @@
 /* ctl_register.h — breachctl's commands on the register as the people
  * around it read it (breachctl(1)): import of an older breach log, the
  * committee report, the ICO notification draft; and the parts of list and
- * export (ctl.c) that filter the register and write it as a breach log.
+ * export (ctl_list.c, ctl_export.c) that filter the register and write it as a breach log.
  * Like ctl.h: they print to c->out and return 0, or a negative code after
  * printing why to stderr. */
 #pragma once

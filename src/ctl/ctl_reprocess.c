@@ -16,7 +16,6 @@
  * in the quarantine folder. */
 #include <errno.h>
 #include <getopt.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #include "ctl/ctl_reprocess.h"
@@ -31,70 +30,6 @@ typedef struct {
         Guard *guard;
         bool dry;
 } Reprocess;
-
-typedef struct {
-        int64_t id, received_at;
-        char *raw;
-        size_t len;
-        char *from, *subject, *reason;
-} RawRow;
-
-static void raw_row_free(RawRow *r)
-{
-        free(r->raw);
-        free(r->from);
-        free(r->subject);
-        free(r->reason);
-        memset(r, 0, sizeof *r);
-}
-
-/* One row of messages by id, raw bytes included; -ENOENT, or -ENODATA when
- * its raw bytes were purged or never kept. */
-static int load_raw(Store *s, int64_t id, RawRow *ret)
-{
-        static const char sql[] = "SELECT raw, COALESCE(received_at, seen_at), from_addr, subject, reason "
-                                  "FROM messages WHERE id = ?";
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, id);
-        int r = -ENOENT;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-                r = sqlite3_column_type(st, 0) == SQLITE_NULL ? -ENODATA : 0;
-                RawRow row = {.id = id, .received_at = sqlite3_column_int64(st, 1)};
-                row.len = (size_t)sqlite3_column_bytes(st, 0);
-                row.raw = xmalloc(row.len + 1);
-                if (row.len)
-                        memcpy(row.raw, sqlite3_column_blob(st, 0), row.len);
-                row.raw[row.len] = 0;
-                const char *t;
-                row.from = (t = (const char *)sqlite3_column_text(st, 2)) ? xstrdup(t) : NULL;
-                row.subject = (t = (const char *)sqlite3_column_text(st, 3)) ? xstrdup(t) : NULL;
-                row.reason = (t = (const char *)sqlite3_column_text(st, 4)) ? xstrdup(t) : NULL;
-                *ret = row;
-        }
-        sqlite3_finalize(st);
-        return r;
-}
-
-static int ids_of(Store *s, const char *sql, int64_t arg, int64_t **ret, size_t *ret_n)
-{
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        if (arg)
-                sqlite3_bind_int64(st, 1, arg);
-        int64_t *v = NULL;
-        size_t n = 0;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-                v = xrealloc(v, (n + 1) * sizeof *v);
-                v[n++] = sqlite3_column_int64(st, 0);
-        }
-        sqlite3_finalize(st);
-        *ret = v;
-        *ret_n = n;
-        return 0;
-}
 
 /* NULL when the bounded trial read got through raw, else why not. */
 static char *trial(Reprocess *rp, const char *raw, size_t len)
@@ -123,8 +58,8 @@ static const char *outcome_of(const IngestStats *st)
 static int reprocess_one_quarantined(Reprocess *rp, int64_t id, unsigned *ret_filed)
 {
         Store *s = rp->c->store;
-        RawRow row = {0};
-        int r = load_raw(s, id, &row);
+        StoredRaw row = {0};
+        int r = store_messages_raw(s, id, &row);
         if (r < 0)
                 return r == -ENODATA || r == -ENOENT ? 0 : r;
         FILE *o = rp->c->out;
@@ -133,7 +68,7 @@ static int reprocess_one_quarantined(Reprocess *rp, int64_t id, unsigned *ret_fi
         _cleanup_free_ char *poison = trial(rp, row.raw, row.len);
         if (poison) {
                 fprintf(o, "  still quarantined: reading it fails: %s\n", poison);
-                raw_row_free(&row);
+                stored_raw_free(&row);
                 return 0;
         }
         IngestStats st = {0};
@@ -155,17 +90,18 @@ static int reprocess_one_quarantined(Reprocess *rp, int64_t id, unsigned *ret_fi
         else
                 r = store_commit(s);
         if (r >= 0) {
-                RawRow now = {0};
+                StoredRaw now = {0};
                 fprintf(o, "  %s%s%s%s\n", rp->dry ? "would be " : "", outcome_of(&st), ref ? ": " : "",
                         ref ? ref : "");
-                if (!st.filed && !st.followups && !st.duplicates && !st.ignored && load_raw(s, id, &now) >= 0) {
+                if (!st.filed && !st.followups && !st.duplicates && !st.ignored &&
+                    store_messages_raw(s, id, &now) >= 0) {
                         fprintf(o, "  (%s)\n", now.reason ? now.reason : "no reason recorded");
-                        raw_row_free(&now);
+                        stored_raw_free(&now);
                 }
                 if (st.filed)
                         (*ret_filed)++;
         }
-        raw_row_free(&row);
+        stored_raw_free(&row);
         return r;
 }
 
@@ -173,9 +109,7 @@ static int reprocess_quarantined(Reprocess *rp)
 {
         int64_t *ids = NULL;
         size_t n = 0;
-        int r = ids_of(rp->c->store,
-                       "SELECT id FROM messages WHERE disposition = 'quarantine' AND raw IS NOT NULL ORDER BY id", 0,
-                       &ids, &n);
+        int r = store_messages_quarantined(rp->c->store, &ids, &n);
         unsigned filed = 0;
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = reprocess_one_quarantined(rp, ids[i], &filed);
@@ -227,17 +161,9 @@ static char *shown(const FieldValue *v)
 /* Who changed field key since filing (a follow-up, the DPO), or NULL. */
 static char *changed_by(Store *s, int64_t incident, const char *key)
 {
-        static const char sql[] = "SELECT actor FROM audit WHERE incident_id = ? AND field = ? "
-                                  "AND action NOT IN ('reprocess') ORDER BY id DESC LIMIT 1";
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
-                return NULL;
-        sqlite3_bind_int64(st, 1, incident);
-        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
         char *who = NULL;
-        if (sqlite3_step(st) == SQLITE_ROW)
-                who = xstrdup((const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+        if (store_audit_changed_by(s, incident, key, &who) < 0)
+                return NULL;
         return who;
 }
 
@@ -287,7 +213,7 @@ static int merge_fields(Reprocess *rp, Incident *inc, const Incident *fresh, uns
         return 0;
 }
 
-static int read_fresh(Reprocess *rp, const Incident *inc, const RawRow *row, Incident *fresh)
+static int read_fresh(Reprocess *rp, const Incident *inc, const StoredRaw *row, Incident *fresh)
 {
         _cleanup_message_ Message *m = NULL;
         _cleanup_free_ char *why = NULL;
@@ -303,7 +229,7 @@ static int read_fresh(Reprocess *rp, const Incident *inc, const RawRow *row, Inc
         return 0;
 }
 
-static int reprocess_incident(Reprocess *rp, Incident *inc, const RawRow *row)
+static int reprocess_incident(Reprocess *rp, Incident *inc, const StoredRaw *row)
 {
         Incident fresh;
         int r = read_fresh(rp, inc, row, &fresh);
@@ -347,14 +273,11 @@ static int reprocess_ref(Reprocess *rp, const char *ref)
                 fprintf(stderr, "breachctl: %s: %s\n", ref, r == -ENOENT ? "no such incident" : strerror(-r));
                 return r;
         }
-        int64_t *ids = NULL;
-        size_t n = 0;
-        r = ids_of(rp->c->store, "SELECT id FROM messages WHERE incident_id = ? AND disposition = 'report' "
-                                 "ORDER BY id LIMIT 1", inc.id, &ids, &n);
-        RawRow row = {0};
+        int64_t id = 0;
+        r = store_messages_report(rp->c->store, inc.id, &id);
+        StoredRaw row = {0};
         if (r >= 0)
-                r = n ? load_raw(rp->c->store, ids[0], &row) : -ENOENT;
-        free(ids);
+                r = store_messages_raw(rp->c->store, id, &row);
         if (r < 0) {
                 fprintf(stderr, "breachctl: %s: %s\n", ref,
                         r == -ENODATA ? "its raw message was purged (retention_days): nothing to read again"
@@ -370,7 +293,7 @@ static int reprocess_ref(Reprocess *rp, const char *ref)
                 fprintf(rp->c->out, "%s, report message %lld:\n", inc.ref, (long long)row.id);
                 r = reprocess_incident(rp, &inc, &row);
         }
-        raw_row_free(&row);
+        stored_raw_free(&row);
         incident_free(&inc);
         return r;
 }

@@ -3,12 +3,11 @@
  * counts, the next deadline, the outbox, the database. */
 #include <errno.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "ctl/ctl.h"
-#include "register/status.h"
+#include "daemon/state.h"
 
 static void print_time(Ctl *c, const char *title, int64_t t)
 {
@@ -22,9 +21,9 @@ static void print_time(Ctl *c, const char *title, int64_t t)
 
 static void print_daemon(Ctl *c)
 {
-        _cleanup_free_ char *path = status_path(c->cfg->database);
+        _cleanup_free_ char *path = state_path(c->cfg->database);
         DaemonState d;
-        if (status_read(path, &d) < 0) {
+        if (state_read(path, &d) < 0) {
                 fprintf(c->out, "%-22s no state file (%s): the daemon has not run with this database\n", "Daemon:",
                         path);
                 return;
@@ -39,7 +38,7 @@ static void print_daemon(Ctl *c)
                 fprintf(c->out, "%-22s %u in a row\n", "Mailbox failures:", d.imap_failures);
         if (d.last_error)
                 fprintf(c->out, "%-22s %s\n", "Last error:", d.last_error);
-        daemon_state_free(&d);
+        state_free(&d);
 }
 
 int ctl_status(Ctl *c, int argc, char **argv)
@@ -51,7 +50,7 @@ int ctl_status(Ctl *c, int argc, char **argv)
         print_daemon(c);
         int64_t now = now_utc();
         RegisterCounts rc;
-        int r = status_register_counts(c->store, now, &rc);
+        int r = store_counts(c->store, now, &rc);
         if (r < 0) {
                 fprintf(stderr, "breachctl: cannot read the register: %s\n", store_errmsg(c->store));
                 return r;
@@ -74,6 +73,6 @@ int ctl_status(Ctl *c, int argc, char **argv)
                         (double)st.st_size / (1024.0 * 1024.0));
         fprintf(c->out, "%-22s %s on %s:%u as %s\n", "Mailbox:", c->cfg->mailbox.folder, c->cfg->mailbox.host,
                 c->cfg->mailbox.port, c->cfg->mailbox.user);
-        register_counts_free(&rc);
+        store_counts_free(&rc);
         return 0;
 }

@@ -23,7 +23,7 @@
 #include "case/reminders.h"
 #include "case/retention.h"
 #include "daemon/sender.h"
-#include "register/status.h"
+#include "daemon/state.h"
 #include "register/store.h"
 #include "mail/tlsverify.h"
 #include "base/tz.h"
@@ -454,7 +454,7 @@ static void update_status(Manager *m)
 {
         int64_t now = now_utc();
         RegisterCounts c;
-        if (status_register_counts(m->store, now, &c) >= 0) {
+        if (store_counts(m->store, now, &c) >= 0) {
                 _cleanup_free_ char *health = status_health(m, now);
                 _cleanup_free_ char *next = c.next_deadline ? tz_format(m->tz, c.next_deadline, "%Y-%m-%d %H:%M %Z")
                                                             : xstrdup("none");
@@ -464,7 +464,7 @@ static void update_status(Manager *m)
                            health, (long long)c.outbox_queued, (long long)c.outbox_failed,
                            next, c.next_deadline_ref ? " " : "", c.next_deadline_ref ? c.next_deadline_ref : "",
                            (long long)c.overdue, (long long)c.quarantined);
-                register_counts_free(&c);
+                store_counts_free(&c);
         }
         DaemonState d = {
                 .pid = getpid(),
@@ -475,8 +475,8 @@ static void update_status(Manager *m)
                 .idle = m->idling,
                 .last_error = m->register_error ? m->register_error : m->last_error,
         };
-        _cleanup_free_ char *path = status_path(m->cfg->database);
-        int r = status_write(path, &d);
+        _cleanup_free_ char *path = state_path(m->cfg->database);
+        int r = state_write(path, &d);
         if (r < 0)
                 log_debug("cannot write %s: %s", path, errstr(r));
 }

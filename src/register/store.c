@@ -145,7 +145,7 @@ const char *store_errmsg(Store *s)
         return s && s->db ? sqlite3_errmsg(s->db) : "no database";
 }
 
-struct sqlite3 *store_db(Store *s)
+sqlite3 *store_db(Store *s)
 {
         return s->db;
 }
@@ -199,6 +199,103 @@ char *store_col_text(sqlite3_stmt *st, int i)
 {
         const unsigned char *t = sqlite3_column_text(st, i);
         return t ? xstrdup((const char *)t) : NULL;
+}
+
+int64_t store_col_int64_or(sqlite3_stmt *st, int i, int64_t null_value)
+{
+        return sqlite3_column_type(st, i) == SQLITE_NULL ? null_value : sqlite3_column_int64(st, i);
+}
+
+/* ---- the row loop ------------------------------------------------------ */
+
+void store_bind(sqlite3_stmt *st, const StoreValue *v, size_t n)
+{
+        for (size_t k = 0; k < n; k++) {
+                int i = (int)k + 1;
+                switch (v[k].type) {
+                case STORE_NULL: sqlite3_bind_null(st, i); break;
+                case STORE_INT: sqlite3_bind_int64(st, i, v[k].i); break;
+                case STORE_TEXT: store_bind_text(st, i, v[k].t); break;
+                case STORE_BLOB: sqlite3_bind_blob64(st, i, v[k].p, v[k].len, SQLITE_STATIC); break;
+                }
+        }
+}
+
+int store_rows(sqlite3_stmt *st, StoreRowFn fn, void *userdata)
+{
+        if (!st)
+                return -EIO;
+        int n = 0, r = 0, rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                n++;
+                if (fn && (r = fn(st, userdata)) < 0)
+                        break;
+        }
+        sqlite3_reset(st);
+        if (r < 0)
+                return r;
+        return rc == SQLITE_DONE ? n : store_sql_err(rc);
+}
+
+/* A blob is bound without a copy: the kept statement must not point at
+ * the caller's bytes once the call is over. */
+static void let_go_of_blobs(sqlite3_stmt *st, const StoreValue *v, size_t n)
+{
+        for (size_t k = 0; k < n; k++)
+                if (v[k].type == STORE_BLOB)
+                        sqlite3_bind_null(st, (int)k + 1);
+}
+
+int store_query(Store *s, const char *sql, const StoreValue *v, size_t n, StoreRowFn fn, void *userdata)
+{
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        store_bind(st, v, n);
+        int r = store_rows(st, fn, userdata);
+        let_go_of_blobs(st, v, n);
+        return r;
+}
+
+int store_write(Store *s, const char *sql, const StoreValue *v, size_t n)
+{
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        store_bind(st, v, n);
+        int r = store_step_done(s, st);
+        let_go_of_blobs(st, v, n);
+        return r;
+}
+
+int store_row_int64(sqlite3_stmt *st, void *userdata)
+{
+        *(int64_t *)userdata = sqlite3_column_int64(st, 0);
+        return 0;
+}
+
+int store_row_text(sqlite3_stmt *st, void *userdata)
+{
+        char **ret = userdata;
+        free(*ret);
+        *ret = store_col_text(st, 0);
+        return 0;
+}
+
+void *store_vec_push(StoreVec *vec, size_t size)
+{
+        vec->v = xrealloc(vec->v, (vec->n + 1) * size);
+        void *e = (char *)vec->v + vec->n * size;
+        memset(e, 0, size);
+        vec->n++;
+        return e;
+}
+
+int store_row_id(sqlite3_stmt *st, void *userdata)
+{
+        int64_t *id = store_vec_push(userdata, sizeof *id);
+        *id = sqlite3_column_int64(st, 0);
+        return 0;
 }
 
 /* ---- schema ------------------------------------------------------------ */
@@ -570,48 +667,40 @@ const char *disposition_name(Disposition d)
         return "?";
 }
 
+/* The Disposition named in column 0 into *(int *)userdata; -EINVAL for a
+ * name this version does not know. */
+static int disposition_row(sqlite3_stmt *st, void *userdata)
+{
+        static const Disposition all[] = {DISP_REPORT, DISP_FOLLOWUP, DISP_QUARANTINE, DISP_DUPLICATE, DISP_IGNORED};
+        int *ret = userdata;
+        const char *d = (const char *)sqlite3_column_text(st, 0);
+        *ret = -EINVAL;
+        for (size_t i = 0; i < ARRAY_SIZE(all) && d; i++)
+                if (strcmp(d, disposition_name(all[i])) == 0)
+                        *ret = (int)all[i];
+        return 0;
+}
+
 int store_uid_disposition(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t uid)
 {
         static const char sql[] = "SELECT disposition FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?";
-        static const Disposition all[] = {DISP_REPORT, DISP_FOLLOWUP, DISP_QUARANTINE, DISP_DUPLICATE, DISP_IGNORED};
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, mailbox);
-        sqlite3_bind_int64(st, 2, uidvalidity);
-        sqlite3_bind_int64(st, 3, uid);
-        int rc = sqlite3_step(st);
-        int r = rc == SQLITE_DONE ? 0 : store_sql_err(rc);
-        if (rc == SQLITE_ROW) {
-                const char *d = (const char *)sqlite3_column_text(st, 0);
-                r = -EINVAL;
-                for (size_t i = 0; i < ARRAY_SIZE(all) && d; i++)
-                        if (strcmp(d, disposition_name(all[i])) == 0)
-                                r = (int)all[i];
-        }
-        sqlite3_reset(st);
-        return r;
+        int d = 0;
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(mailbox), SV_INT(uidvalidity), SV_INT(uid)),
+                            disposition_row, &d);
+        return r < 0 ? r : d;
 }
 
 int store_key_seen(Store *s, const char *key, int64_t *ret_incident_id)
 {
         static const char sql[] = "SELECT incident_id FROM messages WHERE key = ? "
                                   "AND disposition IN ('report','followup','ignored') LIMIT 1";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, key);
-        int rc = sqlite3_step(st);
-        int r = 0;
-        if (rc == SQLITE_ROW) {
-                if (ret_incident_id)
-                        *ret_incident_id = sqlite3_column_int64(st, 0);
-                r = 1;
-        } else if (rc != SQLITE_DONE) {
-                r = store_sql_err(rc);
-        }
-        sqlite3_reset(st);
-        return r;
+        int64_t id = 0;
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(key)), store_row_int64, &id);
+        if (r <= 0)
+                return r;
+        if (ret_incident_id)
+                *ret_incident_id = id;
+        return 1;
 }
 
 int store_add_message(Store *s, const StoredMessage *m)
@@ -620,29 +709,12 @@ int store_add_message(Store *s, const StoredMessage *m)
                 "INSERT INTO messages(mailbox, uidvalidity, uid, key, message_id, from_addr, subject, "
                 "received_at, seen_at, incident_id, disposition, reason, raw) "
                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, m->mailbox);
-        sqlite3_bind_int64(st, 2, m->uidvalidity);
-        sqlite3_bind_int64(st, 3, m->uid);
-        store_bind_text(st, 4, m->key);
-        store_bind_text(st, 5, m->message_id);
-        store_bind_text(st, 6, m->from_addr);
-        store_bind_text(st, 7, m->subject);
-        sqlite3_bind_int64(st, 8, m->received_at);
-        sqlite3_bind_int64(st, 9, now_utc());
-        if (m->incident_id)
-                sqlite3_bind_int64(st, 10, m->incident_id);
-        else
-                sqlite3_bind_null(st, 10);
-        store_bind_text(st, 11, disposition_name(m->disposition));
-        store_bind_text(st, 12, m->reason);
-        if (m->raw)
-                sqlite3_bind_blob64(st, 13, m->raw, m->raw_len, SQLITE_STATIC);
-        else
-                sqlite3_bind_null(st, 13);
-        return store_step_done(s, st);
+        return store_write(s, sql,
+                           STORE_VALUES(SV_TEXT(m->mailbox), SV_INT(m->uidvalidity), SV_INT(m->uid), SV_TEXT(m->key),
+                                        SV_TEXT(m->message_id), SV_TEXT(m->from_addr), SV_TEXT(m->subject),
+                                        SV_INT(m->received_at), SV_INT(now_utc()), SV_NONZERO(m->incident_id),
+                                        SV_TEXT(disposition_name(m->disposition)), SV_TEXT(m->reason),
+                                        SV_BLOB(m->raw, m->raw_len)));
 }
 
 int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const uint32_t *uids, size_t n)
@@ -657,17 +729,8 @@ int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const 
         int r = own ? store_exec(s, "PRAGMA synchronous = NORMAL") : 0;
         if (r >= 0 && own)
                 r = store_begin(s);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                sqlite3_stmt *st = store_stmt(s, sql);
-                if (!st) {
-                        r = -EIO;
-                        break;
-                }
-                store_bind_text(st, 1, mailbox);
-                sqlite3_bind_int64(st, 2, uidvalidity);
-                sqlite3_bind_int64(st, 3, uids[i]);
-                r = store_step_done(s, st);
-        }
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = store_write(s, sql, STORE_VALUES(SV_TEXT(mailbox), SV_INT(uidvalidity), SV_INT(uids[i])));
         if (own && r >= 0)
                 r = store_commit(s);
         if (own && r < 0)
@@ -677,21 +740,6 @@ int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const 
                 r = r < 0 ? r : q;
         }
         return r;
-}
-
-int store_max_uid(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t *ret)
-{
-        static const char sql[] = "SELECT COALESCE(MAX(uid), 0) FROM messages WHERE mailbox = ? AND uidvalidity = ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, mailbox);
-        sqlite3_bind_int64(st, 2, uidvalidity);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *ret = (uint32_t)sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : store_sql_err(rc);
 }
 
 /* ---- incidents --------------------------------------------------------- */
@@ -732,42 +780,24 @@ int store_next_ref(Store *s, const char *pattern, int year, char **ret)
         static const char exists[] = "SELECT 1 FROM incidents WHERE ref = ?";
         /* A reference taken by an imported incident is skipped, never reused. */
         for (int tries = 0; tries < 100000; tries++) {
-                sqlite3_stmt *st = store_stmt(s, sql);
-                if (!st)
-                        return -EIO;
-                sqlite3_bind_int(st, 1, year);
-                int rc = sqlite3_step(st);
-                if (rc != SQLITE_ROW) {
-                        sqlite3_reset(st);
-                        return store_sql_err(rc);
-                }
-                int64_t n = sqlite3_column_int64(st, 0);
-                sqlite3_reset(st);
+                int64_t n = 0;
+                int r = store_query(s, sql, STORE_VALUES(SV_INT(year)), store_row_int64, &n);
+                if (r <= 0)
+                        return r;
                 char *ref = incident_format_ref(pattern, year, n);
-                sqlite3_stmt *e = store_stmt(s, exists);
-                if (!e) {
-                        free(ref);
-                        return -EIO;
-                }
-                store_bind_text(e, 1, ref);
-                rc = sqlite3_step(e);
-                sqlite3_reset(e);
-                if (rc == SQLITE_DONE) {
+                r = store_query(s, exists, STORE_VALUES(SV_TEXT(ref)), NULL, NULL);
+                if (r == 0) {
                         *ret = ref;
                         return 0;
                 }
                 free(ref);
-                if (rc != SQLITE_ROW)
-                        return store_sql_err(rc);
+                if (r < 0)
+                        return r;
         }
         return -ENOSPC;
 }
 
-static void bind_list(sqlite3_stmt *st, int i, const StrList *l)
-{
-        char *j = strlist_join(l, ",");
-        sqlite3_bind_text(st, i, j, -1, free);
-}
+
 
 static void split_list(const char *s, StrList *l, const char *sep)
 {
@@ -779,59 +809,39 @@ static void split_list(const char *s, StrList *l, const char *sep)
                 strlist_add(l, t);
 }
 
-static void bind_int_or_null(sqlite3_stmt *st, int i, int64_t v, bool null)
-{
-        if (null)
-                sqlite3_bind_null(st, i);
-        else
-                sqlite3_bind_int64(st, i, v);
-}
+
 
 int store_insert_incident(Store *s, Incident *inc)
 {
-        sqlite3_stmt *st = store_stmt(s, s->insert_incident_sql);
-        if (!st)
-                return -EIO;
-        int i = 1;
-        store_bind_text(st, i++, inc->ref);
-        store_bind_text(st, i++, inc->token);
-        sqlite3_bind_int64(st, i++, inc->received_at);
-        sqlite3_bind_int64(st, i++, inc->filed_at);
-        sqlite3_bind_int64(st, i++, inc->aware_at);
-        sqlite3_bind_int(st, i++, inc->aware_from_report);
-        sqlite3_bind_int64(st, i++, inc->deadline_at);
-        bind_int_or_null(st, i++, inc->within_72h, inc->within_72h < 0);
-        bind_int_or_null(st, i++, inc->days_to_report, inc->days_to_report < 0);
-        sqlite3_bind_int(st, i++, inc->late);
-        store_bind_text(st, i++, inc->message_id);
-        store_bind_text(st, i++, inc->from_addr);
-        store_bind_text(st, i++, inc->from_name);
-        store_bind_text(st, i++, inc->subject);
-        store_bind_text(st, i++, inc->forwarded_by);
-        bind_list(st, i++, &inc->missing);
-        bind_list(st, i++, &inc->unclear);
-        bind_list(st, i++, &inc->fallbacks);
-        char *notes = strlist_join(&inc->form.notes, "\n");
-        sqlite3_bind_text(st, i++, notes, -1, free);
-        store_bind_text(st, i++, inc->status ? inc->status : "open");
-        store_bind_text(st, i++, inc->ico_decision ? inc->ico_decision : "pending");
-        for (size_t k = 0; k < FIELD__MAX; k++) {
-                const FieldDef *f = &form_fields[k];
-                const FieldValue *v = &inc->form.f[k];
-                store_bind_text(st, i++, v->text);
-                store_bind_text(st, i++, v->canon);
-                sqlite3_bind_int(st, i++, v->state);
-                if (f->type == FT_DATE) {
-                        bool has = v->date_prec == DATE_DAY || v->date_prec == DATE_MINUTE;
-                        bind_int_or_null(st, i++, v->when, !has);
-                        sqlite3_bind_int(st, i++, v->date_prec);
-                }
-                if (f->type == FT_COUNT)
-                        bind_int_or_null(st, i++, v->count, v->count < 0);
-                if (f->type == FT_DATE || f->type == FT_COUNT)
-                        sqlite3_bind_int(st, i++, v->approx);
-        }
-        int r = store_step_done(s, st);
+        _cleanup_free_ char *missing = strlist_join(&inc->missing, ","), *unclear = strlist_join(&inc->unclear, ","),
+                            *fallbacks = strlist_join(&inc->fallbacks, ","),
+                            *notes = strlist_join(&inc->form.notes, "\n");
+        StoreValue v[21 + FIELD__MAX * STORE_FIELD_VALUES];
+        size_t n = 0;
+        v[n++] = (StoreValue)SV_TEXT(inc->ref);
+        v[n++] = (StoreValue)SV_TEXT(inc->token);
+        v[n++] = (StoreValue)SV_INT(inc->received_at);
+        v[n++] = (StoreValue)SV_INT(inc->filed_at);
+        v[n++] = (StoreValue)SV_INT(inc->aware_at);
+        v[n++] = (StoreValue)SV_INT(inc->aware_from_report);
+        v[n++] = (StoreValue)SV_INT(inc->deadline_at);
+        v[n++] = (StoreValue)SV_INT_OR_NULL(inc->within_72h, inc->within_72h < 0);
+        v[n++] = (StoreValue)SV_INT_OR_NULL(inc->days_to_report, inc->days_to_report < 0);
+        v[n++] = (StoreValue)SV_INT(inc->late);
+        v[n++] = (StoreValue)SV_TEXT(inc->message_id);
+        v[n++] = (StoreValue)SV_TEXT(inc->from_addr);
+        v[n++] = (StoreValue)SV_TEXT(inc->from_name);
+        v[n++] = (StoreValue)SV_TEXT(inc->subject);
+        v[n++] = (StoreValue)SV_TEXT(inc->forwarded_by);
+        v[n++] = (StoreValue)SV_TEXT(missing);
+        v[n++] = (StoreValue)SV_TEXT(unclear);
+        v[n++] = (StoreValue)SV_TEXT(fallbacks);
+        v[n++] = (StoreValue)SV_TEXT(notes);
+        v[n++] = (StoreValue)SV_TEXT(inc->status ? inc->status : "open");
+        v[n++] = (StoreValue)SV_TEXT(inc->ico_decision ? inc->ico_decision : "pending");
+        for (size_t k = 0; k < FIELD__MAX; k++)
+                n += store_field_values(&form_fields[k], &inc->form.f[k], v + n);
+        int r = store_write(s, s->insert_incident_sql, v, n);
         if (r < 0)
                 return r;
         inc->id = sqlite3_last_insert_rowid(s->db);
@@ -859,17 +869,10 @@ static void load_fields(sqlite3_stmt *st, int i, Incident *inc)
         }
 }
 
-int store_load_incident(Store *s, const char *ref, Incident *inc)
+/* One row of select_incident_sql into the Incident userdata. */
+static int incident_row(sqlite3_stmt *st, void *userdata)
 {
-        sqlite3_stmt *st = store_stmt(s, s->select_incident_sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, ref);
-        int rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW) {
-                sqlite3_reset(st);
-                return rc == SQLITE_DONE ? -ENOENT : store_sql_err(rc);
-        }
+        Incident *inc = userdata;
         incident_init(inc);
         int i = 0;
         inc->id = sqlite3_column_int64(st, i++);
@@ -880,10 +883,8 @@ int store_load_incident(Store *s, const char *ref, Incident *inc)
         inc->aware_at = sqlite3_column_int64(st, i++);
         inc->aware_from_report = sqlite3_column_int(st, i++);
         inc->deadline_at = sqlite3_column_int64(st, i++);
-        inc->within_72h = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int(st, i);
-        i++;
-        inc->days_to_report = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int(st, i);
-        i++;
+        inc->within_72h = (int)store_col_int64_or(st, i++, -1);
+        inc->days_to_report = (int)store_col_int64_or(st, i++, -1);
         inc->late = sqlite3_column_int(st, i++);
         inc->message_id = store_col_text(st, i++);
         inc->from_addr = store_col_text(st, i++);
@@ -902,8 +903,13 @@ int store_load_incident(Store *s, const char *ref, Incident *inc)
         inc->outcome = store_col_text(st, i++);
         inc->allocated_to = store_col_text(st, i++);
         inc->closed_at = sqlite3_column_int64(st, i++);
-        sqlite3_reset(st);
         return 0;
+}
+
+int store_load_incident(Store *s, const char *ref, Incident *inc)
+{
+        int r = store_query(s, s->select_incident_sql, STORE_VALUES(SV_TEXT(ref)), incident_row, inc);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
 int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t *ret_id)
@@ -911,35 +917,23 @@ int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t 
         static const char sql[] =
                 "SELECT incident_id FROM messages WHERE message_id = ? AND incident_id IS NOT NULL "
                 "UNION ALL SELECT incident_id FROM outbox WHERE message_id = ? AND incident_id IS NOT NULL LIMIT 1";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, message_id);
-        store_bind_text(st, 2, message_id);
-        int rc = sqlite3_step(st);
-        int r = 0;
-        if (rc == SQLITE_ROW) {
-                *ret_id = sqlite3_column_int64(st, 0);
-                r = 1;
-        } else if (rc != SQLITE_DONE) {
-                r = store_sql_err(rc);
-        }
-        sqlite3_reset(st);
-        return r;
+        int64_t id = 0;
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(message_id), SV_TEXT(message_id)), store_row_int64, &id);
+        if (r <= 0)
+                return r;
+        *ret_id = id;
+        return 1;
 }
 
 int store_incident_ref(Store *s, int64_t id, char **ret)
 {
         static const char sql[] = "SELECT ref FROM incidents WHERE id = ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, id);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *ret = store_col_text(st, 0);
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_sql_err(rc);
+        char *ref = NULL;
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(id)), store_row_text, &ref);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        *ret = ref;
+        return 0;
 }
 
 int store_audit(Store *s, int64_t incident_id, const char *actor, const char *action, const char *field,
@@ -947,20 +941,9 @@ int store_audit(Store *s, int64_t incident_id, const char *actor, const char *ac
 {
         static const char sql[] = "INSERT INTO audit(incident_id, at, actor, action, field, old_value, new_value) "
                                   "VALUES(?,?,?,?,?,?,?)";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        if (incident_id)
-                sqlite3_bind_int64(st, 1, incident_id);
-        else
-                sqlite3_bind_null(st, 1);
-        sqlite3_bind_int64(st, 2, now_utc());
-        store_bind_text(st, 3, actor);
-        store_bind_text(st, 4, action);
-        store_bind_text(st, 5, field);
-        store_bind_text(st, 6, old_value);
-        store_bind_text(st, 7, new_value);
-        return store_step_done(s, st);
+        return store_write(s, sql,
+                           STORE_VALUES(SV_NONZERO(incident_id), SV_INT(now_utc()), SV_TEXT(actor), SV_TEXT(action),
+                                        SV_TEXT(field), SV_TEXT(old_value), SV_TEXT(new_value)));
 }
 
 /* ---- outbox ------------------------------------------------------------ */
@@ -983,29 +966,34 @@ int store_queue_mail(Store *s, int64_t incident_id, const char *kind, const char
 {
         static const char sql[] = "INSERT INTO outbox(incident_id, kind, envelope_from, rcpts, message_id, "
                                   "subject, data, next_attempt_at, created_at) VALUES(?,?,?,?,?,?,?,?,?)";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
         int64_t now = now_utc();
-        if (incident_id)
-                sqlite3_bind_int64(st, 1, incident_id);
-        else
-                sqlite3_bind_null(st, 1);
-        store_bind_text(st, 2, kind);
-        store_bind_text(st, 3, envelope_from);
-        char *r = strlist_join(rcpts, "\n");
-        sqlite3_bind_text(st, 4, r, -1, free);
-        store_bind_text(st, 5, message_id);
-        store_bind_text(st, 6, subject);
-        /* data outlives the step: no copy. */
-        sqlite3_bind_blob64(st, 7, data, len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 8, now);
-        sqlite3_bind_int64(st, 9, now);
-        int rr = store_step_done(s, st);
-        sqlite3_bind_null(st, 7);   /* the kept statement must not point at data */
-        if (rr >= 0 && ret_id)
+        _cleanup_free_ char *joined = strlist_join(rcpts, "\n");
+        /* data outlives the step: no copy (store_write() lets go of it). */
+        int r = store_write(s, sql,
+                            STORE_VALUES(SV_NONZERO(incident_id), SV_TEXT(kind), SV_TEXT(envelope_from),
+                                         SV_TEXT(joined), SV_TEXT(message_id), SV_TEXT(subject), SV_BLOB(data, len),
+                                         SV_INT(now), SV_INT(now)));
+        if (r >= 0 && ret_id)
                 *ret_id = sqlite3_last_insert_rowid(s->db);
-        return rr;
+        return r;
+}
+
+/* One row of store_outbox_due() appended to the OutboxRow StoreVec. */
+static int outbox_due_row(sqlite3_stmt *st, void *userdata)
+{
+        OutboxRow *r = store_vec_push(userdata, sizeof *r);
+        r->id = sqlite3_column_int64(st, 0);
+        r->incident_id = sqlite3_column_int64(st, 1);
+        r->kind = store_col_text(st, 2);
+        r->envelope_from = store_col_text(st, 3);
+        split_list((const char *)sqlite3_column_text(st, 4), &r->rcpts, "\n");
+        r->message_id = store_col_text(st, 5);
+        r->len = (size_t)sqlite3_column_bytes(st, 6);
+        r->data = xmemdup(sqlite3_column_blob(st, 6), r->len);
+        r->attempts = sqlite3_column_int(st, 7);
+        r->next_attempt_at = sqlite3_column_int64(st, 8);
+        r->unconfirmed = sqlite3_column_int(st, 9);
+        return 0;
 }
 
 int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t *ret_n)
@@ -1013,39 +1001,17 @@ int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t 
         static const char sql[] = "SELECT id, COALESCE(incident_id, 0), kind, envelope_from, rcpts, message_id, "
                                   "data, attempts, next_attempt_at, unconfirmed FROM outbox "
                                   "WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_int64(st, 2, (int64_t)max);
-        OutboxRow *rows = NULL;
-        size_t n = 0;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                rows = xrealloc(rows, (n + 1) * sizeof *rows);
-                OutboxRow *r = &rows[n++];
-                memset(r, 0, sizeof *r);
-                r->id = sqlite3_column_int64(st, 0);
-                r->incident_id = sqlite3_column_int64(st, 1);
-                r->kind = store_col_text(st, 2);
-                r->envelope_from = store_col_text(st, 3);
-                split_list((const char *)sqlite3_column_text(st, 4), &r->rcpts, "\n");
-                r->message_id = store_col_text(st, 5);
-                r->len = (size_t)sqlite3_column_bytes(st, 6);
-                r->data = xmemdup(sqlite3_column_blob(st, 6), r->len);
-                r->attempts = sqlite3_column_int(st, 7);
-                r->next_attempt_at = sqlite3_column_int64(st, 8);
-                r->unconfirmed = sqlite3_column_int(st, 9);
+        StoreVec rows = {0};
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(now), SV_INT(max)), outbox_due_row, &rows);
+        if (r < 0) {
+                OutboxRow *v = rows.v;
+                for (size_t i = 0; i < rows.n; i++)
+                        outbox_row_free(&v[i]);
+                free(v);
+                return r;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
-                for (size_t i = 0; i < n; i++)
-                        outbox_row_free(&rows[i]);
-                free(rows);
-                return store_sql_err(rc);
-        }
-        *ret = rows;
-        *ret_n = n;
+        *ret = rows.v;
+        *ret_n = rows.n;
         return 0;
 }
 
@@ -1053,50 +1019,43 @@ int store_outbox_sent(Store *s, int64_t id, int64_t now)
 {
         static const char sql[] = "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, "
                                   "unconfirmed = 0, last_error = NULL WHERE id = ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_int64(st, 2, id);
-        return store_step_done(s, st);
+        return store_write(s, sql, STORE_VALUES(SV_INT(now), SV_INT(id)));
 }
 
 int store_outbox_retry(Store *s, int64_t id, int64_t next_at, const char *error)
 {
         static const char sql[] = "UPDATE outbox SET attempts = attempts + 1, unconfirmed = 0, next_attempt_at = ?, "
                                   "last_error = ? WHERE id = ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, next_at);
-        store_bind_text(st, 2, error);
-        sqlite3_bind_int64(st, 3, id);
-        return store_step_done(s, st);
+        return store_write(s, sql, STORE_VALUES(SV_INT(next_at), SV_TEXT(error), SV_INT(id)));
 }
 
 int store_outbox_failed(Store *s, int64_t id, const char *error)
 {
         static const char sql[] = "UPDATE outbox SET state = 'failed', attempts = attempts + 1, unconfirmed = 0, "
                                   "last_error = ? WHERE id = ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, error);
-        sqlite3_bind_int64(st, 2, id);
-        return store_step_done(s, st);
+        return store_write(s, sql, STORE_VALUES(SV_TEXT(error), SV_INT(id)));
+}
+
+/* Column 0 into *(int64_t *)userdata, INT64_MAX when it is NULL. */
+static int int64_or_max_row(sqlite3_stmt *st, void *userdata)
+{
+        *(int64_t *)userdata = store_col_int64_or(st, 0, INT64_MAX);
+        return 0;
 }
 
 int store_outbox_next_due(Store *s, int64_t *ret)
 {
         static const char sql[] = "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'queued'";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *ret = sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : store_sql_err(rc);
+        int r = store_query(s, sql, NULL, 0, int64_or_max_row, ret);
+        return r < 0 ? r : 0;
+}
+
+static int outbox_counts_row(sqlite3_stmt *st, void *userdata)
+{
+        int64_t *v = userdata;
+        v[0] = sqlite3_column_int64(st, 0);
+        v[1] = sqlite3_column_int64(st, 1);
+        return 0;
 }
 
 int store_outbox_counts(Store *s, int64_t *ret_queued, int64_t *ret_failed)
@@ -1105,14 +1064,13 @@ int store_outbox_counts(Store *s, int64_t *ret_queued, int64_t *ret_failed)
          * rather than one pass over every mail ever sent. */
         static const char sql[] = "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'queued'), "
                                   "(SELECT COUNT(*) FROM outbox WHERE state = 'failed')";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                *ret_queued = sqlite3_column_int64(st, 0);
-                *ret_failed = sqlite3_column_int64(st, 1);
+        int64_t v[2];
+        int r = store_query(s, sql, NULL, 0, outbox_counts_row, v);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                *ret_queued = v[0];
+                *ret_failed = v[1];
         }
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : store_sql_err(rc);
+        return 0;
 }

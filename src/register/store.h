@@ -34,7 +34,6 @@ const char *store_errmsg(Store *s);
  * space left on device"); caller frees. */
 unsigned store_failures(void);
 char *store_last_failure(void);
-struct sqlite3 *store_db(Store *s);   /* for read-only reporting queries */
 
 int store_begin(Store *s);
 /* On failure the transaction has been rolled back. */
@@ -72,8 +71,6 @@ int store_key_seen(Store *s, const char *key, int64_t *ret_incident_id);
 int store_add_message(Store *s, const StoredMessage *m);
 /* Every recorded UID of the mailbox/uidvalidity not yet marked moved. */
 int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const uint32_t *uids, size_t n);
-/* The highest UID recorded for mailbox/uidvalidity (0 if none). */
-int store_max_uid(Store *s, const char *mailbox, uint32_t uidvalidity, uint32_t *ret);
 
 /* ---- incidents ---- */
 /* Allocates the next reference for `year` (never reused). */
@@ -283,6 +280,72 @@ typedef struct {
 int store_outbox_sent_since(Store *s, int64_t since, OutboxSent **ret, size_t *ret_n);
 void outbox_sent_free(OutboxSent *v, size_t n);
 
+/* The mail of an incident as `breachctl show` lists it.  The strings are
+ * the register's, valid only during the callback. */
+typedef struct {
+        const char *kind;
+        const char *rcpts;        /* newline-separated */
+        const char *state;        /* queued, sent, failed, bounced */
+        int attempts;
+        const char *last_error;   /* NULL: none */
+        int64_t at;               /* when sent, else when queued */
+} OutboxListed;
+/* Called for each mail; a negative return stops the walk and is returned. */
+typedef int (*OutboxListFn)(const OutboxListed *m, void *userdata);
+/* The mail queued for incident_id, oldest first. */
+int store_outbox_list(Store *s, int64_t incident_id, OutboxListFn fn, void *userdata);
+
 /* The smallest write that proves the register can be written (a commit of
  * one page): 0, or the error a real write would have. */
 int store_check_writable(Store *s);
+
+/* ---- counts (store_counts.c) ---- */
+/* What the daemon's STATUS= line and breachctl status say of the register. */
+typedef struct {
+        int64_t open_incidents;
+        int64_t pending_decisions;
+        int64_t overdue;            /* pending and past the deadline */
+        int64_t next_deadline;      /* earliest deadline still pending; 0 if none */
+        char *next_deadline_ref;    /* owned; NULL if none */
+        int64_t outbox_queued, outbox_failed;
+        int64_t quarantined;        /* messages in quarantine, all time */
+} RegisterCounts;
+void store_counts_free(RegisterCounts *c);
+/* The counts at `now`; *ret is filled as far as it could be read even on
+ * failure, and must be freed with store_counts_free() either way. */
+int store_counts(Store *s, int64_t now, RegisterCounts *ret);
+
+/* ---- history (store_audit.c) ---- */
+/* One entry of an incident's history (store_audit()).  The strings are the
+ * register's, valid only during the callback; NULL: not recorded. */
+typedef struct {
+        int64_t at;
+        const char *actor, *action, *field, *old_value, *new_value;
+} AuditEntry;
+/* Called for each entry; a negative return stops the walk and is returned. */
+typedef int (*AuditFn)(const AuditEntry *e, void *userdata);
+/* The history of incident_id, oldest first. */
+int store_audit_list(Store *s, int64_t incident_id, AuditFn fn, void *userdata);
+/* Who last changed field of the incident (a follow-up, the DPO), leaving
+ * out breachctl reprocess itself: *ret owned, NULL when nobody did. */
+int store_audit_changed_by(Store *s, int64_t incident_id, const char *field, char **ret);
+
+/* ---- messages read again (store_messages.c) ---- */
+/* A recorded message with its raw bytes (raw has a NUL after len bytes).
+ * Strings owned; NULL: not recorded. */
+typedef struct {
+        int64_t id, received_at;  /* received_at: when it was seen if not known */
+        char *raw;
+        size_t len;
+        char *from, *subject, *reason;
+} StoredRaw;
+void stored_raw_free(StoredRaw *r);
+/* The messages row id; -ENOENT, or -ENODATA when its raw bytes were
+ * purged or never kept. */
+int store_messages_raw(Store *s, int64_t id, StoredRaw *ret);
+/* The rows of the quarantined messages whose raw bytes are kept, in the
+ * order recorded.  Caller frees *ret. */
+int store_messages_quarantined(Store *s, int64_t **ret, size_t *ret_n);
+/* The row of the message that filed incident_id as a report; -ENOENT when
+ * none is recorded (imported, or entered by hand). */
+int store_messages_report(Store *s, int64_t incident_id, int64_t *ret_id);

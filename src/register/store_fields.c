@@ -34,58 +34,51 @@ static const char *update_sql(void)
         return sql;
 }
 
-static void bind_opt(sqlite3_stmt *st, int i, int64_t v, bool null)
+size_t store_field_values(const FieldDef *f, const FieldValue *v, StoreValue *out)
 {
-        if (null)
-                sqlite3_bind_null(st, i);
-        else
-                sqlite3_bind_int64(st, i, v);
-}
-
-static void bind_joined(sqlite3_stmt *st, int i, const StrList *l, const char *sep)
-{
-        sqlite3_bind_text(st, i, strlist_join(l, sep), -1, free);
-}
-
-static int bind_field(sqlite3_stmt *st, int i, const FieldDef *f, const FieldValue *v)
-{
-        store_bind_text(st, i++, v->text);
-        store_bind_text(st, i++, v->canon);
-        sqlite3_bind_int(st, i++, v->state);
+        size_t n = 0;
+        out[n++] = (StoreValue)SV_TEXT(v->text);
+        out[n++] = (StoreValue)SV_TEXT(v->canon);
+        out[n++] = (StoreValue)SV_INT(v->state);
         if (f->type == FT_DATE) {
                 bool has = v->date_prec == DATE_DAY || v->date_prec == DATE_MINUTE;
-                bind_opt(st, i++, v->when, !has);
-                sqlite3_bind_int(st, i++, v->date_prec);
+                out[n++] = (StoreValue)SV_INT_OR_NULL(v->when, !has);
+                out[n++] = (StoreValue)SV_INT(v->date_prec);
         }
         if (f->type == FT_COUNT)
-                bind_opt(st, i++, v->count, v->count < 0);
+                out[n++] = (StoreValue)SV_INT_OR_NULL(v->count, v->count < 0);
         if (f->type == FT_DATE || f->type == FT_COUNT)
-                sqlite3_bind_int(st, i++, v->approx);
-        return i;
+                out[n++] = (StoreValue)SV_INT(v->approx);
+        return n;
 }
+
+
+
+
 
 int store_update_incident_fields(Store *s, const Incident *inc)
 {
         if (!inc->id)
                 return -EINVAL;
-        sqlite3_stmt *st = store_stmt(s, update_sql());
-        if (!st)
-                return -EIO;
-        int i = 1;
-        sqlite3_bind_int64(st, i++, inc->aware_at);
-        sqlite3_bind_int(st, i++, inc->aware_from_report);
-        sqlite3_bind_int64(st, i++, inc->deadline_at);
-        bind_opt(st, i++, inc->within_72h, inc->within_72h < 0);
-        bind_opt(st, i++, inc->days_to_report, inc->days_to_report < 0);
-        sqlite3_bind_int(st, i++, inc->late);
-        bind_joined(st, i++, &inc->missing, ",");
-        bind_joined(st, i++, &inc->unclear, ",");
-        bind_joined(st, i++, &inc->fallbacks, ",");
-        bind_joined(st, i++, &inc->form.notes, "\n");
+        _cleanup_free_ char *missing = strlist_join(&inc->missing, ","), *unclear = strlist_join(&inc->unclear, ","),
+                            *fallbacks = strlist_join(&inc->fallbacks, ","),
+                            *notes = strlist_join(&inc->form.notes, "\n");
+        StoreValue v[11 + FIELD__MAX * STORE_FIELD_VALUES];
+        size_t n = 0;
+        v[n++] = (StoreValue)SV_INT(inc->aware_at);
+        v[n++] = (StoreValue)SV_INT(inc->aware_from_report);
+        v[n++] = (StoreValue)SV_INT(inc->deadline_at);
+        v[n++] = (StoreValue)SV_INT_OR_NULL(inc->within_72h, inc->within_72h < 0);
+        v[n++] = (StoreValue)SV_INT_OR_NULL(inc->days_to_report, inc->days_to_report < 0);
+        v[n++] = (StoreValue)SV_INT(inc->late);
+        v[n++] = (StoreValue)SV_TEXT(missing);
+        v[n++] = (StoreValue)SV_TEXT(unclear);
+        v[n++] = (StoreValue)SV_TEXT(fallbacks);
+        v[n++] = (StoreValue)SV_TEXT(notes);
         for (size_t k = 0; k < FIELD__MAX; k++)
-                i = bind_field(st, i, &form_fields[k], &inc->form.f[k]);
-        sqlite3_bind_int64(st, i, inc->id);
-        int r = store_step_done(s, st);
+                n += store_field_values(&form_fields[k], &inc->form.f[k], v + n);
+        v[n++] = (StoreValue)SV_INT(inc->id);
+        int r = store_write(s, update_sql(), v, n);
         if (r < 0)
                 return r;
         return sqlite3_changes(s->db) == 1 ? 0 : -ENOENT;
@@ -100,31 +93,27 @@ int store_load_incident_by_id(Store *s, int64_t id, Incident *ret)
         return store_load_incident(s, ref, ret);
 }
 
+static int followup_row(sqlite3_stmt *st, void *userdata)
+{
+        StoredFollowup *f = store_vec_push(userdata, sizeof *f);
+        f->received_at = sqlite3_column_int64(st, 0);
+        f->from_addr = store_col_text(st, 1);
+        f->subject = store_col_text(st, 2);
+        return 0;
+}
+
 int store_followups(Store *s, int64_t incident_id, StoredFollowup **ret, size_t *ret_n)
 {
         static const char sql[] = "SELECT COALESCE(received_at, seen_at), from_addr, subject FROM messages "
                                   "WHERE incident_id = ? AND disposition = 'followup' ORDER BY id";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, incident_id);
-        StoredFollowup *v = NULL;
-        size_t n = 0;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                v = xrealloc(v, (n + 1) * sizeof *v);
-                v[n].received_at = sqlite3_column_int64(st, 0);
-                v[n].from_addr = store_col_text(st, 1);
-                v[n].subject = store_col_text(st, 2);
-                n++;
+        StoreVec v = {0};
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(incident_id)), followup_row, &v);
+        if (r < 0) {
+                stored_followups_free(v.v, v.n);
+                return r;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
-                stored_followups_free(v, n);
-                return store_sql_err(rc);
-        }
-        *ret = v;
-        *ret_n = n;
+        *ret = v.v;
+        *ret_n = v.n;
         return 0;
 }
 

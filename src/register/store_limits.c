@@ -28,48 +28,29 @@ int store_limits_schema(Store *s)
 int store_auto_mail_count(Store *s, const char *addr, int64_t since, unsigned *ret)
 {
         static const char sql[] = "SELECT COUNT(*) FROM auto_mail WHERE addr = ? AND at > ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, addr);
-        sqlite3_bind_int64(st, 2, since);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *ret = (unsigned)sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : store_sql_err(rc);
+        int64_t n = 0;
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(addr), SV_INT(since)), store_row_int64, &n);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                *ret = (unsigned)n;
+        return 0;
 }
 
 int store_auto_mail_add(Store *s, const char *addr, int64_t at, const char *kind, const char *about_key,
                         int64_t incident_id)
 {
         static const char sql[] = "INSERT INTO auto_mail(addr, at, kind, about_key, incident_id) VALUES(?,?,?,?,?)";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, addr);
-        sqlite3_bind_int64(st, 2, at);
-        store_bind_text(st, 3, kind);
-        store_bind_text(st, 4, about_key);
-        if (incident_id)
-                sqlite3_bind_int64(st, 5, incident_id);
-        else
-                sqlite3_bind_null(st, 5);
-        return store_step_done(s, st);
+        return store_write(s, sql,
+                           STORE_VALUES(SV_TEXT(addr), SV_INT(at), SV_TEXT(kind), SV_TEXT(about_key),
+                                        SV_NONZERO(incident_id)));
 }
 
 int store_auto_mail_about(Store *s, const char *about_key, const char *kind)
 {
         static const char sql[] = "SELECT 1 FROM auto_mail WHERE about_key = ? AND kind = ? LIMIT 1";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, about_key);
-        store_bind_text(st, 2, kind);
-        int rc = sqlite3_step(st);
-        int r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_sql_err(rc);
-        sqlite3_reset(st);
-        return r;
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(about_key), SV_TEXT(kind)), NULL, NULL);
+        return r < 0 ? r : r > 0;
 }
 
 void outbox_ref_free(OutboxRef *r)
@@ -82,19 +63,10 @@ void outbox_ref_free(OutboxRef *r)
         memset(r, 0, sizeof *r);
 }
 
-int store_outbox_by_message_id(Store *s, const char *message_id, OutboxRef *ret)
+/* The row of store_outbox_by_message_id() into the OutboxRef userdata. */
+static int outbox_ref_row(sqlite3_stmt *st, void *userdata)
 {
-        static const char sql[] = "SELECT id, COALESCE(incident_id, 0), kind, state, rcpts FROM outbox "
-                                  "WHERE message_id = ? ORDER BY id LIMIT 1";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, message_id);
-        int rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW) {
-                sqlite3_reset(st);
-                return rc == SQLITE_DONE ? -ENOENT : store_sql_err(rc);
-        }
+        OutboxRef *ret = userdata;
         memset(ret, 0, sizeof *ret);
         ret->id = sqlite3_column_int64(st, 0);
         ret->incident_id = sqlite3_column_int64(st, 1);
@@ -105,24 +77,26 @@ int store_outbox_by_message_id(Store *s, const char *message_id, OutboxRef *ret)
         char *save = NULL;
         for (char *t = strtok_r(copy, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
                 strlist_add(&ret->rcpts, t);
-        sqlite3_reset(st);
         return 0;
+}
+
+int store_outbox_by_message_id(Store *s, const char *message_id, OutboxRef *ret)
+{
+        static const char sql[] = "SELECT id, COALESCE(incident_id, 0), kind, state, rcpts FROM outbox "
+                                  "WHERE message_id = ? ORDER BY id LIMIT 1";
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(message_id)), outbox_ref_row, ret);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
 int store_outbox_bounced(Store *s, int64_t id, const char *error)
 {
         static const char sql[] = "UPDATE outbox SET state = 'bounced', last_error = ? WHERE id = ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, error);
-        sqlite3_bind_int64(st, 2, id);
-        return store_step_done(s, st);
+        return store_write(s, sql, STORE_VALUES(SV_TEXT(error), SV_INT(id)));
 }
 
-static int changes_of(Store *s, sqlite3_stmt *st, unsigned *ret)
+/* The result of store_write(), and the rows it changed into *ret. */
+static int changes_of(Store *s, int r, unsigned *ret)
 {
-        int r = store_step_done(s, st);
         if (r >= 0 && ret)
                 *ret = (unsigned)sqlite3_changes(s->db);
         return r;
@@ -135,20 +109,11 @@ int store_purge_raw(Store *s, int64_t before, int64_t now, unsigned *ret_message
         /* What we sent quotes the report; the row (who, when, state) stays. */
         static const char mails[] = "UPDATE outbox SET data = X'' WHERE state != 'queued' AND created_at < ? "
                                     "AND length(data) > 0";
-        sqlite3_stmt *st = store_stmt(s, msgs);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_int64(st, 2, before);
         unsigned n_msgs = 0, n_mails = 0;
-        int r = changes_of(s, st, &n_msgs);
+        int r = changes_of(s, store_write(s, msgs, STORE_VALUES(SV_INT(now), SV_INT(before))), &n_msgs);
         if (r < 0)
                 return r;
-        st = store_stmt(s, mails);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, before);
-        r = changes_of(s, st, &n_mails);
+        r = changes_of(s, store_write(s, mails, STORE_VALUES(SV_INT(before))), &n_mails);
         if (r < 0)
                 return r;
         if (ret_messages)
@@ -161,28 +126,18 @@ int store_purge_raw(Store *s, int64_t before, int64_t now, unsigned *ret_message
 int store_prune_auto_mail(Store *s, int64_t before)
 {
         static const char sql[] = "DELETE FROM auto_mail WHERE at < ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, before);
-        return store_step_done(s, st);
+        return store_write(s, sql, STORE_VALUES(SV_INT(before)));
 }
 
 int store_set_disposition(Store *s, int64_t message_row, Disposition d, int64_t incident_id, const char *reason)
 {
         static const char sql[] = "UPDATE messages SET disposition = ?, incident_id = ?, reason = ? WHERE id = ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, disposition_name(d));
-        if (incident_id)
-                sqlite3_bind_int64(st, 2, incident_id);
-        else
-                sqlite3_bind_null(st, 2);
-        store_bind_text(st, 3, reason);
-        sqlite3_bind_int64(st, 4, message_row);
         unsigned n = 0;
-        int r = changes_of(s, st, &n);
+        int r = changes_of(s,
+                           store_write(s, sql,
+                                       STORE_VALUES(SV_TEXT(disposition_name(d)), SV_NONZERO(incident_id),
+                                                    SV_TEXT(reason), SV_INT(message_row))),
+                           &n);
         return r < 0 ? r : n ? 0 : -ENOENT;
 }
 
@@ -199,15 +154,8 @@ int store_checkpoint(Store *s)
 int store_message_incident(Store *s, int64_t message_row, int64_t *ret)
 {
         static const char sql[] = "SELECT COALESCE(incident_id, 0) FROM messages WHERE id = ?";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, message_row);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *ret = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_sql_err(rc);
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(message_row)), store_row_int64, ret);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
 int store_outbox_sent_quick(Store *s, int64_t id, int64_t now)

@@ -1,5 +1,6 @@
 /* store_outbox.c — the outbox's claim before sending (see store.h, "the
- * claim before sending", and sender.h for why). */
+ * claim before sending", and sender.h for why), and the outbox of an
+ * incident as breachctl show lists it. */
 #include <errno.h>
 #include <stdio.h>
 
@@ -21,14 +22,7 @@ int store_outbox_claim(Store *s, int64_t id, int64_t until)
         int r = store_exec(s, "PRAGMA synchronous = NORMAL");
         if (r < 0)
                 return r;
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                r = -EIO;
-        else {
-                sqlite3_bind_int64(st, 1, until);
-                sqlite3_bind_int64(st, 2, id);
-                r = store_step_done(s, st);
-        }
+        r = store_write(s, sql, STORE_VALUES(SV_INT(until), SV_INT(id)));
         int q = store_exec(s, "PRAGMA synchronous = FULL");
         return r < 0 ? r : q;
 }
@@ -50,29 +44,25 @@ int store_check_writable(Store *s)
         return r;
 }
 
+static int sent_row(sqlite3_stmt *st, void *userdata)
+{
+        OutboxSent *m = store_vec_push(userdata, sizeof *m);
+        m->rcpts = store_col_text(st, 0);
+        m->sent_at = sqlite3_column_int64(st, 1);
+        return 0;
+}
+
 int store_outbox_sent_since(Store *s, int64_t since, OutboxSent **ret, size_t *ret_n)
 {
         static const char sql[] = "SELECT rcpts, sent_at FROM outbox WHERE sent_at > ? AND sent_at IS NOT NULL";
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, since);
-        OutboxSent *v = NULL;
-        size_t n = 0;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                v = xrealloc(v, (n + 1) * sizeof *v);
-                v[n].rcpts = store_col_text(st, 0);
-                v[n].sent_at = sqlite3_column_int64(st, 1);
-                n++;
+        StoreVec v = {0};
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(since)), sent_row, &v);
+        if (r < 0) {
+                outbox_sent_free(v.v, v.n);
+                return r;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
-                outbox_sent_free(v, n);
-                return store_sql_err(rc);
-        }
-        *ret = v;
-        *ret_n = n;
+        *ret = v.v;
+        *ret_n = v.n;
         return 0;
 }
 
@@ -81,4 +71,32 @@ void outbox_sent_free(OutboxSent *v, size_t n)
         for (size_t i = 0; i < n; i++)
                 free(v[i].rcpts);
         free(v);
+}
+
+typedef struct {
+        OutboxListFn fn;
+        void *userdata;
+} ListCall;
+
+static int listed_row(sqlite3_stmt *st, void *userdata)
+{
+        const ListCall *call = userdata;
+        OutboxListed m = {
+                .kind = (const char *)sqlite3_column_text(st, 0),
+                .rcpts = (const char *)sqlite3_column_text(st, 1),
+                .state = (const char *)sqlite3_column_text(st, 2),
+                .attempts = sqlite3_column_int(st, 3),
+                .last_error = (const char *)sqlite3_column_text(st, 4),
+                .at = store_col_int64_or(st, 6, sqlite3_column_int64(st, 5)),
+        };
+        return call->fn(&m, call->userdata);
+}
+
+int store_outbox_list(Store *s, int64_t incident_id, OutboxListFn fn, void *userdata)
+{
+        static const char sql[] = "SELECT kind, rcpts, state, attempts, last_error, created_at, sent_at "
+                                  "FROM outbox WHERE incident_id = ? ORDER BY id";
+        ListCall call = {fn, userdata};
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(incident_id)), listed_row, &call);
+        return r < 0 ? r : 0;
 }

@@ -8,11 +8,9 @@
  * _free() function; NULL means "not recorded". */
 #pragma once
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ctl/committee.h"
 #include "register/incident.h"
 #include "register/store.h"
 
@@ -68,11 +66,52 @@ typedef struct {
         const char *search;          /* text in the reference, the report or the assessment */
 } RegisterFilter;
 
-/* Prepares "SELECT columns FROM incidents WHERE <filter> ORDER BY
- * received_at, id" with the filter's values bound.  The caller finalises
- * *ret with sqlite3_finalize(). */
-int store_register_select(Store *s, const RegisterFilter *f, const char *columns, sqlite3_stmt **ret);
+/* What store_register_select() reads of each incident: the caller names
+ * a view, never columns, so that every statement stays in the register. */
+typedef enum {
+        REGISTER_VIEW_REFS,     /* id and ref only */
+        REGISTER_VIEW_LIST,     /* the columns of `breachctl list` */
+} RegisterView;
+
+/* One incident of a view.  The strings are the register's, valid only
+ * during the callback; fields the view does not read are 0 or NULL. */
+typedef struct {
+        int64_t id;
+        const char *ref;
+        /* REGISTER_VIEW_LIST: */
+        int64_t received_at, deadline_at;
+        const char *directorate;     /* the canonical name, else as given, else "" */
+        const char *summary;         /* the nature of the breach, else the subject, else "" */
+        const char *status, *ico_decision;
+} RegisterRow;
+/* Called for each incident; a negative return stops the walk and is what
+ * store_register_select() returns. */
+typedef int (*RegisterRowFn)(const RegisterRow *row, void *userdata);
+
+/* Calls fn for each incident of f, in the order received (received_at,
+ * id).  0, fn's error, or the register's (store_errmsg() says it). */
+int store_register_select(Store *s, const RegisterFilter *f, RegisterView view, RegisterRowFn fn,
+                          void *userdata);
+
+/* One incident as the committee report (ctl/committee.h) needs it.
+ * Strings owned, NULL: not recorded. */
+typedef struct {
+        char *ref;
+        int64_t received_at;
+        char *directorate;      /* the configured name, or as given */
+        int within_72h;         /* 1, 0, -1 not known */
+        char *medium;           /* a name of enum B, or as given */
+        int64_t individuals;    /* number impacted; -1 not known */
+        char *root_cause;
+        char *action_taken;
+        char *ico_decision;     /* pending / notify / not notifiable */
+        char *ico_reference;
+        char *ico_outcome;
+        int64_t ico_notified_at;   /* 0: not recorded */
+        char *summary;          /* the nature of the breach, else the subject */
+} CommitteeRow;
 
 /* The incidents of f as committee report rows, oldest first.  The caller
  * owns *ret (committee_rows_free()). */
+void committee_rows_free(CommitteeRow *rows, size_t n);
 int store_committee_rows(Store *s, const RegisterFilter *f, CommitteeRow **ret, size_t *ret_n);

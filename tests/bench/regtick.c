@@ -10,7 +10,7 @@
  *   - reminders_run() again, repeatedly: the usual tick, nothing due;
  *   - store_reminder_next(): what arming the reminder timer asks;
  *   - store_outbox_due() and store_outbox_next_due(): the outbox tick;
- *   - status_register_counts(): the STATUS= line, after every poll and
+ *   - store_counts(): the STATUS= line, after every poll and
  *     every outbox tick.
  * Prints one JSON object: for each, median, min and max in milliseconds and
  * the number of repetitions.  Built by tests/bench/run.sh against
@@ -23,7 +23,6 @@
 
 #include "base/config.h"
 #include "case/reminders.h"
-#include "register/status.h"
 #include "register/store.h"
 #include "base/tz.h"
 
@@ -90,9 +89,9 @@ static int tick_outbox_next(Ctx *c)
 static int tick_status(Ctx *c)
 {
         RegisterCounts rc;
-        int r = status_register_counts(c->store, c->now, &rc);
+        int r = store_counts(c->store, c->now, &rc);
         if (r >= 0)
-                register_counts_free(&rc);
+                store_counts_free(&rc);
         return r;
 }
 
@@ -158,7 +157,7 @@ int main(int argc, char **argv)
         if (r >= 0)
                 r = measure(&c, "outbox timer: store_outbox_next_due()", tick_outbox_next, 200, false);
         if (r >= 0)
-                r = measure(&c, "STATUS= after each poll: status_register_counts()", tick_status, 20, false);
+                r = measure(&c, "STATUS= after each poll: store_counts()", tick_status, 20, false);
         printf("\n}\n");
         store_close(store);
         tz_free(tz);

@@ -21,6 +21,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "register/store.h"
+#include "register/store-internal.h"
 #include "base/tz.h"
 #include "base/util.h"
 

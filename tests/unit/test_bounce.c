@@ -10,6 +10,7 @@
 
 #include "case/bounce.h"
 #include "register/store.h"
+#include "register/store-internal.h"
 #include "fixture.h"
 #include "tap.h"
 

@@ -25,6 +25,7 @@
 #include "read/message.h"
 #include "notices/notices.h"
 #include "register/store.h"
+#include "register/store-internal.h"
 #include "tap.h"
 #include "notices/template.h"
 

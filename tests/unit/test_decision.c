@@ -8,6 +8,7 @@
 
 #include "case/decision.h"
 #include "case/reminders.h"
+#include "register/store-internal.h"
 #include "fixture.h"
 #include "tap.h"
 

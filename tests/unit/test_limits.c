@@ -11,6 +11,7 @@
 #include "notices/ratelimit.h"
 #include "case/retention.h"
 #include "register/store.h"
+#include "register/store-internal.h"
 #include "fixture.h"
 #include "tap.h"
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "case/reminders.h"
+#include "register/store-internal.h"
 #include "fixture.h"
 #include "tap.h"
 

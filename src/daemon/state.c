@@ -1,77 +1,27 @@
-/* status.c — see status.h. */
-#include "register/status.h"
+/* state.c — see state.h. */
+#include "daemon/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "register/store-internal.h"
+#include "base/util.h"
 
-void register_counts_free(RegisterCounts *c)
-{
-        free(c->next_deadline_ref);
-        c->next_deadline_ref = NULL;
-}
-
-static int64_t scalar(Store *s, const char *sql, int64_t now)
-{
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -1;
-        if (strchr(sql, '?'))
-                sqlite3_bind_int64(st, 1, now);
-        int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-        sqlite3_reset(st);
-        return v;
-}
-
-int status_register_counts(Store *s, int64_t now, RegisterCounts *c)
-{
-        static const char open_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed'";
-        static const char pending_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed' "
-                                          "AND ico_decision = 'pending'";
-        static const char overdue_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed' "
-                                          "AND ico_decision = 'pending' AND deadline_at < ?";
-        static const char quarantine_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'quarantine'";
-        static const char next_sql[] = "SELECT ref, deadline_at FROM incidents WHERE status != 'closed' "
-                                       "AND ico_decision = 'pending' AND deadline_at >= ? "
-                                       "ORDER BY deadline_at LIMIT 1";
-        memset(c, 0, sizeof *c);
-        c->open_incidents = scalar(s, open_sql, now);
-        c->pending_decisions = scalar(s, pending_sql, now);
-        c->overdue = scalar(s, overdue_sql, now);
-        c->quarantined = scalar(s, quarantine_sql, now);
-        int r = store_outbox_counts(s, &c->outbox_queued, &c->outbox_failed);
-        sqlite3_stmt *st = store_stmt(s, next_sql);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, now);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-                c->next_deadline_ref = store_col_text(st, 0);
-                c->next_deadline = sqlite3_column_int64(st, 1);
-        }
-        sqlite3_reset(st);
-        if (c->open_incidents < 0 || c->pending_decisions < 0 || c->overdue < 0 || c->quarantined < 0)
-                return -EIO;
-        return r;
-}
-
-void daemon_state_free(DaemonState *d)
+void state_free(DaemonState *d)
 {
         free(d->last_error);
         d->last_error = NULL;
 }
 
-char *status_path(const char *database)
+char *state_path(const char *database)
 {
         return xasprintf("%s.status", database);
 }
 
-int status_write(const char *path, const DaemonState *d)
+int state_write(const char *path, const DaemonState *d)
 {
         _cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
         /* 0600 whatever the umask: it can carry the last error, which names
@@ -106,7 +56,7 @@ int status_write(const char *path, const DaemonState *d)
         return 0;
 }
 
-int status_read(const char *path, DaemonState *d)
+int state_read(const char *path, DaemonState *d)
 {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         if (!f)

@@ -1,0 +1,204 @@
+/* ctl_export.c — breachctl export: the incidents of a period as the
+ * register's own columns (JSON or CSV, for programs) or as a breach log
+ * (ctl_export_log(), for a spreadsheet). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "ctl/ctl.h"
+#include "ctl/ctl_register.h"
+#include "ctl/output.h"
+#include "register/store_register.h"
+
+/* Register keys exported besides the form fields (breach-form.md §2, §3). */
+static const char *const meta_keys[] = {"ref", "received_at", "filed_at", "deadline_at", "reported_within_72h",
+                                        "days_to_report", "message_id", "from", "subject", "forwarded_by",
+                                        "missing", "unclear", "status", "ico_decision", "ico_reference",
+                                        "outcome", "allocated_to", "closed_at", "source"};
+
+/* One incident as (key, value) pairs in export order; values owned. */
+static void export_values(Ctl *c, const char *ref, StrList *keys, StrList *vals)
+{
+        Incident inc;
+        if (store_load_incident(c->store, ref, &inc) < 0)
+                return;
+        char t[32];
+        const char *meta[ARRAY_SIZE(meta_keys)] = {0};
+        char *owned[ARRAY_SIZE(meta_keys)] = {0};
+        size_t i = 0;
+        meta[i++] = inc.ref;
+        fmt_iso_utc(inc.received_at, t);
+        meta[i++] = owned[1] = xstrdup(t);
+        fmt_iso_utc(inc.filed_at, t);
+        meta[i++] = owned[2] = xstrdup(t);
+        fmt_iso_utc(inc.deadline_at, t);
+        meta[i++] = owned[3] = xstrdup(t);
+        meta[i++] = inc.within_72h < 0 ? NULL : inc.within_72h ? "yes" : "no";
+        meta[i++] = owned[5] = inc.days_to_report < 0 ? NULL : xasprintf("%d", inc.days_to_report);
+        meta[i++] = inc.message_id;
+        meta[i++] = inc.from_addr;
+        meta[i++] = inc.subject;
+        meta[i++] = inc.forwarded_by;
+        meta[i++] = owned[10] = strlist_join(&inc.missing, ",");
+        meta[i++] = owned[11] = strlist_join(&inc.unclear, ",");
+        meta[i++] = inc.status;
+        meta[i++] = inc.ico_decision;
+        meta[i++] = inc.ico_reference;
+        meta[i++] = inc.outcome;
+        meta[i++] = inc.allocated_to;
+        if (inc.closed_at) {
+                fmt_iso_utc(inc.closed_at, t);
+                meta[i] = owned[17] = xstrdup(t);
+        }
+        /* "mail" (filed by breachd) or "import" (from an older log). */
+        RegisterExtra x;
+        if (store_register_load(c->store, inc.id, &x) >= 0) {
+                meta[18] = owned[18] = x.source;
+                x.source = NULL;
+                register_extra_free(&x);
+        }
+        for (size_t k = 0; k < ARRAY_SIZE(meta_keys); k++) {
+                strlist_add(keys, meta_keys[k]);
+                strlist_take(vals, meta[k] ? xstrdup(meta[k]) : NULL);
+        }
+        for (size_t k = 0; k < FIELD__MAX; k++) {
+                const FieldValue *fv = &inc.form.f[k];
+                strlist_add(keys, form_fields[k].key);
+                const char *val = fv->state == FV_OK && fv->canon ? fv->canon : fv->text;
+                strlist_take(vals, val ? xstrdup(val) : NULL);
+        }
+        for (size_t k = 0; k < ARRAY_SIZE(owned); k++)
+                free(owned[k]);
+        incident_free(&inc);
+}
+
+/* The options of export: *ret_bom is 1 for --bom, 0 for --no-bom, -1 for
+ * neither.  "--format log-csv" and "log-json" are short for --columns log. */
+static int export_options(Ctl *c, int argc, char **argv, bool *ret_csv, bool *ret_log, int *ret_bom,
+                          RegisterFilter *ret_filter)
+{
+        static const struct option opts[] = {
+                {"format", required_argument, NULL, 'f'}, {"columns", required_argument, NULL, 'C'},
+                {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
+                {"bom", no_argument, NULL, 'B'},          {"no-bom", no_argument, NULL, 'N'},
+                {NULL, 0, NULL, 0},
+        };
+        const char *format = "json", *columns = "register", *from = NULL, *to = NULL;
+        int ch;
+        optind = 1;
+        while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'f': format = optarg; break;
+                case 'C': columns = optarg; break;
+                case 'F': from = optarg; break;
+                case 'T': to = optarg; break;
+                case 'B': *ret_bom = 1; break;
+                case 'N': *ret_bom = 0; break;
+                default:
+                        fprintf(stderr, "usage: breachctl export [--format json|csv|log-csv|log-json] "
+                                        "[--columns register|log] [--from DATE] [--to DATE] [--bom|--no-bom]\n");
+                        return -EINVAL;
+                }
+        }
+        if (str_startswith(format, "log-")) {
+                columns = "log";
+                format += 4;
+        }
+        *ret_csv = strcmp(format, "csv") == 0;
+        if (!*ret_csv && strcmp(format, "json") != 0) {
+                fprintf(stderr, "breachctl: unknown export format '%s' (json, csv, log-csv or log-json)\n", format);
+                return -EINVAL;
+        }
+        *ret_log = strcmp(columns, "log") == 0;
+        if (!*ret_log && strcmp(columns, "register") != 0) {
+                fprintf(stderr, "breachctl: unknown export columns '%s' (register or log)\n", columns);
+                return -EINVAL;
+        }
+        return ctl_period(c, from, to, ret_filter);
+}
+
+typedef struct {
+        Ctl *c;
+        bool csv;
+        int bom;       /* 1: --bom, 0: --no-bom, -1: neither */
+        bool first;    /* no incident written yet */
+} ExportState;
+
+/* One incident as a CSV line (after the header, with the first) or a JSON
+ * object. */
+static int export_row(const RegisterRow *row, void *userdata)
+{
+        ExportState *es = userdata;
+        FILE *o = es->c->out;
+        StrList keys = {0}, vals = {0};
+        export_values(es->c, row->ref, &keys, &vals);
+        if (es->csv && es->first) {
+                if (es->bom > 0)
+                        fputs("\xEF\xBB\xBF", o);
+                for (size_t k = 0; k < keys.n; k++) {
+                        if (k)
+                                fputc(',', o);
+                        output_csv_field(o, keys.v[k]);
+                }
+                fputs("\r\n", o);
+        }
+        if (!es->csv)
+                fputs(es->first ? "\n  {" : ",\n  {", o);
+        for (size_t k = 0; k < keys.n; k++) {
+                if (es->csv) {
+                        if (k)
+                                fputc(',', o);
+                        output_csv_field(o, vals.v[k]);
+                        continue;
+                }
+                fputs(k ? ", " : "", o);
+                output_json_string(o, keys.v[k]);
+                fputs(": ", o);
+                if (!strcmp(keys.v[k], "missing") || !strcmp(keys.v[k], "unclear")) {
+                        fputc('[', o);
+                        StrList parts = {0};
+                        _cleanup_free_ char *copy = xstrdup(vals.v[k] ? vals.v[k] : "");
+                        char *save = NULL;
+                        for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
+                                strlist_add(&parts, p);
+                        for (size_t q = 0; q < parts.n; q++) {
+                                fputs(q ? ", " : "", o);
+                                output_json_string(o, parts.v[q]);
+                        }
+                        strlist_free(&parts);
+                        fputc(']', o);
+                } else {
+                        output_json_string(o, vals.v[k]);
+                }
+        }
+        fputs(es->csv ? "\r\n" : "}", o);
+        es->first = false;
+        strlist_free(&keys);
+        strlist_free(&vals);
+        return 0;
+}
+
+int ctl_export(Ctl *c, int argc, char **argv)
+{
+        bool csv, as_log;
+        int bom = -1;
+        RegisterFilter f = {0};
+        int r = export_options(c, argc, argv, &csv, &as_log, &bom, &f);
+        if (r < 0)
+                return r;
+        /* The breach log is for a spreadsheet: a byte order mark unless
+         * --no-bom.  The register's own columns are for programs: none
+         * unless --bom. */
+        if (as_log)
+                return ctl_export_log(c, &f, !csv, bom != 0);
+        ExportState es = {.c = c, .csv = csv, .bom = bom, .first = true};
+        if (!csv)
+                fputs("[", c->out);
+        r = store_register_select(c->store, &f, REGISTER_VIEW_REFS, export_row, &es);
+        if (r < 0 && es.first)
+                return -EIO;
+        if (!csv)
+                fputs(es.first ? "]\n" : "\n]\n", c->out);
+        return 0;
+}

@@ -1,0 +1,60 @@
+/* store_counts.c — the register's counts for the daemon's STATUS= line
+ * and breachctl status (store.h). */
+#include <errno.h>
+#include <string.h>
+
+#include "register/store.h"
+#include "register/store-internal.h"
+
+void store_counts_free(RegisterCounts *c)
+{
+        free(c->next_deadline_ref);
+        c->next_deadline_ref = NULL;
+}
+
+/* The one number sql counts, or -1 when it cannot be read.  Not
+ * store_query(): a count the STATUS= line cannot read has never been a
+ * failure of the register (store_failures()), and the daemon asks after
+ * every poll, so these steps keep out of that count as they always did. */
+static int64_t scalar(Store *s, const char *sql, int64_t now)
+{
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -1;
+        if (strchr(sql, '?'))
+                sqlite3_bind_int64(st, 1, now);
+        int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        sqlite3_reset(st);
+        return v;
+}
+
+int store_counts(Store *s, int64_t now, RegisterCounts *c)
+{
+        static const char open_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed'";
+        static const char pending_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed' "
+                                          "AND ico_decision = 'pending'";
+        static const char overdue_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed' "
+                                          "AND ico_decision = 'pending' AND deadline_at < ?";
+        static const char quarantine_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'quarantine'";
+        static const char next_sql[] = "SELECT ref, deadline_at FROM incidents WHERE status != 'closed' "
+                                       "AND ico_decision = 'pending' AND deadline_at >= ? "
+                                       "ORDER BY deadline_at LIMIT 1";
+        memset(c, 0, sizeof *c);
+        c->open_incidents = scalar(s, open_sql, now);
+        c->pending_decisions = scalar(s, pending_sql, now);
+        c->overdue = scalar(s, overdue_sql, now);
+        c->quarantined = scalar(s, quarantine_sql, now);
+        int r = store_outbox_counts(s, &c->outbox_queued, &c->outbox_failed);
+        sqlite3_stmt *st = store_stmt(s, next_sql);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, now);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+                c->next_deadline_ref = store_col_text(st, 0);
+                c->next_deadline = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_reset(st);
+        if (c->open_incidents < 0 || c->pending_decisions < 0 || c->overdue < 0 || c->quarantined < 0)
+                return -EIO;
+        return r;
+}

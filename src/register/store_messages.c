@@ -1,0 +1,80 @@
+/* store_messages.c — the recorded messages as breachctl reprocess reads
+ * them again: a message's raw bytes, the quarantined messages whose bytes
+ * are kept, the report message of an incident (see store.h, "messages read
+ * again"). */
+#include <errno.h>
+#include <string.h>
+
+#include "register/store-internal.h"
+
+void stored_raw_free(StoredRaw *r)
+{
+        if (!r)
+                return;
+        free(r->raw);
+        free(r->from);
+        free(r->subject);
+        free(r->reason);
+        memset(r, 0, sizeof *r);
+}
+
+/* The row of store_messages_raw() into the StoredRaw userdata; -ENODATA
+ * when its raw bytes are gone. */
+static int raw_row(sqlite3_stmt *st, void *userdata)
+{
+        StoredRaw *row = userdata;
+        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+                return -ENODATA;
+        row->received_at = sqlite3_column_int64(st, 1);
+        row->len = (size_t)sqlite3_column_bytes(st, 0);
+        /* One byte more, a NUL, so that the bytes can be read as a string. */
+        row->raw = xmalloc(row->len + 1);
+        if (row->len)
+                memcpy(row->raw, sqlite3_column_blob(st, 0), row->len);
+        row->raw[row->len] = 0;
+        row->from = store_col_text(st, 2);
+        row->subject = store_col_text(st, 3);
+        row->reason = store_col_text(st, 4);
+        return 0;
+}
+
+int store_messages_raw(Store *s, int64_t id, StoredRaw *ret)
+{
+        static const char sql[] = "SELECT raw, COALESCE(received_at, seen_at), from_addr, subject, reason "
+                                  "FROM messages WHERE id = ?";
+        StoredRaw row = {.id = id};
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(id)), raw_row, &row);
+        if (r <= 0) {
+                stored_raw_free(&row);
+                return r < 0 ? r : -ENOENT;
+        }
+        *ret = row;
+        return 0;
+}
+
+/* The first column of every row of the kept statement st, whose values
+ * are bound; st is reset. */
+
+
+int store_messages_quarantined(Store *s, int64_t **ret, size_t *ret_n)
+{
+        static const char sql[] =
+                "SELECT id FROM messages WHERE disposition = 'quarantine' AND raw IS NOT NULL ORDER BY id";
+        StoreVec ids = {0};
+        int r = store_query(s, sql, NULL, 0, store_row_id, &ids);
+        if (r < 0) {
+                free(ids.v);
+                return r;
+        }
+        *ret = ids.v;
+        *ret_n = ids.n;
+        return 0;
+}
+
+int store_messages_report(Store *s, int64_t incident_id, int64_t *ret_id)
+{
+        static const char sql[] = "SELECT id FROM messages WHERE incident_id = ? AND disposition = 'report' "
+                                  "ORDER BY id LIMIT 1";
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(incident_id)), store_row_int64, ret_id);
+        return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}

@@ -165,7 +165,7 @@ bool blankform_requested(const Message *m, const FormLabels *labels)
 
 int blankform_queue(Store *s, const Config *cfg, const Tz *tz, const Message *m, char **ret_why)
 {
-        /* Every variable an incident's mail has, as notices_check_templates()
+        /* Every variable an incident's mail has, as templates_check()
          * checks them, so that an edited template that passed the check
          * cannot fail here; they describe no incident. */
         Incident none;

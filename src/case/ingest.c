@@ -11,6 +11,7 @@
 #include "mail/compose.h"
 #include "case/decision.h"
 #include "case/followup.h"
+#include "case/newcase.h"
 #include "base/guard.h"
 #include "base/log.h"
 #include "read/message.h"
@@ -224,7 +225,7 @@ static int file_incident(Batch *b, const ImapMessage *im, const Message *m, int6
         LogContext lc = {.incident_ref = inc.ref, .message_id = m->message_id, .mailbox = b->mailbox, .uid = im->uid};
         log_context_set(&lc);
         char *why = NULL;
-        r = notices_queue_new_incident(ctx->store, ctx->cfg, ctx->tz, &inc, m, &why);
+        r = newcase_queue_notices(ctx->store, ctx->cfg, ctx->tz, &inc, m, &why);
         if (r < 0) {
                 log_error("%s", why);
                 free(why);

@@ -22,6 +22,7 @@
 #include "case/blankform.h"
 #include "case/followup.h"
 #include "case/ingest.h"
+#include "case/newcase.h"
 #include "read/message.h"
 #include "notices/notices.h"
 #include "register/store.h"
@@ -331,7 +332,7 @@ static int file_parent(const Setup *su, const IngestContext *ctx, const char *pa
                 r = store_add_message(ctx->store, &sm);
         }
         if (r >= 0) {
-                r = notices_queue_new_incident(ctx->store, su->cfg, su->tz, &inc, m, &why);
+                r = newcase_queue_notices(ctx->store, su->cfg, su->tz, &inc, m, &why);
                 if (r < 0)
                         printf("#   parent %s: %s\n", path, why);
         }

@@ -10,7 +10,7 @@
 
 #include "mail/compose.h"
 #include "notices/notices.h"
-#include "case/reminders.h"
+#include "case/clock.h"
 
 /* ---- words --------------------------------------------------------------- */
 
@@ -852,13 +852,13 @@ static int write_case(Apply *x, const DecisionCmds *cmds, StrList *changes)
                 return r;
         /* A decision (or its reference, or the close) changes what the
          * reminders are for: none, or the next point from now on. */
-        if (!reminders_needed(x->nv[AS_STATUS], x->nv[AS_ICO_DECISION], x->nv[AS_ICO_REFERENCE]))
+        if (!clock_running(x->nv[AS_STATUS], x->nv[AS_ICO_DECISION], x->nv[AS_ICO_REFERENCE]))
                 return store_reminder_schedule(s, x->a.id, -1, 0);
         if (x->a.next_reminder_at != -1 && !x->decision_changed)
                 return 0;
         ReminderPlan plan = {x->a.aware_at, x->a.deadline_at, env->cfg->reminder_hours, env->cfg->n_reminder_hours};
         ReminderPoint next;
-        reminders_next_after(&plan, env->now, &next);
+        clock_next_after(&plan, env->now, &next);
         return store_reminder_schedule(s, x->a.id, next.at, 0);
 }
 

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "case/blankform.h"
+#include "read/formrequest.h"
 #include "case/followup.h"
 #include "case/ingest.h"
 #include "case/newcase.h"
@@ -436,7 +436,7 @@ static void run_one(Corpus *c, const Setup *su, const char *file, const Expects 
                 if (r != 0)
                         return;
         }
-        if (blankform_requested(m, su->labels)) {
+        if (formrequest_detect(m, su->labels)) {
                 o->disposition = "blank-form";
                 return;
         }

@@ -171,11 +171,11 @@ static int send_blank_form(Batch *b, const ImapMessage *im, const Message *m, in
 static int handle_bounce(Batch *b, const ImapMessage *im, const Message *m, int64_t received_at)
 {
         Bounce bn;
-        if (bounce_parse(im->data, im->len, &bn) != 1)
+        if (dsn_parse(im->data, im->len, &bn) != 1)
                 return 0;
         BounceMatch match = {0};
         int r = bounce_record(b->ctx->store, b->ctx->cfg, b->ctx->tz, &bn, &match);
-        bounce_free(&bn);
+        dsn_free(&bn);
         if (r <= 0)
                 return r;
         if (match.already)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "case/bounce.h"
+#include "read/dsn.h"
 #include "read/msgwire.h"
 #include "read/reading.h"
 #include "read/values.h"
@@ -60,8 +60,8 @@ int ingest_guard_read(const char *raw, size_t len, void *userdata, Buf *out)
         if (r < 0)
                 return 0;
         Bounce bn;
-        if (m->auto_reason && bounce_parse(raw, len, &bn) == 1)
-                bounce_free(&bn);
+        if (m->auto_reason && dsn_parse(raw, len, &bn) == 1)
+                dsn_free(&bn);
         Incident inc;
         incident_init(&inc);
         ReportInfo info;

@@ -373,6 +373,37 @@ static int action_value(const char *v, DecisionCmd *c, char **ret_why)
         return r;
 }
 
+/* "3", "#3", "action 3": the number of an action. */
+static int action_done_value(const char *v, DecisionCmd *c, char **ret_why)
+{
+        const char *p = v;
+        if (*p == '#')
+                p++;
+        else if (str_startswith_ci(p, "action "))
+                p += 7;
+        char *end = NULL;
+        long long n = strtoll(p, &end, 10);
+        int r = p[0] >= '0' && p[0] <= '9' && end && !*str_trim(end) && n > 0 && n < 100000 ? 0 : -EINVAL;
+        if (r < 0)
+                *ret_why = xasprintf("\"%s\" is not the number of an action", v);
+        c->number = n;
+        return r;
+}
+
+/* "close" takes no value, but one that only says the same ("yes",
+ * "closed", "the case") is no reason to refuse it. */
+static int close_value(const char *v, char **ret_why)
+{
+        _cleanup_free_ char *w = norm(v);
+        int r = !*w || !strcmp(w, "yes") || !strcmp(w, "y") || !strcmp(w, "closed") || !strcmp(w, "case") ||
+                                !strcmp(w, "the case")
+                        ? 0
+                        : -EINVAL;
+        if (r < 0)
+                *ret_why = xasprintf("close takes no value (write \"close\" alone on its line)");
+        return r;
+}
+
 int decision_value(DecisionCmdKind k, const char *value, DecisionCmd *ret, char **ret_why)
 {
         DecisionCmd c = {.kind = k};
@@ -423,30 +454,12 @@ int decision_value(DecisionCmdKind k, const char *value, DecisionCmd *ret, char 
         case DC_ACTION_ADD:
                 r = action_value(v, &c, ret_why);
                 break;
-        case DC_ACTION_DONE: {
-                const char *p = v;
-                if (*p == '#')
-                        p++;
-                else if (str_startswith_ci(p, "action "))
-                        p += 7;
-                char *end = NULL;
-                long long n = strtoll(p, &end, 10);
-                r = p[0] >= '0' && p[0] <= '9' && end && !*str_trim(end) && n > 0 && n < 100000 ? 0 : -EINVAL;
-                if (r < 0)
-                        *ret_why = xasprintf("\"%s\" is not the number of an action", v);
-                c.number = n;
+        case DC_ACTION_DONE:
+                r = action_done_value(v, &c, ret_why);
                 break;
-        }
-        case DC_CLOSE: {
-                _cleanup_free_ char *w = norm(v);
-                r = !*w || !strcmp(w, "yes") || !strcmp(w, "y") || !strcmp(w, "closed") || !strcmp(w, "case") ||
-                                    !strcmp(w, "the case")
-                            ? 0
-                            : -EINVAL;
-                if (r < 0)
-                        *ret_why = xasprintf("close takes no value (write \"close\" alone on its line)");
+        case DC_CLOSE:
+                r = close_value(v, ret_why);
                 break;
-        }
         default:
                 r = -EINVAL;
                 *ret_why = xstrdup("unknown command");

@@ -9,6 +9,11 @@
  * subject.  Anything else that tries to decide is refused and quarantined
  * without a reply: a forged From must not make breachd write to anyone.
  *
+ * Three files, one job each: the grammar (commands, their values, reading
+ * a reply, finding a token) is decision_parse.c; checking and applying
+ * commands to a case, and the assessment as text, decision.c; the template
+ * variables and the reply mail, decision_mail.c.
+ *
  * Ownership: strings in a DecisionCmd are owned by it; decision_cmds_free()
  * frees them. */
 #pragma once

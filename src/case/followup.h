@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "case/ingest.h"
+#include "case/ingest_context.h"
 #include "read/message.h"
 
 typedef struct {

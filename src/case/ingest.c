@@ -1,65 +1,23 @@
-/* ingest.c — see ingest.h. */
-#include "case/ingest.h"
+/* ingest.c — see ingest.h: the batch's choreography.  Fetch a batch, file
+ * each message in the batch's one transaction (a report, a follow-up, a
+ * decision, a delivery report, a request for the form, or quarantine),
+ * commit, then move.  The reading ahead in the guard's worker is
+ * ingest_guard.c's; what a message reads as, ingest_read.c's. */
+#include "case/ingest-internal.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
 
-#include "notices/alert.h"
+#include "base/log.h"
 #include "case/blankform.h"
 #include "case/bounce.h"
-#include "mail/compose.h"
 #include "case/decision.h"
 #include "case/followup.h"
-#include "base/guard.h"
-#include "base/log.h"
-#include "read/message.h"
-#include "mail/mover.h"
-#include "read/msgwire.h"
-#include "notices/notices.h"
+#include "case/newcase.h"
+#include "notices/alert.h"
 #include "notices/ratelimit.h"
 #include "read/reading.h"
 #include "read/report.h"
-#include "read/values.h"
-
-FormLabels *ingest_labels_for(const Config *cfg)
-{
-        FormLabels *l = form_labels_new();
-        for (size_t i = 0; i < cfg->n_extra_labels; i++) {
-                const FieldDef *f = form_field_by_key(cfg->extra_labels[i].key);
-                if (!f)
-                        continue;
-                for (size_t k = 0; k < cfg->extra_labels[i].labels.n; k++)
-                        form_labels_add(l, f->id, cfg->extra_labels[i].labels.v[k]);
-        }
-        return l;
-}
-
-/* What one pass does with each message, decided while the batch's
- * transaction is open and carried out after it commits. */
-typedef struct {
-        uint32_t *processed, *quarantined;
-        size_t n_processed, n_quarantined;
-} MovePlan;
-
-typedef struct {
-        const IngestContext *ctx;
-        const char *mailbox;
-        uint32_t uidvalidity;
-        IngestStats *stats;
-        MovePlan plan;
-        int error;    /* a database failure aborts the batch */
-        Guard *guard;             /* reads each message in a bounded worker first (guard.h) */
-        bool unguarded_said;
-        ImapMessage *oversized;   /* not downloaded: answered once the fetch is over */
-        size_t n_oversized;
-        int64_t reprocess_row;    /* breachctl reprocess: rewrite this messages row instead */
-        const char *parsed;       /* the guard's worker's reading of the message in hand */
-        size_t parsed_len;
-        Imap *imap;
-        Mover *mover;             /* moves filed batches while the next is fetched; NULL: we do */
-        bool mover_down_said;
-} Batch;
 
 static void plan_add(uint32_t **v, size_t *n, uint32_t uid)
 {
@@ -112,94 +70,11 @@ static int record(Batch *b, const ImapMessage *im, const Message *m, Disposition
         return 0;
 }
 
-static int quarantine(Batch *b, const ImapMessage *im, const Message *m, const char *why, int64_t received_at)
+int ingest_quarantine(Batch *b, const ImapMessage *im, const Message *m, const char *why, int64_t received_at)
 {
         log_warning("quarantined: %s", why);
         b->stats->quarantined++;
         return record(b, im, m, DISP_QUARANTINE, 0, why, received_at);
-}
-
-/* The incident a reply belongs to: "[REF]" in the subject, or a
- * Message-ID it answers that is one of ours or the incident's. */
-static int find_followup(Store *s, const Message *m, int64_t *ret_id)
-{
-        const char *ids[64];
-        size_t n = 0;
-        if (m->in_reply_to)
-                ids[n++] = m->in_reply_to;
-        for (size_t i = 0; i < m->references.n && n < ARRAY_SIZE(ids); i++)
-                ids[n++] = m->references.v[i];
-        for (size_t i = 0; i < n; i++) {
-                int r = store_find_incident_by_message_id(s, ids[i], ret_id);
-                if (r != 0)
-                        return r;
-        }
-        const char *open = strchr(m->subject, '[');
-        while (open) {
-                const char *close = strchr(open, ']');
-                if (!close)
-                        break;
-                _cleanup_free_ char *ref = xstrndup(open + 1, (size_t)(close - open - 1));
-                Incident inc;
-                if (store_load_incident(s, str_trim(ref), &inc) == 0) {
-                        *ret_id = inc.id;
-                        incident_free(&inc);
-                        return 1;
-                }
-                open = strchr(close, '[');
-        }
-        return 0;
-}
-
-int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id)
-{
-        return find_followup(s, m, ret_id);
-}
-
-/* "Jane Smith <jane@x>" → "Jane Smith"; NULL when there is no name. */
-static char *display_name_of(const char *s)
-{
-        const char *lt = strchr(s, '<');
-        if (!lt || lt == s)
-                return NULL;
-        _cleanup_free_ char *n = xstrndup(s, (size_t)(lt - s));
-        char *t = str_trim(n);
-        size_t len = strlen(t);
-        if (len >= 2 && t[0] == '"' && t[len - 1] == '"') {
-                t[len - 1] = 0;
-                t++;
-        }
-        return *t ? xstrdup(t) : NULL;
-}
-
-void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t received_at, Incident *inc,
-                        ReportInfo *ret_info)
-{
-        ValueContext vc = {
-                .tz = ctx->tz,
-                .message_time = m->date ? m->date : received_at,
-                .directorates = ctx->cfg->directorates,
-                .n_directorates = ctx->cfg->n_directorates,
-        };
-        if (!reading_interpreted(m, vc.message_time, &inc->form, ret_info)) {
-                reading_report(m, ctx->labels, &inc->form, ret_info);
-                values_interpret(&inc->form, &vc);
-        }
-        inc->received_at = received_at;
-        inc->filed_at = now_utc();
-        inc->message_id = xstrdup(m->message_id);
-        inc->subject = xstrdup(m->subject);
-        if (ret_info->orig_from) {
-                /* A forward: the report is the original sender's; the
-                 * forwarder is kept as who passed it on. */
-                inc->from_addr = m->orig_from_addr ? xstrdup(m->orig_from_addr) : compose_address_of(ret_info->orig_from);
-                inc->from_name = m->orig_from_addr ? xstrdup(m->orig_from_name) : display_name_of(ret_info->orig_from);
-        } else {
-                inc->from_addr = xstrdup(m->from_addr);
-                inc->from_name = xstrdup(m->from_name);
-        }
-        inc->forwarded_by = xstrdup(ret_info->forwarded_by);
-        incident_evaluate(inc, ctx->tz);
 }
 
 static int file_incident(Batch *b, const ImapMessage *im, const Message *m, int64_t received_at)
@@ -224,7 +99,7 @@ static int file_incident(Batch *b, const ImapMessage *im, const Message *m, int6
         LogContext lc = {.incident_ref = inc.ref, .message_id = m->message_id, .mailbox = b->mailbox, .uid = im->uid};
         log_context_set(&lc);
         char *why = NULL;
-        r = notices_queue_new_incident(ctx->store, ctx->cfg, ctx->tz, &inc, m, &why);
+        r = newcase_queue_notices(ctx->store, ctx->cfg, ctx->tz, &inc, m, &why);
         if (r < 0) {
                 log_error("%s", why);
                 free(why);
@@ -290,46 +165,17 @@ static int send_blank_form(Batch *b, const ImapMessage *im, const Message *m, in
         return r;
 }
 
-char *ingest_refusal(const Config *cfg, const Message *m)
-{
-        if (!m->from_addr)
-                return xstrdup("no sender address (From:)");
-        if (m->auto_reason)
-                return xasprintf("automatic message, no reply sent: %s", m->auto_reason);
-        if (!config_is_staff_address(cfg, m->from_addr))
-                return xasprintf("sender %s is not in the staff domains, no reply sent", m->from_addr);
-        return NULL;
-}
-
-/* The message parsed: as the guard's worker handed it back (read_in_worker
- * below), else here. */
-static int parse_message(Batch *b, const ImapMessage *im, Message **ret, char **ret_why)
-{
-        const char *res = b->parsed;
-        size_t len = b->parsed_len;
-        b->parsed = NULL;
-        if (res && len > 1 && res[0] == 'M' && message_decode(res + 1, len - 1, ret) == 0)
-                return 0;
-        if (res && len > 1 && res[0] == '!') {
-                char *end = NULL;
-                long r = strtol(res + 1, &end, 10);
-                *ret_why = xstrdup(end && *end == ' ' ? end + 1 : "unreadable");
-                return r < 0 && r > -4096 ? (int)r : -EBADMSG;
-        }
-        return message_parse(im->data, im->len, NULL, ret, ret_why);
-}
-
 /* A delivery report about mail of ours: recorded on the incident (and the
  * DPO told, for an acknowledgement) and filed away; 0 when it is about
  * nothing we sent, so that it is quarantined like any automatic mail. */
 static int handle_bounce(Batch *b, const ImapMessage *im, const Message *m, int64_t received_at)
 {
         Bounce bn;
-        if (bounce_parse(im->data, im->len, &bn) != 1)
+        if (dsn_parse(im->data, im->len, &bn) != 1)
                 return 0;
         BounceMatch match = {0};
         int r = bounce_record(b->ctx->store, b->ctx->cfg, b->ctx->tz, &bn, &match);
-        bounce_free(&bn);
+        dsn_free(&bn);
         if (r <= 0)
                 return r;
         if (match.already)
@@ -343,7 +189,7 @@ static int handle_bounce(Batch *b, const ImapMessage *im, const Message *m, int6
         return r < 0 ? r : 1;
 }
 
-static int handle_message(Batch *b, const ImapMessage *im)
+int ingest_handle_message(Batch *b, const ImapMessage *im)
 {
         const IngestContext *ctx = b->ctx;
         int64_t received_at = im->internaldate > 0 ? im->internaldate : now_utc();
@@ -351,13 +197,13 @@ static int handle_message(Batch *b, const ImapMessage *im)
                 _cleanup_free_ char *why = xasprintf("message of %llu bytes is larger than max_message_size (%llu)",
                                                      (unsigned long long)im->rfc822_size,
                                                      (unsigned long long)ctx->cfg->max_message_size);
-                return quarantine(b, im, NULL, why, received_at);
+                return ingest_quarantine(b, im, NULL, why, received_at);
         }
         _cleanup_message_ Message *m = NULL;
         _cleanup_free_ char *why = NULL;
-        int r = parse_message(b, im, &m, &why);
+        int r = ingest_guard_parsed(b, im, &m, &why);
         if (r < 0)
-                return quarantine(b, im, NULL, why, received_at);
+                return ingest_quarantine(b, im, NULL, why, received_at);
         LogContext lc = {.message_id = m->message_id, .mailbox = b->mailbox, .uid = im->uid};
         log_context_set(&lc);
         if (!m->date && im->internaldate <= 0)
@@ -390,7 +236,7 @@ static int handle_message(Batch *b, const ImapMessage *im)
                 return r;
         }
         if (r == DECISION_REFUSED)
-                return quarantine(b, im, m, decision_why, received_at);
+                return ingest_quarantine(b, im, m, decision_why, received_at);
         if (r == DECISION_ACCEPTED) {
                 b->stats->followups++;
                 log_info("%s", decision_why);
@@ -398,9 +244,9 @@ static int handle_message(Batch *b, const ImapMessage *im)
         }
         _cleanup_free_ char *refused = ingest_refusal(ctx->cfg, m);
         if (refused)
-                return quarantine(b, im, m, refused, received_at);
+                return ingest_quarantine(b, im, m, refused, received_at);
         int64_t incident_id = 0;
-        r = find_followup(ctx->store, m, &incident_id);
+        r = ingest_find_followup(ctx->store, m, &incident_id);
         if (r < 0)
                 return r;
         if (r > 0)
@@ -410,134 +256,10 @@ static int handle_message(Batch *b, const ImapMessage *im)
         return file_incident(b, im, m, received_at);
 }
 
-/* ---- poison messages and oversized ones -------------------------------- */
+/* ---- oversized messages ------------------------------------------------ */
 
 /* Enough for any real header block; a longer one is cut, not refused. */
 #define OVERSIZED_HEADER_MAX (64 * 1024)
-
-#ifdef BREACHD_TESTING
-/* Test builds only: a header that makes the worker's reading crash or eat
- * memory, so the end-to-end tests can feed the daemon a poison message. */
-static void test_poison(const char *raw)
-{
-        if (strstr(raw, "\nX-Breachd-Test-Poison: crash"))
-                raise(SIGSEGV);
-        if (strstr(raw, "\nX-Breachd-Test-Poison: memory"))
-                for (;;)
-                        memset(xmalloc(1 << 20), 1, 1 << 20);
-}
-#endif
-
-/* What the guard's worker does with a message: every reading the daemon
- * itself will do with it, short of the register.  It hands back the parsed
- * Message with its reading of the form (msgwire.h, reading.h), or "!" and
- * why it could not be parsed, so that the daemon neither runs GMime over
- * the message nor reads the form a second time. */
-static int read_in_worker(const char *raw, size_t len, void *userdata, Buf *out)
-{
-        const IngestContext *ctx = userdata;
-#ifdef BREACHD_TESTING
-        test_poison(raw);
-#endif
-        _cleanup_message_ Message *m = NULL;
-        _cleanup_free_ char *why = NULL;
-        int r = message_parse(raw, len, NULL, &m, &why);
-        if (r >= 0) {
-                ValueContext vc = {.tz = ctx->tz,
-                                   .directorates = ctx->cfg->directorates,
-                                   .n_directorates = ctx->cfg->n_directorates};
-                reading_attach(m, ctx->labels, &vc);
-        }
-        if (out) {
-                buf_putc(out, r < 0 ? '!' : 'M');
-                if (r < 0)
-                        buf_printf(out, "%d %s", r, why ? why : "");
-                else
-                        message_encode(m, out);
-        }
-        if (r < 0)
-                return 0;
-        Bounce bn;
-        if (m->auto_reason && bounce_parse(raw, len, &bn) == 1)
-                bounce_free(&bn);
-        Incident inc;
-        incident_init(&inc);
-        ReportInfo info;
-        ingest_read_report(ctx, m, m->date ? m->date : now_utc(), &inc, &info);
-        report_info_free(&info);
-        incident_free(&inc);
-        return 0;
-}
-
-/* The oldest message the guard holds: quarantined when its reading crashed
- * or hung in the worker, else handled. */
-static int handle_guarded(Batch *b)
-{
-        const GuardItem *it = NULL;
-        int r = guard_next(b->guard, &it);
-        if (r < 0)
-                return r;
-        ImapMessage *meta = it->item_data;
-        ImapMessage im = *meta;
-        free(meta);
-        im.data = it->raw;
-        im.len = it->len;
-        if (it->unguarded && !b->unguarded_said) {
-                b->unguarded_said = true;
-                log_warning("cannot start the process that reads messages within time and memory limits; "
-                            "reading them unbounded");
-        }
-        if (it->verdict < 0) {
-                /* Waiting out a hung reader takes up to half a minute: let
-                 * the caller's hook tell systemd's watchdog we are alive. */
-                if (b->ctx->should_stop)
-                        (void)b->ctx->should_stop(b->ctx->userdata);
-                LogContext lc = {.mailbox = b->mailbox, .uid = im.uid};
-                log_context_set(&lc);
-                _cleanup_free_ char *why = xasprintf("poison message: %s; it was not read", it->why);
-                return quarantine(b, &im, NULL, why, im.internaldate > 0 ? im.internaldate : now_utc());
-        }
-        b->parsed = it->result;
-        b->parsed_len = it->result_len;
-        r = handle_message(b, &im);
-        b->parsed = NULL;
-        return r;
-}
-
-/* How many messages the worker may be given ahead of the one being filed:
- * enough that a quick plain-text report after a slow HTML one does not
- * leave either process waiting, few enough that a worker stuck on a
- * poison message holds up only these (guard.h gives each its own time). */
-#define GUARD_AHEAD 8
-
-/* Hands im to the guard and handles what it has judged, keeping the newest
- * GUARD_AHEAD back: the worker reads them while we file the ones before. */
-static int submit_guarded(Batch *b, const ImapMessage *im)
-{
-        ImapMessage *meta = xmalloc(sizeof *meta);
-        *meta = *im;
-        meta->data = NULL;
-        int r = guard_submit(b->guard, im->data, im->len, meta);
-        if (r < 0) {
-                free(meta);
-                return r;
-        }
-        while (r >= 0 && guard_pending(b->guard) > GUARD_AHEAD) {
-                r = handle_guarded(b);
-                log_context_clear();
-        }
-        return r;
-}
-
-static int drain_guard(Batch *b)
-{
-        int r = 0;
-        while (r >= 0 && b->guard && guard_pending(b->guard) > 0) {
-                r = handle_guarded(b);
-                log_context_clear();
-        }
-        return r;
-}
 
 /* The sender of a message too large to download, read from its header: a
  * member of staff gets one short reply (once per message, within the daily
@@ -600,7 +322,7 @@ static int handle_oversized(Batch *b, Imap *imap, const ImapMessage *im)
                 if (r < 0)
                         return r;
         }
-        return quarantine(b, im, m, why, received_at);
+        return ingest_quarantine(b, im, m, why, received_at);
 }
 
 static int handle_all_oversized(Batch *b, Imap *imap)
@@ -627,9 +349,9 @@ static int on_message(const ImapMessage *im, void *userdata)
                 b->oversized = xrealloc(b->oversized, (b->n_oversized + 1) * sizeof *b->oversized);
                 b->oversized[b->n_oversized++] = *im;
         } else if (b->guard) {
-                r = submit_guarded(b, im);
+                r = ingest_guard_submit(b, im);
         } else {
-                r = handle_message(b, im);
+                r = ingest_handle_message(b, im);
         }
         log_context_clear();
         if (r < 0) {
@@ -738,7 +460,7 @@ static int run_batch(const IngestContext *ctx, Imap *imap, Batch *b, const uint3
         if (r >= 0 && b->error)
                 r = b->error;
         if (r >= 0)
-                r = drain_guard(b);
+                r = ingest_guard_drain(b);
         if (r >= 0)
                 r = handle_all_oversized(b, imap);
         free(b->oversized);
@@ -774,7 +496,7 @@ int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats)
                 return 0;
         /* No process is started before the first message needs reading. */
         _cleanup_guard_ Guard *guard = NULL;
-        guard_new(NULL, read_in_worker, (void *)ctx, &guard);
+        guard_new(NULL, ingest_guard_read, (void *)ctx, &guard);
         Batch b = {.ctx = ctx, .mailbox = mc->folder, .uidvalidity = uidvalidity, .stats = stats, .guard = guard,
                    .imap = imap};
         _cleanup_free_ uint32_t *uids = NULL;
@@ -811,13 +533,8 @@ int ingest_reprocess(const IngestContext *ctx, int64_t message_row, const char *
 {
         Batch b = {.ctx = ctx, .mailbox = "(reprocess)", .stats = stats, .reprocess_row = message_row};
         ImapMessage im = {.internaldate = received_at, .data = raw, .len = len, .rfc822_size = len};
-        int r = handle_message(&b, &im);
+        int r = ingest_handle_message(&b, &im);
         log_context_clear();
         plan_free(&b.plan);
         return r;
-}
-
-int ingest_read_trial(const char *raw, size_t len, void *ctx, Buf *out)
-{
-        return read_in_worker(raw, len, ctx, out);
 }

@@ -18,28 +18,11 @@
 #include <stdbool.h>
 
 #include "base/config.h"
-#include "read/form.h"
+#include "base/util.h"
+#include "case/ingest_context.h"
+#include "case/ingest_read.h"
 #include "mail/imap.h"
-#include "read/report.h"
 #include "register/store.h"
-#include "base/tz.h"
-
-typedef struct {
-        const Config *cfg;
-        Store *store;
-        const Tz *tz;
-        const FormLabels *labels;
-        /* Asked between batches (and after a poison message, whose reading
-         * may have been waited on for half a minute): true to stop early
-         * (SIGTERM); the daemon also pings its watchdog there. */
-        bool (*should_stop)(void *userdata);
-        void *userdata;
-        /* The mailbox secret the caller's session logged in with: a pass of
-         * more than one batch opens a second session with it to move each
-         * filed batch while the next is fetched (mover.h).  NULL: one
-         * session, each move waited for. */
-        const char *mailbox_secret;
-} IngestContext;
 
 typedef struct {
         unsigned filed, followups, quarantined, duplicates, ignored, moved, move_failures;
@@ -48,30 +31,6 @@ typedef struct {
 /* One pass.  Returns 0, or a negative code when the server or the database
  * failed (the caller logs, reconnects, retries). */
 int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats);
-
-/* Builds the FormLabels for cfg (defaults plus configured labels). */
-FormLabels *ingest_labels_for(const Config *cfg);
-
-/* Why m is quarantined rather than read: no sender, an automatic message,
- * a sender outside the staff domains.  NULL when it may be read; else a new
- * string. */
-char *ingest_refusal(const Config *cfg, const Message *m);
-
-/* The incident m follows up: "[REF]" in its subject, or In-Reply-To or
- * References naming a message of the incident (one it was filed from, a
- * follow-up, or mail breachd sent about it).  Returns 1 and sets *ret_id, 0
- * when m follows up none, or a negative code on a database error. */
-int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id);
-
-/* The reading path of a new report, as filing uses it: the form out of m
- * (report_read), its values read against the message date in ctx->tz
- * (values_interpret), the reporter (for a forward, the original sender; the
- * forwarder goes to forwarded_by), then incident_evaluate.  inc must be
- * initialised (incident_init) and is filled, not stored; *ret_info is
- * overwritten, the caller frees it with report_info_free().  Only ctx->cfg,
- * ctx->tz and ctx->labels are used. */
-void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t received_at, Incident *inc,
-                        ReportInfo *ret_info);
 
 /* breachctl reprocess: handles raw (the bytes of row message_row of the
  * messages table, received at received_at) again, as ingest_poll() would

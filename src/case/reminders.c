@@ -7,81 +7,9 @@
 #include "case/decision.h"
 #include "notices/notices.h"
 
-#define DAY (24 * 3600)
 /* Incidents handled per transaction; more wait for the next pass, which
  * the timer starts at once because their time has come. */
 #define PASS_MAX 200
-
-const char *reminder_kind_name(ReminderKind k)
-{
-        switch (k) {
-        case REMINDER_BEFORE: return "reminder";
-        case REMINDER_OVERDUE: return "overdue";
-        case REMINDER_DAILY: return "overdue_daily";
-        }
-        return "?";
-}
-
-/* The i-th "hours after awareness" point, or -1 when it would not fall
- * before the deadline (those are the deadline's business). */
-static int64_t before_point(const ReminderPlan *p, size_t i)
-{
-        int64_t at = p->aware_at + (int64_t)p->hours[i] * 3600;
-        return at < p->deadline_at ? at : -1;
-}
-
-bool reminders_latest_due(const ReminderPlan *p, int64_t after, int64_t now, ReminderPoint *ret)
-{
-        if (now <= after)
-                return false;
-        if (now >= p->deadline_at) {
-                /* The points from the deadline on are a day apart: the latest
-                 * one not after now is found by division, however long the
-                 * daemon was down. */
-                int64_t k = (now - p->deadline_at) / DAY;
-                int64_t at = p->deadline_at + k * DAY;
-                if (at <= after)
-                        return false;
-                *ret = (ReminderPoint){.at = at, .kind = k ? REMINDER_DAILY : REMINDER_OVERDUE, .n = (unsigned)k};
-                return true;
-        }
-        for (size_t i = p->n_hours; i-- > 0;) {
-                int64_t at = before_point(p, i);
-                if (at < 0 || at > now)
-                        continue;
-                if (at <= after)
-                        return false;
-                *ret = (ReminderPoint){.at = at, .kind = REMINDER_BEFORE, .n = p->hours[i]};
-                return true;
-        }
-        return false;
-}
-
-void reminders_next_after(const ReminderPlan *p, int64_t t, ReminderPoint *ret)
-{
-        for (size_t i = 0; i < p->n_hours; i++) {
-                int64_t at = before_point(p, i);
-                if (at > t) {
-                        *ret = (ReminderPoint){.at = at, .kind = REMINDER_BEFORE, .n = p->hours[i]};
-                        return;
-                }
-        }
-        if (p->deadline_at > t) {
-                *ret = (ReminderPoint){.at = p->deadline_at, .kind = REMINDER_OVERDUE, .n = 0};
-                return;
-        }
-        int64_t k = (t - p->deadline_at) / DAY + 1;
-        *ret = (ReminderPoint){.at = p->deadline_at + k * DAY, .kind = REMINDER_DAILY, .n = (unsigned)k};
-}
-
-bool reminders_needed(const char *status, const char *ico_decision, const char *ico_reference)
-{
-        if (status && strcmp(status, "closed") == 0)
-                return false;
-        if (!ico_decision || strcmp(ico_decision, "pending") == 0)
-                return true;
-        return strcmp(ico_decision, "notify") == 0 && str_empty(ico_reference);
-}
 
 static char *point_text(const ReminderPoint *p)
 {
@@ -122,7 +50,7 @@ static int send_reminder(Store *s, const Config *cfg, const Tz *tz, const Assess
         NoticeMail n = {
                 .incident_id = a->id,
                 .loop_ref = a->ref,
-                .kind = reminder_kind_name(pt->kind),
+                .kind = clock_kind_name(pt->kind),
                 .template_name = pt->kind == REMINDER_BEFORE ? "reminder" : "overdue",
                 .to = &to,
                 .reply_to = reply,
@@ -150,7 +78,7 @@ static int run_one(Store *s, const Config *cfg, const Tz *tz, int64_t id, int64_
                 *ret_why = xasprintf("cannot load incident %lld: %s", (long long)id, strerror(-r));
                 return r;
         }
-        if (!reminders_needed(a.f[AS_STATUS], a.f[AS_ICO_DECISION], a.f[AS_ICO_REFERENCE])) {
+        if (!clock_running(a.f[AS_STATUS], a.f[AS_ICO_DECISION], a.f[AS_ICO_REFERENCE])) {
                 r = store_reminder_schedule(s, id, -1, 0);
                 goto out;
         }
@@ -165,7 +93,7 @@ static int run_one(Store *s, const Config *cfg, const Tz *tz, int64_t id, int64_
         int64_t covered = a.last_reminder_at ? a.last_reminder_at : a.filed_at;
         ReminderPoint due, next;
         int64_t last = 0;
-        if (reminders_latest_due(&plan, covered, now, &due)) {
+        if (clock_latest_due(&plan, covered, now, &due)) {
                 r = send_reminder(s, cfg, tz, &a, &due, now, ret_why);
                 if (r < 0)
                         goto out;
@@ -174,7 +102,7 @@ static int run_one(Store *s, const Config *cfg, const Tz *tz, int64_t id, int64_
                 if (due.kind != REMINDER_BEFORE)
                         st->overdue++;
         }
-        reminders_next_after(&plan, now, &next);
+        clock_next_after(&plan, now, &next);
         r = store_reminder_schedule(s, id, next.at, last);
         st->scheduled++;
 out:

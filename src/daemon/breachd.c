@@ -12,6 +12,7 @@
 #include "daemon/manager.h"
 #include "notices/notices.h"
 #include "base/tz.h"
+#include "case/templates_check.h"
 
 #define VERSION "0.1.0"
 
@@ -133,7 +134,7 @@ int main(int argc, char **argv)
                 _cleanup_free_ char *why = NULL;
                 r = tz_open(cfg->timezone, &tz);
                 if (r >= 0)
-                        r = notices_check_templates(cfg, tz, &why);
+                        r = templates_check(cfg, tz, &why);
                 tz_free(tz);
                 if (r < 0) {
                         fprintf(stderr, "%s\n", why ? why : "cannot check the templates");

@@ -22,6 +22,7 @@
 #include "notices/notices.h"
 #include "case/reminders.h"
 #include "case/retention.h"
+#include "case/templates_check.h"
 #include "daemon/sender.h"
 #include "daemon/state.h"
 #include "register/store.h"
@@ -95,7 +96,7 @@ static int open_state(const Config *cfg, Store **ret_store, Tz **ret_tz, FormLab
                 return r;
         }
         _cleanup_free_ char *why = NULL;
-        r = notices_check_templates(cfg, tz, &why);
+        r = templates_check(cfg, tz, &why);
         if (r < 0) {
                 log_error("%s", why);
                 tz_free(tz);
@@ -728,7 +729,7 @@ static bool reload(Manager *m)
                 _cleanup_free_ char *why = NULL;
                 if (r < 0)
                         log_error("unknown time zone %s", cfg->timezone);
-                else if ((r = notices_check_templates(cfg, tz, &why)) < 0)
+                else if ((r = templates_check(cfg, tz, &why)) < 0)
                         log_error("%s", why);
                 else
                         labels = ingest_labels_for(cfg);

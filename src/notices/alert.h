@@ -59,5 +59,5 @@ int alert_too_large(Store *s, const Config *cfg, const Message *m, uint64_t size
 char *alert_format_size(uint64_t bytes);
 
 /* Adds a sample value for every variable the four templates use beyond the
- * incident's, so that notices_check_templates() can render them. */
+ * incident's, so that templates_check() (case/templates_check.h) can render them. */
 void alert_sample_vars(TemplateVars *v);

@@ -1,5 +1,9 @@
 /* notices.h — the mail breachd writes about an incident, rendered from the
- * templates and queued in the outbox inside the caller's transaction. */
+ * templates and queued in the outbox inside the caller's transaction: the
+ * variables every incident's mail has, and the rendering and queueing of
+ * one templated mail.  What a mail says about the case (the decision to
+ * record, its reminders) is added by case/, which calls down to here;
+ * nothing here knows of case/. */
 #pragma once
 
 #include "base/config.h"
@@ -11,14 +15,6 @@
 
 /* Fills the variables every incident template may use. */
 void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v);
-
-/* Queues the acknowledgement to the reporter (answering `m`) and the notice
- * to the DPO(s).  Must run inside a store transaction.  -EINVAL with
- * *ret_why on a template error.  The acknowledgement counts against the
- * reporter's daily cap (ratelimit.h); when the cap holds it back, 0 is
- * returned with *ret_why saying so, for the caller to log and free. */
-int notices_queue_new_incident(Store *s, const Config *cfg, const Tz *tz, const Incident *inc, const Message *m,
-                               char **ret_why);
 
 /* Every field of the form as a "Label: " line, for a reporter to fill in
  * (template variable blank_form).  Caller frees. */
@@ -62,11 +58,6 @@ void rendered_mail_free(RenderedMail *m);
  * (for the one mail that cannot go through the outbox: the register itself
  * cannot be written).  No reply cap is applied. */
 int notices_render(const Config *cfg, const NoticeMail *n, const TemplateVars *v, RenderedMail *ret, char **ret_why);
-
-/* Renders every template with a sample incident, so that an edited
- * template with an unknown variable is refused at start-up and by
- * --check-config, not when the first report arrives. */
-int notices_check_templates(const Config *cfg, const Tz *tz, char **ret_why);
 
 /* Formats a UTC instant in the configured zone: "Monday 9 March 2026, 14:05 GMT". */
 char *notices_format_time(const Tz *tz, int64_t t);

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "case/blankform.h"
+#include "read/formrequest.h"
 
 static void strlist_copy(StrList *dst, const StrList *src)
 {
@@ -46,12 +46,12 @@ void reading_attach(Message *m, const FormLabels *labels, const ValueContext *vc
         }
         reading_free(m->reading);
         m->reading = r;
-        r->blank_form = blankform_requested(m, labels);
+        r->blank_form = formrequest_detect(m, labels);
 }
 
 bool reading_blank_form(const Message *m, const FormLabels *labels)
 {
-        return m->reading ? m->reading->blank_form : blankform_requested(m, labels);
+        return m->reading ? m->reading->blank_form : formrequest_detect(m, labels);
 }
 
 void reading_report(const Message *m, const FormLabels *labels, FormRecord *rec, ReportInfo *info)

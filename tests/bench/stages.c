@@ -17,7 +17,7 @@
  *     file     the incident read from the carried reading, its reference,
  *              the incidents and messages rows (ingest_read_report,
  *              store_next_ref, store_insert_incident, store_add_message);
- *     queue    notices_queue_new_incident(): the acknowledgement and the
+ *     queue    newcase_queue_notices(): the acknowledgement and the
  *              DPO notice rendered, composed and put in the outbox;
  *     commit   store_commit() of each round's one transaction, shared out.
  * Messages that breachd would not file (no sender, automatic mail) are
@@ -37,6 +37,7 @@
 #include "base/config.h"
 #include "base/mimelib.h"
 #include "case/ingest.h"
+#include "case/newcase.h"
 #include "read/message.h"
 #include "read/msgwire.h"
 #include "notices/notices.h"
@@ -160,7 +161,7 @@ static int round_once(const IngestContext *ctx, const Mail *mail, unsigned round
                 }
                 double t6 = cpu_us();
                 if (r >= 0)
-                        r = notices_queue_new_incident(s, ctx->cfg, ctx->tz, &inc, m, &why);
+                        r = newcase_queue_notices(s, ctx->cfg, ctx->tz, &inc, m, &why);
                 double t7 = cpu_us();
                 free(why);
                 why = NULL;

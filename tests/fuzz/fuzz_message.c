@@ -3,7 +3,7 @@
  *
  *   message_parse → report_read → values_interpret → incident_evaluate,
  *
- * and, for automatic mail, the delivery-report reader (bounce_parse).
+ * and, for automatic mail, the delivery-report reader (dsn_parse).
  * Built with clang -fsanitize=fuzzer,address,undefined by `make fuzz`
  * (tests/fuzz/run.sh); the same file, with tests/unit/test_fuzz_replay.c
  * as its main, replays tests/fuzz/regressions/message and tests/corpora in
@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "case/bounce.h"
+#include "read/dsn.h"
 #include "base/mimelib.h"
 #include "read/form.h"
 #include "register/incident.h"
@@ -92,8 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         read_record(m);
         if (m->auto_reason) {
                 Bounce b;
-                if (bounce_parse(raw, size, &b) == 1)
-                        bounce_free(&b);
+                if (dsn_parse(raw, size, &b) == 1)
+                        dsn_free(&b);
         }
         message_free(m);
         return 0;

@@ -56,7 +56,7 @@ static void test_shapes(void)
                 size_t len = 0;
                 _cleanup_free_ char *raw = load(cases[i].file, &len);
                 Bounce b = {0};
-                int r = raw ? bounce_parse(raw, len, &b) : -ENOENT;
+                int r = raw ? dsn_parse(raw, len, &b) : -ENOENT;
                 TAP_INT_EQ(r, 1, "%s is a delivery report", cases[i].file);
                 if (r != 1)
                         continue;
@@ -74,7 +74,7 @@ static void test_shapes(void)
                             strstr(b.message_ids.v[k], "delay-1@"))
                                 own = true;
                 tap_ok(!own, "%s: the report's own Message-ID is not a candidate", cases[i].file);
-                bounce_free(&b);
+                dsn_free(&b);
         }
 }
 
@@ -86,18 +86,18 @@ static void test_not_bounces(void)
                 size_t len = 0;
                 _cleanup_free_ char *raw = load(files[i], &len);
                 Bounce b = {0};
-                int r = raw ? bounce_parse(raw, len, &b) : -ENOENT;
+                int r = raw ? dsn_parse(raw, len, &b) : -ENOENT;
                 TAP_INT_EQ(r, 0, "%s is not a delivery report", files[i]);
                 if (r == 1)
-                        bounce_free(&b);
+                        dsn_free(&b);
         }
         Bounce b = {0};
-        TAP_INT_EQ(bounce_parse("", 0, &b), -EBADMSG, "an empty message is no message");
+        TAP_INT_EQ(dsn_parse("", 0, &b), -EBADMSG, "an empty message is no message");
         /* A subject alone makes a report, but one about nothing of ours. */
         const char *fake = "From: Sam <sam@example.test>\nSubject: Undeliverable: lunch\n\nno ids here\n";
-        TAP_INT_EQ(bounce_parse(fake, strlen(fake), &b), 1, "a bounce subject is read as a report");
+        TAP_INT_EQ(dsn_parse(fake, strlen(fake), &b), 1, "a bounce subject is read as a report");
         TAP_INT_EQ((int)b.message_ids.n, 0, "... with no Message-ID to match");
-        bounce_free(&b);
+        dsn_free(&b);
 }
 
 /* ---- recording, against a real register ---------------------------------- */
@@ -155,7 +155,7 @@ static void record_in(Store *s, const Config *cfg, const Tz *tz)
         size_t len = 0;
         _cleanup_free_ char *raw = load("bounce-postfix-dsn.eml", &len);
         Bounce b = {0};
-        bounce_parse(raw, len, &b);
+        dsn_parse(raw, len, &b);
         BounceMatch m = {0};
         store_begin(s);
         TAP_INT_EQ(bounce_record(s, cfg, tz, &b, &m), 1, "the bounce is matched to our acknowledgement");
@@ -179,12 +179,12 @@ static void record_in(Store *s, const Config *cfg, const Tz *tz)
         tap_ok(m.already && !m.told_dpo, "but is known already and tells nobody again");
         bounce_match_free(&m);
         TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM outbox WHERE kind = 'delivery_failed'"), 1, "still one notice");
-        bounce_free(&b);
+        dsn_free(&b);
 
         raw = (free(raw), load("bounce-exim-text.eml", &len));
-        bounce_parse(raw, len, &b);
+        dsn_parse(raw, len, &b);
         TAP_INT_EQ(bounce_record(s, cfg, tz, &b, &m), 0, "a bounce of mail we never sent matches nothing");
-        bounce_free(&b);
+        dsn_free(&b);
 
         TAP_INT_EQ(bounce_tell_dpo(s, cfg, NULL, id, "dpo_notice", "dpo@example.test", "5.0.0"), 0,
                    "only acknowledgements are worth a notice");

@@ -19,9 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "case/blankform.h"
+#include "read/formrequest.h"
 #include "case/followup.h"
 #include "case/ingest.h"
+#include "case/newcase.h"
 #include "read/message.h"
 #include "notices/notices.h"
 #include "register/store.h"
@@ -332,7 +333,7 @@ static int file_parent(const Setup *su, const IngestContext *ctx, const char *pa
                 r = store_add_message(ctx->store, &sm);
         }
         if (r >= 0) {
-                r = notices_queue_new_incident(ctx->store, su->cfg, su->tz, &inc, m, &why);
+                r = newcase_queue_notices(ctx->store, su->cfg, su->tz, &inc, m, &why);
                 if (r < 0)
                         printf("#   parent %s: %s\n", path, why);
         }
@@ -436,7 +437,7 @@ static void run_one(Corpus *c, const Setup *su, const char *file, const Expects 
                 if (r != 0)
                         return;
         }
-        if (blankform_requested(m, su->labels)) {
+        if (formrequest_detect(m, su->labels)) {
                 o->disposition = "blank-form";
                 return;
         }

@@ -51,7 +51,7 @@
 #undef LLVMFuzzerTestOneInput
 
 #include "read/msgwire.h"
-#include "case/blankform.h"
+#include "read/formrequest.h"
 #include "read/reading.h"
 #include "tap.h"
 
@@ -136,7 +136,7 @@ static void replay(const char *path, const char *name)
         tap_ok(same, "%s: the carried reading of the form is the form read again", name);
         FormReading *carried_reading = m->reading;
         m->reading = NULL;
-        bool blank = blankform_requested(m, fuzz_labels);
+        bool blank = formrequest_detect(m, fuzz_labels);
         m->reading = carried_reading;
         tap_ok(reading_blank_form(m, fuzz_labels) == blank, "%s: and so is whether it asks for the blank form", name);
         if (m->date) {

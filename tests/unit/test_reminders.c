@@ -19,7 +19,7 @@ static unsigned hours[] = {24, 48, 60, 68};
 
 static const char *kind(const ReminderPoint *p)
 {
-        return reminder_kind_name(p->kind);
+        return clock_kind_name(p->kind);
 }
 
 static void latest_rows(void)
@@ -49,7 +49,7 @@ static void latest_rows(void)
         };
         for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
                 ReminderPoint pt = {.at = -7};
-                bool due = reminders_latest_due(&p, A + rows[i].after, A + rows[i].now, &pt);
+                bool due = clock_latest_due(&p, A + rows[i].after, A + rows[i].now, &pt);
                 if (rows[i].want_at < 0) {
                         tap_ok(!due && pt.at == -7, "row %zu: nothing due (after %+lld h, now %+lld h)", i,
                                (long long)rows[i].after / H, (long long)rows[i].now / H);
@@ -76,7 +76,7 @@ static void next_rows(void)
         };
         for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
                 ReminderPoint pt;
-                reminders_next_after(&p, A + rows[i].t, &pt);
+                clock_next_after(&p, A + rows[i].t, &pt);
                 TAP_INT_EQ(pt.at - A, rows[i].want, "next after %+lld s", (long long)rows[i].t);
                 TAP_STR_EQ(kind(&pt), rows[i].kind, "next after %+lld s: kind", (long long)rows[i].t);
         }
@@ -84,12 +84,12 @@ static void next_rows(void)
         unsigned odd[] = {24, 72, 80};
         ReminderPlan q = {.aware_at = A, .deadline_at = D, .hours = odd, .n_hours = ARRAY_SIZE(odd)};
         ReminderPoint pt;
-        reminders_next_after(&q, A + 24 * H, &pt);
+        clock_next_after(&q, A + 24 * H, &pt);
         TAP_INT_EQ(pt.at, D, "a reminder hour of 72 or more is not a point of its own");
         ReminderPlan none = {.aware_at = A, .deadline_at = D};
-        reminders_next_after(&none, A, &pt);
+        clock_next_after(&none, A, &pt);
         TAP_INT_EQ(pt.at, D, "with no reminder hours, the first point is the deadline");
-        tap_ok(!reminders_latest_due(&none, A, D - 1, &pt), "and nothing is due before it");
+        tap_ok(!clock_latest_due(&none, A, D - 1, &pt), "and nothing is due before it");
 }
 
 static void needed_rows(void)
@@ -104,7 +104,7 @@ static void needed_rows(void)
                 {NULL, NULL, NULL, true},
         };
         for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
-                TAP_INT_EQ(reminders_needed(rows[i].status, rows[i].decision, rows[i].ref), rows[i].want,
+                TAP_INT_EQ(clock_running(rows[i].status, rows[i].decision, rows[i].ref), rows[i].want,
                            "reminders needed: %s, %s, %s", rows[i].status ? rows[i].status : "NULL",
                            rows[i].decision ? rows[i].decision : "NULL", rows[i].ref ? rows[i].ref : "NULL");
 }
@@ -145,12 +145,12 @@ static void clock_changes(void)
                 ReminderPlan p = {.aware_at = inc.aware_at, .deadline_at = inc.deadline_at, .hours = hours,
                                   .n_hours = ARRAY_SIZE(hours)};
                 ReminderPoint pt;
-                tap_ok(reminders_latest_due(&p, inc.aware_at, inc.aware_at + 48 * H, &pt) && pt.n == 48,
+                tap_ok(clock_latest_due(&p, inc.aware_at, inc.aware_at + 48 * H, &pt) && pt.n == 48,
                        "row %zu: the 48-hour reminder is due 48 elapsed hours later", i);
                 t = tz_format(tz, pt.at, "%A %-d %B %Y, %H:%M %Z");
                 TAP_STR_EQ(t, rows[i].day2, "row %zu: ... shown in local time", i);
                 free(t);
-                tap_ok(reminders_latest_due(&p, inc.aware_at + 68 * H, inc.deadline_at, &pt) &&
+                tap_ok(clock_latest_due(&p, inc.aware_at + 68 * H, inc.deadline_at, &pt) &&
                                pt.kind == REMINDER_OVERDUE && pt.at == inc.deadline_at,
                        "row %zu: the overdue notice falls due at the deadline itself", i);
                 incident_free(&inc);

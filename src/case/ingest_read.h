@@ -1,0 +1,40 @@
+/* ingest_read.h — what ingest makes of one message short of filing it:
+ * the form's labels, whether the sender may be answered, the incident a
+ * reply follows up, and the reading of a new report.  breachctl reprocess
+ * and the tests use them as ingest does, so that a message is read the same
+ * way wherever it is read. */
+#pragma once
+
+#include <stdint.h>
+
+#include "base/config.h"
+#include "case/ingest_context.h"
+#include "read/form.h"
+#include "read/message.h"
+#include "read/report.h"
+#include "register/incident.h"
+#include "register/store.h"
+
+/* Builds the FormLabels for cfg (defaults plus configured labels). */
+FormLabels *ingest_labels_for(const Config *cfg);
+
+/* Why m is quarantined rather than read: no sender, an automatic message,
+ * a sender outside the staff domains.  NULL when it may be read; else a new
+ * string. */
+char *ingest_refusal(const Config *cfg, const Message *m);
+
+/* The incident m follows up: "[REF]" in its subject, or In-Reply-To or
+ * References naming a message of the incident (one it was filed from, a
+ * follow-up, or mail breachd sent about it).  Returns 1 and sets *ret_id, 0
+ * when m follows up none, or a negative code on a database error. */
+int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id);
+
+/* The reading path of a new report, as filing uses it: the form out of m
+ * (report_read), its values read against the message date in ctx->tz
+ * (values_interpret), the reporter (for a forward, the original sender; the
+ * forwarder goes to forwarded_by), then incident_evaluate.  inc must be
+ * initialised (incident_init) and is filled, not stored; *ret_info is
+ * overwritten, the caller frees it with report_info_free().  Only ctx->cfg,
+ * ctx->tz and ctx->labels are used. */
+void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t received_at, Incident *inc,
+                        ReportInfo *ret_info);

@@ -6,7 +6,7 @@
 
 #include "notices/notices.h"
 #include "read/reading.h"
-#include "read/report.h"
+#include "read/formread.h"
 
 #define NOTE_MAX_WORDS 40
 
@@ -155,10 +155,10 @@ bool blankform_requested(const Message *m, const FormLabels *labels)
                 return false;
         FormRecord rec;
         form_record_init(&rec);
-        ReportInfo info;
+        FormreadInfo info;
         reading_report(m, labels, &rec, &info);
         bool none = info.n_fields == 0;
-        report_info_free(&info);
+        formread_info_free(&info);
         form_record_free(&rec);
         return none;
 }

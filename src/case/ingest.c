@@ -19,7 +19,7 @@
 #include "notices/notices.h"
 #include "notices/ratelimit.h"
 #include "read/reading.h"
-#include "read/report.h"
+#include "read/formread.h"
 #include "read/values.h"
 
 FormLabels *ingest_labels_for(const Config *cfg)
@@ -173,7 +173,7 @@ static char *display_name_of(const char *s)
 }
 
 void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t received_at, Incident *inc,
-                        ReportInfo *ret_info)
+                        FormreadInfo *ret_info)
 {
         ValueContext vc = {
                 .tz = ctx->tz,
@@ -208,7 +208,7 @@ static int file_incident(Batch *b, const ImapMessage *im, const Message *m, int6
         Incident inc;
         incident_init(&inc);
         int r;
-        ReportInfo info;
+        FormreadInfo info;
         ingest_read_report(ctx, m, received_at, &inc, &info);
         char tok[25];
         random_token(tok, 24);
@@ -240,7 +240,7 @@ static int file_incident(Batch *b, const ImapMessage *im, const Message *m, int6
                          info.n_fields, inc.missing.n);
         }
 out:
-        report_info_free(&info);
+        formread_info_free(&info);
         incident_free(&inc);
         return r;
 }
@@ -462,9 +462,9 @@ static int read_in_worker(const char *raw, size_t len, void *userdata, Buf *out)
                 bounce_free(&bn);
         Incident inc;
         incident_init(&inc);
-        ReportInfo info;
+        FormreadInfo info;
         ingest_read_report(ctx, m, m->date ? m->date : now_utc(), &inc, &info);
-        report_info_free(&info);
+        formread_info_free(&info);
         incident_free(&inc);
         return 0;
 }

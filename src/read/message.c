@@ -9,7 +9,6 @@
 #include "read/charset.h"
 #include "read/docx.h"
 #include "read/html.h"
-#include "read/reading.h"
 
 static void body_free(MessageBody *b)
 {
@@ -38,7 +37,8 @@ void message_free(Message *m)
                 body_free(&m->bodies[i]);
         free(m->bodies);
         free(m->plain_text);
-        reading_free(m->reading);
+        if (m->attached_free)
+                m->attached_free(m->attached);
         free(m);
 }
 

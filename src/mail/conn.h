@@ -46,8 +46,8 @@ bool conn_peer_is_loopback(int fd);
 
 /* Wraps fd in a libetpan stream: plain when tls is false, otherwise after a
  * TLS handshake (with SNI) whose certificate is verified as by
- * conn_check_certificate().  Takes ownership of fd in every case: on failure it is
- * closed.  ca_key is the configuration key named in error messages
+ * conn_check_certificate().  Takes ownership of fd in every case: on failure
+ * it is closed.  ca_key is the configuration key named in error messages
  * ("mailbox.ca_file").  Errors: -EPROTO (handshake failed), -EPERM (the
  * certificate is not trusted), -EINVAL (ca_file unusable), -ENOMEM. */
 int conn_open_stream(int fd, bool tls, const char *host, const char *ca_file,

@@ -18,8 +18,6 @@ typedef struct Tz Tz;
  * tz_free(). */
 int tz_open(const char *name, Tz **ret);
 void tz_free(Tz *tz);
-static inline void tz_freep(Tz **tz) { tz_free(*tz); }
-#define _cleanup_tz_ _cleanup_(tz_freep)
 
 /* The identifier the zone was opened with; owned by tz. */
 const char *tz_name(const Tz *tz);

@@ -6,7 +6,7 @@
 
 #include "notices/notices.h"
 #include "read/reading.h"
-#include "read/report.h"
+#include "read/formread.h"
 #include "read/values.h"
 
 void followup_result_free(FollowupResult *r)
@@ -171,11 +171,11 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
  * message, not read as the nature. */
 static void read_answers(const IngestContext *ctx, const Message *m, int64_t received_at, FormRecord *rec)
 {
-        ReportInfo info;
+        FormreadInfo info;
         reading_report(m, ctx->labels, rec, &info);
         if (info.free_text)
                 form_record_free(rec);
-        report_info_free(&info);
+        formread_info_free(&info);
         ValueContext vc = {.tz = ctx->tz, .message_time = m->date ? m->date : received_at,
                            .directorates = ctx->cfg->directorates, .n_directorates = ctx->cfg->n_directorates};
         values_interpret(rec, &vc);

@@ -6,7 +6,7 @@
  * unclearly, fill them in; an answer that differs from one already given
  * replaces it, and the change is recorded in the audit trail (old value,
  * new value, who, when) and told to the DPO.  Quoted text never counts: the
- * reply is read the way a report is (report.c), so the acknowledgement it
+ * reply is read the way a report is (formread.c), so the acknowledgement it
  * quotes supplies nothing.  The reporter gets a short confirmation of what
  * was taken, never a second acknowledgement. */
 #pragma once

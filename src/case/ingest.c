@@ -17,7 +17,7 @@
 #include "notices/alert.h"
 #include "notices/ratelimit.h"
 #include "read/reading.h"
-#include "read/report.h"
+#include "read/formread.h"
 
 static void plan_add(uint32_t **v, size_t *n, uint32_t uid)
 {
@@ -83,7 +83,7 @@ static int file_incident(Batch *b, const ImapMessage *im, const Message *m, int6
         Incident inc;
         incident_init(&inc);
         int r;
-        ReportInfo info;
+        FormreadInfo info;
         ingest_read_report(ctx, m, received_at, &inc, &info);
         char tok[25];
         random_token(tok, 24);
@@ -115,7 +115,7 @@ static int file_incident(Batch *b, const ImapMessage *im, const Message *m, int6
                          info.n_fields, inc.missing.n);
         }
 out:
-        report_info_free(&info);
+        formread_info_free(&info);
         incident_free(&inc);
         return r;
 }

@@ -64,9 +64,9 @@ int ingest_guard_read(const char *raw, size_t len, void *userdata, Buf *out)
                 dsn_free(&bn);
         Incident inc;
         incident_init(&inc);
-        ReportInfo info;
+        FormreadInfo info;
         ingest_read_report(ctx, m, m->date ? m->date : now_utc(), &inc, &info);
-        report_info_free(&info);
+        formread_info_free(&info);
         incident_free(&inc);
         return 0;
 }

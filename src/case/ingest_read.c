@@ -78,7 +78,7 @@ static char *display_name_of(const char *s)
 }
 
 void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t received_at, Incident *inc,
-                        ReportInfo *ret_info)
+                        FormreadInfo *ret_info)
 {
         ValueContext vc = {
                 .tz = ctx->tz,

@@ -11,7 +11,7 @@
 #include "case/ingest_context.h"
 #include "read/form.h"
 #include "read/message.h"
-#include "read/report.h"
+#include "read/formread.h"
 #include "register/incident.h"
 #include "register/store.h"
 
@@ -30,11 +30,11 @@ char *ingest_refusal(const Config *cfg, const Message *m);
 int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id);
 
 /* The reading path of a new report, as filing uses it: the form out of m
- * (report_read), its values read against the message date in ctx->tz
+ * (formread_message), its values read against the message date in ctx->tz
  * (values_interpret), the reporter (for a forward, the original sender; the
  * forwarder goes to forwarded_by), then incident_evaluate.  inc must be
  * initialised (incident_init) and is filled, not stored; *ret_info is
- * overwritten, the caller frees it with report_info_free().  Only ctx->cfg,
+ * overwritten, the caller frees it with formread_info_free().  Only ctx->cfg,
  * ctx->tz and ctx->labels are used. */
 void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t received_at, Incident *inc,
-                        ReportInfo *ret_info);
+                        FormreadInfo *ret_info);

@@ -222,10 +222,10 @@ static int read_fresh(Reprocess *rp, const Incident *inc, const StoredRaw *row, 
                 fprintf(stderr, "breachctl: %s: the report cannot be read any more: %s\n", inc->ref, why);
                 return r;
         }
-        ReportInfo info;
+        FormreadInfo info;
         incident_init(fresh);
         ingest_read_report(&rp->ctx, m, inc->received_at, fresh, &info);
-        report_info_free(&info);
+        formread_info_free(&info);
         return 0;
 }
 

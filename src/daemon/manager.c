@@ -26,7 +26,7 @@
 #include "daemon/sender.h"
 #include "daemon/state.h"
 #include "register/store.h"
-#include "mail/tlsverify.h"
+#include "mail/conn.h"
 #include "base/tz.h"
 
 #define USEC_PER_SEC 1000000ULL
@@ -787,7 +787,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
  * sd-event, would wait that long.  This thread only watches for SIGTERM or
  * SIGINT to be pending (a signalfd it polls and never reads, so sd-event
  * still receives the signal) and then cuts every session short
- * (tlsverify_abort_all()): the loop's read fails at once, the batch in hand
+ * (conn_abort_all()): the loop's read fails at once, the batch in hand
  * is not committed (its messages stay in the inbox) and the loop exits. */
 static void *stop_watch(void *userdata)
 {
@@ -799,7 +799,7 @@ static void *stop_watch(void *userdata)
         while (k < 0 && errno == EINTR);
         if (k > 0 && (p[0].revents & POLLIN) && !(p[1].revents & POLLIN)) {
                 atomic_store(&m->stop_asked, true);
-                tlsverify_abort_all();
+                conn_abort_all();
         }
         return NULL;
 }

@@ -2,7 +2,7 @@
  *
  * libetpan's mailimap does the protocol work: command syntax, response
  * parsing, literals, selection state.  What it lacks is done here: certificate
- * verification (tlsverify.c), AUTHENTICATE OAUTHBEARER (and XOAUTH2 through
+ * verification (conn.c), AUTHENTICATE OAUTHBEARER (and XOAUTH2 through
  * the same code, to keep the server's reason), modified UTF-7 folder names,
  * streaming FETCH responses one message at a time through
  * mailimap_set_msg_att_handler(), and reading untagged responses during IDLE
@@ -14,13 +14,13 @@
 #include <limits.h>
 #include <libetpan/libetpan.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
-#include "mail/tlsverify.h"
+#include "mail/conn.h"
+#include "mail/sasl.h"
 #include "base/util.h"
 
 struct Imap {
@@ -36,20 +36,6 @@ struct Imap {
         uint32_t uidvalidity;   /* of the selected folder */
         MMAPString *line;       /* untagged responses read during IDLE */
 };
-
-static _Thread_local char *connect_error;
-
-static int fail(Imap *s, int r, const char *fmt, ...) _printf_(3, 4);
-static int fail(Imap *s, int r, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        char *msg = xvasprintf(fmt, ap);
-        va_end(ap);
-        free(s->error);
-        s->error = msg;
-        return r;
-}
 
 /* The server's text for the last tagged response, fit for a log line. */
 static char *server_text(const Imap *s)
@@ -76,32 +62,32 @@ static int etpan_error(Imap *s, int e, const char *what)
                 oom();
         case MAILIMAP_ERROR_STREAM:
                 s->dead = true;
-                return fail(s, -ECONNRESET, "%s: connection to %s lost (closed, reset, or no "
-                            "answer within %d s)", what, s->host, NET_TIMEOUT_S);
+                return conn_fail(&s->error, -ECONNRESET, "%s: connection to %s lost (closed, reset, or no "
+                                 "answer within %d s)", what, s->host, NET_TIMEOUT_S);
         case MAILIMAP_ERROR_FATAL:
                 s->dead = true;
                 text = server_text(s);
-                return fail(s, -ECONNRESET, "%s: %s ended the session: %s", what, s->host, text);
+                return conn_fail(&s->error, -ECONNRESET, "%s: %s ended the session: %s", what, s->host, text);
         case MAILIMAP_ERROR_PARSE:
                 /* Where in the response the parser stopped is unknown, so the
                  * next command could read stale data: give the session up. */
                 s->dead = true;
-                return fail(s, -EPROTO, "%s: cannot parse the answer of %s", what, s->host);
+                return conn_fail(&s->error, -EPROTO, "%s: cannot parse the answer of %s", what, s->host);
         case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
                 s->dead = true;
                 text = server_text(s);
-                return fail(s, -ECONNREFUSED, "%s refuses IMAP service: %s", s->host, text);
+                return conn_fail(&s->error, -ECONNREFUSED, "%s refuses IMAP service: %s", s->host, text);
         case MAILIMAP_ERROR_BAD_STATE:
-                return fail(s, -EINVAL, "%s: not possible in the current session state", what);
+                return conn_fail(&s->error, -EINVAL, "%s: not possible in the current session state", what);
         case MAILIMAP_ERROR_LOGIN:
                 text = server_text(s);
-                return fail(s, -EACCES, "%s: %s refused the credentials: %s", what, s->host, text);
+                return conn_fail(&s->error, -EACCES, "%s: %s refused the credentials: %s", what, s->host, text);
         case MAILIMAP_ERROR_PROTOCOL:
                 text = server_text(s);
-                return fail(s, -EPROTO, "%s: %s rejected the command: %s", what, s->host, text);
+                return conn_fail(&s->error, -EPROTO, "%s: %s rejected the command: %s", what, s->host, text);
         default:
                 text = server_text(s);
-                return fail(s, -EPROTO, "%s failed: %s", what, text);
+                return conn_fail(&s->error, -EPROTO, "%s failed: %s", what, text);
         }
 }
 
@@ -110,10 +96,10 @@ static int check_usable(Imap *s, bool need_selected)
         if (s->dead)
                 return -ENOTCONN;       /* s->error still says why */
         if (s->idling)
-                return fail(s, -EBUSY, "a command was issued during IDLE; "
-                            "call imap_idle_done() first");
+                return conn_fail(&s->error, -EBUSY, "a command was issued during IDLE; "
+                                 "call imap_idle_done() first");
         if (need_selected && !s->selected)
-                return fail(s, -EINVAL, "no folder is selected");
+                return conn_fail(&s->error, -EINVAL, "no folder is selected");
         return 0;
 }
 
@@ -124,8 +110,8 @@ static int check_uidvalidity(Imap *s)
         if (!s->selected || !si || si->sel_uidvalidity == 0 ||
             si->sel_uidvalidity == s->uidvalidity)
                 return 0;
-        return fail(s, -ESTALE, "UIDVALIDITY of %s changed from %u to %u: known UIDs are void",
-                    s->folder, s->uidvalidity, si->sel_uidvalidity);
+        return conn_fail(&s->error, -ESTALE, "UIDVALIDITY of %s changed from %u to %u: known UIDs are void",
+                         s->folder, s->uidvalidity, si->sel_uidvalidity);
 }
 
 /* Commands we send, at debug level; libetpan marks passwords private. */
@@ -180,7 +166,7 @@ static int mutf7_encode(const char *utf8, char **ret)
 static int encode_folder(Imap *s, const char *folder, char **ret)
 {
         if (str_empty(folder) || mutf7_encode(folder, ret) < 0)
-                return fail(s, -EINVAL, "folder name \"%s\" is empty or not UTF-8", folder);
+                return conn_fail(&s->error, -EINVAL, "folder name \"%s\" is empty or not UTF-8", folder);
         return 0;
 }
 
@@ -211,7 +197,7 @@ bool imap_has_capability(const Imap *s, const char *cap)
 const char *imap_last_error(const Imap *s)
 {
         if (!s)
-                return connect_error ? connect_error : "";
+                return conn_connect_error(CONN_IMAP);
         return s->error ? s->error : "";
 }
 
@@ -221,17 +207,17 @@ static int starttls(Imap *s, const MailboxConfig *cfg)
         if (r < 0)
                 return r;
         if (!imap_has_capability(s, "STARTTLS"))
-                return fail(s, -EPROTO, "%s does not offer STARTTLS (mailbox.tls = starttls "
-                            "requires it)", s->host);
+                return conn_fail(&s->error, -EPROTO, "%s does not offer STARTTLS (mailbox.tls = starttls "
+                                 "requires it)", s->host);
         r = etpan_error(s, mailimap_starttls(s->m), "IMAP STARTTLS");
         if (r < 0)
                 return r;
         _cleanup_free_ char *why = NULL;
-        r = tlsverify_starttls(s->m->imap_stream, cfg->host, cfg->ca_file, "mailbox.ca_file",
+        r = conn_starttls(s->m->imap_stream, cfg->host, cfg->ca_file, "mailbox.ca_file",
                                &why);
         if (r < 0) {
                 s->dead = true;
-                return fail(s, r, "IMAP: %s", why);
+                return conn_fail(&s->error, r, "IMAP: %s", why);
         }
         /* Capabilities learnt in the clear may have been tampered with. */
         strlist_free(&s->caps);
@@ -247,22 +233,22 @@ static int session_open(Imap *s, const MailboxConfig *cfg)
 {
         _cleanup_free_ char *why = NULL;
         int fd = -1;
-        int r = tlsverify_tcp_connect(cfg->host, cfg->port, NET_TIMEOUT_S, &fd, &why);
+        int r = conn_tcp_connect(cfg->host, cfg->port, NET_TIMEOUT_S, &fd, &why);
         if (r < 0)
-                return fail(s, r, "IMAP: %s", why);
+                return conn_fail(&s->error, r, "IMAP: %s", why);
         /* Defence in depth: the configuration check may have been bypassed
          * or the name may now resolve elsewhere. */
-        if (cfg->tls == TLS_NONE && !tlsverify_peer_is_loopback(fd)) {
+        if (cfg->tls == TLS_NONE && !conn_peer_is_loopback(fd)) {
                 close(fd);
-                return fail(s, -EPERM, "refusing to send the IMAP secret to %s unencrypted: it "
-                            "is not a loopback address (set mailbox.tls to imaps or starttls)",
-                            cfg->host);
+                return conn_fail(&s->error, -EPERM, "refusing to send the IMAP secret to %s unencrypted: it "
+                                 "is not a loopback address (set mailbox.tls to imaps or starttls)",
+                                 cfg->host);
         }
         mailstream *st;
-        r = tlsverify_open_stream(fd, cfg->tls == TLS_IMAPS, cfg->host, cfg->ca_file,
+        r = conn_open_stream(fd, cfg->tls == TLS_IMAPS, cfg->host, cfg->ca_file,
                                   "mailbox.ca_file", &st, &why);
         if (r < 0)
-                return fail(s, r, "IMAP: %s", why);
+                return conn_fail(&s->error, r, "IMAP: %s", why);
         s->m = mailimap_new(0, NULL);
         if (!s->m)
                 oom();
@@ -278,8 +264,8 @@ static int session_open(Imap *s, const MailboxConfig *cfg)
                 return etpan_error(s, e, "IMAP greeting");
         if (cfg->tls == TLS_STARTTLS) {
                 if (s->preauth)
-                        return fail(s, -EPROTO, "%s authenticated the session before STARTTLS "
-                                    "(PREAUTH); refusing an unprotected session", s->host);
+                        return conn_fail(&s->error, -EPROTO, "%s authenticated the session before STARTTLS "
+                                         "(PREAUTH); refusing an unprotected session", s->host);
                 return starttls(s, cfg);
         }
         return 0;
@@ -369,19 +355,10 @@ static int authenticate(Imap *s, const char *mech, const char *resp, const char 
                 m->imap_state = MAILIMAP_STATE_AUTHENTICATED;
         if (e == MAILIMAP_ERROR_LOGIN && detail) {
                 _cleanup_free_ char *text = server_text(s);
-                return fail(s, -EACCES, "%s: %s refused the credentials: %s (%s)", what,
-                            s->host, text, detail);
+                return conn_fail(&s->error, -EACCES, "%s: %s refused the credentials: %s (%s)", what,
+                                 s->host, text, detail);
         }
         return etpan_error(s, e, what);
-}
-
-/* RFC 7628 escapes ',' and '=' in the authorization identity. */
-static char *gs2_escape(const char *user)
-{
-        Buf b = { 0 };
-        for (const char *p = user; *p; p++)
-                buf_puts(&b, *p == ',' ? "=2C" : *p == '=' ? "=3D" : (char[]){ *p, 0 });
-        return buf_steal(&b);
 }
 
 static int login(Imap *s, const MailboxConfig *cfg, const char *secret)
@@ -389,7 +366,7 @@ static int login(Imap *s, const MailboxConfig *cfg, const char *secret)
         if (s->preauth)
                 return 0;
         if (!secret || !cfg->user)
-                return fail(s, -EINVAL, "IMAP login needs mailbox.user and a secret");
+                return conn_fail(&s->error, -EINVAL, "IMAP login needs mailbox.user and a secret");
         char *resp = NULL;
         int r = 0;
         /* Whether the server takes an initial response (SASL-IR) is in the
@@ -405,17 +382,15 @@ static int login(Imap *s, const MailboxConfig *cfg, const char *secret)
                                    "IMAP LOGIN");
         }
         case AUTH_XOAUTH2:
-                resp = xasprintf("user=%s\1auth=Bearer %s\1\1", cfg->user, secret);
+                resp = sasl_xoauth2(cfg->user, secret);
                 r = authenticate(s, "XOAUTH2", resp, "");
                 break;
-        case AUTH_OAUTHBEARER: {
-                _cleanup_free_ char *esc = gs2_escape(cfg->user);
-                resp = xasprintf("n,a=%s,\1auth=Bearer %s\1\1", esc, secret);
+        case AUTH_OAUTHBEARER:
+                resp = sasl_oauthbearer(cfg->user, secret);
                 r = authenticate(s, "OAUTHBEARER", resp, "AQ==");       /* base64 of %x01 */
                 break;
-        }
         default:
-                return fail(s, -EINVAL, "IMAP needs mailbox.auth plain, xoauth2 or oauthbearer");
+                return conn_fail(&s->error, -EINVAL, "IMAP needs mailbox.auth plain, xoauth2 or oauthbearer");
         }
         explicit_bzero(resp, strlen(resp));
         free(resp);
@@ -435,22 +410,19 @@ int imap_connect(const MailboxConfig *cfg, const char *secret, Imap **ret)
         if (r >= 0)
                 r = read_capabilities(s);
         if (r < 0) {
-                free(connect_error);
-                connect_error = s->error ? s->error : xstrdup(strerror(-r));
+                conn_set_connect_error(CONN_IMAP, s->error ? s->error : xstrdup(strerror(-r)));
                 s->error = NULL;
                 imap_free(s);
                 return r;
         }
-        free(connect_error);
-        connect_error = NULL;
+        conn_set_connect_error(CONN_IMAP, NULL);
         *ret = s;
         return 0;
 }
 
 void imap_forget_connect_error(void)
 {
-        free(connect_error);
-        connect_error = NULL;
+        conn_set_connect_error(CONN_IMAP, NULL);
 }
 
 static int folder_exists(Imap *s, const char *enc, bool *ret)
@@ -483,8 +455,8 @@ static int refused_or_missing(Imap *s, const char *enc, const char *folder, cons
         if (r < 0)
                 return r;
         if (!exists)
-                return fail(s, -ENOENT, "%s: folder \"%s\" does not exist", what, folder);
-        return fail(s, -EPROTO, "%s failed: %s", what, text);
+                return conn_fail(&s->error, -ENOENT, "%s: folder \"%s\" does not exist", what, folder);
+        return conn_fail(&s->error, -EPROTO, "%s failed: %s", what, text);
 }
 
 int imap_ensure_folder(Imap *s, const char *folder)
@@ -507,7 +479,7 @@ int imap_ensure_folder(Imap *s, const char *folder)
         r = folder_exists(s, enc, &exists);
         if (r < 0 || exists)
                 return r;
-        return fail(s, -EPROTO, "%s failed: %s", what, text);
+        return conn_fail(&s->error, -EPROTO, "%s failed: %s", what, text);
 }
 
 int imap_select(Imap *s, const char *folder, uint32_t *ret_uidvalidity,
@@ -529,7 +501,7 @@ int imap_select(Imap *s, const char *folder, uint32_t *ret_uidvalidity,
                 return r;
         const struct mailimap_selection_info *si = s->m->imap_selection_info;
         if (!si || si->sel_uidvalidity == 0)
-                return fail(s, -EPROTO, "%s: the server announced no UIDVALIDITY", what);
+                return conn_fail(&s->error, -EPROTO, "%s: the server announced no UIDVALIDITY", what);
         s->selected = true;
         s->uidvalidity = si->sel_uidvalidity;
         free(s->folder);
@@ -855,8 +827,8 @@ int imap_fetch(Imap *s, const uint32_t *uids, size_t n, uint64_t max_size,
                 pass_oversized(&f, UINT64_MAX);
         free(f.meta);
         if (r >= 0 && f.cb_r < 0)
-                r = fail(s, f.cb_r, "processing message UID %u failed: %s", f.cb_uid,
-                         strerror(-f.cb_r));
+                r = conn_fail(&s->error, f.cb_r, "processing message UID %u failed: %s", f.cb_uid,
+                              strerror(-f.cb_r));
         return r;
 }
 
@@ -897,7 +869,7 @@ int imap_fetch_header(Imap *s, uint32_t uid, size_t max, char **ret, size_t *ret
         if (r >= 0)
                 r = check_uidvalidity(s);
         if (r >= 0 && !hdr)
-                r = fail(s, -ENOENT, "message UID %u is gone from %s", uid, s->folder);
+                r = conn_fail(&s->error, -ENOENT, "message UID %u is gone from %s", uid, s->folder);
         if (r < 0) {
                 free(hdr);
                 return r;
@@ -989,13 +961,13 @@ int imap_idle_start(Imap *s)
         if (r < 0)
                 return r;
         if (!imap_has_capability(s, "IDLE"))
-                return fail(s, -EOPNOTSUPP, "%s does not support IDLE", s->host);
+                return conn_fail(&s->error, -EOPNOTSUPP, "%s does not support IDLE", s->host);
         int e = mailimap_idle(s->m);
         /* libetpan says PARSE when the answer was a tagged NO/BAD instead
          * of a continuation; it has read that answer, so the session is fine. */
         if (e == MAILIMAP_ERROR_PARSE) {
                 _cleanup_free_ char *text = server_text(s);
-                return fail(s, -EPROTO, "IMAP IDLE refused: %s", text);
+                return conn_fail(&s->error, -EPROTO, "IMAP IDLE refused: %s", text);
         }
         r = etpan_error(s, e, "IMAP IDLE");
         if (r >= 0)
@@ -1008,15 +980,15 @@ int imap_idle_fd(Imap *s)
         if (s->dead)
                 return -ENOTCONN;
         if (!s->idling)
-                return fail(s, -EINVAL, "not in IDLE");
+                return conn_fail(&s->error, -EINVAL, "not in IDLE");
         return mailimap_idle_get_fd(s->m);
 }
 
 static int idle_lost(Imap *s)
 {
         s->dead = true;
-        return fail(s, -ECONNRESET, "IMAP IDLE: connection to %s lost (closed, reset, or no "
-                    "answer within %d s)", s->host, NET_TIMEOUT_S);
+        return conn_fail(&s->error, -ECONNRESET, "IMAP IDLE: connection to %s lost (closed, reset, or no "
+                         "answer within %d s)", s->host, NET_TIMEOUT_S);
 }
 
 /* Skips literals ("{n}" at the end of a line) so their content is never
@@ -1058,14 +1030,14 @@ static int idle_read(Imap *s, bool *new_mail)
         if (str_startswith_ci(l, "* BYE")) {
                 s->dead = true;
                 _cleanup_free_ char *text = str_header_safe(l + 5);
-                return fail(s, -ECONNRESET, "IMAP IDLE: %s ended the session:%.200s", s->host,
-                            text);
+                return conn_fail(&s->error, -ECONNRESET, "IMAP IDLE: %s ended the session:%.200s", s->host,
+                                 text);
         }
         if (l[0] != '*') {
                 s->dead = true;
                 _cleanup_free_ char *text = str_header_safe(l);
-                return fail(s, -EPROTO, "IMAP IDLE: unexpected response from %s: %.200s",
-                            s->host, text);
+                return conn_fail(&s->error, -EPROTO, "IMAP IDLE: unexpected response from %s: %.200s",
+                                 s->host, text);
         }
         unsigned long n;
         char word[16];
@@ -1089,7 +1061,7 @@ int imap_idle_wait(Imap *s, int timeout_ms, bool *ret_new_mail)
         if (s->dead)
                 return -ENOTCONN;
         if (!s->idling)
-                return fail(s, -EINVAL, "not in IDLE");
+                return conn_fail(&s->error, -EINVAL, "not in IDLE");
         int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
         bool new_mail = false;
         for (;;) {
@@ -1105,7 +1077,7 @@ int imap_idle_wait(Imap *s, int timeout_ms, bool *ret_new_mail)
                         if (k < 0 && errno == EINTR)
                                 continue;
                         if (k < 0)
-                                return fail(s, -errno, "IMAP IDLE: poll: %s", strerror(errno));
+                                return conn_fail(&s->error, -errno, "IMAP IDLE: poll: %s", strerror(errno));
                         if (k == 0)
                                 break;
                 }
@@ -1127,17 +1099,9 @@ int imap_idle_done(Imap *s)
         int e = mailimap_idle_done(s->m);
         if (e == MAILIMAP_ERROR_EXTENSION) {
                 _cleanup_free_ char *text = server_text(s);
-                return fail(s, -EPROTO, "IMAP DONE refused: %s", text);
+                return conn_fail(&s->error, -EPROTO, "IMAP DONE refused: %s", text);
         }
         int r = etpan_error(s, e, "IMAP DONE");
-        return r < 0 ? r : check_uidvalidity(s);
-}
-
-int imap_noop(Imap *s)
-{
-        int r = check_usable(s, false);
-        if (r >= 0)
-                r = etpan_error(s, mailimap_noop(s->m), "IMAP NOOP");
         return r < 0 ? r : check_uidvalidity(s);
 }
 

@@ -133,10 +133,6 @@ int imap_idle_done(Imap *s);
  * not end the wait.  Stays in IDLE. */
 int imap_idle_wait(Imap *s, int timeout_ms, bool *ret_new_mail);
 
-int imap_noop(Imap *s);
-
 /* LOGOUT (best effort, skipped when the session is dead) and close.
  * Accepts NULL. */
 void imap_free(Imap *s);
-static inline void imap_freep(Imap **s) { imap_free(*s); }
-#define _cleanup_imap_ _cleanup_(imap_freep)

@@ -9,13 +9,13 @@
 #include <inttypes.h>
 #include <libetpan/libetpan.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/log.h"
-#include "mail/tlsverify.h"
+#include "mail/conn.h"
+#include "mail/sasl.h"
 #include "base/util.h"
 
 /* More lines than this in one reply is a broken or hostile server. */
@@ -37,25 +37,11 @@ struct Smtp {
         StrList auth;           /* mechanisms, upper case */
 };
 
-static _Thread_local char *connect_error;
-
-static int fail(Smtp *s, int r, const char *fmt, ...) _printf_(3, 4);
-static int fail(Smtp *s, int r, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        char *msg = xvasprintf(fmt, ap);
-        va_end(ap);
-        free(s->error);
-        s->error = msg;
-        return r;
-}
-
 static int lost(Smtp *s)
 {
         s->dead = true;
-        return fail(s, -ECONNRESET, "connection to SMTP server %s lost (closed, reset, or no "
-                    "answer within %d s)", s->host, NET_TIMEOUT_S);
+        return conn_fail(&s->error, -ECONNRESET, "connection to SMTP server %s lost (closed, reset, or no "
+                         "answer within %d s)", s->host, NET_TIMEOUT_S);
 }
 
 /* The last reply's text on one line, safe for logs and mail. */
@@ -83,8 +69,8 @@ static int read_reply(Smtp *s)
                     (l[3] && l[3] != ' ' && l[3] != '-')) {
                         s->dead = true;
                         _cleanup_free_ char *bad = str_header_safe(l);
-                        return fail(s, -EPROTO, "malformed SMTP reply from %s: %.100s",
-                                    s->host, bad);
+                        return conn_fail(&s->error, -EPROTO, "malformed SMTP reply from %s: %.100s",
+                                         s->host, bad);
                 }
                 if (s->reply.len < MAX_REPLY_TEXT) {
                         if (n > 0)
@@ -97,8 +83,8 @@ static int read_reply(Smtp *s)
                 }
         }
         s->dead = true;
-        return fail(s, -EPROTO, "SMTP reply from %s has more than %d lines", s->host,
-                    MAX_REPLY_LINES);
+        return conn_fail(&s->error, -EPROTO, "SMTP reply from %s has more than %d lines", s->host,
+                         MAX_REPLY_LINES);
 }
 
 /* shown is what the debug log says instead, for lines carrying secrets. */
@@ -184,20 +170,20 @@ static char *local_name(int fd)
 static int starttls(Smtp *s, const SmtpConfig *cfg)
 {
         if (!s->starttls)
-                return fail(s, -EPROTO, "%s does not offer STARTTLS (smtp.tls = starttls "
-                            "requires it)", s->host);
+                return conn_fail(&s->error, -EPROTO, "%s does not offer STARTTLS (smtp.tls = starttls "
+                                 "requires it)", s->host);
         int code = command(s, "STARTTLS", NULL);
         if (code < 0)
                 return code;
         if (code != 220) {
                 _cleanup_free_ char *text = reply_text(s);
-                return fail(s, -EPROTO, "%s refused STARTTLS: %d %s", s->host, code, text);
+                return conn_fail(&s->error, -EPROTO, "%s refused STARTTLS: %d %s", s->host, code, text);
         }
         _cleanup_free_ char *why = NULL;
-        int r = tlsverify_starttls(s->st, cfg->host, cfg->ca_file, "smtp.ca_file", &why);
+        int r = conn_starttls(s->st, cfg->host, cfg->ca_file, "smtp.ca_file", &why);
         if (r < 0) {
                 s->dead = true;
-                return fail(s, r, "SMTP: %s", why);
+                return conn_fail(&s->error, r, "SMTP: %s", why);
         }
         /* RFC 3207 4.2: forget what was learnt in the clear and ask again. */
         code = ehlo(s);
@@ -205,8 +191,8 @@ static int starttls(Smtp *s, const SmtpConfig *cfg)
                 return code;
         if (code != 250) {
                 _cleanup_free_ char *text = reply_text(s);
-                return fail(s, -EPROTO, "%s refused EHLO after STARTTLS: %d %s", s->host, code,
-                            text);
+                return conn_fail(&s->error, -EPROTO, "%s refused EHLO after STARTTLS: %d %s", s->host, code,
+                                 text);
         }
         return 0;
 }
@@ -216,27 +202,27 @@ static int session_open(Smtp *s, const SmtpConfig *cfg)
 {
         _cleanup_free_ char *why = NULL;
         int fd = -1;
-        int r = tlsverify_tcp_connect(cfg->host, cfg->port, NET_TIMEOUT_S, &fd, &why);
+        int r = conn_tcp_connect(cfg->host, cfg->port, NET_TIMEOUT_S, &fd, &why);
         if (r < 0)
-                return fail(s, r, "SMTP: %s", why);
-        if (cfg->tls == TLS_NONE && cfg->auth != AUTH_NONE && !tlsverify_peer_is_loopback(fd)) {
+                return conn_fail(&s->error, r, "SMTP: %s", why);
+        if (cfg->tls == TLS_NONE && cfg->auth != AUTH_NONE && !conn_peer_is_loopback(fd)) {
                 close(fd);
-                return fail(s, -EPERM, "refusing to send the SMTP secret to %s unencrypted: it "
-                            "is not a loopback address (set smtp.tls to imaps or starttls)",
-                            cfg->host);
+                return conn_fail(&s->error, -EPERM, "refusing to send the SMTP secret to %s unencrypted: it "
+                                 "is not a loopback address (set smtp.tls to imaps or starttls)",
+                                 cfg->host);
         }
         s->name = local_name(fd);
-        r = tlsverify_open_stream(fd, cfg->tls == TLS_IMAPS, cfg->host, cfg->ca_file,
+        r = conn_open_stream(fd, cfg->tls == TLS_IMAPS, cfg->host, cfg->ca_file,
                                   "smtp.ca_file", &s->st, &why);
         if (r < 0)
-                return fail(s, r, "SMTP: %s", why);
+                return conn_fail(&s->error, r, "SMTP: %s", why);
         int code = read_reply(s);
         if (code < 0)
                 return code;
         _cleanup_free_ char *text = reply_text(s);
         if (code != 220)
-                return fail(s, -ECONNREFUSED, "%s refuses SMTP service: %d %s", s->host, code,
-                            text);
+                return conn_fail(&s->error, -ECONNREFUSED, "%s refuses SMTP service: %d %s", s->host, code,
+                                 text);
         code = ehlo(s);
         if (code < 0)
                 return code;
@@ -245,14 +231,14 @@ static int session_open(Smtp *s, const SmtpConfig *cfg)
                 text = reply_text(s);
                 /* Only a plain, anonymous session may fall back to RFC 821. */
                 if (cfg->tls == TLS_STARTTLS || cfg->auth != AUTH_NONE)
-                        return fail(s, -EPROTO, "%s refused EHLO: %d %s", s->host, code, text);
+                        return conn_fail(&s->error, -EPROTO, "%s refused EHLO: %d %s", s->host, code, text);
                 _cleanup_free_ char *helo = xasprintf("HELO %s", s->name);
                 code = command(s, helo, NULL);
                 if (code < 0)
                         return code;
                 if (code != 250)
-                        return fail(s, -EPROTO, "%s refused EHLO and HELO: %d %s", s->host,
-                                    code, text);
+                        return conn_fail(&s->error, -EPROTO, "%s refused EHLO and HELO: %d %s", s->host,
+                                         code, text);
         }
         return cfg->tls == TLS_STARTTLS ? starttls(s, cfg) : 0;
 }
@@ -266,10 +252,10 @@ static int auth_result(Smtp *s, const char *mech, int code, const char *detail)
         _cleanup_free_ char *text = reply_text(s);
         const char *sep = detail ? " (" : "", *end = detail ? ")" : "";
         if (code / 100 == 4)
-                return fail(s, -EAGAIN, "SMTP AUTH %s: temporary failure at %s: %d %s%s%s%s",
-                            mech, s->host, code, text, sep, detail ? detail : "", end);
-        return fail(s, -EACCES, "SMTP AUTH %s: %s refused the credentials: %d %s%s%s%s", mech,
-                    s->host, code, text, sep, detail ? detail : "", end);
+                return conn_fail(&s->error, -EAGAIN, "SMTP AUTH %s: temporary failure at %s: %d %s%s%s%s",
+                                 mech, s->host, code, text, sep, detail ? detail : "", end);
+        return conn_fail(&s->error, -EACCES, "SMTP AUTH %s: %s refused the credentials: %d %s%s%s%s", mech,
+                         s->host, code, text, sep, detail ? detail : "", end);
 }
 
 /* AUTH with an initial response.  A 334 after it can only carry an error
@@ -312,21 +298,12 @@ static int auth_login(Smtp *s, const char *user, const char *pass)
         return auth_result(s, "LOGIN", code, NULL);
 }
 
-/* RFC 7628 escapes ',' and '=' in the authorization identity. */
-static char *gs2_escape(const char *user)
-{
-        Buf b = { 0 };
-        for (const char *p = user; *p; p++)
-                buf_puts(&b, *p == ',' ? "=2C" : *p == '=' ? "=3D" : (char[]){ *p, 0 });
-        return buf_steal(&b);
-}
-
 static int authenticate(Smtp *s, const SmtpConfig *cfg, const char *secret)
 {
         if (cfg->auth == AUTH_NONE)
                 return 0;
         if (!secret || !cfg->user)
-                return fail(s, -EINVAL, "SMTP authentication needs smtp.user and a secret");
+                return conn_fail(&s->error, -EINVAL, "SMTP authentication needs smtp.user and a secret");
         const char *mech = cfg->auth == AUTH_XOAUTH2 ? "XOAUTH2"
                          : cfg->auth == AUTH_OAUTHBEARER ? "OAUTHBEARER" : "PLAIN";
         bool plain = cfg->auth == AUTH_PLAIN;
@@ -334,10 +311,10 @@ static int authenticate(Smtp *s, const SmtpConfig *cfg, const char *secret)
                 return auth_login(s, cfg->user, secret);
         if (!strlist_contains(&s->auth, mech)) {
                 _cleanup_free_ char *offered = strlist_join(&s->auth, " ");
-                return fail(s, -EPROTO, "%s does not offer AUTH %s%s (it offers: %s)%s", s->host,
-                            mech, plain ? " or LOGIN" : "", *offered ? offered : "nothing",
-                            cfg->tls == TLS_NONE && s->auth.n == 0
-                            ? "; many servers offer AUTH only over TLS" : "");
+                return conn_fail(&s->error, -EPROTO, "%s does not offer AUTH %s%s (it offers: %s)%s", s->host,
+                                 mech, plain ? " or LOGIN" : "", *offered ? offered : "nothing",
+                                 cfg->tls == TLS_NONE && s->auth.n == 0
+                                 ? "; many servers offer AUTH only over TLS" : "");
         }
         char *resp;
         size_t len;
@@ -346,11 +323,9 @@ static int authenticate(Smtp *s, const SmtpConfig *cfg, const char *secret)
                 resp = xasprintf("%c%s%c%s", 0, cfg->user, 0, secret);
                 len = 2 + strlen(cfg->user) + strlen(secret);
         } else if (cfg->auth == AUTH_XOAUTH2)
-                resp = xasprintf("user=%s\1auth=Bearer %s\1\1", cfg->user, secret);
-        else {
-                _cleanup_free_ char *esc = gs2_escape(cfg->user);
-                resp = xasprintf("n,a=%s,\1auth=Bearer %s\1\1", esc, secret);
-        }
+                resp = sasl_xoauth2(cfg->user, secret);
+        else
+                resp = sasl_oauthbearer(cfg->user, secret);
         if (!plain)
                 len = strlen(resp);
         /* After an initial response a challenge is an error report: cancel
@@ -365,7 +340,7 @@ static int authenticate(Smtp *s, const SmtpConfig *cfg, const char *secret)
 const char *smtp_last_error(const Smtp *s)
 {
         if (!s)
-                return connect_error ? connect_error : "";
+                return conn_connect_error(CONN_SMTP);
         return s->error ? s->error : "";
 }
 
@@ -380,14 +355,12 @@ int smtp_connect(const SmtpConfig *cfg, const char *secret, Smtp **ret)
         if (r >= 0)
                 r = authenticate(s, cfg, secret);
         if (r < 0) {
-                free(connect_error);
-                connect_error = s->error ? s->error : xstrdup(strerror(-r));
+                conn_set_connect_error(CONN_SMTP, s->error ? s->error : xstrdup(strerror(-r)));
                 s->error = NULL;
                 smtp_free(s);
                 return r;
         }
-        free(connect_error);
-        connect_error = NULL;
+        conn_set_connect_error(CONN_SMTP, NULL);
         *ret = s;
         return 0;
 }
@@ -435,7 +408,7 @@ static int txn_fail(Smtp *s, SmtpResult *res, int code, const char *what)
         res->code = code;
         res->permanent = code >= 500 && code < 600;
         res->message = reply_text(s);
-        fail(s, 0, "SMTP %s refused by %s: %d %s", what, s->host, code, res->message);
+        conn_fail(&s->error, 0, "SMTP %s refused by %s: %d %s", what, s->host, code, res->message);
         /* Reuse the session for the next message; a failing RSET kills it. */
         if (command(s, "RSET", NULL) != 250)
                 s->dead = true;
@@ -447,7 +420,7 @@ static int reject(Smtp *s, SmtpResult *res, int r, char *msg)
 {
         res->permanent = true;
         res->message = msg;
-        return fail(s, r, "SMTP: %s", msg);
+        return conn_fail(&s->error, r, "SMTP: %s", msg);
 }
 
 static bool has_8bit(const char *p, size_t n)

@@ -1,7 +1,7 @@
 /* smtp.h — the SMTP submission client: one blocking session.
  *
  * The transport is libetpan's mailstream (buffering, TLS, timeouts) with the
- * certificate checks of tlsverify.c; the protocol is spoken here rather than
+ * certificate checks of conn.c; the protocol is spoken here rather than
  * through libetpan's mailsmtp, which hides reply codes behind its own enum,
  * builds EHLO from gethostname() alone, needs Cyrus SASL plugins for
  * PLAIN/LOGIN and has no OAUTHBEARER.
@@ -62,5 +62,3 @@ const char *smtp_last_error(const Smtp *s);
 
 /* QUIT (best effort) and close.  Accepts NULL. */
 void smtp_free(Smtp *s);
-static inline void smtp_freep(Smtp **s) { smtp_free(*s); }
-#define _cleanup_smtp_ _cleanup_(smtp_freep)

@@ -100,53 +100,6 @@ static void append_text(Buf *sink, xmlNode *t)
 
 /* ---- tables ------------------------------------------------------------- */
 
-/* A cell that only numbers a question: "1", "1.", "Q3", "a)", "(b)". */
-static bool is_marker_cell(const char *s)
-{
-        size_t n = strlen(s);
-        if (n == 0 || n > 5)
-                return false;
-        const char *p = s, *e = s + n;
-        if (*p == '(')
-                p++;
-        while (e > p && (e[-1] == '.' || e[-1] == ')'))
-                e--;
-        if (p == e)
-                return false;
-        if (e - p == 1 && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-                return true;
-        if (*p == 'Q' || *p == 'q')
-                p++;
-        for (const char *q = p; q < e; q++)
-                if (*q < '0' || *q > '9')
-                        return false;
-        return p < e;
-}
-
-/* The row rule of docx.h (the same as html.h's). */
-static void add_form_row(FormSource *src, const StrList *cells)
-{
-        if (cells->n == 0)
-                return;
-        if (cells->n == 1) {
-                form_source_add_row(src, cells->v[0], "");
-                return;
-        }
-        /* A first column that only numbers the questions ("1", "Q3", "a)"). */
-        StrList c = *cells;
-        if (c.n >= 3 && is_marker_cell(c.v[0])) {
-                c.v++;
-                c.n--;
-        }
-        if (c.n == 2) {
-                form_source_add_row(src, c.v[0], c.v[1]);
-                return;
-        }
-        StrList rest = {.v = c.v + 1, .n = c.n - 1};
-        _cleanup_free_ char *value = strlist_join(&rest, " ");
-        form_source_add_row(src, c.v[0], value);
-}
-
 /* Appends finished text as paragraphs of the enclosing body or cell. */
 static void sink_paragraphs(Ctx *c, const char *text)
 {
@@ -164,7 +117,7 @@ static void row_end(Ctx *c, Table *t)
                 for (size_t i = 0; i < t->cells.n; i++)
                         sink_paragraphs(c, t->cells.v[i]);
         else if (t->row_open)
-                add_form_row(&c->src, &t->cells);
+                form_source_add_cells(&c->src, &t->cells, t->n_all);
         strlist_free(&t->cells);
         t->row_open = false;
         t->row_nested = false;

@@ -41,6 +41,24 @@ void form_record_free(FormRecord *r)
         form_record_init(r);
 }
 
+static void strlist_copy(StrList *dst, const StrList *src)
+{
+        for (size_t i = 0; i < src->n; i++)
+                strlist_add(dst, src->v[i]);
+}
+
+void form_record_copy(FormRecord *dst, const FormRecord *src)
+{
+        form_record_init(dst);
+        for (size_t i = 0; i < FIELD__MAX; i++) {
+                dst->f[i] = src->f[i];
+                dst->f[i].text = xstrdup(src->f[i].text);
+                dst->f[i].canon = xstrdup(src->f[i].canon);
+        }
+        strlist_copy(&dst->notes, &src->notes);
+        strlist_copy(&dst->unknown_labels, &src->unknown_labels);
+}
+
 static char *collapse_space(const char *s)
 {
         Buf b = {0};

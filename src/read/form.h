@@ -46,6 +46,8 @@ typedef struct {
 
 void form_record_init(FormRecord *r);
 void form_record_free(FormRecord *r);
+/* Deep copy; dst is overwritten, not freed first. */
+void form_record_copy(FormRecord *dst, const FormRecord *src);
 /* Sets the raw text of field id (trimmed, cut to 16 KiB) if it is not set
  * yet; if it is, a different value is recorded in notes ("<label>" was
  * answered twice; the first answer was kept, the second was: ..."; at most

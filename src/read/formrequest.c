@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "read/report.h"
+#include "read/formread.h"
 
 #define NOTE_MAX_WORDS 40
 
@@ -154,12 +154,12 @@ bool formrequest_detect(const Message *m, const FormLabels *labels)
                 return false;
         FormRecord rec;
         form_record_init(&rec);
-        ReportInfo info;
-        /* report_read, not the reading carried by m (reading.h): this runs
+        FormreadInfo info;
+        /* formread_message, not the reading carried by m (reading.h): this runs
          * while that reading is made, and gives what it would. */
-        report_read(m, labels, &rec, &info);
+        formread_message(m, labels, &rec, &info);
         bool none = info.n_fields == 0;
-        report_info_free(&info);
+        formread_info_free(&info);
         form_record_free(&rec);
         return none;
 }

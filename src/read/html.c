@@ -32,6 +32,7 @@
 #include <libxml/xmlerror.h>
 
 #include "base/util.h"
+#include "read/charset.h"
 
 #define HTML_MAX_DEPTH 200
 #define BULLET "\xe2\x80\xa2 "
@@ -215,58 +216,6 @@ static Sink *cur_sink(Ctx *c)
 
 /* ---- rows ------------------------------------------------------------- */
 
-/* A cell that only numbers a question: "1", "1.", "Q3", "a)", "(b)". */
-static bool is_marker_cell(const char *s)
-{
-        size_t n = strlen(s);
-        if (n == 0 || n > 5)
-                return false;
-        const char *p = s, *e = s + n;
-        if (*p == '(')
-                p++;
-        while (e > p && (e[-1] == '.' || e[-1] == ')'))
-                e--;
-        if (p == e)
-                return false;
-        if (e - p == 1 && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-                return true;
-        if (*p == 'Q' || *p == 'q')
-                p++;
-        for (const char *q = p; q < e; q++)
-                if (*q < '0' || *q > '9')
-                        return false;
-        return p < e;
-}
-
-/* The two-column rule of html.h, shared in spirit with docx.c.  Returns
- * whether the cells became a row. */
-static bool add_form_row(FormSource *src, const StrList *cells, size_t n_all)
-{
-        /* A row of one cell is text: "Label: value" typed in one cell, or a
-         * question whose answer is in the row below (a one-column form).
-         * A question whose answer cell is empty is a row all the same. */
-        if (cells->n == 0 || n_all < 2)
-                return false;
-        if (cells->n == 1) {
-                form_source_add_row(src, cells->v[0], "");
-                return true;
-        }
-        /* A first column that only numbers the questions ("1", "Q3", "a)"). */
-        StrList c = *cells;
-        if (c.n >= 3 && is_marker_cell(c.v[0])) {
-                c.v++;
-                c.n--;
-        }
-        if (c.n == 2) {
-                form_source_add_row(src, c.v[0], c.v[1]);
-                return true;
-        }
-        StrList rest = {.v = c.v + 1, .n = c.n - 1};
-        _cleanup_free_ char *value = strlist_join(&rest, " ");
-        form_source_add_row(src, c.v[0], value);
-        return true;
-}
-
 static void row_begin(Table *t)
 {
         t->row_open = true;
@@ -282,7 +231,7 @@ static void row_end(Ctx *c, Table *t)
                 /* A layout row: its cells are blocks, not label and value. */
                 for (size_t i = 0; i < t->cells.n; i++)
                         sink_lines(cur_sink(c), t->cells.v[i]);
-        } else if (t->cells.n && !add_form_row(&c->src, &t->cells, t->n_all)) {
+        } else if (t->cells.n && !form_source_add_cells(&c->src, &t->cells, t->n_all)) {
                 /* Rows go to the form reader as rows; only what did not
                  * become one (a title row) is text as well. */
                 _cleanup_free_ char *line = strlist_join(&t->cells, "\t");
@@ -1002,18 +951,6 @@ static void silent_structured(void *ctx, xmlErrorPtr err)
 
 static void silent_generic(void *ctx, const char *msg, ...)
 {
-}
-
-/* Charsets whose labels mail often gets wrong: their bytes are decoded by
- * str_to_utf8() instead, which never fails. */
-static bool charset_forgiving(const char *cs)
-{
-        static const char *const l[] = {"us-ascii", "ascii", "utf-8", "utf8", "iso-8859-1", "latin1",
-                                        "iso_8859-1", "l1", "windows-1252", "cp1252", "x-cp1252", NULL};
-        for (size_t i = 0; l[i]; i++)
-                if (strcasecmp(cs, l[i]) == 0)
-                        return true;
-        return false;
 }
 
 /* Whether str_to_utf8() would return s unchanged: valid UTF-8 without NUL.

@@ -6,9 +6,9 @@
 #include <gmime/gmime.h>
 #include <string.h>
 
+#include "read/charset.h"
 #include "read/docx.h"
 #include "read/html.h"
-#include "read/reading.h"
 
 static void body_free(MessageBody *b)
 {
@@ -37,7 +37,8 @@ void message_free(Message *m)
                 body_free(&m->bodies[i]);
         free(m->bodies);
         free(m->plain_text);
-        reading_free(m->reading);
+        if (m->attached_free)
+                m->attached_free(m->attached);
         free(m);
 }
 
@@ -247,19 +248,6 @@ static GByteArray *part_bytes(Walk *w, GMimePart *part)
                 return NULL;
         }
         return ba;
-}
-
-/* Labels that mail gets wrong most: UTF-8 sent as "iso-8859-1", Word's
- * curly quotes sent as "us-ascii". */
-static bool charset_forgiving(const char *cs)
-{
-        static const char *const l[] = {"us-ascii", "ascii", "utf-8", "utf8", "iso-8859-1", "iso_8859-1",
-                                        "latin1", "l1", "windows-1252", "cp1252", "x-cp1252", "iso-8859-15",
-                                        "ansi_x3.4-1968", NULL};
-        for (size_t i = 0; l[i]; i++)
-                if (g_ascii_strcasecmp(cs, l[i]) == 0)
-                        return true;
-        return false;
 }
 
 /* Text in the part's declared charset, as UTF-8.  For the labels of

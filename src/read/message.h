@@ -33,8 +33,6 @@ typedef struct {
         FormSource src;
 } MessageBody;
 
-typedef struct FormReading FormReading;    /* reading.h */
-
 typedef struct {
         char *message_id;     /* without <>; NULL when the message has none */
         char *key;            /* "<message-id>" or "sha256:<hex of raw>" */
@@ -58,7 +56,14 @@ typedef struct {
         MessageBody *bodies;
         size_t n_bodies;
         char *plain_text;     /* the best reading of the author's own text, UTF-8 */
-        FormReading *reading;     /* the guard's worker's reading of the form (reading.h); NULL */
+
+        /* Something a reader above this file attached to the message, which
+         * message_free() frees with attached_free: the guard's worker
+         * attaches its reading of the form (reading.h), and msgwire.h
+         * carries it back with the Message.  The parser never sets or
+         * looks inside it; NULL (both) when nothing is attached. */
+        void *attached;
+        void (*attached_free)(void *attached);
 } Message;
 
 

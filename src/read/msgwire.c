@@ -29,7 +29,8 @@ struct known_message {
         MessageBody *bodies;
         size_t n_bodies;
         char *plain_text;
-        FormReading *reading;
+        void *attached;
+        void (*attached_free)(void *);
 };
 struct known_source {
         FormRow *rows;
@@ -61,7 +62,7 @@ struct known_info {
 };
 struct known_reading {
         FormRecord raw;
-        ReportInfo info;
+        FormreadInfo info;
         bool interpreted;
         int64_t message_time;
         FormRecord interp;
@@ -69,7 +70,7 @@ struct known_reading {
 };
 _Static_assert(sizeof(FieldValue) == sizeof(struct known_value), "FieldValue changed: update msgwire.c");
 _Static_assert(sizeof(FormRecord) == sizeof(struct known_record), "FormRecord changed: update msgwire.c");
-_Static_assert(sizeof(ReportInfo) == sizeof(struct known_info), "ReportInfo changed: update msgwire.c");
+_Static_assert(sizeof(FormreadInfo) == sizeof(struct known_info), "FormreadInfo changed: update msgwire.c");
 _Static_assert(sizeof(FormReading) == sizeof(struct known_reading), "FormReading changed: update msgwire.c");
 
 #define NULL_LEN UINT32_MAX
@@ -164,7 +165,7 @@ void message_encode(const Message *m, Buf *out)
         for (size_t i = 0; i < m->n_bodies; i++)
                 put_body(out, &m->bodies[i]);
         put_str(out, m->plain_text);
-        put_reading(out, m->reading);
+        put_reading(out, reading_of(m));
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -303,7 +304,9 @@ int message_decode(const char *data, size_t len, Message **ret)
                 m->n_bodies = i + 1;
         }
         m->plain_text = get_str(&r);
-        m->reading = get_reading(&r);
+        FormReading *rd = get_reading(&r);
+        if (rd)
+                reading_set(m, rd);     /* freed with m, also when the frame is bad */
         if (r.bad || r.p != r.end || !m->key || !m->subject) {
                 message_free(m);
                 return -EBADMSG;

@@ -5,29 +5,24 @@
 
 #include "read/formrequest.h"
 
-static void strlist_copy(StrList *dst, const StrList *src)
+/* The attachment's destructor, and so also how reading_of() knows that
+ * what is attached to a Message is a FormReading. */
+static void attached_free(void *attached)
 {
-        for (size_t i = 0; i < src->n; i++)
-                strlist_add(dst, src->v[i]);
+        reading_free(attached);
 }
 
-void form_record_copy(FormRecord *dst, const FormRecord *src)
+const FormReading *reading_of(const Message *m)
 {
-        form_record_init(dst);
-        for (size_t i = 0; i < FIELD__MAX; i++) {
-                dst->f[i] = src->f[i];
-                dst->f[i].text = xstrdup(src->f[i].text);
-                dst->f[i].canon = xstrdup(src->f[i].canon);
-        }
-        strlist_copy(&dst->notes, &src->notes);
-        strlist_copy(&dst->unknown_labels, &src->unknown_labels);
+        return m->attached && m->attached_free == attached_free ? m->attached : NULL;
 }
 
-void report_info_copy(ReportInfo *dst, const ReportInfo *src)
+void reading_set(Message *m, FormReading *r)
 {
-        *dst = *src;
-        dst->forwarded_by = xstrdup(src->forwarded_by);
-        dst->orig_from = xstrdup(src->orig_from);
+        if (m->attached_free)
+                m->attached_free(m->attached);
+        m->attached = r;
+        m->attached_free = attached_free;
 }
 
 void reading_attach(Message *m, const FormLabels *labels, const ValueContext *vc)
@@ -35,7 +30,7 @@ void reading_attach(Message *m, const FormLabels *labels, const ValueContext *vc
         FormReading *r = xcalloc(1, sizeof *r);
         form_record_init(&r->raw);
         form_record_init(&r->interp);
-        report_read(m, labels, &r->raw, &r->info);
+        formread_message(m, labels, &r->raw, &r->info);
         if (m->date) {
                 ValueContext at = *vc;
                 at.message_time = m->date;
@@ -44,35 +39,36 @@ void reading_attach(Message *m, const FormLabels *labels, const ValueContext *vc
                 r->interpreted = true;
                 r->message_time = m->date;
         }
-        reading_free(m->reading);
-        m->reading = r;
+        reading_set(m, r);
         r->blank_form = formrequest_detect(m, labels);
 }
 
 bool reading_blank_form(const Message *m, const FormLabels *labels)
 {
-        return m->reading ? m->reading->blank_form : formrequest_detect(m, labels);
+        const FormReading *r = reading_of(m);
+        return r ? r->blank_form : formrequest_detect(m, labels);
 }
 
-void reading_report(const Message *m, const FormLabels *labels, FormRecord *rec, ReportInfo *info)
+void reading_report(const Message *m, const FormLabels *labels, FormRecord *rec, FormreadInfo *info)
 {
-        if (!m->reading) {
-                report_read(m, labels, rec, info);
+        const FormReading *r = reading_of(m);
+        if (!r) {
+                formread_message(m, labels, rec, info);
                 return;
         }
         form_record_free(rec);
-        form_record_copy(rec, &m->reading->raw);
-        report_info_copy(info, &m->reading->info);
+        form_record_copy(rec, &r->raw);
+        formread_info_copy(info, &r->info);
 }
 
-bool reading_interpreted(const Message *m, int64_t message_time, FormRecord *rec, ReportInfo *info)
+bool reading_interpreted(const Message *m, int64_t message_time, FormRecord *rec, FormreadInfo *info)
 {
-        const FormReading *r = m->reading;
+        const FormReading *r = reading_of(m);
         if (!r || !r->interpreted || r->message_time != message_time)
                 return false;
         form_record_free(rec);
         form_record_copy(rec, &r->interp);
-        report_info_copy(info, &r->info);
+        formread_info_copy(info, &r->info);
         return true;
 }
 
@@ -82,6 +78,6 @@ void reading_free(FormReading *r)
                 return;
         form_record_free(&r->raw);
         form_record_free(&r->interp);
-        report_info_free(&r->info);
+        formread_info_free(&r->info);
         free(r);
 }

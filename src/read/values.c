@@ -1,149 +1,14 @@
 /* values.c — see values.h.  Every parser first normalises the text
- * (lower case, typographic dashes, quotes and spaces made ASCII), then
- * either tokenises it (dates, counts, yes/no) or reduces it to a key of
- * stemmed words (directorates, enums, categories). */
+ * (tokens.h: lower case, typographic dashes, quotes and spaces made ASCII),
+ * then either cuts it into tokens (dates, counts, yes/no) or reduces it to a
+ * key of stemmed words (directorates, enums, categories).  Dates are
+ * values_date.c's. */
 #include "read/values.h"
-#include "read/values-internal.h"
+#include "read/tokens.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
-
-/* ---- text normalisation ---------------------------------------------- */
-
-/* Lower-cases ASCII and maps the typographic characters staff paste from
- * Word to their ASCII sense: dashes to '-', curly quotes to straight ones,
- * no-break spaces to ' ', bullets to line breaks (they separate list
- * items).  Other non-ASCII bytes are kept: they make words that match
- * nothing. */
-char *values_norm_text(const char *s)
-{
-        static const struct { const char *from; char to; } map[] = {
-                {"\xe2\x80\x93", '-'},  {"\xe2\x80\x94", '-'},  {"\xe2\x88\x92", '-'},
-                {"\xe2\x80\x90", '-'},  {"\xe2\x80\x91", '-'},  {"\xe2\x80\x98", '\''},
-                {"\xe2\x80\x99", '\''}, {"\xe2\x80\x9c", '"'},  {"\xe2\x80\x9d", '"'},
-                {"\xc2\xa0", ' '},      {"\xe2\x80\xaf", ' '},  {"\xe2\x80\xa2", '\n'},
-                {"\xe2\x96\xaa", '\n'}, {"\xe2\x97\xa6", '\n'}, {"\xc2\xb7", '\n'},
-                {"\xef\x82\xb7", '\n'}, {"\xe2\x80\xa6", '.'},
-        };
-        Buf b = {0};
-        buf_puts(&b, "");
-        for (const char *p = s ? s : ""; *p;) {
-                bool done = false;
-                if ((unsigned char)*p >= 0x80)
-                        for (size_t i = 0; i < ARRAY_SIZE(map) && !done; i++)
-                                if (str_startswith(p, map[i].from)) {
-                                        buf_putc(&b, map[i].to);
-                                        p += strlen(map[i].from);
-                                        done = true;
-                                }
-                if (done)
-                        continue;
-                char c = *p++;
-                if (c == '\r')
-                        c = '\n';
-                else if (c == '\t')
-                        c = ' ';
-                else if (c >= 'A' && c <= 'Z')
-                        c = (char)(c - 'A' + 'a');
-                buf_putc(&b, c);
-        }
-        return buf_steal(&b);
-}
-
-/* ---- tokens ------------------------------------------------------------ */
-
-static const char *tok_one(const char *p, bool space, Tok *t)
-{
-        memset(t, 0, sizeof *t);
-        t->space = space;
-        if (isdigit((unsigned char)*p)) {
-                t->kind = TK_NUM;
-                for (; isdigit((unsigned char)*p); p++) {
-                        t->ndig++;
-                        if (t->ndig <= 15)
-                                t->num = t->num * 10 + (*p - '0');
-                }
-                if (t->ndig > 15)
-                        t->num = -1;
-                return p;
-        }
-        if (is_word_byte((unsigned char)*p)) {
-                const char *s = p;
-                /* an apostrophe between letters belongs to the word: don't, o'clock */
-                while (is_word_byte((unsigned char)*p) ||
-                       (*p == '\'' && p > s && is_word_byte((unsigned char)p[1])))
-                        p++;
-                t->kind = TK_WORD;
-                if ((size_t)(p - s) < WORD_MAX)
-                        memcpy(t->w, s, (size_t)(p - s));
-                return p;
-        }
-        t->kind = TK_PUNCT;
-        t->w[0] = *p;
-        return p + 1;
-}
-
-void values_tokenize(const char *s, Toks *T)
-{
-        T->n = 0;
-        T->truncated = false;
-        bool space = true;
-        for (const char *p = s; *p;) {
-                if (isspace((unsigned char)*p)) {
-                        space = true;
-                        p++;
-                        continue;
-                }
-                if (T->n == MAX_TOKS) {
-                        T->truncated = true;
-                        return;
-                }
-                p = tok_one(p, space, &T->t[T->n++]);
-                space = false;
-        }
-}
-
-/* Matches a phrase of space-separated words and single punctuation marks
- * ("n / k", "don't know") at token i; returns its length in tokens or 0. */
-size_t values_phrase_at(const Toks *T, size_t i, const char *phrase)
-{
-        size_t k = 0;
-        for (const char *p = phrase; *p;) {
-                size_t n = strcspn(p, " ");
-                char part[WORD_MAX];
-                if (n == 0 || n >= sizeof part)
-                        return 0;
-                memcpy(part, p, n);
-                part[n] = 0;
-                bool ok = (n == 1 && !is_word_byte((unsigned char)part[0])) ? is_p(T, i + k, part[0])
-                                                                           : is_w(T, i + k, part);
-                if (!ok)
-                        return 0;
-                k++;
-                p += n;
-                while (*p == ' ')
-                        p++;
-        }
-        return k;
-}
-
-size_t values_phrase_in(const Toks *T, size_t i, const char *const *list)
-{
-        for (; *list; list++) {
-                size_t k = values_phrase_at(T, i, *list);
-                if (k)
-                        return k;
-        }
-        return 0;
-}
-
-const char *const values_unknown_phrases[] = {
-        "not yet known", "not known", "unknown", "unsure", "not sure", "don't know", "dont know",
-        "do not know", "n / k", "nk", "tbc", "tbd", "tba", "to be confirmed", "to be determined",
-        "not certain", "uncertain", "unclear", "not clear", "no idea", "can't remember",
-        "cannot remember", "can't recall", "cannot recall", "can't say", "cannot say",
-        "not recorded", "unconfirmed", "not confirmed", "not yet confirmed", NULL};
 
 /* ---- counts ------------------------------------------------------------ */
 
@@ -186,7 +51,7 @@ static bool count_skip(const Toks *T, size_t i)
                 return true;
         if ((is_p(T, i + 1, '.') && is_n(T, i + 2) && is_p(T, i + 3, '.')) || is_p(T, i + 1, '%'))
                 return true;
-        if (is_wl(T, i + 1, count_unit_words) || values_month_at(T, i + 1) || (i > 0 && values_month_at(T, i - 1)))
+        if (is_wl(T, i + 1, count_unit_words) || tokens_month_at(T, i + 1) || (i > 0 && tokens_month_at(T, i - 1)))
                 return true;
         if (i > 0 && (is_wl(T, i - 1, count_label_words) || is_p(T, i - 1, '#')))
                 return true;
@@ -363,7 +228,7 @@ static bool count_tail_approx(const Toks *T, size_t j, int64_t n)
                         return true;
                 if (T->t[k].kind != TK_WORD)
                         continue;
-                if (is_wl(T, k, count_approx_words) || values_phrase_at(T, k, "or more") || values_phrase_at(T, k, "and over"))
+                if (is_wl(T, k, count_approx_words) || tokens_phrase_at(T, k, "or more") || tokens_phrase_at(T, k, "and over"))
                         return true;
                 if (!word_in(T->t[k].w, neutral))
                         words++;
@@ -374,7 +239,7 @@ static bool count_tail_approx(const Toks *T, size_t j, int64_t n)
 static bool count_find(const Toks *T, bool quantities, Numeral *ret, size_t *ret_at)
 {
         for (size_t i = 0; i < T->n; i++) {
-                if (values_phrase_at(T, i, "no one")) {
+                if (tokens_phrase_at(T, i, "no one")) {
                         *ret = (Numeral){0, false, i + 2};
                         *ret_at = i;
                         return true;
@@ -409,14 +274,14 @@ static int count_parse(const char *text, bool strict, FieldValue *v)
         count_clear(v, FV_UNCLEAR);
         if (!text)
                 return -EINVAL;
-        _cleanup_free_ char *norm = values_norm_text(text);
+        _cleanup_free_ char *norm = tokens_norm_text(text);
         _cleanup_free_ Toks *T = xmalloc(sizeof *T);
-        values_tokenize(norm, T);
+        tokens_split(norm, T);
         Numeral num;
         size_t at;
         if (!count_find(T, !strict, &num, &at)) {
                 for (size_t i = 0; !strict && i < T->n; i++)
-                        if (values_phrase_in(T, i, values_unknown_phrases)) {
+                        if (tokens_phrase_in(T, i, tokens_unknown_phrases)) {
                                 v->state = FV_OK;
                                 v->canon = xstrdup("unknown");
                                 return 0;
@@ -458,9 +323,9 @@ int value_parse_yesno(const char *text, const char **ret_canon)
                                               "investigating", "under investigation", "?", NULL};
         if (!text)
                 return -EINVAL;
-        _cleanup_free_ char *norm = values_norm_text(text);
+        _cleanup_free_ char *norm = tokens_norm_text(text);
         _cleanup_free_ Toks *T = xmalloc(sizeof *T);
-        values_tokenize(norm, T);
+        tokens_split(norm, T);
         size_t i = 0;
         /* skip a bullet or dash before the answer */
         while (i < T->n && T->t[i].kind == TK_PUNCT && T->t[i].w[0] != '?')
@@ -468,20 +333,20 @@ int value_parse_yesno(const char *text, const char **ret_canon)
         if (i == T->n)
                 return -EINVAL;
         /* an untouched "Yes/No" or "Y/N" on the form is no answer */
-        if (values_phrase_at(T, i, "yes / no") || values_phrase_at(T, i, "y / n") || values_phrase_at(T, i, "yes or no") ||
-            values_phrase_at(T, i, "no / yes") || values_phrase_at(T, i, "n / y"))
+        if (tokens_phrase_at(T, i, "yes / no") || tokens_phrase_at(T, i, "y / n") || tokens_phrase_at(T, i, "yes or no") ||
+            tokens_phrase_at(T, i, "no / yes") || tokens_phrase_at(T, i, "n / y"))
                 return -EINVAL;
-        size_t k = values_phrase_in(T, i, values_unknown_phrases);
-        if (k || values_phrase_in(T, i, unknown)) {
+        size_t k = tokens_phrase_in(T, i, tokens_unknown_phrases);
+        if (k || tokens_phrase_in(T, i, unknown)) {
                 *ret_canon = "unknown";
                 return 0;
         }
         /* "no idea", "not sure" were taken above; now the first word decides */
-        if (values_phrase_in(T, i, no)) {
+        if (tokens_phrase_in(T, i, no)) {
                 *ret_canon = "no";
                 return 0;
         }
-        if (values_phrase_in(T, i, yes)) {
+        if (tokens_phrase_in(T, i, yes)) {
                 *ret_canon = "yes";
                 return 0;
         }
@@ -511,7 +376,7 @@ static size_t stem(char *w, size_t n)
  * "or", any other ASCII punctuation a space; each word stemmed. */
 static char *key_of(const char *s)
 {
-        _cleanup_free_ char *norm = values_norm_text(s);
+        _cleanup_free_ char *norm = tokens_norm_text(s);
         Buf b = {0};
         buf_puts(&b, "");
         char word[64];
@@ -911,7 +776,7 @@ static void split_items(const char *text, StrList *out)
         static const char *const sep_words[] = {"and", "or", "plus", "including", "incl", "inc",
                                                 "also", "e.g.", "eg", "i.e.", "ie", "etc", "etc.", NULL};
         static const char seps[] = ",;/&+|()[]:\n";
-        _cleanup_free_ char *norm = values_norm_text(text);
+        _cleanup_free_ char *norm = tokens_norm_text(text);
         Buf item = {0};
         for (const char *p = norm;;) {
                 size_t n = strcspn(p, " \t,;/&+|()[]:\n");
@@ -1083,7 +948,7 @@ static bool item_is_filler(const char *key)
 /* "n/k" and "n/a" would be split at the slash. */
 static char *join_abbreviations(const char *text)
 {
-        _cleanup_free_ char *norm = values_norm_text(text);
+        _cleanup_free_ char *norm = tokens_norm_text(text);
         Buf b = {0};
         buf_puts(&b, "");
         for (const char *p = norm; *p; p++) {
@@ -1258,9 +1123,9 @@ static bool implies_yes(FieldId id, const char *text)
         const char *const *list = id == F_SPECIAL_CATEGORY ? special : id == F_VULNERABLE_SUBJECTS ? vulnerable : NULL;
         if (!list)
                 return false;
-        _cleanup_free_ char *norm = values_norm_text(text);
+        _cleanup_free_ char *norm = tokens_norm_text(text);
         _cleanup_free_ Toks *T = xmalloc(sizeof *T);
-        values_tokenize(norm, T);
+        tokens_split(norm, T);
         for (size_t i = 0; i < T->n; i++)
                 if (is_wl(T, i, list))
                         return true;

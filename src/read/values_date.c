@@ -4,28 +4,9 @@
 #include <string.h>
 
 #include "read/values.h"
-#include "read/values-internal.h"
+#include "read/tokens.h"
 
 /* ---- dates ------------------------------------------------------------- */
-
-static const char *const month_names[12] = {"january", "february", "march",     "april",
-                                            "may",     "june",     "july",      "august",
-                                            "september", "october", "november", "december"};
-
-/* 1-12 for a month name or its three-letter abbreviation ("sept" too). */
-int values_month_at(const Toks *T, size_t i)
-{
-        if (i >= T->n || T->t[i].kind != TK_WORD)
-                return 0;
-        const char *w = T->t[i].w;
-        size_t n = strlen(w);
-        if (strcmp(w, "sept") == 0)
-                return 9;
-        for (int m = 0; m < 12; m++)
-                if ((n == 3 || n == strlen(month_names[m])) && strncmp(month_names[m], w, n) == 0)
-                        return m + 1;
-        return 0;
-}
 
 /* 0 (Sunday) to 6 for a weekday name or abbreviation, else -1. */
 static int weekday_at(const Toks *T, size_t i)
@@ -147,7 +128,7 @@ static size_t ampm_len(const Toks *T, size_t i, bool *ret_pm)
                 *ret_pm = T->t[i].w[0] == 'p';
                 return 1;
         }
-        if ((k = values_phrase_at(T, i, "a . m")) || (k = values_phrase_at(T, i, "p . m"))) {
+        if ((k = tokens_phrase_at(T, i, "a . m")) || (k = tokens_phrase_at(T, i, "p . m"))) {
                 *ret_pm = T->t[i].w[0] == 'p';
                 return is_p(T, i + k, '.') ? k + 1 : k;
         }
@@ -259,14 +240,14 @@ static size_t parse_text_date(const DateScan *S, size_t i, DateItem *ret)
                         j++;
                 while (is_wl(T, j, fill))
                         j++;
-                if (!(m = values_month_at(T, j)))
+                if (!(m = tokens_month_at(T, j)))
                         return 0;
                 j++;
                 j += text_year(S, j, &y);
                 *ret = (DateItem){y, m, d, false};
                 return j - i;
         }
-        if (!(m = values_month_at(T, i)))
+        if (!(m = tokens_month_at(T, i)))
                 return 0;
         j = i + 1;
         if (is_p(T, j, '.') || is_p(T, j, ','))
@@ -468,8 +449,8 @@ static size_t m_ago(DateScan *S, size_t i)
 static size_t m_week(DateScan *S, size_t i)
 {
         const Toks *T = S->T;
-        bool last = values_phrase_at(T, i, "last week") != 0;
-        if (!last && !values_phrase_at(T, i, "this week"))
+        bool last = tokens_phrase_at(T, i, "last week") != 0;
+        if (!last && !tokens_phrase_at(T, i, "this week"))
                 return 0;
         int64_t monday = -(int64_t)((S->mwday + 6) % 7) - (last ? 7 : 0);
         size_t k = 2;
@@ -497,8 +478,8 @@ static size_t m_period(DateScan *S, size_t i)
                 scan_rel(S, -(int64_t)((S->mwday + 1) % 7), true);
                 return 1;
         }
-        bool last = values_phrase_at(T, i, "last month") != 0;
-        if (last || values_phrase_at(T, i, "this month")) {
+        bool last = tokens_phrase_at(T, i, "last month") != 0;
+        if (last || tokens_phrase_at(T, i, "this month")) {
                 int y = S->my, m = S->mm;
                 if (last && --m == 0) {
                         m = 12;
@@ -516,7 +497,7 @@ static size_t m_relative(DateScan *S, size_t i)
         static const char *const day_parts[] = {"morning", "afternoon", "evening", "lunchtime", "am", "pm", NULL};
         const Toks *T = S->T;
         size_t k;
-        if ((k = values_phrase_at(T, i, "day before yesterday"))) {
+        if ((k = tokens_phrase_at(T, i, "day before yesterday"))) {
                 scan_rel(S, -2, false);
                 return k;
         }
@@ -524,7 +505,7 @@ static size_t m_relative(DateScan *S, size_t i)
                 scan_rel(S, -1, false);
                 return 1;
         }
-        if ((k = values_phrase_at(T, i, "last night")) || (k = values_phrase_at(T, i, "last evening"))) {
+        if ((k = tokens_phrase_at(T, i, "last night")) || (k = tokens_phrase_at(T, i, "last evening"))) {
                 scan_rel(S, -1, false);
                 return k;
         }
@@ -561,14 +542,14 @@ static size_t m_modifier(DateScan *S, size_t i)
                 "likely", "sometime", "before", "prior", "commencing", "beginning", "week", "wc",
                 "wb", "ish", "think", "believe", "guess", "may", "might", "could", NULL};
         const Toks *T = S->T;
-        size_t k = values_phrase_in(T, i, values_unknown_phrases);
+        size_t k = tokens_phrase_in(T, i, tokens_unknown_phrases);
         if (k) {
                 /* "06/01/2022, time unknown" knows the date */
                 if (!(i > 0 && is_w(T, i - 1, "time")) && !is_w(T, i + k, "time"))
                         S->unknown = true;
                 return k;
         }
-        if ((k = values_phrase_at(T, i, "w / c")) || (k = values_phrase_at(T, i, "w / b")) || is_wl(T, i, approx) ||
+        if ((k = tokens_phrase_at(T, i, "w / c")) || (k = tokens_phrase_at(T, i, "w / b")) || is_wl(T, i, approx) ||
             is_p(T, i, '~') || is_p(T, i, '?')) {
                 S->approx = true;
                 return k ? k : 1;
@@ -690,9 +671,9 @@ int value_parse_date(const char *text, const ValueContext *ctx, FieldValue *v)
         if (!text || !ctx || !ctx->tz)
                 return -EINVAL;
         int64_t msg_time = ctx->message_time > 0 ? ctx->message_time : now_utc();
-        _cleanup_free_ char *norm = values_norm_text(text);
+        _cleanup_free_ char *norm = tokens_norm_text(text);
         _cleanup_free_ Toks *T = xmalloc(sizeof *T);
-        values_tokenize(norm, T);
+        tokens_split(norm, T);
         /* a date is a few words; a page of text is not one to read as a date */
         if (T->truncated || T->n == 0)
                 return -EINVAL;

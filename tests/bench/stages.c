@@ -10,7 +10,7 @@
  *     parse    message_parse(): GMime, and the HTML/.docx parts read into
  *              text and table rows (html.c, docx.c);
  *     read     reading_attach(): the form read out of it and its values
- *              (report_read, values_interpret), the blank-form check;
+ *              (formread_message, values_interpret), the blank-form check;
  *     encode   message_encode(): what the worker sends back;
  *   daemon side:
  *     decode   message_decode();
@@ -140,7 +140,7 @@ static int round_once(const IngestContext *ctx, const Mail *mail, unsigned round
                 }
                 Incident inc;
                 incident_init(&inc);
-                ReportInfo info;
+                FormreadInfo info;
                 int64_t received_at = m->date ? m->date : now_utc();
                 ingest_read_report(ctx, m, received_at, &inc, &info);
                 char tok[25];
@@ -167,7 +167,7 @@ static int round_once(const IngestContext *ctx, const Mail *mail, unsigned round
                 why = NULL;
                 t[S_FILE] += t6 - t5;
                 t[S_QUEUE] += t7 - t6;
-                report_info_free(&info);
+                formread_info_free(&info);
                 incident_free(&inc);
                 message_free(m);
                 if (r < 0) {

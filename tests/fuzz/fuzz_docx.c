@@ -10,7 +10,7 @@
  *   add_form_row, normalise_lines),
  *
  * and what the form reader makes of the result (form_read_rows,
- * form_read_text with the default labels), as report.c reads an
+ * form_read_text with the default labels), as formread.c reads an
  * attachment.  The XML alone is where nearly all of the code is: a mutated
  * zip mostly fails its checksum. */
 #include <stddef.h>

@@ -77,7 +77,7 @@ static int fzf_file(Store *s, void *userdata)
                     "incomplete-0001@example.test", NULL);
         Incident inc;
         incident_init(&inc);
-        ReportInfo info;
+        FormreadInfo info;
         ingest_read_report(&ctx, &m, FZF_RECEIVED, &inc, &info);
         inc.filed_at = FZF_RECEIVED;
         inc.ref = xstrdup("DB2025001");
@@ -88,7 +88,7 @@ static int fzf_file(Store *s, void *userdata)
         if (r >= 0)
                 r = store_commit(s);
         fzf_incident = inc.id;
-        report_info_free(&info);
+        formread_info_free(&info);
         incident_free(&inc);
         (void)userdata;
         return r;

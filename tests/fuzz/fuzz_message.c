@@ -1,7 +1,7 @@
 /* fuzz_message.c — the libFuzzer harness over raw message → parsed record:
  * the reading ingest.c does with every message that arrives,
  *
- *   message_parse → report_read → values_interpret → incident_evaluate,
+ *   message_parse → formread_message → values_interpret → incident_evaluate,
  *
  * and, for automatic mail, the delivery-report reader (dsn_parse).
  * Built with clang -fsanitize=fuzzer,address,undefined by `make fuzz`
@@ -22,7 +22,7 @@
 #include "register/incident.h"
 #include "base/log.h"
 #include "read/message.h"
-#include "read/report.h"
+#include "read/formread.h"
 #include "read/values.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -58,8 +58,8 @@ static void read_record(const Message *m)
 {
         Incident inc;
         incident_init(&inc);
-        ReportInfo info;
-        report_read(m, fuzz_labels, &inc.form, &info);
+        FormreadInfo info;
+        formread_message(m, fuzz_labels, &inc.form, &info);
         ValueContext vc = {
                 .tz = fuzz_tz,
                 .message_time = m->date > 0 ? m->date : 1736179200,
@@ -72,7 +72,7 @@ static void read_record(const Message *m)
         inc.from_name = xstrdup(m->orig_from_addr ? m->orig_from_name : m->from_name);
         inc.subject = xstrdup(m->subject);
         incident_evaluate(&inc, fuzz_tz);
-        report_info_free(&info);
+        formread_info_free(&info);
         incident_free(&inc);
 }
 

@@ -7,7 +7,7 @@
  *
  *   gcc -std=c17 -D_GNU_SOURCE -g -O2 -Wall -Wextra -Wno-unused-parameter -Isrc \
  *       $(pkg-config --cflags libetpan glib-2.0 gnutls libsystemd) \
- *       tests/tools/netcheck.c src/mail/imap.c src/mail/smtp.c src/mail/tlsverify.c src/base/util.c src/base/log.c \
+ *       tests/tools/netcheck.c src/mail/imap.c src/mail/smtp.c src/mail/conn.c src/mail/sasl.c src/base/util.c src/base/log.c \
  *       -o /tmp/netcheck $(pkg-config --libs glib-2.0 gnutls libsystemd) -letpan
  *
  * Usage:

@@ -5,7 +5,7 @@
  * The path is the one ingest.c takes: message_parse, ingest_refusal (the
  * quarantine rules), the follow-up check and followup_apply when the
  * .expect names a parent report, the blank-form check, and for a report
- * ingest_read_report (report_read, values_interpret, incident_evaluate).
+ * ingest_read_report (formread_message, values_interpret, incident_evaluate).
  * Each line of an .expect file is one TAP line.
  *
  * The corpus directory is argv[1], else $BREACHD_CORPUS, else tests/corpora
@@ -250,7 +250,7 @@ typedef struct {
         char *reason;
         bool have_inc;
         Incident inc;
-        ReportInfo info;
+        FormreadInfo info;
         FollowupResult fu;
         char *mail;                /* the reply breachd writes: ack, confirmation or blank form */
         StrList outbox;            /* kinds of mail a follow-up queued */
@@ -260,7 +260,7 @@ static void outcome_free(Outcome *o)
 {
         free(o->reason);
         incident_free(&o->inc);
-        report_info_free(&o->info);
+        formread_info_free(&o->info);
         followup_result_free(&o->fu);
         free(o->mail);
         strlist_free(&o->outbox);
@@ -314,7 +314,7 @@ static int file_parent(const Setup *su, const IngestContext *ctx, const char *pa
         }
         Incident inc;
         incident_init(&inc);
-        ReportInfo info;
+        FormreadInfo info;
         int64_t received = m->date ? m->date : 1736179200;
         ingest_read_report(ctx, m, received, &inc, &info);
         struct tm lt;
@@ -337,7 +337,7 @@ static int file_parent(const Setup *su, const IngestContext *ctx, const char *pa
                 if (r < 0)
                         printf("#   parent %s: %s\n", path, why);
         }
-        report_info_free(&info);
+        formread_info_free(&info);
         incident_free(&inc);
         return r;
 }

@@ -123,10 +123,10 @@ static void replay(const char *path, const char *name)
                 return;
         /* What the daemon takes from the reading is what it would read. */
         FormRecord fresh, carried;
-        ReportInfo fi, ci;
+        FormreadInfo fi, ci;
         form_record_init(&fresh);
         form_record_init(&carried);
-        report_read(m, fuzz_labels, &fresh, &fi);
+        formread_message(m, fuzz_labels, &fresh, &fi);
         reading_report(m, fuzz_labels, &carried, &ci);
         bool same = fi.n_fields == ci.n_fields && fi.free_text == ci.free_text &&
                     strcmp(fi.forwarded_by ? fi.forwarded_by : "-", ci.forwarded_by ? ci.forwarded_by : "-") == 0 &&
@@ -134,17 +134,17 @@ static void replay(const char *path, const char *name)
         for (size_t i = 0; same && i < FIELD__MAX; i++)
                 same = strcmp(fresh.f[i].text ? fresh.f[i].text : "-", carried.f[i].text ? carried.f[i].text : "-") == 0;
         tap_ok(same, "%s: the carried reading of the form is the form read again", name);
-        FormReading *carried_reading = m->reading;
-        m->reading = NULL;
+        void *carried_reading = m->attached;
+        m->attached = NULL;
         bool blank = formrequest_detect(m, fuzz_labels);
-        m->reading = carried_reading;
+        m->attached = carried_reading;
         tap_ok(reading_blank_form(m, fuzz_labels) == blank, "%s: and so is whether it asks for the blank form", name);
         if (m->date) {
                 ValueContext vc = {.tz = fuzz_tz, .message_time = m->date, .directorates = fuzz_dirs,
                                    .n_directorates = ARRAY_SIZE(fuzz_dirs)};
                 values_interpret(&fresh, &vc);
                 form_record_free(&carried);
-                report_info_free(&ci);
+                formread_info_free(&ci);
                 same = reading_interpreted(m, m->date, &carried, &ci);
                 for (size_t i = 0; same && i < FIELD__MAX; i++)
                         same = fresh.f[i].state == carried.f[i].state && fresh.f[i].when == carried.f[i].when &&
@@ -157,8 +157,8 @@ static void replay(const char *path, const char *name)
         }
         form_record_free(&fresh);
         form_record_free(&carried);
-        report_info_free(&fi);
-        report_info_free(&ci);
+        formread_info_free(&fi);
+        formread_info_free(&ci);
         Buf again = {0};
         message_encode(m, &again);
         message_free(m);

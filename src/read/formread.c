@@ -1,16 +1,23 @@
-/* report.c — see report.h. */
-#include "read/report.h"
+/* formread.c — see formread.h. */
+#include "read/formread.h"
 
 #include <string.h>
 #include <strings.h>
 
-void report_info_free(ReportInfo *i)
+void formread_info_free(FormreadInfo *i)
 {
         if (!i)
                 return;
         free(i->forwarded_by);
         free(i->orig_from);
         memset(i, 0, sizeof *i);
+}
+
+void formread_info_copy(FormreadInfo *dst, const FormreadInfo *src)
+{
+        *dst = *src;
+        dst->forwarded_by = xstrdup(src->forwarded_by);
+        dst->orig_from = xstrdup(src->orig_from);
 }
 
 /* Reads one body into a fresh record; returns the number of fields. */
@@ -121,7 +128,7 @@ static char *free_text(const Message *m)
         return r;
 }
 
-void report_read(const Message *m, const FormLabels *labels, FormRecord *rec, ReportInfo *info)
+void formread_message(const Message *m, const FormLabels *labels, FormRecord *rec, FormreadInfo *info)
 {
         memset(info, 0, sizeof *info);
         char *fwd_from = NULL;

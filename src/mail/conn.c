@@ -1,5 +1,5 @@
-/* tlsverify.c — see tlsverify.h. */
-#include "mail/tlsverify.h"
+/* conn.c — see conn.h. */
+#include "mail/conn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,10 +25,10 @@ static bool is_ip_literal(const char *host)
         return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
-/* ---- cutting every session short at once (tlsverify_abort_all()) ---- */
+/* ---- cutting every session short at once (conn_abort_all()) ---- */
 
 /* The sockets this process opened, by number: a set, not a list, since a
- * closed one's number is reused; tlsverify_abort_all() checks each is still
+ * closed one's number is reused; conn_abort_all() checks each is still
  * a TCP socket before it shuts it down. */
 #define MAX_TRACKED_FD 4096
 static _Atomic bool tracked[MAX_TRACKED_FD];
@@ -52,17 +53,12 @@ static bool is_tcp_socket(int fd)
         return ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
 }
 
-void tlsverify_abort_all(void)
+void conn_abort_all(void)
 {
         aborted = true;
         for (int fd = 0; fd < MAX_TRACKED_FD; fd++)
                 if (tracked[fd] && is_tcp_socket(fd))
                         shutdown(fd, SHUT_RDWR);
-}
-
-bool tlsverify_aborted(void)
-{
-        return aborted;
 }
 
 static int connect_one(const struct addrinfo *ai, unsigned timeout_s, int *ret_fd)
@@ -136,8 +132,8 @@ static int error_rank(int r)
         }
 }
 
-int tlsverify_tcp_connect(const char *host, uint16_t port, unsigned timeout_s,
-                          int *ret_fd, char **ret_why)
+int conn_tcp_connect(const char *host, uint16_t port, unsigned timeout_s,
+                     int *ret_fd, char **ret_why)
 {
         struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                                   .ai_flags = AI_ADDRCONFIG };
@@ -184,7 +180,7 @@ int tlsverify_tcp_connect(const char *host, uint16_t port, unsigned timeout_s,
         return best;
 }
 
-bool tlsverify_peer_is_loopback(int fd)
+bool conn_peer_is_loopback(int fd)
 {
         struct sockaddr_storage ss;
         socklen_t len = sizeof ss;
@@ -212,8 +208,8 @@ static void ssl_setup(struct mailstream_ssl_context *ctx, void *data)
                 mailstream_ssl_set_server_name(ctx, host);
 }
 
-int tlsverify_open_stream(int fd, bool tls, const char *host, const char *ca_file,
-                          const char *ca_key, mailstream **ret, char **ret_why)
+int conn_open_stream(int fd, bool tls, const char *host, const char *ca_file,
+                     const char *ca_key, mailstream **ret, char **ret_why)
 {
         if (!tls) {
                 mailstream *s = mailstream_socket_open_timeout(fd, NET_TIMEOUT_S);
@@ -231,7 +227,7 @@ int tlsverify_open_stream(int fd, bool tls, const char *host, const char *ca_fil
                                      NET_TIMEOUT_S);
                 return -EPROTO;
         }
-        int r = tlsverify_check(s, host, ca_file, ca_key, ret_why);
+        int r = conn_check_certificate(s, host, ca_file, ca_key, ret_why);
         if (r < 0) {
                 mailstream_close(s);
                 return r;
@@ -240,8 +236,8 @@ int tlsverify_open_stream(int fd, bool tls, const char *host, const char *ca_fil
         return 0;
 }
 
-int tlsverify_starttls(mailstream *s, const char *host, const char *ca_file,
-                       const char *ca_key, char **ret_why)
+int conn_starttls(mailstream *s, const char *host, const char *ca_file,
+                  const char *ca_key, char **ret_why)
 {
         /* Anything the server sent after its go-ahead arrived in plain text
          * and would be taken as protected: the STARTTLS injection attack
@@ -263,7 +259,7 @@ int tlsverify_starttls(mailstream *s, const char *host, const char *ca_file,
         /* Frees the plain layer without closing the socket the TLS layer now owns. */
         mailstream_low_free(plain);
         mailstream_set_low(s, tls);
-        return tlsverify_check(s, host, ca_file, ca_key, ret_why);
+        return conn_check_certificate(s, host, ca_file, ca_key, ret_why);
 }
 
 static int load_trust(const char *ca_file, const char *ca_key,
@@ -339,8 +335,8 @@ static int verify_chain(gnutls_x509_trust_list_t tl, gnutls_x509_crt_t *crts, un
                                                   ret_status, NULL);
 }
 
-int tlsverify_check(mailstream *s, const char *host, const char *ca_file,
-                    const char *ca_key, char **ret_why)
+int conn_check_certificate(mailstream *s, const char *host, const char *ca_file,
+                           const char *ca_key, char **ret_why)
 {
         carray *chain = mailstream_get_certificate_chain(s);
         if (!chain || carray_count(chain) == 0) {
@@ -378,4 +374,32 @@ done:
         for (unsigned i = 0; i < n; i++)
                 gnutls_x509_crt_deinit(crts[i]);
         return r;
+}
+
+/* ---- what went wrong, in words ----------------------------------------- */
+
+int conn_fail(char **error, int r, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        char *msg = xvasprintf(fmt, ap);
+        va_end(ap);
+        free(*error);
+        *error = msg;
+        return r;
+}
+
+/* Per thread: the daemon's manager, mover and sender each connect on their
+ * own, and a reason must reach the thread whose connect failed. */
+static _Thread_local char *connect_errors[CONN__MAX];
+
+void conn_set_connect_error(ConnClient client, char *why)
+{
+        free(connect_errors[client]);
+        connect_errors[client] = why;
+}
+
+const char *conn_connect_error(ConnClient client)
+{
+        return connect_errors[client] ? connect_errors[client] : "";
 }

@@ -1,5 +1,11 @@
-/* values-internal.h — for values.c and values_date.c only: the tokens the
- * parsers of dates, counts and yes/no share. */
+/* tokens.h — a field's text as the value parsers read it (values.c, and
+ * values_date.c for dates): normalised, then cut into numbers, words and
+ * punctuation marks that the parsers of dates, counts and yes/no match
+ * phrases against.
+ *
+ * It sits below both parsers so that each takes from it and neither from
+ * the other.  The small is_* matchers below are inline: the parsers call
+ * them for every token they look at. */
 #pragma once
 
 #include <stdbool.h>
@@ -60,17 +66,17 @@ static inline bool is_wl(const Toks *T, size_t i, const char *const *list)
         return i < T->n && T->t[i].kind == TK_WORD && word_in(T->t[i].w, list);
 }
 
-/* Lower case, typographic characters made ASCII (see values.c).  Caller
+/* Lower case, typographic characters made ASCII (see tokens.c).  Caller
  * frees. */
-char *values_norm_text(const char *s);
-/* s must be normalised (values_norm_text). */
-void values_tokenize(const char *s, Toks *T);
+char *tokens_norm_text(const char *s);
+/* s must be normalised (tokens_norm_text). */
+void tokens_split(const char *s, Toks *T);
 /* A phrase of space-separated words and single punctuation marks ("n / k",
  * "don't know") at token i: its length in tokens, or 0. */
-size_t values_phrase_at(const Toks *T, size_t i, const char *phrase);
-size_t values_phrase_in(const Toks *T, size_t i, const char *const *list);
+size_t tokens_phrase_at(const Toks *T, size_t i, const char *phrase);
+size_t tokens_phrase_in(const Toks *T, size_t i, const char *const *list);
 /* "Not known", "TBC" and their kin: dates, counts and yes/no share them. */
-extern const char *const values_unknown_phrases[];
+extern const char *const tokens_unknown_phrases[];
 /* 1-12 for a month name or its three-letter abbreviation at token i, else 0
- * (values_date.c). */
-int values_month_at(const Toks *T, size_t i);
+ * ("sept" too). */
+int tokens_month_at(const Toks *T, size_t i);

@@ -7,9 +7,9 @@
 #include <stdbool.h>
 
 #include "base/config.h"
+#include "base/tz.h"
 #include "read/message.h"
 #include "register/store.h"
-#include "base/tz.h"
 
 /* Queues the blank form to the sender of m (its Reply-To, else From),
  * answering m.  Must run inside a store transaction.  -EINVAL with

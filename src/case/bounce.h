@@ -14,10 +14,10 @@
 #include <stdint.h>
 
 #include "base/config.h"
-#include "read/dsn.h"
-#include "register/store.h"
 #include "base/tz.h"
 #include "base/util.h"
+#include "read/dsn.h"
+#include "register/store.h"
 
 /* What bounce_record() found. */
 typedef struct {

@@ -22,11 +22,11 @@
 #include <stdint.h>
 
 #include "base/config.h"
-#include "register/incident.h"
-#include "read/message.h"
-#include "register/store.h"
-#include "notices/template.h"
 #include "base/tz.h"
+#include "notices/template.h"
+#include "read/message.h"
+#include "register/incident.h"
+#include "register/store.h"
 
 typedef enum {
         DC_DECISION,           /* value: "notify" / "not notifiable" */

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "notices/notices.h"
-#include "read/reading.h"
 #include "read/formread.h"
+#include "read/reading.h"
 #include "read/values.h"
 
 void followup_result_free(FollowupResult *r)

@@ -16,8 +16,8 @@
 #include "case/newcase.h"
 #include "notices/alert.h"
 #include "notices/ratelimit.h"
-#include "read/reading.h"
 #include "read/formread.h"
+#include "read/reading.h"
 
 static void plan_add(uint32_t **v, size_t *n, uint32_t uid)
 {

@@ -10,8 +10,8 @@
 #include "base/config.h"
 #include "case/ingest_context.h"
 #include "read/form.h"
-#include "read/message.h"
 #include "read/formread.h"
+#include "read/message.h"
 #include "register/incident.h"
 #include "register/store.h"
 

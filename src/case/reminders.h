@@ -14,9 +14,9 @@
 #include <stdint.h>
 
 #include "base/config.h"
+#include "base/tz.h"
 #include "case/clock.h"
 #include "register/store.h"
-#include "base/tz.h"
 
 typedef struct {
         unsigned queued;      /* reminder mails queued */

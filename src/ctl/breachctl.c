@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "base/config.h"
+#include "base/log.h"
+#include "base/tz.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_case.h"
 #include "ctl/ctl_register.h"
 #include "ctl/ctl_reprocess.h"
-#include "base/log.h"
 #include "register/store.h"
-#include "base/tz.h"
 
 static const struct {
         const char *name;

@@ -15,9 +15,9 @@
 #include <stdio.h>
 
 #include "base/config.h"
+#include "base/tz.h"
 #include "register/incident.h"
 #include "register/store_register.h"
-#include "base/tz.h"
 
 typedef enum {
         /* The columns of the log, in its order. */

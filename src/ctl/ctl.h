@@ -7,8 +7,8 @@
 #include <stdio.h>
 
 #include "base/config.h"
-#include "register/store.h"
 #include "base/tz.h"
+#include "register/store.h"
 
 typedef struct {
         const Config *cfg;

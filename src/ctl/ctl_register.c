@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctl/committee.h"
 #include "ctl/breachlog.h"
+#include "ctl/committee.h"
 #include "notices/notices.h"
 #include "read/values.h"
 

@@ -21,8 +21,8 @@
 #include "ctl/ctl_reprocess.h"
 #include "base/guard.h"
 #include "case/ingest.h"
-#include "read/message.h"
 #include "case/retention.h"
+#include "read/message.h"
 
 typedef struct {
         Ctl *c;

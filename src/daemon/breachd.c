@@ -9,10 +9,10 @@
 
 #include "base/config.h"
 #include "base/log.h"
-#include "daemon/manager.h"
-#include "notices/notices.h"
 #include "base/tz.h"
 #include "case/templates_check.h"
+#include "daemon/manager.h"
+#include "notices/notices.h"
 
 #define VERSION "0.1.0"
 

@@ -15,19 +15,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "notices/alert.h"
-#include "mail/imap.h"
-#include "case/ingest.h"
 #include "base/log.h"
-#include "notices/notices.h"
+#include "base/tz.h"
+#include "case/ingest.h"
 #include "case/reminders.h"
 #include "case/retention.h"
 #include "case/templates_check.h"
 #include "daemon/sender.h"
 #include "daemon/state.h"
-#include "register/store.h"
 #include "mail/conn.h"
-#include "base/tz.h"
+#include "mail/imap.h"
+#include "notices/alert.h"
+#include "notices/notices.h"
+#include "register/store.h"
 
 #define USEC_PER_SEC 1000000ULL
 #define RECONNECT_MAX 600    /* seconds */

@@ -5,8 +5,8 @@
 #include <glib.h>
 #include <string.h>
 
-#include "case/bounce.h"
 #include "base/log.h"
+#include "case/bounce.h"
 #include "mail/smtp.h"
 
 /* After this many attempts (about three days at the 1 h cap) a temporary

@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/util.h"
 #include "mail/conn.h"
 #include "mail/sasl.h"
-#include "base/util.h"
 
 struct Imap {
         mailimap *m;

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/util.h"
 #include "mail/conn.h"
 #include "mail/sasl.h"
-#include "base/util.h"
 
 /* More lines than this in one reply is a broken or hostile server. */
 #define MAX_REPLY_LINES 1000

@@ -14,12 +14,12 @@
 #include <stdint.h>
 
 #include "base/config.h"
-#include "register/incident.h"
-#include "read/message.h"
-#include "notices/notices.h"
-#include "register/store.h"
-#include "notices/template.h"
 #include "base/tz.h"
+#include "notices/notices.h"
+#include "notices/template.h"
+#include "read/message.h"
+#include "register/incident.h"
+#include "register/store.h"
 
 /* Queues the delivery-failed notice to the DPO(s): the acknowledgement of
  * inc to rcpt failed, failure in the server's words.  Outbox kind

@@ -7,11 +7,11 @@
 #pragma once
 
 #include "base/config.h"
-#include "register/incident.h"
-#include "read/message.h"
-#include "register/store.h"
-#include "notices/template.h"
 #include "base/tz.h"
+#include "notices/template.h"
+#include "read/message.h"
+#include "register/incident.h"
+#include "register/store.h"
 
 /* Fills the variables every incident template may use. */
 void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v);

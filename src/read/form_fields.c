@@ -1,7 +1,7 @@
 /* form_fields.c — the key words of the questions that ask for each field
  * of the form (base/fields.h), for labels worded as a question. */
-#include "read/form.h"
 #include "read/form-internal.h"
+#include "read/form.h"
 
 #include <string.h>
 

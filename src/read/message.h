@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "read/extract.h"
 #include "base/util.h"
+#include "read/extract.h"
 
 typedef struct {
         unsigned max_depth;            /* MIME nesting, default 20 */

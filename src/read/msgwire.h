@@ -12,8 +12,8 @@
 
 #include <stddef.h>
 
-#include "read/message.h"
 #include "base/util.h"
+#include "read/message.h"
 
 /* Appends m to out. */
 void message_encode(const Message *m, Buf *out);

@@ -18,8 +18,8 @@
 #include <stdint.h>
 
 #include "base/config.h"
-#include "read/form.h"
 #include "base/tz.h"
+#include "read/form.h"
 
 typedef struct {
         const Tz *tz;               /* configured zone; dates need it */

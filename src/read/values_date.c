@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "read/values.h"
 #include "read/tokens.h"
+#include "read/values.h"
 
 /* ---- dates ------------------------------------------------------------- */
 

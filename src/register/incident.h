@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 #include "base/config.h"
-#include "read/form.h"
 #include "base/tz.h"
+#include "read/form.h"
 
 typedef struct {
         int64_t id;              /* 0 until stored */

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "register/store.h"
 #include "register/store-internal.h"
+#include "register/store.h"
 
 void store_counts_free(RegisterCounts *c)
 {

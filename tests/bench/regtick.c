@@ -22,9 +22,9 @@
 #include <time.h>
 
 #include "base/config.h"
+#include "base/tz.h"
 #include "case/reminders.h"
 #include "register/store.h"
-#include "base/tz.h"
 
 #define MAX_REPS 200
 #define BUDGET_MS 5000.0    /* per measurement */

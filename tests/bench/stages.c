@@ -36,14 +36,14 @@
 
 #include "base/config.h"
 #include "base/mimelib.h"
+#include "base/tz.h"
 #include "case/ingest.h"
 #include "case/newcase.h"
+#include "notices/notices.h"
 #include "read/message.h"
 #include "read/msgwire.h"
-#include "notices/notices.h"
 #include "read/reading.h"
 #include "register/store.h"
-#include "base/tz.h"
 
 enum { S_PARSE, S_READ, S_ENCODE, S_DECODE, S_FILE, S_QUEUE, S_COMMIT, S__MAX };
 static const char *const stage_names[S__MAX] = {"parse", "read", "encode", "decode", "file", "queue", "commit"};

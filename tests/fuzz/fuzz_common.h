@@ -20,10 +20,10 @@
 
 #include "base/config.h"
 #include "base/log.h"
-#include "register/store.h"
-#include "register/store-internal.h"
 #include "base/tz.h"
 #include "base/util.h"
+#include "register/store-internal.h"
+#include "register/store.h"
 
 /* tests/corpora/corpus.conf, less its comments. */
 static const char fz_config_text[] =

@@ -16,14 +16,14 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "read/dsn.h"
-#include "base/mimelib.h"
-#include "read/form.h"
-#include "register/incident.h"
 #include "base/log.h"
-#include "read/message.h"
+#include "base/mimelib.h"
+#include "read/dsn.h"
+#include "read/form.h"
 #include "read/formread.h"
+#include "read/message.h"
 #include "read/values.h"
+#include "register/incident.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "case/bounce.h"
-#include "register/store.h"
 #include "register/store-internal.h"
+#include "register/store.h"
 #include "fixture.h"
 #include "tap.h"
 

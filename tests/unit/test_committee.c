@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctl/committee.h"
 #include "ctl/breachlog.h"
+#include "ctl/committee.h"
 #include "register/store_register.h"
 #include "fixture.h"
 #include "tap.h"

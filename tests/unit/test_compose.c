@@ -9,8 +9,8 @@
  * and past the 78 and 998 limits, "From " lines, control characters. */
 #include <glib.h>
 
-#include "mail/compose.h"
 #include "base/mimelib.h"
+#include "mail/compose.h"
 #include "read/message.h"
 #include "tap.h"
 

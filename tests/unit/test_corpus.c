@@ -19,14 +19,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "read/formrequest.h"
 #include "case/followup.h"
 #include "case/ingest.h"
 #include "case/newcase.h"
-#include "read/message.h"
 #include "notices/notices.h"
-#include "register/store.h"
+#include "read/formrequest.h"
+#include "read/message.h"
 #include "register/store-internal.h"
+#include "register/store.h"
 #include "tap.h"
 #include "notices/template.h"
 

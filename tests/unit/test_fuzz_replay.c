@@ -50,8 +50,8 @@
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
 
-#include "read/msgwire.h"
 #include "read/formrequest.h"
+#include "read/msgwire.h"
 #include "read/reading.h"
 #include "tap.h"
 

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "notices/ratelimit.h"
 #include "case/retention.h"
-#include "register/store.h"
+#include "notices/ratelimit.h"
 #include "register/store-internal.h"
+#include "register/store.h"
 #include "fixture.h"
 #include "tap.h"
 

@@ -17,6 +17,11 @@ typedef struct {
         FILE *out;
 } Ctl;
 
+/* The incident ref names, loaded into *ret (incident_free() it); when there
+ * is none or the register fails, says so on stderr ("breachctl: REF: no
+ * such incident") and returns the negative code. */
+int ctl_load_incident(Ctl *c, const char *ref, Incident *ret);
+
 int ctl_list(Ctl *c, int argc, char **argv);
 int ctl_show(Ctl *c, int argc, char **argv);
 int ctl_export(Ctl *c, int argc, char **argv);

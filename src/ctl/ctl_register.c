@@ -787,11 +787,9 @@ int ctl_ico_draft(Ctl *c, int argc, char **argv)
                 return -EINVAL;
         }
         Incident inc;
-        int r = store_load_incident(c->store, argv[1], &inc);
-        if (r < 0) {
-                fprintf(stderr, "breachctl: %s: %s\n", argv[1], r == -ENOENT ? "no such incident" : strerror(-r));
+        int r = ctl_load_incident(c, argv[1], &inc);
+        if (r < 0)
                 return r;
-        }
         RegisterExtra x;
         if ((r = store_register_load(c->store, inc.id, &x)) < 0) {
                 fprintf(stderr, "breachctl: %s: %s\n", argv[1], strerror(-r));

@@ -268,11 +268,9 @@ static int reprocess_incident(Reprocess *rp, Incident *inc, const StoredRaw *row
 static int reprocess_ref(Reprocess *rp, const char *ref)
 {
         Incident inc;
-        int r = store_load_incident(rp->c->store, ref, &inc);
-        if (r < 0) {
-                fprintf(stderr, "breachctl: %s: %s\n", ref, r == -ENOENT ? "no such incident" : strerror(-r));
+        int r = ctl_load_incident(rp->c, ref, &inc);
+        if (r < 0)
                 return r;
-        }
         int64_t id = 0;
         r = store_messages_report(rp->c->store, inc.id, &id);
         StoredRaw row = {0};

@@ -101,11 +101,9 @@ int ctl_show(Ctl *c, int argc, char **argv)
                 return -EINVAL;
         }
         Incident inc;
-        int r = store_load_incident(c->store, argv[1], &inc);
-        if (r < 0) {
-                fprintf(stderr, "breachctl: %s: %s\n", argv[1], r == -ENOENT ? "no such incident" : strerror(-r));
+        int r = ctl_load_incident(c, argv[1], &inc);
+        if (r < 0)
                 return r;
-        }
         TemplateVars v = {0};
         notices_incident_vars(c->cfg, c->tz, &inc, now_utc(), &v);
         /* The clock only runs for a mail-filed case awaiting its decision:

@@ -425,17 +425,9 @@ static void collect_ids(Bounce *b, Reading *rd, const char *raw, size_t len, con
 
 int dsn_parse(const char *raw, size_t len, Bounce *ret)
 {
-        mimelib_init();
-        GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
-        GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-        GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
-        g_object_unref(parser);
-        g_object_unref(stream);
-        if (!msg || !msg->mime_part) {
-                if (msg)
-                        g_object_unref(msg);
+        GMimeMessage *msg = mimelib_parse(raw, len);
+        if (!msg)
                 return -EBADMSG;
-        }
         Bounce b = {0};
         Reading rd = {.b = &b};
         bool dsn = is_report_type(msg->mime_part, "delivery-status") ||

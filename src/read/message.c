@@ -663,16 +663,9 @@ int message_parse(const char *raw, size_t len, const MessageLimits *lim, Message
         static const MessageLimits defaults = MESSAGE_LIMITS_DEFAULT;
         if (!lim)
                 lim = &defaults;
-        mimelib_init();
-        GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
-        GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-        GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
-        g_object_unref(parser);
-        g_object_unref(stream);
-        if (!msg || !msg->mime_part) {
+        GMimeMessage *msg = mimelib_parse(raw, len);
+        if (!msg) {
                 *ret_why = xstrdup("not a MIME message: no headers or body could be read");
-                if (msg)
-                        g_object_unref(msg);
                 return -EBADMSG;
         }
         if (header_too_long(GMIME_OBJECT(msg), lim->max_header_len)) {

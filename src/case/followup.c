@@ -172,7 +172,7 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
 static void read_answers(const IngestContext *ctx, const Message *m, int64_t received_at, FormRecord *rec)
 {
         FormreadInfo info;
-        reading_report(m, ctx->labels, rec, &info);
+        reading_form(m, ctx->labels, rec, &info);
         if (info.free_text)
                 form_record_free(rec);
         formread_info_free(&info);

@@ -87,7 +87,7 @@ void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t rece
                 .n_directorates = ctx->cfg->n_directorates,
         };
         if (!reading_interpreted(m, vc.message_time, &inc->form, ret_info)) {
-                reading_report(m, ctx->labels, &inc->form, ret_info);
+                reading_form(m, ctx->labels, &inc->form, ret_info);
                 values_interpret(&inc->form, &vc);
         }
         inc->received_at = received_at;

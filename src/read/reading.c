@@ -49,7 +49,7 @@ bool reading_blank_form(const Message *m, const FormLabels *labels)
         return r ? r->blank_form : formrequest_detect(m, labels);
 }
 
-void reading_report(const Message *m, const FormLabels *labels, FormRecord *rec, FormreadInfo *info)
+void reading_form(const Message *m, const FormLabels *labels, FormRecord *rec, FormreadInfo *info)
 {
         const FormReading *r = reading_of(m);
         if (!r) {

@@ -41,7 +41,7 @@ void reading_attach(Message *m, const FormLabels *labels, const ValueContext *vc
 
 /* formread_message(m, labels, rec, info), or a copy of what the worker read.
  * rec must be initialised and empty; *info is overwritten. */
-void reading_report(const Message *m, const FormLabels *labels, FormRecord *rec, FormreadInfo *info);
+void reading_form(const Message *m, const FormLabels *labels, FormRecord *rec, FormreadInfo *info);
 
 /* When the worker read m's values at message_time: copies that record into
  * rec (initialised, empty) and the form's info into *info, and returns

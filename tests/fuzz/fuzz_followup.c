@@ -1,7 +1,7 @@
 /* fuzz_followup.c — the libFuzzer harness over follow-up merging
  * (src/case/followup.c): a reply about a filed incident, applied to it,
  *
- *   followup_apply: reading_report + values_interpret of the reply, the
+ *   followup_apply: reading_form + values_interpret of the reply, the
  *   merge (same_answer, a fill or a change per field, fallbacks dropped
  *   and worked out again), incident_evaluate, the incident rewritten with
  *   its audit rows (store_update_incident_fields), change_lines, and the

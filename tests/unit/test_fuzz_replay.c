@@ -127,7 +127,7 @@ static void replay(const char *path, const char *name)
         form_record_init(&fresh);
         form_record_init(&carried);
         formread_message(m, fuzz_labels, &fresh, &fi);
-        reading_report(m, fuzz_labels, &carried, &ci);
+        reading_form(m, fuzz_labels, &carried, &ci);
         bool same = fi.n_fields == ci.n_fields && fi.free_text == ci.free_text &&
                     strcmp(fi.forwarded_by ? fi.forwarded_by : "-", ci.forwarded_by ? ci.forwarded_by : "-") == 0 &&
                     fresh.notes.n == carried.notes.n && fresh.unknown_labels.n == carried.unknown_labels.n;

@@ -12,6 +12,8 @@ packages=(
         libsystemd-dev libxml2-dev libarchive-dev libgnutls28-dev
         # tests: private mail servers, tools, sanitizers
         dovecot-imapd dovecot-lmtpd postfix
+        opendkim opendkim-tools opendmarc   # signed and verified mail (tests/e2e/test_authres.sh)
+        dnsmasq-base       # their private DNS
         python3 sqlite3
         systemd            # systemd-analyze verify / security
         valgrind clang libclang-rt-14-dev
@@ -76,9 +78,11 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # Postfix asks what kind of mail system this is; the tests run private
 # instances, so the system one needs no configuration.
+# OpenDMARC offers to set up a database for its reports; none is needed.
 if command -v debconf-set-selections >/dev/null; then
         debconf-set-selections <<'EOF'
 postfix postfix/main_mailer_type select No configuration
+opendmarc opendmarc/dbconfig-install boolean false
 EOF
 fi
 

@@ -104,6 +104,7 @@ static size_t config_strings(Config *c, char **v[static CONFIG_MAX_STRINGS])
         v[n++] = &c->mailbox.folder;
         v[n++] = &c->mailbox.processed_folder;
         v[n++] = &c->mailbox.quarantine_folder;
+        v[n++] = &c->mailbox.internal_mark;
         v[n++] = &c->smtp.host;
         v[n++] = &c->smtp.ca_file;
         v[n++] = &c->smtp.user;
@@ -157,6 +158,7 @@ void config_free(Config *c)
         strlist_free(&c->dpo);
         strlist_free(&c->escalation);
         strlist_free(&c->staff_domains);
+        strlist_free(&c->mailbox.trusted_authserv_ids);
         directorates_free(c->directorates, c->n_directorates);
         free(c->reminder_hours);
         for (size_t i = 0; i < c->n_extra_labels; i++) {
@@ -713,7 +715,43 @@ static void check_folders(Ctx *x, const config_setting_t *g, const MailboxConfig
 
 static const char *const mailbox_keys[] = {
         "host", "port", "tls", "ca_file", "auth", "user", "password_file", "password_command",
-        "token_command", "folder", "processed_folder", "quarantine_folder", "idle", NULL};
+        "token_command", "folder", "processed_folder", "quarantine_folder", "idle",
+        "trusted_authserv_ids", "internal_mark", NULL};
+
+/* An authserv-id as servers write it: a host name or another token of
+ * RFC 2045 (no white space, no specials but '.'). */
+static bool authserv_id_ok(const char *s)
+{
+        for (const char *p = s; *p; p++)
+                if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("()<>@,;:\\\"/[]?=", *p))
+                        return false;
+        return *s != 0;
+}
+
+/* "Name: value": a header field name (printable ASCII, no ':'), then a
+ * value that is not empty. */
+static bool internal_mark_ok(const char *s)
+{
+        const char *colon = strchr(s, ':');
+        if (!colon || colon == s)
+                return false;
+        for (const char *p = s; p < colon; p++)
+                if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+                        return false;
+        return !str_empty(colon + 1);
+}
+
+static void parse_sender_trust(Ctx *x, const config_setting_t *g, MailboxConfig *m)
+{
+        static const StrCheck authserv = {authserv_id_ok, "is not an authserv-id (write the host name the "
+                                                          "mail server puts first in its Authentication-Results: "
+                                                          "header, e.g. \"mx.example.gov.uk\")"};
+
+        get_strlist(x, g, "trusted_authserv_ids", &authserv, &m->trusted_authserv_ids);
+        if (get_string(x, g, "internal_mark", &m->internal_mark) && !internal_mark_ok(m->internal_mark))
+                err_key(x, where(g, "internal_mark"), "'%s' is not \"Header-Name: value\" (e.g. "
+                        "\"X-MS-Exchange-Organization-AuthAs: Internal\")", m->internal_mark);
+}
 
 static void parse_mailbox(Ctx *x, const config_setting_t *g, MailboxConfig *m)
 {
@@ -738,6 +776,7 @@ static void parse_mailbox(Ctx *x, const config_setting_t *g, MailboxConfig *m)
         get_string(x, g, "processed_folder", &m->processed_folder);
         get_string(x, g, "quarantine_folder", &m->quarantine_folder);
         get_bool(x, g, "idle", &m->idle);
+        parse_sender_trust(x, g, m);
 
         check_server(x, g, m->host, m->tls, &m->port, ports);
         check_auth(x, g, m->auth, m->user, &k, &m->secret);
@@ -1235,4 +1274,9 @@ bool config_is_staff_address(const Config *c, const char *addr)
 bool config_is_dpo_address(const Config *c, const char *addr)
 {
         return addr && strlist_contains_ci(&c->dpo, addr);
+}
+
+bool config_checks_senders(const Config *c)
+{
+        return c->mailbox.trusted_authserv_ids.n > 0 || c->mailbox.internal_mark;
 }

@@ -43,6 +43,14 @@ typedef struct {
         char *processed_folder; /* default "Processed" */
         char *quarantine_folder;/* default "Quarantine" */
         bool idle;              /* use IDLE when offered, default true */
+        /* Who is believed about a sender (case/sender_trust.h): the
+         * authserv-ids of the Authentication-Results: fields the mail
+         * server that delivers into this mailbox adds, and the header
+         * field ("Name: value") it marks the organisation's own mail
+         * with.  Either set turns the check of staff senders on; both
+         * empty (the default): From: is taken as it is. */
+        StrList trusted_authserv_ids;
+        char *internal_mark;
 } MailboxConfig;
 
 typedef struct {
@@ -121,6 +129,9 @@ int config_read_secret(const SecretSource *s, char **ret, char **ret_why);
 
 bool config_is_staff_address(const Config *c, const char *addr);
 bool config_is_dpo_address(const Config *c, const char *addr);
+/* Whether mailbox.trusted_authserv_ids or mailbox.internal_mark is set:
+ * staff senders must then be vouched for by the mail server. */
+bool config_checks_senders(const Config *c);
 const char *tls_mode_name(TlsMode m);
 
 /* Added: */

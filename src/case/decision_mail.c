@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "case/sender_trust.h"
 #include "mail/compose.h"
 #include "notices/notices.h"
 
@@ -343,6 +344,13 @@ static int authenticate(Store *s, const Config *cfg, const Message *m, const Dec
                         return DECISION_NONE;   /* someone writing to the thread, not deciding */
                 *ret_why = xasprintf("decision by mail from %s refused: not a configured DPO address; nothing "
                                      "changed", m->from_addr);
+                return DECISION_REFUSED;
+        }
+        /* A DPO's From: and the token are not enough: the rest of what the
+         * servers on the way say must agree (sender_trust.h). */
+        _cleanup_free_ char *forged = sender_trust_decision(cfg, m);
+        if (forged) {
+                *ret_why = xasprintf("decision by mail from %s refused: %s; nothing changed", m->from_addr, forged);
                 return DECISION_REFUSED;
         }
         *ret_id = id;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "case/sender_trust.h"
 #include "mail/compose.h"
 #include "read/reading.h"
 #include "read/values.h"
@@ -28,7 +29,7 @@ char *ingest_refusal(const Config *cfg, const Message *m)
                 return xasprintf("automatic message, no reply sent: %s", m->auto_reason);
         if (!config_is_staff_address(cfg, m->from_addr))
                 return xasprintf("sender %s is not in the staff domains, no reply sent", m->from_addr);
-        return NULL;
+        return sender_trust_refusal(cfg, m);
 }
 
 int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id)

@@ -30,6 +30,9 @@ void message_free(Message *m)
         free(m->in_reply_to);
         strlist_free(&m->references);
         free(m->auto_reason);
+        free(m->sender_addr);
+        free(m->return_path);
+        strlist_free(&m->header_fields);
         free(m->orig_from_addr);
         free(m->orig_from_name);
         free(m->orig_subject);
@@ -174,6 +177,57 @@ static void read_recipients(Message *m, GMimeMessage *msg)
         }
 }
 
+/* Every mailbox of l, inside groups too, whatever it holds: a From: of
+ * two addresses is two authors, even when one has no '@'. */
+static unsigned count_mailboxes(InternetAddressList *l, unsigned depth)
+{
+        unsigned n = 0;
+        for (int i = 0; l && depth < 4 && i < internet_address_list_length(l); i++) {
+                InternetAddress *a = internet_address_list_get_address(l, i);
+                if (INTERNET_ADDRESS_IS_GROUP(a))
+                        n += count_mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)),
+                                             depth + 1);
+                else
+                        n++;
+        }
+        return n;
+}
+
+/* What the servers on the way say about who sent it: the number of From:
+ * addresses, Sender:, the envelope sender the delivering server wrote
+ * (Return-Path:, the topmost one), and every header field in order, for
+ * the Authentication-Results: and Received: fields and their places. */
+static void read_origin(Message *m, GMimeMessage *msg)
+{
+        GMimeObject *o = GMIME_OBJECT(msg);
+        m->n_from = count_mailboxes(g_mime_message_get_from(msg), 0);
+        char *dummy = NULL;
+        first_mailbox(g_mime_message_get_sender(msg), &m->sender_addr, &dummy);
+        free(dummy);
+        const char *rp = header(o, "Return-Path");
+        if (rp) {
+                _cleanup_free_ char *t = xstrdup(rp);
+                char *v = str_trim(t);
+                size_t n = strlen(v);
+                if (n >= 2 && v[0] == '<' && v[n - 1] == '>') {
+                        v[n - 1] = 0;
+                        v++;
+                }
+                m->return_path = lower_dup(str_trim(v));
+        }
+        GMimeHeaderList *hl = g_mime_object_get_header_list(o);
+        int n = g_mime_header_list_get_count(hl);
+        for (int i = 0; i < n; i++) {
+                GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+                const char *raw = g_mime_header_get_raw_value(h);
+                _cleanup_free_ char *v = xstrdup(raw ? raw : "");
+                for (char *p = v; *p; p++)
+                        if (*p == '\r' || *p == '\n')
+                                *p = ' ';
+                strlist_take(&m->header_fields, xasprintf("%s: %s", g_mime_header_get_name(h), str_trim(v)));
+        }
+}
+
 static void read_headers(Message *m, GMimeMessage *msg)
 {
         read_recipients(m, msg);
@@ -206,6 +260,7 @@ static void read_headers(Message *m, GMimeMessage *msg)
         }
         m->auto_reason = automatic_reason(msg, m->from_addr);
         m->has_auto_submitted = m->auto_reason != NULL;
+        read_origin(m, msg);
 }
 
 /* ---- bodies ------------------------------------------------------------ */

@@ -48,6 +48,17 @@ typedef struct {
         bool has_auto_submitted; /* any automatic-mail marker (see message_is_automatic) */
         char *auto_reason;    /* why it is automatic, NULL when not */
 
+        /* Who sent it, as the servers on the way saw it (read by
+         * case/sender_trust.h). */
+        unsigned n_from;      /* mailboxes in From: (inside groups too) */
+        char *sender_addr;    /* Sender:'s address, lower-cased; NULL when none */
+        char *return_path;    /* the topmost Return-Path:'s address, lower-cased,
+                               * without <>; "" for <>; NULL when none */
+        StrList header_fields;/* every header field of the message (not of
+                               * forwarded ones), top first, in the order the
+                               * servers on the way prepended them, as "Name: value"
+                               * with the value unfolded (line breaks as spaces) */
+
         /* Forwarding: set when the report came wrapped in someone's forward. */
         bool forwarded;
         char *orig_from_addr, *orig_from_name;   /* the original sender, when known */

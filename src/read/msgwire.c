@@ -24,6 +24,9 @@ struct known_message {
         StrList references;
         bool has_auto_submitted;
         char *auto_reason;
+        unsigned n_from;
+        char *sender_addr, *return_path;
+        StrList header_fields;
         bool forwarded;
         char *orig_from_addr, *orig_from_name, *orig_subject;
         MessageBody *bodies;
@@ -157,6 +160,10 @@ void message_encode(const Message *m, Buf *out)
         put_list(out, &m->references);
         put_u64(out, m->has_auto_submitted);
         put_str(out, m->auto_reason);
+        put_u64(out, m->n_from);
+        put_str(out, m->sender_addr);
+        put_str(out, m->return_path);
+        put_list(out, &m->header_fields);
         put_u64(out, m->forwarded);
         put_str(out, m->orig_from_addr);
         put_str(out, m->orig_from_name);
@@ -293,6 +300,10 @@ int message_decode(const char *data, size_t len, Message **ret)
         get_list(&r, &m->references);
         m->has_auto_submitted = get_u64(&r) != 0;
         m->auto_reason = get_str(&r);
+        m->n_from = (unsigned)get_u64(&r);
+        m->sender_addr = get_str(&r);
+        m->return_path = get_str(&r);
+        get_list(&r, &m->header_fields);
         m->forwarded = get_u64(&r) != 0;
         m->orig_from_addr = get_str(&r);
         m->orig_from_name = get_str(&r);

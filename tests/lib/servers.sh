@@ -62,10 +62,12 @@
 # TERM make the script exit, so that this cleanup runs (tests/run.sh sends
 # TERM when a suite times out).  The functions are safe under set -e.
 #
-# Extension points: servers_add_user; DOVECOT_EXTRA_CONF and
-# POSTFIX_EXTRA_MAIN_CF (set before servers_start) are appended to
-# dovecot.conf and main.cf -- an oauth2 passdb, say, or Postfix SASL through
-# Dovecot's auth socket $TEST_ROOT/dovecot/run/auth-postfix.
+# Extension points: servers_add_user; DOVECOT_EXTRA_CONF,
+# POSTFIX_EXTRA_MAIN_CF and POSTFIX_EXTRA_MASTER_CF (set before
+# servers_start) are appended to dovecot.conf, main.cf and master.cf -- an
+# oauth2 passdb, say, or Postfix SASL through Dovecot's auth socket
+# $TEST_ROOT/dovecot/run/auth-postfix.  milters_prepare/milters_start add
+# mail signed and verified by OpenDKIM and OpenDMARC (see there).
 #
 # Needs root (the servers drop privileges to postfix, dovecot, dovenull and
 # the mail owner, uid/gid 65534), python3, ss (iproute2), pgrep/ps (procps).
@@ -86,9 +88,11 @@ TEST_WAIT_SECONDS=${TEST_WAIT_SECONDS:-120}
 export TEST_WAIT_SECONDS   # mail.py's bounds too
 MAIL_UID=${MAIL_UID:-65534}
 MAIL_GID=${MAIL_GID:-65534}
-# Extra lines for dovecot.conf / main.cf (e.g. an oauth2 passdb, SASL).
+# Extra lines for dovecot.conf / main.cf / master.cf (e.g. an oauth2
+# passdb, SASL; the milter listeners of milters_prepare).
 DOVECOT_EXTRA_CONF=${DOVECOT_EXTRA_CONF:-}
 POSTFIX_EXTRA_MAIN_CF=${POSTFIX_EXTRA_MAIN_CF:-}
+POSTFIX_EXTRA_MASTER_CF=${POSTFIX_EXTRA_MASTER_CF:-}
 
 declare -A _SRV_PASSWORD=()
 _SRV_USERS=()
@@ -316,6 +320,7 @@ lmtp      unix  -       -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+$POSTFIX_EXTRA_MASTER_CF
 EOF
         _srv_backdate "$d/main.cf" "$d/master.cf"
 }
@@ -808,4 +813,207 @@ imap_search() {
 # imap_folders USER -- every folder name, one a line.
 imap_folders() {
         mailpy list-folders "$1"
+}
+
+# ---- signed and verified mail: OpenDKIM, OpenDMARC, a private DNS --------------
+#
+# What a real organisation's mail servers do to a sender's claim, on the
+# private Postfix:
+#   SUBMIT_PORT  the organisation's outgoing server: OpenDKIM signs mail
+#                from example.test (selector "s1"), and Postfix relays it to
+#                MX_PORT, as to the next hop;
+#   MX_PORT      the border MX: OpenDKIM verifies, then OpenDMARC applies
+#                example.test's policy; both write Authentication-Results:
+#                under the authserv-id mx.example.test (MILTER_AUTHSERV_ID)
+#                and the message is delivered to Dovecot.
+# Mail sent straight to MX_PORT is mail from outside: unsigned, whatever
+# its From: says.  SMTP_PORT is left as it was (no milter): breachd sends
+# through it, and every other test uses it.
+#
+# The DNS records (the DKIM key TXT at s1._domainkey.example.test and the
+# _dmarc.example.test policy "p=reject") come from dnsmasq on an address of
+# 127.0.0.0/8 the harness picks (MILTER_DNS_ADDR, port 53: the resolver
+# library has no port setting), answering nothing else.  OpenDMARC, which
+# reads /etc/resolv.conf, runs in a mount namespace of its own (unshare -m)
+# where a private resolv.conf is bind-mounted over that file.  OpenDKIM's
+# Debian build resolves with libunbound, which neither reads resolv.conf
+# nor could be made to ask a server on loopback here (Nameservers and an
+# unbound ResolverConfiguration with do-not-query-localhost: no were both
+# tried: it sent no query): its verifier reads the same key record from a
+# file (TestPublicKeys).  No SPF is checked: libspf2 passes 127.0.0.1,
+# where all test mail comes from, so DMARC rests on the DKIM signature, as
+# it would for a forger on another host.  Nothing leaves the machine, and
+# the host's resolver is never touched.
+#
+#   milters_prepare   before servers_start: picks the ports, adds the two
+#                     listeners (POSTFIX_EXTRA_MASTER_CF); exports
+#                     SUBMIT_PORT, MX_PORT, MILTER_AUTHSERV_ID
+#   milters_start     after servers_start: the key pair, dnsmasq and the
+#                     three milters (configurations and logs in
+#                     $TEST_ROOT/milters); each waited for until it
+#                     listens; all stopped when the script exits
+#   send_mail_via PORT FROM TO FILE   send_mail through another listener
+#
+# Needs opendkim, opendkim-tools (opendkim-genkey), opendmarc and
+# dnsmasq-base (scripts/deps.sh), and root for unshare -m.
+
+MILTER_AUTHSERV_ID=mx.example.test
+_SRV_MILTER_PIDS=()
+
+# _srv_free_ports N -- N free TCP ports on 127.0.0.1.
+_srv_free_ports() {
+        "$PYTHON" -c '
+import socket, sys
+ss = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in ss))' "$1"
+}
+
+# _srv_free_dns_addr -- an address of 127.0.0.0/8 on whose port 53 nothing
+# listens (UDP or TCP).
+_srv_free_dns_addr() {
+        local try addr
+        for ((try = 0; try < 50; try++)); do
+                addr=127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
+                if [[ -z $(ss -Hlun "src = $addr:53" 2>/dev/null; ss -Hltn "src = $addr:53" 2>/dev/null) ]] &&
+                   [[ -z $(ss -Hlun "src = 0.0.0.0:53" 2>/dev/null) ]]; then
+                        echo "$addr"
+                        return 0
+                fi
+        done
+        return 1
+}
+
+milters_prepare() {
+        local ports
+        ports=$(_srv_free_ports 5) || return 1
+        read -r SUBMIT_PORT MX_PORT _SRV_SIGN_PORT _SRV_VERIFY_PORT _SRV_DMARC_PORT <<<"$ports"
+        export SUBMIT_PORT MX_PORT MILTER_AUTHSERV_ID
+        POSTFIX_EXTRA_MAIN_CF+=$'\n'"# milters_prepare: a milter that is not up defers mail, never passes it
+milter_default_action = tempfail
+milter_protocol = 6"
+        POSTFIX_EXTRA_MASTER_CF+=$'\n'"# milters_prepare: the organisation's outgoing server, which signs
+127.0.0.1:$SUBMIT_PORT inet n - n - - smtpd
+  -o syslog_name=postfix/submit
+  -o smtpd_milters=inet:127.0.0.1:$_SRV_SIGN_PORT
+  -o content_filter=breachd-relay:[127.0.0.1]:$MX_PORT
+# ... its hop to the MX (another name, or Postfix sees a loop)
+breachd-relay unix - - n - - smtp
+  -o syslog_name=postfix/relay
+  -o myhostname=submit.example.test
+# milters_prepare: the border MX, which verifies
+127.0.0.1:$MX_PORT inet n - n - - smtpd
+  -o syslog_name=postfix/mx
+  -o smtpd_milters=inet:127.0.0.1:$_SRV_VERIFY_PORT,inet:127.0.0.1:$_SRV_DMARC_PORT"
+}
+
+# _srv_milter_run NAME PORT CMD... -- start CMD in its own session, wait
+# until it listens on PORT (TCP, 127.0.0.1 or MILTER_DNS_ADDR).
+_srv_milter_run() {
+        local name=$1 port=$2 pid
+        shift 2
+        setsid "$@" </dev/null >>"$TEST_ROOT/milters/$name.log" 2>&1 &
+        pid=$!
+        _SRV_MILTER_PIDS+=("$pid")
+        _srv_wait_listen "$port" "$pid" "$name" || {
+                echo "servers.sh: $name did not start; its log:" >&2
+                tail -n 20 "$TEST_ROOT/milters/$name.log" >&2
+                return 1
+        }
+}
+
+milters_stop() {
+        local pid
+        for pid in "${_SRV_MILTER_PIDS[@]}"; do
+                kill -TERM "$pid" 2>/dev/null || true
+        done
+        for pid in "${_SRV_MILTER_PIDS[@]}"; do
+                _srv_reap "$pid" milter
+        done
+        _SRV_MILTER_PIDS=()
+}
+
+milters_start() {
+        local m=$TEST_ROOT/milters key txt
+        [[ -n ${MX_PORT:-} ]] || { echo "milters_start: call milters_prepare before servers_start" >&2; return 1; }
+        mkdir -p "$m/keys" || return 1
+        harness_on_exit milters_stop
+        opendkim-genkey -b 1024 -d example.test -s s1 -D "$m/keys" || return 1
+        chown -R opendkim:opendkim "$m/keys"
+        chmod 0700 "$m/keys"
+        chmod 0600 "$m/keys/s1.private"
+        # s1.txt is a zone-file line: keep what is between the quotes.
+        key=$(tr -d '\n' <"$m/keys/s1.txt" | grep -o '"[^"]*"' | tr -d '" \t\n')
+        txt=${key//;/; }
+        MILTER_DNS_ADDR=$(_srv_free_dns_addr) || { echo "milters_start: no free address for DNS" >&2; return 1; }
+        export MILTER_DNS_ADDR
+        # The key: "v=DKIM1; k=rsa; p=...", under 255 bytes for a 1024-bit key.
+        _srv_milter_run dnsmasq 53 dnsmasq --keep-in-foreground --conf-file=/dev/null \
+                --listen-address="$MILTER_DNS_ADDR" --bind-interfaces --port=53 \
+                --no-resolv --no-hosts --no-poll --local=/test/ --user=root \
+                --pid-file="$m/dnsmasq.pid" --log-queries --log-facility="$m/dnsmasq.queries" \
+                "--txt-record=s1._domainkey.example.test,$txt" \
+                "--txt-record=_dmarc.example.test,v=DMARC1; p=reject; adkim=r; aspf=r" || return 1
+        printf 'nameserver %s\noptions attempts:2 timeout:2\n' "$MILTER_DNS_ADDR" >"$m/resolv.conf"
+        # The same key record for OpenDKIM's verifier (see above).
+        printf 's1._domainkey.example.test %s\n' "$txt" >"$m/public-keys"
+        # Hosts whose mail is signed rather than verified (OpenDKIM), or
+        # not looked at (OpenDMARC): by default 127.0.0.1, which is where
+        # all test mail comes from; here the signer keeps that, the
+        # verifiers get a documentation address.
+        echo 192.0.2.1 >"$m/nobody"
+        cat >"$m/sign.conf" <<CONF
+# OpenDKIM signing mail of the organisation (SUBMIT_PORT); generated by tests/lib/servers.sh
+Mode s
+Domain example.test
+Selector s1
+KeyFile $m/keys/s1.private
+Socket inet:$_SRV_SIGN_PORT@127.0.0.1
+AuthservID submit.example.test
+UserID opendkim:opendkim
+Syslog no
+Canonicalization relaxed/simple
+# Its files are under /tmp, which others may write to (sticky): OpenDKIM
+# would refuse them as unsafe.
+RequireSafeKeys false
+CONF
+        cat >"$m/verify.conf" <<CONF
+# OpenDKIM verifying mail at the border (MX_PORT); generated by tests/lib/servers.sh
+Mode v
+Socket inet:$_SRV_VERIFY_PORT@127.0.0.1
+AuthservID $MILTER_AUTHSERV_ID
+InternalHosts $m/nobody
+TestPublicKeys $m/public-keys
+UserID opendkim:opendkim
+Syslog no
+RequireSafeKeys false
+CONF
+        cat >"$m/dmarc.conf" <<CONF
+# OpenDMARC at the border (MX_PORT); generated by tests/lib/servers.sh
+Socket inet:$_SRV_DMARC_PORT@127.0.0.1
+AuthservID $MILTER_AUTHSERV_ID
+TrustedAuthservIDs $MILTER_AUTHSERV_ID
+IgnoreHosts $m/nobody
+RejectFailures false
+FailureReports false
+UserID opendmarc:opendmarc
+Syslog false
+CONF
+        _srv_milter_run opendkim-sign "$_SRV_SIGN_PORT" opendkim -f -x "$m/sign.conf" || return 1
+        _srv_milter_run opendkim-verify "$_SRV_VERIFY_PORT" opendkim -f -x "$m/verify.conf" || return 1
+        _srv_milter_run opendmarc "$_SRV_DMARC_PORT" unshare -m sh -c \
+                'mount --bind "$1" /etc/resolv.conf && exec opendmarc -f -c "$2"' sh "$m/resolv.conf" "$m/dmarc.conf" ||
+                return 1
+}
+
+# send_mail_via PORT FROM TO FILE -- send_mail through the listener on PORT
+# (SUBMIT_PORT, MX_PORT); waits until Postfix has passed it on.
+send_mail_via() {
+        local port=$1 from=$2 file=$4 r rcpts args=()
+        IFS=, read -ra rcpts <<<"$3"
+        for r in "${rcpts[@]}"; do
+                args+=(--to "$r")
+        done
+        mailpy --smtp-port "$port" send --from "$from" "${args[@]}" --timeout "$TEST_WAIT_SECONDS" "$file" >/dev/null
 }

@@ -18,7 +18,9 @@
  * field (everything below that was in the message when the trusted server
  * received it); within the hop, the topmost result of a method counts
  * (a server that inserts its fields just below its own Received: line
- * puts them above the sender's, with no Received: line between).  A field
+ * puts them above the sender's, with no Received: line between).
+ * Postfix with OpenDKIM and OpenDMARC puts them above its own Received:
+ * line (tests/e2e/test_authres.sh reads what it delivers).  A field
  * that does not parse counts as nothing.  This holds only if every message
  * reaches the mailbox through the trusted server: a path around it leaves
  * the sender's forgery on top, which is why the server should also remove

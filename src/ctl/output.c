@@ -23,10 +23,23 @@ void output_json_string(FILE *f, const char *s)
                 case '\r': fputs("\\r", f); break;
                 case '\t': fputs("\\t", f); break;
                 default:
-                        if (*p < 0x20)
+                        if (*p < 0x20 || *p == 0x7f) {
                                 fprintf(f, "\\u%04x", *p);
-                        else
+                        } else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+                                /* C1, escaped like C0: the same string to
+                                 * a parser, nothing for a terminal to obey
+                                 * when the JSON is only looked at. */
+                                fprintf(f, "\\u%04x", p[1]);
+                                p++;
+                        } else if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+                                                    (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
+                                /* The bidirectional overrides and isolates
+                                 * (U+202A..U+202E, U+2066..U+2069), likewise. */
+                                fprintf(f, "\\u%04x", (unsigned)((p[1] & 0x3f) << 6 | (p[2] & 0x3f)) | 0x2000);
+                                p += 2;
+                        } else {
                                 fputc(*p, f);
+                        }
                 }
         }
         fputc('"', f);

@@ -10,7 +10,9 @@
 
 #include "base/util.h"
 
-/* s as a JSON string, quoted and escaped; NULL → null. */
+/* s as a JSON string, quoted and escaped; NULL → null.  Control characters
+ * (C0, DEL, C1) and the bidirectional overrides and isolates are written
+ * as \u escapes: the same string to a parser, harmless on a terminal. */
 void output_json_string(FILE *f, const char *s);
 
 /* s as one CSV field (RFC 4180 quoting); NULL → nothing.  OWASP's rule

@@ -155,6 +155,7 @@ import json, sys
 d = [i for i in json.load(sys.stdin) if i["ref"] == sys.argv[1]][0]
 assert "\x1b[2J" in d["nature"], d["nature"]' "$esc_ref" <<<"$json"
 is "$(grep -c "$ESC" <<<"$json")" 0 "... escaped its own way (\\u001b)"
+is "$(grep -c "$RLO" <<<"$json")" 0 "... the override too (\\u202e)"
 
 # --- item 8: a CSV cell starting ";=" ---------------------------------------
 cat >"$TEST_ROOT/csv.eml" <<EOF

@@ -30,6 +30,16 @@ static char *streamed(const char *s, size_t n)
         return buf;
 }
 
+static char *json(const char *s)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&buf, &len);
+        output_json_string(mem, s);
+        fclose(mem);
+        return buf;
+}
+
 static char *csv(const char *s)
 {
         char *buf = NULL;
@@ -98,6 +108,12 @@ int main(void)
                    "the stream shows a sequence cut at its close");
         free(t);
         TAP_STR_EQ(t = output_line("two\nlines"), "two\\nlines", "output_line: a line break shown");
+        free(t);
+
+        /* ---- JSON ---- */
+        TAP_STR_EQ(t = json("a\"b\\c\n\x1b[2J\x7f\xc2\x9b ünï \xe2\x80\xae\xe2\x81\xa9 \xe2\x80\x94"),
+                   "\"a\\\"b\\\\c\\n\\u001b[2J\\u007f\\u009b ünï \\u202e\\u2069 \xe2\x80\x94\"",
+                   "JSON: C0, DEL, C1 and bidi overrides as \\u escapes, other text as it is");
         free(t);
 
         /* ---- CSV ---- */

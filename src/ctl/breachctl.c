@@ -11,6 +11,7 @@
 #include "ctl/ctl_case.h"
 #include "ctl/ctl_register.h"
 #include "ctl/ctl_reprocess.h"
+#include "ctl/output.h"
 #include "register/store.h"
 
 static const struct {
@@ -86,8 +87,15 @@ int main(int argc, char **argv)
                 fprintf(stderr, "breachctl: cannot open the register %s: %s\n", cfg->database, why);
         }
         if (r >= 0) {
-                Ctl c = {.cfg = cfg, .store = store, .tz = tz, .out = stdout};
+                /* Text goes out escaped: the register holds what hostile
+                 * mail said, and a terminal obeys escape sequences. */
+                FILE *text = output_text_open(stdout);
+                Ctl c = {.cfg = cfg, .store = store, .tz = tz, .out = text ? text : stdout, .raw = stdout};
                 r = commands[k].run(&c, argc - i, argv + i);
+                if (text && fclose(text) != 0 && r >= 0) {
+                        fprintf(stderr, "breachctl: cannot write the output: %m\n");
+                        r = -EIO;
+                }
         }
         store_close(store);
         tz_free(tz);

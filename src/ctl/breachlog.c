@@ -427,11 +427,18 @@ static char *clean_cell(const char *s)
                 else
                         break;
         }
-        /* The apostrophe our export (and a spreadsheet) puts before a value
-         * that would otherwise be read as a formula is not part of it. */
-        if (e - a >= 2 && a[0] == '\'' && strchr("=+-@", a[1]))
-                a++;
-        return e > a ? xstrndup(a, (size_t)(e - a)) : NULL;
+        if (e <= a)
+                return NULL;
+        /* The apostrophes our export (and a spreadsheet) puts before a value
+         * that would otherwise be read as a formula are not part of it
+         * (output_csv_field()). */
+        char *v = xstrndup(a, (size_t)(e - a));
+        output_csv_unguard(v);
+        if (!*v) {
+                free(v);
+                return NULL;
+        }
+        return v;
 }
 
 static void map_header(BreachLogTable *t, const StrList *heads, int *map)

@@ -1,7 +1,8 @@
 /* ctl.h — the commands of breachctl(1), one function each (ctl_list.c,
  * ctl_show.c, ctl_export.c, ctl_status.c; the others in ctl_case.h,
- * ctl_register.h, ctl_reprocess.h).  They print to `out` and return 0, or a
- * negative code after printing why to stderr. */
+ * ctl_register.h, ctl_reprocess.h).  They print text to `out` (JSON, CSV and
+ * HTML to `raw`) and return 0, or a negative code after printing why to
+ * stderr. */
 #pragma once
 
 #include <stdio.h>
@@ -14,7 +15,11 @@ typedef struct {
         const Config *cfg;
         Store *store;
         const Tz *tz;
-        FILE *out;
+        FILE *out;      /* text: what it is given is escaped for a terminal
+                         * (output_text_open() in output.h) */
+        FILE *raw;      /* the standard output itself, for the formats that
+                         * escape what they hold their own way: JSON, CSV,
+                         * HTML */
 } Ctl;
 
 /* The incident ref names, loaded into *ret (incident_free() it); when there

@@ -187,6 +187,10 @@ int ctl_export(Ctl *c, int argc, char **argv)
         int r = export_options(c, argc, argv, &csv, &as_log, &bom, &f);
         if (r < 0)
                 return r;
+        /* JSON and CSV escape what they hold their own way. */
+        Ctl raw = *c;
+        raw.out = c->raw;
+        c = &raw;
         /* The breach log is for a spreadsheet: a byte order mark unless
          * --no-bom.  The register's own columns are for programs: none
          * unless --bom. */

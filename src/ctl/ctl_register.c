@@ -9,6 +9,7 @@
 
 #include "ctl/breachlog.h"
 #include "ctl/committee.h"
+#include "ctl/output.h"
 #include "notices/notices.h"
 #include "read/values.h"
 
@@ -597,19 +598,25 @@ static int write_report(Ctl *c, const RegisterFilter *f, const char *format, con
         int64_t to = f->to ? f->to : tz_local_midnight(c->tz, now_utc() + 86400 + 3600);
         CommitteeReport rep;
         committee_build(c->cfg, from, to, rows, n, &rep);
-        FILE *out = c->out;
-        if (out_path && (r = open_output(out_path, &out)) < 0) {
+        bool text = strcmp(format, "csv") != 0 && strcmp(format, "html") != 0;
+        /* Text escaped for a terminal (output.h); CSV and HTML escape what
+         * they hold their own way. */
+        FILE *out = text ? c->out : c->raw, *file = NULL, *escaped = NULL;
+        if (out_path && (r = open_output(out_path, &file)) < 0) {
                 fprintf(stderr, "breachctl: %s: %s\n", out_path, strerror(-r));
                 committee_free(&rep);
                 return r;
         }
-        if (!strcmp(format, "csv"))
-                r = committee_write_csv(out, &rep, c->tz);
-        else if (!strcmp(format, "html"))
-                r = committee_write_html(out, &rep, c->tz);
+        if (file)
+                out = text && (escaped = output_text_open(file)) ? escaped : file;
+        if (!text)
+                r = !strcmp(format, "csv") ? committee_write_csv(out, &rep, c->tz)
+                                           : committee_write_html(out, &rep, c->tz);
         else
                 r = committee_write_text(out, &rep, c->tz);
-        if (out != c->out && fclose(out) != 0 && r >= 0)
+        if (escaped && fclose(escaped) != 0 && r >= 0)
+                r = -errno;
+        if (file && fclose(file) != 0 && r >= 0)
                 r = -errno;
         if (r < 0)
                 fprintf(stderr, "breachctl: report: %s: %s\n", out_path ? out_path : "output", strerror(-r));

@@ -6,6 +6,7 @@
 
 #include "ctl/ctl.h"
 #include "ctl/ctl_case.h"
+#include "ctl/output.h"
 #include "notices/notices.h"
 #include "register/store_register.h"
 
@@ -77,8 +78,9 @@ static void show_followups(Ctl *c, int64_t id)
         fprintf(c->out, "\nFollow-ups:\n");
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *t = tz_format(c->tz, f[i].received_at, "%Y-%m-%d %H:%M");
-                fprintf(c->out, "  %s  %s  %s\n", t, f[i].from_addr ? f[i].from_addr : "?",
-                        f[i].subject ? f[i].subject : "");
+                _cleanup_free_ char *from = output_line(f[i].from_addr ? f[i].from_addr : "?"),
+                                    *subject = output_line(f[i].subject);
+                fprintf(c->out, "  %s  %s  %s\n", t, from, subject);
         }
         stored_followups_free(f, n);
 }
@@ -128,8 +130,12 @@ int ctl_show(Ctl *c, int argc, char **argv)
                         if (!strcmp(v.names.v[i], rows[k].var) && *v.values.v[i])
                                 fprintf(o, "%s%s\n", rows[k].title, v.values.v[i]);
         }
-        fprintf(o, "Subject:        %s\n", inc.subject ? inc.subject : "");
-        fprintf(o, "Message-ID:     %s\n", inc.message_id ? inc.message_id : "(none)");
+        /* One line each, whatever a register filed before names and
+         * subjects were read as one line holds. */
+        _cleanup_free_ char *subject = output_line(inc.subject),
+                            *mid = output_line(inc.message_id ? inc.message_id : "(none)");
+        fprintf(o, "Subject:        %s\n", subject);
+        fprintf(o, "Message-ID:     %s\n", mid);
         if (inc.within_72h >= 0)
                 fprintf(o, "Reported within 72 h: %s\n", inc.within_72h ? "yes" : "no (late)");
         for (size_t i = 0; i < v.names.n; i++)
@@ -141,6 +147,13 @@ int ctl_show(Ctl *c, int argc, char **argv)
                 fprintf(o, "\nNotes:\n");
                 for (size_t i = 0; i < inc.form.notes.n; i++)
                         fprintf(o, "  - %s\n", inc.form.notes.v[i]);
+        }
+        if (inc.form.unreadable.n) {
+                fprintf(o, "\nCould not be read:\n");
+                for (size_t i = 0; i < inc.form.unreadable.n; i++) {
+                        _cleanup_free_ char *u = output_line(inc.form.unreadable.v[i]);
+                        fprintf(o, "  - %s\n", u);
+                }
         }
         ctl_show_case(c, inc.id);
         show_followups(c, inc.id);

@@ -6,6 +6,7 @@
 
 #include "mail/compose.h"
 #include "notices/ratelimit.h"
+#include "read/message.h"
 
 char *notices_format_time(const Tz *tz, int64_t t)
 {
@@ -136,12 +137,38 @@ static char *summary_of(const Incident *inc)
 {
         const char *n = inc->form.f[F_NATURE].text;
         if (!n)
-                return xstrdup(inc->subject && *inc->subject ? inc->subject : "(no summary given)");
+                return message_one_line(inc->subject && *inc->subject ? inc->subject : "(no summary given)");
         size_t len = strcspn(n, "\n");
         if (len > 100)
                 len = 100;
-        char *s = xstrndup(n, len);
-        return s;
+        _cleanup_free_ char *s = xstrndup(n, len);
+        return message_one_line(s);
+}
+
+/* The value of a variable that came from a header (a name, an address, a
+ * subject) or stands on one line of a mail: one line whatever the register
+ * holds (message_one_line()), so that no value can add a line to a body,
+ * such as a forged "Bcc:" under "Reported by:".  Reports filed before
+ * names were read as one line hold them as they came.  *buf keeps the
+ * string until the next call; the caller frees it. */
+static const char *one_line(char **buf, const char *value)
+{
+        free(*buf);
+        *buf = message_one_line(value);
+        return *buf;
+}
+
+/* Each item as an indented "- item" line, one line each. */
+static char *item_lines(const StrList *l)
+{
+        Buf b = {0};
+        for (size_t i = 0; i < l->n; i++) {
+                _cleanup_free_ char *t = message_one_line(l->v[i]);
+                buf_puts(&b, "  - ");
+                buf_puts(&b, t);
+                buf_putc(&b, '\n');
+        }
+        return b.s ? buf_steal(&b) : xstrdup("");
 }
 
 char *notices_blank_form(void)
@@ -163,7 +190,8 @@ void notices_followup_vars(TemplateVars *v, const char *changes, const char *fil
 {
         tvars_set(v, "changes", changes);
         tvars_set(v, "filled", filled);
-        tvars_set(v, "changed_by", changed_by);
+        _cleanup_free_ char *line = NULL;
+        tvars_set(v, "changed_by", one_line(&line, changed_by));
 }
 
 void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v)
@@ -171,12 +199,13 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         tvars_set(v, "ref", inc->ref);
         tvars_set(v, "organisation", cfg->organisation);
         const char *name = inc->form.f[F_REPORTER_NAME].text;
-        tvars_set(v, "reporter_name", name ? name : "colleague");
-        tvars_set(v, "their_subject", inc->subject && *inc->subject ? inc->subject : "(no subject)");
+        _cleanup_free_ char *line = NULL;
+        tvars_set(v, "reporter_name", one_line(&line, name ? name : "colleague"));
+        tvars_set(v, "their_subject", one_line(&line, inc->subject && *inc->subject ? inc->subject : "(no subject)"));
         _cleanup_free_ char *from = inc->from_name ? xasprintf("%s <%s>", inc->from_name, inc->from_addr)
                                                    : xstrdup(inc->from_addr ? inc->from_addr : "");
-        tvars_set(v, "from", from);
-        tvars_set(v, "forwarded_by", inc->forwarded_by);
+        tvars_set(v, "from", one_line(&line, from));
+        tvars_set(v, "forwarded_by", one_line(&line, inc->forwarded_by));
         char *t = notices_format_time(tz, inc->received_at);
         tvars_set(v, "received", t);
         free(t);
@@ -214,6 +243,9 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         }
         tvars_set(v, "notes", notes.s ? notes.s : "");
         buf_free(&notes);
+        t = item_lines(&inc->form.unreadable);
+        tvars_set(v, "unreadable", t);
+        free(t);
         t = summary_of(inc);
         tvars_set(v, "summary", t);
         free(t);

@@ -23,6 +23,9 @@
 /* libxml2 refuses documents nested deeper than 256 elements unless
  * XML_PARSE_HUGE is set (it is not); the walker stops there as well. */
 #define DOCX_MAX_DEPTH 256
+/* DOCX_MAX_DOCUMENT in words, for why a document was refused. */
+#define DOCX_MAX_MIB "50"
+_Static_assert(DOCX_MAX_DOCUMENT == (size_t)50 << 20, "DOCX_MAX_MIB says DOCX_MAX_DOCUMENT");
 
 static const char *const w_namespaces[] = {
         "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -285,25 +288,45 @@ static bool is_document_entry(const char *name)
         return strcasecmp(name, "word/document.xml") == 0;
 }
 
-static int read_document(const void *data, size_t len, char **ret, size_t *ret_len)
+/* Why a file is not a zip: Word saves a password-protected document as an
+ * OLE compound file (ECMA-376 agile encryption inside), the format of the
+ * old .doc too; anything else is damaged or not a Word document. */
+static const char *not_a_zip(const void *data, size_t len)
+{
+        static const unsigned char ole[] = {0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1};
+        if (len >= sizeof ole && memcmp(data, ole, sizeof ole) == 0)
+                return "encrypted (password-protected), or an old Word .doc: an OLE compound file, not a .docx zip";
+        return "not a zip archive: damaged, or not a Word .docx";
+}
+
+static int read_document(const void *data, size_t len, char **ret, size_t *ret_len, const char **why)
 {
         _cleanup_(archive_freep) struct archive *a = archive_read_new();
         struct archive_entry *e;
+        *why = "out of memory";
         if (!a)
                 return -ENOMEM;
         if (archive_read_support_format_zip(a) != ARCHIVE_OK)
                 return -ENOMEM;
+        *why = not_a_zip(data, len);
         if (archive_read_open_memory(a, data, len) != ARCHIVE_OK)
                 return -EBADMSG;
-        for (;;) {
+        for (bool first = true;; first = false) {
                 int r = archive_read_next_header(a, &e);
-                if (r == ARCHIVE_EOF)
+                if (r == ARCHIVE_EOF) {
+                        if (!first)
+                                *why = "no word/document.xml in the zip: not a Word document";
                         return -EBADMSG;
-                if (r < ARCHIVE_WARN)
+                }
+                if (r < ARCHIVE_WARN) {
+                        if (!first)
+                                *why = "a damaged zip";
                         return -EBADMSG;
+                }
                 if (is_document_entry(archive_entry_pathname(e)))
                         break;
         }
+        *why = "word/document.xml inflates to more than " DOCX_MAX_MIB " MiB (a zip bomb?)";
         if (archive_entry_size_is_set(e) && archive_entry_size(e) > (la_int64_t)DOCX_MAX_DOCUMENT)
                 return -EFBIG;
 
@@ -313,14 +336,17 @@ static int read_document(const void *data, size_t len, char **ret, size_t *ret_l
         char tmp[65536];
         for (;;) {
                 la_ssize_t k = archive_read_data(a, tmp, sizeof tmp);
-                if (k < 0)
+                if (k < 0) {
+                        *why = "word/document.xml is damaged or encrypted in the zip";
                         return -EBADMSG;
+                }
                 if (k == 0)
                         break;
                 if (b.len + (size_t)k > DOCX_MAX_DOCUMENT)
                         return -EFBIG;
                 buf_append(&b, tmp, (size_t)k);
         }
+        *why = NULL;
         *ret_len = b.len;
         *ret = buf_steal(&b);
         if (!*ret)
@@ -347,12 +373,13 @@ static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *extern
         xmlStopParser(ctxt);
 }
 
-static int parse_document(const char *xml, size_t len, xmlDoc **ret)
+static int parse_document(const char *xml, size_t len, xmlDoc **ret, const char **why)
 {
         bool doctype = false;
         xmlDoc *doc;
 
         xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+        *why = "out of memory";
         if (!ctxt)
                 return -ENOMEM;
         ctxt->_private = &doctype;
@@ -374,24 +401,29 @@ static int parse_document(const char *xml, size_t len, xmlDoc **ret)
         xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
         xmlFreeParserCtxt(ctxt);
 
+        *why = "word/document.xml is not well-formed XML";
         if (doc && (doctype || doc->intSubset || doc->extSubset)) {
+                *why = "word/document.xml has a DOCTYPE, which no Word document has (entity expansion?)";
                 xmlFreeDoc(doc);
                 doc = NULL;
         }
         if (!doc)
                 return -EBADMSG;
+        *why = NULL;
         *ret = doc;
         return 0;
 }
 
-int docx_read_xml(const char *xml, size_t len, FormSource *ret)
+static int read_xml(const char *xml, size_t len, FormSource *ret, const char **why)
 {
         xmlDoc *doc = NULL;
+        *why = "no data";
         if (!xml)
                 return -EINVAL;
+        *why = "word/document.xml is larger than " DOCX_MAX_MIB " MiB";
         if (len > DOCX_MAX_DOCUMENT)
                 return -EFBIG;
-        int r = parse_document(xml, len, &doc);
+        int r = parse_document(xml, len, &doc, why);
         if (r < 0)
                 return r;
 
@@ -409,15 +441,30 @@ int docx_read_xml(const char *xml, size_t len, FormSource *ret)
         return 0;
 }
 
-int docx_extract(const void *data, size_t len, FormSource *ret)
+int docx_read_xml(const char *xml, size_t len, FormSource *ret)
+{
+        const char *why = NULL;
+        return read_xml(xml, len, ret, &why);
+}
+
+int docx_extract_why(const void *data, size_t len, FormSource *ret, char **ret_why)
 {
         _cleanup_free_ char *xml = NULL;
         size_t xml_len = 0;
+        const char *why = "no data";
+        int r = -EINVAL;
 
-        if (!data)
-                return -EINVAL;
-        int r = read_document(data, len, &xml, &xml_len);
-        if (r < 0)
-                return r;
-        return docx_read_xml(xml, xml_len, ret);
+        if (data) {
+                r = read_document(data, len, &xml, &xml_len, &why);
+                if (r >= 0)
+                        r = read_xml(xml, xml_len, ret, &why);
+        }
+        if (ret_why)
+                *ret_why = r < 0 ? xstrdup(why) : NULL;
+        return r;
+}
+
+int docx_extract(const void *data, size_t len, FormSource *ret)
+{
+        return docx_extract_why(data, len, ret, NULL);
 }

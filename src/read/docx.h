@@ -40,6 +40,13 @@
  * libxml2 could not allocate); *ret is untouched on failure. */
 int docx_extract(const void *data, size_t len, FormSource *ret);
 
+/* docx_extract(), and on failure *ret_why (when ret_why is not NULL) says
+ * why in words for the DPO, one line: "not a zip archive: damaged, or not
+ * a Word .docx", "encrypted (password-protected), or an old Word .doc: an
+ * OLE compound file, not a .docx zip", "word/document.xml inflates to more
+ * than 50 MiB (a zip bomb?)", ...; NULL on success.  Caller frees. */
+int docx_extract_why(const void *data, size_t len, FormSource *ret, char **ret_why);
+
 /* The second half of docx_extract(): word/document.xml itself (len bytes,
  * already out of the zip) into *ret, with the same rules, results and
  * errors (-EBADMSG for malformed XML or a DOCTYPE, -EFBIG over

@@ -38,6 +38,7 @@ void form_record_free(FormRecord *r)
         }
         strlist_free(&r->notes);
         strlist_free(&r->unknown_labels);
+        strlist_free(&r->unreadable);
         form_record_init(r);
 }
 
@@ -57,6 +58,7 @@ void form_record_copy(FormRecord *dst, const FormRecord *src)
         }
         strlist_copy(&dst->notes, &src->notes);
         strlist_copy(&dst->unknown_labels, &src->unknown_labels);
+        strlist_copy(&dst->unreadable, &src->unreadable);
 }
 
 static char *collapse_space(const char *s)

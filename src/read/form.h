@@ -42,6 +42,8 @@ typedef struct {
         FieldValue f[FIELD__MAX];
         StrList notes;       /* e.g. a second value for a label already given */
         StrList unknown_labels; /* "Label: value" lines that matched no field */
+        StrList unreadable;  /* parts of the message that could not be read,
+                              * "name: why" (Message.unreadable) */
 } FormRecord;
 
 void form_record_init(FormRecord *r);

@@ -185,6 +185,10 @@ void formread_message(const Message *m, const FormLabels *labels, FormRecord *re
                         info->orig_from = fwd_from, fwd_from = NULL;
         }
         free(fwd_from);
+        /* What could not be read goes with the record, for the DPO. */
+        for (size_t i = 0; i < m->unreadable.n; i++)
+                if (!strlist_contains(&rec->unreadable, m->unreadable.v[i]))
+                        strlist_add(&rec->unreadable, m->unreadable.v[i]);
         if (info->n_fields == 0) {
                 char *t = free_text(m);
                 if (t) {

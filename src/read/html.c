@@ -945,12 +945,18 @@ static char *op_mark(const char *html, size_t len, size_t *out_len, size_t *n)
 
 /* ---- parsing ---------------------------------------------------------- */
 
-static void silent_structured(void *ctx, xmlErrorPtr err)
+static void silent_generic(void *ctx, const char *msg, ...)
 {
 }
 
-static void silent_generic(void *ctx, const char *msg, ...)
+/* Keeps libxml2's errors off stderr, and sets *(bool *)ctx when its tree
+ * builder stopped at its depth limit ("Excessive depth in document"): the
+ * rest of the document was not read. */
+static void note_structured(void *ctx, xmlErrorPtr err)
 {
+        if (ctx && err && err->code == XML_ERR_INTERNAL_ERROR && err->message &&
+            strstr(err->message, "Excessive depth"))
+                *(bool *)ctx = true;
 }
 
 /* Whether str_to_utf8() would return s unchanged: valid UTF-8 without NUL.
@@ -1073,7 +1079,8 @@ static void ctx_free(Ctx *c)
         free(c);
 }
 
-int html_extract(const char *html, size_t len, const char *charset, unsigned flags, FormSource *ret)
+static int extract(const char *html, size_t len, const char *charset, unsigned flags, FormSource *ret,
+                   bool *too_deep)
 {
         if (!html)
                 return -EINVAL;
@@ -1110,7 +1117,7 @@ int html_extract(const char *html, size_t len, const char *charset, unsigned fla
         xmlStructuredErrorFunc old_structured = xmlStructuredError;
         void *old_structured_ctx = xmlStructuredErrorContext;
         xmlSetGenericErrorFunc(NULL, silent_generic);
-        xmlSetStructuredErrorFunc(NULL, silent_structured);
+        xmlSetStructuredErrorFunc(too_deep, note_structured);
 
         Ctx *c = ctx_new(flags);
         /* UTF-8 (and so ASCII) only: in a charset such as ISO-2022-JP the
@@ -1145,4 +1152,28 @@ int html_extract(const char *html, size_t len, const char *charset, unsigned fla
         c->src = (FormSource){0};
         ctx_free(c);
         return 0;
+}
+
+int html_extract_why(const char *html, size_t len, const char *charset, unsigned flags, FormSource *ret,
+                     char **ret_why)
+{
+        bool too_deep = false;
+        int r = extract(html, len, charset, flags, ret, &too_deep);
+        if (!ret_why)
+                return r;
+        if (r == -EFBIG)
+                *ret_why = xasprintf("larger than %zu MiB, the most the HTML reader takes", HTML_MAX_INPUT >> 20);
+        else if (r < 0)
+                *ret_why = xstrdup(r == -EINVAL ? "no data" : "could not be read as HTML");
+        else if (too_deep)
+                *ret_why = xasprintf("elements nested deeper than %u: nothing after that point was read",
+                                     xmlParserMaxDepth);
+        else
+                *ret_why = NULL;
+        return r;
+}
+
+int html_extract(const char *html, size_t len, const char *charset, unsigned flags, FormSource *ret)
+{
+        return html_extract_why(html, len, charset, flags, ret, NULL);
 }

@@ -66,3 +66,12 @@
  * Not thread-safe: one libxml2 parser context is kept from call to call
  * (the daemon and its worker read one message at a time). */
 int html_extract(const char *html, size_t len, const char *charset, unsigned flags, FormSource *ret);
+
+/* html_extract(), and *ret_why (when ret_why is not NULL) says in words for
+ * the DPO what could not be read, one line: on failure why ("larger than
+ * 25 MiB, ..."), and on success, when elements nested deeper than
+ * libxml2's limit cut the document short, that ("elements nested deeper
+ * than 256: nothing after that point was read"); else NULL.  Caller
+ * frees. */
+int html_extract_why(const char *html, size_t len, const char *charset, unsigned flags, FormSource *ret,
+                     char **ret_why);

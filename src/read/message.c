@@ -40,12 +40,49 @@ void message_free(Message *m)
                 body_free(&m->bodies[i]);
         free(m->bodies);
         free(m->plain_text);
+        strlist_free(&m->unreadable);
         if (m->attached_free)
                 m->attached_free(m->attached);
         free(m);
 }
 
 /* ---- header facts ------------------------------------------------------ */
+
+char *message_one_line(const char *s)
+{
+        if (!s)
+                return NULL;
+        Buf b = {0};
+        buf_puts(&b, "");
+        bool folded = false;   /* the last byte written is a folded run's space */
+        for (const unsigned char *p = (const unsigned char *)s; *p;) {
+                size_t n = 0;
+                if (*p < 0x20 || *p == 0x7f)
+                        n = 1;
+                else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+                        n = 2;      /* C1: NEL (U+0085) ends a line too */
+                else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+                        n = 3;      /* U+2028 LINE, U+2029 PARAGRAPH SEPARATOR */
+                if (n) {
+                        /* "\r\n" and the like become one space. */
+                        if (!folded)
+                                buf_putc(&b, ' ');
+                        folded = true;
+                        p += n;
+                } else {
+                        buf_putc(&b, (char)*p++);
+                        folded = false;
+                }
+        }
+        return buf_steal(&b);
+}
+
+/* Header text decoded to UTF-8 and made one line. */
+static char *header_text(const char *s)
+{
+        _cleanup_free_ char *u = str_to_utf8(s, strlen(s));
+        return message_one_line(u);
+}
 
 static char *lower_dup(const char *s)
 {
@@ -73,7 +110,11 @@ static void first_mailbox(InternetAddressList *l, char **ret_addr, char **ret_na
                         continue;
                 *ret_addr = lower_dup(addr);
                 const char *name = internet_address_get_name(a);
-                *ret_name = str_empty(name) ? NULL : str_to_utf8(name, strlen(name));
+                *ret_name = str_empty(name) ? NULL : header_text(name);
+                if (*ret_name && !*(*ret_name + strspn(*ret_name, " "))) {
+                        free(*ret_name);
+                        *ret_name = NULL;
+                }
                 return;
         }
 }
@@ -96,8 +137,36 @@ static const char *header(GMimeObject *o, const char *name)
         return g_mime_object_get_header(o, name);
 }
 
+/* Whether header name of o says value (compared without case, spaces
+ * around it ignored). */
+static bool header_is(GMimeObject *o, const char *name, const char *value)
+{
+        const char *v = header(o, name);
+        if (!v)
+                return false;
+        _cleanup_free_ char *t = xstrdup(v);
+        return strcasecmp(str_trim(t), value) == 0;
+}
+
+/* The subject prefixes autoresponders write and people do not: Outlook's
+ * and Exchange's out-of-office replies ("Automatic reply: ", and "Out of
+ * Office AutoReply: " in older versions), and "Auto Response: ".  A
+ * forward of one starts "FW:" and is not caught; "Out of office" alone
+ * could begin a person's subject and is not a rule. */
+static const char *autoreply_subject(const char *subject)
+{
+        static const char *const prefixes[] = {"Automatic reply:", "Auto Response:", "Out of Office AutoReply:"};
+        while (subject && *subject == ' ')
+                subject++;
+        for (size_t i = 0; subject && i < ARRAY_SIZE(prefixes); i++)
+                if (str_startswith_ci(subject, prefixes[i]))
+                        return prefixes[i];
+        return NULL;
+}
+
 /* Mail that must never get an automatic reply (RFC 3834 and the rules the
- * best helpdesks add). */
+ * best helpdesks add).  Each rule is a mark only software writes: a
+ * person's mail, even one about an autoresponder, is never caught. */
 static char *automatic_reason(GMimeMessage *msg, const char *from_addr)
 {
         GMimeObject *o = GMIME_OBJECT(msg);
@@ -108,11 +177,21 @@ static char *automatic_reason(GMimeMessage *msg, const char *from_addr)
                         return xasprintf("Auto-Submitted: %s", str_trim(t));
         }
         if ((v = header(o, "Precedence"))) {
+                /* bulk, junk and list mark mass mail and lists; auto_reply
+                 * is what vacation programs write (Sisimai, the bounce
+                 * classifier, reads it as an out-of-office reply). */
                 _cleanup_free_ char *t = lower_dup(v);
                 char *p = str_trim(t);
-                if (!strcmp(p, "bulk") || !strcmp(p, "junk") || !strcmp(p, "list"))
+                if (!strcmp(p, "bulk") || !strcmp(p, "junk") || !strcmp(p, "list") || !strcmp(p, "auto_reply"))
                         return xasprintf("Precedence: %s", p);
         }
+        /* Outlook.com's and Hotmail's vacation reply; its other values
+         * (Forward, Redirect) mark a person's mail passed on by a rule. */
+        if (header_is(o, "X-Autogenerated", "Reply"))
+                return xstrdup("X-Autogenerated: Reply");
+        /* iCloud's vacation reply, which has no Auto-Submitted. */
+        if (header_is(o, "X-Apple-Action", "vacation"))
+                return xstrdup("X-Apple-Action: vacation");
         static const char *const hdrs[] = {"List-Id", "List-Unsubscribe", "X-Auto-Response-Suppress",
                                            "X-Breachd-Loop", "X-Autoreply", "X-Autorespond"};
         for (size_t i = 0; i < ARRAY_SIZE(hdrs); i++)
@@ -135,6 +214,9 @@ static char *automatic_reason(GMimeMessage *msg, const char *from_addr)
                 return xstrdup("a delivery or read report (multipart/report)");
         if ((v = header(o, "Disposition-Notification-To")) && header(o, "Original-Message-ID"))
                 return xstrdup("a read receipt");
+        const char *prefix = autoreply_subject(g_mime_message_get_subject(msg));
+        if (prefix)
+                return xasprintf("subject begins \"%s\"", prefix);
         return NULL;
 }
 
@@ -238,7 +320,7 @@ static void read_headers(Message *m, GMimeMessage *msg)
         first_mailbox(g_mime_message_get_reply_to(msg), &m->reply_to, &dummy);
         free(dummy);
         const char *subj = g_mime_message_get_subject(msg);
-        m->subject = subj ? str_to_utf8(subj, strlen(subj)) : xstrdup("");
+        m->subject = subj ? header_text(subj) : xstrdup("");
         m->message_id = strip_angles(g_mime_message_get_message_id(msg));
         GDateTime *d = g_mime_message_get_date(msg);
         m->date = d ? g_date_time_to_unix(d) : 0;
@@ -380,7 +462,7 @@ static MessageBody *add_body(Message *m, BodyKind kind, unsigned group, unsigned
         b->kind = kind;
         b->group = group;
         b->forward = fwd;
-        b->filename = filename ? str_to_utf8(filename, strlen(filename)) : NULL;
+        b->filename = filename ? header_text(filename) : NULL;
         return b;
 }
 
@@ -392,6 +474,26 @@ static bool is_docx(GMimeContentType *ct, const char *filename)
 }
 
 static bool text_says_forward(const char *text, size_t max);
+
+/* At most this many unreadable parts are listed, and a line saying there
+ * were more. */
+#define UNREADABLE_MAX 20
+
+/* Notes a part that could not be read, by its file name or else as what,
+ * with why: the message is still read from its other parts. */
+static void note_unreadable(Walk *w, const char *filename, const char *what, const char *why)
+{
+        StrList *l = &w->m->unreadable;
+        if (l->n > UNREADABLE_MAX)
+                return;
+        if (l->n == UNREADABLE_MAX) {
+                strlist_add(l, "more parts could not be read than are listed here");
+                return;
+        }
+        _cleanup_free_ char *name = filename ? header_text(filename) : NULL;
+        _cleanup_free_ char *line = xasprintf("%s: %s", name && *name ? name : what, why ? why : "unreadable");
+        strlist_take(l, message_one_line(line));
+}
 
 static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
 {
@@ -411,9 +513,12 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
         BodyKind kind = attachment ? BODY_ATTACHMENT : html ? BODY_HTML : BODY_TEXT;
         if (docx) {
                 MessageBody *b = add_body(w->m, BODY_ATTACHMENT, group, fwd, filename);
-                if (docx_extract(ba->data, ba->len, &b->src) < 0) {
-                        /* An unreadable attachment is not a broken report. */
+                _cleanup_free_ char *why = NULL;
+                if (docx_extract_why(ba->data, ba->len, &b->src, &why) < 0) {
+                        /* An unreadable attachment is not a broken report,
+                         * but the DPO must hear of it: it may be the form. */
                         form_source_free(&b->src);
+                        note_unreadable(w, filename, "a Word attachment", why);
                 }
         } else if (html) {
                 _cleanup_free_ char *u = bytes_to_utf8(ba, charset);
@@ -423,8 +528,16 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
                         w->m->forwarded = true;
                 MessageBody *b = add_body(w->m, kind, group, fwd, filename);
                 unsigned flags = w->m->forwarded ? 0 : HTML_DROP_QUOTED;
-                if (html_extract(u, strlen(u), "UTF-8", flags, &b->src) < 0)
+                _cleanup_free_ char *why = NULL;
+                if (html_extract_why(u, strlen(u), "UTF-8", flags, &b->src, &why) < 0)
                         form_source_free(&b->src);
+                /* Refused, or read only up to where it nests too deep. */
+                if (why)
+                        note_unreadable(w, filename,
+                                        attachment ? "an HTML attachment"
+                                        : fwd      ? "the HTML of a forwarded message"
+                                                   : "the HTML body",
+                                        why);
         } else {
                 MessageBody *b = add_body(w->m, kind, group, fwd, filename);
                 b->src.text = bytes_to_utf8(ba, charset);
@@ -456,7 +569,7 @@ static void walk_forward(Walk *w, GMimeMessagePart *mp, unsigned depth, unsigned
                 /* A second forward is read when the first had no sender
                  * (fuzz regression forward-twice-no-sender.eml). */
                 free(w->m->orig_subject);
-                w->m->orig_subject = s ? str_to_utf8(s, strlen(s)) : NULL;
+                w->m->orig_subject = s ? header_text(s) : NULL;
         }
         walk(w, inner->mime_part, depth + 1, ++w->next_group, fwd + 1);
 }

@@ -37,11 +37,11 @@ typedef struct {
         char *message_id;     /* without <>; NULL when the message has none */
         char *key;            /* "<message-id>" or "sha256:<hex of raw>" */
         char *from_addr;      /* lower-cased address; NULL when none */
-        char *from_name;      /* display name, UTF-8 */
+        char *from_name;      /* display name, UTF-8, one line (message_one_line) */
         char *reply_to;
         StrList to_addrs;     /* every address of To, Cc, Delivered-To and
                                * X-Original-To, lower-cased (plus-addresses kept) */
-        char *subject;        /* decoded, UTF-8, "" when none */
+        char *subject;        /* decoded, UTF-8, one line, "" when none */
         int64_t date;         /* Date: as UTC seconds, 0 when absent or unreadable */
         char *in_reply_to;    /* without <> */
         StrList references;   /* without <> */
@@ -67,6 +67,12 @@ typedef struct {
         MessageBody *bodies;
         size_t n_bodies;
         char *plain_text;     /* the best reading of the author's own text, UTF-8 */
+        /* The parts breachd tried to read and could not (a .docx that is
+         * not a zip, is encrypted, or inflates past DOCX_MAX_DOCUMENT; HTML
+         * too large, or nested deeper than the parser goes), each one line:
+         * "form.docx: why".  The message is still read from its other
+         * parts; the DPO is told (formread.c puts them in the FormRecord). */
+        StrList unreadable;
 
         /* Something a reader above this file attached to the message, which
          * message_free() frees with attached_free: the guard's worker
@@ -84,6 +90,14 @@ int message_parse(const char *raw, size_t len, const MessageLimits *lim, Message
 void message_free(Message *m);
 static inline void message_freep(Message **m) { message_free(*m); }
 #define _cleanup_message_ _cleanup_(message_freep)
+
+/* s (UTF-8) as one line: each run of control characters (C0 with CR, LF
+ * and TAB, DEL, C1 with NEL) and line or paragraph separators (U+2028,
+ * U+2029) becomes one space; nothing else changes.  For text from a header
+ * (a display name, a subject, a file name), which must never become
+ * several lines in the mail breachd writes or in what the register shows:
+ * "Pat\r\nBcc: x" is "Pat Bcc: x".  NULL gives NULL; returns a new string. */
+char *message_one_line(const char *s);
 
 /* Prepares body text for the form reader: drops quoted reply text (">"
  * lines, "On … wrote:", Outlook's "From: … Sent: …" block and everything

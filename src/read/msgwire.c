@@ -32,6 +32,7 @@ struct known_message {
         MessageBody *bodies;
         size_t n_bodies;
         char *plain_text;
+        StrList unreadable;
         void *attached;
         void (*attached_free)(void *);
 };
@@ -56,7 +57,7 @@ struct known_value {
 };
 struct known_record {
         FieldValue f[FIELD__MAX];
-        StrList notes, unknown_labels;
+        StrList notes, unknown_labels, unreadable;
 };
 struct known_info {
         size_t n_fields;
@@ -129,6 +130,7 @@ static void put_record(Buf *b, const FormRecord *rec)
         }
         put_list(b, &rec->notes);
         put_list(b, &rec->unknown_labels);
+        put_list(b, &rec->unreadable);
 }
 
 static void put_reading(Buf *b, const FormReading *r)
@@ -172,6 +174,7 @@ void message_encode(const Message *m, Buf *out)
         for (size_t i = 0; i < m->n_bodies; i++)
                 put_body(out, &m->bodies[i]);
         put_str(out, m->plain_text);
+        put_list(out, &m->unreadable);
         put_reading(out, reading_of(m));
 }
 
@@ -261,6 +264,7 @@ static void get_record(Reader *r, FormRecord *rec)
         }
         get_list(r, &rec->notes);
         get_list(r, &rec->unknown_labels);
+        get_list(r, &rec->unreadable);
         for (size_t i = 0; i < FIELD__MAX; i++)
                 if (rec->f[i].state > FV_UNCLEAR || rec->f[i].date_prec > DATE_UNKNOWN)
                         r->bad = true;
@@ -315,6 +319,7 @@ int message_decode(const char *data, size_t len, Message **ret)
                 m->n_bodies = i + 1;
         }
         m->plain_text = get_str(&r);
+        get_list(&r, &m->unreadable);
         FormReading *rd = get_reading(&r);
         if (rd)
                 reading_set(m, rd);     /* freed with m, also when the frame is bad */

@@ -444,9 +444,19 @@ static int schema_v2(Store *s)
                 "CREATE INDEX notes_incident ON notes(incident_id);\n");
 }
 
+/* Version 6: the parts of the report that could not be read (an encrypted
+ * or zip-bomb .docx, HTML nested too deep), "name: why" one a line, as the
+ * DPO's notice and breachctl show name them (FormRecord.unreadable).
+ * Written when the incident is filed; a follow-up leaves it. */
+static int schema_v6(Store *s)
+{
+        return store_exec(s, "ALTER TABLE incidents ADD COLUMN unreadable_parts TEXT NOT NULL DEFAULT '';\n");
+}
+
 /* Each step upgrades from version i to i + 1; append, never edit. */
 static int (*const migrations[])(Store *) = {schema_v1, schema_v2, store_limits_schema,
-                                              store_register_schema, store_outbox_schema};
+                                              store_register_schema, store_outbox_schema, schema_v6};
+_Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 int store_user_version(Store *s)
 {
@@ -494,6 +504,9 @@ static void build_incident_sql(Store *s)
                         "within_72h, days_to_report, late, message_id, from_addr, from_name, subject, "
                         "forwarded_by, missing, unclear, fallbacks, parse_notes, status, ico_decision");
         field_columns(&cols, false);
+        /* Later columns after the fields: incident_row() reads them from
+         * the end. */
+        buf_puts(&cols, ", unreadable_parts");
         size_t n = 1;
         for (const char *p = cols.s; *p; p++)
                 if (*p == ',')
@@ -815,8 +828,9 @@ int store_insert_incident(Store *s, Incident *inc)
 {
         _cleanup_free_ char *missing = strlist_join(&inc->missing, ","), *unclear = strlist_join(&inc->unclear, ","),
                             *fallbacks = strlist_join(&inc->fallbacks, ","),
-                            *notes = strlist_join(&inc->form.notes, "\n");
-        StoreValue v[21 + FIELD__MAX * STORE_FIELD_VALUES];
+                            *notes = strlist_join(&inc->form.notes, "\n"),
+                            *unreadable = strlist_join(&inc->form.unreadable, "\n");
+        StoreValue v[22 + FIELD__MAX * STORE_FIELD_VALUES];
         size_t n = 0;
         v[n++] = (StoreValue)SV_TEXT(inc->ref);
         v[n++] = (StoreValue)SV_TEXT(inc->token);
@@ -841,6 +855,7 @@ int store_insert_incident(Store *s, Incident *inc)
         v[n++] = (StoreValue)SV_TEXT(inc->ico_decision ? inc->ico_decision : "pending");
         for (size_t k = 0; k < FIELD__MAX; k++)
                 n += store_field_values(&form_fields[k], &inc->form.f[k], v + n);
+        v[n++] = (StoreValue)SV_TEXT(unreadable);
         int r = store_write(s, s->insert_incident_sql, v, n);
         if (r < 0)
                 return r;
@@ -898,7 +913,8 @@ static int incident_row(sqlite3_stmt *st, void *userdata)
         inc->status = store_col_text(st, i++);
         inc->ico_decision = store_col_text(st, i++);
         load_fields(st, i, inc);
-        i = sqlite3_column_count(st) - 4;
+        i = sqlite3_column_count(st) - 5;
+        split_list((const char *)sqlite3_column_text(st, i++), &inc->form.unreadable, "\n");
         inc->ico_reference = store_col_text(st, i++);
         inc->outcome = store_col_text(st, i++);
         inc->allocated_to = store_col_text(st, i++);

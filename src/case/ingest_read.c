@@ -2,7 +2,9 @@
 #include "case/ingest_read.h"
 
 #include <string.h>
+#include <strings.h>
 
+#include "case/replyaddr.h"
 #include "mail/compose.h"
 #include "read/reading.h"
 #include "read/values.h"
@@ -20,14 +22,49 @@ FormLabels *ingest_labels_for(const Config *cfg)
         return l;
 }
 
-char *ingest_refusal(const Config *cfg, const Message *m)
+char *ingest_refusal(const Config *cfg, const Message *m, const char *envelope_from)
 {
         if (!m->from_addr)
                 return xstrdup("no sender address (From:)");
         if (m->auto_reason)
                 return xasprintf("automatic message, no reply sent: %s", m->auto_reason);
+        /* Our own mail, come back: a loop, or someone replaying it. */
+        const char *own = replyaddr_is_own(cfg, m->from_addr) ? m->from_addr
+                          : replyaddr_is_own(cfg, envelope_from) ? envelope_from : NULL;
+        if (own)
+                return xasprintf("sent from breachd's own address %s (%s), no reply sent", own,
+                                 own == m->from_addr ? "From:" : "envelope sender");
         if (!config_is_staff_address(cfg, m->from_addr))
                 return xasprintf("sender %s is not in the staff domains, no reply sent", m->from_addr);
+        return NULL;
+}
+
+char *ingest_envelope_sender(const char *raw, size_t len)
+{
+        const char *p = raw, *end = raw + len;
+        while (p < end && *p != '\r' && *p != '\n') {
+                const char *eol = memchr(p, '\n', (size_t)(end - p));
+                const char *next = eol ? eol + 1 : end;
+                if ((size_t)(end - p) > 12 && strncasecmp(p, "Return-Path:", 12) == 0) {
+                        /* The value, with any folded lines after it. */
+                        while (next < end && (*next == ' ' || *next == '\t')) {
+                                eol = memchr(next, '\n', (size_t)(end - next));
+                                next = eol ? eol + 1 : end;
+                        }
+                        _cleanup_free_ char *v = xstrndup(p + 12, (size_t)(next - p - 12));
+                        char *lt = strchr(v, '<'), *a = lt ? lt + 1 : v;
+                        char *gt = strchr(a, '>');
+                        if (gt)
+                                *gt = 0;
+                        a = str_trim(a);
+                        if (!*a || !strchr(a, '@'))
+                                return NULL;
+                        char *r = xstrdup(a);
+                        str_ascii_lower(r);
+                        return r;
+                }
+                p = next;
+        }
         return NULL;
 }
 

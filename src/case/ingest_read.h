@@ -19,9 +19,17 @@
 FormLabels *ingest_labels_for(const Config *cfg);
 
 /* Why m is quarantined rather than read: no sender, an automatic message,
- * a sender outside the staff domains.  NULL when it may be read; else a new
- * string. */
-char *ingest_refusal(const Config *cfg, const Message *m);
+ * mail from breachd's own address (its From, or envelope_from: the envelope
+ * sender the delivering server recorded, see ingest_envelope_sender(); may
+ * be NULL), a sender outside the staff domains.  NULL when it may be read;
+ * else a new string. */
+char *ingest_refusal(const Config *cfg, const Message *m, const char *envelope_from);
+
+/* The envelope sender of the raw message (len bytes): the address of its
+ * first Return-Path header, which the server that delivered it into the
+ * mailbox puts on top, lower-cased.  NULL when there is none or it is
+ * empty ("<>").  Caller frees. */
+char *ingest_envelope_sender(const char *raw, size_t len);
 
 /* The incident m follows up: "[REF]" in its subject, or In-Reply-To or
  * References naming a message of the incident (one it was filed from, a

@@ -133,7 +133,7 @@ static int round_once(const IngestContext *ctx, const Mail *mail, unsigned round
                         fprintf(stderr, "stages: a message does not decode\n");
                         return r;
                 }
-                _cleanup_free_ char *refused = ingest_refusal(ctx->cfg, m);
+                _cleanup_free_ char *refused = ingest_refusal(ctx->cfg, m, NULL);
                 if (refused) {
                         message_free(m);
                         continue;

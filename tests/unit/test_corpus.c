@@ -424,7 +424,7 @@ static void run_one(Corpus *c, const Setup *su, const char *file, const Expects 
                 o->reason = why;
                 return;
         }
-        if ((o->reason = ingest_refusal(su->cfg, m))) {
+        if ((o->reason = ingest_refusal(su->cfg, m, NULL))) {
                 o->disposition = "quarantine";
                 return;
         }

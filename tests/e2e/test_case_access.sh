@@ -257,4 +257,45 @@ unlike "$(ctl show "$ref")" "elsewhere.test" "no mail of the case is addressed o
 is "$(imap_count reporter@example.test INBOX)" 4 "the reporter got the ack, the form, the confirmation, the too-large reply"
 is "$(imap_count reporter2@example.test INBOX)" 3 "the colleague got 'passed to the DPO' twice, and the form"
 
+# --- a forwarded report: its forwarder and its reporter change it ---------
+cat >"$TEST_ROOT/fwd.eml" <<EOF
+From: Second Reporter <reporter2@example.test>
+To: breach@example.test
+Subject: Fwd: breach in payroll
+Date: $(date -R)
+Message-ID: <access-fwd1@example.test>
+
+Passing this on.
+
+Begin forwarded message:
+
+From: Test Reporter <Reporter@Example.TEST>
+Subject: breach in payroll
+Date: $(date -R)
+To: Second Reporter <reporter2@example.test>
+
+Name of person making the report: Test Reporter
+Directorate: Corporate Services
+What happened: Payslips were sent to the wrong team
+Date of incident: today
+EOF
+ok "a forwarded report is sent" send_mail reporter2@example.test breach@example.test "$TEST_ROOT/fwd.eml"
+ok "breachd --once files it" once
+ref2=$(refs_of "$CONF" | tail -1)
+isnt "$ref2" "$ref" "it is a new incident"
+like "$(ctl show "$ref2")" "Passed on by: +Second Reporter <reporter2@example.test>" "forwarded by the colleague"
+ok "the forwarder has the ack" wait_for_mail reporter2@example.test INBOX 4
+printf 'From: Second Reporter <reporter2@example.test>\nTo: breach@example.test\nSubject: [%s] team\nMessage-ID: <access-fwd2@example.test>\n\nTeam: Payroll Office\n' \
+        "$ref2" >"$TEST_ROOT/fwd2.eml"
+ok "the forwarder's follow-up is sent" send_mail reporter2@example.test breach@example.test "$TEST_ROOT/fwd2.eml"
+ok "breachd --once takes it" once
+is "$(field "$ref2" team)" "Payroll Office" "the forwarder's follow-up filled the team"
+printf 'From: Test Reporter <reporter@example.test>\nTo: breach@example.test\nSubject: [%s] directorate\nMessage-ID: <access-fwd3@example.test>\n\nDirectorate: Finance and Resources\n' \
+        "$ref2" >"$TEST_ROOT/fwd3.eml"
+ok "the original reporter's follow-up is sent" send_mail reporter@example.test breach@example.test "$TEST_ROOT/fwd3.eml"
+ok "breachd --once takes it" once
+is "$(field "$ref2" directorate)" "Finance and Resources" \
+        "the reporter's follow-up changed the directorate (the address compared ignoring case)"
+unlike "$(ctl show "$ref2")" "not on the case" "neither was taken for someone outside the case"
+
 done_testing

@@ -7,8 +7,10 @@
 #     on the case (breachctl show, and a mail marked as from outside the
 #     case), and the colleague gets only "passed to the DPO", with nothing
 #     of the case in it and no earlier answer;
-#   - the reporter's and the DPO's follow-ups still change answers; the
-#     reporter's confirmation lists no earlier answer, the DPO's update does;
+#   - the reporter's and the DPO's follow-ups still change answers, and so
+#     do a forwarded report's forwarder's and original reporter's (whose
+#     address is compared ignoring case); the reporter's confirmation lists
+#     no earlier answer, the DPO's update does;
 #   - a Reply-To outside the staff domains, on a report, a request for the
 #     form, a follow-up and a message too large to read, is not used: the
 #     reply goes to From, and outsider@elsewhere.test (a real mailbox) gets

@@ -1,6 +1,8 @@
 /* blankform.c — see blankform.h. */
 #include "case/blankform.h"
 
+#include "case/followup.h"
+#include "case/replyaddr.h"
 #include "notices/notices.h"
 
 int blankform_queue(Store *s, const Config *cfg, const Tz *tz, const Message *m, char **ret_why)
@@ -17,10 +19,11 @@ int blankform_queue(Store *s, const Config *cfg, const Tz *tz, const Message *m,
         notices_incident_vars(cfg, tz, &none, none.received_at, &v);
         incident_free(&none);
         notices_followup_vars(&v, "", "", "");
+        followup_note_vars(&v, "", "");
         tvars_set(&v, "reporter_name", m->from_name ? m->from_name : "colleague");
         tvars_set(&v, "their_subject", m->subject && *m->subject ? m->subject : "(no subject)");
         StrList to = {0};
-        strlist_add(&to, m->reply_to ? m->reply_to : m->from_addr);
+        strlist_add(&to, replyaddr_for(cfg, m));
         NoticeMail n = {
                 .loop_ref = "breachd", .kind = "blank_form", .template_name = "blank-form", .to = &to,
                 .answering = m, .reply_to = cfg->smtp.reply_to, .auto_submitted = "auto-replied",

@@ -11,7 +11,8 @@
 #include "read/message.h"
 #include "register/store.h"
 
-/* Queues the blank form to the sender of m (its Reply-To, else From),
+/* Queues the blank form to the sender of m (replyaddr_for(): its Reply-To
+ * when that is a staff address or a DPO's, else its From),
  * answering m.  Must run inside a store transaction.  -EINVAL with
  * *ret_why on a template error. */
 int blankform_queue(Store *s, const Config *cfg, const Tz *tz, const Message *m, char **ret_why);

@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
+#include "case/replyaddr.h"
+#include "mail/compose.h"
 #include "notices/notices.h"
 #include "read/formread.h"
 #include "read/reading.h"
@@ -117,6 +120,18 @@ static void drop_fallbacks(Incident *inc)
         strlist_free(&inc->fallbacks);
 }
 
+void followup_note_vars(TemplateVars *v, const char *from, const char *text)
+{
+        tvars_set(v, "note_from", from);
+        tvars_set(v, "note_text", text);
+}
+
+void followup_sample_vars(TemplateVars *v)
+{
+        followup_note_vars(v, "A Colleague <colleague@example.org>",
+                           "  I think the letter went to the wrong flat as well.\n");
+}
+
 /* "  Label: new (was: old)" lines, or "  Label: new" when with_old is
  * false. */
 static char *change_lines(const Incident *inc, const StrList *keys, bool with_old, const StrList *old)
@@ -133,20 +148,24 @@ static char *change_lines(const Incident *inc, const StrList *keys, bool with_ol
         return buf_steal(&b);
 }
 
+/* The confirmation to the sender and, when tell_dpo, the update to the
+ * DPO(s).  Only the DPO's mail gives the earlier answers (old). */
 static int queue_mail(const IngestContext *ctx, const Incident *inc, const Message *m, const FollowupResult *res,
                       const StrList *old, bool tell_dpo, char **ret_why)
 {
         TemplateVars v = {0};
         notices_incident_vars(ctx->cfg, ctx->tz, inc, now_utc(), &v);
-        _cleanup_free_ char *changes = change_lines(inc, &res->changed, true, old);
+        _cleanup_free_ char *changes = change_lines(inc, &res->changed, false, NULL);
+        _cleanup_free_ char *changes_was = change_lines(inc, &res->changed, true, old);
         _cleanup_free_ char *filled = change_lines(inc, &res->filled, false, NULL);
         _cleanup_free_ char *who = m->from_name ? xasprintf("%s <%s>", m->from_name, m->from_addr)
                                                 : xstrdup(m->from_addr);
         notices_followup_vars(&v, changes, filled, who);
+        followup_note_vars(&v, "", "");
         if (m->from_name)
                 tvars_set(&v, "reporter_name", m->from_name);
         StrList to = {0};
-        strlist_add(&to, m->reply_to ? m->reply_to : m->from_addr);
+        strlist_add(&to, replyaddr_for(ctx->cfg, m));
         NoticeMail confirm = {
                 .incident_id = inc->id, .loop_ref = inc->ref, .kind = "followup_confirm",
                 .template_name = "followup-confirm", .to = &to, .answering = m,
@@ -159,8 +178,10 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
         int r = 0;
         if (res->filled.n || res->changed.n)
                 r = notices_queue_template(ctx->store, ctx->cfg, &confirm, &v, ret_why);
-        if (r >= 0 && tell_dpo)
+        if (r >= 0 && tell_dpo) {
+                notices_followup_vars(&v, changes_was, filled, who);
                 r = notices_queue_template(ctx->store, ctx->cfg, &dpo, &v, ret_why);
+        }
         strlist_free(&to);
         tvars_free(&v);
         return r;
@@ -199,6 +220,124 @@ static int store_incident(const IngestContext *ctx, Incident *inc, const char *w
         return r;
 }
 
+bool followup_may_change(const Config *cfg, const Incident *inc, const char *from_addr)
+{
+        if (!from_addr || !*from_addr)
+                return false;
+        if (config_is_dpo_address(cfg, from_addr))
+                return true;
+        if (inc->from_addr && strcasecmp(inc->from_addr, from_addr) == 0)
+                return true;
+        _cleanup_free_ char *fwd = inc->forwarded_by ? compose_address_of(inc->forwarded_by) : NULL;
+        return fwd && strcasecmp(fwd, from_addr) == 0;
+}
+
+/* At most this much of what a colleague wrote goes into the note and the
+ * DPO's mail; the whole message stays in the register. */
+#define NOTE_TEXT_MAX 8000
+
+/* The sender's own words: the first text body (plain text rather than
+ * HTML), without the text it quotes. */
+static char *own_words(const Message *m)
+{
+        const MessageBody *best = NULL;
+        for (size_t i = 0; i < m->n_bodies; i++) {
+                const MessageBody *b = &m->bodies[i];
+                if (b->kind == BODY_ATTACHMENT || b->forward || !b->src.text)
+                        continue;
+                if (!best || (b->kind == BODY_TEXT && best->kind != BODY_TEXT))
+                        best = b;
+        }
+        return best ? message_clean_text(best->src.text, false, NULL) : xstrdup("");
+}
+
+/* What the sender wrote, each line indented by two spaces, cut at
+ * NOTE_TEXT_MAX bytes (at a character's start). */
+static char *note_text(const Message *m, bool indent)
+{
+        _cleanup_free_ char *t = own_words(m);
+        char *s = str_trim(t);
+        size_t n = strlen(s);
+        if (n > NOTE_TEXT_MAX) {
+                n = NOTE_TEXT_MAX;
+                while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+                        n--;
+                s[n] = 0;
+        }
+        if (!*s)
+                return xstrdup(indent ? "  (no text)\n" : "(no text)");
+        if (!indent)
+                return xstrdup(s);
+        Buf b = {0};
+        for (char *line = s; line;) {
+                char *nl = strchr(line, '\n');
+                if (nl)
+                        *nl = 0;
+                buf_printf(&b, "  %s\n", line);
+                line = nl ? nl + 1 : NULL;
+        }
+        return buf_steal(&b);
+}
+
+/* A message about inc from someone not on the case: nothing of the case
+ * changes.  Its text becomes a case note (with an audit row), the DPO(s)
+ * get it, and the sender gets only "passed to the DPO", rendered from
+ * variables that describe no incident but the reference they gave. */
+static int pass_to_dpo(const IngestContext *ctx, const Incident *inc, const Message *m, char **ret_why)
+{
+        int64_t now = now_utc();
+        _cleanup_free_ char *who = m->from_name ? xasprintf("%s <%s>", m->from_name, m->from_addr)
+                                                : xstrdup(m->from_addr);
+        _cleanup_free_ char *author = xasprintf("%s (not on the case, by mail)", m->from_addr);
+        _cleanup_free_ char *plain = note_text(m, false), *indented = note_text(m, true);
+        int r = store_note_add(ctx->store, inc->id, author, plain, now);
+        if (r >= 0)
+                r = store_audit(ctx->store, inc->id, m->from_addr, "note from outside the case", NULL, NULL,
+                                m->subject);
+        if (r < 0)
+                return r;
+
+        TemplateVars v = {0};
+        notices_incident_vars(ctx->cfg, ctx->tz, inc, now, &v);
+        notices_followup_vars(&v, "", "", who);
+        followup_note_vars(&v, who, indented);
+        NoticeMail dpo = {
+                .incident_id = inc->id, .loop_ref = inc->ref, .kind = "dpo_outside_note",
+                .template_name = "dpo-outside-note", .to = &ctx->cfg->dpo, .auto_submitted = "auto-generated",
+        };
+        r = notices_queue_template(ctx->store, ctx->cfg, &dpo, &v, ret_why);
+        tvars_free(&v);
+        if (r < 0)
+                return r;
+
+        /* Every variable an incident's mail has, as templates_check()
+         * checks them, but describing no incident: an edited template
+         * cannot put the case in the sender's hands. */
+        Incident none;
+        incident_init(&none);
+        none.ref = xstrdup(inc->ref);
+        none.received_at = now;
+        none.deadline_at = now + 72 * 3600;
+        TemplateVars sv = {0};
+        notices_incident_vars(ctx->cfg, ctx->tz, &none, now, &sv);
+        incident_free(&none);
+        notices_followup_vars(&sv, "", "", "");
+        followup_note_vars(&sv, "", "");
+        tvars_set(&sv, "reporter_name", m->from_name ? m->from_name : "colleague");
+        tvars_set(&sv, "their_subject", m->subject && *m->subject ? m->subject : "(no subject)");
+        StrList to = {0};
+        strlist_add(&to, replyaddr_for(ctx->cfg, m));
+        NoticeMail passed = {
+                .incident_id = inc->id, .loop_ref = inc->ref, .kind = "followup_passed",
+                .template_name = "followup-passed", .to = &to, .answering = m,
+                .reply_to = ctx->cfg->smtp.reply_to, .auto_submitted = "auto-replied",
+        };
+        r = notices_queue_template(ctx->store, ctx->cfg, &passed, &sv, ret_why);
+        strlist_free(&to);
+        tvars_free(&sv);
+        return r;
+}
+
 int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message *m, int64_t received_at,
                    FollowupResult *ret, char **ret_why)
 {
@@ -212,6 +351,16 @@ int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message 
         int r = store_load_incident_by_id(ctx->store, incident_id, &inc);
         if (r < 0)
                 goto out;
+        if (!followup_may_change(ctx->cfg, &inc, m->from_addr)) {
+                r = pass_to_dpo(ctx, &inc, m, ret_why);
+                if (r >= 0) {
+                        res.ref = xstrdup(inc.ref);
+                        res.noted = res.dpo_told = true;
+                        *ret = res;
+                        memset(&res, 0, sizeof res);
+                }
+                goto out;
+        }
         read_answers(ctx, m, received_at, &rec);
         r = merge(ctx->store, &inc, &rec, m->from_addr, &res, &was);
         if (r >= 0)

@@ -8,13 +8,25 @@
  * new value, who, when) and told to the DPO.  Quoted text never counts: the
  * reply is read the way a report is (formread.c), so the acknowledgement it
  * quotes supplies nothing.  The reporter gets a short confirmation of what
- * was taken, never a second acknowledgement. */
+ * was taken, never a second acknowledgement, and never the earlier answers:
+ * only the DPO sees those.
+ *
+ * Only the people on the case change it: its reporter (the incident's
+ * from_addr), the colleague who forwarded the report (forwarded_by), or a
+ * DPO, each by the address breachd has for them (compared ignoring case).
+ * A message about the case from anyone else (another member of staff, or
+ * the reporter writing from another address) changes nothing: what it says
+ * is kept as a note on the case and mailed to the DPO, marked as from
+ * outside the case, and its sender is told only that it was passed to the
+ * DPO. */
 #pragma once
 
 #include <stdint.h>
 
 #include "case/ingest_context.h"
+#include "notices/template.h"
 #include "read/message.h"
+#include "register/incident.h"
 
 typedef struct {
         char *ref;          /* the incident's reference */
@@ -22,19 +34,38 @@ typedef struct {
         StrList changed;    /* field keys whose earlier answer was replaced */
         size_t n_fields;    /* labelled fields the follow-up gave, same answers included */
         bool confirmed;     /* a confirmation was queued to the sender */
-        bool dpo_told;      /* the DPO was sent the changes (or the deadline moved) */
+        bool dpo_told;      /* the DPO was sent the changes (or the deadline moved), or the note */
+        bool noted;         /* from outside the case: nothing changed, passed to the DPO as a note */
 } FollowupResult;
 
 void followup_result_free(FollowupResult *r);
 
-/* Attaches m to the incident incident_id: reads its form, merges it into
- * the incident as above, re-evaluates the incident (missing, unclear,
- * deadline, lateness), stores it with an audit row for the follow-up, one
- * per filled or changed field and one when the ICO deadline moved, and
- * queues the confirmation (when a field was taken) and the DPO notice (when
- * an answer changed or the deadline moved).  Must run
+/* Whether a follow-up from from_addr may change inc: its reporter, its
+ * forwarder, or a DPO of cfg. */
+bool followup_may_change(const Config *cfg, const Incident *inc, const char *from_addr);
+
+/* Attaches m to the incident incident_id.  From someone on the case
+ * (followup_may_change): reads its form, merges it into the incident as
+ * above, re-evaluates the incident (missing, unclear, deadline, lateness),
+ * stores it with an audit row for the follow-up, one per filled or changed
+ * field and one when the ICO deadline moved, and queues the confirmation
+ * (when a field was taken; templates_dir/followup-confirm.txt) and the DPO
+ * notice (when an answer changed or the deadline moved; dpo-update.txt).
+ * From anyone else: adds m's own text as a case note and an audit row,
+ * queues it to the DPO(s) (dpo-outside-note.txt) and the "passed to the
+ * DPO" reply to the sender (followup-passed.txt); ret->noted is set.
+ * Replies go to replyaddr_for(m).  Must run
  * inside a store transaction (ctx->store).  *ret is overwritten; the caller
  * frees it with followup_result_free().  On a template error returns
  * -EINVAL with *ret_why; on a database error a negative code. */
 int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message *m, int64_t received_at,
                    FollowupResult *ret, char **ret_why);
+
+/* The variables only the mail about a note from outside the case has:
+ * note_from (who wrote it), note_text (what they wrote, indented).  Other
+ * mail sets them empty, so that a template edited to use them still
+ * renders. */
+void followup_note_vars(TemplateVars *v, const char *from, const char *text);
+
+/* Sample values of those, for templates_check(). */
+void followup_sample_vars(TemplateVars *v);

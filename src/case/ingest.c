@@ -14,6 +14,7 @@
 #include "case/decision.h"
 #include "case/followup.h"
 #include "case/newcase.h"
+#include "case/replyaddr.h"
 #include "notices/alert.h"
 #include "notices/ratelimit.h"
 #include "read/formread.h"
@@ -121,7 +122,8 @@ out:
 }
 
 /* A reply or other later message about a filed incident: attached to it,
- * its answers merged (followup.c); no new incident, no second ack. */
+ * its answers merged, or from someone not on the case passed to the DPO as
+ * a note (followup.c); no new incident, no second ack. */
 static int file_followup(Batch *b, const ImapMessage *im, const Message *m, int64_t incident_id,
                          int64_t received_at)
 {
@@ -136,11 +138,18 @@ static int file_followup(Batch *b, const ImapMessage *im, const Message *m, int6
         }
         LogContext lc = {.incident_ref = res.ref, .message_id = m->message_id, .mailbox = b->mailbox, .uid = im->uid};
         log_context_set(&lc);
-        r = record(b, im, m, DISP_FOLLOWUP, incident_id, NULL, received_at);
+        r = record(b, im, m, DISP_FOLLOWUP, incident_id,
+                   res.noted ? "not from the reporter, the forwarder or a DPO: nothing changed, passed to the DPO"
+                             : NULL,
+                   received_at);
         if (r >= 0) {
                 b->stats->followups++;
-                log_info("follow-up to %s from %s: %zu answer(s) added, %zu changed", res.ref, m->from_addr,
-                         res.filled.n, res.changed.n);
+                if (res.noted)
+                        log_info("message about %s from %s, who is not on the case: nothing changed, passed to "
+                                 "the DPO as a note", res.ref, m->from_addr);
+                else
+                        log_info("follow-up to %s from %s: %zu answer(s) added, %zu changed", res.ref,
+                                 m->from_addr, res.filled.n, res.changed.n);
         }
         followup_result_free(&res);
         return r;
@@ -264,12 +273,14 @@ int ingest_handle_message(Batch *b, const ImapMessage *im)
 /* The sender of a message too large to download, read from its header: a
  * member of staff gets one short reply (once per message, within the daily
  * cap), anyone else nothing; the message is kept in quarantine. */
-static int answer_oversized(Batch *b, const ImapMessage *im, const Message *m, int64_t received_at)
+static int answer_oversized(Batch *b, const ImapMessage *im, const Message *m, const char *hdr, size_t len,
+                            int64_t received_at)
 {
         const IngestContext *ctx = b->ctx;
-        if (!m->from_addr || m->auto_reason || !config_is_staff_address(ctx->cfg, m->from_addr))
+        _cleanup_free_ char *refused = ingest_refusal(ctx->cfg, m);
+        if (refused)
                 return 0;
-        const char *to = m->reply_to ? m->reply_to : m->from_addr;
+        const char *to = replyaddr_for(ctx->cfg, m);
         int r = store_auto_mail_about(ctx->store, m->key, "too_large");
         if (r != 0)
                 return r;
@@ -285,7 +296,7 @@ static int answer_oversized(Batch *b, const ImapMessage *im, const Message *m, i
                 return 0;
         }
         _cleanup_free_ char *why = NULL;
-        r = alert_too_large(ctx->store, ctx->cfg, m, im->rfc822_size, &why);
+        r = alert_too_large(ctx->store, ctx->cfg, m, to, im->rfc822_size, &why);
         if (r < 0)
                 log_error("%s", why);
         else
@@ -318,7 +329,7 @@ static int handle_oversized(Batch *b, Imap *imap, const ImapMessage *im)
                 free(meta);
         }
         if (safe && message_parse(hdr, len, NULL, &m, &parse_why) >= 0) {
-                r = answer_oversized(b, im, m, received_at);
+                r = answer_oversized(b, im, m, hdr, len, received_at);
                 if (r < 0)
                         return r;
         }

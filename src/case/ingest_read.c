@@ -2,7 +2,9 @@
 #include "case/ingest_read.h"
 
 #include <string.h>
+#include <strings.h>
 
+#include "case/replyaddr.h"
 #include "case/sender_trust.h"
 #include "mail/compose.h"
 #include "read/reading.h"
@@ -23,10 +25,17 @@ FormLabels *ingest_labels_for(const Config *cfg)
 
 char *ingest_refusal(const Config *cfg, const Message *m)
 {
+        const char *envelope_from = m->return_path;
         if (!m->from_addr)
                 return xstrdup("no sender address (From:)");
         if (m->auto_reason)
                 return xasprintf("automatic message, no reply sent: %s", m->auto_reason);
+        /* Our own mail, come back: a loop, or someone replaying it. */
+        const char *own = replyaddr_is_own(cfg, m->from_addr) ? m->from_addr
+                          : replyaddr_is_own(cfg, envelope_from) ? envelope_from : NULL;
+        if (own)
+                return xasprintf("sent from breachd's own address %s (%s), no reply sent", own,
+                                 own == m->from_addr ? "From:" : "envelope sender");
         if (!config_is_staff_address(cfg, m->from_addr))
                 return xasprintf("sender %s is not in the staff domains, no reply sent", m->from_addr);
         return sender_trust_refusal(cfg, m);

@@ -19,8 +19,11 @@
 FormLabels *ingest_labels_for(const Config *cfg);
 
 /* Why m is quarantined rather than read: no sender, an automatic message,
- * a sender outside the staff domains.  NULL when it may be read; else a new
- * string. */
+ * mail from breachd's own address (its From, or the envelope sender the
+ * delivering server recorded: m->return_path), a sender outside the staff
+ * domains, a staff sender the trusted mail server does not vouch for
+ * ("possibly forged", sender_trust.h).  NULL when it may be read; else a
+ * new string. */
 char *ingest_refusal(const Config *cfg, const Message *m);
 
 /* The incident m follows up: "[REF]" in its subject, or In-Reply-To or

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "case/decision.h"
+#include "case/replyaddr.h"
 #include "mail/compose.h"
 #include "notices/notices.h"
 #include "notices/ratelimit.h"
@@ -81,7 +82,7 @@ int newcase_queue_notices(Store *s, const Config *cfg, const Tz *tz, const Incid
         if (r < 0)
                 goto out;
         StrList to = {0};
-        const char *reporter = m->reply_to ? m->reply_to : m->from_addr;
+        const char *reporter = replyaddr_for(cfg, m);
         strlist_add(&to, reporter);
         StrList refs = {0};
         for (size_t i = 0; i < m->references.n; i++)

@@ -10,8 +10,9 @@
 #include "register/incident.h"
 #include "register/store.h"
 
-/* Queues the acknowledgement to the reporter (answering `m`) and the notice
- * to the DPO(s).  Must run inside a store transaction.  -EINVAL with
+/* Queues the acknowledgement to the reporter (answering `m`, to the
+ * address replyaddr_for() gives) and the notice to the DPO(s).  Must run
+ * inside a store transaction.  -EINVAL with
  * *ret_why on a template error.  The acknowledgement counts against the
  * reporter's daily cap (ratelimit.h); when the cap holds it back, 0 is
  * returned with *ret_why saying so, for the caller to log and free. */

@@ -2,6 +2,7 @@
 #include "case/templates_check.h"
 
 #include "case/decision.h"
+#include "case/followup.h"
 #include "notices/alert.h"
 #include "notices/notices.h"
 #include "notices/template.h"
@@ -12,7 +13,8 @@ int templates_check(const Config *cfg, const Tz *tz, char **ret_why)
         static const char *const names[] = {"ack", "dpo-notice", "blank-form", "followup-confirm", "dpo-update",
                                             "reminder", "overdue", "decision-confirm", "decision-error",
                                             "delivery-failed", "mailbox-down", "mailbox-up", "register-down",
-                                            "register-up", "too-large"};
+                                            "register-up", "too-large", "followup-passed",
+                                            "dpo-outside-note"};
         Incident inc;
         incident_init(&inc);
         inc.ref = xstrdup("DB2026001");
@@ -25,6 +27,7 @@ int templates_check(const Config *cfg, const Tz *tz, char **ret_why)
                               "  Reason for delay: on leave\n", "someone@example.org");
         decision_sample_vars(cfg, tz, &inc, now_utc(), &v);
         alert_sample_vars(&v);
+        followup_sample_vars(&v);
         int r = 0;
         for (size_t i = 0; i < ARRAY_SIZE(names) && r >= 0; i++) {
                 Rendered out = {0};

@@ -157,12 +157,13 @@ static void too_large_vars(const Config *cfg, const char *subject, uint64_t size
         free(t);
 }
 
-int alert_too_large(Store *s, const Config *cfg, const Message *m, uint64_t size, char **ret_why)
+int alert_too_large(Store *s, const Config *cfg, const Message *m, const char *rcpt, uint64_t size,
+                    char **ret_why)
 {
         TemplateVars v = {0};
         too_large_vars(cfg, m->subject, size, &v);
         StrList to = {0};
-        strlist_add(&to, m->reply_to ? m->reply_to : m->from_addr);
+        strlist_add(&to, rcpt);
         NoticeMail n = {
                 .loop_ref = "breachd",
                 .kind = "too_large",

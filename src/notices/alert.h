@@ -51,9 +51,11 @@ int alert_register_down(const Config *cfg, const Tz *tz, const MailboxOutage *o,
  * 1 when queued. */
 int alert_register_up(Store *s, const Config *cfg, const Tz *tz, const MailboxOutage *o, char **ret_why);
 
-/* Queues the too-large reply (kind "too_large") to the sender of m, read
- * from the headers of a message of `size` bytes that was not downloaded. */
-int alert_too_large(Store *s, const Config *cfg, const Message *m, uint64_t size, char **ret_why);
+/* Queues the too-large reply (kind "too_large") to rcpt, the sender of m
+ * (the caller decides which of its addresses: case/replyaddr.h), read from
+ * the headers of a message of `size` bytes that was not downloaded. */
+int alert_too_large(Store *s, const Config *cfg, const Message *m, const char *rcpt, uint64_t size,
+                    char **ret_why);
 
 /* "25.0 MiB", "812 KiB", "900 bytes"; caller frees. */
 char *alert_format_size(uint64_t bytes);

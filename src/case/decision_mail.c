@@ -149,20 +149,6 @@ void decision_sample_vars(const Config *cfg, const Tz *tz, const Incident *inc, 
 
 /* ---- reply mail ---------------------------------------------------------- */
 
-/* The author's own words: the first text body, without quoted text. */
-static char *reply_text(const Message *m)
-{
-        const MessageBody *best = NULL;
-        for (size_t i = 0; i < m->n_bodies; i++) {
-                const MessageBody *b = &m->bodies[i];
-                if (b->kind == BODY_ATTACHMENT || b->forward || !b->src.text)
-                        continue;
-                if (!best || (b->kind == BODY_TEXT && best->kind != BODY_TEXT))
-                        best = b;
-        }
-        return best ? message_clean_text(best->src.text, false, NULL) : xstrdup("");
-}
-
 /* The incident a reply is about without a token: "[REF]" in the subject, or
  * a Message-ID it answers. */
 static int about_incident(Store *s, const Message *m, int64_t *ret_id)
@@ -430,7 +416,7 @@ int decision_handle_reply(Store *s, const Config *cfg, const Tz *tz, const Messa
         }
         DecisionCmds cmds = {0};
         StrList errors = {0};
-        _cleanup_free_ char *text = reply_text(m);
+        _cleanup_free_ char *text = message_own_words(m);
         decision_parse(text, &cmds, &errors);
         char *why = NULL;
         int64_t id = 0;

@@ -236,26 +236,11 @@ bool followup_may_change(const Config *cfg, const Incident *inc, const char *fro
  * DPO's mail; the whole message stays in the register. */
 #define NOTE_TEXT_MAX 8000
 
-/* The sender's own words: the first text body (plain text rather than
- * HTML), without the text it quotes. */
-static char *own_words(const Message *m)
-{
-        const MessageBody *best = NULL;
-        for (size_t i = 0; i < m->n_bodies; i++) {
-                const MessageBody *b = &m->bodies[i];
-                if (b->kind == BODY_ATTACHMENT || b->forward || !b->src.text)
-                        continue;
-                if (!best || (b->kind == BODY_TEXT && best->kind != BODY_TEXT))
-                        best = b;
-        }
-        return best ? message_clean_text(best->src.text, false, NULL) : xstrdup("");
-}
-
 /* What the sender wrote, each line indented by two spaces, cut at
  * NOTE_TEXT_MAX bytes (at a character's start). */
 static char *note_text(const Message *m, bool indent)
 {
-        _cleanup_free_ char *t = own_words(m);
+        _cleanup_free_ char *t = message_own_words(m);
         char *s = str_trim(t);
         size_t n = strlen(s);
         if (n > NOTE_TEXT_MAX) {

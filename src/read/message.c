@@ -39,7 +39,6 @@ void message_free(Message *m)
         for (size_t i = 0; i < m->n_bodies; i++)
                 body_free(&m->bodies[i]);
         free(m->bodies);
-        free(m->plain_text);
         strlist_free(&m->unreadable);
         if (m->attached_free)
                 m->attached_free(m->attached);
@@ -862,4 +861,17 @@ int message_parse(const char *raw, size_t len, const MessageLimits *lim, Message
         }
         *ret = m;
         return 0;
+}
+
+char *message_own_words(const Message *m)
+{
+        const MessageBody *best = NULL;
+        for (size_t i = 0; i < m->n_bodies; i++) {
+                const MessageBody *b = &m->bodies[i];
+                if (b->kind == BODY_ATTACHMENT || b->forward || !b->src.text)
+                        continue;
+                if (!best || (b->kind == BODY_TEXT && best->kind != BODY_TEXT))
+                        best = b;
+        }
+        return best ? message_clean_text(best->src.text, false, NULL) : xstrdup("");
 }

@@ -66,7 +66,6 @@ typedef struct {
 
         MessageBody *bodies;
         size_t n_bodies;
-        char *plain_text;     /* the best reading of the author's own text, UTF-8 */
         /* The parts breachd tried to read and could not (a .docx that is
          * not a zip, is encrypted, or inflates past DOCX_MAX_DOCUMENT; HTML
          * too large, or nested deeper than the parser goes), each one line:
@@ -105,3 +104,9 @@ char *message_one_line(const char *s);
  * header block.  Returns a new string. ret_fwd_from, when non-NULL, receives
  * the "From:" of an inline forward header ("Name <addr>"), or NULL. */
 char *message_clean_text(const char *text, bool forwarded, char **ret_fwd_from);
+
+/* What the author of m wrote themselves: the first text body that is not an
+ * attachment or a forwarded message (plain text rather than HTML), through
+ * message_clean_text() (quoted text dropped).  A new string, "" when there
+ * is none; caller frees.  For replies: a DPO's commands, a colleague's note. */
+char *message_own_words(const Message *m);

@@ -31,7 +31,6 @@ struct known_message {
         char *orig_from_addr, *orig_from_name, *orig_subject;
         MessageBody *bodies;
         size_t n_bodies;
-        char *plain_text;
         StrList unreadable;
         void *attached;
         void (*attached_free)(void *);
@@ -173,7 +172,6 @@ void message_encode(const Message *m, Buf *out)
         put_u64(out, m->n_bodies);
         for (size_t i = 0; i < m->n_bodies; i++)
                 put_body(out, &m->bodies[i]);
-        put_str(out, m->plain_text);
         put_list(out, &m->unreadable);
         put_reading(out, reading_of(m));
 }
@@ -318,7 +316,6 @@ int message_decode(const char *data, size_t len, Message **ret)
                 get_body(&r, &m->bodies[i]);
                 m->n_bodies = i + 1;
         }
-        m->plain_text = get_str(&r);
         get_list(&r, &m->unreadable);
         FormReading *rd = get_reading(&r);
         if (rd)

@@ -65,7 +65,6 @@ static void fzf_message(Message *m, MessageBody *body, char *text, const char *s
         m->subject = (char *)subject;
         m->date = date;
         m->in_reply_to = (char *)in_reply_to;
-        m->plain_text = text;
 }
 
 static int fzf_file(Store *s, void *userdata)

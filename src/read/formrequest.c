@@ -145,6 +145,11 @@ static size_t body_words(const Message *m, size_t max)
 
 bool formrequest_detect(const Message *m, const FormLabels *labels)
 {
+        /* A mail with a file attached is a report, whatever the file is and
+         * whether or not it can be read: when in doubt, file it and tell the
+         * DPO, who can open it. */
+        if (m->n_attachments > 0)
+                return false;
         int kind = subject_kind(m->subject);
         if (kind == 0)
                 return false;

@@ -8,8 +8,11 @@
 #include "read/form.h"
 #include "read/message.h"
 
-/* Whether m asks for the blank form.  It does when no answer of the form
- * can be read from it (labels) and no attachment holds text, and either
+/* Whether m asks for the blank form.  It never does when a file is
+ * attached (Message.n_attachments: a PDF, a scan, a photo, a .doc, .odt or
+ * .xlsx, read or not; a logo or signature picture shown in the HTML body is
+ * not an attachment).  Otherwise it does when no answer of the form can be
+ * read from it (labels), and either
  *  - its subject, without Re:/Fw: and punctuation, is "form" or "help" (or
  *    such as "blank form", "form please", "breach form") and its own text
  *    is a short note (40 words or fewer: "please send me the form"), or

@@ -494,6 +494,21 @@ static void note_unreadable(Walk *w, const char *filename, const char *what, con
         strlist_take(l, message_one_line(line));
 }
 
+/* Whether a part is a file someone attached (message.h, n_attachments):
+ * any part with a file name or marked as an attachment, except an image
+ * with a Content-ID that is not marked as an attachment -- the logo or
+ * signature picture an HTML body shows in its text. */
+static bool is_real_attachment(GMimePart *part, GMimeContentType *ct, bool attachment)
+{
+        if (!attachment)
+                return false;
+        if (!g_mime_content_type_is_type(ct, "image", "*"))
+                return true;
+        GMimeContentDisposition *d = g_mime_object_get_content_disposition(GMIME_OBJECT(part));
+        bool marked = d && g_mime_content_disposition_is_attachment(d);
+        return marked || str_empty(g_mime_object_get_content_id(GMIME_OBJECT(part)));
+}
+
 static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
 {
         GMimeObject *o = GMIME_OBJECT(part);
@@ -503,6 +518,8 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
         bool text = g_mime_content_type_is_type(ct, "text", "plain");
         bool html = g_mime_content_type_is_type(ct, "text", "html");
         bool docx = is_docx(ct, filename);
+        if (is_real_attachment(part, ct, attachment))
+                w->m->n_attachments++;
         if (!text && !html && !docx && !(attachment && filename && str_endswith_ci(filename, ".txt")))
                 return;
         GByteArray *ba = part_bytes(w, part);

@@ -72,6 +72,13 @@ typedef struct {
          * "form.docx: why".  The message is still read from its other
          * parts; the DPO is told (formread.c puts them in the FormRecord). */
         StrList unreadable;
+        /* How many files were attached, read or not (a form, a PDF, a
+         * scan, a photo, a spreadsheet; in forwarded messages too).  An
+         * image with a Content-ID that is not marked as an attachment is
+         * not counted: it is a logo or a signature picture shown in the
+         * HTML body.  A mail with an attachment is never a request for the
+         * blank form (formrequest.h). */
+        unsigned n_attachments;
 
         /* Something a reader above this file attached to the message, which
          * message_free() frees with attached_free: the guard's worker

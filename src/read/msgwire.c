@@ -32,6 +32,7 @@ struct known_message {
         MessageBody *bodies;
         size_t n_bodies;
         StrList unreadable;
+        unsigned n_attachments;
         void *attached;
         void (*attached_free)(void *);
 };
@@ -173,6 +174,7 @@ void message_encode(const Message *m, Buf *out)
         for (size_t i = 0; i < m->n_bodies; i++)
                 put_body(out, &m->bodies[i]);
         put_list(out, &m->unreadable);
+        put_u64(out, m->n_attachments);
         put_reading(out, reading_of(m));
 }
 
@@ -317,6 +319,7 @@ int message_decode(const char *data, size_t len, Message **ret)
                 m->n_bodies = i + 1;
         }
         get_list(&r, &m->unreadable);
+        m->n_attachments = (unsigned)get_u64(&r);
         FormReading *rd = get_reading(&r);
         if (rd)
                 reading_set(m, rd);     /* freed with m, also when the frame is bad */

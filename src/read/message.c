@@ -8,6 +8,7 @@
 
 #include "read/charset.h"
 #include "read/docx.h"
+#include "read/pdf.h"
 #include "read/html.h"
 
 static void body_free(MessageBody *b)
@@ -472,6 +473,12 @@ static bool is_docx(GMimeContentType *ct, const char *filename)
         return filename && (str_endswith_ci(filename, ".docx") || str_endswith_ci(filename, ".docm"));
 }
 
+static bool is_pdf(GMimeContentType *ct, const char *filename)
+{
+        return g_mime_content_type_is_type(ct, "application", "pdf") ||
+               (filename && str_endswith_ci(filename, ".pdf"));
+}
+
 static bool text_says_forward(const char *text, size_t max);
 
 /* At most this many unreadable parts are listed, and a line saying there
@@ -518,16 +525,30 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
         bool text = g_mime_content_type_is_type(ct, "text", "plain");
         bool html = g_mime_content_type_is_type(ct, "text", "html");
         bool docx = is_docx(ct, filename);
-        if (is_real_attachment(part, ct, attachment))
+        bool pdf = is_pdf(ct, filename);
+        if (is_real_attachment(part, ct, attachment)) {
                 w->m->n_attachments++;
-        if (!text && !html && !docx && !(attachment && filename && str_endswith_ci(filename, ".txt")))
+                /* A photo or a scan: filed, and named for a person to read. */
+                if (g_mime_content_type_is_type(ct, "image", "*"))
+                        note_unreadable(w, filename, "a picture", "a picture: needs reading by a person");
+        }
+        if (!text && !html && !docx && !pdf && !(attachment && filename && str_endswith_ci(filename, ".txt")))
                 return;
         GByteArray *ba = part_bytes(w, part);
         if (!ba)
                 return;
         const char *charset = g_mime_object_get_content_type_parameter(o, "charset");
         BodyKind kind = attachment ? BODY_ATTACHMENT : html ? BODY_HTML : BODY_TEXT;
-        if (docx) {
+        if (pdf) {
+                MessageBody *b = add_body(w->m, BODY_ATTACHMENT, group, fwd, filename);
+                _cleanup_free_ char *why = NULL;
+                if (pdf_extract_why(ba->data, ba->len, &b->src, &why) < 0) {
+                        /* A scan, or a PDF poppler cannot open: the report is
+                         * filed from the rest, and a person is told to read it. */
+                        form_source_free(&b->src);
+                        note_unreadable(w, filename, "a PDF attachment", why);
+                }
+        } else if (docx) {
                 MessageBody *b = add_body(w->m, BODY_ATTACHMENT, group, fwd, filename);
                 _cleanup_free_ char *why = NULL;
                 if (docx_extract_why(ba->data, ba->len, &b->src, &why) < 0) {

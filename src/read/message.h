@@ -22,7 +22,7 @@ typedef struct {
 typedef enum {
         BODY_TEXT,        /* text/plain body */
         BODY_HTML,        /* text/html body */
-        BODY_ATTACHMENT,  /* text or .docx attachment */
+        BODY_ATTACHMENT,  /* text, .docx or PDF attachment */
 } BodyKind;
 
 typedef struct {
@@ -68,7 +68,8 @@ typedef struct {
         size_t n_bodies;
         /* The parts breachd tried to read and could not (a .docx that is
          * not a zip, is encrypted, or inflates past DOCX_MAX_DOCUMENT; HTML
-         * too large, or nested deeper than the parser goes), each one line:
+         * too large, or nested deeper than the parser goes; a PDF that is a
+         * scan with no text, encrypted or damaged; a picture), each one line:
          * "form.docx: why".  The message is still read from its other
          * parts; the DPO is told (formread.c puts them in the FormRecord). */
         StrList unreadable;

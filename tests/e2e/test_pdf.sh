@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # A report sent as a PDF reaches the DPO, through the real servers (issue 15,
-# item 1): a form attached to a mail with an empty body and the subject
-# "Data breach report", with "see attached" under the subject "Breach form",
-# or with no subject and no text at all, is filed and told to the DPO, and
-# its sender is acknowledged -- never answered with the blank form.  A
+# items 1 and 2): a form attached to a mail with an empty body and the
+# subject "Data breach report", with "see attached" under the subject
+# "Breach form", or with no subject and no text at all, and a photo of the
+# form, are filed and told to the DPO, and their sender is acknowledged --
+# never answered with the blank form.  The form saved as PDF (its text) and
+# the fillable PDF (its AcroForm fields) are read: the register and the DPO
+# notice hold their answers.  The scan and the photo are named, in the
+# acknowledgement and in the DPO notice, as needing reading by a person.  A
 # request for the form with an Outlook signature logo still gets the form.
 # The messages are those of tests/corpora/good (tools/make-pdf.py).  Every
 # wait waits for the event it checks.
@@ -11,7 +15,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/e2e.sh
 CORPUS=tests/corpora/good
-PDFS=(pdf-empty-body-report pdf-see-attached pdf-no-subject-scan)
+PDFS=(pdf-empty-body-report pdf-see-attached pdf-no-subject-scan pdf-photo-instead)
 
 servers_add_user hannah.price@example.test secret
 servers_add_user tom.hill@example.test secret
@@ -23,23 +27,41 @@ once() { "$BREACHD" -c "$CONF" --once >>"$TEST_ROOT/breachd.log" 2>&1; }
 for f in "${PDFS[@]}"; do
         ok "$f sent" send_mail hannah.price@example.test breach@example.test "$CORPUS/$f.eml"
 done
-ok "all three in the inbox" wait_for_mail breach@example.test INBOX 3
+ok "all four in the inbox" wait_for_mail breach@example.test INBOX 4
 ok "breachd --once reads them" once
-is "$(ctl list | grep -c '^DB20')" 3 "each is filed as an incident"
+is "$(ctl list | grep -c '^DB20')" 4 "each is filed as an incident"
 ctl export --format json >"$TEST_ROOT/export.json"
 for f in "${PDFS[@]}"; do
         ok "$f is in the register" grep -q "\"$f-0001@example.test\"" "$TEST_ROOT/export.json"
 done
-ok "the DPO is told of all three" wait_for_mail dpo@example.test INBOX 3
-ok "Hannah is acknowledged three times" wait_for_mail hannah.price@example.test INBOX 3
+# The answers of the two readable PDFs, in the register.
+answers=$(python3 - "$TEST_ROOT/export.json" <<'PY'
+import json, sys
+for i in sorted(json.load(open(sys.argv[1])), key=lambda i: i["message_id"]):
+    print(i["message_id"], "|", i.get("nature"), "|", i.get("directorate"), "|", i.get("individuals_count"))
+PY
+)
+like "$answers" "pdf-empty-body-report-0001@example.test \| A case file was emailed to the wrong foster carer. \| Children's Services \| 3" \
+        "the form saved as PDF is read from its text"
+like "$answers" "pdf-see-attached-0001@example.test \| A case file was emailed to the wrong foster carer. \| Children's Services \| 3" \
+        "the fillable PDF is read from its fields"
+ok "the DPO is told of all four" wait_for_mail dpo@example.test INBOX 4
+dpo=$(imap_fetch_all dpo@example.test INBOX)
+is "$(grep -c '^Subject: \[' <<<"$dpo")" 4 "four notices"
+is "$(grep -c 'A case file was emailed to the wrong foster carer' <<<"$dpo")" 2 \
+        "two carry the nature read from the PDFs"
+like "$dpo" "scan0001.pdf: a scanned PDF with no text: needs reading by a person" "the notice names the scan"
+like "$dpo" "IMG_0412.png: a picture: needs reading by a person" "and the photo"
+ok "Hannah is acknowledged four times" wait_for_mail hannah.price@example.test INBOX 4
 mail=$(imap_fetch_all hannah.price@example.test INBOX)
-is "$(grep -c '^Subject: \[[^]]*\] Breach report received' <<<"$mail")" 3 "three acknowledgements"
+is "$(grep -c '^Subject: \[[^]]*\] Breach report received' <<<"$mail")" 4 "four acknowledgements"
 unlike "$mail" "Subject: Personal data breach report form" "and never the blank form"
+like "$mail" "scan0001.pdf: a scanned PDF with no text: needs reading by a person" "an ack names the scan"
 
 # A request for the form, with the signature logo Outlook shows in its body.
 ok "a request with a logo sent" send_mail tom.hill@example.test breach@example.test "$CORPUS/blank-form-outlook-logo.eml"
 ok "breachd --once answers it" once
-is "$(ctl list | grep -c '^DB20')" 3 "nothing more is filed"
+is "$(ctl list | grep -c '^DB20')" 4 "nothing more is filed"
 ok "the blank form arrives" wait_for_mail tom.hill@example.test INBOX 1
 like "$(imap_fetch_all tom.hill@example.test INBOX)" "Subject: Personal data breach report form" "the form is sent"
 

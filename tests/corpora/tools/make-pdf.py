@@ -9,7 +9,8 @@ script again gives the same bytes:
   - form.pdf: the breach form saved as PDF, its labels and answers as text;
   - fillable.pdf: the fillable form (AcroForm text fields, named and
     tooltipped like the form's labels), filled in;
-  - scan.pdf: a scan: one page that is a picture, no text at all.
+  - scan.pdf: a scan: one page that is a picture, no text at all;
+  - encrypted.pdf: the form with a password to open it (for the unit test).
 Each message is a mail as a mail client sends an attachment: the body (often
 empty) and the PDF as a base64 part.  The .expect files beside the messages
 are written by hand, not by this script.
@@ -33,16 +34,16 @@ FORM = [
 ]
 
 
-def new_canvas(buf):
-    c = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
+def new_canvas(buf, encrypt=None):
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, encrypt=encrypt)
     c.setTitle("Personal data breach report")
     c.setAuthor("Information Governance")
     return c
 
 
-def text_form():
+def text_form(encrypt=None):
     buf = io.BytesIO()
-    c = new_canvas(buf)
+    c = new_canvas(buf, encrypt)
     c.setFont("Helvetica-Bold", 14)
     c.drawString(72, 780, "Personal data breach report form")
     c.setFont("Helvetica", 11)
@@ -128,6 +129,7 @@ def main():
     write(os.path.join(corpus, "tools", "form.pdf"), form)
     write(os.path.join(corpus, "tools", "fillable.pdf"), fillable)
     write(os.path.join(corpus, "tools", "scan.pdf"), scanned)
+    write(os.path.join(corpus, "tools", "encrypted.pdf"), text_form(encrypt="secret"))
     msgs = {
         # Subject "Data breach report", an empty body, the form as a PDF.
         "pdf-empty-body-report": ("""From: Hannah Price <hannah.price@example.test>

@@ -1,0 +1,123 @@
+/* test_pdf.c — pdf_extract(): the text and the filled-in AcroForm fields of
+ * the PDFs tests/corpora/tools/make-pdf.py made with ReportLab, and an
+ * error in words, never a crash, for a scan, an encrypted, damaged,
+ * truncated or empty PDF. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "read/extract.h"
+#include "read/pdf.h"
+#include "tap.h"
+#include "base/util.h"
+
+typedef struct {
+        const char *what;
+        const char *file;     /* under tests/corpora/tools; NULL: data */
+        const char *data;     /* when file is NULL */
+        size_t cut;           /* >0: only the first cut bytes */
+        int rc;
+        const char *text_has; /* the text contains it (rc 0) */
+        size_t n_rows;
+        const char *row_label, *row_value;   /* the first row */
+        const char *why_has;  /* the reason contains it (rc < 0) */
+} Case;
+
+static const Case cases[] = {
+        {"a form saved as PDF: its text", "form.pdf", NULL, 0, 0,
+         "Name of person reporting: Hannah Price\nDirectorate: Children's Services", 0, NULL, NULL, NULL},
+        {"a fillable form, filled in: a row per field, labelled by its tooltip", "fillable.pdf", NULL, 0, 0,
+         "Personal data breach report form", 6, "Name of person reporting", "Hannah Price", NULL},
+        {"a scan: no text", "scan.pdf", NULL, 0, -ENODATA, NULL, 0, NULL, NULL,
+         "a scanned PDF with no text: needs reading by a person"},
+        {"encrypted with a password", "encrypted.pdf", NULL, 0, -EACCES, NULL, 0, NULL, NULL,
+         "encrypted (password-protected)"},
+        {"not a PDF", NULL, "Hello, this is not a PDF.\n", 0, -EBADMSG, NULL, 0, NULL, NULL,
+         "damaged, or not a PDF"},
+        {"only the header", NULL, "%PDF-1.4\n", 0, -EBADMSG, NULL, 0, NULL, NULL, "damaged, or not a PDF"},
+        {"empty", NULL, "", 0, -EBADMSG, NULL, 0, NULL, NULL, "damaged, or not a PDF"},
+};
+
+static char *load(const char *name, size_t *len)
+{
+        _cleanup_free_ char *rel = xasprintf("tests/corpora/tools/%s", name);
+        char *data = NULL;
+        if (read_file(tap_srcpath(rel), 1 << 20, &data, len) < 0)
+                return NULL;
+        return data;
+}
+
+static void run_case(const Case *c)
+{
+        size_t len = 0;
+        _cleanup_free_ char *data = c->file ? load(c->file, &len) : xstrdup(c->data);
+        if (!data) {
+                tap_ok(0, "%s: %s is there", c->what, c->file);
+                return;
+        }
+        if (!c->file)
+                len = strlen(data);
+        if (c->cut && c->cut < len)
+                len = c->cut;
+        FormSource s = {0};
+        _cleanup_free_ char *why = NULL;
+        int r = pdf_extract_why(data, len, &s, &why);
+        TAP_INT_EQ(r, c->rc, "%s: returns %d", c->what, c->rc);
+        if (r == 0) {
+                tap_ok(why == NULL, "%s: no reason on success", c->what);
+                tap_ok(c->text_has && s.text && strstr(s.text, c->text_has), "%s: the text holds \"%s\"", c->what,
+                       c->text_has ? c->text_has : "");
+                TAP_INT_EQ(s.n_rows, c->n_rows, "%s: %zu rows", c->what, c->n_rows);
+                if (c->n_rows && s.n_rows) {
+                        TAP_STR_EQ(s.rows[0].label, c->row_label, "%s: the first row's label", c->what);
+                        TAP_STR_EQ(s.rows[0].value, c->row_value, "%s: the first row's value", c->what);
+                }
+                form_source_free(&s);
+        } else {
+                tap_ok(why && strstr(why, c->why_has), "%s: says \"%s\" (%s)", c->what, c->why_has,
+                       why ? why : "nothing");
+                tap_ok(why && !strchr(why, '\n'), "%s: in one line", c->what);
+                tap_ok(s.text == NULL && s.n_rows == 0, "%s: nothing returned", c->what);
+        }
+}
+
+/* Every cut of a real PDF gives a result or a reason, never a crash. */
+static void truncations(const char *name)
+{
+        size_t len = 0;
+        _cleanup_free_ char *data = load(name, &len);
+        if (!data) {
+                tap_ok(0, "%s is there", name);
+                return;
+        }
+        size_t bad = 0, n = 0;
+        for (size_t cut = 0; cut < len; cut += len / 40 + 1, n++) {
+                FormSource s = {0};
+                _cleanup_free_ char *why = NULL;
+                int r = pdf_extract_why(data, cut, &s, &why);
+                if (r < 0 && (!why || !*why))
+                        bad++;
+                if (r == 0)
+                        form_source_free(&s);
+        }
+        TAP_INT_EQ(bad, 0, "%s cut at %zu places: each read or refused with a reason", name, n);
+}
+
+int main(void)
+{
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+                run_case(&cases[i]);
+
+        FormSource s = {0};
+        _cleanup_free_ char *why = NULL;
+        TAP_INT_EQ(pdf_extract_why(NULL, 10, &s, &why), -EINVAL, "no data: -EINVAL");
+        TAP_STR_EQ(why, "no data", "and says so");
+        _cleanup_free_ char *big = xcalloc(1, PDF_MAX_SIZE + 1);
+        _cleanup_free_ char *why2 = NULL;
+        TAP_INT_EQ(pdf_extract_why(big, PDF_MAX_SIZE + 1, &s, &why2), -EFBIG, "over PDF_MAX_SIZE: -EFBIG");
+        tap_ok(why2 && strstr(why2, "larger than 25 MiB"), "and says how large");
+
+        truncations("form.pdf");
+        truncations("fillable.pdf");
+        return tap_done();
+}

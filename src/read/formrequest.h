@@ -10,8 +10,8 @@
 
 /* Whether m asks for the blank form.  It never does when a file is
  * attached (Message.n_attachments: a PDF, a scan, a photo, a .doc, .odt or
- * .xlsx, read or not; a logo or signature picture shown in the HTML body is
- * not an attachment).  Otherwise it does when no answer of the form can be
+ * .xlsx, read or not; a logo or signature picture shown in the HTML body,
+ * or an S/MIME or OpenPGP signature, is not an attachment).  Otherwise it does when no answer of the form can be
  * read from it (labels), and either
  *  - its subject, without Re:/Fw: and punctuation, is "form" or "help" (or
  *    such as "blank form", "form please", "breach form") and its own text

@@ -507,6 +507,12 @@ static void note_unreadable(Walk *w, const char *filename, const char *what, con
  * signature picture an HTML body shows in its text. */
 static bool is_real_attachment(GMimePart *part, GMimeContentType *ct, bool attachment)
 {
+        /* An S/MIME or OpenPGP signature is added by the mail client, not
+         * attached by its author: a signed "form please" asks for the form. */
+        static const char *const signatures[] = {"pkcs7-signature", "x-pkcs7-signature", "pgp-signature", NULL};
+        for (const char *const *t = signatures; *t; t++)
+                if (g_mime_content_type_is_type(ct, "application", *t))
+                        return false;
         if (!attachment)
                 return false;
         if (!g_mime_content_type_is_type(ct, "image", "*"))
@@ -526,13 +532,18 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
         bool html = g_mime_content_type_is_type(ct, "text", "html");
         bool docx = is_docx(ct, filename);
         bool pdf = is_pdf(ct, filename);
+        bool readable = text || html || docx || pdf || (attachment && filename && str_endswith_ci(filename, ".txt"));
         if (is_real_attachment(part, ct, attachment)) {
                 w->m->n_attachments++;
-                /* A photo or a scan: filed, and named for a person to read. */
+                /* A photo or a scan, an .odt, .doc or .xlsx: the report is
+                 * filed, and the file named for a person to read. */
                 if (g_mime_content_type_is_type(ct, "image", "*"))
                         note_unreadable(w, filename, "a picture", "a picture: needs reading by a person");
+                else if (!readable)
+                        note_unreadable(w, filename, "an attachment",
+                                        "a kind of file breachd does not read: needs opening by a person");
         }
-        if (!text && !html && !docx && !pdf && !(attachment && filename && str_endswith_ci(filename, ".txt")))
+        if (!readable)
                 return;
         GByteArray *ba = part_bytes(w, part);
         if (!ba)

@@ -69,7 +69,8 @@ typedef struct {
         /* The parts breachd tried to read and could not (a .docx that is
          * not a zip, is encrypted, or inflates past DOCX_MAX_DOCUMENT; HTML
          * too large, or nested deeper than the parser goes; a PDF that is a
-         * scan with no text, encrypted or damaged; a picture), each one line:
+         * scan with no text, encrypted or damaged; a picture; any other
+         * attached file breachd does not read), each one line:
          * "form.docx: why".  The message is still read from its other
          * parts; the DPO is told (formread.c puts them in the FormRecord). */
         StrList unreadable;
@@ -77,7 +78,9 @@ typedef struct {
          * scan, a photo, a spreadsheet; in forwarded messages too).  An
          * image with a Content-ID that is not marked as an attachment is
          * not counted: it is a logo or a signature picture shown in the
-         * HTML body.  A mail with an attachment is never a request for the
+         * HTML body; nor is an S/MIME or OpenPGP signature.  Every counted
+         * file that is not read (a picture, an .odt, .doc, .xlsx...) is
+         * listed in unreadable, for a person to open.  A mail with an attachment is never a request for the
          * blank form (formrequest.h). */
         unsigned n_attachments;
 

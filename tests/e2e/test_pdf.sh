@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# A report sent as a PDF reaches the DPO, through the real servers (issue 15,
-# items 1 and 2): a form attached to a mail with an empty body and the
-# subject "Data breach report", with "see attached" under the subject
-# "Breach form", or with no subject and no text at all, and a photo of the
-# form, are filed and told to the DPO, and their sender is acknowledged --
-# never answered with the blank form.  The form saved as PDF (its text) and
-# the fillable PDF (its AcroForm fields) are read: the register and the DPO
-# notice hold their answers.  The scan and the photo are named, in the
-# acknowledgement and in the DPO notice, as needing reading by a person.  A
-# request for the form with an Outlook signature logo still gets the form.
-# The messages are those of tests/corpora/good (tools/make-pdf.py).  Every
-# wait waits for the event it checks.
+# A report sent as a file reaches the DPO, through the real servers (issue
+# 15, items 1 and 2): a PDF form attached to a mail with an empty body and
+# the subject "Data breach report", with "see attached" under the subject
+# "Breach form", or with no subject and no text at all, a photo of the form
+# and the form as an .odt are filed and told to the DPO, and their sender
+# is acknowledged -- never answered with the blank form.  The form saved as
+# PDF (its text) and the fillable PDF (its AcroForm fields) are read: the
+# register and the DPO notice hold their answers.  The scan, the photo and
+# the .odt are named, in the acknowledgement and in the DPO notice, as
+# needing reading by a person.  A request for the form with an Outlook
+# signature logo, or signed with S/MIME, still gets the form.  The messages
+# are those of tests/corpora/good (tools/make-pdf.py).  Every wait waits
+# for the event it checks.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/e2e.sh
 CORPUS=tests/corpora/good
-PDFS=(pdf-empty-body-report pdf-see-attached pdf-no-subject-scan pdf-photo-instead)
+PDFS=(pdf-empty-body-report pdf-see-attached pdf-no-subject-scan pdf-photo-instead pdf-odt-instead)
 
 servers_add_user hannah.price@example.test secret
 servers_add_user tom.hill@example.test secret
@@ -27,9 +28,9 @@ once() { "$BREACHD" -c "$CONF" --once >>"$TEST_ROOT/breachd.log" 2>&1; }
 for f in "${PDFS[@]}"; do
         ok "$f sent" send_mail hannah.price@example.test breach@example.test "$CORPUS/$f.eml"
 done
-ok "all four in the inbox" wait_for_mail breach@example.test INBOX 4
+ok "all five in the inbox" wait_for_mail breach@example.test INBOX 5
 ok "breachd --once reads them" once
-is "$(ctl list | grep -c '^DB20')" 4 "each is filed as an incident"
+is "$(ctl list | grep -c '^DB20')" 5 "each is filed as an incident"
 ctl export --format json >"$TEST_ROOT/export.json"
 for f in "${PDFS[@]}"; do
         ok "$f is in the register" grep -q "\"$f-0001@example.test\"" "$TEST_ROOT/export.json"
@@ -45,24 +46,29 @@ like "$answers" "pdf-empty-body-report-0001@example.test \| A case file was emai
         "the form saved as PDF is read from its text"
 like "$answers" "pdf-see-attached-0001@example.test \| A case file was emailed to the wrong foster carer. \| Children's Services \| 3" \
         "the fillable PDF is read from its fields"
-ok "the DPO is told of all four" wait_for_mail dpo@example.test INBOX 4
+ok "the DPO is told of all five" wait_for_mail dpo@example.test INBOX 5
 dpo=$(imap_fetch_all dpo@example.test INBOX)
-is "$(grep -c '^Subject: \[' <<<"$dpo")" 4 "four notices"
+is "$(grep -c '^Subject: \[' <<<"$dpo")" 5 "five notices"
 is "$(grep -c 'A case file was emailed to the wrong foster carer' <<<"$dpo")" 2 \
         "two carry the nature read from the PDFs"
 like "$dpo" "scan0001.pdf: a scanned PDF with no text: needs reading by a person" "the notice names the scan"
 like "$dpo" "IMG_0412.png: a picture: needs reading by a person" "and the photo"
-ok "Hannah is acknowledged four times" wait_for_mail hannah.price@example.test INBOX 4
+like "$dpo" "breach-form.odt: a kind of file breachd does not read: needs opening by a person" "and the .odt"
+ok "Hannah is acknowledged five times" wait_for_mail hannah.price@example.test INBOX 5
 mail=$(imap_fetch_all hannah.price@example.test INBOX)
-is "$(grep -c '^Subject: \[[^]]*\] Breach report received' <<<"$mail")" 4 "four acknowledgements"
+is "$(grep -c '^Subject: \[[^]]*\] Breach report received' <<<"$mail")" 5 "five acknowledgements"
 unlike "$mail" "Subject: Personal data breach report form" "and never the blank form"
 like "$mail" "scan0001.pdf: a scanned PDF with no text: needs reading by a person" "an ack names the scan"
 
-# A request for the form, with the signature logo Outlook shows in its body.
+# Requests for the form: with the signature logo Outlook shows in its body,
+# and signed with S/MIME (smime.p7s).
 ok "a request with a logo sent" send_mail tom.hill@example.test breach@example.test "$CORPUS/blank-form-outlook-logo.eml"
-ok "breachd --once answers it" once
-is "$(ctl list | grep -c '^DB20')" 4 "nothing more is filed"
-ok "the blank form arrives" wait_for_mail tom.hill@example.test INBOX 1
-like "$(imap_fetch_all tom.hill@example.test INBOX)" "Subject: Personal data breach report form" "the form is sent"
+ok "a signed request sent" send_mail tom.hill@example.test breach@example.test "$CORPUS/blank-form-smime-signed.eml"
+ok "both in the inbox" wait_for_mail breach@example.test INBOX 2
+ok "breachd --once answers them" once
+is "$(ctl list | grep -c '^DB20')" 5 "nothing more is filed"
+ok "the blank form arrives twice" wait_for_mail tom.hill@example.test INBOX 2
+is "$(grep -c '^Subject: Personal data breach report form' <<<"$(imap_fetch_all tom.hill@example.test INBOX)")" 2 \
+        "the form is sent for each"
 
 done_testing

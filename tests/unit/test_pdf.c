@@ -1,7 +1,7 @@
-/* test_pdf.c — pdf_extract(): the text and the filled-in AcroForm fields of
- * the PDFs tests/corpora/tools/make-pdf.py made with ReportLab, and an
- * error in words, never a crash, for a scan, an encrypted, damaged,
- * truncated or empty PDF. */
+/* test_pdf.c — pdf_extract(): the text and the filled-in AcroForm fields
+ * (text, drop-down, check box) of the PDFs tests/corpora/tools/make-pdf.py
+ * made with ReportLab, and an error in words, never a crash, for a scan,
+ * an encrypted, damaged, truncated or empty PDF. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,8 +103,27 @@ static void truncations(const char *name)
         TAP_INT_EQ(bad, 0, "%s cut at %zu places: each read or refused with a reason", name, n);
 }
 
+/* A drop-down gives its choice, a ticked box "Yes"; an unticked box and an
+ * empty text field give nothing; a name's "_" reads as a space. */
+static void choices(void)
+{
+        size_t len = 0;
+        _cleanup_free_ char *data = load("choices.pdf", &len);
+        FormSource s = {0};
+        TAP_INT_EQ(data ? pdf_extract(data, len, &s) : -ENOENT, 0, "choices.pdf is read");
+        TAP_INT_EQ(s.n_rows, 2, "two fields are filled in");
+        if (s.n_rows == 2) {
+                TAP_STR_EQ(s.rows[0].label, "Directorate", "a drop-down: its name");
+                TAP_STR_EQ(s.rows[0].value, "Adult Social Care", "and the item chosen");
+                TAP_STR_EQ(s.rows[1].label, "Has the data been recovered", "a check box: its tooltip");
+                TAP_STR_EQ(s.rows[1].value, "Yes", "ticked");
+        }
+        form_source_free(&s);
+}
+
 int main(void)
 {
+        choices();
         for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
                 run_case(&cases[i]);
 

@@ -10,7 +10,10 @@ script again gives the same bytes:
   - fillable.pdf: the fillable form (AcroForm text fields, named and
     tooltipped like the form's labels), filled in;
   - scan.pdf: a scan: one page that is a picture, no text at all;
-  - encrypted.pdf: the form with a password to open it (for the unit test).
+  - encrypted.pdf: the form with a password to open it (for the unit test);
+  - choices.pdf: a fillable form's other fields (for the unit test): a
+    drop-down with a choice made, a ticked and an unticked check box, an
+    empty text field.
 Each message is a mail as a mail client sends an attachment: the body (often
 empty) and the PDF as a base64 part.  The .expect files beside the messages
 are written by hand, not by this script.
@@ -74,6 +77,27 @@ def fillable_form():
     return buf.getvalue()
 
 
+def choices_form():
+    buf = io.BytesIO()
+    c = new_canvas(buf)
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 780, "Directorate")
+    c.acroForm.choice(name="Directorate", tooltip="Directorate", value="Adult Social Care",
+                      options=["Adult Social Care", "Children's Services", "Highways"],
+                      x=200, y=770, width=200, height=20, fontName="Helvetica", fontSize=10)
+    c.drawString(72, 740, "Has the data been recovered")
+    c.acroForm.checkbox(name="Recovered", tooltip="Has the data been recovered", checked=True,
+                        x=300, y=735, size=14)
+    c.drawString(72, 710, "Was the ICO told")
+    c.acroForm.checkbox(name="ICO_told", checked=False, x=300, y=705, size=14)
+    c.drawString(72, 680, "Team")
+    c.acroForm.textfield(name="Team", value="", x=200, y=675, width=200, height=20,
+                         fontName="Helvetica", fontSize=10)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def scan():
     """A page that is only a picture, as a scanner makes it."""
     from PIL import Image, ImageDraw
@@ -130,6 +154,7 @@ def main():
     write(os.path.join(corpus, "tools", "fillable.pdf"), fillable)
     write(os.path.join(corpus, "tools", "scan.pdf"), scanned)
     write(os.path.join(corpus, "tools", "encrypted.pdf"), text_form(encrypt="secret"))
+    write(os.path.join(corpus, "tools", "choices.pdf"), choices_form())
     msgs = {
         # Subject "Data breach report", an empty body, the form as a PDF.
         "pdf-empty-body-report": ("""From: Hannah Price <hannah.price@example.test>

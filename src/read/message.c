@@ -9,6 +9,7 @@
 #include "read/charset.h"
 #include "read/docx.h"
 #include "read/html.h"
+#include "read/rfc2047.h"
 
 static void body_free(MessageBody *b)
 {
@@ -309,17 +310,106 @@ static void read_origin(Message *m, GMimeMessage *msg)
         }
 }
 
+/* Header text decoded by breachd, not by GMime: GMime 3.2.13 loses the
+ * words after an adjacent padded B-encoded word (jstedfast/gmime#133; see
+ * read/rfc2047.h).  The raw value of the first header called name, or NULL. */
+static const char *decoded_raw_header(GMimeObject *o, const char *name)
+{
+        GMimeHeaderList *hl = g_mime_object_get_header_list(o);
+        GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, name) : NULL;
+        return h ? g_mime_header_get_raw_value(h) : NULL;
+}
+
+/* The Subject of o decoded and on one line, trimmed; NULL without one. */
+static char *decoded_subject(GMimeObject *o)
+{
+        const char *raw = decoded_raw_header(o, "Subject");
+        if (!raw)
+                return NULL;
+        _cleanup_free_ char *d = rfc2047_decode(raw);
+        _cleanup_free_ char *one = message_one_line(d);
+        return xstrdup(str_trim(one));
+}
+
+/* The display name of the first mailbox of header name, read from the raw
+ * header when that mailbox (the phrase before the first "<" outside quotes
+ * and comments) is addr; *name is replaced then, else left as GMime read
+ * it.  Quoted strings lose their quotes and escapes; encoded words are
+ * decoded inside them too, as GMime and mail readers do. */
+static void decoded_display_name(GMimeObject *o, const char *name, const char *addr, char **ret_name)
+{
+        const char *raw = decoded_raw_header(o, name);
+        if (!raw || !addr)
+                return;
+        const char *start = raw, *lt = NULL;
+        bool quoted = false;
+        int comment = 0;
+        for (const char *p = raw; *p && !lt; p++) {
+                if (*p == '\\' && p[1] && (quoted || comment))
+                        p++;
+                else if (quoted)
+                        quoted = *p != '"';
+                else if (comment)
+                        comment += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+                else if (*p == '"')
+                        quoted = true;
+                else if (*p == '(')
+                        comment = 1;
+                else if (*p == ',' || *p == ':')
+                        start = p + 1;   /* an earlier bare address, or a group's name */
+                else if (*p == '<')
+                        lt = p;
+        }
+        if (!lt)
+                return;
+        const char *gt = strchr(lt, '>');
+        if (!gt)
+                return;
+        _cleanup_free_ char *a = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+        if (strcasecmp(str_trim(a), addr) != 0)
+                return;
+        /* The phrase without its quotes and comments. */
+        Buf b = {0};
+        buf_puts(&b, "");
+        quoted = false;
+        comment = 0;
+        for (const char *p = start; p < lt; p++) {
+                if (*p == '\\' && p + 1 < lt && (quoted || comment)) {
+                        if (!comment)
+                                buf_putc(&b, *++p);
+                        else
+                                p++;
+                } else if (comment)
+                        comment += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+                else if (*p == '"')
+                        quoted = !quoted;
+                else if (*p == '(' && !quoted)
+                        comment = 1;
+                else
+                        buf_putc(&b, *p);
+        }
+        _cleanup_free_ char *phrase = buf_steal(&b);
+        _cleanup_free_ char *d = rfc2047_decode(phrase);
+        _cleanup_free_ char *one = message_one_line(d);
+        if (!*str_trim(one))
+                return;
+        free(*ret_name);
+        *ret_name = xstrdup(str_trim(one));
+}
+
 static void read_headers(Message *m, GMimeMessage *msg)
 {
         read_recipients(m, msg);
         first_mailbox(g_mime_message_get_from(msg), &m->from_addr, &m->from_name);
         if (!m->from_addr)
                 first_mailbox(g_mime_message_get_sender(msg), &m->from_addr, &m->from_name);
+        decoded_display_name(GMIME_OBJECT(msg), "From", m->from_addr, &m->from_name);
         char *dummy = NULL;
         first_mailbox(g_mime_message_get_reply_to(msg), &m->reply_to, &dummy);
         free(dummy);
-        const char *subj = g_mime_message_get_subject(msg);
-        m->subject = subj ? header_text(subj) : xstrdup("");
+        m->subject = decoded_subject(GMIME_OBJECT(msg));
+        if (!m->subject)
+                m->subject = xstrdup("");
         m->message_id = strip_angles(g_mime_message_get_message_id(msg));
         GDateTime *d = g_mime_message_get_date(msg);
         m->date = d ? g_date_time_to_unix(d) : 0;
@@ -564,11 +654,11 @@ static void walk_forward(Walk *w, GMimeMessagePart *mp, unsigned depth, unsigned
         if (fwd == 0 && !w->m->orig_from_addr) {
                 w->m->forwarded = true;
                 first_mailbox(g_mime_message_get_from(inner), &w->m->orig_from_addr, &w->m->orig_from_name);
-                const char *s = g_mime_message_get_subject(inner);
+                decoded_display_name(GMIME_OBJECT(inner), "From", w->m->orig_from_addr, &w->m->orig_from_name);
                 /* A second forward is read when the first had no sender
                  * (fuzz regression forward-twice-no-sender.eml). */
                 free(w->m->orig_subject);
-                w->m->orig_subject = s ? header_text(s) : NULL;
+                w->m->orig_subject = decoded_subject(GMIME_OBJECT(inner));
         }
         walk(w, inner->mime_part, depth + 1, ++w->next_group, fwd + 1);
 }

@@ -25,7 +25,7 @@ SENT=(good/plain-basic good/plain-aliases good/plain-reworded good/plain-label-a
       good/reply-quoted-gt good/reply-outlook-block good/reply-gmail-wrote-wrapped
       good/enc-latin1-qp good/enc-cp1252-qp good/enc-utf8-base64
       good/thunderbird-flowed good/mobile-iphone-terse good/gmail-alternative good/apple-mail-alternative
-      good/enc-snail-adjacent-words good/enc-mutt-name-subject good/enc-gmail-split-character good/enc-outlook-quoted-name)
+      good/enc-snail-adjacent-words good/enc-mutt-name-subject good/enc-gmail-split-character good/enc-outlook-quoted-name good/apple-text-photo-text)
 # Appended byte for byte: mislabelled charsets and damaged MIME.
 APPENDED=(broken/utf8-labelled-latin1 broken/cp1252-labelled-utf8 broken/missing-boundary
           broken/truncated-mime broken/bad-base64)
@@ -158,6 +158,30 @@ for s in sys.argv[2:]:
     assert s in subjects, (s, sorted(x for x in subjects if x and "Laptop" in x))
 ' "$TEST_ROOT/export.json" "Laptop stolen from car with pupil data — Siân Ó Briain" \
         "Laptop stolen – Siân Ó Briain, pupil data" "Laptop stolen from car – pupil data (“urgent”)"
+
+# Apple Mail's text, inline photo, more text: the words after the photo
+# reach the register and the DPO's notice.
+ok "the register keeps the text after the photo" python3 -c '
+import json, sys
+i = [i for i in json.load(open(sys.argv[1])) if i["message_id"] == "apple-text-photo-text-0001@example.test"][0]
+assert "I found out at 09:15 when I got to the office." in i["nature"], i["nature"]
+assert i["nature"].startswith("I left a folder of case papers"), i["nature"]
+' "$TEST_ROOT/export.json"
+ok "the DPO has a notice for every report" wait_for_mail dpo@example.test INBOX "$total"
+ok "the DPO notice of the Apple Mail report has the text after the photo" python3 -c '
+import email, re, sys
+from email import policy
+raw = sys.stdin.buffer.read()
+for part in re.split(rb"^==== message \d+ uid \d+ ====\n", raw, flags=re.M)[1:]:
+    m = email.message_from_bytes(part, policy=policy.default)
+    b = m.get_body(("plain",))
+    text = " ".join((b.get_content() if b else "").split())
+    if "I left a folder of case papers" in text:
+        assert "care plans of four adults we support" in text, text
+        assert "I found out at 09:15 when I got to the office." in text, text
+        sys.exit(0)
+sys.exit("no notice about the Apple Mail report")
+' < <(imap_fetch_all dpo@example.test INBOX)
 
 # --- a follow-up by reply ---------------------------------------------------
 ok "incomplete report sent" send_mail alan.reed@example.test breach@example.test "$CORPUS/good/followups/incomplete-report.eml"

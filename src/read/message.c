@@ -584,13 +584,42 @@ static void note_unreadable(Walk *w, const char *filename, const char *what, con
         strlist_take(l, message_one_line(line));
 }
 
+/* Whether a leaf is plain text: text/plain, or a bare "Content-Type: text"
+ * with no subtype, which RFC 2045 does not allow but mailers write (GMime
+ * reads it as application/octet-stream). */
+static bool leaf_is_plain_text(GMimeObject *o, GMimeContentType *ct)
+{
+        if (ct && g_mime_content_type_is_type(ct, "text", "plain"))
+                return true;
+        const char *v = header(o, "Content-Type");
+        if (!v)
+                return false;
+        _cleanup_free_ char *t = xstrndup(v, strcspn(v, ";"));
+        return g_ascii_strcasecmp(str_trim(t), "text") == 0;
+}
+
+/* Whether a leaf is an attachment rather than the body.  A file name makes
+ * one, except on a plain text part not marked "attachment": some mailers
+ * name the body itself ("message.txt"), and it is the report. */
+static bool leaf_is_attachment(GMimePart *part, bool plain, const char *filename)
+{
+        return g_mime_part_is_attachment(part) || (filename && !plain);
+}
+
+/* A mail that is no reply (no In-Reply-To, no "Re:") quotes nothing: its
+ * HTML is read whole when dropping the quoted markup would leave nothing. */
+static unsigned walk_html_quoted_flag(const Walk *w)
+{
+        return w->maybe_forward && !w->m->in_reply_to ? HTML_QUOTED_IF_ALONE : 0;
+}
+
 static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
 {
         GMimeObject *o = GMIME_OBJECT(part);
         GMimeContentType *ct = g_mime_object_get_content_type(o);
         const char *filename = g_mime_part_get_filename(part);
-        bool attachment = g_mime_part_is_attachment(part) || filename;
-        bool text = g_mime_content_type_is_type(ct, "text", "plain");
+        bool text = leaf_is_plain_text(o, ct);
+        bool attachment = leaf_is_attachment(part, text, filename);
         bool html = g_mime_content_type_is_type(ct, "text", "html");
         bool docx = is_docx(ct, filename);
         if (!text && !html && !docx && !(attachment && filename && str_endswith_ci(filename, ".txt")))
@@ -616,7 +645,7 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
                      strstr(u, "Forwarded Message")))
                         w->m->forwarded = true;
                 MessageBody *b = add_body(w->m, kind, group, fwd, filename);
-                unsigned flags = w->m->forwarded ? 0 : HTML_DROP_QUOTED;
+                unsigned flags = w->m->forwarded ? 0 : HTML_DROP_QUOTED | walk_html_quoted_flag(w);
                 _cleanup_free_ char *why = NULL;
                 if (html_extract_why(u, strlen(u), "UTF-8", flags, &b->src, &why) < 0)
                         form_source_free(&b->src);

@@ -25,7 +25,8 @@ SENT=(good/plain-basic good/plain-aliases good/plain-reworded good/plain-label-a
       good/reply-quoted-gt good/reply-outlook-block good/reply-gmail-wrote-wrapped
       good/enc-latin1-qp good/enc-cp1252-qp good/enc-utf8-base64
       good/thunderbird-flowed good/mobile-iphone-terse good/gmail-alternative good/apple-mail-alternative
-      good/enc-snail-adjacent-words good/enc-mutt-name-subject good/enc-gmail-split-character good/enc-outlook-quoted-name good/apple-text-photo-text)
+      good/enc-snail-adjacent-words good/enc-mutt-name-subject good/enc-gmail-split-character good/enc-outlook-quoted-name good/apple-text-photo-text
+      good/html-indented-blockquote good/text-bare-content-type good/text-named-body)
 # Appended byte for byte: mislabelled charsets and damaged MIME.
 APPENDED=(broken/utf8-labelled-latin1 broken/cp1252-labelled-utf8 broken/missing-boundary
           broken/truncated-mime broken/bad-base64)

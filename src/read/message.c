@@ -164,10 +164,33 @@ static const char *autoreply_subject(const char *subject)
         return NULL;
 }
 
+/* Whether msg is a mailing list's digest: multipart/digest at the top, or
+ * as a part of the top multipart (Mailman's table of contents, digest,
+ * footer).  Its messages are the list's, not a staff member's forward. */
+static bool automatic_is_digest(GMimeMessage *msg)
+{
+        GMimeObject *top = msg->mime_part;
+        if (!top)
+                return false;
+        GMimeContentType *ct = g_mime_object_get_content_type(top);
+        if (ct && g_mime_content_type_is_type(ct, "multipart", "digest"))
+                return true;
+        if (!GMIME_IS_MULTIPART(top))
+                return false;
+        GMimeMultipart *mp = GMIME_MULTIPART(top);
+        for (int i = 0; i < g_mime_multipart_get_count(mp) && i < 16; i++) {
+                GMimeObject *c = g_mime_multipart_get_part(mp, i);
+                GMimeContentType *cct = c ? g_mime_object_get_content_type(c) : NULL;
+                if (cct && g_mime_content_type_is_type(cct, "multipart", "digest"))
+                        return true;
+        }
+        return false;
+}
+
 /* Mail that must never get an automatic reply (RFC 3834 and the rules the
  * best helpdesks add).  Each rule is a mark only software writes: a
  * person's mail, even one about an autoresponder, is never caught. */
-static char *automatic_reason(GMimeMessage *msg, const char *from_addr)
+static char *automatic_reason(GMimeMessage *msg, const char *from_addr, const char *from_name)
 {
         GMimeObject *o = GMIME_OBJECT(msg);
         const char *v;
@@ -209,9 +232,16 @@ static char *automatic_reason(GMimeMessage *msg, const char *from_addr)
                         if (str_startswith(from_addr, locals[i]))
                                 return xasprintf("sender %s", from_addr);
         }
+        /* The names MTAs sign their bounces with (Sendmail's and Gmail's,
+         * Postfix's), whatever address a relay rewrote the sender to. */
+        if (from_name && (!strcasecmp(from_name, "Mail Delivery Subsystem") ||
+                          !strcasecmp(from_name, "Mail Delivery System")))
+                return xasprintf("sender \"%s\"", from_name);
         GMimeContentType *ct = g_mime_object_get_content_type(msg->mime_part ? msg->mime_part : o);
         if (ct && g_mime_content_type_is_type(ct, "multipart", "report"))
                 return xstrdup("a delivery or read report (multipart/report)");
+        if (automatic_is_digest(msg))
+                return xstrdup("a mailing-list digest (multipart/digest)");
         if ((v = header(o, "Disposition-Notification-To")) && header(o, "Original-Message-ID"))
                 return xstrdup("a read receipt");
         const char *prefix = autoreply_subject(g_mime_message_get_subject(msg));
@@ -429,7 +459,7 @@ static void read_headers(Message *m, GMimeMessage *msg)
                 if (r)
                         g_mime_references_free(r);
         }
-        m->auto_reason = automatic_reason(msg, m->from_addr);
+        m->auto_reason = automatic_reason(msg, m->from_addr, m->from_name);
         m->has_auto_submitted = m->auto_reason != NULL;
         read_origin(m, msg);
 }

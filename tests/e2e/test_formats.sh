@@ -276,4 +276,20 @@ PY
 )
 is "$missing_labels" "" "the blank form lists every field label"
 
+# --- automatic mail that carries other messages ----------------------------
+# A list's digest and a bounce signed "Mail Delivery Subsystem", both from
+# staff-domain addresses and both holding message/rfc822 parts, are
+# automatic mail and not staff forwards: nothing is filed.
+incidents_before=$(count_incidents)
+for f in good/auto-list-digest good/auto-mail-delivery-subsystem; do
+        from=$(grep -m1 -i '^From:' "$CORPUS/$f.eml" | grep -o '[A-Za-z0-9._-]*@[A-Za-z0-9.-]*' | head -1)
+        ok "$f sent" send_mail "$from" breach@example.test "$CORPUS/$f.eml"
+done
+ok "both in the inbox" wait_for_mail breach@example.test INBOX 2
+ok "breachd --once takes them" once
+is "$(count_incidents)" "$incidents_before" "neither is filed as a report"
+is "$(imap_count breach@example.test INBOX)" 0 "both are moved out of the inbox"
+ok "the digest is refused as a digest" grep -q "quarantined: .*mailing-list digest" "$TEST_ROOT/breachd.log"
+ok "the bounce is refused by its signature" grep -q 'quarantined: .*Mail Delivery Subsystem' "$TEST_ROOT/breachd.log"
+
 done_testing

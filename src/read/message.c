@@ -722,6 +722,64 @@ static void walk_forward(Walk *w, GMimeMessagePart *mp, unsigned depth, unsigned
         walk(w, inner->mime_part, depth + 1, ++w->next_group, fwd + 1);
 }
 
+/* Whether line (up to its end) starts a MIME header of a part: a
+ * "Content-...:" or "MIME-Version:" field. */
+static bool walk_prologue_header(const char *line)
+{
+        size_t n = strcspn(line, ":\n");
+        if (line[n] != ':' || n == 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!g_ascii_isalnum(line[i]) && line[i] != '-')
+                        return false;
+        return str_startswith_ci(line, "content-") || (n == 12 && str_startswith_ci(line, "mime-version"));
+}
+
+/* The text of a multipart whose boundary was never found.  Its parts'
+ * delimiter lines and MIME headers are the mail's structure, not the
+ * author's words: "Content-Description: Mail message body" was read as the
+ * breach's description.  They are dropped, and so is the mailer's
+ * "This is a multi-part message in MIME format."; every other line is
+ * kept. */
+static char *walk_prologue_text(const char *prologue)
+{
+        _cleanup_free_ char *u = str_to_utf8(prologue, strlen(prologue));
+        Buf b = {0};
+        buf_puts(&b, "");
+        bool in_headers = false;
+        for (const char *line = u; *line;) {
+                size_t len = strcspn(line, "\n");
+                const char *next = line[len] ? line + len + 1 : line + len;
+                bool blank = strspn(line, " \t\r") >= len;
+                /* "--boundary" before a part's headers, or the closing
+                 * "--boundary--"; a sign-off like "--Alan" is kept. */
+                size_t vis = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
+                bool delimiter = vis > 2 && line[0] == '-' && line[1] == '-' && !memchr(line, ' ', vis) &&
+                                 (walk_prologue_header(next) ||
+                                  (vis > 4 && line[vis - 1] == '-' && line[vis - 2] == '-'));
+                bool skip = false;
+                /* The preamble mailers write for readers without MIME. */
+                bool preamble = str_startswith_ci(line, "This is a multi-part message in MIME format") ||
+                                str_startswith_ci(line, "This is a multipart message in MIME format");
+                if (preamble) {
+                        skip = true;
+                } else if (delimiter || walk_prologue_header(line)) {
+                        skip = in_headers = true;
+                } else if (in_headers && !blank && (line[0] == ' ' || line[0] == '\t')) {
+                        skip = true;   /* a folded header line */
+                } else if (in_headers && blank) {
+                        skip = true;   /* the blank line that ends a part's headers */
+                        in_headers = false;
+                } else {
+                        in_headers = false;
+                }
+                if (!skip)
+                        buf_append(&b, line, (size_t)(next - line));
+                line = next;
+        }
+        return buf_steal(&b);
+}
+
 static void walk(Walk *w, GMimeObject *o, unsigned depth, unsigned group, unsigned fwd)
 {
         if (w->err)
@@ -744,7 +802,7 @@ static void walk(Walk *w, GMimeObject *o, unsigned depth, unsigned group, unsign
                         /* No boundary found (none declared, or a wrong one):
                          * the body is all prologue, and is read as text. */
                         MessageBody *b = add_body(w->m, BODY_TEXT, group ? group : ++w->next_group, fwd, NULL);
-                        b->src.text = str_to_utf8(prologue, strlen(prologue));
+                        b->src.text = walk_prologue_text(prologue);
                         return;
                 }
                 for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {

@@ -29,6 +29,7 @@ SENT=(good/plain-basic good/plain-aliases good/plain-reworded good/plain-label-a
       good/html-indented-blockquote good/text-bare-content-type good/text-named-body)
 # Appended byte for byte: mislabelled charsets and damaged MIME.
 APPENDED=(broken/utf8-labelled-latin1 broken/cp1252-labelled-utf8 broken/missing-boundary
+          broken/wrong-boundary-content-description
           broken/truncated-mime broken/bad-base64)
 
 # Every sender gets a mailbox, so that acknowledgements are delivered.

@@ -102,30 +102,56 @@ static const char *skip_greeting(const char *s)
         return s;
 }
 
+/* The text a body of the free-text report contributes: quotes and the
+ * footer cut, so that "Sent from my iPhone" ends only its own part. */
+static void free_text_add(const Message *m, const MessageBody *b, Buf *out)
+{
+        _cleanup_free_ char *t = message_clean_text(b->src.text, m->forwarded, NULL);
+        cut_footer(t);
+        const char *s = str_trim(t);
+        if (!*s)
+                return;
+        if (out->len)
+                buf_puts(out, "\n\n");
+        buf_puts(out, s);
+}
+
+/* Every text part of the mail, in order: Apple Mail writes text, an inline
+ * photo, then more text, and what follows the photo is as much the report
+ * as what precedes it.  Of a multipart/alternative group the plain text is
+ * taken (all its text parts, when it is itself split), else its HTML. */
 static char *free_text(const Message *m)
 {
-        const MessageBody *best = NULL;
+        Buf b = {0};
+        buf_puts(&b, "");
+        bool *done = xcalloc(m->n_bodies + 1, sizeof(bool));
         for (size_t i = 0; i < m->n_bodies; i++) {
-                const MessageBody *b = &m->bodies[i];
-                if (b->kind == BODY_ATTACHMENT || !b->src.text)
+                const MessageBody *first = &m->bodies[i];
+                if (done[i] || first->kind == BODY_ATTACHMENT)
                         continue;
-                if (!best || (b->kind == BODY_TEXT && best->kind != BODY_TEXT && b->group == best->group))
-                        best = b;
+                bool has_text = false;
+                for (size_t k = i; k < m->n_bodies; k++)
+                        if (m->bodies[k].group == first->group && m->bodies[k].kind == BODY_TEXT &&
+                            m->bodies[k].src.text)
+                                has_text = true;
+                for (size_t k = i; k < m->n_bodies; k++) {
+                        const MessageBody *x = &m->bodies[k];
+                        if (x->group != first->group || done[k])
+                                continue;
+                        done[k] = true;
+                        if (x->kind == BODY_ATTACHMENT || !x->src.text || (has_text && x->kind != BODY_TEXT))
+                                continue;
+                        free_text_add(m, x, &b);
+                }
         }
-        if (!best)
-                return NULL;
-        char *t = message_clean_text(best->src.text, m->forwarded, NULL);
-        cut_footer(t);
+        free(done);
+        _cleanup_free_ char *t = buf_steal(&b);
         char *s = (char *)skip_greeting(str_trim(t));
-        if (!*s) {
-                free(t);
+        if (!*s)
                 return NULL;
-        }
         if (strlen(s) > 20000)
                 s[20000] = 0;
-        char *r = xstrdup(s);
-        free(t);
-        return r;
+        return xstrdup(s);
 }
 
 void formread_message(const Message *m, const FormLabels *labels, FormRecord *rec, FormreadInfo *info)

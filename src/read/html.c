@@ -1154,11 +1154,27 @@ static int extract(const char *html, size_t len, const char *charset, unsigned f
         return 0;
 }
 
+/* Whether a reading holds no visible word and no table row. */
+static bool html_source_empty(const FormSource *src)
+{
+        if (src->n_rows)
+                return false;
+        for (const char *p = src->text; p && *p; p++)
+                if (!g_ascii_isspace(*p))
+                        return false;
+        return true;
+}
+
 int html_extract_why(const char *html, size_t len, const char *charset, unsigned flags, FormSource *ret,
                      char **ret_why)
 {
         bool too_deep = false;
         int r = extract(html, len, charset, flags, ret, &too_deep);
+        if (r >= 0 && (flags & HTML_DROP_QUOTED) && (flags & HTML_QUOTED_IF_ALONE) && html_source_empty(ret)) {
+                form_source_free(ret);
+                too_deep = false;
+                r = extract(html, len, charset, flags & ~(HTML_DROP_QUOTED | HTML_QUOTED_IF_ALONE), ret, &too_deep);
+        }
         if (!ret_why)
                 return r;
         if (r == -EFBIG)

@@ -24,6 +24,12 @@
  * A forwarded report sits inside the same markup, so a caller that finds
  * no form with this flag may want to parse again without it. */
 #define HTML_DROP_QUOTED (1u << 0)
+/* With HTML_DROP_QUOTED: when dropping the quoted markup leaves nothing at
+ * all, the document is read again with it.  For a mail that is not a
+ * reply, whose whole content may sit in blockquotes that only indent it
+ * (Apple Mail's and Thunderbird's "increase indent" write
+ * <blockquote type="cite">): nothing else there is a quote of. */
+#define HTML_QUOTED_IF_ALONE (1u << 1)
 
 /* Reads len bytes of HTML.
  *

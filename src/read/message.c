@@ -10,6 +10,7 @@
 #include "read/docx.h"
 #include "read/pdf.h"
 #include "read/html.h"
+#include "read/rfc2047.h"
 
 static void body_free(MessageBody *b)
 {
@@ -164,10 +165,33 @@ static const char *autoreply_subject(const char *subject)
         return NULL;
 }
 
+/* Whether msg is a mailing list's digest: multipart/digest at the top, or
+ * as a part of the top multipart (Mailman's table of contents, digest,
+ * footer).  Its messages are the list's, not a staff member's forward. */
+static bool automatic_is_digest(GMimeMessage *msg)
+{
+        GMimeObject *top = msg->mime_part;
+        if (!top)
+                return false;
+        GMimeContentType *ct = g_mime_object_get_content_type(top);
+        if (ct && g_mime_content_type_is_type(ct, "multipart", "digest"))
+                return true;
+        if (!GMIME_IS_MULTIPART(top))
+                return false;
+        GMimeMultipart *mp = GMIME_MULTIPART(top);
+        for (int i = 0; i < g_mime_multipart_get_count(mp) && i < 16; i++) {
+                GMimeObject *c = g_mime_multipart_get_part(mp, i);
+                GMimeContentType *cct = c ? g_mime_object_get_content_type(c) : NULL;
+                if (cct && g_mime_content_type_is_type(cct, "multipart", "digest"))
+                        return true;
+        }
+        return false;
+}
+
 /* Mail that must never get an automatic reply (RFC 3834 and the rules the
  * best helpdesks add).  Each rule is a mark only software writes: a
  * person's mail, even one about an autoresponder, is never caught. */
-static char *automatic_reason(GMimeMessage *msg, const char *from_addr)
+static char *automatic_reason(GMimeMessage *msg, const char *from_addr, const char *from_name)
 {
         GMimeObject *o = GMIME_OBJECT(msg);
         const char *v;
@@ -209,9 +233,16 @@ static char *automatic_reason(GMimeMessage *msg, const char *from_addr)
                         if (str_startswith(from_addr, locals[i]))
                                 return xasprintf("sender %s", from_addr);
         }
+        /* The names MTAs sign their bounces with (Sendmail's and Gmail's,
+         * Postfix's), whatever address a relay rewrote the sender to. */
+        if (from_name && (!strcasecmp(from_name, "Mail Delivery Subsystem") ||
+                          !strcasecmp(from_name, "Mail Delivery System")))
+                return xasprintf("sender \"%s\"", from_name);
         GMimeContentType *ct = g_mime_object_get_content_type(msg->mime_part ? msg->mime_part : o);
         if (ct && g_mime_content_type_is_type(ct, "multipart", "report"))
                 return xstrdup("a delivery or read report (multipart/report)");
+        if (automatic_is_digest(msg))
+                return xstrdup("a mailing-list digest (multipart/digest)");
         if ((v = header(o, "Disposition-Notification-To")) && header(o, "Original-Message-ID"))
                 return xstrdup("a read receipt");
         const char *prefix = autoreply_subject(g_mime_message_get_subject(msg));
@@ -310,17 +341,106 @@ static void read_origin(Message *m, GMimeMessage *msg)
         }
 }
 
+/* Header text decoded by breachd, not by GMime: GMime 3.2.13 loses the
+ * words after an adjacent padded B-encoded word (jstedfast/gmime#133; see
+ * read/rfc2047.h).  The raw value of the first header called name, or NULL. */
+static const char *decoded_raw_header(GMimeObject *o, const char *name)
+{
+        GMimeHeaderList *hl = g_mime_object_get_header_list(o);
+        GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, name) : NULL;
+        return h ? g_mime_header_get_raw_value(h) : NULL;
+}
+
+/* The Subject of o decoded and on one line, trimmed; NULL without one. */
+static char *decoded_subject(GMimeObject *o)
+{
+        const char *raw = decoded_raw_header(o, "Subject");
+        if (!raw)
+                return NULL;
+        _cleanup_free_ char *d = rfc2047_decode(raw);
+        _cleanup_free_ char *one = message_one_line(d);
+        return xstrdup(str_trim(one));
+}
+
+/* The display name of the first mailbox of header name, read from the raw
+ * header when that mailbox (the phrase before the first "<" outside quotes
+ * and comments) is addr; *name is replaced then, else left as GMime read
+ * it.  Quoted strings lose their quotes and escapes; encoded words are
+ * decoded inside them too, as GMime and mail readers do. */
+static void decoded_display_name(GMimeObject *o, const char *name, const char *addr, char **ret_name)
+{
+        const char *raw = decoded_raw_header(o, name);
+        if (!raw || !addr)
+                return;
+        const char *start = raw, *lt = NULL;
+        bool quoted = false;
+        int comment = 0;
+        for (const char *p = raw; *p && !lt; p++) {
+                if (*p == '\\' && p[1] && (quoted || comment))
+                        p++;
+                else if (quoted)
+                        quoted = *p != '"';
+                else if (comment)
+                        comment += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+                else if (*p == '"')
+                        quoted = true;
+                else if (*p == '(')
+                        comment = 1;
+                else if (*p == ',' || *p == ':')
+                        start = p + 1;   /* an earlier bare address, or a group's name */
+                else if (*p == '<')
+                        lt = p;
+        }
+        if (!lt)
+                return;
+        const char *gt = strchr(lt, '>');
+        if (!gt)
+                return;
+        _cleanup_free_ char *a = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+        if (strcasecmp(str_trim(a), addr) != 0)
+                return;
+        /* The phrase without its quotes and comments. */
+        Buf b = {0};
+        buf_puts(&b, "");
+        quoted = false;
+        comment = 0;
+        for (const char *p = start; p < lt; p++) {
+                if (*p == '\\' && p + 1 < lt && (quoted || comment)) {
+                        if (!comment)
+                                buf_putc(&b, *++p);
+                        else
+                                p++;
+                } else if (comment)
+                        comment += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+                else if (*p == '"')
+                        quoted = !quoted;
+                else if (*p == '(' && !quoted)
+                        comment = 1;
+                else
+                        buf_putc(&b, *p);
+        }
+        _cleanup_free_ char *phrase = buf_steal(&b);
+        _cleanup_free_ char *d = rfc2047_decode(phrase);
+        _cleanup_free_ char *one = message_one_line(d);
+        if (!*str_trim(one))
+                return;
+        free(*ret_name);
+        *ret_name = xstrdup(str_trim(one));
+}
+
 static void read_headers(Message *m, GMimeMessage *msg)
 {
         read_recipients(m, msg);
         first_mailbox(g_mime_message_get_from(msg), &m->from_addr, &m->from_name);
         if (!m->from_addr)
                 first_mailbox(g_mime_message_get_sender(msg), &m->from_addr, &m->from_name);
+        decoded_display_name(GMIME_OBJECT(msg), "From", m->from_addr, &m->from_name);
         char *dummy = NULL;
         first_mailbox(g_mime_message_get_reply_to(msg), &m->reply_to, &dummy);
         free(dummy);
-        const char *subj = g_mime_message_get_subject(msg);
-        m->subject = subj ? header_text(subj) : xstrdup("");
+        m->subject = decoded_subject(GMIME_OBJECT(msg));
+        if (!m->subject)
+                m->subject = xstrdup("");
         m->message_id = strip_angles(g_mime_message_get_message_id(msg));
         GDateTime *d = g_mime_message_get_date(msg);
         m->date = d ? g_date_time_to_unix(d) : 0;
@@ -340,7 +460,7 @@ static void read_headers(Message *m, GMimeMessage *msg)
                 if (r)
                         g_mime_references_free(r);
         }
-        m->auto_reason = automatic_reason(msg, m->from_addr);
+        m->auto_reason = automatic_reason(msg, m->from_addr, m->from_name);
         m->has_auto_submitted = m->auto_reason != NULL;
         read_origin(m, msg);
 }
@@ -522,13 +642,42 @@ static bool is_real_attachment(GMimePart *part, GMimeContentType *ct, bool attac
         return marked || str_empty(g_mime_object_get_content_id(GMIME_OBJECT(part)));
 }
 
+/* Whether a leaf is plain text: text/plain, or a bare "Content-Type: text"
+ * with no subtype, which RFC 2045 does not allow but mailers write (GMime
+ * reads it as application/octet-stream). */
+static bool leaf_is_plain_text(GMimeObject *o, GMimeContentType *ct)
+{
+        if (ct && g_mime_content_type_is_type(ct, "text", "plain"))
+                return true;
+        const char *v = header(o, "Content-Type");
+        if (!v)
+                return false;
+        _cleanup_free_ char *t = xstrndup(v, strcspn(v, ";"));
+        return g_ascii_strcasecmp(str_trim(t), "text") == 0;
+}
+
+/* Whether a leaf is an attachment rather than the body.  A file name makes
+ * one, except on a plain text part not marked "attachment": some mailers
+ * name the body itself ("message.txt"), and it is the report. */
+static bool leaf_is_attachment(GMimePart *part, bool plain, const char *filename)
+{
+        return g_mime_part_is_attachment(part) || (filename && !plain);
+}
+
+/* A mail that is no reply (no In-Reply-To, no "Re:") quotes nothing: its
+ * HTML is read whole when dropping the quoted markup would leave nothing. */
+static unsigned walk_html_quoted_flag(const Walk *w)
+{
+        return w->maybe_forward && !w->m->in_reply_to ? HTML_QUOTED_IF_ALONE : 0;
+}
+
 static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
 {
         GMimeObject *o = GMIME_OBJECT(part);
         GMimeContentType *ct = g_mime_object_get_content_type(o);
         const char *filename = g_mime_part_get_filename(part);
-        bool attachment = g_mime_part_is_attachment(part) || filename;
-        bool text = g_mime_content_type_is_type(ct, "text", "plain");
+        bool text = leaf_is_plain_text(o, ct);
+        bool attachment = leaf_is_attachment(part, text, filename);
         bool html = g_mime_content_type_is_type(ct, "text", "html");
         bool docx = is_docx(ct, filename);
         bool pdf = is_pdf(ct, filename);
@@ -575,7 +724,7 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
                      strstr(u, "Forwarded Message")))
                         w->m->forwarded = true;
                 MessageBody *b = add_body(w->m, kind, group, fwd, filename);
-                unsigned flags = w->m->forwarded ? 0 : HTML_DROP_QUOTED;
+                unsigned flags = w->m->forwarded ? 0 : HTML_DROP_QUOTED | walk_html_quoted_flag(w);
                 _cleanup_free_ char *why = NULL;
                 if (html_extract_why(u, strlen(u), "UTF-8", flags, &b->src, &why) < 0)
                         form_source_free(&b->src);
@@ -613,13 +762,71 @@ static void walk_forward(Walk *w, GMimeMessagePart *mp, unsigned depth, unsigned
         if (fwd == 0 && !w->m->orig_from_addr) {
                 w->m->forwarded = true;
                 first_mailbox(g_mime_message_get_from(inner), &w->m->orig_from_addr, &w->m->orig_from_name);
-                const char *s = g_mime_message_get_subject(inner);
+                decoded_display_name(GMIME_OBJECT(inner), "From", w->m->orig_from_addr, &w->m->orig_from_name);
                 /* A second forward is read when the first had no sender
                  * (fuzz regression forward-twice-no-sender.eml). */
                 free(w->m->orig_subject);
-                w->m->orig_subject = s ? header_text(s) : NULL;
+                w->m->orig_subject = decoded_subject(GMIME_OBJECT(inner));
         }
         walk(w, inner->mime_part, depth + 1, ++w->next_group, fwd + 1);
+}
+
+/* Whether line (up to its end) starts a MIME header of a part: a
+ * "Content-...:" or "MIME-Version:" field. */
+static bool walk_prologue_header(const char *line)
+{
+        size_t n = strcspn(line, ":\n");
+        if (line[n] != ':' || n == 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!g_ascii_isalnum(line[i]) && line[i] != '-')
+                        return false;
+        return str_startswith_ci(line, "content-") || (n == 12 && str_startswith_ci(line, "mime-version"));
+}
+
+/* The text of a multipart whose boundary was never found.  Its parts'
+ * delimiter lines and MIME headers are the mail's structure, not the
+ * author's words: "Content-Description: Mail message body" was read as the
+ * breach's description.  They are dropped, and so is the mailer's
+ * "This is a multi-part message in MIME format."; every other line is
+ * kept. */
+static char *walk_prologue_text(const char *prologue)
+{
+        _cleanup_free_ char *u = str_to_utf8(prologue, strlen(prologue));
+        Buf b = {0};
+        buf_puts(&b, "");
+        bool in_headers = false;
+        for (const char *line = u; *line;) {
+                size_t len = strcspn(line, "\n");
+                const char *next = line[len] ? line + len + 1 : line + len;
+                bool blank = strspn(line, " \t\r") >= len;
+                /* "--boundary" before a part's headers, or the closing
+                 * "--boundary--"; a sign-off like "--Alan" is kept. */
+                size_t vis = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
+                bool delimiter = vis > 2 && line[0] == '-' && line[1] == '-' && !memchr(line, ' ', vis) &&
+                                 (walk_prologue_header(next) ||
+                                  (vis > 4 && line[vis - 1] == '-' && line[vis - 2] == '-'));
+                bool skip = false;
+                /* The preamble mailers write for readers without MIME. */
+                bool preamble = str_startswith_ci(line, "This is a multi-part message in MIME format") ||
+                                str_startswith_ci(line, "This is a multipart message in MIME format");
+                if (preamble) {
+                        skip = true;
+                } else if (delimiter || walk_prologue_header(line)) {
+                        skip = in_headers = true;
+                } else if (in_headers && !blank && (line[0] == ' ' || line[0] == '\t')) {
+                        skip = true;   /* a folded header line */
+                } else if (in_headers && blank) {
+                        skip = true;   /* the blank line that ends a part's headers */
+                        in_headers = false;
+                } else {
+                        in_headers = false;
+                }
+                if (!skip)
+                        buf_append(&b, line, (size_t)(next - line));
+                line = next;
+        }
+        return buf_steal(&b);
 }
 
 static void walk(Walk *w, GMimeObject *o, unsigned depth, unsigned group, unsigned fwd)
@@ -644,7 +851,7 @@ static void walk(Walk *w, GMimeObject *o, unsigned depth, unsigned group, unsign
                         /* No boundary found (none declared, or a wrong one):
                          * the body is all prologue, and is read as text. */
                         MessageBody *b = add_body(w->m, BODY_TEXT, group ? group : ++w->next_group, fwd, NULL);
-                        b->src.text = str_to_utf8(prologue, strlen(prologue));
+                        b->src.text = walk_prologue_text(prologue);
                         return;
                 }
                 for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {

@@ -24,9 +24,12 @@ SENT=(good/plain-basic good/plain-aliases good/plain-reworded good/plain-label-a
       good/fwd-rfc822-attachment good/fwd-apple-begin-forwarded
       good/reply-quoted-gt good/reply-outlook-block good/reply-gmail-wrote-wrapped
       good/enc-latin1-qp good/enc-cp1252-qp good/enc-utf8-base64
-      good/thunderbird-flowed good/mobile-iphone-terse good/gmail-alternative good/apple-mail-alternative)
+      good/thunderbird-flowed good/mobile-iphone-terse good/gmail-alternative good/apple-mail-alternative
+      good/enc-snail-adjacent-words good/enc-mutt-name-subject good/enc-gmail-split-character good/enc-outlook-quoted-name good/apple-text-photo-text
+      good/html-indented-blockquote good/text-bare-content-type good/text-named-body)
 # Appended byte for byte: mislabelled charsets and damaged MIME.
 APPENDED=(broken/utf8-labelled-latin1 broken/cp1252-labelled-utf8 broken/missing-boundary
+          broken/wrong-boundary-content-description
           broken/truncated-mime broken/bad-base64)
 
 # Every sender gets a mailbox, so that acknowledgements are delivered.
@@ -127,6 +130,61 @@ ok "forward acknowledged to the forwarder" wait_for_mail tariq.aziz@example.test
 like "$(imap_fetch_all tariq.aziz@example.test INBOX)" "passed on to us by Tariq Aziz" \
         "the ack of a forward names who passed it on"
 
+# Names and subjects in adjacent encoded words (GMime 3.2.13 cut them,
+# jstedfast/gmime#133): the ack, read back and decoded as a mail reader
+# would, greets the whole name and repeats the whole subject.
+decoded() {
+        python3 -c '
+import email, sys
+from email import policy
+# imap_fetch_all prints a marker line before the message.
+m = email.message_from_bytes(sys.stdin.buffer.read().split(b"\n", 1)[1], policy=policy.default)
+print("Subject:", m["subject"])
+b = m.get_body(("plain",))
+print(b.get_content() if b else "")'
+}
+for who in "s.obriain@example.test|Siân Ó Briain|Laptop stolen from car with pupil data — Siân Ó Briain" \
+           "sian.obriain@example.test|Siân Ó Briain|Laptop stolen – Siân Ó Briain, pupil data" \
+           "caoimhe.nimhaolain@example.test|Caoimhe Ní Mhaoláin|Laptop stolen from car — pupil data, Ní Mhaoláin" \
+           "nuala.oconnor@example.test|Nuala Ó Conchúir|Laptop stolen from car – pupil data (“urgent”)"; do
+        IFS='|' read -r addr name subj <<<"$who"
+        ok "$addr acknowledged" wait_for_mail "$addr" INBOX 1
+        ack=$(imap_fetch_all "$addr" INBOX | decoded)
+        ok "the ack to $addr greets $name" grep -qF -- "Dear $name" <<<"$ack"
+        ok "and repeats the whole subject" grep -qF -- "Breach report received: $subj" <<<"$ack"
+done
+ok "the register keeps the whole subjects" python3 -c '
+import json, sys
+subjects = {i.get("subject") for i in json.load(open(sys.argv[1]))}
+for s in sys.argv[2:]:
+    assert s in subjects, (s, sorted(x for x in subjects if x and "Laptop" in x))
+' "$TEST_ROOT/export.json" "Laptop stolen from car with pupil data — Siân Ó Briain" \
+        "Laptop stolen – Siân Ó Briain, pupil data" "Laptop stolen from car – pupil data (“urgent”)"
+
+# Apple Mail's text, inline photo, more text: the words after the photo
+# reach the register and the DPO's notice.
+ok "the register keeps the text after the photo" python3 -c '
+import json, sys
+i = [i for i in json.load(open(sys.argv[1])) if i["message_id"] == "apple-text-photo-text-0001@example.test"][0]
+assert "I found out at 09:15 when I got to the office." in i["nature"], i["nature"]
+assert i["nature"].startswith("I left a folder of case papers"), i["nature"]
+' "$TEST_ROOT/export.json"
+ok "the DPO has a notice for every report" wait_for_mail dpo@example.test INBOX "$total"
+ok "the DPO notice of the Apple Mail report has the text after the photo" python3 -c '
+import email, re, sys
+from email import policy
+raw = sys.stdin.buffer.read()
+for part in re.split(rb"^==== message \d+ uid \d+ ====\n", raw, flags=re.M)[1:]:
+    m = email.message_from_bytes(part, policy=policy.default)
+    b = m.get_body(("plain",))
+    text = " ".join((b.get_content() if b else "").split())
+    if "I left a folder of case papers" in text:
+        assert "care plans of four adults we support" in text, text
+        assert "I found out at 09:15 when I got to the office." in text, text
+        sys.exit(0)
+sys.exit("no notice about the Apple Mail report")
+' < <(imap_fetch_all dpo@example.test INBOX)
+
 # --- a follow-up by reply ---------------------------------------------------
 ok "incomplete report sent" send_mail alan.reed@example.test breach@example.test "$CORPUS/good/followups/incomplete-report.eml"
 ok "breachd --once files it" once
@@ -218,5 +276,21 @@ print(",".join(l for l in labels if l + ":" not in form) if labels else "no labe
 PY
 )
 is "$missing_labels" "" "the blank form lists every field label"
+
+# --- automatic mail that carries other messages ----------------------------
+# A list's digest and a bounce signed "Mail Delivery Subsystem", both from
+# staff-domain addresses and both holding message/rfc822 parts, are
+# automatic mail and not staff forwards: nothing is filed.
+incidents_before=$(count_incidents)
+for f in good/auto-list-digest good/auto-mail-delivery-subsystem; do
+        from=$(grep -m1 -i '^From:' "$CORPUS/$f.eml" | grep -o '[A-Za-z0-9._-]*@[A-Za-z0-9.-]*' | head -1)
+        ok "$f sent" send_mail "$from" breach@example.test "$CORPUS/$f.eml"
+done
+ok "both in the inbox" wait_for_mail breach@example.test INBOX 2
+ok "breachd --once takes them" once
+is "$(count_incidents)" "$incidents_before" "neither is filed as a report"
+is "$(imap_count breach@example.test INBOX)" 0 "both are moved out of the inbox"
+ok "the digest is refused as a digest" grep -q "quarantined: .*mailing-list digest" "$TEST_ROOT/breachd.log"
+ok "the bounce is refused by its signature" grep -q 'quarantined: .*Mail Delivery Subsystem' "$TEST_ROOT/breachd.log"
 
 done_testing

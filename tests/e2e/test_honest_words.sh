@@ -113,4 +113,82 @@ ok "its notice reaches the DPO" wait_for_mail dpo@example.test INBOX 3
 is "$(head -1 <<<"$(mail_n dpo@example.test 3)")" \
         "Subject: [$ref3] New breach report: Safeguarding notes about Tommy Example emailed to the wrong school" \
         "with subject_summary the subject carries the first line of the nature"
+
+# ==== 10: the admin's digest of what was quarantined ========================
+# Each pass is a new process (breachd --once), so that every pass is also a
+# restart; the test build's clock moves the hour on.
+e2e_conf digest "database = \"$TEST_ROOT/digest.db\";"
+CLOCK=$TEST_ROOT/clock
+T0=$(date +%s)
+echo "@$T0" >"$CLOCK"
+pass() { BREACHD_TEST_CLOCK=$CLOCK "$BREACHD" -c "$CONF" --once >>"$LOG" 2>&1; }
+# odd FILE ID FROM SUBJECT [HEADER] -- a message breachd quarantines.
+odd() {
+        cat >"$1" <<MAIL
+From: $3
+To: breach@example.test
+Subject: $4
+Date: $(date -R)
+Message-ID: <$2@example.test>
+${5:-X-Test: $2}
+
+Nothing for the register here.
+MAIL
+}
+a0=$(imap_count admin@example.test INBOX)
+odd "$TEST_ROOT/q1.eml" honest-q1 "Someone Outside <outsider@elsewhere.test>" "Hello from outside"
+odd "$TEST_ROOT/q2.eml" honest-q2 "Test Reporter <reporter@example.test>" "Out of office" "Auto-Submitted: auto-replied"
+ok "a message from outside is accepted" send_mail outsider@elsewhere.test breach@example.test "$TEST_ROOT/q1.eml"
+ok "an out-of-office reply is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/q2.eml"
+ok "breachd --once quarantines both" pass
+is "$(imap_count breach@example.test Quarantine)" 2 "both are in Quarantine"
+ok "the admin gets a digest" wait_for_mail admin@example.test INBOX $((a0 + 1))
+d1=$(mail_n admin@example.test $((a0 + 1)))
+like "$d1" "Subject: breachd quarantined 2 message" "it counts both"
+like "$d1" "From: +outsider@elsewhere.test" "... names the first one's sender"
+like "$d1" "Subject: +Hello from outside" "... and its subject"
+like "$d1" "From: +reporter@example.test" "... the second one's sender"
+like "$d1" "Subject: +Out of office" "... and its subject"
+is "$(grep -c '^  Reason: ' <<<"$d1")" 2 "... a reason for each"
+is "$(grep -c '^  Reprocess: breachctl reprocess --quarantined' <<<"$d1")" 2 "... and how to read each again"
+ok "a second pass with nothing new" pass
+ok "Postfix has delivered all it was given" postfix_wait_idle
+is "$(imap_count admin@example.test INBOX)" $((a0 + 1)) "... sends nothing"
+
+echo "@$((T0 + 600))" >"$CLOCK"
+odd "$TEST_ROOT/q3.eml" honest-q3 "Someone Outside <outsider@elsewhere.test>" "Third odd one"
+ok "a third odd message is accepted" send_mail outsider@elsewhere.test breach@example.test "$TEST_ROOT/q3.eml"
+ok "ten minutes later, breachd --once quarantines it" pass
+is "$(imap_count breach@example.test Quarantine)" 3 "it is in Quarantine"
+ok "Postfix has delivered all it was given" postfix_wait_idle
+is "$(imap_count admin@example.test INBOX)" $((a0 + 1)) "... and no second digest within the hour"
+echo "@$((T0 + 3601))" >"$CLOCK"
+ok "an hour after the first digest, a pass" pass
+ok "... sends the second digest" wait_for_mail admin@example.test INBOX $((a0 + 2))
+d2=$(mail_n admin@example.test $((a0 + 2)))
+like "$d2" "Subject: breachd quarantined 1 message" "with the one new message"
+like "$d2" "Third odd one" "... the third"
+unlike "$d2" "Hello from outside|Out of office" "... and none of those already told"
+echo "@$((T0 + 9000))" >"$CLOCK"
+ok "hours later, with nothing new, a pass" pass
+ok "Postfix has delivered all it was given" postfix_wait_idle
+is "$(imap_count admin@example.test INBOX)" $((a0 + 2)) "... sends nothing"
+is "$(count_in "$LOG" "told admin@example.test what was quarantined")" 2 "the log tells of two digests"
+
+# The running daemon does the same after its passes, and a restart sends
+# nothing again.
+echo "@$((T0 + 20000))" >"$CLOCK"
+ok "the daemon starts" e2e_daemon BREACHD_TEST_CLOCK="$CLOCK"
+odd "$TEST_ROOT/q4.eml" honest-q4 "Someone Outside <outsider@elsewhere.test>" "Fourth odd one"
+ok "a fourth odd message is accepted" send_mail outsider@elsewhere.test breach@example.test "$TEST_ROOT/q4.eml"
+ok "the daemon's digest arrives" wait_for_mail admin@example.test INBOX $((a0 + 3))
+like "$(mail_n admin@example.test $((a0 + 3)))" "Fourth odd one" "... with the fourth message"
+kill "$pid" && wait "$pid" 2>/dev/null
+echo "@$((T0 + 30000))" >"$CLOCK"
+ok "the daemon starts again" e2e_daemon BREACHD_TEST_CLOCK="$CLOCK"
+daemon_cycle_mark "$DB"
+ok "it goes round its loop" daemon_wait_cycle "$DB"
+ok "Postfix has delivered all it was given" postfix_wait_idle
+is "$(imap_count admin@example.test INBOX)" $((a0 + 3)) "after the restart nothing is sent again"
+kill "$pid" && wait "$pid" 2>/dev/null
 done_testing

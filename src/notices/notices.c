@@ -254,8 +254,9 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
          * type of breach; subject_summary restores the summary. */
         if (!cfg->subject_summary) {
                 free(t);
-                const char *d = inc->form.f[F_DIRECTORATE].canon, *bt = inc->form.f[F_BREACH_TYPE].canon;
-                t = xasprintf("%s, %s", d ? d : "directorate not given", bt ? bt : "type of breach not given");
+                const FieldValue *d = &inc->form.f[F_DIRECTORATE], *bt = &inc->form.f[F_BREACH_TYPE];
+                t = xasprintf("%s, %s", d->canon ? d->canon : d->text ? "directorate unclear" : "directorate not given",
+                              bt->canon ? bt->canon : bt->text ? "type of breach unclear" : "type of breach not given");
         }
         tvars_set(v, "subject_summary", t);
         free(t);

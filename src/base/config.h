@@ -100,6 +100,10 @@ typedef struct Config {
         unsigned retention_days;     /* raw messages; 0 = keep for ever; default 0 */
         unsigned max_auto_replies_per_day; /* per address, default 20 */
         unsigned alert_after_failures;     /* mail admin after this many failed polls in a row, default 5 */
+        /* The DPO's mail subjects carry the first line of the nature of the
+         * breach (the summary), free text that may name a person; default
+         * false: the directorate and the type of breach instead. */
+        bool subject_summary;
 
         /* Extra labels per field key, added to the defaults of form.c. */
         struct { char *key; StrList labels; } *extra_labels;

@@ -24,11 +24,15 @@ int blankform_queue(Store *s, const Config *cfg, const Tz *tz, const Message *m,
         tvars_set(&v, "their_subject", m->subject && *m->subject ? m->subject : "(no subject)");
         StrList to = {0};
         strlist_add(&to, replyaddr_for(cfg, m));
+        bool queued = false;
         NoticeMail n = {
                 .loop_ref = "breachd", .kind = "blank_form", .template_name = "blank-form", .to = &to,
                 .answering = m, .reply_to = cfg->smtp.reply_to, .auto_submitted = "auto-replied",
+                .ret_queued = &queued,
         };
         int r = notices_queue_template(s, cfg, &n, &v, ret_why);
+        if (r >= 0)
+                r = queued ? 1 : 0;
         strlist_free(&to);
         tvars_free(&v);
         return r;

@@ -13,6 +13,7 @@
 
 /* Queues the blank form to the sender of m (replyaddr_for(): its Reply-To
  * when that is a staff address or a DPO's, else its From),
- * answering m.  Must run inside a store transaction.  -EINVAL with
- * *ret_why on a template error. */
+ * answering m.  Must run inside a store transaction.  Returns 1 when it is
+ * queued, 0 when the daily cap on automatic replies held it back (so that
+ * the log says what happened), -EINVAL with *ret_why on a template error. */
 int blankform_queue(Store *s, const Config *cfg, const Tz *tz, const Message *m, char **ret_why);

@@ -166,10 +166,15 @@ static int send_blank_form(Batch *b, const ImapMessage *im, const Message *m, in
                 free(why);
                 return r;
         }
+        bool queued = r > 0;
         r = record(b, im, m, DISP_IGNORED, 0, "blank form requested", received_at);
         if (r >= 0) {
                 b->stats->ignored++;
-                log_info("blank form sent to %s", m->from_addr);
+                if (queued)
+                        log_info("blank form sent to %s", m->from_addr);
+                else
+                        log_info("blank form for %s withheld: it had %u automatic replies in 24 hours "
+                                 "(max_auto_replies_per_day)", m->from_addr, b->ctx->cfg->max_auto_replies_per_day);
         }
         return r;
 }

@@ -76,30 +76,44 @@ int newcase_queue_notices(Store *s, const Config *cfg, const Tz *tz, const Incid
         for (size_t i = 0; inc->deadline_at <= now_utc() && i < cfg->escalation.n; i++)
                 if (!strlist_contains_ci(&dpo_to, cfg->escalation.v[i]))
                         strlist_add(&dpo_to, cfg->escalation.v[i]);
+        StrList to = {0}, refs = {0};
+        const char *reporter = replyaddr_for(cfg, m);
         int r = template_render_file(cfg->templates_dir, "ack", &v, &ack, ret_why);
-        if (r >= 0)
-                r = template_render_file(cfg->templates_dir, "dpo-notice", &v, &dpo, ret_why);
         if (r < 0)
                 goto out;
-        StrList to = {0};
-        const char *reporter = replyaddr_for(cfg, m);
+        /* An autoresponder that got past the loop rules is stopped by the
+         * daily cap (ratelimit.h); the DPO's notice goes all the same, and
+         * says that the reporter was not answered, so that the DPO does not
+         * wait for answers nobody asked for. */
+        int admitted = ratelimit_admit(s, cfg, reporter, "ack", m->key, inc->id, now_utc());
+        if (admitted < 0) {
+                r = admitted;
+                *ret_why = xasprintf("cannot queue the acknowledgement: %s", strerror(-r));
+                goto out;
+        }
+        if (admitted == 0) {
+                tvars_set(&v, "reporter_asked", "the reporter has not been asked for it: see above");
+                char *line = xasprintf(
+                        "The reporter was not sent an acknowledgement: %s had %u automatic replies in 24 hours\n"
+                        "(max_auto_replies_per_day). Ask them yourself for anything missing.",
+                        reporter, cfg->max_auto_replies_per_day);
+                tvars_set(&v, "ack_withheld", line);
+                free(line);
+        }
+        r = template_render_file(cfg->templates_dir, "dpo-notice", &v, &dpo, ret_why);
+        if (r < 0)
+                goto out;
         strlist_add(&to, reporter);
-        StrList refs = {0};
         for (size_t i = 0; i < m->references.n; i++)
                 strlist_add(&refs, m->references.v[i]);
         if (m->message_id)
                 strlist_add(&refs, m->message_id);
-        /* An autoresponder that got past the loop rules is stopped by the
-         * daily cap (ratelimit.h); the DPO's notice goes all the same. */
-        r = ratelimit_admit(s, cfg, reporter, "ack", m->key, inc->id, now_utc());
-        if (r > 0)
+        if (admitted > 0)
                 r = queue_rendered(s, cfg, inc, "ack", &to, &ack, cfg->smtp.reply_to, "auto-replied", m->message_id,
                                    &refs);
-        else if (r == 0)
+        else
                 withheld = xasprintf("acknowledgement of %s to %s withheld: it had %u automatic replies in 24 hours "
                                      "(max_auto_replies_per_day)", inc->ref, reporter, cfg->max_auto_replies_per_day);
-        strlist_free(&to);
-        strlist_free(&refs);
         if (r < 0) {
                 *ret_why = xasprintf("cannot queue the acknowledgement: %s", strerror(-r));
                 goto out;
@@ -113,6 +127,8 @@ int newcase_queue_notices(Store *s, const Config *cfg, const Tz *tz, const Incid
         }
 out:
         free(withheld);
+        strlist_free(&to);
+        strlist_free(&refs);
         strlist_free(&dpo_to);
         rendered_free(&ack);
         rendered_free(&dpo);

@@ -14,7 +14,7 @@ int templates_check(const Config *cfg, const Tz *tz, char **ret_why)
                                             "reminder", "overdue", "decision-confirm", "decision-error",
                                             "delivery-failed", "mailbox-down", "mailbox-up", "register-down",
                                             "register-up", "too-large", "followup-passed",
-                                            "dpo-outside-note"};
+                                            "dpo-outside-note", "quarantine-digest"};
         Incident inc;
         incident_init(&inc);
         inc.ref = xstrdup("DB2026001");

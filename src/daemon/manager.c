@@ -322,6 +322,25 @@ static void register_recovered(Manager *m)
 
 /* Returns 0; -EROFS when the register failed (said, counted); another
  * negative code when the mailbox failed (said, in m->last_error). */
+/* The admin's digest of what was quarantined (alert.h), after each pass:
+ * at most one an hour, nothing when nothing is new.  A failure is logged
+ * and tried again at the next pass; the messages stay unreported. */
+static void quarantine_digest(Manager *m)
+{
+        _cleanup_free_ char *why = NULL;
+        int queued = 0, r = store_begin(m->store);
+        if (r >= 0)
+                r = queued = alert_quarantine_digest(m->store, m->cfg, m->tz, now_utc(), &why);
+        if (r >= 0)
+                r = store_commit(m->store);
+        else
+                store_rollback(m->store);
+        if (r < 0)
+                log_error("cannot queue the quarantine digest to %s: %s", m->cfg->admin, why ? why : errstr(r));
+        else if (queued > 0)
+                log_info("told %s what was quarantined", m->cfg->admin);
+}
+
 static int poll_mailbox(Manager *m)
 {
         leave_idle(m);
@@ -375,6 +394,7 @@ static int poll_mailbox(Manager *m)
         m->last_poll_ok = now_utc();
         free(m->last_error);
         m->last_error = NULL;
+        quarantine_digest(m);
         return 0;
 }
 

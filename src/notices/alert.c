@@ -179,8 +179,80 @@ int alert_too_large(Store *s, const Config *cfg, const Message *m, const char *r
         return r;
 }
 
+int alert_quarantine_digest(Store *s, const Config *cfg, const Tz *tz, int64_t now, char **ret_why)
+{
+        if (!cfg->admin)
+                return 0;
+        int64_t last = 0;
+        int r = store_quarantine_last_digest(s, &last);
+        if (r < 0) {
+                *ret_why = xasprintf("cannot read when the last quarantine digest went: %s", strerror(-r));
+                return r;
+        }
+        if (last && now < last + ALERT_DIGEST_INTERVAL)
+                return 0;
+        QuarantinedMessage *q = NULL;
+        size_t n = 0;
+        r = store_quarantine_unreported(s, &q, &n);
+        if (r < 0) {
+                *ret_why = xasprintf("cannot read the quarantined messages: %s", strerror(-r));
+                return r;
+        }
+        if (!n) {
+                free(q);
+                return 0;
+        }
+        /* Every value from a header is made one line: a subject cannot add
+         * a line of its own to the admin's mail. */
+        Buf b = {0};
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *from = message_one_line(q[i].from ? q[i].from : "(no sender)"),
+                                    *subject = message_one_line(q[i].subject && *q[i].subject ? q[i].subject
+                                                                                             : "(no subject)"),
+                                    *reason = message_one_line(q[i].reason ? q[i].reason : "(no reason recorded)"),
+                                    *when = notices_format_time(tz, q[i].seen_at);
+                buf_printf(&b, "  From:      %s\n  Subject:   %s\n  Reason:    %s\n  Received:  %s\n"
+                               "  Reprocess: breachctl reprocess --quarantined\n\n",
+                           from, subject, reason, when);
+        }
+        TemplateVars v = {0};
+        tvars_set(&v, "organisation", cfg->organisation);
+        tvars_set(&v, "quarantine_folder", cfg->mailbox.quarantine_folder);
+        tvars_set(&v, "mailbox_user", cfg->mailbox.user);
+        char *t = xasprintf("%zu", n);
+        tvars_set(&v, "quarantined_count", t);
+        free(t);
+        tvars_set(&v, "quarantined", b.s);
+        buf_free(&b);
+        StrList to = {0};
+        strlist_add(&to, cfg->admin);
+        NoticeMail nm = {
+                .loop_ref = "breachd",
+                .kind = "quarantine_digest",
+                .template_name = "quarantine-digest",
+                .to = &to,
+                .auto_submitted = "auto-generated",
+        };
+        r = notices_queue_template(s, cfg, &nm, &v, ret_why);
+        if (r >= 0) {
+                r = store_quarantine_mark_reported(s, q[n - 1].id, now);
+                if (r < 0)
+                        *ret_why = xasprintf("cannot mark the quarantined messages as told: %s", strerror(-r));
+        }
+        strlist_free(&to);
+        tvars_free(&v);
+        quarantined_messages_free(q, n);
+        return r < 0 ? r : 1;
+}
+
 void alert_sample_vars(TemplateVars *v)
 {
+        tvars_set(v, "quarantine_folder", "Quarantine");
+        tvars_set(v, "quarantined_count", "1");
+        tvars_set(v, "quarantined", "  From:      someone@example.org\n  Subject:   Out of office\n"
+                                    "  Reason:    automatic mail (Auto-Submitted: auto-replied)\n"
+                                    "  Received:  Monday 9 March 2026, 14:05 GMT\n"
+                                    "  Reprocess: breachctl reprocess --quarantined\n\n");
         tvars_set(v, "failed_recipient", "someone@example.org");
         tvars_set(v, "failure", "5.1.1 <someone@example.org>: Recipient address rejected: User unknown");
         tvars_set(v, "mailbox_host", "imap.example.org");

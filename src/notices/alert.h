@@ -51,6 +51,17 @@ int alert_register_down(const Config *cfg, const Tz *tz, const MailboxOutage *o,
  * 1 when queued. */
 int alert_register_up(Store *s, const Config *cfg, const Tz *tz, const MailboxOutage *o, char **ret_why);
 
+/* The quarantine digest to cfg->admin (kind "quarantine_digest", template
+ * quarantine-digest): every quarantined message not yet in a digest, with
+ * its sender, subject, reason and the command to read it again, and those
+ * messages marked reported (store_quarantine_mark_reported()), both in the
+ * caller's transaction, so that each is told exactly once whatever
+ * restarts.  At most one an hour (ALERT_DIGEST_INTERVAL after the last).
+ * 1 when one was queued; 0 when none was due: no admin address, nothing
+ * new, or the last less than an hour before now. */
+#define ALERT_DIGEST_INTERVAL 3600
+int alert_quarantine_digest(Store *s, const Config *cfg, const Tz *tz, int64_t now, char **ret_why);
+
 /* Queues the too-large reply (kind "too_large") to rcpt, the sender of m
  * (the caller decides which of its addresses: case/replyaddr.h), read from
  * the headers of a message of `size` bytes that was not downloaded. */

@@ -110,7 +110,7 @@ static char *captured_block(const Tz *tz, const Incident *inc)
                         }
                         if (fallback)
                                 buf_puts(&b, i == F_INDIVIDUALS_COUNT ? "  (counted from the answer above)"
-                                                                      : "  (taken from your email)");
+                                                                      : "  (taken from the sender's email address)");
                         buf_putc(&b, '\n');
                 }
         }
@@ -248,7 +248,22 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         free(t);
         t = summary_of(inc);
         tvars_set(v, "summary", t);
+        /* A subject is shown on lock screens and in notifications, to
+         * whoever is near the phone: by default it carries no free text
+         * (the nature may name a child), only the chosen directorate and
+         * type of breach; subject_summary restores the summary. */
+        if (!cfg->subject_summary) {
+                free(t);
+                const FieldValue *d = &inc->form.f[F_DIRECTORATE], *bt = &inc->form.f[F_BREACH_TYPE];
+                t = xasprintf("%s, %s", d->canon ? d->canon : d->text ? "directorate unclear" : "directorate not given",
+                              bt->canon ? bt->canon : bt->text ? "type of breach unclear" : "type of breach not given");
+        }
+        tvars_set(v, "subject_summary", t);
         free(t);
+        /* Whether the reporter was asked for what is missing: newcase.c
+         * says otherwise when the daily cap held the acknowledgement back. */
+        tvars_set(v, "reporter_asked", "the reporter has been asked for it");
+        tvars_set(v, "ack_withheld", "");
         t = notices_blank_form();
         tvars_set(v, "blank_form", t);
         free(t);
@@ -324,6 +339,8 @@ void rendered_mail_free(RenderedMail *m)
 
 int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, const TemplateVars *v, char **ret_why)
 {
+        if (n->ret_queued)
+                *n->ret_queued = false;
         int r = reply_admitted(s, cfg, n);
         if (r <= 0) {
                 if (r < 0)
@@ -338,6 +355,8 @@ int notices_queue_template(Store *s, const Config *cfg, const NoticeMail *n, con
                              rm.subject, rm.data, rm.len, NULL);
         if (r < 0)
                 *ret_why = xasprintf("cannot queue the %s: %s", n->kind, strerror(-r));
+        else if (n->ret_queued)
+                *n->ret_queued = true;
         rendered_mail_free(&rm);
         return r;
 }

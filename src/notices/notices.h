@@ -35,6 +35,7 @@ typedef struct {
         const Message *answering;   /* In-Reply-To and References point at it; NULL for none */
         const char *reply_to;       /* optional */
         const char *auto_submitted; /* "auto-replied" or "auto-generated" */
+        bool *ret_queued;           /* optional: set to whether it was queued (false: held back by the cap) */
 } NoticeMail;
 
 /* Renders n->template_name with v and queues it in the outbox.  Must run

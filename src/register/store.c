@@ -453,9 +453,18 @@ static int schema_v6(Store *s)
         return store_exec(s, "ALTER TABLE incidents ADD COLUMN unreadable_parts TEXT NOT NULL DEFAULT '';\n");
 }
 
+/* Version 7: when a quarantined message was told to the admin in a
+ * digest (alert.h); NULL until then.  Messages quarantined before this
+ * version were never told: the first digest lists them. */
+static int schema_v7(Store *s)
+{
+        return store_exec(s, "ALTER TABLE messages ADD COLUMN reported_at INTEGER;\n");
+}
+
 /* Each step upgrades from version i to i + 1; append, never edit. */
 static int (*const migrations[])(Store *) = {schema_v1, schema_v2, store_limits_schema,
-                                              store_register_schema, store_outbox_schema, schema_v6};
+                                              store_register_schema, store_outbox_schema, schema_v6,
+                                              schema_v7};
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 int store_user_version(Store *s)

@@ -12,7 +12,7 @@
 
 typedef struct Store Store;
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Creates the database (0600 whatever the umask, in a 0700 directory when
  * it creates the directory) or opens and upgrades it.  An existing file
@@ -346,6 +346,25 @@ int store_messages_raw(Store *s, int64_t id, StoredRaw *ret);
 /* The rows of the quarantined messages whose raw bytes are kept, in the
  * order recorded.  Caller frees *ret. */
 int store_messages_quarantined(Store *s, int64_t **ret, size_t *ret_n);
+
+/* The quarantine digest (store_messages.c): each quarantined message is
+ * told to the admin once.  messages.reported_at (schema 7) records when;
+ * the latest is when the last digest went, so the hourly limit holds
+ * across restarts. */
+typedef struct {
+        int64_t id;
+        char *from, *subject, *reason;
+        int64_t seen_at;
+} QuarantinedMessage;
+void quarantined_messages_free(QuarantinedMessage *v, size_t n);
+/* The quarantined messages not yet in a digest, in the order recorded.
+ * Caller frees *ret (quarantined_messages_free()). */
+int store_quarantine_unreported(Store *s, QuarantinedMessage **ret, size_t *ret_n);
+/* When the last digest was queued; 0 when never. */
+int store_quarantine_last_digest(Store *s, int64_t *ret);
+/* Marks the quarantined messages not yet reported, up to row up_to_id, as
+ * reported at now; inside the transaction that queues the digest. */
+int store_quarantine_mark_reported(Store *s, int64_t up_to_id, int64_t now);
 /* The row of the message that filed incident_id as a report; -ENOENT when
  * none is recorded (imported, or entered by hand). */
 int store_messages_report(Store *s, int64_t incident_id, int64_t *ret_id);

@@ -78,3 +78,55 @@ int store_messages_report(Store *s, int64_t incident_id, int64_t *ret_id)
         int r = store_query(s, sql, STORE_VALUES(SV_INT(incident_id)), store_row_int64, ret_id);
         return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
+
+void quarantined_messages_free(QuarantinedMessage *v, size_t n)
+{
+        for (size_t i = 0; v && i < n; i++) {
+                free(v[i].from);
+                free(v[i].subject);
+                free(v[i].reason);
+        }
+        free(v);
+}
+
+static int row_quarantined(sqlite3_stmt *st, void *userdata)
+{
+        StoreVec *vec = userdata;
+        QuarantinedMessage *q = store_vec_push(vec, sizeof *q);
+        q->id = sqlite3_column_int64(st, 0);
+        q->from = store_col_text(st, 1);
+        q->subject = store_col_text(st, 2);
+        q->reason = store_col_text(st, 3);
+        q->seen_at = sqlite3_column_int64(st, 4);
+        return 0;
+}
+
+int store_quarantine_unreported(Store *s, QuarantinedMessage **ret, size_t *ret_n)
+{
+        static const char sql[] = "SELECT id, from_addr, subject, reason, seen_at FROM messages "
+                                  "WHERE disposition = 'quarantine' AND reported_at IS NULL ORDER BY id";
+        StoreVec vec = {0};
+        int r = store_query(s, sql, NULL, 0, row_quarantined, &vec);
+        if (r < 0) {
+                quarantined_messages_free(vec.v, vec.n);
+                return r;
+        }
+        *ret = vec.v;
+        *ret_n = vec.n;
+        return 0;
+}
+
+int store_quarantine_last_digest(Store *s, int64_t *ret)
+{
+        *ret = 0;
+        int r = store_query(s, "SELECT COALESCE(MAX(reported_at), 0) FROM messages", NULL, 0, store_row_int64, ret);
+        return r < 0 ? r : 0;
+}
+
+int store_quarantine_mark_reported(Store *s, int64_t up_to_id, int64_t now)
+{
+        return store_write(s,
+                           "UPDATE messages SET reported_at = ? WHERE disposition = 'quarantine' "
+                           "AND reported_at IS NULL AND id <= ?",
+                           STORE_VALUES(SV_INT(now), SV_INT(up_to_id)));
+}

@@ -24,7 +24,9 @@ e2e_open
 mkdir -p "$TEST_ROOT/bin" && cp "$BREACHD" "$BREACHCTL" "$TEST_ROOT/bin/" || bail_out "cannot copy the programs"
 BREACHD=$TEST_ROOT/bin/${BREACHD##*/}
 BREACHCTL=$TEST_ROOT/bin/${BREACHCTL##*/}
-e2e_conf breachd
+# subject_summary: the subjects name each report by what happened, which
+# the waits below look for (the default names the directorate and type).
+e2e_conf breachd 'subject_summary = true;'
 CLOCK=$TEST_ROOT/clock
 export BREACHD_TEST_CLOCK=$CLOCK
 H=3600

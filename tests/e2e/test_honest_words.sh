@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Honest words to people (issue 15, items 12-14), through the real Postfix
+# and Dovecot: at the daily cap on automatic replies the log and the DPO's
+# notice say that the acknowledgement and the blank form were withheld, not
+# sent (12); an answer taken from the sender's address is called that in the
+# DPO's notice and in breachctl show, not "your email" (13); the DPO's
+# subject carries the directorate and the type of breach, not the first
+# line of the nature (which may name a child), unless subject_summary is
+# set (14).  Every wait waits for the event it checks.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/e2e.sh
+
+e2e_open
+ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
+once() { "$BREACHD" -c "$CONF" --once >>"$LOG" 2>&1; }
+
+# mail_n USER N -- the Nth message (from 1) of USER's INBOX: its decoded
+# Subject: on the first line, then its decoded body.
+mail_n() {
+        imap_fetch_all "$1" INBOX | python3 -c '
+import sys, re, email
+from email.header import decode_header, make_header
+parts = re.split(r"^==== message [0-9]+ uid [0-9]+ ====\n", sys.stdin.read(), flags=re.M)[1:]
+m = email.message_from_string(parts[int(sys.argv[1]) - 1])
+print("Subject: " + " ".join(str(make_header(decode_header(m["Subject"]))).split()))
+print(m.get_payload(decode=True).decode("utf-8", "replace"))
+' "$2"
+}
+
+# report FILE ID -- a report with no name of its own (the name is taken
+# from the From: line) whose nature names a child.
+report() {
+        cat >"$1" <<MAIL
+From: Test Reporter <reporter@example.test>
+To: breach@example.test
+Subject: Data breach report
+Date: $(date -R)
+Message-ID: <$2@example.test>
+
+Directorate: Corporate Services
+Type of breach: Disclosed in error
+The nature of the personal data breach: Safeguarding notes about Tommy Example emailed to the wrong school
+When did this occur: today
+MAIL
+}
+
+# ==== 13 and 14: the wording of the notice and of show ======================
+e2e_conf honest 'max_auto_replies_per_day = 1;'
+report "$TEST_ROOT/r1.eml" honest-r1
+ok "the first report is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/r1.eml"
+ok "breachd --once files it" once
+ref1=$(refs_of "$CONF" | head -1)
+isnt "$ref1" "" "it is filed ($ref1)"
+ok "its acknowledgement reaches the reporter" wait_for_mail reporter@example.test INBOX 1
+ok "its notice reaches the DPO" wait_for_mail dpo@example.test INBOX 1
+n1=$(mail_n dpo@example.test 1)
+subj1=$(head -1 <<<"$n1")
+is "$subj1" "Subject: [$ref1] New breach report: Corporate Services, Disclosed in error" \
+        "the DPO's subject is the reference, the directorate and the type of breach"
+unlike "$subj1" "Tommy|Safeguarding" "... with nothing of the nature in it"
+like "$n1" "Name of person making the report: Test Reporter  \(taken from the sender's email address\)" \
+        "the notice says the name was taken from the sender's email address"
+unlike "$n1" "taken from your email" "... not from the DPO's (\"your\") email"
+like "$n1" "Missing from the report \(the reporter has been asked for it\)" "an acknowledged reporter has been asked"
+unlike "$n1" "not sent an acknowledgement" "... and the notice says nothing was withheld"
+show1=$(ctl show "$ref1")
+like "$show1" "Test Reporter  \(taken from the sender's email address\)" "breachctl show says the same"
+unlike "$show1" "taken from your email" "... and not \"your email\""
+like "$(mail_n reporter@example.test 1)" "Test Reporter" "the acknowledgement still lists the name"
+
+# ==== 12: at the cap, the acknowledgement and the blank form are withheld ===
+report "$TEST_ROOT/r2.eml" honest-r2
+ok "a second report from the same address is accepted" \
+        send_mail reporter@example.test breach@example.test "$TEST_ROOT/r2.eml"
+ok "breachd --once files it" once
+ref2=$(refs_of "$CONF" | grep -v "^$ref1$" | head -1)
+isnt "$ref2" "" "it is filed ($ref2)"
+ok "its notice reaches the DPO" wait_for_mail dpo@example.test INBOX 2
+like "$(cat "$LOG")" "acknowledgement of $ref2 to reporter@example.test withheld" "the log says the ack was withheld"
+n2=$(mail_n dpo@example.test 2)
+like "$n2" "The reporter was not sent an acknowledgement: reporter@example.test had 1 automatic" \
+        "the DPO's notice says the reporter was not acknowledged"
+like "$n2" "Missing from the report \(the reporter has not been asked for it" \
+        "... and that nobody asked the reporter for what is missing"
+unlike "$n2" "has been asked" "... nowhere that the reporter has been asked"
+
+cat >"$TEST_ROOT/form.eml" <<MAIL
+From: Test Reporter <reporter@example.test>
+To: breach@example.test
+Subject: form
+Date: $(date -R)
+Message-ID: <honest-form@example.test>
+
+MAIL
+ok "a request for the blank form from the same address is accepted" \
+        send_mail reporter@example.test breach@example.test "$TEST_ROOT/form.eml"
+ok "breachd --once answers it" once
+like "$(cat "$LOG")" "blank form for reporter@example.test withheld" "the log says the blank form was withheld"
+unlike "$(cat "$LOG")" "blank form sent" "... and never that it was sent"
+ok "Postfix has delivered all it was given" postfix_wait_idle
+is "$(imap_count reporter@example.test INBOX)" 1 "the reporter got only the first acknowledgement"
+
+# ==== 14: subject_summary restores the summary in the subject ===============
+e2e_conf summary 'max_auto_replies_per_day = 100;' "database = \"$TEST_ROOT/summary.db\";" \
+        'subject_summary = true;'
+report "$TEST_ROOT/r3.eml" honest-r3
+ok "a report under subject_summary is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/r3.eml"
+ok "breachd --once files it" once
+ref3=$(refs_of "$CONF" | head -1)
+isnt "$ref3" "" "it is filed ($ref3)"
+ok "its notice reaches the DPO" wait_for_mail dpo@example.test INBOX 3
+is "$(head -1 <<<"$(mail_n dpo@example.test 3)")" \
+        "Subject: [$ref3] New breach report: Safeguarding notes about Tommy Example emailed to the wrong school" \
+        "with subject_summary the subject carries the first line of the nature"
+
+# ==== 10: the admin's digest of what was quarantined ========================
+# Each pass is a new process (breachd --once), so that every pass is also a
+# restart; the test build's clock moves the hour on.
+e2e_conf digest "database = \"$TEST_ROOT/digest.db\";"
+CLOCK=$TEST_ROOT/clock
+T0=$(date +%s)
+echo "@$T0" >"$CLOCK"
+pass() { BREACHD_TEST_CLOCK=$CLOCK "$BREACHD" -c "$CONF" --once >>"$LOG" 2>&1; }
+# odd FILE ID FROM SUBJECT [HEADER] -- a message breachd quarantines.
+odd() {
+        cat >"$1" <<MAIL
+From: $3
+To: breach@example.test
+Subject: $4
+Date: $(date -R)
+Message-ID: <$2@example.test>
+${5:-X-Test: $2}
+
+Nothing for the register here.
+MAIL
+}
+a0=$(imap_count admin@example.test INBOX)
+odd "$TEST_ROOT/q1.eml" honest-q1 "Someone Outside <outsider@elsewhere.test>" "Hello from outside"
+odd "$TEST_ROOT/q2.eml" honest-q2 "Test Reporter <reporter@example.test>" "Out of office" "Auto-Submitted: auto-replied"
+ok "a message from outside is accepted" send_mail outsider@elsewhere.test breach@example.test "$TEST_ROOT/q1.eml"
+ok "an out-of-office reply is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/q2.eml"
+ok "breachd --once quarantines both" pass
+is "$(imap_count breach@example.test Quarantine)" 2 "both are in Quarantine"
+ok "the admin gets a digest" wait_for_mail admin@example.test INBOX $((a0 + 1))
+d1=$(mail_n admin@example.test $((a0 + 1)))
+like "$d1" "Subject: breachd quarantined 2 message" "it counts both"
+like "$d1" "From: +outsider@elsewhere.test" "... names the first one's sender"
+like "$d1" "Subject: +Hello from outside" "... and its subject"
+like "$d1" "From: +reporter@example.test" "... the second one's sender"
+like "$d1" "Subject: +Out of office" "... and its subject"
+is "$(grep -c '^  Reason: ' <<<"$d1")" 2 "... a reason for each"
+is "$(grep -c '^  Reprocess: breachctl reprocess --quarantined' <<<"$d1")" 2 "... and how to read each again"
+ok "a second pass with nothing new" pass
+ok "Postfix has delivered all it was given" postfix_wait_idle
+is "$(imap_count admin@example.test INBOX)" $((a0 + 1)) "... sends nothing"
+
+echo "@$((T0 + 600))" >"$CLOCK"
+odd "$TEST_ROOT/q3.eml" honest-q3 "Someone Outside <outsider@elsewhere.test>" "Third odd one"
+ok "a third odd message is accepted" send_mail outsider@elsewhere.test breach@example.test "$TEST_ROOT/q3.eml"
+ok "ten minutes later, breachd --once quarantines it" pass
+is "$(imap_count breach@example.test Quarantine)" 3 "it is in Quarantine"
+ok "Postfix has delivered all it was given" postfix_wait_idle
+is "$(imap_count admin@example.test INBOX)" $((a0 + 1)) "... and no second digest within the hour"
+echo "@$((T0 + 3601))" >"$CLOCK"
+ok "an hour after the first digest, a pass" pass
+ok "... sends the second digest" wait_for_mail admin@example.test INBOX $((a0 + 2))
+d2=$(mail_n admin@example.test $((a0 + 2)))
+like "$d2" "Subject: breachd quarantined 1 message" "with the one new message"
+like "$d2" "Third odd one" "... the third"
+unlike "$d2" "Hello from outside|Out of office" "... and none of those already told"
+echo "@$((T0 + 9000))" >"$CLOCK"
+ok "hours later, with nothing new, a pass" pass
+ok "Postfix has delivered all it was given" postfix_wait_idle
+is "$(imap_count admin@example.test INBOX)" $((a0 + 2)) "... sends nothing"
+is "$(count_in "$LOG" "told admin@example.test what was quarantined")" 2 "the log tells of two digests"
+
+# The running daemon does the same after its passes, and a restart sends
+# nothing again.
+echo "@$((T0 + 20000))" >"$CLOCK"
+ok "the daemon starts" e2e_daemon BREACHD_TEST_CLOCK="$CLOCK"
+odd "$TEST_ROOT/q4.eml" honest-q4 "Someone Outside <outsider@elsewhere.test>" "Fourth odd one"
+ok "a fourth odd message is accepted" send_mail outsider@elsewhere.test breach@example.test "$TEST_ROOT/q4.eml"
+ok "the daemon's digest arrives" wait_for_mail admin@example.test INBOX $((a0 + 3))
+like "$(mail_n admin@example.test $((a0 + 3)))" "Fourth odd one" "... with the fourth message"
+kill "$pid" && wait "$pid" 2>/dev/null
+echo "@$((T0 + 30000))" >"$CLOCK"
+ok "the daemon starts again" e2e_daemon BREACHD_TEST_CLOCK="$CLOCK"
+daemon_cycle_mark "$DB"
+ok "it goes round its loop" daemon_wait_cycle "$DB"
+ok "Postfix has delivered all it was given" postfix_wait_idle
+is "$(imap_count admin@example.test INBOX)" $((a0 + 3)) "after the restart nothing is sent again"
+kill "$pid" && wait "$pid" 2>/dev/null
+done_testing

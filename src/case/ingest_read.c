@@ -29,7 +29,7 @@ char *ingest_refusal(const Config *cfg, const Message *m)
         if (!m->from_addr)
                 return xstrdup("no sender address (From:)");
         if (m->auto_reason)
-                return xasprintf("automatic message, no reply sent: %s", m->auto_reason);
+                return xasprintf(STORE_REASON_AUTOMATIC ", no reply sent: %s", m->auto_reason);
         /* Our own mail, come back: a loop, or someone replaying it. */
         const char *own = replyaddr_is_own(cfg, m->from_addr) ? m->from_addr
                           : replyaddr_is_own(cfg, envelope_from) ? envelope_from : NULL;

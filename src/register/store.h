@@ -357,8 +357,14 @@ typedef struct {
         int64_t seen_at;
 } QuarantinedMessage;
 void quarantined_messages_free(QuarantinedMessage *v, size_t n);
-/* The quarantined messages not yet in a digest, in the order recorded.
- * Caller frees *ret (quarantined_messages_free()). */
+/* The start of the reason recorded for automatic mail (ingest_refusal():
+ * out-of-office replies, lists, receipts): it needs nobody, so the digest
+ * leaves it out. */
+#define STORE_REASON_AUTOMATIC "automatic message"
+
+/* The quarantined messages not yet in a digest that need a person (not
+ * automatic mail, STORE_REASON_AUTOMATIC), in the order recorded.  Caller
+ * frees *ret (quarantined_messages_free()). */
 int store_quarantine_unreported(Store *s, QuarantinedMessage **ret, size_t *ret_n);
 /* When the last digest was queued; 0 when never. */
 int store_quarantine_last_digest(Store *s, int64_t *ret);

@@ -104,7 +104,9 @@ static int row_quarantined(sqlite3_stmt *st, void *userdata)
 int store_quarantine_unreported(Store *s, QuarantinedMessage **ret, size_t *ret_n)
 {
         static const char sql[] = "SELECT id, from_addr, subject, reason, seen_at FROM messages "
-                                  "WHERE disposition = 'quarantine' AND reported_at IS NULL ORDER BY id";
+                                  "WHERE disposition = 'quarantine' AND reported_at IS NULL "
+                                  "AND (reason IS NULL OR reason NOT LIKE '" STORE_REASON_AUTOMATIC "%') "
+                                  "ORDER BY id";
         StoreVec vec = {0};
         int r = store_query(s, sql, NULL, 0, row_quarantined, &vec);
         if (r < 0) {

@@ -43,8 +43,13 @@ typedef struct {
         uint64_t memory;        /* address space the worker may add to what it inherits */
 } GuardLimits;
 /* A 25 MiB message with a .docx reads in well under a second and a few
- * hundred MiB; these leave a wide margin. */
-#define GUARD_LIMITS_DEFAULT {10, 30, 1ULL << 30}
+ * hundred MiB; these leave a wide margin.  A reader that spins is stopped
+ * by the CPU limit however busy the machine is; the elapsed limit is for
+ * one that waits (the readers do no I/O, so that would be a bug), and is
+ * generous so that a loaded host never turns a real report away as
+ * poison (a sanitized test run beside other work once took over 30 s for
+ * one ordinary message), while staying well under WatchdogSec=120. */
+#define GUARD_LIMITS_DEFAULT {10, 60, 1ULL << 30}
 
 /* Runs in the worker: reads raw the way the caller will, and may write what
  * it read to out, which comes back as GuardItem.result (so the caller need

@@ -79,6 +79,7 @@ Fixture *fixture_new(const char *extra_config)
 {
         const char *tmp = getenv("TMPDIR");
         Fixture *f = xcalloc(1, sizeof *f);
+        /* mkdtemp()'s template: it replaces the six X's. */
         f->dir = xasprintf("%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", program_invocation_short_name);
         if (!mkdtemp(f->dir)) {
                 say("mkdtemp %s: %s", f->dir, strerror(errno));

@@ -28,7 +28,8 @@
  * not exist (the built-in templates are used), the password file is in the
  * temp directory.
  *
- * The temp directory is $TMPDIR (else /tmp) /<program>.XXXXXX.  Failures
+ * The temp directory is made by mkdtemp() from the template
+ * "$TMPDIR/<program>.XXXXXX" ($TMPDIR, else /tmp).  Failures
  * are printed as TAP comments ("# fixture: ...") and give NULL; the test
  * says what it could not test.  Every unit test program (build/tests/test_*)
  * is linked with fixture.c by the Makefile rule for $(BUILD)/tests/%. */

@@ -314,6 +314,17 @@ static void test_error_lines(void)
                       MINIMAL "database = \"  \";\n");
         expect_errors("control character", "4: organisation: must not contain control characters or line breaks",
                       MINIMAL "organisation = \"Kent\\nBcc: x@y\";\n");
+        expect_errors("internal_mark without a header name",
+                      "1: mailbox.internal_mark: 'Internal' is not \"Header-Name: value\" "
+                      "(e.g. \"X-MS-Exchange-Organization-AuthAs: Internal\")",
+                      "mailbox = { host = \"h.example.org\"; user = \"u\"; password_file = \"/x\"; "
+                      "internal_mark = \"Internal\"; };\n" SMTP DPO);
+        expect_errors("an authserv-id with a space",
+                      "1: mailbox.trusted_authserv_ids[0]: 'mx example' is not an authserv-id (write the host "
+                      "name the mail server puts first in its Authentication-Results: header, e.g. "
+                      "\"mx.example.gov.uk\")",
+                      "mailbox = { host = \"h.example.org\"; user = \"u\"; password_file = \"/x\"; "
+                      "trusted_authserv_ids = [ \"mx example\" ]; };\n" SMTP DPO);
         expect_errors("bad enum", "1: mailbox.tls: expected \"imaps\", \"starttls\" or \"none\" (got \"ssl\")",
                       "mailbox = { host = \"h.example.org\"; tls = \"ssl\"; user = \"u\"; password_file = \"/x\"; };\n"
                       SMTP DPO);

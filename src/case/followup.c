@@ -45,7 +45,8 @@ static char *collapsed_lower(const char *s)
 static bool same_answer(const FieldValue *old, const FieldValue *new)
 {
         if (old->state == FV_OK && new->state == FV_OK && old->canon && new->canon &&
-            strcmp(old->canon, new->canon) == 0 && old->approx == new->approx)
+            strcmp(old->canon, new->canon) == 0 && old->approx == new->approx &&
+            old->at_least == new->at_least)
                 return true;
         _cleanup_free_ char *a = collapsed_lower(old->text), *b = collapsed_lower(new->text);
         return strcmp(a, b) == 0;

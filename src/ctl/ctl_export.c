@@ -9,6 +9,7 @@
 #include "ctl/ctl.h"
 #include "ctl/ctl_register.h"
 #include "ctl/output.h"
+#include "read/values.h"
 #include "register/store_register.h"
 
 /* Register keys exported besides the form fields (breach-form.md §2, §3). */
@@ -17,8 +18,32 @@ static const char *const meta_keys[] = {"ref", "received_at", "filed_at", "deadl
                                         "missing", "unclear", "status", "ico_decision", "ico_reference",
                                         "outcome", "allocated_to", "closed_at", "source"};
 
-/* One incident as (key, value) pairs in export order; values owned. */
-static void export_values(Ctl *c, const char *ref, StrList *keys, StrList *vals)
+/* A date or count field's value for the CSV export: the reading, with
+ * "about " before an approximate one ("about 2026-03-01", "about 30") and
+ * a lower bound as "at least 10,000" (value_count_words(), as the mail
+ * says it). */
+static char *csv_value(const FieldDef *f, const FieldValue *fv)
+{
+        if (fv->state != FV_OK || !fv->canon || !fv->approx)
+                return NULL;
+        if (f->type == FT_COUNT && fv->count >= 0)
+                return value_count_words(fv);
+        if (f->type == FT_DATE && (fv->date_prec == DATE_DAY || fv->date_prec == DATE_MINUTE))
+                return xasprintf("about %s", fv->canon);
+        return NULL;
+}
+
+/* Whether key is one of the JSON export's true/false flags. */
+static bool flag_key(const char *key)
+{
+        return str_endswith_ci(key, "_approx") || str_endswith_ci(key, "_at_least");
+}
+
+/* One incident as (key, value) pairs in export order; values owned.  The
+ * CSV export says an approximate reading in its value ("about 30"); JSON
+ * keeps the reading and adds <key>_approx for dates and counts and
+ * <key>_at_least for counts ("true"/"false", written as JSON booleans). */
+static void export_values(Ctl *c, const char *ref, bool csv, StrList *keys, StrList *vals)
 {
         Incident inc;
         if (store_load_incident(c->store, ref, &inc) < 0)
@@ -63,10 +88,25 @@ static void export_values(Ctl *c, const char *ref, StrList *keys, StrList *vals)
                 strlist_take(vals, meta[k] ? xstrdup(meta[k]) : NULL);
         }
         for (size_t k = 0; k < FIELD__MAX; k++) {
+                const FieldDef *f = &form_fields[k];
                 const FieldValue *fv = &inc.form.f[k];
-                strlist_add(keys, form_fields[k].key);
+                strlist_add(keys, f->key);
+                char *said = csv ? csv_value(f, fv) : NULL;
                 const char *val = fv->state == FV_OK && fv->canon ? fv->canon : fv->text;
-                strlist_take(vals, val ? xstrdup(val) : NULL);
+                strlist_take(vals, said ? said : val ? xstrdup(val) : NULL);
+                if (csv || (f->type != FT_DATE && f->type != FT_COUNT))
+                        continue;
+                /* Only a reading can be approximate: an unclear answer or
+                 * "unknown" is no number or date, about or not. */
+                bool read = fv->state == FV_OK && (f->type == FT_COUNT ? fv->count >= 0
+                                                                      : fv->date_prec == DATE_DAY ||
+                                                                                fv->date_prec == DATE_MINUTE);
+                strlist_take(keys, xasprintf("%s_approx", f->key));
+                strlist_add(vals, read && fv->approx ? "true" : "false");
+                if (f->type == FT_COUNT) {
+                        strlist_take(keys, xasprintf("%s_at_least", f->key));
+                        strlist_add(vals, read && fv->at_least ? "true" : "false");
+                }
         }
         for (size_t k = 0; k < ARRAY_SIZE(owned); k++)
                 free(owned[k]);
@@ -132,7 +172,7 @@ static int export_row(const RegisterRow *row, void *userdata)
         ExportState *es = userdata;
         FILE *o = es->c->out;
         StrList keys = {0}, vals = {0};
-        export_values(es->c, row->ref, &keys, &vals);
+        export_values(es->c, row->ref, es->csv, &keys, &vals);
         if (es->csv && es->first) {
                 if (es->bom > 0)
                         fputs("\xEF\xBB\xBF", o);
@@ -168,6 +208,8 @@ static int export_row(const RegisterRow *row, void *userdata)
                         }
                         strlist_free(&parts);
                         fputc(']', o);
+                } else if (flag_key(keys.v[k])) {
+                        fputs(vals.v[k], o);
                 } else {
                         output_json_string(o, vals.v[k]);
                 }

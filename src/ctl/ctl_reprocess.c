@@ -134,7 +134,8 @@ static bool same_text(const char *a, const char *b)
 static bool differs(const FieldValue *a, const FieldValue *b)
 {
         return !same_text(a->text, b->text) || !same_text(a->canon, b->canon) || a->state != b->state ||
-               a->when != b->when || a->date_prec != b->date_prec || a->count != b->count || a->approx != b->approx;
+               a->when != b->when || a->date_prec != b->date_prec || a->count != b->count || a->approx != b->approx ||
+               a->at_least != b->at_least;
 }
 
 static void value_copy(FieldValue *dst, const FieldValue *src)

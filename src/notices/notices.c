@@ -7,6 +7,7 @@
 #include "mail/compose.h"
 #include "notices/ratelimit.h"
 #include "read/message.h"
+#include "read/values.h"
 
 char *notices_format_time(const Tz *tz, int64_t t)
 {
@@ -49,14 +50,16 @@ static char *reading_of(const Tz *tz, const FieldDef *f, const FieldValue *v)
                         return xasprintf("read as %s%s", v->approx ? "about " : "", t);
                 }
                 return NULL;
-        case FT_COUNT:
+        case FT_COUNT: {
+                /* "about 30" or "at least 10,000" (value_count_words()),
+                 * the words show and the CSV export use too. */
                 if (v->count < 0)
                         return NULL;
-                if (v->approx)
-                        return xasprintf("read as at least %lld", (long long)v->count);
-                return v->canon && v->text && strcmp(v->canon, v->text) != 0
-                               ? xasprintf("read as %lld", (long long)v->count)
-                               : NULL;
+                _cleanup_free_ char *n = value_count_words(v);
+                if (!v->approx && !(v->canon && v->text && strcmp(v->canon, v->text) != 0))
+                        return NULL;
+                return xasprintf("read as %s", n);
+        }
         case FT_TEXT:
                 return NULL;
         default:

@@ -35,6 +35,8 @@ typedef struct {
         int64_t when;
         DatePrecision date_prec;
         bool approx;       /* dates and counts: "approx", "about 30", "10,000+" */
+        bool at_least;     /* counts: the number is a lower bound ("10,000+",
+                            * "over 100", "several"); approx is then true too */
         int64_t count;     /* counts: lower bound; -1 when no number (TBC) */
 } FieldValue;
 

@@ -53,6 +53,7 @@ struct known_value {
         int64_t when;
         DatePrecision date_prec;
         bool approx;
+        bool at_least;
         int64_t count;
 };
 struct known_record {
@@ -126,6 +127,7 @@ static void put_record(Buf *b, const FormRecord *rec)
                 put_u64(b, (uint64_t)v->when);
                 put_u64(b, (uint64_t)v->date_prec);
                 put_u64(b, v->approx);
+                put_u64(b, v->at_least);
                 put_u64(b, (uint64_t)v->count);
         }
         put_list(b, &rec->notes);
@@ -260,6 +262,7 @@ static void get_record(Reader *r, FormRecord *rec)
                 v->when = (int64_t)get_u64(r);
                 v->date_prec = (DatePrecision)get_u64(r);
                 v->approx = get_u64(r) != 0;
+                v->at_least = get_u64(r) != 0;
                 v->count = (int64_t)get_u64(r);
         }
         get_list(r, &rec->notes);

@@ -34,10 +34,16 @@ static const char *const count_unit_words[] = {
         "seconds", "days", "day", "weeks", "week", "months", "month", "years", "year", "yrs",
         "o'clock", NULL};
 
+/* Words before a number that make it a lower bound: "over 100", "more
+ * than 100", "at least 5", "in excess of 100", "minimum 5", "above 100". */
+static const char *const count_lower_words[] = {
+        "over", "more", "least", "excess", "minimum", "min", "above", "upwards", NULL};
+
 typedef struct {
         int64_t n;
         bool approx;
         size_t end;      /* first token after the number */
+        bool at_least;   /* the number is a lower bound ("several", "50-60") */
 } Numeral;
 
 /* Whether the number at i belongs to a date, a time, a label or a unit. */
@@ -95,7 +101,7 @@ static bool numeral_digits(const Toks *T, size_t i, Numeral *ret)
                 j++;
         if (n > COUNT_MAX / mult)
                 return false;
-        *ret = (Numeral){n * mult + frac * mult / scale, approx && frac * mult % scale != 0, j};
+        *ret = (Numeral){n * mult + frac * mult / scale, approx && frac * mult % scale != 0, j, false};
         return true;
 }
 
@@ -144,7 +150,7 @@ static bool numeral_words(const Toks *T, size_t i, Numeral *ret)
         size_t j = i;
         bool any = false;
         if (is_w(T, j, "single")) {
-                *ret = (Numeral){1, false, j + 1};
+                *ret = (Numeral){1, false, j + 1, false};
                 return true;
         }
         if ((is_w(T, j, "a") || is_w(T, j, "an")) && is_number_word(T, j + 1) && number_word(T->t[j + 1].w) < 0)
@@ -170,7 +176,7 @@ static bool numeral_words(const Toks *T, size_t i, Numeral *ret)
         }
         if (!any)
                 return false;
-        *ret = (Numeral){total + cur, false, j};
+        *ret = (Numeral){total + cur, false, j, false};
         return true;
 }
 
@@ -186,7 +192,7 @@ static bool numeral_quantity(const Toks *T, size_t i, Numeral *ret)
                 return false;
         for (size_t k = 0; k < ARRAY_SIZE(q); k++)
                 if (strcmp(T->t[i].w, q[k].w) == 0) {
-                        *ret = (Numeral){q[k].n, q[k].n > 0, i + 1};
+                        *ret = (Numeral){q[k].n, q[k].n > 0, i + 1, q[k].n > 0};
                         return true;
                 }
         return false;
@@ -204,7 +210,32 @@ static void numeral_range(const Toks *T, Numeral *num)
         if (second.n < num->n)
                 num->n = second.n;
         num->approx = true;
+        num->at_least = true;
         num->end = second.end;
+}
+
+/* A lower-bound word at k, unless it is an upper bound or neither: "no
+ * more than 20", "not over 20", "more or less 30". */
+static bool count_lower_at(const Toks *T, size_t k)
+{
+        if (!is_wl(T, k, count_lower_words) || tokens_phrase_at(T, k, "more or less"))
+                return false;
+        return !(k > 0 && (is_w(T, k - 1, "no") || is_w(T, k - 1, "not")));
+}
+
+/* Whether what follows the number at once makes it a lower bound:
+ * "10,000+", "100 plus", "100 or more", "30 and over", "5 at least",
+ * "20 (minimum)". */
+static bool count_tail_lower(const Toks *T, size_t j)
+{
+        if (is_p(T, j, '+'))
+                return true;
+        if (is_p(T, j, '('))
+                j++;
+        return is_w(T, j, "plus") || is_w(T, j, "upwards") || is_w(T, j, "minimum") || is_w(T, j, "min") ||
+               tokens_phrase_at(T, j, "or more") || tokens_phrase_at(T, j, "and over") ||
+               tokens_phrase_at(T, j, "or over") || tokens_phrase_at(T, j, "and above") ||
+               tokens_phrase_at(T, j, "or above") || tokens_phrase_at(T, j, "at least");
 }
 
 /* Whether what follows a number says it is not exact: "10,000+", "100 or
@@ -240,7 +271,7 @@ static bool count_find(const Toks *T, bool quantities, Numeral *ret, size_t *ret
 {
         for (size_t i = 0; i < T->n; i++) {
                 if (tokens_phrase_at(T, i, "no one")) {
-                        *ret = (Numeral){0, false, i + 2};
+                        *ret = (Numeral){0, false, i + 2, false};
                         *ret_at = i;
                         return true;
                 }
@@ -267,6 +298,7 @@ static void count_clear(FieldValue *v, FieldState state)
         v->state = state;
         v->count = -1;
         v->approx = false;
+        v->at_least = false;
 }
 
 static int count_parse(const char *text, bool strict, FieldValue *v)
@@ -290,11 +322,16 @@ static int count_parse(const char *text, bool strict, FieldValue *v)
         }
         numeral_range(T, &num);
         bool approx = num.approx || count_tail_approx(T, num.end, num.n);
-        for (size_t i = 0; i < at && !approx; i++)
-                approx = is_wl(T, i, count_approx_words) || is_p(T, i, '~') || is_p(T, i, '<') || is_p(T, i, '>');
+        bool at_least = num.at_least || count_tail_lower(T, num.end);
+        for (size_t i = 0; i < at; i++) {
+                approx = approx || is_wl(T, i, count_approx_words) || is_p(T, i, '~') || is_p(T, i, '<') ||
+                         is_p(T, i, '>');
+                at_least = at_least || count_lower_at(T, i) || is_p(T, i, '>');
+        }
         v->state = FV_OK;
         v->count = num.n;
-        v->approx = approx;
+        v->approx = approx || at_least;
+        v->at_least = at_least;
         v->canon = xasprintf("%lld", (long long)num.n);
         return 0;
 }
@@ -307,6 +344,22 @@ int value_parse_count(const char *text, FieldValue *v)
 int value_count_in_text(const char *text, FieldValue *v)
 {
         return count_parse(text, true, v);
+}
+
+char *value_count_words(const FieldValue *v)
+{
+        if (v->count < 0)
+                return NULL;
+        char digits[32], grouped[48];
+        int len = snprintf(digits, sizeof digits, "%lld", (long long)v->count);
+        size_t g = 0;
+        for (int i = 0; i < len; i++) {
+                if (i && (len - i) % 3 == 0)
+                        grouped[g++] = ',';
+                grouped[g++] = digits[i];
+        }
+        grouped[g] = '\0';
+        return xasprintf("%s%s", v->at_least ? "at least " : v->approx ? "about " : "", grouped);
 }
 
 /* ---- yes / no ---------------------------------------------------------- */
@@ -1017,6 +1070,7 @@ static void value_reset(FieldValue *v)
         v->when = 0;
         v->date_prec = DATE_NONE;
         v->approx = false;
+        v->at_least = false;
         v->count = -1;
 }
 

@@ -92,7 +92,7 @@ void values_interpret(FormRecord *r, const ValueContext *ctx);
  *    punctuation marks (a page of prose is not a date). */
 int value_parse_date(const char *text, const ValueContext *ctx, FieldValue *v);
 
-/* Counts.  Fills v->state, canon, count and approx.  Returns 0 when
+/* Counts.  Fills v->state, canon, count, approx and at_least.  Returns 0 when
  * understood (FV_OK), -EINVAL when not (FV_UNCLEAR, canon NULL, count -1).
  * count is the lower bound and canon its decimal string, or count -1 and
  * canon "unknown" for TBC/unknown/not known/not sure.
@@ -103,18 +103,26 @@ int value_parse_date(const char *text, const ValueContext *ctx, FieldValue *v);
  *    roughly, around, estimated, nearly, almost; 10,000+, 100 plus, over
  *    100, more than 100, at least 5, in excess of 100 (lower bound = the
  *    number given); ranges 50-60, 50 to 60, between 50 and 60 (lower bound
- *    50).
+ *    50).  Lower bounds (the "+", plus, over, more than, at least, in
+ *    excess of, or more, minimum, ranges, and the quantity words below)
+ *    also set at_least = true: "about 30" is approx only, "10,000+" both.
  *  - Upper bounds (up to 20, under 20, less than 20, fewer than 20, no more
  *    than 20) keep the number given with approx = true: for assessing the
  *    risk a DPO plans for the stated maximum, and 1 would hide the scale.
  *  - several, a few, a couple, multiple, some → 2 (the least they can mean),
- *    approx; dozens → 24, hundreds → 100, thousands → 1000, approx.
+ *    at_least; dozens → 24, hundreds → 100, thousands → 1000, at_least.
  *  - A number inside a sentence ("3 pupils and their parents"): the first
  *    number that is not part of a date, time or label such as "Year 6";
  *    approx = true when more than one word follows it ("3 pupils" is exact,
  *    so are "5 (five)" and "1 x child") or another number does.
  *  - Anything else (no number, a number above 10^12) is unclear. */
 int value_parse_count(const char *text, FieldValue *v);
+
+/* How a count is said to people, the same in every mail, `breachctl show`
+ * and the CSV export: "30", "about 30" (approx), "at least 10,000"
+ * (at_least), digits grouped by commas.  NULL when there is no number
+ * (TBC, unknown).  Caller frees. */
+char *value_count_words(const FieldValue *v);
 
 /* A count in a sentence that is not an answer to "how many?" ("3 pupils
  * and their parents" in "Which individuals are affected?"): as

@@ -618,6 +618,7 @@ static void date_clear(FieldValue *v, FieldState state)
         v->when = 0;
         v->date_prec = DATE_NONE;
         v->approx = false;
+        v->at_least = false;
 }
 
 /* Turns a finished scan into the field value; -EINVAL when unclear. */

@@ -91,7 +91,7 @@ int store_write(Store *s, const char *sql, const StoreValue *v, size_t n);
 
 /* The values of one form field in the order of its columns (store.c's
  * field_columns()): text, canon, state; _utc and _prec for a date; _n for a
- * count; _approx for both.  Writes at most STORE_FIELD_VALUES into out and
+ * count; _approx for both; _at_least for a count.  Writes at most STORE_FIELD_VALUES into out and
  * returns how many (store_fields.c). */
 #define STORE_FIELD_VALUES 6
 size_t store_field_values(const FieldDef *f, const FieldValue *v, StoreValue *out);

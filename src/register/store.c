@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "read/values.h"
 #include "register/store-internal.h"
 
 static bool is_register_failure(int code);
@@ -302,8 +303,10 @@ int store_row_id(sqlite3_stmt *st, void *userdata)
 
 /* Per-field columns: <key> (as given) for every field; <key>_canon,
  * <key>_state for all; dates add _utc, _prec; counts _n; dates and counts
- * _approx.  keys/types describe the fields; n of them. */
-static void field_columns_of(Buf *b, bool with_types, const char *const *keys, const FieldType *types, size_t n)
+ * _approx; counts, from schema 8 (bounds true), _at_least.  keys/types
+ * describe the fields; n of them. */
+static void field_columns_of(Buf *b, bool with_types, const char *const *keys, const FieldType *types, size_t n,
+                             bool bounds)
 {
         for (size_t i = 0; i < n; i++) {
                 const char *k = keys[i];
@@ -316,6 +319,8 @@ static void field_columns_of(Buf *b, bool with_types, const char *const *keys, c
                         buf_printf(b, ", %s_n%s", k, with_types ? " INTEGER" : "");
                 if (types[i] == FT_DATE || types[i] == FT_COUNT)
                         buf_printf(b, ", %s_approx%s", k, with_types ? " INTEGER NOT NULL DEFAULT 0" : "");
+                if (types[i] == FT_COUNT && bounds)
+                        buf_printf(b, ", %s_at_least%s", k, with_types ? " INTEGER NOT NULL DEFAULT 0" : "");
         }
 }
 
@@ -328,7 +333,7 @@ static void field_columns(Buf *b, bool with_types)
                 keys[i] = form_fields[i].key;
                 types[i] = form_fields[i].type;
         }
-        field_columns_of(b, with_types, keys, types, FIELD__MAX);
+        field_columns_of(b, with_types, keys, types, FIELD__MAX, true);
 }
 
 /* The form fields as schema 1 knew them, frozen: a field added to
@@ -374,7 +379,7 @@ static int schema_v1(Store *s)
                  "  subjects_notified TEXT, subjects_notified_at INTEGER,\n"
                  "  severity INTEGER, sensitivity TEXT, root_cause TEXT, action_taken TEXT,\n"
                  "  allocated_to TEXT, closed_at INTEGER, closed_without_report INTEGER");
-        field_columns_of(&b, true, v1_keys, v1_types, ARRAY_SIZE(v1_keys));
+        field_columns_of(&b, true, v1_keys, v1_types, ARRAY_SIZE(v1_keys), false);
         buf_puts(&b,
                  ");\n"
                  "CREATE INDEX incidents_received ON incidents(received_at);\n"
@@ -461,10 +466,65 @@ static int schema_v7(Store *s)
         return store_exec(s, "ALTER TABLE messages ADD COLUMN reported_at INTEGER;\n");
 }
 
+/* One row of schema_v8's re-reading: the id, the count as given, its
+ * number. */
+typedef struct {
+        int64_t id, n;
+        char *text;
+} V8Count;
+
+static int v8_count_row(sqlite3_stmt *st, void *userdata)
+{
+        V8Count *c = store_vec_push(userdata, sizeof *c);
+        c->id = sqlite3_column_int64(st, 0);
+        c->text = store_col_text(st, 1);
+        c->n = sqlite3_column_int64(st, 2);
+        return 0;
+}
+
+/* Version 8: a count that is a lower bound ("10,000+", "over 100",
+ * "several") is told apart from an approximate one ("about 30", "c. 200"),
+ * so that mail, show and export say "at least 10,000" and "about 30"
+ * (issue 15).  <key>_approx stays true for both.  The counts already
+ * filed as approximate are read again from the words kept with them. */
+static int schema_v8(Store *s)
+{
+        static const char *const sql[][3] = {
+                {"ALTER TABLE incidents ADD COLUMN individuals_count_at_least INTEGER NOT NULL DEFAULT 0",
+                 "SELECT id, individuals_count, individuals_count_n FROM incidents "
+                 "WHERE individuals_count_approx != 0 AND individuals_count_n IS NOT NULL",
+                 "UPDATE incidents SET individuals_count_at_least = 1 WHERE id = ?"},
+                {"ALTER TABLE incidents ADD COLUMN records_count_at_least INTEGER NOT NULL DEFAULT 0",
+                 "SELECT id, records_count, records_count_n FROM incidents "
+                 "WHERE records_count_approx != 0 AND records_count_n IS NOT NULL",
+                 "UPDATE incidents SET records_count_at_least = 1 WHERE id = ?"},
+        };
+        for (size_t k = 0; k < ARRAY_SIZE(sql); k++) {
+                int r = store_exec(s, sql[k][0]);
+                if (r < 0)
+                        return r;
+                StoreVec rows = {0};
+                r = store_query(s, sql[k][1], NULL, 0, v8_count_row, &rows);
+                V8Count *c = rows.v;
+                for (size_t i = 0; r >= 0 && i < rows.n; i++) {
+                        FieldValue v = {.count = -1};
+                        if (value_parse_count(c[i].text, &v) == 0 && v.at_least && v.count == c[i].n)
+                                r = store_write(s, sql[k][2], STORE_VALUES(SV_INT(c[i].id)));
+                        free(v.canon);
+                }
+                for (size_t i = 0; i < rows.n; i++)
+                        free(c[i].text);
+                free(rows.v);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Each step upgrades from version i to i + 1; append, never edit. */
 static int (*const migrations[])(Store *) = {schema_v1, schema_v2, store_limits_schema,
                                               store_register_schema, store_outbox_schema, schema_v6,
-                                              schema_v7};
+                                              schema_v7, schema_v8};
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 int store_user_version(Store *s)
@@ -890,6 +950,8 @@ static void load_fields(sqlite3_stmt *st, int i, Incident *inc)
                 }
                 if (f->type == FT_DATE || f->type == FT_COUNT)
                         v->approx = sqlite3_column_int(st, i++);
+                if (f->type == FT_COUNT)
+                        v->at_least = sqlite3_column_int(st, i++);
         }
 }
 

@@ -12,7 +12,7 @@
 
 typedef struct Store Store;
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Creates the database (0600 whatever the umask, in a 0700 directory when
  * it creates the directory) or opens and upgrades it.  An existing file

@@ -2,7 +2,7 @@
  * follow-ups that complete or correct a report (followup.c).  The columns
  * are those store.c's field_columns() creates: <key>, <key>_canon and
  * <key>_state for every field, <key>_utc and <key>_prec for dates, <key>_n
- * for counts, <key>_approx for both. */
+ * for counts, <key>_approx for both, <key>_at_least for counts. */
 #include <errno.h>
 #include <string.h>
 
@@ -28,6 +28,8 @@ static const char *update_sql(void)
                         buf_printf(&b, ", %s_n = ?", f->key);
                 if (f->type == FT_DATE || f->type == FT_COUNT)
                         buf_printf(&b, ", %s_approx = ?", f->key);
+                if (f->type == FT_COUNT)
+                        buf_printf(&b, ", %s_at_least = ?", f->key);
         }
         buf_puts(&b, " WHERE id = ?");
         sql = buf_steal(&b);
@@ -49,6 +51,8 @@ size_t store_field_values(const FieldDef *f, const FieldValue *v, StoreValue *ou
                 out[n++] = (StoreValue)SV_INT_OR_NULL(v->count, v->count < 0);
         if (f->type == FT_DATE || f->type == FT_COUNT)
                 out[n++] = (StoreValue)SV_INT(v->approx);
+        if (f->type == FT_COUNT)
+                out[n++] = (StoreValue)SV_INT(v->at_least);
         return n;
 }
 

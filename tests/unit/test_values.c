@@ -368,6 +368,79 @@ static void test_counts(void)
 
 /* ---- yes / no ----------------------------------------------------------- */
 
+/* Issue 15: "about 30" is approximate, "10,000+" a lower bound, and each
+ * is said so in the same words everywhere (value_count_words()); "TBC"
+ * stays no number. */
+static const struct {
+        const char *text;
+        bool approx, at_least;
+        const char *words;   /* NULL: no number */
+} bound_cases[] = {
+        {"30", false, false, "30"},
+        {"10000", false, false, "10,000"},
+        {"about 30", true, false, "about 30"},
+        {"c. 200", true, false, "about 200"},
+        {"approx. 30", true, false, "about 30"},
+        {"~50", true, false, "about 50"},
+        {"nearly 100", true, false, "about 100"},
+        {"up to 20", true, false, "about 20"},
+        {"no more than 20", true, false, "about 20"},
+        {"more or less 30", true, false, "about 30"},
+        {"1.5k", false, false, "1,500"},
+        {"10,000+", true, true, "at least 10,000"},
+        {"1,234,567+", true, true, "at least 1,234,567"},
+        {"100 plus", true, true, "at least 100"},
+        {"over 100", true, true, "at least 100"},
+        {"more than 100", true, true, "at least 100"},
+        {"at least 5", true, true, "at least 5"},
+        {"in excess of 1000", true, true, "at least 1,000"},
+        {"200 or more", true, true, "at least 200"},
+        {"18 and over", true, true, "at least 18"},
+        {"20 (minimum)", true, true, "at least 20"},
+        {"50-60", true, true, "at least 50"},
+        {"between 50 and 60", true, true, "at least 50"},
+        {"several", true, true, "at least 2"},
+        {"hundreds", true, true, "at least 100"},
+        {"about 30+", true, true, "at least 30"},
+        {"none", false, false, "0"},
+        {"TBC", false, false, NULL},
+        {"unknown", false, false, NULL},
+};
+
+static void test_count_bounds(void)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(bound_cases); i++) {
+                FieldValue v = {.count = 77, .approx = true, .at_least = true};
+                TAP_INT_EQ(value_parse_count(bound_cases[i].text, &v), 0, "bound \"%s\": read", bound_cases[i].text);
+                TAP_INT_EQ(v.approx, bound_cases[i].approx, "bound \"%s\": approx", bound_cases[i].text);
+                TAP_INT_EQ(v.at_least, bound_cases[i].at_least, "bound \"%s\": at_least", bound_cases[i].text);
+                char *w = value_count_words(&v);
+                TAP_STR_EQ(w, bound_cases[i].words, "bound \"%s\": said as", bound_cases[i].text);
+                free(w);
+                free(v.canon);
+        }
+        /* Dates as staff write them when they are not sure (the reading
+         * is approximate), and a date reading clears a lower bound left in
+         * the same value. */
+        static const struct { const char *text, *canon; } dates[] = {
+                {"approx. March", "2022-03-01"},
+                {"around 3 March", "2022-03-03"},
+                {"early March", "2022-03-01"},
+                {"3 March 2022 about 2pm", "2022-03-03T14:00:00Z"},
+                {"about 2pm on 3/3/2022", "2022-03-03T14:00:00Z"},
+                {"c. 3/3/2022", "2022-03-03"},
+        };
+        ValueContext ctx = {.tz = london, .message_time = msg_times[MSG_NOV22]};
+        for (size_t i = 0; i < ARRAY_SIZE(dates); i++) {
+                FieldValue v = {.at_least = true};
+                TAP_INT_EQ(value_parse_date(dates[i].text, &ctx, &v), 0, "date \"%s\": read", dates[i].text);
+                TAP_STR_EQ(v.canon, dates[i].canon, "date \"%s\": canon", dates[i].text);
+                TAP_INT_EQ(v.approx, true, "date \"%s\": approximate", dates[i].text);
+                TAP_INT_EQ(v.at_least, false, "date \"%s\": no lower bound", dates[i].text);
+                free(v.canon);
+        }
+}
+
 static void test_yesno(void)
 {
         static const struct { const char *text; const char *want; } cases[] = {
@@ -731,6 +804,7 @@ int main(void)
         test_dates();
         test_dates_hostile();
         test_counts();
+        test_count_bounds();
         test_yesno();
         test_directorates();
         test_enums();

@@ -551,6 +551,10 @@ static bool check_field(const char *name, const Expect *x, const Outcome *o)
                 if (!(f = field_of(name, x, "approx.")))
                         return true;
                 TAP_INT_EQ(inc->form.f[f->id].approx, want_yes(x->value), "%s: %s", name, x->key);
+        } else if (str_startswith(x->key, "at_least.")) {
+                if (!(f = field_of(name, x, "at_least.")))
+                        return true;
+                TAP_INT_EQ(inc->form.f[f->id].at_least, want_yes(x->value), "%s: %s", name, x->key);
         } else {
                 return false;
         }

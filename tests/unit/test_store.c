@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include "read/values.h"
 #include "register/store.h"
 #include "tap.h"
 #include "base/util.h"
@@ -136,11 +137,102 @@ static void test_format_ref(void)
         }
 }
 
+/* Runs sql on the database at path outside the Store; 0 or -1. */
+static int raw_exec(const char *path, const char *sql)
+{
+        sqlite3 *db = NULL;
+        int rc = sqlite3_open(path, &db);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+        sqlite3_close(db);
+        return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* Files one incident whose two counts are given as words, read as the
+ * daemon would read them. */
+static void file_counts(Store *s, const char *ref, const char *individuals, const char *records)
+{
+        Incident inc;
+        incident_init(&inc);
+        inc.ref = xstrdup(ref);
+        inc.token = xstrdup("t");
+        inc.received_at = inc.filed_at = inc.aware_at = 1767225600;
+        inc.deadline_at = inc.aware_at + 72 * 3600;
+        const char *text[] = {individuals, records};
+        FieldId id[] = {F_INDIVIDUALS_COUNT, F_RECORDS_COUNT};
+        for (size_t i = 0; i < 2; i++) {
+                FieldValue *v = &inc.form.f[id[i]];
+                v->text = xstrdup(text[i]);
+                value_parse_count(text[i], v);
+        }
+        TAP_INT_EQ(store_insert_incident(s, &inc), 0, "%s filed: \"%s\", \"%s\"", ref, individuals, records);
+        incident_free(&inc);
+}
+
+static void check_counts(Store *s, const char *ref, int64_t n, bool approx, bool at_least, int64_t rn,
+                         bool r_approx, bool r_at_least)
+{
+        Incident inc;
+        if (store_load_incident(s, ref, &inc) < 0) {
+                tap_ok(false, "%s loads", ref);
+                return;
+        }
+        const FieldValue *a = &inc.form.f[F_INDIVIDUALS_COUNT], *b = &inc.form.f[F_RECORDS_COUNT];
+        TAP_INT_EQ(a->count, n, "%s: individuals %lld", ref, (long long)n);
+        TAP_INT_EQ(a->approx, approx, "%s: individuals approximate: %d", ref, approx);
+        TAP_INT_EQ(a->at_least, at_least, "%s: individuals at least: %d", ref, at_least);
+        TAP_INT_EQ(b->count, rn, "%s: records %lld", ref, (long long)rn);
+        TAP_INT_EQ(b->approx, r_approx, "%s: records approximate: %d", ref, r_approx);
+        TAP_INT_EQ(b->at_least, r_at_least, "%s: records at least: %d", ref, r_at_least);
+        incident_free(&inc);
+}
+
+/* Schema 8 (issue 15): a register of version 7 keeps approximate counts
+ * without saying which are lower bounds.  The upgrade adds the columns and
+ * reads the counts filed as approximate again from their words, so that
+ * "10,000+" becomes "at least 10,000" and "about 30" stays about. */
+static void test_upgrade_v7(void)
+{
+        _cleanup_free_ char *path = xasprintf("%s/v7.db", tmpdir);
+        Store *s = NULL;
+        TAP_INT_EQ(store_open(path, &s), 0, "a register to take back to version 7");
+        if (!s)
+                return;
+        file_counts(s, "DB2026001", "about 30", "10,000+");
+        file_counts(s, "DB2026002", "over 100", "c. 200");
+        file_counts(s, "DB2026003", "TBC", "12");
+        file_counts(s, "DB2026004", "several", "unknown");
+        store_close(s);
+        /* What version 7 was: no _at_least columns. */
+        TAP_INT_EQ(raw_exec(path, "ALTER TABLE incidents DROP COLUMN individuals_count_at_least;"
+                                  "ALTER TABLE incidents DROP COLUMN records_count_at_least;"
+                                  "PRAGMA user_version = 7;"),
+                   0, "the register is made a version 7 one");
+        TAP_INT_EQ(user_version(path), 7, "it says it is version 7");
+        /* A count edited by hand in version 7: its words no longer give
+         * its number, so it is not taken for a lower bound. */
+        TAP_INT_EQ(raw_exec(path, "UPDATE incidents SET individuals_count_n = 99 WHERE ref = 'DB2026002';"), 0,
+                   "one count no longer matches its words");
+        TAP_INT_EQ(store_open(path, &s), 0, "store_open upgrades it");
+        TAP_INT_EQ(user_version(path), STORE_SCHEMA_VERSION, "to the current version");
+        if (!s)
+                return;
+        check_counts(s, "DB2026001", 30, true, false, 10000, true, true);
+        check_counts(s, "DB2026002", 99, true, false, 200, true, false);
+        check_counts(s, "DB2026003", -1, false, false, 12, false, false);
+        check_counts(s, "DB2026004", 2, true, true, -1, false, false);
+        /* A lower bound filed after the upgrade is kept as such. */
+        file_counts(s, "DB2026005", "more than 5", "about 40");
+        check_counts(s, "DB2026005", 5, true, true, 40, true, false);
+        store_close(s);
+}
+
 int main(void)
 {
         if (!mkdtemp(tmpdir))
                 return 1;
         test_upgrade();
+        test_upgrade_v7();
         test_fresh();
         test_format_ref();
         _cleanup_free_ char *cmd = xasprintf("rm -rf %s", tmpdir);

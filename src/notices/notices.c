@@ -56,7 +56,7 @@ static char *reading_of(const Tz *tz, const FieldDef *f, const FieldValue *v)
                 if (v->count < 0)
                         return NULL;
                 _cleanup_free_ char *n = value_count_words(v);
-                if (!v->approx && !(v->canon && v->text && strcmp(v->canon, v->text) != 0))
+                if (!v->approx && (!v->text || !v->canon || !strcmp(v->canon, v->text) || !strcmp(n, v->text)))
                         return NULL;
                 return xasprintf("read as %s", n);
         }

@@ -108,7 +108,8 @@ int value_parse_date(const char *text, const ValueContext *ctx, FieldValue *v);
  *    also set at_least = true: "about 30" is approx only, "10,000+" both.
  *  - Upper bounds (up to 20, under 20, less than 20, fewer than 20, no more
  *    than 20) keep the number given with approx = true: for assessing the
- *    risk a DPO plans for the stated maximum, and 1 would hide the scale.
+ *    risk a DPO plans for the stated maximum, and 1 would hide the scale
+ *    (said "about 20"; the words as given are kept beside it).
  *  - several, a few, a couple, multiple, some → 2 (the least they can mean),
  *    at_least; dozens → 24, hundreds → 100, thousands → 1000, at_least.
  *  - A number inside a sentence ("3 pupils and their parents"): the first

@@ -212,6 +212,11 @@ static void information_var(const Incident *inc, LetterFormat fmt, TemplateVars 
                 strlist_add(&items, "this includes sensitive (special category) information");
         if (items.n)
                 set_list(v, fmt, "information", &items);
+        else if (!str_empty(as_written(inc, F_DATA_INVOLVED)))
+                /* Not copied: the report's own words about the information
+                 * may well name the people it is about. */
+                set_gap(v, fmt, gaps, "information", "what information was involved",
+                        "the report says it only in its own words (breachctl show)");
         else
                 set_gap(v, fmt, gaps, "information", "what information was involved",
                         "the register has no category of personal data for this breach");

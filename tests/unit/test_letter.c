@@ -211,6 +211,23 @@ static void escaping(Fixture *f)
         free(why);
 }
 
+static void own_words(Fixture *f)
+{
+        int64_t id = file(f, "DB2026005", F_NATURE, "A file was lost.", F_DATA_INVOLVED, "Dana Example's care plan",
+                          -1);
+        decide(f, id, "subjects-notified: planned");
+        Letter l = {0};
+        char *why = NULL;
+        TAP_INT_EQ(letter_make(f->store, f->cfg, f->tz, "DB2026005", LETTER_TEXT, false, now, &l, &why), 0,
+                   "information described only in the report's own words");
+        tap_ok(!has(l.body, "Dana Example"), "... those words are not copied (they may name someone)");
+        tap_ok(has(l.body, "[TO COMPLETE: what information was involved — the report says it only in its own words "
+                           "(breachctl show)]"),
+               "... the gap says where to look");
+        letter_free(&l);
+        free(why);
+}
+
 static void without_dpo_contact(void)
 {
         Fixture *f = fixture_new("organisation = \"A & B <Council>\";");
@@ -229,7 +246,8 @@ static void without_dpo_contact(void)
                            "has no dpo_contact.phone]"),
                "the telephone: a gap");
         tap_ok(has(l.body, "Email: dpo@example.test"), "the email: the dpo address");
-        tap_ok(has(l.body, "[TO COMPLETE: what information was involved"), "no categories: a gap");
+        tap_ok(has(l.body, "[TO COMPLETE: what information was involved — the register has no category"),
+               "no categories: a gap");
         letter_free(&l);
         TAP_INT_EQ(letter_make(f->store, f->cfg, f->tz, "DB2026001", LETTER_HTML, false, now, &l, &why), 0,
                    "drafted in HTML");
@@ -269,6 +287,7 @@ int main(void)
                 outcome_decides(f);
                 contents(f);
                 escaping(f);
+                own_words(f);
         }
         tap_ok(fixture_free(f) == 0, "temporary directory removed");
         without_dpo_contact();

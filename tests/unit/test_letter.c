@@ -272,6 +272,21 @@ static void without_dpo_contact(void)
         free(why), why = NULL;
         unlink(path);
         TAP_INT_EQ(letter_check_templates(f->cfg, f->tz, &why), 0, "the built-in letter templates pass the check");
+        free(why), why = NULL;
+
+        /* An edited HTML template in templates_dir is the one used. */
+        char *html = fixture_path(f, "templates/subject-letter.html");
+        t = fopen(html, "w");
+        if (t) {
+                fputs("Subject: x\n\n<p class=\"ours\">{{nature}}</p>\n", t);
+                fclose(t);
+        }
+        TAP_INT_EQ(letter_make(f->store, f->cfg, f->tz, "DB2026001", LETTER_HTML, false, now, &l, &why), 0,
+                   "drafted from an edited subject-letter.html");
+        TAP_STR_EQ(l.body, "<p class=\"ours\">Lost a folder.</p>\n", "... which is the one used");
+        letter_free(&l);
+        unlink(html);
+        free(html);
         free(why);
         free(path);
         free(dir);

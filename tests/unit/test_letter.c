@@ -12,6 +12,7 @@
 
 #include "case/decision.h"
 #include "case/letter.h"
+#include "case/templates_check.h"
 #include "read/values.h"
 #include "fixture.h"
 #include "tap.h"
@@ -269,6 +270,9 @@ static void without_dpo_contact(void)
         TAP_INT_EQ(letter_check_templates(f->cfg, f->tz, &why), -EINVAL,
                    "a letter template naming the reporter is refused by the check");
         tap_ok(has(why, "subject-letter.txt: unknown variable {{reporter_name}}"), "... saying why: %s", why);
+        free(why), why = NULL;
+        TAP_INT_EQ(templates_check(f->cfg, f->tz, &why), -EINVAL, "... and by the check at start-up");
+        tap_ok(has(why, "subject-letter.txt"), "... naming the template: %s", why);
         free(why), why = NULL;
         unlink(path);
         TAP_INT_EQ(letter_check_templates(f->cfg, f->tz, &why), 0, "the built-in letter templates pass the check");

@@ -60,7 +60,7 @@ BUILD    = build
 # objects mirror it under build/.
 LIB_SRC  = $(filter-out src/daemon/breachd.c src/ctl/breachctl.c,$(wildcard src/*/*.c))
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/templates_builtin.o
-TEMPLATES = $(wildcard conf/templates/*.txt)
+TEMPLATES = $(wildcard conf/templates/*.txt conf/templates/*.html)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 

@@ -2,8 +2,9 @@
 # make demo: breachd doing its job against private local servers.
 # Starts a private Dovecot and Postfix on loopback ports in a temp dir,
 # sends sample reports through Postfix, runs breachd --once, and shows the
-# register, an acknowledgement and the DPO's notice.  Nothing outside the
-# temp dir is touched; the servers stop when it ends.
+# register, an acknowledgement, the DPO's notice and the letter to the
+# people affected.  Nothing outside the temp dir is touched; the servers
+# stop when it ends.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib/servers.sh
@@ -13,7 +14,8 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 servers_add_user jane.smith@example.test secret
 servers_start || { echo "demo: the private servers did not start" >&2; exit 1; }
 CONF=$TEST_ROOT/breachd.conf
-write_breachd_conf "$CONF" 'organisation = "Example District Council";'
+write_breachd_conf "$CONF" 'organisation = "Example District Council";' \
+        'dpo_contact = { name = "Jane Smith, Data Protection Officer"; phone = "01632 960000"; };'
 
 say "Private servers: IMAP 127.0.0.1:$IMAP_PORT, SMTP 127.0.0.1:$SMTP_PORT (in $TEST_ROOT)"
 say "Staff email three reports to breach@example.test"
@@ -46,6 +48,12 @@ say "breachctl list"
 ref=$(./breachctl -c "$CONF" list | grep -o '^DB[0-9]*' | head -1)
 say "breachctl show $ref"
 ./breachctl -c "$CONF" show "$ref"
+
+say "The letter to the people affected (Article 34): refused until the DPO decides"
+./breachctl -c "$CONF" subject-letter "$ref"
+say "breachctl set $ref subjects-notified planned; breachctl subject-letter $ref"
+./breachctl -c "$CONF" set "$ref" subjects-notified planned
+./breachctl -c "$CONF" subject-letter "$ref"
 
 wait_for_mail jane.smith@example.test INBOX 1 15 >/dev/null
 say "The acknowledgement in Jane's mailbox (read back over IMAP)"

@@ -115,6 +115,10 @@ static size_t config_strings(Config *c, char **v[static CONFIG_MAX_STRINGS])
         v[n++] = &c->smtp.reply_to;
         v[n++] = &c->admin;
         v[n++] = &c->organisation;
+        v[n++] = &c->dpo_contact.name;
+        v[n++] = &c->dpo_contact.email;
+        v[n++] = &c->dpo_contact.phone;
+        v[n++] = &c->dpo_contact.address;
         v[n++] = &c->timezone;
         v[n++] = &c->reference_pattern;
         v[n++] = &c->database;
@@ -895,6 +899,39 @@ static void parse_recipients(Ctx *x, const config_setting_t *root, Config *c)
         get_strlist(x, root, "staff_domains", &domain, &c->staff_domains);
 }
 
+/* A telephone number as people write one: "01632 960000", "+44 (0)1632
+ * 960 000 ext. 12"; at least 6 digits, and no '@' (an address put in the
+ * wrong key). */
+static bool phone_ok(const char *s)
+{
+        size_t digits = 0;
+        for (const char *p = s; *p; p++) {
+                if (*p == '@')
+                        return false;
+                digits += isdigit((unsigned char)*p) != 0;
+        }
+        return digits >= 6;
+}
+
+/* dpo_contact = { name = "..."; email = "..."; phone = "..."; address = "..."; }; */
+static void parse_dpo_contact(Ctx *x, const config_setting_t *root, Config *c)
+{
+        static const char *const keys[] = {"name", "email", "phone", "address", NULL};
+        const config_setting_t *g = get_group(x, root, "dpo_contact", false);
+        if (!g)
+                return;
+        check_keys(x, g, keys);
+        get_string(x, g, "name", &c->dpo_contact.name);
+        if (get_string(x, g, "email", &c->dpo_contact.email) && !addr_ok(c->dpo_contact.email))
+                err_key(x, where(g, "email"), "'%s' is not an e-mail address", c->dpo_contact.email);
+        if (get_string(x, g, "phone", &c->dpo_contact.phone) && !phone_ok(c->dpo_contact.phone))
+                err_key(x, where(g, "phone"), "'%s' is not a telephone number (write e.g. \"01632 960000\")",
+                        c->dpo_contact.phone);
+        get_string(x, g, "address", &c->dpo_contact.address);
+        if (config_setting_length(g) == 0)
+                err_key(x, g, "is empty: give at least one of name, email, phone and address, or leave it out");
+}
+
 /* The first of d[0..n) whose name or abbreviation is word, or NULL. */
 static const Directorate *directorate_using(const Directorate *d, size_t n, const char *word)
 {
@@ -1062,7 +1099,7 @@ static const char *const top_keys[] = {
         "organisation", "mailbox", "smtp", "dpo", "escalation", "admin", "timezone",
         "reference_pattern", "directorates", "staff_domains", "database", "templates_dir",
         "poll_interval", "batch_size", "reminders", "max_message_size", "retention_days",
-        "max_auto_replies_per_day", "alert_after_failures", "subject_summary", "labels", NULL};
+        "max_auto_replies_per_day", "alert_after_failures", "subject_summary", "labels", "dpo_contact", NULL};
 
 static void parse_root(Ctx *x, const config_setting_t *root, Config *c)
 {
@@ -1075,6 +1112,7 @@ static void parse_root(Ctx *x, const config_setting_t *root, Config *c)
         if ((g = get_group(x, root, "smtp", true)))
                 parse_smtp(x, g, &c->smtp);
         parse_recipients(x, root, c);
+        parse_dpo_contact(x, root, c);
         parse_directorates(x, root, c);
         parse_reminders(x, root, c);
         parse_labels(x, root, c);

@@ -81,6 +81,14 @@ typedef struct Config {
         StrList escalation;     /* SIRO and others told when overdue */
         char *admin;            /* alerts about the service itself; optional */
         char *organisation;     /* shown in mail, default "" */
+        /* How the people affected reach the DPO, for the letter to them
+         * (Article 34(2) via 33(3)(b)); each NULL when not given. */
+        struct {
+                char *name;     /* "Jane Smith, Data Protection Officer" */
+                char *email;    /* default: none (the letter marks the gap) */
+                char *phone;
+                char *address;  /* postal address, one line */
+        } dpo_contact;
 
         char *timezone;         /* default "Europe/London" */
         char *reference_pattern;/* default "DB%Y%03n" */

@@ -3,6 +3,7 @@
 
 #include "case/decision.h"
 #include "case/followup.h"
+#include "case/letter.h"
 #include "notices/alert.h"
 #include "notices/notices.h"
 #include "notices/template.h"
@@ -36,5 +37,6 @@ int templates_check(const Config *cfg, const Tz *tz, char **ret_why)
         }
         tvars_free(&v);
         incident_free(&inc);
-        return r;
+        /* The letter to the people affected has variables of its own. */
+        return r < 0 ? r : letter_check_templates(cfg, tz, ret_why);
 }

@@ -9,6 +9,7 @@
 #include "base/tz.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_case.h"
+#include "ctl/ctl_letter.h"
 #include "ctl/ctl_register.h"
 #include "ctl/ctl_reprocess.h"
 #include "ctl/output.h"
@@ -25,6 +26,7 @@ static const struct {
         {"import", ctl_import, "import FILE [--dry-run] [--format log|detail] [--date DATE]  an older breach log"},
         {"report", ctl_report, "report [--from DATE] [--to DATE] [--format text|csv|html] [-o FILE]  for the committee"},
         {"ico-draft", ctl_ico_draft, "ico-draft REF           the Article 33(3) answers for the ICO's form"},
+        {"subject-letter", ctl_subject_letter, "subject-letter REF [--html] [-o FILE] [--draft]  the letter to the people affected"},
         {"status", ctl_status, "status                  the daemon and the register at a glance"},
         {"decide", ctl_decide, "decide REF notify|not-notifiable --reason TEXT [--ico-ref REF] [--delay-reason TEXT]"},
         {"set", ctl_set, "set REF FIELD VALUE     outcome, severity, subjects-notified, ico-reference, ..."},

@@ -233,7 +233,9 @@ static int template_text(const char *path, const char **ret)
 int template_render_file(const char *dir, const char *name, const TemplateVars *vars, Rendered *ret,
                          char **ret_why)
 {
-        _cleanup_free_ char *path = xasprintf("%s/%s.txt", dir, name);
+        /* "ack" is ack.txt; a name with its own ending ("subject-letter.html")
+         * is the file of that name. */
+        _cleanup_free_ char *path = xasprintf(strchr(name, '.') ? "%s/%s" : "%s/%s.txt", dir, name);
         const char *text = NULL;
         int r = template_text(path, &text);
         if (r == -ENOENT && template_builtin(name)) {

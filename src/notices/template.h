@@ -28,7 +28,8 @@ void rendered_free(Rendered *r);
 int template_render(const char *text, const TemplateVars *vars, Rendered *ret, char **ret_why);
 /* The shipped text of a template (compiled in from conf/templates), or NULL. */
 const char *template_builtin(const char *name);
-/* Loads dir/name.txt — or, when there is no such file, the built-in
+/* Loads dir/name.txt (dir/name when name has its own ending, as
+ * "subject-letter.html") — or, when there is no such file, the built-in
  * template of that name — and renders it. */
 int template_render_file(const char *dir, const char *name, const TemplateVars *vars, Rendered *ret,
                          char **ret_why);

@@ -339,6 +339,43 @@ static void test_error_lines(void)
                       MAILBOX DPO "\n\nsmtp = { host = \"s.example.org\"; from = \"b@example.org\"; port = 70000; };\n");
 }
 
+/* dpo_contact: how the people affected reach the DPO (the subject letter). */
+static void test_dpo_contact(void)
+{
+        Config *c = expect_ok("dpo_contact", MINIMAL "dpo_contact = { name = \"Jane Smith, Data Protection Officer\";\n"
+                                             "  email = \"dpo@example.org\"; phone = \"+44 (0)1632 960000 ext. 12\";\n"
+                                             "  address = \"Town Hall, High Street, Anytown AN1 1AA\"; };\n");
+        if (c) {
+                TAP_STR_EQ(c->dpo_contact.name, "Jane Smith, Data Protection Officer", "dpo_contact.name");
+                TAP_STR_EQ(c->dpo_contact.email, "dpo@example.org", "dpo_contact.email");
+                TAP_STR_EQ(c->dpo_contact.phone, "+44 (0)1632 960000 ext. 12", "dpo_contact.phone");
+                TAP_STR_EQ(c->dpo_contact.address, "Town Hall, High Street, Anytown AN1 1AA", "dpo_contact.address");
+        }
+        config_free(c);
+        c = expect_ok("no dpo_contact", MINIMAL);
+        if (c)
+                tap_ok(!c->dpo_contact.name && !c->dpo_contact.email && !c->dpo_contact.phone &&
+                               !c->dpo_contact.address,
+                       "no dpo_contact: every part unset");
+        config_free(c);
+        expect_errors("dpo_contact: bad values, each at its line",
+                      "5: dpo_contact.email: 'the DPO' is not an e-mail address\n"
+                      "6: dpo_contact.phone: 'dpo@example.org' is not a telephone number (write e.g. \"01632 960000\")\n"
+                      "7: unknown key 'fax' in dpo_contact\n"
+                      "8: dpo_contact.address: must not contain control characters or line breaks",
+                      MINIMAL "dpo_contact = {\n"
+                      "  email = \"the DPO\";\n"
+                      "  phone = \"dpo@example.org\";\n"
+                      "  fax = \"01632 960001\";\n"
+                      "  address = \"Town Hall\\nAnytown\";\n"
+                      "};\n");
+        expect_errors("dpo_contact: not a group", "4: dpo_contact: expected a group { ... }",
+                      MINIMAL "dpo_contact = \"Jane Smith\";\n");
+        expect_errors("dpo_contact: empty", "4: dpo_contact: is empty: give at least one of name, email, phone and "
+                                            "address, or leave it out",
+                      MINIMAL "dpo_contact = { };\n");
+}
+
 static void test_missing_file(void)
 {
         Config *c = NULL;
@@ -693,6 +730,7 @@ int main(void)
         test_values();
         test_sizes();
         test_error_lines();
+        test_dpo_contact();
         test_missing_file();
         test_tls();
         test_auth();

@@ -64,3 +64,10 @@ int notices_render(const Config *cfg, const NoticeMail *n, const TemplateVars *v
 char *notices_format_time(const Tz *tz, int64_t t);
 /* "2 days 3 hours left" / "overdue by 5 hours". */
 char *notices_time_left(int64_t deadline, int64_t now);
+
+/* What the ICO deadline is counted from, and why, in words: "the 72 hours
+ * are counted from when the breach happened (...), because the report does
+ * not say when it was discovered" (template variable deadline_basis;
+ * deadline_assumed is "yes" when the basis is not the report's awareness
+ * answer).  Caller frees. */
+char *notices_deadline_basis(const Tz *tz, const Incident *inc);

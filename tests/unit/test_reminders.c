@@ -158,6 +158,79 @@ static void clock_changes(void)
         tz_free(tz);
 }
 
+/* What the 72 hours count from when the report does not say when the
+ * breach became known: the earliest the organisation could have known,
+ * never the receipt when the breach's own time will do (issue 15, item 7),
+ * and lateness read as before. */
+static void set_date(FieldValue *v, int64_t when, DatePrecision prec)
+{
+        v->text = xstrdup("given");
+        v->state = FV_OK;
+        v->date_prec = prec;
+        v->when = when;
+}
+
+static void basis_rows(void)
+{
+        Tz *tz = NULL;
+        tap_ok(tz_open("Europe/London", &tz) == 0, "Europe/London opens");
+        int64_t occ = 0, day = 0, aware = 0;
+        tz_local_to_utc(tz, 2025, 3, 3, 14, 0, &occ);   /* the breach: Monday 3 March 2025 14:00 */
+        tz_local_to_utc(tz, 2025, 3, 3, 0, 0, &day);    /* that day's start */
+        tz_local_to_utc(tz, 2025, 3, 4, 9, 30, &aware); /* found out the next morning */
+        const int64_t recv = occ + 50 * H;
+        static const char *const names[] = {"aware", "aware (a day)", "occurred", "occurred (a day)", "received"};
+        const struct {
+                int64_t occurred;       /* 0: not given */
+                DatePrecision occ_prec;
+                int64_t aware;          /* 0: not given */
+                DeadlineBasis basis;
+                int64_t from;
+                int late;
+        } rows[] = {
+                {occ, DATE_MINUTE, aware, BASIS_AWARE, aware, 0},
+                {occ, DATE_MINUTE, 0, BASIS_OCCURRED, occ, 0},
+                {day, DATE_DAY, 0, BASIS_OCCURRED_DAY, day, 0},
+                {0, DATE_NONE, 0, BASIS_RECEIVED, recv, -1},
+                /* an awareness after the report arrived is no answer: the breach's time is */
+                {occ, DATE_MINUTE, recv + H, BASIS_OCCURRED, occ, 0},
+                /* a breach "after" the report (a slip of the month) cannot start the clock */
+                {recv + 30 * 86400, DATE_MINUTE, 0, BASIS_RECEIVED, recv, 0},
+                /* a day-only breach the day before: the deadline counts from the day's
+                 * start (passed when the report arrives), lateness from its end
+                 * (generous: not late), as awareness always was */
+                {day - 86400, DATE_DAY, 0, BASIS_OCCURRED_DAY, day - 86400, 0},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+                Incident inc;
+                incident_init(&inc);
+                inc.received_at = recv;
+                if (rows[i].occurred)
+                        set_date(&inc.form.f[F_OCCURRED_AT], rows[i].occurred, rows[i].occ_prec);
+                if (rows[i].aware)
+                        set_date(&inc.form.f[F_AWARE_AT], rows[i].aware, DATE_MINUTE);
+                incident_evaluate(&inc, tz);
+                DeadlineBasis b = incident_deadline_basis(&inc);
+                TAP_STR_EQ(names[b], names[rows[i].basis], "basis row %zu: what the deadline counts from", i);
+                TAP_INT_EQ(inc.aware_at, rows[i].from, "basis row %zu: from when", i);
+                TAP_INT_EQ(inc.deadline_at, rows[i].from + 72 * H, "basis row %zu: deadline 72 h later", i);
+                TAP_INT_EQ(incident_deadline_assumed(b), b != BASIS_AWARE, "basis row %zu: assumed or not", i);
+                TAP_INT_EQ(inc.late, rows[i].late == 1, "basis row %zu: lateness unchanged", i);
+                incident_free(&inc);
+        }
+        /* Three days before, to the day: late whichever time of it. */
+        Incident inc;
+        incident_init(&inc);
+        inc.received_at = recv;
+        set_date(&inc.form.f[F_OCCURRED_AT], day - 3 * 86400, DATE_DAY);
+        incident_evaluate(&inc, tz);
+        tap_ok(inc.within_72h == 0 && inc.late, "a day-only breach three days before is late");
+        tap_ok(inc.deadline_at < inc.received_at, "... and its deadline passed before the report arrived");
+        TAP_INT_EQ(inc.deadline_at, day - 3 * 86400 + 72 * H, "... counted from that day's start");
+        incident_free(&inc);
+        tz_free(tz);
+}
+
 /* ---- a pass against a register ---- */
 
 static int64_t count(Store *s, const char *sql)
@@ -287,6 +360,7 @@ int main(void)
         next_rows();
         needed_rows();
         clock_changes();
+        basis_rows();
         pass();
         return tap_done();
 }

@@ -196,6 +196,9 @@ static void read_answers(const IngestContext *ctx, const Message *m, int64_t rec
         reading_form(m, ctx->labels, rec, &info);
         if (info.free_text)
                 form_record_free(rec);
+        /* A reply's answer is one line: a paragraph after it is the
+         * writer's comment, and a name under that the signature. */
+        form_reply_answers(rec);
         formread_info_free(&info);
         ValueContext vc = {.tz = ctx->tz, .message_time = m->date ? m->date : received_at,
                            .directorates = ctx->cfg->directorates, .n_directorates = ctx->cfg->n_directorates};

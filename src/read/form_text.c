@@ -603,6 +603,25 @@ size_t form_read_text(const FormLabels *labels, const char *text, FormRecord *re
         return tr.n_fields;
 }
 
+void form_reply_answers(FormRecord *rec)
+{
+        for (size_t i = 0; i < FIELD__MAX; i++) {
+                char *t = rec->f[i].text;
+                char *nl = t ? strchr(t, '\n') : NULL;
+                if (!nl)
+                        continue;
+                const char *p = nl + 1;
+                while (*p == ' ' || *p == '\t' || *p == '\r')
+                        p++;
+                if (*p != '\n')
+                        continue;
+                *nl = 0;
+                char *s = str_trim(t);
+                if (s != t)
+                        memmove(t, s, strlen(s) + 1);
+        }
+}
+
 /* ---- rows --------------------------------------------------------------- */
 
 /* A one-cell row "Label? answer" is text: reading it whole as a label

@@ -6,6 +6,8 @@
 # acknowledgement, the DPO's notice and breachctl show say the deadline is
 # assumed and why, and the acknowledgement asks for the time it was
 # discovered.  The reporter's answer moves the deadline and the reminders.
+# A reply's one-line answer ends at a blank line: the comment and the name
+# under it are not part of it (item 8).
 # Every wait waits for the event it checks.
 set -u
 cd "$(dirname "$0")/../.."
@@ -131,4 +133,41 @@ like "$(flat "$(mail_n reporter@example.test 3)")" "counted from the start of th
         "the acknowledgement says so, and why"
 like "$(ctl show "$ref2")" "Deadline basis: assumed: the 72 hours are counted from the start of the day" \
         "breachctl show too"
+
+# ==== A reply's answer, a comment and a name under it (item 8) =============
+cat >"$TEST_ROOT/f2.eml" <<MAIL
+From: Pat Reporter <reporter@example.test>
+To: Data Breach Reporting <breach@example.test>
+Subject: RE: [$ref2] Breach report received: Data breach report basis-r2
+Date: $(date -R)
+Message-ID: <basis-f2@example.test>
+In-Reply-To: <basis-r2@example.test>
+MIME-Version: 1.0
+Content-Type: text/plain; charset="us-ascii"
+
+Team: Payroll and Pensions
+
+(we merged last month, sorry)
+Mark
+
+-----Original Message-----
+From: Data Breach Reporting <breach@example.test>
+Subject: [$ref2] Breach report received
+
+Team: Payroll
+MAIL
+ok "a reply changing the team is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/f2.eml"
+ok "breachd --once takes it" once
+team=$(ctl export --format json | python3 -c '
+import sys, json
+for i in json.load(sys.stdin):
+    if i["ref"] == sys.argv[1]: print(json.dumps(i["team"]))' "$ref2")
+is "$team" '"Payroll and Pensions"' "the team is the answer alone, without the comment and the name"
+ok "the confirmation arrives" wait_for_mail reporter@example.test INBOX 4
+conf=$(mail_n reporter@example.test 4)
+like "$conf" "Team: Payroll and Pensions" "the confirmation gives the new team"
+unlike "$conf" "we merged|Mark" "... and nothing of the comment or the name"
+show=$(ctl show "$ref2")
+like "$show" "field_changed team from \"Payroll\": Payroll and Pensions" "the history records the change"
+unlike "$show" "we merged" "... and breachctl show has nothing of the comment"
 done_testing

@@ -223,6 +223,8 @@ void notices_followup_vars(TemplateVars *v, const char *changes, const char *fil
 {
         tvars_set(v, "changes", changes);
         tvars_set(v, "filled", filled);
+        /* followup.c sets it when nothing of the follow-up could be decoded */
+        tvars_set(v, "followup_unreadable", "");
         _cleanup_free_ char *line = NULL;
         tvars_set(v, "changed_by", one_line(&line, changed_by));
 }
@@ -287,6 +289,10 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         t = item_lines(&inc->form.unreadable);
         tvars_set(v, "unreadable", t);
         free(t);
+        /* Nothing of the message could be decoded (message.h): the first
+         * line of what could not be read says so, in the register too. */
+        bool undecodable = inc->form.unreadable.n && !strcmp(inc->form.unreadable.v[0], MESSAGE_UNDECODABLE);
+        tvars_set(v, "unreadable_message", undecodable ? "yes" : "");
         t = summary_of(inc);
         tvars_set(v, "summary", t);
         /* A subject is shown on lock screens and in notifications, to

@@ -219,6 +219,21 @@ char *notices_blank_form(void)
         return xstrdup(form);
 }
 
+void notices_reporter_asked_vars(const Config *cfg, ReporterAsked asked, TemplateVars *v)
+{
+        if (asked == REPORTER_ASKED) {
+                tvars_set(v, "reporter_asked", "the reporter has been asked for it");
+        } else if (asked == REPORTER_ACK_WITHHELD) {
+                _cleanup_free_ char *t = xasprintf(
+                        "the reporter has not been asked for it: the acknowledgement was withheld at the daily cap "
+                        "on automatic replies, max_auto_replies_per_day = %u; ask them yourself",
+                        cfg->max_auto_replies_per_day);
+                tvars_set(v, "reporter_asked", t);
+        } else {
+                tvars_set(v, "reporter_asked", "the reporter has not been asked for it: no mail went to them");
+        }
+}
+
 void notices_followup_vars(TemplateVars *v, const char *changes, const char *filled, const char *changed_by)
 {
         tvars_set(v, "changes", changes);
@@ -308,8 +323,10 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         tvars_set(v, "subject_summary", t);
         free(t);
         /* Whether the reporter was asked for what is missing: newcase.c
-         * says otherwise when the daily cap held the acknowledgement back. */
-        tvars_set(v, "reporter_asked", "the reporter has been asked for it");
+         * says otherwise when the daily cap held the acknowledgement back,
+         * and a reminder says what the register shows
+         * (notices_reporter_asked_vars()). */
+        notices_reporter_asked_vars(cfg, REPORTER_ASKED, v);
         tvars_set(v, "ack_withheld", "");
         t = notices_blank_form();
         tvars_set(v, "blank_form", t);

@@ -13,6 +13,12 @@
 #include "register/incident.h"
 #include "register/store.h"
 
+/* reporter_asked: whether the reporter was asked for what the report
+ * lacks, in words for "Missing from the report (...)": notices_incident_vars()
+ * says they were; a mail written later (a reminder) says what the register
+ * shows (store_reporter_asked()). */
+void notices_reporter_asked_vars(const Config *cfg, ReporterAsked asked, TemplateVars *v);
+
 /* Fills the variables every incident template may use. */
 void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v);
 

@@ -8,7 +8,8 @@
 # line of the nature (which may name a child), unless subject_summary is
 # set (14).  A message from staff nothing of which can be decoded is filed,
 # and the acknowledgement and the DPO's notice say it could not be read and
-# that the raw message is kept (15, item 9).  Every wait waits for the
+# that the raw message is kept (15, item 9); a reminder says the reporter
+# was not asked when the acknowledgement was withheld (15, item 10).  Every wait waits for the
 # event it checks.
 set -u
 cd "$(dirname "$0")/../.."
@@ -104,16 +105,38 @@ unlike "$(cat "$LOG")" "blank form sent" "... and never that it was sent"
 ok "Postfix has delivered all it was given" postfix_wait_idle
 is "$(imap_count reporter@example.test INBOX)" 1 "the reporter got only the first acknowledgement"
 
+# A reminder a day later says the same as the notice did (15, item 10):
+# the reporter whose acknowledgement was withheld was not asked.
+CLOCK10=$TEST_ROOT/clock10
+echo "@$(($(date +%s) + 25 * 3600))" >"$CLOCK10"
+d10=$(imap_count dpo@example.test INBOX)
+ok "a day later, a reminder pass" env BREACHD_TEST_CLOCK="$CLOCK10" "$BREACHD" -c "$CONF" --once
+ok "the two reminders arrive" wait_for_mail dpo@example.test INBOX $((d10 + 2))
+rem1="" rem2=""
+for k in $((d10 + 1)) $((d10 + 2)); do
+        t=$(mail_n dpo@example.test $k)
+        case $(head -1 <<<"$t") in
+        *"[$ref1] Reminder"*) rem1=$t ;;
+        *"[$ref2] Reminder"*) rem2=$t ;;
+        esac
+done
+like "$rem1" "Still missing from the report \(the reporter has been asked for it\)" \
+        "the reminder of the acknowledged report says the reporter has been asked"
+like "$(tr '\n' ' ' <<<"$rem2")" "Still missing from the report \(the reporter has not been asked for it: the acknowledgement was withheld at the daily cap" \
+        "the reminder of the report whose acknowledgement was withheld says so"
+unlike "$rem2" "has been asked" "... and nowhere that the reporter has been asked"
+
 # ==== 14: subject_summary restores the summary in the subject ===============
 e2e_conf summary 'max_auto_replies_per_day = 100;' "database = \"$TEST_ROOT/summary.db\";" \
         'subject_summary = true;'
 report "$TEST_ROOT/r3.eml" honest-r3
+d14=$(imap_count dpo@example.test INBOX)
 ok "a report under subject_summary is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/r3.eml"
 ok "breachd --once files it" once
 ref3=$(refs_of "$CONF" | head -1)
 isnt "$ref3" "" "it is filed ($ref3)"
-ok "its notice reaches the DPO" wait_for_mail dpo@example.test INBOX 3
-is "$(head -1 <<<"$(mail_n dpo@example.test 3)")" \
+ok "its notice reaches the DPO" wait_for_mail dpo@example.test INBOX $((d14 + 1))
+is "$(head -1 <<<"$(mail_n dpo@example.test $((d14 + 1)))")" \
         "Subject: [$ref3] New breach report: Safeguarding notes about Tommy Example emailed to the wrong school" \
         "with subject_summary the subject carries the first line of the nature"
 

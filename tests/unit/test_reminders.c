@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "case/reminders.h"
+#include "notices/notices.h"
 #include "register/store-internal.h"
 #include "fixture.h"
 #include "tap.h"
@@ -354,6 +355,58 @@ static void pass(void)
         tap_ok(fixture_free(f) == 0, "temporary directory removed");
 }
 
+/* Whether the reporter was asked for what is missing, as a reminder says
+ * it (issue 15, item 10): not when the daily cap held the acknowledgement
+ * back, until a later mail did ask. */
+static void reporter_asked(void)
+{
+        Fixture *f = fixture_new("max_auto_replies_per_day = 3;");
+        tap_ok(f != NULL, "a fresh register");
+        if (!f)
+                return;
+        int64_t ids[3] = {0};
+        for (int i = 0; i < 3; i++) {
+                Incident inc;
+                incident_init(&inc);
+                inc.ref = xasprintf("DB202700%d", i + 1);
+                inc.token = xstrdup("abcdefghijkmnpqrstuvwxyz");
+                inc.received_at = inc.filed_at = inc.aware_at = 1800000000;
+                inc.deadline_at = inc.aware_at + 72 * H;
+                inc.from_addr = xstrdup("reporter@example.test");
+                tap_ok(store_insert_incident(f->store, &inc) == 0, "incident %d filed", i + 1);
+                ids[i] = inc.id;
+                incident_free(&inc);
+        }
+        StrList to = {0};
+        strlist_add(&to, "reporter@example.test");
+        tap_ok(store_queue_mail(f->store, ids[0], "ack", "breach@example.test", &to, "a1@x", "s", "d", 1, NULL) == 0,
+               "the first is acknowledged");
+        tap_ok(store_audit(f->store, ids[1], "breachd", "auto_reply_capped", "ack", NULL, "ack withheld") == 0,
+               "the second's acknowledgement is held back by the cap");
+        ReporterAsked a[3];
+        for (int i = 0; i < 3; i++)
+                tap_ok(store_reporter_asked(f->store, ids[i], &a[i]) == 0, "read whether %d was asked", i + 1);
+        TAP_INT_EQ(a[0], REPORTER_ASKED, "acknowledged: asked");
+        TAP_INT_EQ(a[1], REPORTER_ACK_WITHHELD, "held back at the cap: not asked");
+        TAP_INT_EQ(a[2], REPORTER_NOT_ASKED, "no mail at all: not asked");
+        TemplateVars v = {0};
+        notices_reporter_asked_vars(f->cfg, a[1], &v);
+        const char *said = NULL;
+        for (size_t i = 0; i < v.names.n; i++)
+                if (!strcmp(v.names.v[i], "reporter_asked"))
+                        said = v.values.v[i];
+        tap_ok(said && strstr(said, "has not been asked") && strstr(said, "withheld at the daily cap") &&
+                       strstr(said, "max_auto_replies_per_day = 3"),
+               "the reminder's words say the acknowledgement was withheld (%s)", said ? said : "NULL");
+        tvars_free(&v);
+        tap_ok(store_queue_mail(f->store, ids[1], "followup_confirm", "breach@example.test", &to, "c1@x", "s", "d", 1,
+                                NULL) == 0,
+               "a follow-up from the second is confirmed (asking for what is missing)");
+        tap_ok(store_reporter_asked(f->store, ids[1], &a[1]) == 0 && a[1] == REPORTER_ASKED, "... then it was asked");
+        strlist_free(&to);
+        tap_ok(fixture_free(f) == 0, "temporary directory removed");
+}
+
 int main(void)
 {
         latest_rows();
@@ -362,5 +415,6 @@ int main(void)
         clock_changes();
         basis_rows();
         pass();
+        reporter_asked();
         return tap_done();
 }

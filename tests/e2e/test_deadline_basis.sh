@@ -133,6 +133,8 @@ like "$(flat "$(mail_n reporter@example.test 3)")" "counted from the start of th
         "the acknowledgement says so, and why"
 like "$(ctl show "$ref2")" "Deadline basis: assumed: the 72 hours are counted from the start of the day" \
         "breachctl show too"
+like "$(ctl ico-draft "$ref2")" "When did you discover it: \[GAP\] the report does not say; the 72 hours are counted from the start of the day the breach happened" \
+        "the ICO draft says what the register counts from"
 
 # ==== A reply's answer, a comment and a name under it (item 8) =============
 cat >"$TEST_ROOT/f2.eml" <<MAIL

@@ -515,7 +515,7 @@ static GByteArray *part_bytes(Walk *w, GMimePart *part)
  * any other byte is read as windows-1252, the superset of ISO-8859-1 that
  * senders mean; other charsets are converted.  *ret_converted (optional)
  * says whether the declared charset converted it. */
-static char *bytes_to_utf8_how(const GByteArray *ba, const char *charset, bool *ret_converted)
+static char *bytes_to_utf8(const GByteArray *ba, const char *charset, bool *ret_converted)
 {
         if (ret_converted)
                 *ret_converted = false;
@@ -538,19 +538,16 @@ static char *bytes_to_utf8_how(const GByteArray *ba, const char *charset, bool *
         return str_to_utf8((const char *)ba->data, ba->len);
 }
 
-static char *bytes_to_utf8(const GByteArray *ba, const char *charset)
-{
-        return bytes_to_utf8_how(ba, charset, NULL);
-}
-
 /* ---- parts that cannot be decoded ---------------------------------------- */
 
 /* The transfer encodings there are (RFC 2045, and the uuencode GMime
- * decodes): any other leaves the bytes in a form nobody can read. */
+ * decodes), and the ways mailers misspell the identity ones, whose bytes
+ * are the text: any other leaves the bytes in a form nobody can read. */
 static bool known_transfer_encoding(const char *cte)
 {
         static const char *const known[] = {"7bit", "8bit", "binary", "base64", "quoted-printable",
-                                            "x-uuencode", "uuencode", "x-uue", "uue"};
+                                            "x-uuencode", "uuencode", "x-uue", "uue", "7-bit", "8-bit",
+                                            "7 bit", "8 bit"};
         _cleanup_free_ char *t = xstrndup(cte, strcspn(cte, ";("));
         char *v = str_trim(t);
         for (size_t i = 0; i < ARRAY_SIZE(known); i++)
@@ -811,9 +808,12 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
         if (!ba)
                 return;
         const char *charset = g_mime_object_get_content_type_parameter(o, "charset");
+        /* The text of a text or HTML part, converted once: binary data
+         * would be read as noise. */
+        _cleanup_free_ char *u = NULL;
         if (!pdf && !docx) {
                 bool converted = false;
-                _cleanup_free_ char *u = bytes_to_utf8_how(ba, charset, &converted);
+                u = bytes_to_utf8(ba, charset, &converted);
                 if (text_is_binary(converted ? NULL : ba, u)) {
                         _cleanup_free_ char *cs = charset ? header_text(charset) : NULL;
                         _cleanup_free_ char *why =
@@ -849,7 +849,6 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
                         w->n_read++;
                 }
         } else if (html) {
-                _cleanup_free_ char *u = bytes_to_utf8(ba, charset);
                 if (!attachment && fwd == 0 && w->maybe_forward && !w->m->forwarded &&
                     (strstr(u, "Forwarded message") || strstr(u, "Begin forwarded message") ||
                      strstr(u, "Forwarded Message")))
@@ -870,7 +869,8 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
                                         why);
         } else {
                 MessageBody *b = add_body(w->m, kind, group, fwd, filename);
-                b->src.text = bytes_to_utf8(ba, charset);
+                b->src.text = u;
+                u = NULL;
                 w->n_read++;
                 if (kind == BODY_TEXT && fwd == 0 && w->maybe_forward && !w->m->forwarded &&
                     text_says_forward(b->src.text, 1u << 20))
@@ -878,9 +878,9 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
                 const char *format = g_mime_object_get_content_type_parameter(o, "format");
                 if (format && !g_ascii_strcasecmp(format, "flowed")) {
                         const char *delsp = g_mime_object_get_content_type_parameter(o, "delsp");
-                        char *u = unflow(b->src.text, delsp && !g_ascii_strcasecmp(delsp, "yes"));
+                        char *joined = unflow(b->src.text, delsp && !g_ascii_strcasecmp(delsp, "yes"));
                         free(b->src.text);
-                        b->src.text = u;
+                        b->src.text = joined;
                 }
         }
         g_byte_array_free(ba, TRUE);

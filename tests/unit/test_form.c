@@ -233,6 +233,17 @@ static void reply_cases(const FormLabels *l)
         read1(l, "Team: Payroll and Pensions   \n \t\nMark\n", F_TEAM, &r);
         form_reply_answers(&r);
         TAP_STR_EQ(r.f[F_TEAM].text, "Payroll and Pensions", "reply: ...a line of spaces is blank too");
+        read1(l, "Team: Payroll and Pensions\nThanks, Mark\n", F_TEAM, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_TEAM].text, "Payroll and Pensions", "reply: a sign-off with a name never joins an answer");
+        read1(l, "Team: Payroll\nKind regards Sam Patel\n", F_TEAM, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_TEAM].text, "Payroll", "reply: ...\"Kind regards Sam Patel\" neither");
+        read1(l, "The nature of the personal data breach: A letter went astray.\nThanks to the caretaker it came "
+                 "back unopened.\n", F_NATURE, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_NATURE].text, "A letter went astray.\nThanks to the caretaker it came back unopened.",
+                   "reply: a sentence that starts with \"Thanks\" is no sign-off");
         read1(l, below, F_NATURE, &r);
         form_reply_answers(&r);
         TAP_STR_EQ(r.f[F_NATURE].text, "A letter went\nto the wrong flat.\n\nIt held bank details.",

@@ -163,6 +163,7 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
                                                 : xstrdup(m->from_addr);
         notices_followup_vars(&v, changes, filled, who);
         followup_note_vars(&v, "", "");
+        tvars_set(&v, "followup_unreadable", m->undecodable ? "yes" : "");
         if (m->from_name)
                 tvars_set(&v, "reporter_name", m->from_name);
         StrList to = {0};
@@ -177,10 +178,11 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
                 .template_name = "dpo-update", .to = &ctx->cfg->dpo, .auto_submitted = "auto-generated",
         };
         int r = 0;
-        if (res->filled.n || res->changed.n)
+        if (res->filled.n || res->changed.n || m->undecodable)
                 r = notices_queue_template(ctx->store, ctx->cfg, &confirm, &v, ret_why);
         if (r >= 0 && tell_dpo) {
                 notices_followup_vars(&v, changes_was, filled, who);
+                tvars_set(&v, "followup_unreadable", m->undecodable ? "yes" : "");
                 r = notices_queue_template(ctx->store, ctx->cfg, &dpo, &v, ret_why);
         }
         strlist_free(&to);
@@ -197,6 +199,9 @@ static void read_answers(const IngestContext *ctx, const Message *m, int64_t rec
         reading_form(m, ctx->labels, rec, &info);
         if (info.free_text)
                 form_record_free(rec);
+        /* A reply's answer is one line: a paragraph after it is the
+         * writer's comment, and a name under that the signature. */
+        form_reply_answers(rec);
         formread_info_free(&info);
         ValueContext vc = {.tz = ctx->tz, .message_time = m->date ? m->date : received_at,
                            .directorates = ctx->cfg->directorates, .n_directorates = ctx->cfg->n_directorates};
@@ -353,14 +358,16 @@ int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message 
                 r = store_incident(ctx, &inc, m->from_addr, &moved);
         if (r >= 0)
                 r = store_audit(ctx->store, inc.id, m->from_addr, "followup", NULL, NULL, m->subject);
-        /* A changed answer, or an awareness date that moves the ICO
-         * deadline, is the DPO's business. */
+        /* A changed answer, an awareness date that moves the ICO deadline,
+         * or a message nothing of which could be decoded (who knows what
+         * it says) is the DPO's business. */
+        bool tell_dpo = res.changed.n > 0 || moved || m->undecodable;
         if (r >= 0)
-                r = queue_mail(ctx, &inc, m, &res, &was, res.changed.n > 0 || moved, ret_why);
+                r = queue_mail(ctx, &inc, m, &res, &was, tell_dpo, ret_why);
         if (r >= 0) {
                 res.ref = xstrdup(inc.ref);
-                res.confirmed = res.filled.n || res.changed.n;
-                res.dpo_told = res.changed.n > 0 || moved;
+                res.confirmed = res.filled.n || res.changed.n || m->undecodable;
+                res.dpo_told = tell_dpo;
                 *ret = res;
                 memset(&res, 0, sizeof res);
         }

@@ -39,6 +39,17 @@ static int send_reminder(Store *s, const Config *cfg, const Tz *tz, const Assess
         decision_vars(cfg, tz, &inc, a, now, &v);
         _cleanup_free_ char *when = point_text(pt);
         tvars_set(&v, "point", when);
+        /* Whether anybody asked the reporter for what is missing: not when
+         * the daily cap held the acknowledgement back. */
+        ReporterAsked asked = REPORTER_ASKED;
+        r = store_reporter_asked(s, a->id, &asked);
+        if (r < 0) {
+                *ret_why = xasprintf("cannot read the mail of %s: %s", a->ref, strerror(-r));
+                tvars_free(&v);
+                incident_free(&inc);
+                return r;
+        }
+        notices_reporter_asked_vars(cfg, asked, &v);
         /* The escalation contacts hear of it once it is overdue. */
         StrList to = {0};
         for (size_t i = 0; i < cfg->dpo.n; i++)

@@ -712,10 +712,9 @@ static void draft_breach(Draft *d, const Ctl *c, const Incident *inc)
         _cleanup_free_ char *occurred = when_text(c->tz, &inc->form.f[F_OCCURRED_AT]);
         draft_item(d, "When did the breach happen", occurred, "the report gives no date");
         _cleanup_free_ char *aware = inc->aware_from_report ? when_text(c->tz, &inc->form.f[F_AWARE_AT]) : NULL;
-        _cleanup_free_ char *received = notices_format_time(c->tz, inc->received_at);
-        _cleanup_free_ char *aware_gap = xasprintf("the report does not say; the register counts the 72 hours from "
-                                                   "when the report arrived, %s",
-                                                   received);
+        /* What the register counts the 72 hours from instead, and why. */
+        _cleanup_free_ char *basis = notices_deadline_basis(c->tz, inc);
+        _cleanup_free_ char *aware_gap = xasprintf("the report does not say; %s", basis);
         draft_item(d, "When did you discover it", aware, aware_gap);
         draft_item(d, "Was it a cyber incident", answer(inc, F_CYBER_INCIDENT), "not in the report");
         draft_item(d, "Who has seen the information", answer(inc, F_RECIPIENTS), "not in the report");

@@ -130,6 +130,12 @@ int ctl_show(Ctl *c, int argc, char **argv)
                         if (!strcmp(v.names.v[i], rows[k].var) && *v.values.v[i])
                                 fprintf(o, "%s%s\n", rows[k].title, v.values.v[i]);
         }
+        /* What the deadline counts from, and whether that is assumed. */
+        for (size_t i = 0; i < v.names.n; i++)
+                if (!strcmp(v.names.v[i], "deadline_basis"))
+                        fprintf(o, "Deadline basis: %s%s\n",
+                                incident_deadline_assumed(incident_deadline_basis(&inc)) ? "assumed: " : "",
+                                v.values.v[i]);
         /* One line each, whatever a register filed before names and
          * subjects were read as one line holds. */
         _cleanup_free_ char *subject = output_line(inc.subject),

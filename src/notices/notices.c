@@ -34,6 +34,39 @@ char *notices_time_left(int64_t deadline, int64_t now)
         return buf_steal(&b);
 }
 
+char *notices_deadline_basis(const Tz *tz, const Incident *inc)
+{
+        _cleanup_free_ char *t = notices_format_time(tz, inc->aware_at);
+        switch (incident_deadline_basis(inc)) {
+        case BASIS_AWARE:
+                return xasprintf("the 72 hours are counted from when the report says the breach was discovered (%s)",
+                                 t);
+        case BASIS_AWARE_DAY:
+                return xasprintf("the 72 hours are counted from the start of the day the report says the breach "
+                                 "was discovered (%s), as it gives no time",
+                                 t);
+        case BASIS_OCCURRED:
+                return xasprintf("the 72 hours are counted from when the breach happened (%s), because the report "
+                                 "does not say when it was discovered",
+                                 t);
+        case BASIS_OCCURRED_DAY:
+                return xasprintf("the 72 hours are counted from the start of the day the breach happened (%s), "
+                                 "because the report gives no time and does not say when it was discovered",
+                                 t);
+        case BASIS_RECEIVED:
+                break;
+        }
+        /* A date of the breach that was not understood, or falls after the
+         * report arrived, is no time to count from. */
+        if (inc->form.f[F_OCCURRED_AT].text)
+                return xasprintf("the 72 hours are counted from when the report arrived (%s), because the date "
+                                 "it gives for the breach cannot be used and it does not say when it was discovered",
+                                 t);
+        return xasprintf("the 72 hours are counted from when the report arrived (%s), because it does not say "
+                         "when the breach happened or was discovered",
+                         t);
+}
+
 /* How breachd read a value, when that differs from what was typed. */
 static char *reading_of(const Tz *tz, const FieldDef *f, const FieldValue *v)
 {
@@ -189,10 +222,27 @@ char *notices_blank_form(void)
         return xstrdup(form);
 }
 
+void notices_reporter_asked_vars(const Config *cfg, ReporterAsked asked, TemplateVars *v)
+{
+        if (asked == REPORTER_ASKED) {
+                tvars_set(v, "reporter_asked", "the reporter has been asked for it");
+        } else if (asked == REPORTER_ACK_WITHHELD) {
+                _cleanup_free_ char *t = xasprintf(
+                        "the reporter has not been asked for it: the acknowledgement was withheld at the daily cap "
+                        "on automatic replies, max_auto_replies_per_day = %u; ask them yourself",
+                        cfg->max_auto_replies_per_day);
+                tvars_set(v, "reporter_asked", t);
+        } else {
+                tvars_set(v, "reporter_asked", "the reporter has not been asked for it: no mail went to them");
+        }
+}
+
 void notices_followup_vars(TemplateVars *v, const char *changes, const char *filled, const char *changed_by)
 {
         tvars_set(v, "changes", changes);
         tvars_set(v, "filled", filled);
+        /* followup.c sets it when nothing of the follow-up could be decoded */
+        tvars_set(v, "followup_unreadable", "");
         _cleanup_free_ char *line = NULL;
         tvars_set(v, "changed_by", one_line(&line, changed_by));
 }
@@ -218,6 +268,10 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         t = notices_time_left(inc->deadline_at, now);
         tvars_set(v, "time_left", t);
         free(t);
+        t = notices_deadline_basis(tz, inc);
+        tvars_set(v, "deadline_basis", t);
+        free(t);
+        tvars_set(v, "deadline_assumed", incident_deadline_assumed(incident_deadline_basis(inc)) ? "yes" : "");
         tvars_set(v, "late", inc->late ? "yes" : "");
         tvars_set(v, "overdue", inc->deadline_at <= now ? "yes" : "");
         t = captured_block(tz, inc);
@@ -234,6 +288,10 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
                 strlist_add(&both, inc->missing.v[i]);
         for (size_t i = 0; i < inc->unclear.n; i++)
                 strlist_add(&both, inc->unclear.v[i]);
+        /* An assumed deadline asks for the answer that fixes it. */
+        if (incident_deadline_assumed(incident_deadline_basis(inc)) &&
+            !strlist_contains(&both, form_fields[F_AWARE_AT].key))
+                strlist_add(&both, form_fields[F_AWARE_AT].key);
         t = label_list(&both, true);
         tvars_set(v, "fill_in", t);
         free(t);
@@ -249,6 +307,10 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         t = item_lines(&inc->form.unreadable);
         tvars_set(v, "unreadable", t);
         free(t);
+        /* Nothing of the message could be decoded (message.h): the first
+         * line of what could not be read says so, in the register too. */
+        bool undecodable = inc->form.unreadable.n && !strcmp(inc->form.unreadable.v[0], MESSAGE_UNDECODABLE);
+        tvars_set(v, "unreadable_message", undecodable ? "yes" : "");
         t = summary_of(inc);
         tvars_set(v, "summary", t);
         /* A subject is shown on lock screens and in notifications, to
@@ -264,8 +326,10 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         tvars_set(v, "subject_summary", t);
         free(t);
         /* Whether the reporter was asked for what is missing: newcase.c
-         * says otherwise when the daily cap held the acknowledgement back. */
-        tvars_set(v, "reporter_asked", "the reporter has been asked for it");
+         * says otherwise when the daily cap held the acknowledgement back,
+         * and a reminder says what the register shows
+         * (notices_reporter_asked_vars()). */
+        notices_reporter_asked_vars(cfg, REPORTER_ASKED, v);
         tvars_set(v, "ack_withheld", "");
         t = notices_blank_form();
         tvars_set(v, "blank_form", t);

@@ -13,6 +13,12 @@
 #include "register/incident.h"
 #include "register/store.h"
 
+/* reporter_asked: whether the reporter was asked for what the report
+ * lacks, in words for "Missing from the report (...)": notices_incident_vars()
+ * says they were; a mail written later (a reminder) says what the register
+ * shows (store_reporter_asked()). */
+void notices_reporter_asked_vars(const Config *cfg, ReporterAsked asked, TemplateVars *v);
+
 /* Fills the variables every incident template may use. */
 void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v);
 
@@ -64,3 +70,10 @@ int notices_render(const Config *cfg, const NoticeMail *n, const TemplateVars *v
 char *notices_format_time(const Tz *tz, int64_t t);
 /* "2 days 3 hours left" / "overdue by 5 hours". */
 char *notices_time_left(int64_t deadline, int64_t now);
+
+/* What the ICO deadline is counted from, and why, in words: "the 72 hours
+ * are counted from when the breach happened (...), because the report does
+ * not say when it was discovered" (template variable deadline_basis;
+ * deadline_assumed is "yes" when the basis is not the report's awareness
+ * answer).  Caller frees. */
+char *notices_deadline_basis(const Tz *tz, const Incident *inc);

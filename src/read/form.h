@@ -78,3 +78,13 @@ size_t form_read_text(const FormLabels *labels, const char *text, FormRecord *re
 #include "read/extract.h"
 size_t form_read_rows(const FormLabels *labels, const FormRow *rows, size_t n, FormRecord *rec);
 size_t form_read_source(const FormLabels *labels, const FormSource *src, FormRecord *rec);
+
+/* The answers of a reply (a follow-up about a filed incident), which are
+ * short answers with the writer's own words around them, not a form's
+ * paragraphs: an answer whose first line is followed by a blank line is
+ * that line alone ("Team: Payroll and Pensions", a blank line, then "(we
+ * merged last month, sorry)" and "Mark" is "Payroll and Pensions"), and a
+ * sign-off under it, with the writer's name or not ("Thanks, Mark"), is no
+ * part of it.  A report's answers are read with their paragraphs
+ * (form_read_text()). */
+void form_reply_answers(FormRecord *rec);

@@ -603,6 +603,63 @@ size_t form_read_text(const FormLabels *labels, const char *text, FormRecord *re
         return tr.n_fields;
 }
 
+/* A sign-off with the writer's name after it: "Thanks, Mark", "Cheers
+ * Jo", "Kind regards Sam Patel".  n is the line normalised. */
+static bool is_signoff_with_name(const char *line, const char *n)
+{
+        if (is_signoff(line, n))
+                return true;
+        size_t words = form_count_words(n);
+        if (words < 2 || words > 5)
+                return false;
+        /* the sign-off, then at most three words of a name */
+        _cleanup_free_ char *head = xstrdup(n);
+        for (size_t k = words - 1; k >= 1 && k + 3 >= words; k--) {
+                char *cut = head;
+                for (size_t w = 0; w < k && cut; w++)
+                        cut = strchr(cut + 1, ' ');
+                if (!cut)
+                        break;
+                char keep = *cut;
+                *cut = 0;
+                bool off = is_signoff(head, head);
+                *cut = keep;
+                if (off)
+                        return true;
+        }
+        return false;
+}
+
+void form_reply_answers(FormRecord *rec)
+{
+        for (size_t i = 0; i < FIELD__MAX; i++) {
+                char *t = rec->f[i].text;
+                if (!t)
+                        continue;
+                /* "Thanks, Mark" under the answer is no part of it */
+                for (char *l = strchr(t, '\n'); l; l = strchr(l + 1, '\n')) {
+                        _cleanup_free_ char *line = xstrndup(l + 1, strcspn(l + 1, "\n"));
+                        _cleanup_free_ char *n = form_label_normalise(str_trim(line));
+                        if (*n && is_signoff_with_name(str_trim(line), n)) {
+                                *l = 0;
+                                break;
+                        }
+                }
+                char *nl = strchr(t, '\n');
+                if (!nl)
+                        continue;
+                const char *p = nl + 1;
+                while (*p == ' ' || *p == '\t' || *p == '\r')
+                        p++;
+                if (*p != '\n')
+                        continue;
+                *nl = 0;
+                char *s = str_trim(t);
+                if (s != t)
+                        memmove(t, s, strlen(s) + 1);
+        }
+}
+
 /* ---- rows --------------------------------------------------------------- */
 
 /* A one-cell row "Label? answer" is text: reading it whole as a label

@@ -150,6 +150,10 @@ bool formrequest_detect(const Message *m, const FormLabels *labels)
          * DPO, who can open it. */
         if (m->n_attachments > 0)
                 return false;
+        /* Nor is a message nothing of which could be decoded: who knows
+         * what it says. */
+        if (m->undecodable)
+                return false;
         int kind = subject_kind(m->subject);
         if (kind == 0)
                 return false;

@@ -2,6 +2,7 @@
 #include "read/message.h"
 #include "base/mimelib.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <gmime/gmime.h>
 #include <string.h>
@@ -473,6 +474,8 @@ typedef struct {
         unsigned parts;
         unsigned next_group;
         bool maybe_forward;   /* not a reply: the text may say it is a forward */
+        unsigned n_read;      /* parts that gave text (a body, a .docx, a PDF's text) */
+        unsigned n_undecodable;  /* parts whose bytes could not be decoded */
         int err;
         char *why;
 } Walk;
@@ -510,9 +513,12 @@ static GByteArray *part_bytes(Walk *w, GMimePart *part)
 /* Text in the part's declared charset, as UTF-8.  For the labels of
  * charset_forgiving() (and none or an unknown one) valid UTF-8 is kept and
  * any other byte is read as windows-1252, the superset of ISO-8859-1 that
- * senders mean; other charsets are converted. */
-static char *bytes_to_utf8(const GByteArray *ba, const char *charset)
+ * senders mean; other charsets are converted.  *ret_converted (optional)
+ * says whether the declared charset converted it. */
+static char *bytes_to_utf8(const GByteArray *ba, const char *charset, bool *ret_converted)
 {
+        if (ret_converted)
+                *ret_converted = false;
         /* An empty part has no data pointer at all (fuzz regression
          * empty-text-part.eml): nothing to convert. */
         if (!ba->len || !ba->data)
@@ -524,11 +530,88 @@ static char *bytes_to_utf8(const GByteArray *ba, const char *charset)
                 if (out) {
                         char *r = str_to_utf8(out, out_len);
                         g_free(out);
+                        if (ret_converted)
+                                *ret_converted = true;
                         return r;
                 }
         }
         return str_to_utf8((const char *)ba->data, ba->len);
 }
+
+/* ---- parts that cannot be decoded ---------------------------------------- */
+
+/* The transfer encodings there are (RFC 2045, and the uuencode GMime
+ * decodes), and the ways mailers misspell the identity ones, whose bytes
+ * are the text: any other leaves the bytes in a form nobody can read. */
+static bool known_transfer_encoding(const char *cte)
+{
+        static const char *const known[] = {"7bit", "8bit", "binary", "base64", "quoted-printable",
+                                            "x-uuencode", "uuencode", "x-uue", "uue", "7-bit", "8-bit",
+                                            "7 bit", "8 bit"};
+        _cleanup_free_ char *t = xstrndup(cte, strcspn(cte, ";("));
+        char *v = str_trim(t);
+        for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+                if (g_ascii_strcasecmp(v, known[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* Whether a base64 part's encoded text is not base64: more than one
+ * character in twenty (and at least eight) outside its alphabet.  GMime
+ * skips such characters, and what is left decodes to noise. */
+static bool base64_damaged(GMimePart *part)
+{
+        GMimeDataWrapper *dw = g_mime_part_get_content(part);
+        if (!dw || g_mime_data_wrapper_get_encoding(dw) != GMIME_CONTENT_ENCODING_BASE64)
+                return false;
+        GMimeStream *s = g_mime_data_wrapper_get_stream(dw);
+        if (!s || g_mime_stream_reset(s) < 0)
+                return false;
+        size_t total = 0, bad = 0;
+        char buf[4096];
+        ssize_t n;
+        while ((n = g_mime_stream_read(s, buf, sizeof buf)) > 0)
+                for (ssize_t i = 0; i < n; i++) {
+                        unsigned char c = (unsigned char)buf[i];
+                        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+                                continue;
+                        total++;
+                        bad += !(isalnum(c) || c == '+' || c == '/' || c == '=');
+                }
+        g_mime_stream_reset(s);
+        return bad >= 8 && bad * 20 > total;
+}
+
+/* Whether text is binary, not words: more than one character in twenty
+ * (and at least eight) a control character (other than TAB, line breaks,
+ * the vertical tab and form feed Outlook writes), or the replacement
+ * character.  raw, when not NULL, is the part's bytes before any
+ * conversion, whose NULs str_to_utf8() turned into spaces. */
+static bool text_is_binary(const GByteArray *raw, const char *u)
+{
+        size_t total = 0, bad = 0;
+        if (raw) {
+                for (guint i = 0; i < raw->len; i++) {
+                        unsigned char c = raw->data[i];
+                        total++;
+                        bad += (c < 0x20 && !strchr("\t\n\r\v\f\x1b", c)) || c == 0x7f;
+                }
+                if (bad >= 8 && bad * 20 > total)
+                        return true;
+        }
+        total = bad = 0;
+        for (const char *p = u; *p; p = g_utf8_next_char(p)) {
+                gunichar c = g_utf8_get_char(p);
+                total++;
+                bad += (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f') || c == 0x7f ||
+                       (c >= 0x80 && c < 0xa0) || c == 0xfffd;
+        }
+        return bad >= 8 && bad * 20 > total;
+}
+
+/* A part that could not be decoded: named for the DPO, and not read. */
+static void note_undecodable(Walk *w, const char *filename, bool attachment, bool html, unsigned fwd,
+                             const char *why);
 
 /* RFC 3676 format=flowed: a line ending in a space continues on the next
  * (the space dropped with delsp=yes); a leading space is stuffing; quote
@@ -621,6 +704,18 @@ static void note_unreadable(Walk *w, const char *filename, const char *what, con
         strlist_take(l, message_one_line(line));
 }
 
+static void note_undecodable(Walk *w, const char *filename, bool attachment, bool html, unsigned fwd,
+                             const char *why)
+{
+        w->n_undecodable++;
+        note_unreadable(w, filename,
+                        attachment ? "an attachment"
+                        : fwd      ? "the text of a forwarded message"
+                        : html     ? "the HTML of the message"
+                                   : "the text of the message",
+                        why);
+}
+
 /* Whether a part is a file someone attached (message.h, n_attachments):
  * any part with a file name or marked as an attachment, except an image
  * with a Content-ID that is not marked as an attachment -- the logo or
@@ -694,10 +789,42 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
         }
         if (!readable)
                 return;
+        /* Bytes in a transfer encoding nobody knows, or base64 that is not
+         * base64, would be read as noise: named instead, for a person. */
+        const char *cte = header(o, "Content-Transfer-Encoding");
+        if (cte && !known_transfer_encoding(cte)) {
+                _cleanup_free_ char *c = header_text(cte);
+                _cleanup_free_ char *why = xasprintf("could not be decoded: an unknown Content-Transfer-Encoding "
+                                                     "\"%s\"", str_trim(c));
+                note_undecodable(w, filename, attachment, html, fwd, why);
+                return;
+        }
+        if (base64_damaged(part)) {
+                note_undecodable(w, filename, attachment, html, fwd,
+                                 "could not be decoded: its base64 is damaged (characters base64 does not have)");
+                return;
+        }
         GByteArray *ba = part_bytes(w, part);
         if (!ba)
                 return;
         const char *charset = g_mime_object_get_content_type_parameter(o, "charset");
+        /* The text of a text or HTML part, converted once: binary data
+         * would be read as noise. */
+        _cleanup_free_ char *u = NULL;
+        if (!pdf && !docx) {
+                bool converted = false;
+                u = bytes_to_utf8(ba, charset, &converted);
+                if (text_is_binary(converted ? NULL : ba, u)) {
+                        _cleanup_free_ char *cs = charset ? header_text(charset) : NULL;
+                        _cleanup_free_ char *why =
+                                cs && !converted && !charset_forgiving(cs)
+                                        ? xasprintf("could not be decoded: binary data in an unknown charset \"%s\"", cs)
+                                        : xstrdup("could not be decoded: binary data, not text");
+                        note_undecodable(w, filename, attachment, html, fwd, why);
+                        g_byte_array_free(ba, TRUE);
+                        return;
+                }
+        }
         BodyKind kind = attachment ? BODY_ATTACHMENT : html ? BODY_HTML : BODY_TEXT;
         if (pdf) {
                 MessageBody *b = add_body(w->m, BODY_ATTACHMENT, group, fwd, filename);
@@ -707,6 +834,8 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
                          * filed from the rest, and a person is told to read it. */
                         form_source_free(&b->src);
                         note_unreadable(w, filename, "a PDF attachment", why);
+                } else {
+                        w->n_read++;
                 }
         } else if (docx) {
                 MessageBody *b = add_body(w->m, BODY_ATTACHMENT, group, fwd, filename);
@@ -716,9 +845,10 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
                          * but the DPO must hear of it: it may be the form. */
                         form_source_free(&b->src);
                         note_unreadable(w, filename, "a Word attachment", why);
+                } else {
+                        w->n_read++;
                 }
         } else if (html) {
-                _cleanup_free_ char *u = bytes_to_utf8(ba, charset);
                 if (!attachment && fwd == 0 && w->maybe_forward && !w->m->forwarded &&
                     (strstr(u, "Forwarded message") || strstr(u, "Begin forwarded message") ||
                      strstr(u, "Forwarded Message")))
@@ -728,6 +858,8 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
                 _cleanup_free_ char *why = NULL;
                 if (html_extract_why(u, strlen(u), "UTF-8", flags, &b->src, &why) < 0)
                         form_source_free(&b->src);
+                else
+                        w->n_read++;
                 /* Refused, or read only up to where it nests too deep. */
                 if (why)
                         note_unreadable(w, filename,
@@ -737,16 +869,18 @@ static void walk_leaf(Walk *w, GMimePart *part, unsigned group, unsigned fwd)
                                         why);
         } else {
                 MessageBody *b = add_body(w->m, kind, group, fwd, filename);
-                b->src.text = bytes_to_utf8(ba, charset);
+                b->src.text = u;
+                u = NULL;
+                w->n_read++;
                 if (kind == BODY_TEXT && fwd == 0 && w->maybe_forward && !w->m->forwarded &&
                     text_says_forward(b->src.text, 1u << 20))
                         w->m->forwarded = true;
                 const char *format = g_mime_object_get_content_type_parameter(o, "format");
                 if (format && !g_ascii_strcasecmp(format, "flowed")) {
                         const char *delsp = g_mime_object_get_content_type_parameter(o, "delsp");
-                        char *u = unflow(b->src.text, delsp && !g_ascii_strcasecmp(delsp, "yes"));
+                        char *joined = unflow(b->src.text, delsp && !g_ascii_strcasecmp(delsp, "yes"));
                         free(b->src.text);
-                        b->src.text = u;
+                        b->src.text = joined;
                 }
         }
         g_byte_array_free(ba, TRUE);
@@ -1114,6 +1248,17 @@ int message_parse(const char *raw, size_t len, const MessageLimits *lim, Message
                 *ret_why = w.why;
                 message_free(m);
                 return w.err;
+        }
+        /* Nothing could be decoded: the message says nothing breachd can
+         * read, and the first line of what could not be read says so. */
+        if (w.n_undecodable && !w.n_read) {
+                m->undecodable = true;
+                StrList l = {0};
+                strlist_add(&l, MESSAGE_UNDECODABLE);
+                for (size_t i = 0; i < m->unreadable.n; i++)
+                        strlist_add(&l, m->unreadable.v[i]);
+                strlist_free(&m->unreadable);
+                m->unreadable = l;
         }
         *ret = m;
         return 0;

@@ -83,6 +83,14 @@ typedef struct {
          * listed in unreadable, for a person to open.  A mail with an attachment is never a request for the
          * blank form (formrequest.h). */
         unsigned n_attachments;
+        /* No part of the message could be decoded (base64 that is not
+         * base64, an unknown Content-Transfer-Encoding, binary data in an
+         * unknown charset, every part failing): nothing was read, and
+         * unreadable starts with the line MESSAGE_UNDECODABLE, then each
+         * part and why.  Such a message is filed all the same, never taken
+         * for a request for the blank form (formrequest.h), and its
+         * acknowledgement and DPO notice say it could not be read. */
+        bool undecodable;
 
         /* Something a reader above this file attached to the message, which
          * message_free() frees with attached_free: the guard's worker
@@ -93,6 +101,10 @@ typedef struct {
         void (*attached_free)(void *attached);
 } Message;
 
+
+/* The first line of Message.unreadable (and so of an incident's
+ * unreadable_parts) when no part of the message could be decoded. */
+#define MESSAGE_UNDECODABLE "the message itself: no part of it could be decoded; it is kept as it arrived"
 
 /* Parses raw.  Returns -EBADMSG (unparseable), -E2BIG (a limit was hit);
  * *ret_why then says why in words. */

@@ -33,6 +33,7 @@ struct known_message {
         size_t n_bodies;
         StrList unreadable;
         unsigned n_attachments;
+        bool undecodable;
         void *attached;
         void (*attached_free)(void *);
 };
@@ -177,6 +178,7 @@ void message_encode(const Message *m, Buf *out)
                 put_body(out, &m->bodies[i]);
         put_list(out, &m->unreadable);
         put_u64(out, m->n_attachments);
+        put_u64(out, m->undecodable);
         put_reading(out, reading_of(m));
 }
 
@@ -323,6 +325,7 @@ int message_decode(const char *data, size_t len, Message **ret)
         }
         get_list(&r, &m->unreadable);
         m->n_attachments = (unsigned)get_u64(&r);
+        m->undecodable = get_u64(&r) != 0;
         FormReading *rd = get_reading(&r);
         if (rd)
                 reading_set(m, rd);     /* freed with m, also when the frame is bad */

@@ -125,12 +125,22 @@ void incident_evaluate(Incident *inc, const Tz *tz)
         count_from_affected(inc);
         affected_from_count(inc);
 
-        /* Awareness starts the 72-hour clock.  A date without a time counts
-         * from the start of that day, the earliest the organisation can have
-         * known, so the deadline is never later than the law's. */
+        /* Awareness starts the 72-hour clock.  When the report does not say
+         * when the breach became known, the clock starts at the earliest the
+         * organisation could have known: when it happened (a reporter who
+         * leaves the question out most often knew at once), and only when
+         * that is not given either, when the report arrived.  A date without
+         * a time counts from the start of that day.  Either way the deadline
+         * is never later than the law's; the mail says it is assumed
+         * (incident_deadline_basis()). */
         const FieldValue *aware = &f->f[F_AWARE_AT], *occurred = &f->f[F_OCCURRED_AT];
         inc->aware_from_report = has_instant(aware) && aware->when <= inc->received_at;
-        inc->aware_at = inc->aware_from_report ? aware->when : inc->received_at;
+        if (inc->aware_from_report)
+                inc->aware_at = aware->when;
+        else if (has_instant(occurred) && occurred->when <= inc->received_at)
+                inc->aware_at = occurred->when;
+        else
+                inc->aware_at = inc->received_at;
         inc->deadline_at = inc->aware_at + 72 * 3600;
 
         /* Late means received more than 72 h after awareness (or, when the
@@ -161,4 +171,14 @@ void incident_evaluate(Incident *inc, const Tz *tz)
                 else if (v->state == FV_ABSENT && required)
                         strlist_add(&inc->missing, form_fields[i].key);
         }
+}
+
+DeadlineBasis incident_deadline_basis(const Incident *inc)
+{
+        const FieldValue *aware = &inc->form.f[F_AWARE_AT], *occurred = &inc->form.f[F_OCCURRED_AT];
+        if (inc->aware_from_report)
+                return aware->date_prec == DATE_DAY ? BASIS_AWARE_DAY : BASIS_AWARE;
+        if (has_instant(occurred) && occurred->when == inc->aware_at)
+                return occurred->date_prec == DATE_DAY ? BASIS_OCCURRED_DAY : BASIS_OCCURRED;
+        return BASIS_RECEIVED;
 }

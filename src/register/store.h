@@ -329,6 +329,15 @@ int store_audit_list(Store *s, int64_t incident_id, AuditFn fn, void *userdata);
 /* Who last changed field of the incident (a follow-up, the DPO), leaving
  * out breachctl reprocess itself: *ret owned, NULL when nobody did. */
 int store_audit_changed_by(Store *s, int64_t incident_id, const char *field, char **ret);
+/* Whether the reporter was ever asked for what the report lacks: an
+ * acknowledgement or a follow-up's confirmation was queued for the
+ * incident; else whether the daily cap held the acknowledgement back. */
+typedef enum {
+        REPORTER_ASKED,
+        REPORTER_ACK_WITHHELD,   /* the cap held the acknowledgement back, and nothing was sent since */
+        REPORTER_NOT_ASKED,      /* no mail to the reporter at all (an imported incident, say) */
+} ReporterAsked;
+int store_reporter_asked(Store *s, int64_t incident_id, ReporterAsked *ret);
 
 /* ---- messages read again (store_messages.c) ---- */
 /* A recorded message with its raw bytes (raw has a NUL after len bytes).

@@ -33,6 +33,22 @@ int store_audit_list(Store *s, int64_t incident_id, AuditFn fn, void *userdata)
         return r < 0 ? r : 0;
 }
 
+int store_reporter_asked(Store *s, int64_t incident_id, ReporterAsked *ret)
+{
+        static const char sql[] =
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE incident_id = ?1 "
+                "                         AND kind IN ('ack', 'followup_confirm')) THEN 0 "
+                "            WHEN EXISTS (SELECT 1 FROM audit WHERE incident_id = ?1 "
+                "                         AND action = 'auto_reply_capped' AND field = 'ack') THEN 1 "
+                "            ELSE 2 END";
+        int64_t v = REPORTER_NOT_ASKED;
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(incident_id)), store_row_int64, &v);
+        if (r < 0)
+                return r;
+        *ret = (ReporterAsked)v;
+        return 0;
+}
+
 int store_audit_changed_by(Store *s, int64_t incident_id, const char *field, char **ret)
 {
         static const char sql[] = "SELECT actor FROM audit WHERE incident_id = ? AND field = ? "

@@ -6,7 +6,11 @@
 # DPO's notice and in breachctl show, not "your email" (13); the DPO's
 # subject carries the directorate and the type of breach, not the first
 # line of the nature (which may name a child), unless subject_summary is
-# set (14).  Every wait waits for the event it checks.
+# set (14).  A message from staff nothing of which can be decoded is filed,
+# and the acknowledgement and the DPO's notice say it could not be read and
+# that the raw message is kept (15, item 9); a reminder says the reporter
+# was not asked when the acknowledgement was withheld (15, item 10).  Every wait waits for the
+# event it checks.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/e2e.sh
@@ -101,16 +105,38 @@ unlike "$(cat "$LOG")" "blank form sent" "... and never that it was sent"
 ok "Postfix has delivered all it was given" postfix_wait_idle
 is "$(imap_count reporter@example.test INBOX)" 1 "the reporter got only the first acknowledgement"
 
+# A reminder a day later says the same as the notice did (15, item 10):
+# the reporter whose acknowledgement was withheld was not asked.
+CLOCK10=$TEST_ROOT/clock10
+echo "@$(($(date +%s) + 25 * 3600))" >"$CLOCK10"
+d10=$(imap_count dpo@example.test INBOX)
+ok "a day later, a reminder pass" env BREACHD_TEST_CLOCK="$CLOCK10" "$BREACHD" -c "$CONF" --once
+ok "the two reminders arrive" wait_for_mail dpo@example.test INBOX $((d10 + 2))
+rem1="" rem2=""
+for k in $((d10 + 1)) $((d10 + 2)); do
+        t=$(mail_n dpo@example.test $k)
+        case $(head -1 <<<"$t") in
+        *"[$ref1] Reminder"*) rem1=$t ;;
+        *"[$ref2] Reminder"*) rem2=$t ;;
+        esac
+done
+like "$rem1" "Still missing from the report \(the reporter has been asked for it\)" \
+        "the reminder of the acknowledged report says the reporter has been asked"
+like "$(tr '\n' ' ' <<<"$rem2")" "Still missing from the report \(the reporter has not been asked for it: the acknowledgement was withheld at the daily cap" \
+        "the reminder of the report whose acknowledgement was withheld says so"
+unlike "$rem2" "has been asked" "... and nowhere that the reporter has been asked"
+
 # ==== 14: subject_summary restores the summary in the subject ===============
 e2e_conf summary 'max_auto_replies_per_day = 100;' "database = \"$TEST_ROOT/summary.db\";" \
         'subject_summary = true;'
 report "$TEST_ROOT/r3.eml" honest-r3
+d14=$(imap_count dpo@example.test INBOX)
 ok "a report under subject_summary is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/r3.eml"
 ok "breachd --once files it" once
 ref3=$(refs_of "$CONF" | head -1)
 isnt "$ref3" "" "it is filed ($ref3)"
-ok "its notice reaches the DPO" wait_for_mail dpo@example.test INBOX 3
-is "$(head -1 <<<"$(mail_n dpo@example.test 3)")" \
+ok "its notice reaches the DPO" wait_for_mail dpo@example.test INBOX $((d14 + 1))
+is "$(head -1 <<<"$(mail_n dpo@example.test $((d14 + 1)))")" \
         "Subject: [$ref3] New breach report: Safeguarding notes about Tommy Example emailed to the wrong school" \
         "with subject_summary the subject carries the first line of the nature"
 
@@ -197,4 +223,35 @@ ok "it goes round its loop" daemon_wait_cycle "$DB"
 ok "Postfix has delivered all it was given" postfix_wait_idle
 is "$(imap_count admin@example.test INBOX)" $((a0 + 3)) "after the restart nothing is sent again"
 kill "$pid" && wait "$pid" 2>/dev/null
+
+# ==== 15.9: a message nothing of which can be decoded ======================
+e2e_conf undecodable 'max_auto_replies_per_day = 100;' "database = \"$TEST_ROOT/undecodable.db\";"
+r0=$(imap_count reporter@example.test INBOX)
+d0=$(imap_count dpo@example.test INBOX)
+p0=$(imap_count breach@example.test Processed)
+# The corpus's message, from the test's reporter.
+sed 's/^From: .*/From: Test Reporter <reporter@example.test>/' tests/corpora/broken/undecodable-base64.eml \
+        >"$TEST_ROOT/undecodable.eml"
+ok "a report whose base64 was mangled is accepted" \
+        send_mail reporter@example.test breach@example.test "$TEST_ROOT/undecodable.eml"
+ok "breachd --once takes it" once
+ref9=$(refs_of "$CONF" | head -1)
+isnt "$ref9" "" "it is filed ($ref9), not taken for a request for the form"
+ok "it is moved to Processed" wait_for_mail breach@example.test Processed $((p0 + 1))
+is "$(sqlite3 "$TEST_ROOT/undecodable.db" "SELECT count(*) FROM messages m JOIN incidents i ON i.id = m.incident_id
+        WHERE i.ref = '$ref9' AND length(m.raw) > 500")" 1 "its raw message is kept in the register"
+ok "the DPO's notice arrives" wait_for_mail dpo@example.test INBOX $((d0 + 1))
+n9=$(mail_n dpo@example.test $((d0 + 1)))
+like "$n9" "THE MESSAGE COULD NOT BE READ: no part of it could be decoded" "the DPO's notice says it could not be read"
+like "$(tr '\n' ' ' <<<"$n9")" "The raw message +is kept as it arrived" "... and that the raw message is kept"
+like "$n9" "the text of the message: could not be decoded: its base64 is damaged" "... and why"
+show9=$(ctl show "$ref9")
+like "$show9" "Could not be read:" "breachctl show says so"
+like "$show9" "the message itself: no part of it could be decoded" "... of the message itself"
+unlike "$show9" "The nature of the personal data breach:" "... and shows no noise as the nature"
+ok "the acknowledgement arrives" wait_for_mail reporter@example.test INBOX $((r0 + 1))
+a9=$(tr '\n' ' ' <<<"$(mail_n reporter@example.test $((r0 + 1)))")
+like "$a9" "YOUR MESSAGE COULD NOT BE READ: no part of it could be decoded" "the acknowledgement says it could not be read"
+like "$a9" "It has +been kept exactly as it arrived" "... that it is kept"
+like "$a9" "send the report again as plain text" "... and asks for it again"
 done_testing

@@ -216,6 +216,45 @@ static void layout_cases(const FormLabels *l)
         form_record_free(&r);
 }
 
+/* A reply's answers end at a blank line; a report's keep their
+ * paragraphs (issue 15, item 8). */
+static void reply_cases(const FormLabels *l)
+{
+        FormRecord r;
+        form_record_init(&r);
+        const char *team = "Team: Payroll and Pensions\n\n(we merged last month, sorry)\nMark\n";
+        const char *nature = "The nature of the personal data breach: A letter went to the wrong flat.\n\n"
+                             "It held the tenant's bank details.\n\nTeam: Housing\n";
+        const char *below = "The nature of the personal data breach:\nA letter went\nto the wrong flat.\n\n"
+                            "It held bank details.\n";
+        read1(l, team, F_TEAM, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_TEAM].text, "Payroll and Pensions", "reply: a blank line ends a one-line answer");
+        read1(l, "Team: Payroll and Pensions   \n \t\nMark\n", F_TEAM, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_TEAM].text, "Payroll and Pensions", "reply: ...a line of spaces is blank too");
+        read1(l, "Team: Payroll and Pensions\nThanks, Mark\n", F_TEAM, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_TEAM].text, "Payroll and Pensions", "reply: a sign-off with a name never joins an answer");
+        read1(l, "Team: Payroll\nKind regards Sam Patel\n", F_TEAM, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_TEAM].text, "Payroll", "reply: ...\"Kind regards Sam Patel\" neither");
+        read1(l, "The nature of the personal data breach: A letter went astray.\nThanks to the caretaker it came "
+                 "back unopened.\n", F_NATURE, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_NATURE].text, "A letter went astray.\nThanks to the caretaker it came back unopened.",
+                   "reply: a sentence that starts with \"Thanks\" is no sign-off");
+        read1(l, below, F_NATURE, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_NATURE].text, "A letter went\nto the wrong flat.\n\nIt held bank details.",
+                   "reply: an answer below its label, of two lines, keeps its paragraphs");
+        read1(l, nature, F_NATURE, &r);
+        TAP_STR_EQ(r.f[F_NATURE].text, "A letter went to the wrong flat.\n\nIt held the tenant's bank details.",
+                   "report: a description keeps its paragraphs");
+        TAP_STR_EQ(r.f[F_TEAM].text, "Housing", "report: ...and the answer after it is read");
+        form_record_free(&r);
+}
+
 int main(void)
 {
         FormLabels *l = form_labels_new();
@@ -224,6 +263,7 @@ int main(void)
         row_cases(l);
         question_cases(l);
         layout_cases(l);
+        reply_cases(l);
         form_labels_add(l, F_NATURE, "What went wrong");
         TAP_INT_EQ(form_labels_match(l, "What went wrong?"), F_NATURE, "configured extra label");
         form_labels_free(l);

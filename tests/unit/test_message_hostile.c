@@ -14,6 +14,7 @@
 #include "read/docx.h"
 #include "read/formread.h"
 #include "read/html.h"
+#include "read/formrequest.h"
 #include "read/msgwire.h"
 #include "tap.h"
 
@@ -66,6 +67,40 @@ static const char *auto_reason_of(const char *headers, const char *subject)
         snprintf(reason, sizeof reason, "%s", m->auto_reason ? m->auto_reason : "");
         message_free(m);
         return reason;
+}
+
+/* A one-part mail from a staff address: headers of the part, its body. */
+static Message *part_mail(const char *part_headers, const char *body, size_t body_len)
+{
+        Buf b = {0};
+        buf_puts(&b, "From: Pat Reporter <pat@example.test>\r\nTo: breach@example.test\r\n"
+                     "Subject: Breach\r\nMessage-ID: <u1@example.test>\r\nMIME-Version: 1.0\r\n");
+        buf_puts(&b, part_headers);
+        buf_puts(&b, "\r\n");
+        buf_append(&b, body, body_len);
+        Message *m = NULL;
+        char *why = NULL;
+        if (message_parse(b.s, b.len, NULL, &m, &why) < 0)
+                printf("# not parsed: %s\n", why ? why : "?");
+        free(why);
+        buf_free(&b);
+        return m;
+}
+
+/* Whether m was read as nothing could be decoded: flagged, the first line
+ * of unreadable says so, no text taken from it, never a form request. */
+static bool undecodable(const Message *m)
+{
+        if (!m)
+                return false;
+        bool text = false;
+        for (size_t i = 0; i < m->n_bodies; i++)
+                text |= m->bodies[i].src.text && *m->bodies[i].src.text;
+        FormLabels *l = form_labels_new();
+        bool request = formrequest_detect(m, l);
+        form_labels_free(l);
+        return m->undecodable && m->unreadable.n >= 2 && !strcmp(m->unreadable.v[0], MESSAGE_UNDECODABLE) &&
+               !text && !request;
 }
 
 static bool has_line(const StrList *l, const char *want)
@@ -161,6 +196,68 @@ int main(void)
         }
         m = parse_file("tests/corpora/good/plain-basic.eml");
         tap_ok(m && m->unreadable.n == 0, "a plain report has nothing unreadable");
+        message_free(m);
+
+        /* ---- a message nothing of which can be decoded (issue 15, item 9) ---- */
+        char noise[600];
+        for (size_t i = 0; i < sizeof noise; i++)
+                noise[i] = (char)((i * 151 + 7) % 256);
+        m = part_mail("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n",
+                      "{Q|w~E^r`T<y>Q[w]E!r%T$y#Q&w{E|r~T^y`Q<w>E[r]T!y%Q$w#E&r{T|y~Q^w`E<r>T[y]Q!w%E$r\r\n", 82);
+        tap_ok(undecodable(m), "base64 that is not base64: nothing read, named, not a form request");
+        tap_ok(m && has_line(&m->unreadable, "the text of the message: could not be decoded: its base64 is damaged"),
+               "... with the reason");
+        if (m) {
+                /* the flag crosses the guard's wire */
+                Buf b = {0};
+                message_encode(m, &b);
+                Message *back = NULL;
+                tap_ok(message_decode(b.s, b.len, &back) == 0 && back->undecodable, "... and crosses the guard's wire");
+                message_free(back);
+                buf_free(&b);
+        }
+        message_free(m);
+        m = part_mail("Content-Type: text/plain; charset=x-no-such-charset\r\nContent-Transfer-Encoding: 8bit\r\n",
+                      noise, sizeof noise);
+        tap_ok(undecodable(m), "binary data in an unknown charset: nothing read");
+        tap_ok(m && has_line(&m->unreadable, "binary data in an unknown charset \"x-no-such-charset\""),
+               "... with the reason");
+        message_free(m);
+        m = part_mail("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: x-gzip64\r\n",
+                      "H4sIAAAAAAAAA8tIzcnJBwCGphA2BQAAAA==\r\n", 38);
+        tap_ok(undecodable(m), "an unknown Content-Transfer-Encoding: nothing read");
+        tap_ok(m && has_line(&m->unreadable, "an unknown Content-Transfer-Encoding \"x-gzip64\""), "... with the reason");
+        message_free(m);
+        m = part_mail("Content-Type: multipart/mixed; boundary=b\r\n",
+                      "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: x-foo\r\n\r\nabc\r\n"
+                      "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                      "{Q|w~E^r`T<y>Q[w]E!r%T$y#Q&w{E|r~T^y`Q<w>E[r]T!\r\n--b--\r\n",
+                      strlen("--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: x-foo\r\n\r\nabc\r\n"
+                             "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                             "{Q|w~E^r`T<y>Q[w]E!r%T$y#Q&w{E|r~T^y`Q<w>E[r]T!\r\n--b--\r\n"));
+        tap_ok(undecodable(m), "every part failing: nothing read");
+        message_free(m);
+        /* and what is not undecodable */
+        m = part_mail("Content-Type: multipart/mixed; boundary=b\r\n",
+                      "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: x-foo\r\n\r\nabc\r\n"
+                      "--b\r\nContent-Type: text/plain\r\n\r\nTeam: Payroll\r\n--b--\r\n",
+                      strlen("--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: x-foo\r\n\r\nabc\r\n"
+                             "--b\r\nContent-Type: text/plain\r\n\r\nTeam: Payroll\r\n--b--\r\n"));
+        tap_ok(m && !m->undecodable && has_line(&m->unreadable, "x-foo"),
+               "one part failing, one read: the message is read, the bad part named");
+        message_free(m);
+        static const char latin1[] = "Team: Caf\xe9 na\xefve \xa3 r\xe9sum\xe9\r\nThe nature: d\xe9j\xe0 vu\r\n";
+        m = part_mail("Content-Type: text/plain; charset=utf-8\r\n", latin1, sizeof latin1 - 1);
+        tap_ok(m && !m->undecodable && m->unreadable.n == 0, "Latin-1 labelled UTF-8 is text, not binary");
+        message_free(m);
+        static const char outlook[] = "Team: Payroll\vPensions\r\n\fThe nature: a letter\tsent\x1b(B\r\n";
+        m = part_mail("Content-Type: text/plain; charset=us-ascii\r\n", outlook, sizeof outlook - 1);
+        tap_ok(m && !m->undecodable && m->unreadable.n == 0, "Outlook's vertical tabs and form feeds are text");
+        message_free(m);
+        m = part_mail("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n",
+                      "VGVhbTogUGF5cm9sbA0K\r\n", 22);
+        tap_ok(m && !m->undecodable && m->n_bodies == 1 && strstr(m->bodies[0].src.text, "Team: Payroll"),
+               "good base64 is read");
         message_free(m);
 
         /* ---- the reasons ---- */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "case/reminders.h"
+#include "notices/notices.h"
 #include "register/store-internal.h"
 #include "fixture.h"
 #include "tap.h"
@@ -158,6 +159,79 @@ static void clock_changes(void)
         tz_free(tz);
 }
 
+/* What the 72 hours count from when the report does not say when the
+ * breach became known: the earliest the organisation could have known,
+ * never the receipt when the breach's own time will do (issue 15, item 7),
+ * and lateness read as before. */
+static void set_date(FieldValue *v, int64_t when, DatePrecision prec)
+{
+        v->text = xstrdup("given");
+        v->state = FV_OK;
+        v->date_prec = prec;
+        v->when = when;
+}
+
+static void basis_rows(void)
+{
+        Tz *tz = NULL;
+        tap_ok(tz_open("Europe/London", &tz) == 0, "Europe/London opens");
+        int64_t occ = 0, day = 0, aware = 0;
+        tz_local_to_utc(tz, 2025, 3, 3, 14, 0, &occ);   /* the breach: Monday 3 March 2025 14:00 */
+        tz_local_to_utc(tz, 2025, 3, 3, 0, 0, &day);    /* that day's start */
+        tz_local_to_utc(tz, 2025, 3, 4, 9, 30, &aware); /* found out the next morning */
+        const int64_t recv = occ + 50 * H;
+        static const char *const names[] = {"aware", "aware (a day)", "occurred", "occurred (a day)", "received"};
+        const struct {
+                int64_t occurred;       /* 0: not given */
+                DatePrecision occ_prec;
+                int64_t aware;          /* 0: not given */
+                DeadlineBasis basis;
+                int64_t from;
+                int late;
+        } rows[] = {
+                {occ, DATE_MINUTE, aware, BASIS_AWARE, aware, 0},
+                {occ, DATE_MINUTE, 0, BASIS_OCCURRED, occ, 0},
+                {day, DATE_DAY, 0, BASIS_OCCURRED_DAY, day, 0},
+                {0, DATE_NONE, 0, BASIS_RECEIVED, recv, -1},
+                /* an awareness after the report arrived is no answer: the breach's time is */
+                {occ, DATE_MINUTE, recv + H, BASIS_OCCURRED, occ, 0},
+                /* a breach "after" the report (a slip of the month) cannot start the clock */
+                {recv + 30 * 86400, DATE_MINUTE, 0, BASIS_RECEIVED, recv, 0},
+                /* a day-only breach the day before: the deadline counts from the day's
+                 * start (passed when the report arrives), lateness from its end
+                 * (generous: not late), as awareness always was */
+                {day - 86400, DATE_DAY, 0, BASIS_OCCURRED_DAY, day - 86400, 0},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+                Incident inc;
+                incident_init(&inc);
+                inc.received_at = recv;
+                if (rows[i].occurred)
+                        set_date(&inc.form.f[F_OCCURRED_AT], rows[i].occurred, rows[i].occ_prec);
+                if (rows[i].aware)
+                        set_date(&inc.form.f[F_AWARE_AT], rows[i].aware, DATE_MINUTE);
+                incident_evaluate(&inc, tz);
+                DeadlineBasis b = incident_deadline_basis(&inc);
+                TAP_STR_EQ(names[b], names[rows[i].basis], "basis row %zu: what the deadline counts from", i);
+                TAP_INT_EQ(inc.aware_at, rows[i].from, "basis row %zu: from when", i);
+                TAP_INT_EQ(inc.deadline_at, rows[i].from + 72 * H, "basis row %zu: deadline 72 h later", i);
+                TAP_INT_EQ(incident_deadline_assumed(b), b != BASIS_AWARE, "basis row %zu: assumed or not", i);
+                TAP_INT_EQ(inc.late, rows[i].late == 1, "basis row %zu: lateness unchanged", i);
+                incident_free(&inc);
+        }
+        /* Three days before, to the day: late whichever time of it. */
+        Incident inc;
+        incident_init(&inc);
+        inc.received_at = recv;
+        set_date(&inc.form.f[F_OCCURRED_AT], day - 3 * 86400, DATE_DAY);
+        incident_evaluate(&inc, tz);
+        tap_ok(inc.within_72h == 0 && inc.late, "a day-only breach three days before is late");
+        tap_ok(inc.deadline_at < inc.received_at, "... and its deadline passed before the report arrived");
+        TAP_INT_EQ(inc.deadline_at, day - 3 * 86400 + 72 * H, "... counted from that day's start");
+        incident_free(&inc);
+        tz_free(tz);
+}
+
 /* ---- a pass against a register ---- */
 
 static int64_t count(Store *s, const char *sql)
@@ -281,12 +355,66 @@ static void pass(void)
         tap_ok(fixture_free(f) == 0, "temporary directory removed");
 }
 
+/* Whether the reporter was asked for what is missing, as a reminder says
+ * it (issue 15, item 10): not when the daily cap held the acknowledgement
+ * back, until a later mail did ask. */
+static void reporter_asked(void)
+{
+        Fixture *f = fixture_new("max_auto_replies_per_day = 3;");
+        tap_ok(f != NULL, "a fresh register");
+        if (!f)
+                return;
+        int64_t ids[3] = {0};
+        for (int i = 0; i < 3; i++) {
+                Incident inc;
+                incident_init(&inc);
+                inc.ref = xasprintf("DB202700%d", i + 1);
+                inc.token = xstrdup("abcdefghijkmnpqrstuvwxyz");
+                inc.received_at = inc.filed_at = inc.aware_at = 1800000000;
+                inc.deadline_at = inc.aware_at + 72 * H;
+                inc.from_addr = xstrdup("reporter@example.test");
+                tap_ok(store_insert_incident(f->store, &inc) == 0, "incident %d filed", i + 1);
+                ids[i] = inc.id;
+                incident_free(&inc);
+        }
+        StrList to = {0};
+        strlist_add(&to, "reporter@example.test");
+        tap_ok(store_queue_mail(f->store, ids[0], "ack", "breach@example.test", &to, "a1@x", "s", "d", 1, NULL) == 0,
+               "the first is acknowledged");
+        tap_ok(store_audit(f->store, ids[1], "breachd", "auto_reply_capped", "ack", NULL, "ack withheld") == 0,
+               "the second's acknowledgement is held back by the cap");
+        ReporterAsked a[3];
+        for (int i = 0; i < 3; i++)
+                tap_ok(store_reporter_asked(f->store, ids[i], &a[i]) == 0, "read whether %d was asked", i + 1);
+        TAP_INT_EQ(a[0], REPORTER_ASKED, "acknowledged: asked");
+        TAP_INT_EQ(a[1], REPORTER_ACK_WITHHELD, "held back at the cap: not asked");
+        TAP_INT_EQ(a[2], REPORTER_NOT_ASKED, "no mail at all: not asked");
+        TemplateVars v = {0};
+        notices_reporter_asked_vars(f->cfg, a[1], &v);
+        const char *said = NULL;
+        for (size_t i = 0; i < v.names.n; i++)
+                if (!strcmp(v.names.v[i], "reporter_asked"))
+                        said = v.values.v[i];
+        tap_ok(said && strstr(said, "has not been asked") && strstr(said, "withheld at the daily cap") &&
+                       strstr(said, "max_auto_replies_per_day = 3"),
+               "the reminder's words say the acknowledgement was withheld (%s)", said ? said : "NULL");
+        tvars_free(&v);
+        tap_ok(store_queue_mail(f->store, ids[1], "followup_confirm", "breach@example.test", &to, "c1@x", "s", "d", 1,
+                                NULL) == 0,
+               "a follow-up from the second is confirmed (asking for what is missing)");
+        tap_ok(store_reporter_asked(f->store, ids[1], &a[1]) == 0 && a[1] == REPORTER_ASKED, "... then it was asked");
+        strlist_free(&to);
+        tap_ok(fixture_free(f) == 0, "temporary directory removed");
+}
+
 int main(void)
 {
         latest_rows();
         next_rows();
         needed_rows();
         clock_changes();
+        basis_rows();
         pass();
+        reporter_asked();
         return tap_done();
 }

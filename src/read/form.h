@@ -85,6 +85,8 @@ size_t form_read_source(const FormLabels *labels, const FormSource *src, FormRec
  * that line alone ("Team: Payroll and Pensions", a blank line, then "(we
  * merged last month, sorry)" and "Mark" is "Payroll and Pensions"), and a
  * sign-off under it, with the writer's name or not ("Thanks, Mark"), is no
- * part of it.  A report's answers are read with their paragraphs
- * (form_read_text()). */
+ * part of it.  A description (the nature, how it happened, the data, the
+ * consequences, the measures...) keeps its paragraphs in a reply too: when
+ * in doubt, keep what the reporter wrote.  A report's answers are read with
+ * their paragraphs (form_read_text()). */
 void form_reply_answers(FormRecord *rec);

@@ -630,6 +630,27 @@ static bool is_signoff_with_name(const char *line, const char *n)
         return false;
 }
 
+/* A field whose answer is a description, not a name or a value: its
+ * paragraphs are the answer, even in a reply. */
+static bool field_is_description(FieldId id)
+{
+        switch (id) {
+        case F_NATURE:
+        case F_HOW_OCCURRED:
+        case F_INDIVIDUALS_AFFECTED:
+        case F_DATA_INVOLVED:
+        case F_HOW_DISCOVERED:
+        case F_RECIPIENTS:
+        case F_LIKELY_CONSEQUENCES:
+        case F_MEASURES_TAKEN:
+        case F_MITIGATION:
+        case F_DELAY_REASON:
+                return true;
+        default:
+                return false;
+        }
+}
+
 void form_reply_answers(FormRecord *rec)
 {
         for (size_t i = 0; i < FIELD__MAX; i++) {
@@ -646,7 +667,7 @@ void form_reply_answers(FormRecord *rec)
                         }
                 }
                 char *nl = strchr(t, '\n');
-                if (!nl)
+                if (!nl || field_is_description((FieldId)i))
                         continue;
                 const char *p = nl + 1;
                 while (*p == ' ' || *p == '\t' || *p == '\r')

@@ -249,6 +249,10 @@ static void reply_cases(const FormLabels *l)
         TAP_STR_EQ(r.f[F_NATURE].text, "A letter went\nto the wrong flat.\n\nIt held bank details.",
                    "reply: an answer below its label, of two lines, keeps its paragraphs");
         read1(l, nature, F_NATURE, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_NATURE].text, "A letter went to the wrong flat.\n\nIt held the tenant's bank details.",
+                   "reply: a description that starts on its label's line keeps its paragraphs");
+        read1(l, nature, F_NATURE, &r);
         TAP_STR_EQ(r.f[F_NATURE].text, "A letter went to the wrong flat.\n\nIt held the tenant's bank details.",
                    "report: a description keeps its paragraphs");
         TAP_STR_EQ(r.f[F_TEAM].text, "Housing", "report: ...and the answer after it is read");

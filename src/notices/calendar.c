@@ -144,8 +144,8 @@ int calendar_event(const Config *cfg, const Incident *inc, CalendarMethod m, uns
         icalcomponent_add_property(ev, icalproperty_new_summary(sum));
         _cleanup_free_ char *desc =
                 m == CALENDAR_CANCEL
-                        ? xasprintf("The decision on reporting breach %s to the ICO is recorded, or the case is "
-                                    "closed: this deadline is no longer in the diary.", inc->ref)
+                        ? xasprintf("The decision on reporting breach %s to the ICO is recorded (or the ICO "
+                                    "told, or the case closed): this deadline is no longer in the diary.", inc->ref)
                         : xasprintf("The 72 hours to tell the ICO about breach %s end now, if it must be told "
                                     "(UK GDPR Art. 33). Record the decision by replying to breachd's notice.",
                                     inc->ref);
@@ -207,8 +207,9 @@ int calendar_queue(Store *s, const Config *cfg, const Tz *tz, const Incident *in
                                      : xasprintf("[%s] ICO deadline moved: %s", inc->ref, when);
         _cleanup_free_ char *body =
                 m == CALENDAR_CANCEL
-                        ? xasprintf("The decision on reporting breach %s to the ICO is recorded, or the case is\n"
-                                    "closed, so its ICO deadline (%s) is taken out of your calendar.\n\n"
+                        ? xasprintf("The decision on reporting breach %s to the ICO is recorded (or the ICO\n"
+                                    "told, or the case closed), so its ICO deadline (%s) is taken out of\n"
+                                    "your calendar.\n\n"
                                     "-- \nbreachd%s%s\n",
                                     inc->ref, when, *cfg->organisation ? ", " : "", cfg->organisation)
                         : xasprintf("The ICO deadline for breach %s has moved to %s:\n"

@@ -3,8 +3,10 @@
  *
  * The DPO's notice of a new report carries the event (SEQUENCE 0); a
  * follow-up that moves the deadline sends METHOD:REQUEST again with the
- * same UID and a higher SEQUENCE; the decision on reporting, or closing
- * the case, sends METHOD:CANCEL (STATUS:CANCELLED), once.  The SEQUENCE is
+ * same UID and a higher SEQUENCE; when the 72-hour clock stops (the
+ * decision not to report, the ICO's reference recorded, or the case
+ * closed: clock_running() false; a decision to report keeps the deadline
+ * until the ICO is told), METHOD:CANCEL (STATUS:CANCELLED), once.  The SEQUENCE is
  * derived, not stored: the number of the incident's mails that may carry
  * the event, queued before this one (store_outbox_calendar()).
  *

@@ -229,8 +229,9 @@ static void invitation_parts(const OutboxRow *row, const char *method, const cha
         g_object_unref(st);
 }
 
-/* The mail of kind `kind` queued for the incident, newest; NULL if none. */
-static OutboxRow *queued(Store *s, const char *kind, size_t *ret_count)
+/* The mail of kind `kind` queued for the incident (any when 0), newest;
+ * NULL if none. */
+static OutboxRow *queued_for(Store *s, int64_t incident_id, const char *kind, size_t *ret_count)
 {
         OutboxRow *rows = NULL, *found = NULL;
         size_t n = 0;
@@ -238,7 +239,7 @@ static OutboxRow *queued(Store *s, const char *kind, size_t *ret_count)
         if (store_outbox_due(s, INT64_MAX / 2, 100, &rows, &n) < 0)
                 return NULL;
         for (size_t i = 0; i < n; i++) {
-                if (strcmp(rows[i].kind, kind) != 0)
+                if (strcmp(rows[i].kind, kind) != 0 || (incident_id && rows[i].incident_id != incident_id))
                         continue;
                 (*ret_count)++;
                 if (found)
@@ -252,6 +253,11 @@ static OutboxRow *queued(Store *s, const char *kind, size_t *ret_count)
                 outbox_row_free(&rows[i]);
         free(rows);
         return found;
+}
+
+static OutboxRow *queued(Store *s, const char *kind, size_t *ret_count)
+{
+        return queued_for(s, 0, kind, ret_count);
 }
 
 static void row_free(OutboxRow *r)
@@ -352,6 +358,55 @@ static void through_the_register(Fixture *f)
         free(why);
 }
 
+/* A decision to report keeps the deadline in the diary until the ICO's
+ * reference is recorded: the ICO must still be told by then. */
+static void notify_then_reference(Fixture *f)
+{
+        Store *s = f->store;
+        int64_t now = (int64_t)time(NULL);
+        Incident inc;
+        make_incident(&inc, "DB2026008", "tok8tok8tok8tok8tok8tok8", now - 3600);
+        store_begin(s);
+        store_insert_incident(s, &inc);
+        store_commit(s);
+        DecisionEnv env = {.store = s, .cfg = f->cfg, .tz = f->tz, .actor = "dpo@example.test", .now = now};
+        static const char *const steps[] = {"decision: notify\nreason: health data of a child",
+                                            "ico-reference: IC-123456-AB1C"};
+        static const size_t want[] = {0, 1};
+        for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+                DecisionCmds c = {0};
+                StrList errors = {0}, changes = {0};
+                decision_parse(steps[i], &c, &errors);
+                store_begin(s);
+                TAP_INT_EQ(decision_apply(&env, inc.id, &c, &changes, &errors), 0, "recorded: %s", i ? "the ICO's reference" : "decision: notify");
+                store_commit(s);
+                size_t n = 0;
+                row_free(queued_for(s, inc.id, "calendar_cancel", &n));
+                TAP_INT_EQ(n, want[i], "... then %zu cancel(s)", want[i]);
+                decision_cmds_free(&c);
+                strlist_free(&errors);
+                strlist_free(&changes);
+        }
+        incident_free(&inc);
+}
+
+/* A zone libical has no VTIMEZONE for: the start in UTC. */
+static void utc_zone(Fixture *f)
+{
+        const Config *utc = fixture_config(f, "timezone = \"UTC\";");
+        if (!utc) {
+                tap_ok(false, "timezone = UTC is read");
+                return;
+        }
+        Incident inc;
+        make_incident(&inc, "DB2026010", "tokAtokAtokAtokAtokAtokA", 1782896400);
+        _cleanup_free_ char *ics = NULL;
+        TAP_INT_EQ(calendar_event(utc, &inc, CALENDAR_REQUEST, 0, 1782896400, &ics), 0, "UTC: written");
+        tap_ok(ics && strstr(ics, "\r\nDTSTART:20260704T090000Z\r\n"), "UTC: DTSTART in UTC");
+        tap_ok(ics && !strstr(ics, "VTIMEZONE"), "UTC: no VTIMEZONE needed");
+        incident_free(&inc);
+}
+
 static void switched_off(Fixture *f)
 {
         const Config *off = fixture_config(f, "dpo_calendar = false;");
@@ -388,6 +443,8 @@ int main(void)
                 check_zone(f->cfg, "across the March change", 1774612800, "20260330T130000");
                 fields(f->cfg);
                 through_the_register(f);
+                notify_then_reference(f);
+                utc_zone(f);
                 switched_off(f);
         }
         tap_ok(fixture_free(f) == 0, "temporary directory removed");

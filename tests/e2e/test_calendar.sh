@@ -112,6 +112,54 @@ like "$(cal "$N" summary)" "^ICO deadline: $ref \(Adult Social Care, " "SUMMARY:
 unlike "$(cat "$TEST_ROOT/notice.cal")" "Alice" "no word of the nature in what the calendar says"
 like "$(cat "$TEST_ROOT/notice.eml")" "ICO deadline: " "the notice's text is still there"
 
+# ---- the DPO's calendar accepts (RSVP=FALSE, but a client may answer) -----
+# As Thunderbird answers: to the ORGANIZER, the breach mailbox.  It must
+# neither file a report nor change the case, nor make breachd write back.
+before=$(ctl export --format json)
+dpo_before=$(imap_count dpo@example.test INBOX)
+cat >"$TEST_ROOT/accept.eml" <<EOF
+From: Data Protection Officer <dpo@example.test>
+To: breach@example.test
+Subject: Accepted: ICO deadline: $ref (Adult Social Care, type of breach not given)
+Date: $(date -R)
+Message-ID: <cal-accept@example.test>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b1"
+
+--b1
+Content-Type: multipart/alternative; boundary="b2"
+
+--b2
+Content-Type: text/plain; charset=UTF-8
+
+Data Protection Officer has accepted your event invitation.
+--b2
+Content-Type: text/calendar; charset=UTF-8; method=REPLY
+
+BEGIN:VCALENDAR
+PRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN
+VERSION:2.0
+METHOD:REPLY
+BEGIN:VEVENT
+UID:$uid
+SEQUENCE:0
+DTSTAMP:20261207T120000Z
+SUMMARY:ICO deadline: $ref
+DESCRIPTION:Nature of the breach: overwritten by a calendar
+ORGANIZER:mailto:breach@example.test
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:dpo@example.test
+END:VEVENT
+END:VCALENDAR
+--b2--
+--b1--
+EOF
+send_mail dpo@example.test breach@example.test "$TEST_ROOT/accept.eml"
+ok "breachd --once takes the acceptance" once
+is "$(ctl list | grep -c '^DB20')" 1 "an acceptance files no report"
+is "$(ctl export --format json)" "$before" "... and changes nothing of the case"
+postfix_wait_idle
+is "$(imap_count dpo@example.test INBOX)" "$dpo_before" "... and nobody is written to"
+
 # ---- a follow-up corrects the awareness time ------------------------------
 A2=$((A - 5 * H))
 set_clock $((NOW + 600))

@@ -390,6 +390,36 @@ static void notify_then_reference(Fixture *f)
         incident_free(&inc);
 }
 
+/* A report filed after its deadline: the overdue notice, which the
+ * escalation contacts get too, carries no event. */
+static void overdue_notice(Fixture *f)
+{
+        Store *s = f->store;
+        int64_t now = (int64_t)time(NULL);
+        static const char raw[] = "From: Reporter <reporter@example.test>\n"
+                                  "To: breach@example.test\n"
+                                  "Subject: Old breach\n"
+                                  "Message-ID: <r2@example.test>\n\n"
+                                  "Directorate: ASC\n";
+        Message *m = NULL;
+        char *why = NULL;
+        message_parse(raw, strlen(raw), NULL, &m, &why);
+        Incident inc;
+        make_incident(&inc, "DB2026011", "tokBtokBtokBtokBtokBtokB", now - 100 * 3600);
+        store_begin(s);
+        store_insert_incident(s, &inc);
+        TAP_INT_EQ(m ? newcase_queue_notices(s, f->cfg, f->tz, &inc, m, &why) : -1, 0, "overdue: notices queued");
+        store_commit(s);
+        size_t n = 0;
+        OutboxRow *row = queued_for(s, inc.id, "dpo_notice", &n);
+        tap_ok(row && !memmem(row->data, row->len, "text/calendar", 13) && memmem(row->data, row->len, "OVERDUE", 7),
+               "overdue: the notice is the overdue notice, with no calendar");
+        row_free(row);
+        incident_free(&inc);
+        message_free(m);
+        free(why);
+}
+
 /* A zone libical has no VTIMEZONE for: the start in UTC. */
 static void utc_zone(Fixture *f)
 {
@@ -445,6 +475,7 @@ int main(void)
                 through_the_register(f);
                 notify_then_reference(f);
                 utc_zone(f);
+                overdue_notice(f);
                 switched_off(f);
         }
         tap_ok(fixture_free(f) == 0, "temporary directory removed");

@@ -11,11 +11,13 @@ packages=(
         libetpan-dev libgmime-3.0-dev libglib2.0-dev libsqlite3-dev libconfig-dev
         libsystemd-dev libxml2-dev libarchive-dev libgnutls28-dev
         libpoppler-glib-dev                 # PDF attachments (src/read/pdf.c)
+        libical-dev                         # the DPO's calendar event (src/notices/calendar.c)
         # tests: private mail servers, tools, sanitizers
         dovecot-imapd dovecot-lmtpd postfix
         opendkim opendkim-tools opendmarc   # signed and verified mail (tests/e2e/test_authres.sh)
         dnsmasq-base       # their private DNS
         python3 sqlite3
+        python3-icalendar python3-vobject   # independent parsers of our calendar (tests/e2e/test_calendar.sh)
         python3-reportlab  # writes the corpus's PDF forms (tests/corpora/tools/make-pdf.py)
         poppler-utils      # pdftotext, to check those PDFs by hand
         systemd            # systemd-analyze verify / security

@@ -61,6 +61,7 @@ static const Config config_defaults = {
         .max_message_size = 25ULL << 20,
         .retention_days = 0,
         .max_auto_replies_per_day = 20,
+        .dpo_calendar = true,
         .alert_after_failures = 5,
 };
 
@@ -881,6 +882,7 @@ static void parse_scalars(Ctx *x, const config_setting_t *root, Config *c)
         get_uint(x, root, "max_auto_replies_per_day", 0, 10000, &c->max_auto_replies_per_day);
         get_uint(x, root, "alert_after_failures", 1, 1000, &c->alert_after_failures);
         get_bool(x, root, "subject_summary", &c->subject_summary);
+        get_bool(x, root, "dpo_calendar", &c->dpo_calendar);
         parse_size(x, root, &c->max_message_size);
 }
 
@@ -1099,7 +1101,8 @@ static const char *const top_keys[] = {
         "organisation", "mailbox", "smtp", "dpo", "escalation", "admin", "timezone",
         "reference_pattern", "directorates", "staff_domains", "database", "templates_dir",
         "poll_interval", "batch_size", "reminders", "max_message_size", "retention_days",
-        "max_auto_replies_per_day", "alert_after_failures", "subject_summary", "labels", "dpo_contact", NULL};
+        "max_auto_replies_per_day", "alert_after_failures", "subject_summary", "dpo_calendar", "labels", "dpo_contact",
+        NULL};
 
 static void parse_root(Ctx *x, const config_setting_t *root, Config *c)
 {

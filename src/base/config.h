@@ -112,6 +112,10 @@ typedef struct Config {
          * breach (the summary), free text that may name a person; default
          * false: the directorate and the type of breach instead. */
         bool subject_summary;
+        /* The DPO's notice carries the ICO deadline as a calendar event
+         * (notices/calendar.h), updated and cancelled as the case goes;
+         * default true. */
+        bool dpo_calendar;
 
         /* Extra labels per field key, added to the defaults of form.c. */
         struct { char *key; StrList labels; } *extra_labels;

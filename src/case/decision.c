@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "case/clock.h"
+#include "notices/calendar.h"
 #include "notices/notices.h"
 
 /* ---- applying ------------------------------------------------------------ */
@@ -167,6 +168,23 @@ static const char *new_status(const Apply *x, bool changed)
         return status;
 }
 
+/* The clock has stopped: the deadline's calendar entry is cancelled, in
+ * the same transaction (once: calendar_queue() sends nothing after a
+ * cancel). */
+static int cancel_calendar(Apply *x)
+{
+        const DecisionEnv *env = x->env;
+        Incident inc;
+        incident_init(&inc);
+        int r = store_load_incident_by_id(env->store, x->a.id, &inc);
+        if (r >= 0) {
+                _cleanup_free_ char *reply = decision_reply_address(env->cfg, inc.ref, inc.token), *why = NULL;
+                r = calendar_queue(env->store, env->cfg, env->tz, &inc, CALENDAR_CANCEL, reply, env->now, &why);
+        }
+        incident_free(&inc);
+        return r;
+}
+
 static int write_case(Apply *x, const DecisionCmds *cmds, StrList *changes)
 {
         const DecisionEnv *env = x->env;
@@ -234,8 +252,10 @@ static int write_case(Apply *x, const DecisionCmds *cmds, StrList *changes)
                 return r;
         /* A decision (or its reference, or the close) changes what the
          * reminders are for: none, or the next point from now on. */
-        if (!clock_running(x->nv[AS_STATUS], x->nv[AS_ICO_DECISION], x->nv[AS_ICO_REFERENCE]))
-                return store_reminder_schedule(s, x->a.id, -1, 0);
+        if (!clock_running(x->nv[AS_STATUS], x->nv[AS_ICO_DECISION], x->nv[AS_ICO_REFERENCE])) {
+                r = store_reminder_schedule(s, x->a.id, -1, 0);
+                return r < 0 ? r : cancel_calendar(x);
+        }
         if (x->a.next_reminder_at != -1 && !x->decision_changed)
                 return 0;
         ReminderPlan plan = {x->a.aware_at, x->a.deadline_at, env->cfg->reminder_hours, env->cfg->n_reminder_hours};

@@ -5,8 +5,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "case/clock.h"
+#include "case/decision.h"
 #include "case/replyaddr.h"
 #include "mail/compose.h"
+#include "notices/calendar.h"
 #include "notices/notices.h"
 #include "read/formread.h"
 #include "read/reading.h"
@@ -364,6 +367,12 @@ int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message 
         bool tell_dpo = res.changed.n > 0 || moved || m->undecodable;
         if (r >= 0)
                 r = queue_mail(ctx, &inc, m, &res, &was, tell_dpo, ret_why);
+        /* A moved deadline moves the DPO's calendar entry too, while the
+         * case still waits for its decision. */
+        if (r >= 0 && moved && clock_running(inc.status, inc.ico_decision, inc.ico_reference)) {
+                _cleanup_free_ char *reply = decision_reply_address(ctx->cfg, inc.ref, inc.token);
+                r = calendar_queue(ctx->store, ctx->cfg, ctx->tz, &inc, CALENDAR_REQUEST, reply, now_utc(), ret_why);
+        }
         if (r >= 0) {
                 res.ref = xstrdup(inc.ref);
                 res.confirmed = res.filled.n || res.changed.n || m->undecodable;

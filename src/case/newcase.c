@@ -7,6 +7,7 @@
 #include "case/decision.h"
 #include "case/replyaddr.h"
 #include "mail/compose.h"
+#include "notices/calendar.h"
 #include "notices/notices.h"
 #include "notices/ratelimit.h"
 #include "notices/template.h"
@@ -15,7 +16,7 @@
  * tie it to the incident and to the message it answers. */
 static int queue_rendered(Store *s, const Config *cfg, const Incident *inc, const char *kind, const StrList *to,
                           const Rendered *r, const char *reply_to, const char *auto_submitted,
-                          const char *in_reply_to, const StrList *refs)
+                          const char *in_reply_to, const StrList *refs, const char *calendar)
 {
         OutMessage o = {
                 .from = cfg->smtp.from,
@@ -27,6 +28,9 @@ static int queue_rendered(Store *s, const Config *cfg, const Incident *inc, cons
                 .references = refs,
                 .loop_ref = inc->ref,
                 .auto_submitted = auto_submitted,
+                .calendar = calendar,
+                .calendar_method = calendar_method_name(CALENDAR_REQUEST),
+                .calendar_file = "invite.ics",
         };
         _cleanup_free_ char *data = NULL, *mid = NULL;
         size_t len = 0;
@@ -66,6 +70,7 @@ int newcase_queue_notices(Store *s, const Config *cfg, const Tz *tz, const Incid
         _cleanup_free_ char *reply = token_address(cfg, inc);
         Rendered ack = {0}, dpo = {0};
         char *withheld = NULL;     /* the daily cap held the acknowledgement back */
+        char *ics = NULL;          /* the DPO notice's calendar event */
         /* The DPO's notice says how to record the decision.  A report that
          * comes in after its deadline makes it the overdue notice, which the
          * escalation contacts get as well (reminders.c counts it as such). */
@@ -110,7 +115,7 @@ int newcase_queue_notices(Store *s, const Config *cfg, const Tz *tz, const Incid
                 strlist_add(&refs, m->message_id);
         if (admitted > 0)
                 r = queue_rendered(s, cfg, inc, "ack", &to, &ack, cfg->smtp.reply_to, "auto-replied", m->message_id,
-                                   &refs);
+                                   &refs, NULL);
         else
                 withheld = xasprintf("acknowledgement of %s to %s withheld: it had %u automatic replies in 24 hours "
                                      "(max_auto_replies_per_day)", inc->ref, reporter, cfg->max_auto_replies_per_day);
@@ -118,7 +123,20 @@ int newcase_queue_notices(Store *s, const Config *cfg, const Tz *tz, const Incid
                 *ret_why = xasprintf("cannot queue the acknowledgement: %s", strerror(-r));
                 goto out;
         }
-        r = queue_rendered(s, cfg, inc, "dpo_notice", &dpo_to, &dpo, reply, "auto-generated", NULL, NULL);
+        /* The deadline as an invitation for the DPO's calendar, while it
+         * is still ahead (an overdue notice goes to the escalation
+         * contacts too, who are no attendees). */
+        unsigned seq = 0;
+        if (inc->deadline_at > now_utc()) {
+                r = calendar_next(s, cfg, inc, &seq);
+                if (r > 0)
+                        r = calendar_event(cfg, inc, CALENDAR_REQUEST, seq, now_utc(), &ics);
+                if (r < 0) {
+                        *ret_why = xasprintf("cannot write the DPO notice's calendar event: %s", strerror(-r));
+                        goto out;
+                }
+        }
+        r = queue_rendered(s, cfg, inc, "dpo_notice", &dpo_to, &dpo, reply, "auto-generated", NULL, NULL, ics);
         if (r < 0)
                 *ret_why = xasprintf("cannot queue the DPO notice: %s", strerror(-r));
         else if (withheld) {
@@ -127,6 +145,7 @@ int newcase_queue_notices(Store *s, const Config *cfg, const Tz *tz, const Incid
         }
 out:
         free(withheld);
+        free(ics);
         strlist_free(&to);
         strlist_free(&refs);
         strlist_free(&dpo_to);

@@ -183,6 +183,58 @@ static void set_header(GMimeMessage *msg, const char *name, const char *value)
         g_mime_object_set_header(GMIME_OBJECT(msg), name, safe, "utf-8");
 }
 
+/* A part holding the bytes of text, of type type/subtype. */
+static GMimePart *bytes_part(const char *type, const char *subtype, const char *text)
+{
+        GMimePart *p = g_mime_part_new_with_type(type, subtype);
+        GMimeStream *st = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+        GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+        g_mime_part_set_content(p, w);
+        g_object_unref(w);
+        g_object_unref(st);
+        return p;
+}
+
+/* multipart/mixed (multipart/alternative (body, text/calendar), the same
+ * calendar as an application/ics attachment): what Outlook sends, and
+ * what Outlook and Thunderbird show as an invitation with the text as
+ * its body.  The calendar part is quoted-printable only if it must be,
+ * the attachment is base64, the CRLF lines of RFC 5545 byte for byte. */
+static GMimeObject *calendar_parts(const OutMessage *o, GMimeTextPart *body)
+{
+        GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
+        GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+        g_mime_multipart_add(alt, GMIME_OBJECT(body));
+
+        /* A text part's lines end as the mail's do (LF here, CRLF on the
+         * wire). */
+        _cleanup_free_ char *lf = xstrdup(o->calendar);
+        char *w = lf;
+        for (const char *p = lf; *p; p++)
+                if (*p != '\r')
+                        *w++ = *p;
+        *w = 0;
+        GMimePart *cal = bytes_part("text", "calendar", lf);
+        GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(cal));
+        g_mime_content_type_set_parameter(ct, "method", o->calendar_method ? o->calendar_method : "REQUEST");
+        g_mime_content_type_set_parameter(ct, "charset", "UTF-8");
+        g_mime_part_set_content_encoding(cal, g_mime_part_get_best_content_encoding(cal,
+                                                                                    GMIME_ENCODING_CONSTRAINT_7BIT));
+        g_mime_multipart_add(alt, GMIME_OBJECT(cal));
+        g_object_unref(cal);
+        g_mime_multipart_add(mixed, GMIME_OBJECT(alt));
+        g_object_unref(alt);
+
+        const char *file = o->calendar_file ? o->calendar_file : "invite.ics";
+        GMimePart *att = bytes_part("application", "ics", o->calendar);
+        g_mime_content_type_set_parameter(g_mime_object_get_content_type(GMIME_OBJECT(att)), "name", file);
+        g_mime_part_set_filename(att, file);
+        g_mime_part_set_content_encoding(att, GMIME_CONTENT_ENCODING_BASE64);
+        g_mime_multipart_add(mixed, GMIME_OBJECT(att));
+        g_object_unref(att);
+        return GMIME_OBJECT(mixed);
+}
+
 static int compose_gmime(const OutMessage *o, int64_t date, const char *mid, Buf *out)
 {
         int r = 0;
@@ -224,7 +276,13 @@ static int compose_gmime(const OutMessage *o, int64_t date, const char *mid, Buf
         g_mime_part_set_content_encoding(GMIME_PART(part),
                                          g_mime_part_get_best_content_encoding(GMIME_PART(part),
                                                                                GMIME_ENCODING_CONSTRAINT_7BIT));
-        g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+        if (o->calendar) {
+                GMimeObject *mixed = calendar_parts(o, part);
+                g_mime_message_set_mime_part(msg, mixed);
+                g_object_unref(mixed);
+        } else {
+                g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+        }
         g_object_unref(part);
 
         GMimeFormatOptions *fo = g_mime_format_options_new();
@@ -475,7 +533,7 @@ static bool compose_direct(const OutMessage *o, int64_t date, const char *mid, B
 {
         const char *body = o->body ? o->body : "";
         BodyForm form;
-        if (!o->to || !o->to->n || !body_form(body, &form))
+        if (o->calendar || !o->to || !o->to->n || !body_form(body, &form))
                 return false;
         size_t start = out->len;
         put_date(out, date);

@@ -20,6 +20,15 @@ typedef struct {
         const char *loop_ref;        /* value of X-Breachd-Loop (incident ref or "breachd") */
         const char *auto_submitted;  /* "auto-replied" (answers) or "auto-generated" (notices) */
         int64_t date;                /* UTC seconds */
+        /* Optional: an iCalendar object (RFC 5545, CRLF lines) sent as an
+         * invitation (RFC 6047, iMIP) the way Outlook and Thunderbird
+         * expect it: multipart/mixed of multipart/alternative (the body,
+         * text/calendar; method=...) and the same object as an
+         * application/ics attachment named calendar_file.  Such a mail is
+         * always written by GMime. */
+        const char *calendar;
+        const char *calendar_method; /* "REQUEST" or "CANCEL"; with calendar */
+        const char *calendar_file;   /* e.g. "invite.ics"; with calendar */
 } OutMessage;
 
 /* Returns the message as bytes (LF line ends) and its new Message-ID

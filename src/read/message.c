@@ -189,6 +189,35 @@ static bool automatic_is_digest(GMimeMessage *msg)
         return false;
 }
 
+/* The method of an attendee's answer to a calendar invitation (RFC 5546
+ * REPLY, COUNTER, REFRESH) in a text/calendar part of o, looked for a few
+ * levels and parts deep: what a calendar program sends back to the
+ * ORGANIZER, the breach mailbox, when a DPO accepts the deadline's
+ * invitation (notices/calendar.h).  NULL when there is none. */
+static const char *calendar_answer(GMimeObject *o, int depth)
+{
+        if (!o || depth > 3)
+                return NULL;
+        if (GMIME_IS_MULTIPART(o)) {
+                GMimeMultipart *mp = GMIME_MULTIPART(o);
+                for (int i = 0; i < g_mime_multipart_get_count(mp) && i < 16; i++) {
+                        const char *m = calendar_answer(g_mime_multipart_get_part(mp, i), depth + 1);
+                        if (m)
+                                return m;
+                }
+                return NULL;
+        }
+        GMimeContentType *ct = g_mime_object_get_content_type(o);
+        if (!ct || !g_mime_content_type_is_type(ct, "text", "calendar"))
+                return NULL;
+        const char *method = g_mime_content_type_get_parameter(ct, "method");
+        static const char *const answers[] = {"REPLY", "COUNTER", "REFRESH"};
+        for (size_t i = 0; method && i < ARRAY_SIZE(answers); i++)
+                if (!strcasecmp(method, answers[i]))
+                        return answers[i];
+        return NULL;
+}
+
 /* Mail that must never get an automatic reply (RFC 3834 and the rules the
  * best helpdesks add).  Each rule is a mark only software writes: a
  * person's mail, even one about an autoresponder, is never caught. */
@@ -244,6 +273,8 @@ static char *automatic_reason(GMimeMessage *msg, const char *from_addr, const ch
                 return xstrdup("a delivery or read report (multipart/report)");
         if (automatic_is_digest(msg))
                 return xstrdup("a mailing-list digest (multipart/digest)");
+        if ((v = calendar_answer(msg->mime_part, 0)))
+                return xasprintf("an answer to a calendar invitation (text/calendar; method=%s)", v);
         if ((v = header(o, "Disposition-Notification-To")) && header(o, "Original-Message-ID"))
                 return xstrdup("a read receipt");
         const char *prefix = autoreply_subject(g_mime_message_get_subject(msg));

@@ -295,6 +295,13 @@ typedef int (*OutboxListFn)(const OutboxListed *m, void *userdata);
 /* The mail queued for incident_id, oldest first. */
 int store_outbox_list(Store *s, int64_t incident_id, OutboxListFn fn, void *userdata);
 
+/* The calendar mail of an incident (notices/calendar.h): *ret_count, how
+ * many mails of the kinds that may carry its event (dpo_notice,
+ * calendar_update, calendar_cancel) were ever queued, which is the
+ * SEQUENCE the next one takes (rows are never deleted: a purge only
+ * empties their data); *ret_cancelled, whether a cancel was queued. */
+int store_outbox_calendar(Store *s, int64_t incident_id, unsigned *ret_count, bool *ret_cancelled);
+
 /* The smallest write that proves the register can be written (a commit of
  * one page): 0, or the error a real write would have. */
 int store_check_writable(Store *s);

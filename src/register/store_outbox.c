@@ -100,3 +100,30 @@ int store_outbox_list(Store *s, int64_t incident_id, OutboxListFn fn, void *user
         int r = store_query(s, sql, STORE_VALUES(SV_INT(incident_id)), listed_row, &call);
         return r < 0 ? r : 0;
 }
+
+typedef struct {
+        unsigned count;
+        bool cancelled;
+} CalendarCount;
+
+static int calendar_row(sqlite3_stmt *st, void *userdata)
+{
+        CalendarCount *c = userdata;
+        c->count = (unsigned)sqlite3_column_int64(st, 0);
+        c->cancelled = sqlite3_column_int64(st, 1) > 0;
+        return 0;
+}
+
+int store_outbox_calendar(Store *s, int64_t incident_id, unsigned *ret_count, bool *ret_cancelled)
+{
+        static const char sql[] = "SELECT COUNT(*), COALESCE(SUM(kind = 'calendar_cancel'), 0) FROM outbox "
+                                  "WHERE incident_id = ? AND kind IN ('dpo_notice', 'calendar_update', "
+                                  "'calendar_cancel')";
+        CalendarCount c = {0};
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(incident_id)), calendar_row, &c);
+        if (r < 0)
+                return r;
+        *ret_count = c.count;
+        *ret_cancelled = c.cancelled;
+        return 0;
+}

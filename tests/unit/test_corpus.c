@@ -358,7 +358,7 @@ static char *last_mail_body(Store *s)
 {
         sqlite3_stmt *st = NULL;
         char *r = NULL;
-        if (sqlite3_prepare_v2(store_db(s), "SELECT data FROM outbox WHERE kind != 'dpo_update' ORDER BY id DESC",
+        if (sqlite3_prepare_v2(store_db(s), "SELECT data FROM outbox WHERE kind NOT IN ('dpo_update', 'calendar_update', 'calendar_cancel') ORDER BY id DESC",
                                -1, &st, NULL) != SQLITE_OK)
                 return NULL;
         if (sqlite3_step(st) == SQLITE_ROW)

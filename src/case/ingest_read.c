@@ -41,6 +41,11 @@ char *ingest_refusal(const Config *cfg, const Message *m)
         return sender_trust_refusal(cfg, m);
 }
 
+bool ingest_reason_automatic(const char *reason)
+{
+        return reason && strncmp(reason, STORE_REASON_AUTOMATIC, strlen(STORE_REASON_AUTOMATIC)) == 0;
+}
+
 int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id)
 {
         const char *ids[64];

@@ -389,9 +389,9 @@ static int poll_mailbox(Manager *m)
                 return r;
         }
         if (st.filed || st.followups || st.quarantined || st.automatic || st.duplicates)
-                log_info("poll: %u filed, %u follow-ups, %u quarantined, %u automatic filed quietly, "
-                         "%u already filed, %u moved", st.filed, st.followups, st.quarantined, st.automatic,
-                         st.duplicates, st.moved);
+                log_info("poll: %u filed, %u follow-ups, %u quarantined, %u already filed, %u moved; "
+                         "%u automatic filed quietly", st.filed, st.followups, st.quarantined, st.duplicates,
+                         st.moved, st.automatic);
         m->last_poll_ok = now_utc();
         free(m->last_error);
         m->last_error = NULL;

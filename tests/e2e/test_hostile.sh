@@ -178,6 +178,8 @@ once
 like "$(cat "$LOG")" "delivery report, recorded before" "a second report of the same bounce is known"
 is "$(sql "SELECT COUNT(*) FROM outbox WHERE kind = 'delivery_failed'")" 2 \
         "and tells nobody again (two notices: sam.jones and ghost)"
+like "$(ctl status)" "Delivery reports: +2 in the last 7 days matched to our mail, filed in Processed" \
+        "breachctl status counts the two delivery reports matched to our mail"
 
 # --- an outsider through Postfix ---------------------------------------------
 report "$TEST_ROOT/outsider.eml" "Outsider <outsider@elsewhere.test>" outsider-1 "Your data is on the web"

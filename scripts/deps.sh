@@ -19,6 +19,9 @@ packages=(
         python3 sqlite3
         python3-icalendar python3-vobject   # independent parsers of our calendar (tests/e2e/test_calendar.sh)
         python3-reportlab  # writes the corpus's PDF forms (tests/corpora/tools/make-pdf.py)
+        # real-world MIME nobody here wrote, read in place (tests/unit/test_public_corpus.c,
+        # tests/e2e/test_public_corpus.sh): Python's and enmime's test messages
+        libpython3.11-testsuite golang-github-jhillyerd-enmime-dev
         poppler-utils      # pdftotext, to check those PDFs by hand
         systemd            # systemd-analyze verify / security
         valgrind clang libclang-rt-14-dev

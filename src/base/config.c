@@ -41,6 +41,7 @@ static const Config config_defaults = {
                 .folder = "INBOX",
                 .processed_folder = "Processed",
                 .quarantine_folder = "Quarantine",
+                .automatic_folder = "Automatic",
                 .idle = true,
         },
         .smtp = {
@@ -105,6 +106,7 @@ static size_t config_strings(Config *c, char **v[static CONFIG_MAX_STRINGS])
         v[n++] = &c->mailbox.folder;
         v[n++] = &c->mailbox.processed_folder;
         v[n++] = &c->mailbox.quarantine_folder;
+        v[n++] = &c->mailbox.automatic_folder;
         v[n++] = &c->mailbox.internal_mark;
         v[n++] = &c->smtp.host;
         v[n++] = &c->smtp.ca_file;
@@ -716,11 +718,17 @@ static void check_folders(Ctx *x, const config_setting_t *g, const MailboxConfig
                 err_key(x, where(g, "quarantine_folder"), "must differ from mailbox.folder");
         else if (strcasecmp(m->quarantine_folder, m->processed_folder) == 0)
                 err_key(x, where(g, "quarantine_folder"), "must differ from mailbox.processed_folder");
+        /* Automatic mail needs nobody: not in the folder people check for
+         * what needs them.  Processed is allowed (filed quietly there). */
+        if (strcasecmp(m->automatic_folder, m->folder) == 0)
+                err_key(x, where(g, "automatic_folder"), "must differ from mailbox.folder");
+        else if (strcasecmp(m->automatic_folder, m->quarantine_folder) == 0)
+                err_key(x, where(g, "automatic_folder"), "must differ from mailbox.quarantine_folder");
 }
 
 static const char *const mailbox_keys[] = {
         "host", "port", "tls", "ca_file", "auth", "user", "password_file", "password_command",
-        "token_command", "folder", "processed_folder", "quarantine_folder", "idle",
+        "token_command", "folder", "processed_folder", "quarantine_folder", "automatic_folder", "idle",
         "trusted_authserv_ids", "internal_mark", NULL};
 
 /* An authserv-id as servers write it: a host name or another token of
@@ -780,6 +788,7 @@ static void parse_mailbox(Ctx *x, const config_setting_t *g, MailboxConfig *m)
         get_string(x, g, "folder", &m->folder);
         get_string(x, g, "processed_folder", &m->processed_folder);
         get_string(x, g, "quarantine_folder", &m->quarantine_folder);
+        get_string(x, g, "automatic_folder", &m->automatic_folder);
         get_bool(x, g, "idle", &m->idle);
         parse_sender_trust(x, g, m);
 

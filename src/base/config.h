@@ -42,6 +42,7 @@ typedef struct {
         char *folder;           /* watched, default "INBOX" */
         char *processed_folder; /* default "Processed" */
         char *quarantine_folder;/* default "Quarantine" */
+        char *automatic_folder; /* default "Automatic": automatic mail, filed quietly */
         bool idle;              /* use IDLE when offered, default true */
         /* Who is believed about a sender (case/sender_trust.h): the
          * authserv-ids of the Authentication-Results: fields the mail

@@ -15,8 +15,8 @@
 /* What one pass does with each message, decided while the batch's
  * transaction is open and carried out after it commits. */
 typedef struct {
-        uint32_t *processed, *quarantined;
-        size_t n_processed, n_quarantined;
+        uint32_t *processed, *quarantined, *automatic;
+        size_t n_processed, n_quarantined, n_automatic;
 } MovePlan;
 
 typedef struct {

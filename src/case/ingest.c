@@ -30,7 +30,19 @@ static void plan_free(MovePlan *p)
 {
         free(p->processed);
         free(p->quarantined);
+        free(p->automatic);
         memset(p, 0, sizeof *p);
+}
+
+/* Where the message uid goes once the batch is committed. */
+static void plan_for(Batch *b, int d, uint32_t uid)
+{
+        if (d == DISP_QUARANTINE)
+                plan_add(&b->plan.quarantined, &b->plan.n_quarantined, uid);
+        else if (d == DISP_AUTOMATIC)
+                plan_add(&b->plan.automatic, &b->plan.n_automatic, uid);
+        else
+                plan_add(&b->plan.processed, &b->plan.n_processed, uid);
 }
 
 static int record(Batch *b, const ImapMessage *im, const Message *m, Disposition d, int64_t incident_id,
@@ -64,11 +76,18 @@ static int record(Batch *b, const ImapMessage *im, const Message *m, Disposition
         int r = store_add_message(b->ctx->store, &sm);
         if (r < 0)
                 return r;
-        if (d == DISP_QUARANTINE)
-                plan_add(&b->plan.quarantined, &b->plan.n_quarantined, im->uid);
-        else
-                plan_add(&b->plan.processed, &b->plan.n_processed, im->uid);
+        plan_for(b, d, im->uid);
         return 0;
+}
+
+/* Automatic mail (out-of-office replies, lists, receipts, delivery reports
+ * about nothing we sent): nobody need look at it, so it is filed quietly in
+ * mailbox.automatic_folder, not quarantined; its raw bytes are kept. */
+static int file_automatic(Batch *b, const ImapMessage *im, const Message *m, const char *why, int64_t received_at)
+{
+        log_info("filed quietly in %s: %s", b->ctx->cfg->mailbox.automatic_folder, why);
+        b->stats->automatic++;
+        return record(b, im, m, DISP_AUTOMATIC, 0, why, received_at);
 }
 
 int ingest_quarantine(Batch *b, const ImapMessage *im, const Message *m, const char *why, int64_t received_at)
@@ -181,7 +200,7 @@ static int send_blank_form(Batch *b, const ImapMessage *im, const Message *m, in
 
 /* A delivery report about mail of ours: recorded on the incident (and the
  * DPO told, for an acknowledgement) and filed away; 0 when it is about
- * nothing we sent, so that it is quarantined like any automatic mail. */
+ * nothing we sent, so that it is filed quietly like any automatic mail. */
 static int handle_bounce(Batch *b, const ImapMessage *im, const Message *m, int64_t received_at)
 {
         Bounce bn;
@@ -257,6 +276,8 @@ int ingest_handle_message(Batch *b, const ImapMessage *im)
                 return record(b, im, m, DISP_FOLLOWUP, decided, NULL, received_at);
         }
         _cleanup_free_ char *refused = ingest_refusal(ctx->cfg, m);
+        if (refused && ingest_reason_automatic(refused))
+                return file_automatic(b, im, m, refused, received_at);
         if (refused)
                 return ingest_quarantine(b, im, m, refused, received_at);
         int64_t incident_id = 0;
@@ -413,7 +434,8 @@ static void move_planned(const IngestContext *ctx, Imap *imap, Batch *b)
                 size_t n;
                 const char *dest;
         } moves[] = {{b->plan.processed, b->plan.n_processed, mc->processed_folder},
-                     {b->plan.quarantined, b->plan.n_quarantined, mc->quarantine_folder}};
+                     {b->plan.quarantined, b->plan.n_quarantined, mc->quarantine_folder},
+                     {b->plan.automatic, b->plan.n_automatic, mc->automatic_folder}};
         for (size_t i = 0; i < ARRAY_SIZE(moves); i++) {
                 if (!moves[i].n)
                         continue;
@@ -450,14 +472,11 @@ static int sweep_recorded(const IngestContext *ctx, Imap *imap, Batch *b, const 
                         fresh[n_fresh++] = uids[i];
                         continue;
                 }
-                if (r == DISP_QUARANTINE)
-                        plan_add(&b->plan.quarantined, &b->plan.n_quarantined, uids[i]);
-                else
-                        plan_add(&b->plan.processed, &b->plan.n_processed, uids[i]);
+                plan_for(b, r, uids[i]);
         }
-        if (b->plan.n_processed + b->plan.n_quarantined) {
-                log_info("moving %zu message(s) filed earlier but still in %s",
-                         b->plan.n_processed + b->plan.n_quarantined, b->mailbox);
+        size_t planned = b->plan.n_processed + b->plan.n_quarantined + b->plan.n_automatic;
+        if (planned) {
+                log_info("moving %zu message(s) filed earlier but still in %s", planned, b->mailbox);
                 move_planned(ctx, imap, b);
                 plan_free(&b->plan);
         }
@@ -502,7 +521,8 @@ int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats)
         const MailboxConfig *mc = &ctx->cfg->mailbox;
         int r;
         if ((r = imap_ensure_folder(imap, mc->processed_folder)) < 0 ||
-            (r = imap_ensure_folder(imap, mc->quarantine_folder)) < 0)
+            (r = imap_ensure_folder(imap, mc->quarantine_folder)) < 0 ||
+            (r = imap_ensure_folder(imap, mc->automatic_folder)) < 0)
                 log_warning("cannot create folder: %s; filing goes on, moves may fail", imap_last_error(imap));
         uint32_t uidvalidity = 0, uidnext = 0, exists = 0;
         r = imap_select(imap, mc->folder, &uidvalidity, &uidnext, &exists);

@@ -7,7 +7,7 @@
  *      Message-ID or raw hash as a second key), file each new incident with
  *      its raw message, queue its mail in the outbox; COMMIT (durable:
  *      WAL + synchronous=FULL);
- *   3. only then move the batch to the processed or quarantine folder
+ *   3. only then move the batch to the processed, quarantine or automatic folder
  *      (in a burst, on a second session while the next batch is fetched:
  *      mover.h).
  * A crash or failed move after 2 leaves messages in the inbox whose UIDs are
@@ -25,7 +25,7 @@
 #include "register/store.h"
 
 typedef struct {
-        unsigned filed, followups, quarantined, duplicates, ignored, moved, move_failures;
+        unsigned filed, followups, quarantined, automatic, duplicates, ignored, moved, move_failures;
 } IngestStats;
 
 /* One pass.  Returns 0, or a negative code when the server or the database

@@ -26,10 +26,12 @@ FormLabels *ingest_labels_for(const Config *cfg)
 char *ingest_refusal(const Config *cfg, const Message *m)
 {
         const char *envelope_from = m->return_path;
-        if (!m->from_addr)
-                return xstrdup("no sender address (From:)");
+        /* Automatic mail first: a delivery report often has no sender
+         * address at all ("From: MAILER DAEMON <>"), and needs nobody. */
         if (m->auto_reason)
                 return xasprintf(STORE_REASON_AUTOMATIC ", no reply sent: %s", m->auto_reason);
+        if (!m->from_addr)
+                return xstrdup("no sender address (From:)");
         /* Our own mail, come back: a loop, or someone replaying it. */
         const char *own = replyaddr_is_own(cfg, m->from_addr) ? m->from_addr
                           : replyaddr_is_own(cfg, envelope_from) ? envelope_from : NULL;
@@ -39,6 +41,11 @@ char *ingest_refusal(const Config *cfg, const Message *m)
         if (!config_is_staff_address(cfg, m->from_addr))
                 return xasprintf("sender %s is not in the staff domains, no reply sent", m->from_addr);
         return sender_trust_refusal(cfg, m);
+}
+
+bool ingest_reason_automatic(const char *reason)
+{
+        return reason && strncmp(reason, STORE_REASON_AUTOMATIC, strlen(STORE_REASON_AUTOMATIC)) == 0;
 }
 
 int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id)

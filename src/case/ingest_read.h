@@ -5,6 +5,7 @@
  * way wherever it is read. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/config.h"
@@ -25,6 +26,12 @@ FormLabels *ingest_labels_for(const Config *cfg);
  * ("possibly forged", sender_trust.h).  NULL when it may be read; else a
  * new string. */
 char *ingest_refusal(const Config *cfg, const Message *m);
+
+/* Whether a reason ingest_refusal() gave is that of automatic mail
+ * (STORE_REASON_AUTOMATIC: out-of-office replies, lists, receipts, delivery
+ * reports about nothing we sent): it needs nobody, and is filed quietly in
+ * mailbox.automatic_folder rather than quarantined. */
+bool ingest_reason_automatic(const char *reason);
 
 /* The incident m follows up: "[REF]" in its subject, or In-Reply-To or
  * References naming a message of the incident (one it was filed from, a

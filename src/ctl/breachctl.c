@@ -34,7 +34,7 @@ static const struct {
         {"note", ctl_note, "note REF TEXT           add a note to the case"},
         {"actions", ctl_actions, "actions REF [add TEXT [--owner NAME] [--due DATE] | done N]  remedial actions"},
         {"close", ctl_close, "close REF               close the case (a decision, every action done)"},
-        {"reprocess", ctl_reprocess, "reprocess REF|--quarantined [--dry-run]  read kept messages again after a fix"},
+        {"reprocess", ctl_reprocess, "reprocess REF|--quarantined|--automatic [--dry-run]  read kept messages again after a fix"},
         {"purge", ctl_purge, "purge                   drop raw messages older than retention_days"},
 };
 

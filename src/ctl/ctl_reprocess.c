@@ -6,6 +6,12 @@
  *                  handled again as a new arrival; one that now reads as a
  *                  report is filed (acknowledgement and DPO notice queued),
  *                  the others stay quarantined with their current reason.
+ *                  Automatic mail (out-of-office replies, lists, receipts:
+ *                  mailbox.automatic_folder) is left out.
+ *   --automatic    the same for the automatic mail whose raw bytes are kept
+ *                  (and what versions before the automatic folder
+ *                  quarantined as automatic): one that no longer reads as
+ *                  automatic is handled like any new arrival.
  *   REF            the report of incident REF is read again and each answer
  *                  that now reads differently is updated, with the old and
  *                  new value in the incident's history; an answer changed
@@ -13,7 +19,7 @@
  * Every message is first read in a bounded worker (guard.h), as the daemon
  * does.  --dry-run does all the work in a transaction that is rolled back.
  * The IMAP folders are not touched: a message filed from quarantine stays
- * in the quarantine folder. */
+ * in the quarantine folder, automatic mail in its folder. */
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>
@@ -52,6 +58,8 @@ static const char *outcome_of(const IngestStats *st)
                 return "a copy of a message already filed";
         if (st->ignored)
                 return "handled without filing";
+        if (st->automatic)
+                return "automatic mail, filed quietly";
         return "still quarantined";
 }
 
@@ -93,7 +101,7 @@ static int reprocess_one_quarantined(Reprocess *rp, int64_t id, unsigned *ret_fi
                 StoredRaw now = {0};
                 fprintf(o, "  %s%s%s%s\n", rp->dry ? "would be " : "", outcome_of(&st), ref ? ": " : "",
                         ref ? ref : "");
-                if (!st.filed && !st.followups && !st.duplicates && !st.ignored &&
+                if (!st.filed && !st.followups && !st.duplicates && !st.ignored && !st.automatic &&
                     store_messages_raw(s, id, &now) >= 0) {
                         fprintf(o, "  (%s)\n", now.reason ? now.reason : "no reason recorded");
                         stored_raw_free(&now);
@@ -105,11 +113,12 @@ static int reprocess_one_quarantined(Reprocess *rp, int64_t id, unsigned *ret_fi
         return r;
 }
 
-static int reprocess_quarantined(Reprocess *rp)
+static int reprocess_quarantined(Reprocess *rp, bool automatic)
 {
         int64_t *ids = NULL;
         size_t n = 0;
-        int r = store_messages_quarantined(rp->c->store, &ids, &n);
+        int r = automatic ? store_messages_automatic(rp->c->store, &ids, &n)
+                          : store_messages_quarantined(rp->c->store, &ids, &n);
         unsigned filed = 0;
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = reprocess_one_quarantined(rp, ids[i], &filed);
@@ -118,9 +127,11 @@ static int reprocess_quarantined(Reprocess *rp)
                 fprintf(stderr, "breachctl: reprocess: %s\n", store_errmsg(rp->c->store));
                 return r;
         }
-        fprintf(rp->c->out, "%zu quarantined message%s read again, %u %sfiled%s\n", n, n == 1 ? "" : "s", filed,
-                rp->dry ? "would be " : "",
-                filed && !rp->dry ? " (they stay in the quarantine folder; their mail is queued)" : "");
+        fprintf(rp->c->out, "%zu %s message%s read again, %u %sfiled%s\n", n, automatic ? "automatic" : "quarantined",
+                n == 1 ? "" : "s", filed, rp->dry ? "would be " : "",
+                filed && !rp->dry ? automatic ? " (they stay in the automatic folder; their mail is queued)"
+                                              : " (they stay in the quarantine folder; their mail is queued)"
+                                  : "");
         return 0;
 }
 
@@ -300,29 +311,32 @@ static int reprocess_ref(Reprocess *rp, const char *ref)
 int ctl_reprocess(Ctl *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"quarantined", no_argument, NULL, 'q'}, {"dry-run", no_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
-        bool quarantined = false, dry = false;
+                {"quarantined", no_argument, NULL, 'q'}, {"automatic", no_argument, NULL, 'a'},
+                {"dry-run", no_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+        bool quarantined = false, automatic = false, dry = false;
         int ch;
         optind = 1;
-        while ((ch = getopt_long(argc, argv, "qn", opts, NULL)) != -1) {
+        while ((ch = getopt_long(argc, argv, "qan", opts, NULL)) != -1) {
                 if (ch == 'q')
                         quarantined = true;
+                else if (ch == 'a')
+                        automatic = true;
                 else if (ch == 'n')
                         dry = true;
                 else
                         goto usage;
         }
-        if (quarantined == (optind < argc) || argc - optind > 1)
+        if ((quarantined && automatic) || (quarantined || automatic) == (optind < argc) || argc - optind > 1)
                 goto usage;
         Reprocess rp = {.c = c, .dry = dry,
                         .ctx = {.cfg = c->cfg, .store = c->store, .tz = c->tz, .labels = ingest_labels_for(c->cfg)}};
         guard_new(NULL, ingest_read_trial, &rp.ctx, &rp.guard);
-        int r = quarantined ? reprocess_quarantined(&rp) : reprocess_ref(&rp, argv[optind]);
+        int r = quarantined || automatic ? reprocess_quarantined(&rp, automatic) : reprocess_ref(&rp, argv[optind]);
         guard_free(rp.guard);
         form_labels_free((FormLabels *)rp.ctx.labels);
         return r;
 usage:
-        fprintf(stderr, "usage: breachctl reprocess REF|--quarantined [--dry-run]\n");
+        fprintf(stderr, "usage: breachctl reprocess REF|--quarantined|--automatic [--dry-run]\n");
         return -EINVAL;
 }
 

@@ -67,6 +67,12 @@ int ctl_status(Ctl *c, int argc, char **argv)
         fprintf(c->out, "%-22s %lld queued, %lld failed\n", "Outbox:", (long long)rc.outbox_queued,
                 (long long)rc.outbox_failed);
         fprintf(c->out, "%-22s %lld\n", "Quarantined messages:", (long long)rc.quarantined);
+        /* Mail that needs nobody, apart from what needs a person. */
+        fprintf(c->out, "%-22s %lld in the last 7 days (%lld in all), filed quietly in %s\n", "Automatic mail:",
+                (long long)rc.automatic_week, (long long)rc.automatic, c->cfg->mailbox.automatic_folder);
+        if (rc.bounces_week > 0)
+                fprintf(c->out, "%-22s %lld in the last 7 days matched to our mail, filed in %s\n",
+                        "Delivery reports:", (long long)rc.bounces_week, c->cfg->mailbox.processed_folder);
         struct stat st;
         if (stat(c->cfg->database, &st) == 0)
                 fprintf(c->out, "%-22s %s (%.1f MiB)\n", "Database:", c->cfg->database,

@@ -388,9 +388,10 @@ static int poll_mailbox(Manager *m)
                 drop_connection(m);
                 return r;
         }
-        if (st.filed || st.followups || st.quarantined || st.duplicates)
-                log_info("poll: %u filed, %u follow-ups, %u quarantined, %u already filed, %u moved", st.filed,
-                         st.followups, st.quarantined, st.duplicates, st.moved);
+        if (st.filed || st.followups || st.quarantined || st.automatic || st.duplicates)
+                log_info("poll: %u filed, %u follow-ups, %u quarantined, %u already filed, %u moved; "
+                         "%u automatic filed quietly", st.filed, st.followups, st.quarantined, st.duplicates,
+                         st.moved, st.automatic);
         m->last_poll_ok = now_utc();
         free(m->last_error);
         m->last_error = NULL;

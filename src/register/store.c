@@ -674,13 +674,18 @@ int store_open(const char *path, Store **ret)
          * would otherwise read whole tables: a follow-up's incident by
          * Message-ID (every reply), and the counts of the STATUS= line
          * (after every poll), which only want the few open incidents,
-         * quarantined messages and failed mails.  Not a schema step: IF NOT
+         * quarantined messages, the automatic mail and delivery reports of
+         * the week, and failed mails.  Not a schema step: IF NOT
          * EXISTS makes them a no-op once made, whatever the version. */
         if ((r = store_exec(s, "CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);\n"
                                "CREATE INDEX IF NOT EXISTS incidents_open ON incidents(deadline_at) "
                                "WHERE status != 'closed';\n"
                                "CREATE INDEX IF NOT EXISTS messages_quarantine ON messages(id) "
                                "WHERE disposition = 'quarantine';\n"
+                               "CREATE INDEX IF NOT EXISTS messages_automatic ON messages(seen_at) "
+                               "WHERE disposition = 'automatic';\n"
+                               "CREATE INDEX IF NOT EXISTS messages_ignored ON messages(seen_at) "
+                               "WHERE disposition = 'ignored';\n"
                                "CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(id) WHERE state = 'failed';")) < 0)
                 goto fail;
         build_incident_sql(s);
@@ -745,6 +750,7 @@ const char *disposition_name(Disposition d)
         case DISP_QUARANTINE: return "quarantine";
         case DISP_DUPLICATE: return "duplicate";
         case DISP_IGNORED: return "ignored";
+        case DISP_AUTOMATIC: return "automatic";
         }
         return "?";
 }
@@ -753,7 +759,8 @@ const char *disposition_name(Disposition d)
  * name this version does not know. */
 static int disposition_row(sqlite3_stmt *st, void *userdata)
 {
-        static const Disposition all[] = {DISP_REPORT, DISP_FOLLOWUP, DISP_QUARANTINE, DISP_DUPLICATE, DISP_IGNORED};
+        static const Disposition all[] = {DISP_REPORT, DISP_FOLLOWUP, DISP_QUARANTINE, DISP_DUPLICATE, DISP_IGNORED,
+                                            DISP_AUTOMATIC};
         int *ret = userdata;
         const char *d = (const char *)sqlite3_column_text(st, 0);
         *ret = -EINVAL;

@@ -46,7 +46,8 @@ typedef enum {
         DISP_FOLLOWUP,     /* attached to an incident */
         DISP_QUARANTINE,   /* refused, with a reason */
         DISP_DUPLICATE,    /* same message key as one already seen */
-        DISP_IGNORED,      /* no action (auto-replies, blank-form requests) */
+        DISP_IGNORED,      /* no action (blank-form requests, delivery reports matched) */
+        DISP_AUTOMATIC,    /* automatic mail that needs nobody: filed quietly, with the reason */
 } Disposition;
 const char *disposition_name(Disposition d);
 
@@ -316,6 +317,9 @@ typedef struct {
         char *next_deadline_ref;    /* owned; NULL if none */
         int64_t outbox_queued, outbox_failed;
         int64_t quarantined;        /* messages in quarantine, all time */
+        int64_t automatic_week;     /* automatic mail filed quietly, seen in the last 7 days */
+        int64_t automatic;          /* the same, all time */
+        int64_t bounces_week;       /* delivery reports matched to our mail, in the last 7 days */
 } RegisterCounts;
 void store_counts_free(RegisterCounts *c);
 /* The counts at `now`; *ret is filled as far as it could be read even on
@@ -360,8 +364,13 @@ void stored_raw_free(StoredRaw *r);
  * purged or never kept. */
 int store_messages_raw(Store *s, int64_t id, StoredRaw *ret);
 /* The rows of the quarantined messages whose raw bytes are kept, in the
- * order recorded.  Caller frees *ret. */
+ * order recorded, automatic mail left out.  Caller frees *ret. */
 int store_messages_quarantined(Store *s, int64_t **ret, size_t *ret_n);
+/* The same for automatic mail: filed quietly (DISP_AUTOMATIC), or
+ * quarantined as automatic by a version before the automatic folder
+ * (reason STORE_REASON_AUTOMATIC), which store_messages_quarantined()
+ * leaves out. */
+int store_messages_automatic(Store *s, int64_t **ret, size_t *ret_n);
 
 /* The quarantine digest (store_messages.c): each quarantined message is
  * told to the admin once.  messages.reported_at (schema 7) records when;
@@ -374,8 +383,9 @@ typedef struct {
 } QuarantinedMessage;
 void quarantined_messages_free(QuarantinedMessage *v, size_t n);
 /* The start of the reason recorded for automatic mail (ingest_refusal():
- * out-of-office replies, lists, receipts): it needs nobody, so the digest
- * leaves it out. */
+ * out-of-office replies, lists, receipts): it needs nobody, so it is filed
+ * quietly (DISP_AUTOMATIC); the digest leaves out the automatic mail older
+ * versions quarantined. */
 #define STORE_REASON_AUTOMATIC "automatic message"
 
 /* The quarantined messages not yet in a digest that need a person (not

@@ -36,6 +36,11 @@ int store_counts(Store *s, int64_t now, RegisterCounts *c)
         static const char overdue_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed' "
                                           "AND ico_decision = 'pending' AND deadline_at < ?";
         static const char quarantine_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'quarantine'";
+        static const char automatic_week_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'automatic' "
+                                                 "AND seen_at >= ? - 7 * 86400";
+        static const char automatic_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'automatic'";
+        static const char bounces_week_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'ignored' "
+                                               "AND reason LIKE 'delivery report:%' AND seen_at >= ? - 7 * 86400";
         static const char next_sql[] = "SELECT ref, deadline_at FROM incidents WHERE status != 'closed' "
                                        "AND ico_decision = 'pending' AND deadline_at >= ? "
                                        "ORDER BY deadline_at LIMIT 1";
@@ -44,6 +49,9 @@ int store_counts(Store *s, int64_t now, RegisterCounts *c)
         c->pending_decisions = scalar(s, pending_sql, now);
         c->overdue = scalar(s, overdue_sql, now);
         c->quarantined = scalar(s, quarantine_sql, now);
+        c->automatic_week = scalar(s, automatic_week_sql, now);
+        c->automatic = scalar(s, automatic_sql, now);
+        c->bounces_week = scalar(s, bounces_week_sql, now);
         int r = store_outbox_counts(s, &c->outbox_queued, &c->outbox_failed);
         sqlite3_stmt *st = store_stmt(s, next_sql);
         if (!st)

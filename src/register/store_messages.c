@@ -52,14 +52,9 @@ int store_messages_raw(Store *s, int64_t id, StoredRaw *ret)
         return 0;
 }
 
-/* The first column of every row of the kept statement st, whose values
- * are bound; st is reset. */
-
-
-int store_messages_quarantined(Store *s, int64_t **ret, size_t *ret_n)
+/* The ids sql selects, in *ret (caller frees). */
+static int ids_of(Store *s, const char *sql, int64_t **ret, size_t *ret_n)
 {
-        static const char sql[] =
-                "SELECT id FROM messages WHERE disposition = 'quarantine' AND raw IS NOT NULL ORDER BY id";
         StoreVec ids = {0};
         int r = store_query(s, sql, NULL, 0, store_row_id, &ids);
         if (r < 0) {
@@ -69,6 +64,22 @@ int store_messages_quarantined(Store *s, int64_t **ret, size_t *ret_n)
         *ret = ids.v;
         *ret_n = ids.n;
         return 0;
+}
+
+int store_messages_quarantined(Store *s, int64_t **ret, size_t *ret_n)
+{
+        static const char sql[] =
+                "SELECT id FROM messages WHERE disposition = 'quarantine' AND raw IS NOT NULL "
+                "AND (reason IS NULL OR reason NOT LIKE '" STORE_REASON_AUTOMATIC "%') ORDER BY id";
+        return ids_of(s, sql, ret, ret_n);
+}
+
+int store_messages_automatic(Store *s, int64_t **ret, size_t *ret_n)
+{
+        static const char sql[] =
+                "SELECT id FROM messages WHERE raw IS NOT NULL AND (disposition = 'automatic' OR "
+                "(disposition = 'quarantine' AND reason LIKE '" STORE_REASON_AUTOMATIC "%')) ORDER BY id";
+        return ids_of(s, sql, ret, ret_n);
 }
 
 int store_messages_report(Store *s, int64_t incident_id, int64_t *ret_id)

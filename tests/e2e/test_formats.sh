@@ -290,7 +290,8 @@ ok "both in the inbox" wait_for_mail breach@example.test INBOX 2
 ok "breachd --once takes them" once
 is "$(count_incidents)" "$incidents_before" "neither is filed as a report"
 is "$(imap_count breach@example.test INBOX)" 0 "both are moved out of the inbox"
-ok "the digest is refused as a digest" grep -q "quarantined: .*mailing-list digest" "$TEST_ROOT/breachd.log"
-ok "the bounce is refused by its signature" grep -q 'quarantined: .*Mail Delivery Subsystem' "$TEST_ROOT/breachd.log"
+ok "the digest is told as a digest" grep -q "filed quietly in Automatic: .*mailing-list digest" "$TEST_ROOT/breachd.log"
+ok "the bounce is told by its signature" grep -q 'filed quietly in Automatic: .*Mail Delivery Subsystem' "$TEST_ROOT/breachd.log"
+is "$(imap_count breach@example.test Automatic)" 2 "both are filed quietly in Automatic"
 
 done_testing

@@ -739,6 +739,7 @@ mailbox = {
   folder = "INBOX";
   processed_folder = "Processed";
   quarantine_folder = "Quarantine";
+  automatic_folder = "Automatic";
 };
 smtp = {
   host = "127.0.0.1";

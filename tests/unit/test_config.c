@@ -170,6 +170,7 @@ static void test_defaults(void)
         TAP_STR_EQ(c->mailbox.folder, "INBOX", "default: folder");
         TAP_STR_EQ(c->mailbox.processed_folder, "Processed", "default: processed folder");
         TAP_STR_EQ(c->mailbox.quarantine_folder, "Quarantine", "default: quarantine folder");
+        TAP_STR_EQ(c->mailbox.automatic_folder, "Automatic", "default: automatic folder");
         tap_ok(c->mailbox.idle, "default: idle");
         tap_ok(c->mailbox.ca_file == NULL, "default: system trust store");
         TAP_INT_EQ(c->smtp.tls, TLS_STARTTLS, "default: smtp starttls");
@@ -335,6 +336,18 @@ static void test_error_lines(void)
                       "2: mailbox.processed_folder: must differ from mailbox.folder",
                       "mailbox = { host = \"h.example.org\"; user = \"u\"; password_file = \"/x\";\n"
                       "  processed_folder = \"inbox\"; };\n" SMTP DPO);
+        expect_errors("automatic folder is the watched folder",
+                      "3: mailbox.automatic_folder: must differ from mailbox.folder",
+                      "mailbox = { host = \"h.example.org\"; user = \"u\"; password_file = \"/x\";\n"
+                      "  folder = \"Breaches\";\n  automatic_folder = \"breaches\"; };\n" SMTP DPO);
+        expect_errors("automatic folder is the quarantine folder",
+                      "2: mailbox.automatic_folder: must differ from mailbox.quarantine_folder",
+                      "mailbox = { host = \"h.example.org\"; user = \"u\"; password_file = \"/x\";\n"
+                      "  automatic_folder = \"Quarantine\"; };\n" SMTP DPO);
+        expect_errors("automatic folder empty", "2: mailbox.automatic_folder: must not be empty (leave the setting "
+                      "out for the default)",
+                      "mailbox = { host = \"h.example.org\"; user = \"u\"; password_file = \"/x\";\n"
+                      "  automatic_folder = \"\"; };\n" SMTP DPO);
         expect_errors("port out of range", "5: smtp.port: must be between 1 and 65535 (got 70000)",
                       MAILBOX DPO "\n\nsmtp = { host = \"s.example.org\"; from = \"b@example.org\"; port = 70000; };\n");
 }
@@ -374,6 +387,16 @@ static void test_dpo_contact(void)
         expect_errors("dpo_contact: empty", "4: dpo_contact: is empty: give at least one of name, email, phone and "
                                             "address, or leave it out",
                       MINIMAL "dpo_contact = { };\n");
+}
+
+/* Automatic mail may be filed quietly in Processed, or a folder of its own. */
+static void test_automatic_folder(void)
+{
+        _cleanup_config_ Config *c = expect_ok("automatic mail filed in Processed",
+                "mailbox = { host = \"h.example.org\"; user = \"u\"; password_file = \"/x\"; "
+                "automatic_folder = \"Processed\"; };\n" SMTP DPO);
+        if (c)
+                TAP_STR_EQ(c->mailbox.automatic_folder, "Processed", "automatic_folder read");
 }
 
 static void test_missing_file(void)
@@ -731,6 +754,7 @@ int main(void)
         test_sizes();
         test_error_lines();
         test_dpo_contact();
+        test_automatic_folder();
         test_missing_file();
         test_tls();
         test_auth();

@@ -246,7 +246,7 @@ static const char *expect_get(const Expects *e, const char *key)
 /* ---- running one message ------------------------------------------------ */
 
 typedef struct {
-        const char *disposition;   /* report, quarantine, followup, blank-form */
+        const char *disposition;   /* report, quarantine, automatic, followup, blank-form */
         char *reason;
         bool have_inc;
         Incident inc;
@@ -425,7 +425,7 @@ static void run_one(Corpus *c, const Setup *su, const char *file, const Expects 
                 return;
         }
         if ((o->reason = ingest_refusal(su->cfg, m))) {
-                o->disposition = "quarantine";
+                o->disposition = ingest_reason_automatic(o->reason) ? "automatic" : "quarantine";
                 return;
         }
         int64_t received = received_time(e, m);

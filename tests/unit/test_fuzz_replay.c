@@ -2,8 +2,9 @@
  * fuzzer once crashed breachd with) and tests/fuzz/seeds through the fuzz
  * harnesses (tests/fuzz/fuzz_*.c, docs/FUZZING.md) with this build's
  * compiler and sanitizers, so that a fixed crash stays fixed even where
- * clang is not installed: every message of regressions/message and
- * tests/corpora through the message harness, and each other harness's
+ * clang is not installed: every message of regressions/message,
+ * tests/corpora and the public corpus (test_public_corpus.c) through the
+ * message harness, and each other harness's
  * regressions/NAME and seeds/NAME (with conf/ and tests/corpora/corpus.conf
  * for config, tests/corpora/logs for breachlog) through it.
  *
@@ -283,6 +284,24 @@ int main(void)
                 replay(regressions.v[i], regressions.v[i] + strlen(rdir) + 1);
         for (size_t i = 0; i < corpora.n; i++)
                 replay(corpora.v[i], corpora.v[i] + strlen(cdir) + 1);
+        /* The public corpus (test_public_corpus.c says which packages). */
+        static const char *const public_dirs[] = {
+                "/usr/lib/python3.11/test/test_email/data",
+                "/usr/share/gocode/src/github.com/jhillyerd/enmime/testdata/mail",
+                "/usr/share/gocode/src/github.com/jhillyerd/enmime/testdata/low-quality",
+                "/usr/share/gocode/src/github.com/jhillyerd/enmime/testdata/parts",
+        };
+        StrList public = {0};
+        for (size_t i = 0; i < ARRAY_SIZE(public_dirs); i++)
+                collect(public_dirs[i], &public);
+        size_t n_public = 0;
+        for (size_t i = 0; i < public.n; i++)
+                if (str_endswith_ci(public.v[i], ".raw") || strstr(public.v[i], "/msg_")) {
+                        replay(public.v[i], public.v[i] + strlen("/usr/"));
+                        n_public++;
+                }
+        tap_ok(n_public >= 100, "the public corpus has messages (%zu; make deps)", n_public);
+        strlist_free(&public);
         strlist_free(&regressions);
         strlist_free(&corpora);
         for (size_t i = 0; i < ARRAY_SIZE(fuzz_dirs); i++) {

@@ -17,18 +17,6 @@ ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
 sql() { sqlite3 "$DB" "$@"; }
 has_folder() { imap_folders breach@example.test | grep -qx "$1"; }
 inbox_empty() { (($(imap_count breach@example.test INBOX) == 0)); }
-# mail_n USER N -- the Nth message of USER's INBOX: its Subject: line, then
-# its decoded body.
-mail_n() {
-        imap_fetch_all "$1" INBOX | python3 -c '
-import sys, re, email
-from email.header import decode_header, make_header
-parts = re.split(r"^==== message [0-9]+ uid [0-9]+ ====\n", sys.stdin.read(), flags=re.M)[1:]
-m = email.message_from_string(parts[int(sys.argv[1]) - 1])
-print("Subject: " + " ".join(str(make_header(decode_header(m["Subject"]))).split()))
-print(m.get_payload(decode=True).decode("utf-8", "replace"))
-' "$2"
-}
 
 # msg FILE ID FROM SUBJECT HEADER... -- a plain message with extra headers.
 msg() {

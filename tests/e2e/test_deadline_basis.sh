@@ -23,18 +23,6 @@ long_time() { TZ=Europe/London date -d "@$1" '+%A %-d %B %Y, %H:%M %Z'; }
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 re_quote() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; }
 
-# mail_n USER N -- the Nth message (from 1) of USER's INBOX: its decoded
-# Subject: on the first line, then its decoded body, each line unwrapped.
-mail_n() {
-        imap_fetch_all "$1" INBOX | python3 -c '
-import sys, re, email
-from email.header import decode_header, make_header
-parts = re.split(r"^==== message [0-9]+ uid [0-9]+ ====\n", sys.stdin.read(), flags=re.M)[1:]
-m = email.message_from_string(parts[int(sys.argv[1]) - 1])
-print("Subject: " + " ".join(str(make_header(decode_header(m["Subject"]))).split()))
-print(m.get_payload(decode=True).decode("utf-8", "replace"))
-' "$2"
-}
 # flat TEXT -- TEXT on one line (the templates wrap sentences).
 flat() { tr '\n' ' ' <<<"$1" | tr -s ' '; }
 

@@ -19,20 +19,6 @@ e2e_open
 ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
 once() { "$BREACHD" -c "$CONF" --once >>"$LOG" 2>&1; }
 
-# mail_n USER N -- the Nth message (from 1) of USER's INBOX: its decoded
-# Subject: on the first line, then its decoded body (its text/plain part
-# when it is an invitation, multipart).
-mail_n() {
-        imap_fetch_all "$1" INBOX | python3 -c '
-import sys, re, email
-from email.header import decode_header, make_header
-parts = re.split(r"^==== message [0-9]+ uid [0-9]+ ====\n", sys.stdin.read(), flags=re.M)[1:]
-m = email.message_from_string(parts[int(sys.argv[1]) - 1])
-print("Subject: " + " ".join(str(make_header(decode_header(m["Subject"]))).split()))
-body = next(p for p in m.walk() if p.get_content_type() == "text/plain")
-print(body.get_payload(decode=True).decode("utf-8", "replace"))
-' "$2"
-}
 
 # report FILE ID -- a report with no name of its own (the name is taken
 # from the From: line) whose nature names a child.

@@ -82,3 +82,19 @@ e2e_daemon() {
         harness_on_exit "kill -9 $pid 2>/dev/null"
         wait_until "$TEST_WAIT_SECONDS" count_at_least "$LOG" "started: watching" $((before + 1))
 }
+
+# mail_n USER N [FOLDER] -- the Nth message (from 1) of USER's FOLDER
+# (INBOX): its decoded Subject: on the first line, then its decoded text
+# (the first text/plain part: a DPO's notice is multipart when it carries
+# the calendar invitation).
+mail_n() {
+        imap_fetch_all "$1" "${3:-INBOX}" | python3 -c '
+import sys, re, email
+from email.header import decode_header, make_header
+parts = re.split(r"^==== message [0-9]+ uid [0-9]+ ====\n", sys.stdin.read(), flags=re.M)[1:]
+m = email.message_from_string(parts[int(sys.argv[1]) - 1])
+print("Subject: " + " ".join(str(make_header(decode_header(m["Subject"] or ""))).split()))
+body = next((p for p in m.walk() if p.get_content_type() == "text/plain"), m)
+print((body.get_payload(decode=True) or b"").decode("utf-8", "replace"))
+' "$2"
+}

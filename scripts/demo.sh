@@ -2,7 +2,8 @@
 # make demo: breachd doing its job against private local servers.
 # Starts a private Dovecot and Postfix on loopback ports in a temp dir,
 # sends sample reports through Postfix, runs breachd --once, and shows the
-# register, an acknowledgement and the DPO's notice.  Nothing outside the
+# register, an acknowledgement and the DPO's notice, then runs it as a
+# daemon for a moment to show its metrics file and breachctl check.  Nothing outside the
 # temp dir is touched; the servers stop when it ends.
 set -u
 cd "$(dirname "$0")/.."
@@ -57,5 +58,19 @@ mailpy fetch dpo@example.test INBOX --headers | grep -E '^(Subject|Reply-To):'
 
 say "Mailbox folders afterwards"
 for f in INBOX Processed Quarantine; do printf '  %-11s %s message(s)\n' "$f" "$(imap_count breach@example.test $f)"; done
+
+say "Monitoring: breachd as a daemon for a moment, writing metrics_file for node_exporter"
+write_breachd_conf "$CONF" 'organisation = "Example District Council";' \
+        "metrics_file = \"$TEST_ROOT/breachd.prom\";"
+./breachd -c "$CONF" >"$TEST_ROOT/daemon.log" 2>&1 &
+daemon=$!
+wait_until 15 test -s "$TEST_ROOT/breachd.prom"
+echo "  $TEST_ROOT/breachd.prom (the HELP and TYPE lines left out here):"
+grep -v '^#' "$TEST_ROOT/breachd.prom" | sed 's/^/    /'
+say "breachctl check (a Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"
+./breachctl -c "$CONF" check
+echo "  exit status $?"
+kill "$daemon" 2>/dev/null
+wait "$daemon" 2>/dev/null
 
 say "Done; stopping the private servers"

@@ -16,6 +16,7 @@ packages=(
         opendkim opendkim-tools opendmarc   # signed and verified mail (tests/e2e/test_authres.sh)
         dnsmasq-base       # their private DNS
         python3 sqlite3
+        python3-prometheus-client  # parses breachctl metrics (tests/e2e/test_metrics.sh, tests/lib/promparse.py)
         python3-reportlab  # writes the corpus's PDF forms (tests/corpora/tools/make-pdf.py)
         poppler-utils      # pdftotext, to check those PDFs by hand
         systemd            # systemd-analyze verify / security

@@ -119,6 +119,7 @@ static size_t config_strings(Config *c, char **v[static CONFIG_MAX_STRINGS])
         v[n++] = &c->reference_pattern;
         v[n++] = &c->database;
         v[n++] = &c->templates_dir;
+        v[n++] = &c->metrics_file;
         return n;
 }
 
@@ -871,6 +872,9 @@ static void parse_scalars(Ctx *x, const config_setting_t *root, Config *c)
         get_string(x, root, "reference_pattern", &c->reference_pattern);
         get_string(x, root, "database", &c->database);
         get_string(x, root, "templates_dir", &c->templates_dir);
+        if (get_string(x, root, "metrics_file", &c->metrics_file) && c->metrics_file[0] != '/')
+                err_key(x, where(root, "metrics_file"), "'%s' is not an absolute path (write e.g. "
+                        "\"/var/lib/prometheus/node-exporter/breachd.prom\")", c->metrics_file);
         get_uint(x, root, "poll_interval", 5, 86400, &c->poll_interval);
         get_uint(x, root, "batch_size", 1, 5000, &c->batch_size);
         get_uint(x, root, "retention_days", 0, 36500, &c->retention_days);
@@ -1062,7 +1066,7 @@ static const char *const top_keys[] = {
         "organisation", "mailbox", "smtp", "dpo", "escalation", "admin", "timezone",
         "reference_pattern", "directorates", "staff_domains", "database", "templates_dir",
         "poll_interval", "batch_size", "reminders", "max_message_size", "retention_days",
-        "max_auto_replies_per_day", "alert_after_failures", "subject_summary", "labels", NULL};
+        "max_auto_replies_per_day", "alert_after_failures", "subject_summary", "labels", "metrics_file", NULL};
 
 static void parse_root(Ctx *x, const config_setting_t *root, Config *c)
 {

@@ -91,6 +91,9 @@ typedef struct Config {
         char *database;         /* default "/var/lib/breachd/breachd.db" */
         char *templates_dir;    /* default SYSCONFDIR "/breachd/templates" */
         unsigned poll_interval; /* seconds, default 60 */
+        /* The metrics in Prometheus's text format, written after each pass
+         * for node_exporter's textfile collector; NULL (the default): none. */
+        char *metrics_file;
         unsigned batch_size;    /* messages fetched and filed per transaction, default 200 */
 
         unsigned *reminder_hours;  /* default 24, 48, 60, 68 */

@@ -26,6 +26,7 @@
 #include "mail/conn.h"
 #include "mail/imap.h"
 #include "notices/alert.h"
+#include "notices/metrics.h"
 #include "notices/notices.h"
 #include "register/store.h"
 
@@ -71,6 +72,7 @@ struct Manager {
         int64_t register_down_since;
         char *register_error;
         bool register_alerted;
+        bool metrics_failing;         /* said once (write_metrics()) */
 
         /* Stopping while a server stalls (stop_watch()). */
         pthread_t watcher;
@@ -471,11 +473,40 @@ static char *status_health(Manager *m, int64_t now)
         return xasprintf("last poll %s%s", last, m->idling ? " (idle)" : "");
 }
 
+/* The metrics file (metrics.h), when one is configured: the same text as
+ * breachctl metrics.  A failure is said once, then again only after it
+ * has worked. */
+static void write_metrics(Manager *m, const RegisterCounts *c, const DaemonState *d)
+{
+        if (!m->cfg->metrics_file)
+                return;
+        MetricsInput in = {
+                .org = m->cfg->organisation,
+                .counts = c,
+                .have_state = true,
+                .running = true,
+                .state_written = d->written,
+                .started = d->started,
+                .last_poll_ok = d->last_poll_ok,
+                .last_poll_attempt = d->last_poll_attempt,
+                .mailbox_failures = d->imap_failures,
+                .register_failures = d->register_failures,
+                .now = d->written,
+        };
+        _cleanup_free_ char *text = metrics_text(&in);
+        int r = metrics_write_file(m->cfg->metrics_file, text);
+        if (r < 0 && !m->metrics_failing)
+                log_warning("cannot write the metrics file %s: %s; trying again after each pass",
+                            m->cfg->metrics_file, errstr(r));
+        m->metrics_failing = r < 0;
+}
+
 static void update_status(Manager *m)
 {
         int64_t now = now_utc();
         RegisterCounts c;
-        if (store_counts(m->store, now, &c) >= 0) {
+        bool counted = store_counts(m->store, now, &c) >= 0;
+        if (counted) {
                 _cleanup_free_ char *health = status_health(m, now);
                 _cleanup_free_ char *next = c.next_deadline ? tz_format(m->tz, c.next_deadline, "%Y-%m-%d %H:%M %Z")
                                                             : xstrdup("none");
@@ -485,14 +516,15 @@ static void update_status(Manager *m)
                            health, (long long)c.outbox_queued, (long long)c.outbox_failed,
                            next, c.next_deadline_ref ? " " : "", c.next_deadline_ref ? c.next_deadline_ref : "",
                            (long long)c.overdue, (long long)c.quarantined);
-                store_counts_free(&c);
         }
         DaemonState d = {
                 .pid = getpid(),
                 .started = m->started,
+                .written = now,
                 .last_poll_ok = m->last_poll_ok,
                 .last_poll_attempt = m->last_poll_attempt,
                 .imap_failures = m->imap_failures,
+                .register_failures = m->register_failures,
                 .idle = m->idling,
                 .last_error = m->register_error ? m->register_error : m->last_error,
         };
@@ -500,6 +532,8 @@ static void update_status(Manager *m)
         int r = state_write(path, &d);
         if (r < 0)
                 log_debug("cannot write %s: %s", path, errstr(r));
+        write_metrics(m, counted ? &c : NULL, &d);
+        store_counts_free(&c);
 }
 
 /* ---- event loop --------------------------------------------------------- */

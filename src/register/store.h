@@ -308,7 +308,9 @@ typedef struct {
         int64_t next_deadline;      /* earliest deadline still pending; 0 if none */
         char *next_deadline_ref;    /* owned; NULL if none */
         int64_t outbox_queued, outbox_failed;
+        int64_t oldest_queued;      /* created_at of the oldest mail still queued; 0 if none */
         int64_t quarantined;        /* messages in quarantine, all time */
+        int64_t filed_total;        /* incidents ever filed (closed ones too) */
 } RegisterCounts;
 void store_counts_free(RegisterCounts *c);
 /* The counts at `now`; *ret is filled as far as it could be read even on

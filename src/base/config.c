@@ -62,6 +62,7 @@ static const Config config_defaults = {
         .retention_days = 0,
         .max_auto_replies_per_day = 20,
         .alert_after_failures = 5,
+        .weekly_digest_wday = -1,
 };
 
 static const char *const tls_names[] = {
@@ -863,6 +864,36 @@ static void parse_size(Ctx *x, const config_setting_t *root, uint64_t *dst)
         *dst = v;
 }
 
+/* weekly_digest: "off", or a day and a time, "Mon 08:00" (the day's
+ * English name or its first three letters, any case; 24-hour time). */
+static void parse_weekly_digest(Ctx *x, const config_setting_t *root, Config *c)
+{
+        static const char *const days[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday",
+                                           "saturday"};
+        _cleanup_free_ char *v = NULL;
+        if (!get_string(x, root, "weekly_digest", &v))
+                return;
+        if (!strcasecmp(v, "off")) {
+                c->weekly_digest_wday = -1;
+                return;
+        }
+        char day[16] = "";
+        unsigned h = 99, m = 99;
+        char end = 0;
+        int wday = -1;
+        if (sscanf(v, "%15s %u:%u%c", day, &h, &m, &end) == 3 && h < 24 && m < 60)
+                for (int i = 0; i < 7 && wday < 0; i++)
+                        if (!strcasecmp(day, days[i]) || (strlen(day) == 3 && !strncasecmp(day, days[i], 3)))
+                                wday = i;
+        if (wday < 0) {
+                err_key(x, where(root, "weekly_digest"), "'%s' is not a day and a time (write e.g. \"Mon 08:00\", "
+                        "or \"off\")", v);
+                return;
+        }
+        c->weekly_digest_wday = wday;
+        c->weekly_digest_minute = h * 60 + m;
+}
+
 static void parse_scalars(Ctx *x, const config_setting_t *root, Config *c)
 {
         get_string(x, root, "organisation", &c->organisation);
@@ -881,6 +912,7 @@ static void parse_scalars(Ctx *x, const config_setting_t *root, Config *c)
         get_uint(x, root, "max_auto_replies_per_day", 0, 10000, &c->max_auto_replies_per_day);
         get_uint(x, root, "alert_after_failures", 1, 1000, &c->alert_after_failures);
         get_bool(x, root, "subject_summary", &c->subject_summary);
+        parse_weekly_digest(x, root, c);
         parse_size(x, root, &c->max_message_size);
 }
 
@@ -1066,7 +1098,8 @@ static const char *const top_keys[] = {
         "organisation", "mailbox", "smtp", "dpo", "escalation", "admin", "timezone",
         "reference_pattern", "directorates", "staff_domains", "database", "templates_dir",
         "poll_interval", "batch_size", "reminders", "max_message_size", "retention_days",
-        "max_auto_replies_per_day", "alert_after_failures", "subject_summary", "labels", "metrics_file", NULL};
+        "max_auto_replies_per_day", "alert_after_failures", "subject_summary", "labels", "metrics_file",
+        "weekly_digest", NULL};
 
 static void parse_root(Ctx *x, const config_setting_t *root, Config *c)
 {

@@ -21,6 +21,7 @@
 #include "case/reminders.h"
 #include "case/retention.h"
 #include "case/templates_check.h"
+#include "case/weekly.h"
 #include "daemon/sender.h"
 #include "daemon/state.h"
 #include "mail/conn.h"
@@ -451,6 +452,26 @@ static int run_reminders(Manager *m)
         return r;
 }
 
+/* The DPO's weekly digest (weekly.h) when its slot has come; checked with
+ * the reminders.  A failure is logged and tried again at the next check. */
+static int run_weekly_digest(Manager *m)
+{
+        _cleanup_free_ char *why = NULL;
+        unsigned before = store_failures();
+        int r = weekly_digest_run(m->store, m->cfg, m->tz, now_utc(), &why);
+        if (r < 0 && store_failures() != before) {
+                _cleanup_free_ char *e = store_last_failure();
+                log_error("weekly digest: the register %s cannot be written: %s; trying again in %u s",
+                          m->cfg->database, e, m->cfg->poll_interval);
+                return -EROFS;
+        }
+        if (r < 0)
+                log_error("weekly digest: %s; trying again later", why ? why : errstr(r));
+        else if (r > 0)
+                log_info("weekly digest queued to the DPO");
+        return r;
+}
+
 /* The first part of STATUS=: what is wrong, since when, and the next try;
  * or when the mailbox was last read.  Caller frees. */
 static char *status_health(Manager *m, int64_t now)
@@ -589,6 +610,9 @@ static void arm_reminders(Manager *m)
         if (store_reminder_next(m->store, &next) < 0)
                 next = INT64_MAX;
         int64_t now = now_utc();
+        int64_t weekly = weekly_next_slot(m->tz, m->cfg->weekly_digest_wday, m->cfg->weekly_digest_minute, now);
+        if (weekly < next)
+                next = weekly;
         int64_t d = next == INT64_MAX || next - now > REMINDER_RECHECK ? REMINDER_RECHECK : next - now;
 #ifdef BREACHD_TESTING
         if (d > 1)
@@ -600,7 +624,10 @@ static void arm_reminders(Manager *m)
 static int on_reminder(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
-        if (run_reminders(m) < 0) {
+        int r = run_reminders(m);
+        if (r >= 0)
+                r = run_weekly_digest(m);
+        if (r < 0) {
                 /* Not at once again: a broken template or a full disk would
                  * spin. */
                 arm(m->reminder_timer, m->cfg->poll_interval);
@@ -952,6 +979,8 @@ int manager_run_once(Manager *m)
                           why, m->cfg->mailbox.folder);
         }
         int q = run_reminders(m);
+        if (q >= 0)
+                q = run_weekly_digest(m);
         int s = send_outbox(m, NULL);
         return r < 0 ? r : q < 0 ? q : s;
 }

@@ -118,13 +118,14 @@ static void actions(const Config *cfg, const DigestAction *a, size_t n, Buf *b)
         }
 }
 
+/* Late: received more than 72 hours after the breach became known (or
+ * happened, when the report does not say), incident.c. */
 static void late_cases(Store *s, const Tz *tz, const DigestCase *c, size_t n, Buf *b)
 {
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *sum = summary(s, c[i].ref), *got = notices_format_time(tz, c[i].received_at),
-                                    *due = notices_format_time(tz, c[i].deadline_at);
-                buf_printf(b, "  %s  reported %s, after the deadline %s: %s\n    breachctl show %s\n", c[i].ref, got,
-                           due, sum, c[i].ref);
+                _cleanup_free_ char *sum = summary(s, c[i].ref), *got = notices_format_time(tz, c[i].received_at);
+                buf_printf(b, "  %s  received %s%s: %s\n    breachctl show %s\n", c[i].ref, got,
+                           c[i].closed ? " (closed)" : "", sum, c[i].ref);
         }
 }
 

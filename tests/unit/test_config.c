@@ -313,6 +313,12 @@ static void test_error_lines(void)
                       MAILBOX);
         expect_errors("empty string", "4: database: must not be empty (leave the setting out for the default)",
                       MINIMAL "database = \"  \";\n");
+        expect_errors("a weekly_digest that is not a day and a time",
+                      "4: weekly_digest: 'Someday 8:00' is not a day and a time (write e.g. \"Mon 08:00\", or \"off\")",
+                      MINIMAL "weekly_digest = \"Someday 8:00\";\n");
+        expect_errors("a weekly_digest at 25:00",
+                      "4: weekly_digest: 'Tue 25:00' is not a day and a time (write e.g. \"Mon 08:00\", or \"off\")",
+                      MINIMAL "weekly_digest = \"Tue 25:00\";\n");
         expect_errors("a relative metrics_file", "4: metrics_file: 'breachd.prom' is not an absolute path "
                       "(write e.g. \"/var/lib/prometheus/node-exporter/breachd.prom\")",
                       MINIMAL "metrics_file = \"breachd.prom\";\n");

@@ -152,7 +152,7 @@ static void contents(Fixture *f)
         tap_ok(body_has(f, "action 1, due 2026-11-20 (IT): Wipe the laptop remotely"), "the overdue action");
         tap_ok(body_has(f, "breachctl actions DB2021 done 1"), "... and how to mark it done");
         tap_ok(!body_has(f, "Tell the staff"), "an action not yet due is not listed");
-        tap_ok(body_has(f, "Reported after the 72 hours in November 2026 (1)"), "the late report this month");
+        tap_ok(body_has(f, "Received in November 2026 more than 72 hours after the breach (1)"), "the late report this month");
         tap_ok(body_has(f, "Quarantined in the last 7 days, waiting for a person (1)"), "the quarantined mail");
         tap_ok(body_has(f, "breachctl reprocess --quarantined"), "... and how to read it again");
         TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM outbox WHERE id = (SELECT MAX(id) FROM outbox) "

@@ -497,7 +497,7 @@ static char *status_health(Manager *m, int64_t now)
 /* The metrics file (metrics.h), when one is configured: the same text as
  * breachctl metrics.  A failure is said once, then again only after it
  * has worked. */
-static void write_metrics(Manager *m, const RegisterCounts *c, const DaemonState *d)
+static void write_metrics(Manager *m, const RegisterCounts *c, const DaemonState *d, bool running)
 {
         if (!m->cfg->metrics_file)
                 return;
@@ -505,7 +505,7 @@ static void write_metrics(Manager *m, const RegisterCounts *c, const DaemonState
                 .org = m->cfg->organisation,
                 .counts = c,
                 .have_state = true,
-                .running = true,
+                .running = running,
                 .state_written = d->written,
                 .started = d->started,
                 .last_poll_ok = d->last_poll_ok,
@@ -522,12 +522,15 @@ static void write_metrics(Manager *m, const RegisterCounts *c, const DaemonState
         m->metrics_failing = r < 0;
 }
 
-static void update_status(Manager *m)
+/* After each pass: STATUS=, the state file and the metrics file; when
+ * stopping, the metrics file alone, saying breachd_up 0 (the state file's
+ * pid says it already). */
+static void update_status_as(Manager *m, bool running)
 {
         int64_t now = now_utc();
         RegisterCounts c;
         bool counted = store_counts(m->store, now, &c) >= 0;
-        if (counted) {
+        if (counted && running) {
                 _cleanup_free_ char *health = status_health(m, now);
                 _cleanup_free_ char *next = c.next_deadline ? tz_format(m->tz, c.next_deadline, "%Y-%m-%d %H:%M %Z")
                                                             : xstrdup("none");
@@ -550,11 +553,16 @@ static void update_status(Manager *m)
                 .last_error = m->register_error ? m->register_error : m->last_error,
         };
         _cleanup_free_ char *path = state_path(m->cfg->database);
-        int r = state_write(path, &d);
+        int r = running ? state_write(path, &d) : 0;
         if (r < 0)
                 log_debug("cannot write %s: %s", path, errstr(r));
-        write_metrics(m, counted ? &c : NULL, &d);
+        write_metrics(m, counted ? &c : NULL, &d, running);
         store_counts_free(&c);
+}
+
+static void update_status(Manager *m)
+{
+        update_status_as(m, true);
 }
 
 /* ---- event loop --------------------------------------------------------- */
@@ -965,6 +973,7 @@ int manager_run(Manager *m)
                  m->cfg->mailbox.user, m->cfg->poll_interval);
         r = sd_event_loop(m->event);
         sd_notify(false, "STOPPING=1");
+        update_status_as(m, false);
         stop_watch_end(m);
         log_info("stopped");
         return r < 0 ? r : 0;

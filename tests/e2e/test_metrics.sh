@@ -92,6 +92,7 @@ is "$(cat "$TEST_ROOT/check.rc")" 2 "check: CRITICAL (2) when the daemon is not 
 like "$(cat "$TEST_ROOT/check.out")" 'breachd is not running' "... saying so"
 ctl metrics >"$TEST_ROOT/ctl.prom"
 is "$(value "$TEST_ROOT/ctl.prom" breachd_up)" 0 "breachctl metrics: breachd_up 0"
+is "$(value "$PROM" breachd_up)" 0 "the daemon's last metrics file, written as it stopped: breachd_up 0"
 
 echo 'this is not a configuration' >"$TEST_ROOT/bad.conf"
 "$BREACHCTL" -c "$TEST_ROOT/bad.conf" check >"$TEST_ROOT/check.out" 2>/dev/null

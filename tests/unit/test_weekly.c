@@ -70,6 +70,18 @@ static void slots(const Tz *tz)
         TAP_INT_EQ(weekly_next_slot(tz, -1, 0, OCT26), INT64_MAX, "off: no next slot");
 }
 
+/* Turned on on a Monday morning after 08:00: that week's digest at once. */
+static void first_within_a_day(void)
+{
+        Fixture *f = fixture_new("weekly_digest = \"Mon 08:00\";");
+        tap_ok(f != NULL, "a fresh register, weekly_digest on");
+        if (f) {
+                TAP_INT_EQ(run(f, OCT26 + 3 * H), 1, "turned on at 11:00 on the Monday: the week's digest at once");
+                TAP_INT_EQ(run(f, OCT26 + 4 * H), 0, "... once");
+        }
+        tap_ok(fixture_free(f) == 0, "temporary directory removed");
+}
+
 static void once(Fixture *f)
 {
         cfg = fixture_config(f, "weekly_digest = \"mon 08:00\";");
@@ -171,6 +183,7 @@ int main(void)
         }
         tap_ok(fixture_free(f) == 0, "temporary directory removed");
         cfg = NULL;
+        first_within_a_day();
         f = fixture_new(NULL);
         if (f)
                 contents(f);

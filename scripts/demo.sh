@@ -3,8 +3,9 @@
 # Starts a private Dovecot and Postfix on loopback ports in a temp dir,
 # sends sample reports through Postfix, runs breachd --once, and shows the
 # register, an acknowledgement, the DPO's notice and the letter to the
-# people affected.  Nothing outside the temp dir is touched; the servers
-# stop when it ends.
+# people affected, then runs it as a daemon for a moment to show its
+# metrics file and breachctl check.  Nothing outside the temp dir is
+# touched; the servers stop when it ends.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib/servers.sh
@@ -14,8 +15,11 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 servers_add_user jane.smith@example.test secret
 servers_start || { echo "demo: the private servers did not start" >&2; exit 1; }
 CONF=$TEST_ROOT/breachd.conf
+# The DPO's weekly digest set to a minute ago, so that this run sends it.
+digest_at=$(TZ=Europe/London date -d '1 minute ago' '+%a %H:%M')
 write_breachd_conf "$CONF" 'organisation = "Example District Council";' \
-        'dpo_contact = { name = "Jane Smith, Data Protection Officer"; phone = "01632 960000"; };'
+        'dpo_contact = { name = "Jane Smith, Data Protection Officer"; phone = "01632 960000"; };' \
+        "weekly_digest = \"$digest_at\";"
 
 say "Private servers: IMAP 127.0.0.1:$IMAP_PORT, SMTP 127.0.0.1:$SMTP_PORT (in $TEST_ROOT)"
 say "Staff email three reports to breach@example.test"
@@ -59,11 +63,33 @@ wait_for_mail jane.smith@example.test INBOX 1 15 >/dev/null
 say "The acknowledgement in Jane's mailbox (read back over IMAP)"
 imap_fetch_all jane.smith@example.test INBOX | sed -n '/^Subject:/p; /^$/,$p'
 
-wait_for_mail dpo@example.test INBOX 3 15 >/dev/null
+wait_for_mail dpo@example.test INBOX 4 15 >/dev/null
 say "The DPO's mailbox"
 mailpy fetch dpo@example.test INBOX --headers | grep -E '^(Subject|Reply-To):'
 
+say "The DPO's weekly digest (weekly_digest = \"$digest_at\")"
+imap_fetch_all dpo@example.test INBOX | "$PYTHON" -c '
+import email, sys
+for raw in sys.stdin.read().split("==== message ")[1:]:
+    m = email.message_from_string(raw.split("\n", 1)[1])
+    if (m["Subject"] or "").startswith("breachd weekly digest"):
+        print(m.get_payload(decode=True).decode())'
+
 say "Mailbox folders afterwards"
 for f in INBOX Processed Quarantine; do printf '  %-11s %s message(s)\n' "$f" "$(imap_count breach@example.test $f)"; done
+
+say "Monitoring: breachd as a daemon for a moment, writing metrics_file for node_exporter"
+write_breachd_conf "$CONF" 'organisation = "Example District Council";' "weekly_digest = \"$digest_at\";" \
+        "metrics_file = \"$TEST_ROOT/breachd.prom\";"
+./breachd -c "$CONF" >"$TEST_ROOT/daemon.log" 2>&1 &
+daemon=$!
+wait_until 15 test -s "$TEST_ROOT/breachd.prom"
+echo "  $TEST_ROOT/breachd.prom (the HELP and TYPE lines left out here):"
+grep -v '^#' "$TEST_ROOT/breachd.prom" | sed 's/^/    /'
+say "breachctl check (a Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"
+./breachctl -c "$CONF" check
+echo "  exit status $?"
+kill "$daemon" 2>/dev/null
+wait "$daemon" 2>/dev/null
 
 say "Done; stopping the private servers"

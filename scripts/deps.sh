@@ -18,6 +18,7 @@ packages=(
         dnsmasq-base       # their private DNS
         python3 sqlite3
         python3-icalendar python3-vobject   # independent parsers of our calendar (tests/e2e/test_calendar.sh)
+        python3-prometheus-client  # parses breachctl metrics (tests/e2e/test_metrics.sh, tests/lib/promparse.py)
         python3-reportlab  # writes the corpus's PDF forms (tests/corpora/tools/make-pdf.py)
         # real-world MIME nobody here wrote, read in place (tests/unit/test_public_corpus.c,
         # tests/e2e/test_public_corpus.sh): Python's and enmime's test messages

@@ -64,6 +64,7 @@ static const Config config_defaults = {
         .max_auto_replies_per_day = 20,
         .dpo_calendar = true,
         .alert_after_failures = 5,
+        .weekly_digest_wday = -1,
 };
 
 static const char *const tls_names[] = {
@@ -126,6 +127,7 @@ static size_t config_strings(Config *c, char **v[static CONFIG_MAX_STRINGS])
         v[n++] = &c->reference_pattern;
         v[n++] = &c->database;
         v[n++] = &c->templates_dir;
+        v[n++] = &c->metrics_file;
         return n;
 }
 
@@ -876,6 +878,36 @@ static void parse_size(Ctx *x, const config_setting_t *root, uint64_t *dst)
         *dst = v;
 }
 
+/* weekly_digest: "off", or a day and a time, "Mon 08:00" (the day's
+ * English name or its first three letters, any case; 24-hour time). */
+static void parse_weekly_digest(Ctx *x, const config_setting_t *root, Config *c)
+{
+        static const char *const days[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday",
+                                           "saturday"};
+        _cleanup_free_ char *v = NULL;
+        if (!get_string(x, root, "weekly_digest", &v))
+                return;
+        if (!strcasecmp(v, "off")) {
+                c->weekly_digest_wday = -1;
+                return;
+        }
+        char day[16] = "";
+        unsigned h = 99, m = 99;
+        char end = 0;
+        int wday = -1;
+        if (sscanf(v, "%15s %u:%u%c", day, &h, &m, &end) == 3 && h < 24 && m < 60)
+                for (int i = 0; i < 7 && wday < 0; i++)
+                        if (!strcasecmp(day, days[i]) || (strlen(day) == 3 && !strncasecmp(day, days[i], 3)))
+                                wday = i;
+        if (wday < 0) {
+                err_key(x, where(root, "weekly_digest"), "'%s' is not a day and a time (write e.g. \"Mon 08:00\", "
+                        "or \"off\")", v);
+                return;
+        }
+        c->weekly_digest_wday = wday;
+        c->weekly_digest_minute = h * 60 + m;
+}
+
 static void parse_scalars(Ctx *x, const config_setting_t *root, Config *c)
 {
         get_string(x, root, "organisation", &c->organisation);
@@ -885,6 +917,9 @@ static void parse_scalars(Ctx *x, const config_setting_t *root, Config *c)
         get_string(x, root, "reference_pattern", &c->reference_pattern);
         get_string(x, root, "database", &c->database);
         get_string(x, root, "templates_dir", &c->templates_dir);
+        if (get_string(x, root, "metrics_file", &c->metrics_file) && c->metrics_file[0] != '/')
+                err_key(x, where(root, "metrics_file"), "'%s' is not an absolute path (write e.g. "
+                        "\"/var/lib/prometheus/node-exporter/breachd.prom\")", c->metrics_file);
         get_uint(x, root, "poll_interval", 5, 86400, &c->poll_interval);
         get_uint(x, root, "batch_size", 1, 5000, &c->batch_size);
         get_uint(x, root, "retention_days", 0, 36500, &c->retention_days);
@@ -892,6 +927,7 @@ static void parse_scalars(Ctx *x, const config_setting_t *root, Config *c)
         get_uint(x, root, "alert_after_failures", 1, 1000, &c->alert_after_failures);
         get_bool(x, root, "subject_summary", &c->subject_summary);
         get_bool(x, root, "dpo_calendar", &c->dpo_calendar);
+        parse_weekly_digest(x, root, c);
         parse_size(x, root, &c->max_message_size);
 }
 
@@ -1111,7 +1147,7 @@ static const char *const top_keys[] = {
         "reference_pattern", "directorates", "staff_domains", "database", "templates_dir",
         "poll_interval", "batch_size", "reminders", "max_message_size", "retention_days",
         "max_auto_replies_per_day", "alert_after_failures", "subject_summary", "dpo_calendar", "labels", "dpo_contact",
-        NULL};
+        "metrics_file", "weekly_digest", NULL};
 
 static void parse_root(Ctx *x, const config_setting_t *root, Config *c)
 {

@@ -100,6 +100,9 @@ typedef struct Config {
         char *database;         /* default "/var/lib/breachd/breachd.db" */
         char *templates_dir;    /* default SYSCONFDIR "/breachd/templates" */
         unsigned poll_interval; /* seconds, default 60 */
+        /* The metrics in Prometheus's text format, written after each pass
+         * for node_exporter's textfile collector; NULL (the default): none. */
+        char *metrics_file;
         unsigned batch_size;    /* messages fetched and filed per transaction, default 200 */
 
         unsigned *reminder_hours;  /* default 24, 48, 60, 68 */
@@ -109,6 +112,11 @@ typedef struct Config {
         unsigned retention_days;     /* raw messages; 0 = keep for ever; default 0 */
         unsigned max_auto_replies_per_day; /* per address, default 20 */
         unsigned alert_after_failures;     /* mail admin after this many failed polls in a row, default 5 */
+        /* The DPO's weekly digest (case/weekly.h): the day (0 Sunday ..
+         * 6 Saturday; -1, the default: off) and the minute of that day,
+         * in the configured time zone. */
+        int weekly_digest_wday;
+        unsigned weekly_digest_minute;
         /* The DPO's mail subjects carry the first line of the nature of the
          * breach (the summary), free text that may name a person; default
          * false: the directorate and the type of breach instead. */

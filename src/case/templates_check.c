@@ -4,6 +4,7 @@
 #include "case/decision.h"
 #include "case/followup.h"
 #include "case/letter.h"
+#include "case/weekly.h"
 #include "notices/alert.h"
 #include "notices/notices.h"
 #include "notices/template.h"
@@ -15,7 +16,7 @@ int templates_check(const Config *cfg, const Tz *tz, char **ret_why)
                                             "reminder", "overdue", "decision-confirm", "decision-error",
                                             "delivery-failed", "mailbox-down", "mailbox-up", "register-down",
                                             "register-up", "too-large", "followup-passed",
-                                            "dpo-outside-note", "quarantine-digest"};
+                                            "dpo-outside-note", "quarantine-digest", "weekly-digest"};
         Incident inc;
         incident_init(&inc);
         inc.ref = xstrdup("DB2026001");
@@ -29,6 +30,7 @@ int templates_check(const Config *cfg, const Tz *tz, char **ret_why)
         decision_sample_vars(cfg, tz, &inc, now_utc(), &v);
         alert_sample_vars(&v);
         followup_sample_vars(&v);
+        weekly_sample_vars(&v);
         int r = 0;
         for (size_t i = 0; i < ARRAY_SIZE(names) && r >= 0; i++) {
                 Rendered out = {0};

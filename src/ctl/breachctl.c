@@ -13,6 +13,7 @@
 #include "ctl/ctl_register.h"
 #include "ctl/ctl_reprocess.h"
 #include "ctl/output.h"
+#include "notices/metrics.h"
 #include "register/store.h"
 
 static const struct {
@@ -28,6 +29,9 @@ static const struct {
         {"ico-draft", ctl_ico_draft, "ico-draft REF           the Article 33(3) answers for the ICO's form"},
         {"subject-letter", ctl_subject_letter, "subject-letter REF [--html] [-o FILE] [--draft]  the letter to the people affected"},
         {"status", ctl_status, "status                  the daemon and the register at a glance"},
+        {"metrics", ctl_metrics, "metrics                 the service's state for Prometheus (text format)"},
+        {"check", ctl_check, "check [--stale-minutes N] [--outbox-minutes N] [--mailbox-warn N] [--mailbox-crit N] "
+                             "[--overdue-warn N] [--overdue-crit N]  a Nagios plugin"},
         {"decide", ctl_decide, "decide REF notify|not-notifiable --reason TEXT [--ico-ref REF] [--delay-reason TEXT]"},
         {"set", ctl_set, "set REF FIELD VALUE     outcome, severity, subjects-notified, ico-reference, ..."},
         {"assign", ctl_assign, "assign REF NAME         who handles the incident"},
@@ -76,17 +80,29 @@ int main(int argc, char **argv)
         }
         Config *cfg = NULL;
         _cleanup_free_ char *errors = NULL;
+        /* A Nagios plugin says UNKNOWN (3) on one line when it cannot look. */
+        bool nagios = commands[k].run == ctl_check;
         if (config_load(path, &cfg, &errors) < 0) {
                 fprintf(stderr, "%s\n", errors ? errors : "cannot load the configuration");
+                if (nagios) {
+                        _cleanup_free_ char *line = metrics_check_unknown("cannot load the configuration");
+                        printf("%s\n", line);
+                        return CHECK_UNKNOWN;
+                }
                 return 1;
         }
         Tz *tz = NULL;
         Store *store = NULL;
-        int r = tz_open(cfg->timezone, &tz);
+        int r = tz_open(cfg->timezone, &tz), exit_status = 0;
         unsigned before = store_failures();
         if (r >= 0 && (r = store_open(cfg->database, &store)) < 0) {
                 _cleanup_free_ char *why = store_failures() != before ? store_last_failure() : xstrdup(strerror(-r));
                 fprintf(stderr, "breachctl: cannot open the register %s: %s\n", cfg->database, why);
+                if (nagios) {
+                        _cleanup_free_ char *line = metrics_check_unknown("cannot open the register");
+                        printf("%s\n", line);
+                        exit_status = CHECK_UNKNOWN;
+                }
         }
         if (r >= 0) {
                 /* Text goes out escaped: the register holds what hostile
@@ -94,6 +110,7 @@ int main(int argc, char **argv)
                 FILE *text = output_text_open(stdout);
                 Ctl c = {.cfg = cfg, .store = store, .tz = tz, .out = text ? text : stdout, .raw = stdout};
                 r = commands[k].run(&c, argc - i, argv + i);
+                exit_status = c.exit_status;
                 if (text && fclose(text) != 0 && r >= 0) {
                         fprintf(stderr, "breachctl: cannot write the output: %m\n");
                         r = -EIO;
@@ -102,5 +119,5 @@ int main(int argc, char **argv)
         store_close(store);
         tz_free(tz);
         config_free(cfg);
-        return r < 0 ? 1 : 0;
+        return exit_status ? exit_status : r < 0 ? 1 : 0;
 }

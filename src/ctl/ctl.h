@@ -1,5 +1,5 @@
 /* ctl.h — the commands of breachctl(1), one function each (ctl_list.c,
- * ctl_show.c, ctl_export.c, ctl_status.c; the others in ctl_case.h,
+ * ctl_show.c, ctl_export.c, ctl_status.c, ctl_metrics.c; the others in ctl_case.h,
  * ctl_register.h, ctl_reprocess.h).  They print text to `out` (JSON, CSV and
  * HTML to `raw`) and return 0, or a negative code after printing why to
  * stderr. */
@@ -20,6 +20,8 @@ typedef struct {
         FILE *raw;      /* the standard output itself, for the formats that
                          * escape what they hold their own way: JSON, CSV,
                          * HTML */
+        int exit_status;  /* when the command returns 0: breachctl's exit
+                           * status (check's Nagios codes); 0 otherwise */
 } Ctl;
 
 /* The incident ref names, loaded into *ret (incident_free() it); when there
@@ -31,3 +33,5 @@ int ctl_list(Ctl *c, int argc, char **argv);
 int ctl_show(Ctl *c, int argc, char **argv);
 int ctl_export(Ctl *c, int argc, char **argv);
 int ctl_status(Ctl *c, int argc, char **argv);
+int ctl_metrics(Ctl *c, int argc, char **argv);
+int ctl_check(Ctl *c, int argc, char **argv);

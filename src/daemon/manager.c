@@ -21,11 +21,13 @@
 #include "case/reminders.h"
 #include "case/retention.h"
 #include "case/templates_check.h"
+#include "case/weekly.h"
 #include "daemon/sender.h"
 #include "daemon/state.h"
 #include "mail/conn.h"
 #include "mail/imap.h"
 #include "notices/alert.h"
+#include "notices/metrics.h"
 #include "notices/notices.h"
 #include "register/store.h"
 
@@ -71,6 +73,7 @@ struct Manager {
         int64_t register_down_since;
         char *register_error;
         bool register_alerted;
+        bool metrics_failing;         /* said once (write_metrics()) */
 
         /* Stopping while a server stalls (stop_watch()). */
         pthread_t watcher;
@@ -450,6 +453,26 @@ static int run_reminders(Manager *m)
         return r;
 }
 
+/* The DPO's weekly digest (weekly.h) when its slot has come; checked with
+ * the reminders.  A failure is logged and tried again at the next check. */
+static int run_weekly_digest(Manager *m)
+{
+        _cleanup_free_ char *why = NULL;
+        unsigned before = store_failures();
+        int r = weekly_digest_run(m->store, m->cfg, m->tz, now_utc(), &why);
+        if (r < 0 && store_failures() != before) {
+                _cleanup_free_ char *e = store_last_failure();
+                log_error("weekly digest: the register %s cannot be written: %s; trying again in %u s",
+                          m->cfg->database, e, m->cfg->poll_interval);
+                return -EROFS;
+        }
+        if (r < 0)
+                log_error("weekly digest: %s; trying again later", why ? why : errstr(r));
+        else if (r > 0)
+                log_info("weekly digest queued to the DPO");
+        return r;
+}
+
 /* The first part of STATUS=: what is wrong, since when, and the next try;
  * or when the mailbox was last read.  Caller frees. */
 static char *status_health(Manager *m, int64_t now)
@@ -472,11 +495,43 @@ static char *status_health(Manager *m, int64_t now)
         return xasprintf("last poll %s%s", last, m->idling ? " (idle)" : "");
 }
 
-static void update_status(Manager *m)
+/* The metrics file (metrics.h), when one is configured: the same text as
+ * breachctl metrics.  A failure is said once, then again only after it
+ * has worked. */
+static void write_metrics(Manager *m, const RegisterCounts *c, const DaemonState *d, bool running)
+{
+        if (!m->cfg->metrics_file)
+                return;
+        MetricsInput in = {
+                .org = m->cfg->organisation,
+                .counts = c,
+                .have_state = true,
+                .running = running,
+                .state_written = d->written,
+                .started = d->started,
+                .last_poll_ok = d->last_poll_ok,
+                .last_poll_attempt = d->last_poll_attempt,
+                .mailbox_failures = d->imap_failures,
+                .register_failures = d->register_failures,
+                .now = d->written,
+        };
+        _cleanup_free_ char *text = metrics_text(&in);
+        int r = metrics_write_file(m->cfg->metrics_file, text);
+        if (r < 0 && !m->metrics_failing)
+                log_warning("cannot write the metrics file %s: %s; trying again after each pass",
+                            m->cfg->metrics_file, errstr(r));
+        m->metrics_failing = r < 0;
+}
+
+/* After each pass: STATUS=, the state file and the metrics file; when
+ * stopping, the metrics file alone, saying breachd_up 0 (the state file's
+ * pid says it already). */
+static void update_status_as(Manager *m, bool running)
 {
         int64_t now = now_utc();
         RegisterCounts c;
-        if (store_counts(m->store, now, &c) >= 0) {
+        bool counted = store_counts(m->store, now, &c) >= 0;
+        if (counted && running) {
                 _cleanup_free_ char *health = status_health(m, now);
                 _cleanup_free_ char *next = c.next_deadline ? tz_format(m->tz, c.next_deadline, "%Y-%m-%d %H:%M %Z")
                                                             : xstrdup("none");
@@ -486,21 +541,29 @@ static void update_status(Manager *m)
                            health, (long long)c.outbox_queued, (long long)c.outbox_failed,
                            next, c.next_deadline_ref ? " " : "", c.next_deadline_ref ? c.next_deadline_ref : "",
                            (long long)c.overdue, (long long)c.quarantined);
-                store_counts_free(&c);
         }
         DaemonState d = {
                 .pid = getpid(),
                 .started = m->started,
+                .written = now,
                 .last_poll_ok = m->last_poll_ok,
                 .last_poll_attempt = m->last_poll_attempt,
                 .imap_failures = m->imap_failures,
+                .register_failures = m->register_failures,
                 .idle = m->idling,
                 .last_error = m->register_error ? m->register_error : m->last_error,
         };
         _cleanup_free_ char *path = state_path(m->cfg->database);
-        int r = state_write(path, &d);
+        int r = running ? state_write(path, &d) : 0;
         if (r < 0)
                 log_debug("cannot write %s: %s", path, errstr(r));
+        write_metrics(m, counted ? &c : NULL, &d, running);
+        store_counts_free(&c);
+}
+
+static void update_status(Manager *m)
+{
+        update_status_as(m, true);
 }
 
 /* ---- event loop --------------------------------------------------------- */
@@ -556,6 +619,9 @@ static void arm_reminders(Manager *m)
         if (store_reminder_next(m->store, &next) < 0)
                 next = INT64_MAX;
         int64_t now = now_utc();
+        int64_t weekly = weekly_next_slot(m->tz, m->cfg->weekly_digest_wday, m->cfg->weekly_digest_minute, now);
+        if (weekly < next)
+                next = weekly;
         int64_t d = next == INT64_MAX || next - now > REMINDER_RECHECK ? REMINDER_RECHECK : next - now;
 #ifdef BREACHD_TESTING
         if (d > 1)
@@ -567,7 +633,10 @@ static void arm_reminders(Manager *m)
 static int on_reminder(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
-        if (run_reminders(m) < 0) {
+        int r = run_reminders(m);
+        if (r >= 0)
+                r = run_weekly_digest(m);
+        if (r < 0) {
                 /* Not at once again: a broken template or a full disk would
                  * spin. */
                 arm(m->reminder_timer, m->cfg->poll_interval);
@@ -905,6 +974,7 @@ int manager_run(Manager *m)
                  m->cfg->mailbox.user, m->cfg->poll_interval);
         r = sd_event_loop(m->event);
         sd_notify(false, "STOPPING=1");
+        update_status_as(m, false);
         stop_watch_end(m);
         log_info("stopped");
         return r < 0 ? r : 0;
@@ -919,6 +989,8 @@ int manager_run_once(Manager *m)
                           why, m->cfg->mailbox.folder);
         }
         int q = run_reminders(m);
+        if (q >= 0)
+                q = run_weekly_digest(m);
         int s = send_outbox(m, NULL);
         return r < 0 ? r : q < 0 ? q : s;
 }

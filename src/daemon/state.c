@@ -43,9 +43,10 @@ int state_write(const char *path, const DaemonState *d)
                 return r;
         }
         _cleanup_free_ char *err = d->last_error ? str_header_safe(d->last_error) : NULL;
-        fprintf(f, "pid=%lld\nstarted=%lld\nlast_poll_ok=%lld\nlast_poll_attempt=%lld\nimap_failures=%u\nidle=%d\n",
-                (long long)d->pid, (long long)d->started, (long long)d->last_poll_ok,
-                (long long)d->last_poll_attempt, d->imap_failures, d->idle);
+        fprintf(f, "pid=%lld\nstarted=%lld\nwritten=%lld\nlast_poll_ok=%lld\nlast_poll_attempt=%lld\n"
+                "imap_failures=%u\nregister_failures=%u\nidle=%d\n",
+                (long long)d->pid, (long long)d->started, (long long)d->written, (long long)d->last_poll_ok,
+                (long long)d->last_poll_attempt, d->imap_failures, d->register_failures, d->idle);
         if (err)
                 fprintf(f, "last_error=%s\n", err);
         if (fclose(f) != 0 || rename(tmp, path) < 0) {
@@ -78,6 +79,10 @@ int state_read(const char *path, DaemonState *d)
                         d->last_poll_ok = n;
                 else if (!strcmp(line, "last_poll_attempt"))
                         d->last_poll_attempt = n;
+                else if (!strcmp(line, "written"))
+                        d->written = n;
+                else if (!strcmp(line, "register_failures"))
+                        d->register_failures = (unsigned)n;
                 else if (!strcmp(line, "imap_failures"))
                         d->imap_failures = (unsigned)n;
                 else if (!strcmp(line, "idle"))

@@ -11,7 +11,9 @@ typedef struct {
         int64_t started;
         int64_t last_poll_ok;       /* 0: never */
         int64_t last_poll_attempt;
+        int64_t written;            /* when this was written (0: by an older breachd) */
         unsigned imap_failures;     /* consecutive */
+        unsigned register_failures; /* consecutive */
         int idle;                   /* 1 when waiting in IMAP IDLE */
         char *last_error;           /* NULL when the last poll worked */
 } DaemonState;

@@ -169,7 +169,7 @@ static char *label_list(const StrList *keys, bool fill_in)
         return buf_steal(&b);
 }
 
-static char *summary_of(const Incident *inc)
+char *notices_summary(const Incident *inc)
 {
         const char *n = inc->form.f[F_NATURE].text;
         if (!n)
@@ -311,7 +311,7 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
          * line of what could not be read says so, in the register too. */
         bool undecodable = inc->form.unreadable.n && !strcmp(inc->form.unreadable.v[0], MESSAGE_UNDECODABLE);
         tvars_set(v, "unreadable_message", undecodable ? "yes" : "");
-        t = summary_of(inc);
+        t = notices_summary(inc);
         tvars_set(v, "summary", t);
         /* A subject is shown on lock screens and in notifications, to
          * whoever is near the phone: by default it carries no free text

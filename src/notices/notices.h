@@ -22,6 +22,10 @@ void notices_reporter_asked_vars(const Config *cfg, ReporterAsked asked, Templat
 /* Fills the variables every incident template may use. */
 void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v);
 
+/* The incident's summary on one line: the first line of the nature of the
+ * breach (at most 100 bytes), else the subject.  Caller frees. */
+char *notices_summary(const Incident *inc);
+
 /* Every field of the form as a "Label: " line, for a reporter to fill in
  * (template variable blank_form).  Caller frees. */
 char *notices_blank_form(void);

@@ -316,15 +316,43 @@ typedef struct {
         int64_t next_deadline;      /* earliest deadline still pending; 0 if none */
         char *next_deadline_ref;    /* owned; NULL if none */
         int64_t outbox_queued, outbox_failed;
+        int64_t oldest_queued;      /* created_at of the oldest mail still queued; 0 if none */
         int64_t quarantined;        /* messages in quarantine, all time */
         int64_t automatic_week;     /* automatic mail filed quietly, seen in the last 7 days */
         int64_t automatic;          /* the same, all time */
         int64_t bounces_week;       /* delivery reports matched to our mail, in the last 7 days */
+        int64_t filed_total;        /* incidents ever filed (closed ones too) */
 } RegisterCounts;
 void store_counts_free(RegisterCounts *c);
 /* The counts at `now`; *ret is filled as far as it could be read even on
  * failure, and must be freed with store_counts_free() either way. */
 int store_counts(Store *s, int64_t now, RegisterCounts *ret);
+
+/* ---- the DPO's weekly digest (store_digest.c) ---- */
+/* An incident as the digest lists it.  Owned strings. */
+typedef struct {
+        char *ref, *token, *decision;
+        int64_t received_at, deadline_at;
+        bool late, closed;
+} DigestCase;
+void digest_cases_free(DigestCase *v, size_t n);
+/* The incidents not closed, oldest first. */
+int store_digest_open(Store *s, DigestCase **ret, size_t *ret_n);
+/* The incidents reported late (incidents.late) received in [from, to). */
+int store_digest_late(Store *s, int64_t from, int64_t to, DigestCase **ret, size_t *ret_n);
+/* A remedial action not done by its due date, of a case not closed. */
+typedef struct {
+        char *ref, *token, *text, *owner, *due;   /* owner NULL: nobody named */
+        int64_t n;
+} DigestAction;
+void digest_actions_free(DigestAction *v, size_t n);
+/* The actions whose due date ("YYYY-MM-DD") is before today, earliest first. */
+int store_digest_overdue_actions(Store *s, const char *today, DigestAction **ret, size_t *ret_n);
+/* The latest week (its slot, weekly.h) a digest was queued for; 0: never.
+ * Kept as an audit row with no incident, written by
+ * store_digest_mark_week() in the transaction that queues the digest. */
+int store_digest_last_week(Store *s, int64_t *ret);
+int store_digest_mark_week(Store *s, int64_t slot, const char *rcpts);
 
 /* ---- history (store_audit.c) ---- */
 /* One entry of an incident's history (store_audit()).  The strings are the
@@ -394,6 +422,10 @@ void quarantined_messages_free(QuarantinedMessage *v, size_t n);
 int store_quarantine_unreported(Store *s, QuarantinedMessage **ret, size_t *ret_n);
 /* When the last digest was queued; 0 when never. */
 int store_quarantine_last_digest(Store *s, int64_t *ret);
+/* The quarantined messages that need a person (as above) seen since
+ * `since`, told or not, in the order recorded; for the DPO's weekly
+ * digest.  Caller frees *ret (quarantined_messages_free()). */
+int store_quarantine_since(Store *s, int64_t since, QuarantinedMessage **ret, size_t *ret_n);
 /* Marks the quarantined messages not yet reported, up to row up_to_id, as
  * reported at now; inside the transaction that queues the digest. */
 int store_quarantine_mark_reported(Store *s, int64_t up_to_id, int64_t now);

@@ -1,5 +1,5 @@
-/* store_counts.c — the register's counts for the daemon's STATUS= line
- * and breachctl status (store.h). */
+/* store_counts.c — the register's counts for the daemon's STATUS= line,
+ * breachctl status and the metrics (store.h). */
 #include <errno.h>
 #include <string.h>
 
@@ -35,6 +35,8 @@ int store_counts(Store *s, int64_t now, RegisterCounts *c)
                                           "AND ico_decision = 'pending'";
         static const char overdue_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed' "
                                           "AND ico_decision = 'pending' AND deadline_at < ?";
+        static const char filed_sql[] = "SELECT COUNT(*) FROM incidents";
+        static const char oldest_sql[] = "SELECT COALESCE(MIN(created_at), 0) FROM outbox WHERE state = 'queued'";
         static const char quarantine_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'quarantine'";
         static const char automatic_week_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'automatic' "
                                                  "AND seen_at >= ? - 7 * 86400";
@@ -52,6 +54,8 @@ int store_counts(Store *s, int64_t now, RegisterCounts *c)
         c->automatic_week = scalar(s, automatic_week_sql, now);
         c->automatic = scalar(s, automatic_sql, now);
         c->bounces_week = scalar(s, bounces_week_sql, now);
+        c->filed_total = scalar(s, filed_sql, now);
+        c->oldest_queued = scalar(s, oldest_sql, now);
         int r = store_outbox_counts(s, &c->outbox_queued, &c->outbox_failed);
         sqlite3_stmt *st = store_stmt(s, next_sql);
         if (!st)
@@ -62,7 +66,8 @@ int store_counts(Store *s, int64_t now, RegisterCounts *c)
                 c->next_deadline = sqlite3_column_int64(st, 1);
         }
         sqlite3_reset(st);
-        if (c->open_incidents < 0 || c->pending_decisions < 0 || c->overdue < 0 || c->quarantined < 0)
+        if (c->open_incidents < 0 || c->pending_decisions < 0 || c->overdue < 0 || c->quarantined < 0 ||
+            c->filed_total < 0 || c->oldest_queued < 0)
                 return -EIO;
         return r;
 }

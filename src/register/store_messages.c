@@ -129,6 +129,23 @@ int store_quarantine_unreported(Store *s, QuarantinedMessage **ret, size_t *ret_
         return 0;
 }
 
+int store_quarantine_since(Store *s, int64_t since, QuarantinedMessage **ret, size_t *ret_n)
+{
+        static const char sql[] = "SELECT id, from_addr, subject, reason, seen_at FROM messages "
+                                  "WHERE disposition = 'quarantine' AND seen_at >= ? "
+                                  "AND (reason IS NULL OR reason NOT LIKE '" STORE_REASON_AUTOMATIC "%') "
+                                  "ORDER BY id";
+        StoreVec vec = {0};
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(since)), row_quarantined, &vec);
+        if (r < 0) {
+                quarantined_messages_free(vec.v, vec.n);
+                return r;
+        }
+        *ret = vec.v;
+        *ret_n = vec.n;
+        return 0;
+}
+
 int store_quarantine_last_digest(Store *s, int64_t *ret)
 {
         *ret = 0;

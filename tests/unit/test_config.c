@@ -187,6 +187,7 @@ static void test_defaults(void)
         TAP_STR_EQ(c->reference_pattern, "DB%Y%03n", "default: reference pattern");
         TAP_STR_EQ(c->database, "/var/lib/breachd/breachd.db", "default: database");
         TAP_STR_EQ(c->templates_dir, SYSCONFDIR "/breachd/templates", "default: templates");
+        tap_ok(c->metrics_file == NULL, "default: no metrics file");
         TAP_INT_EQ(c->poll_interval, 60, "default: poll interval");
         TAP_INT_EQ(c->batch_size, 200, "default: batch size");
         TAP_INT_EQ(c->n_reminder_hours, 4, "default: 4 reminders");
@@ -313,6 +314,15 @@ static void test_error_lines(void)
                       MAILBOX);
         expect_errors("empty string", "4: database: must not be empty (leave the setting out for the default)",
                       MINIMAL "database = \"  \";\n");
+        expect_errors("a weekly_digest that is not a day and a time",
+                      "4: weekly_digest: 'Someday 8:00' is not a day and a time (write e.g. \"Mon 08:00\", or \"off\")",
+                      MINIMAL "weekly_digest = \"Someday 8:00\";\n");
+        expect_errors("a weekly_digest at 25:00",
+                      "4: weekly_digest: 'Tue 25:00' is not a day and a time (write e.g. \"Mon 08:00\", or \"off\")",
+                      MINIMAL "weekly_digest = \"Tue 25:00\";\n");
+        expect_errors("a relative metrics_file", "4: metrics_file: 'breachd.prom' is not an absolute path "
+                      "(write e.g. \"/var/lib/prometheus/node-exporter/breachd.prom\")",
+                      MINIMAL "metrics_file = \"breachd.prom\";\n");
         expect_errors("control character", "4: organisation: must not contain control characters or line breaks",
                       MINIMAL "organisation = \"Kent\\nBcc: x@y\";\n");
         expect_errors("internal_mark without a header name",

@@ -267,6 +267,18 @@ static bool count_tail_approx(const Toks *T, size_t j, int64_t n)
         return words > 1;
 }
 
+/* Whether more people or records are named beside the number: "3 pupils
+ * and their parents", "one service user and her daughter", "30 records as
+ * well as the backup" count at least that many, not about that many. */
+static bool count_tail_more(const Toks *T, size_t j)
+{
+        for (size_t k = j; k + 1 < T->n; k++)
+                if (is_w(T, k, "and") || is_w(T, k, "plus") || tokens_phrase_at(T, k, "as well as") ||
+                    tokens_phrase_at(T, k, "along with") || tokens_phrase_at(T, k, "together with"))
+                        return true;
+        return false;
+}
+
 static bool count_find(const Toks *T, bool quantities, Numeral *ret, size_t *ret_at)
 {
         for (size_t i = 0; i < T->n; i++) {
@@ -322,7 +334,7 @@ static int count_parse(const char *text, bool strict, FieldValue *v)
         }
         numeral_range(T, &num);
         bool approx = num.approx || count_tail_approx(T, num.end, num.n);
-        bool at_least = num.at_least || count_tail_lower(T, num.end);
+        bool at_least = num.at_least || count_tail_lower(T, num.end) || count_tail_more(T, num.end);
         for (size_t i = 0; i < at; i++) {
                 approx = approx || is_wl(T, i, count_approx_words) || is_p(T, i, '~') || is_p(T, i, '<') ||
                          is_p(T, i, '>');

@@ -760,11 +760,12 @@ static void draft_dpo(Draft *d, const Config *cfg)
 {
         fputs("\n5. Contact details of the data protection officer (Article 33(3)(b))\n", d->f);
         draft_item(d, "Organisation", cfg->organisation, "not set (organisation in breachd.conf)");
+        draft_item(d, "Name", cfg->dpo_contact.name, "not set (dpo_contact.name in breachd.conf)");
         _cleanup_free_ char *dpo = strlist_join(&cfg->dpo, ", ");
-        draft_item(d, "Email", dpo, "no DPO address in breachd.conf");
-        strlist_take(&d->gaps, xstrdup("Data protection officer: breachd.conf holds the DPO's address only: add "
-                                       "their name and telephone number"));
-        fputs("Name and telephone: [GAP] breachd.conf holds the DPO's address only\n", d->f);
+        draft_item(d, "Email", cfg->dpo_contact.email ? cfg->dpo_contact.email : dpo, "no DPO address in breachd.conf");
+        draft_item(d, "Telephone", cfg->dpo_contact.phone, "not set (dpo_contact.phone in breachd.conf)");
+        if (cfg->dpo_contact.address)
+                draft_item(d, "Address", cfg->dpo_contact.address, NULL);
 }
 
 static void draft_timing(Draft *d, const Ctl *c, const Incident *inc, const RegisterExtra *x, int64_t now)

@@ -325,6 +325,7 @@ C2=$T/mixed.conf
 conf "$C2" "$T/r2.db" 'DB%Y%03n'
 dirs='directorates = ( "Adult Social Care", "Children, Families and Education", "Corporate Services", "Finance and Resources" );'
 echo "$dirs" >>"$C2"
+echo 'dpo_contact = { name = "Jane Smith"; phone = "01632 960000"; };' >>"$C2"
 ctl2() { "$BREACHCTL" -c "$C2" "$@"; }
 # plain-basic.eml sent now, its breach an hour ago: the 72 hours count from when it
 # happened (the report does not say when it was discovered), and have not
@@ -367,6 +368,7 @@ like "$draft" $'\nCategories of data subjects: One service user and their daught
 like "$draft" $'\nHow the individuals are likely to be affected: Distress; the plan includes health details\\.\n' "consequences"
 like "$draft" $'\nTo deal with the breach: Recipient phoned and asked to delete; confirmed in writing\\.\n' "measures taken"
 like "$draft" $'\nTo mitigate possible adverse effects: \\[GAP\\] none recorded\n' "no mitigation: a gap"
+like "$draft" $'\nName: Jane Smith\nEmail: dpo@example.test\nTelephone: 01632 960000\n' "the DPO's contact from dpo_contact"
 like "$draft" "Within the 72 hours \\([^)]* left\\): no reason for delay is needed" \
         "the report gives no awareness date: the 72 hours run from when it happened, and have not run out"
 unlike "$(ctl2 list --overdue)" "$ref" "--overdue: not before its deadline"

@@ -66,8 +66,8 @@ EOF
 ok "the out-of-office reply is delivered to the mailbox" \
         send_mail reporter@example.test breach@example.test "$TEST_ROOT/oof.eml"
 ok "a pass over it" once
-like "$(cat "$LOG")" "quarantined: automatic message, no reply sent: Precedence: auto_reply" \
-        "it is quarantined as automatic mail"
+like "$(cat "$LOG")" "filed quietly in Automatic: automatic message, no reply sent: Precedence: auto_reply" \
+        "it is filed quietly as automatic mail"
 is "$(ctl list | grep -c '^DB20')" 0 "nothing is filed"
 is "$(sql "SELECT COUNT(*) FROM outbox")" 0 "nothing is queued for anyone"
 postfix_wait_idle   # an acknowledgement would be delivered by now

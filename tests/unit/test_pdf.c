@@ -212,6 +212,8 @@ int main(void)
         pdftk_form();
         table("lo-table.pdf",
               "Two letters were put in each other's envelopes.\nThe envelopes were not checked before posting.");
+        table("lo-table-tagged.pdf",
+              "Two letters were put in each other's envelopes.\nThe envelopes were not checked before posting.");
         table("chromium-print.pdf",
               "Two letters were put in each other's envelopes. The envelopes were not checked before posting.");
         for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)

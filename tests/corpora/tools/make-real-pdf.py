@@ -21,6 +21,12 @@ Each PDF, and the command that made it (WORK is a temporary directory):
                      (package libreoffice-writer-nogui)
   lo-paragraphs.pdf  the same as paragraphs "Label: answer", the same two
                      commands on WORK/lo-paragraphs.fodt
+  lo-table-tagged.pdf
+                     lo-table's document saved as a tagged PDF, as Word's
+                     "Save as PDF" makes by default:
+                       soffice --headless --convert-to \
+                           'pdf:writer_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"}}' \
+                           WORK/lo-table-tagged.odt
   acroform.pdf       the council's fillable form (blank, made with ReportLab's
                      acroform, package python3-reportlab): text fields named
                      Text1..Text9 with the labels as tooltips (TU), one of
@@ -140,14 +146,14 @@ def fodt_paragraphs():
     return FODT_HEAD + "\n".join(ps) + "\n" + FODT_TAIL
 
 
-def libreoffice(work, name, content):
+def libreoffice(work, name, content, export="pdf"):
     src = os.path.join(work, name + ".fodt")
     with open(src, "w") as f:
         f.write(content)
     profile = "file://" + os.path.join(work, "lo-profile")
     lo = ["soffice", "-env:UserInstallation=" + profile, "--headless", "--convert-to"]
     run(*lo, "odt", "--outdir", work, src)
-    run(*lo, "pdf", "--outdir", work, os.path.join(work, name + ".odt"))
+    run(*lo, export, "--outdir", work, os.path.join(work, name + ".odt"))
     with open(os.path.join(work, name + ".pdf"), "rb") as f:
         return f.read()
 
@@ -240,6 +246,9 @@ def main():
         pdfs = {
             "lo-table.pdf": libreoffice(work, "lo-table", fodt_table()),
             "lo-paragraphs.pdf": libreoffice(work, "lo-paragraphs", fodt_paragraphs()),
+            "lo-table-tagged.pdf": libreoffice(
+                work, "lo-table-tagged", fodt_table(),
+                'pdf:writer_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"}}'),
             "acroform.pdf": acroform(work),
             "chromium-print.pdf": chromium(work),
         }

@@ -59,7 +59,7 @@ static void segs_free(Segs *s)
 static bool seg_end(Segs *s, Buf *b, const PopplerRectangle *first, double x2, double y2)
 {
         _cleanup_free_ char *t = buf_steal(b);
-        if (!t || str_empty(t))
+        if (!t || str_empty(t) || !isfinite(first->x1) || !isfinite(first->y1) || !isfinite(x2) || !isfinite(y2))
                 return true;
         if (s->n >= PDF_MAX_SEGS)
                 return false;
@@ -189,22 +189,25 @@ static bool read_table(Segs *s, double x, FormSource *out)
         for (size_t i = 0; i < s->n; i++) {
                 Seg *g = &s->v[i];
                 bool left = g->x2 <= x + 1, right = g->x1 >= x - 2;
-                if ((left || right) && g->y1 >= top - 2 && g->y1 < bottom)
+                if ((left || right) && g->y1 >= top - 2 && g->y1 < bottom) {
+                        g->used = true;
                         t[n++] = g;
+                }
         }
-        qsort(t, n, sizeof *t, seg_cmp);
         /* The last question may run on below its answer. */
         for (bool more = true; more;) {
                 more = false;
                 for (size_t i = 0; i < s->n; i++) {
                         Seg *g = &s->v[i];
-                        if (g->x2 <= x + 1 && g->y1 >= bottom - 1 && g->y1 <= bottom + 2 && n < s->n) {
+                        if (!g->used && g->x2 <= x + 1 && g->y1 >= bottom - 1 && g->y1 <= bottom + 2) {
+                                g->used = true;
                                 t[n++] = g;
                                 bottom = g->y2;
                                 more = true;
                         }
                 }
         }
+        qsort(t, n, sizeof *t, seg_cmp);
         /* A line of an answer that stops short of the column's right edge
          * ends a line of its own; one that runs to it wraps on. */
         double right_edge = 0;
@@ -215,7 +218,6 @@ static bool read_table(Segs *s, double x, FormSource *out)
         double prev_bottom = -1, line_y = -1, value_x2 = 0;
         for (size_t i = 0; i < n; i++) {
                 Seg *g = t[i];
-                g->used = true;
                 double h = g->y2 - g->y1;
                 bool new_line = line_y < 0 || fabs(g->y1 - line_y) >= h / 2;
                 if (new_line && prev_bottom >= 0 && g->y1 > prev_bottom + 2) {

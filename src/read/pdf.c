@@ -35,6 +35,10 @@ typedef struct {
         double x1, y1, x2, y2;
         char *text;
         bool used;    /* read as a table's cell or a button's answer */
+        /* its spaces: where in text, and where on the page */
+        size_t n_sp;
+        size_t *sp_off;
+        double *sp_x1, *sp_x2;
 } Seg;
 
 typedef struct {
@@ -48,30 +52,70 @@ typedef struct {
 
 static void segs_free(Segs *s)
 {
-        for (size_t i = 0; i < s->n; i++)
+        for (size_t i = 0; i < s->n; i++) {
                 free(s->v[i].text);
+                free(s->v[i].sp_off);
+                free(s->v[i].sp_x1);
+                free(s->v[i].sp_x2);
+        }
         free(s->v);
         s->v = NULL;
         s->n = 0;
 }
 
-/* Ends the segment in b; false when the page has too many. */
-static bool seg_end(Segs *s, Buf *b, const PopplerRectangle *first, double x2, double y2)
+/* The spaces of the segment being built. */
+typedef struct {
+        size_t n;
+        size_t *off;
+        double *x1, *x2;
+} Spaces;
+
+static void spaces_add(Spaces *sp, size_t off, double x1, double x2)
+{
+        sp->off = xrealloc(sp->off, (sp->n + 1) * sizeof *sp->off);
+        sp->x1 = xrealloc(sp->x1, (sp->n + 1) * sizeof *sp->x1);
+        sp->x2 = xrealloc(sp->x2, (sp->n + 1) * sizeof *sp->x2);
+        sp->off[sp->n] = off;
+        sp->x1[sp->n] = x1;
+        sp->x2[sp->n++] = x2;
+}
+
+static void spaces_free(Spaces *sp)
+{
+        free(sp->off);
+        free(sp->x1);
+        free(sp->x2);
+        *sp = (Spaces){0};
+}
+
+/* Ends the segment in b (a segment starts with no space; trailing ones
+ * are cut); false when the page has too many. */
+static bool seg_end(Segs *s, Buf *b, Spaces *sp, const PopplerRectangle *first, double x2, double y2)
 {
         _cleanup_free_ char *t = buf_steal(b);
-        if (!t || str_empty(t) || !isfinite(first->x1) || !isfinite(first->y1) || !isfinite(x2) || !isfinite(y2))
+        size_t len = t ? strlen(t) : 0;
+        while (len && t[len - 1] == ' ')
+                t[--len] = '\0';
+        while (sp->n && sp->off[sp->n - 1] >= len)
+                sp->n--;
+        if (!len || !isfinite(first->x1) || !isfinite(first->y1) || !isfinite(x2) || !isfinite(y2)) {
+                spaces_free(sp);
                 return true;
-        if (s->n >= PDF_MAX_SEGS)
+        }
+        if (s->n >= PDF_MAX_SEGS) {
+                spaces_free(sp);
                 return false;
+        }
         s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
-        s->v[s->n++] = (Seg){first->x1, first->y1, x2, y2, xstrdup(str_trim(t)), false};
+        s->v[s->n++] = (Seg){first->x1, first->y1, x2, y2, xstrdup(t), false, sp->n, sp->off, sp->x1, sp->x2};
+        *sp = (Spaces){0};
         return true;
 }
 
 /* The segments of page in poppler's reading order: a line is cut where the
- * gap between two characters (or one space) is wider than two spaces and
- * more, near half the line's height, as between the cells of a table or a
- * question and its answer.  None when the page has more than PDF_MAX_SEGS,
+ * gap between two characters (or one space) is wider than a space and a
+ * half, 0.3 of the line's height, as between the cells of a table (their
+ * padding) or a question and its answer.  None when the page has more than PDF_MAX_SEGS,
  * or poppler gives no place for each character. */
 static void page_segments(PopplerPage *page, const char *text, Segs *ret)
 {
@@ -84,18 +128,19 @@ static void page_segments(PopplerPage *page, const char *text, Segs *ret)
                 return;
         }
         bool ok = true;
+        Spaces sp = {0};
         Buf b = {0};
         PopplerRectangle first = {0};
         double x2 = 0, y2 = 0;
         size_t i = 0;
         for (const char *p = text; *p && i < n; p = g_utf8_next_char(p), i++) {
                 const PopplerRectangle *r = &rects[i];
-                double h = r->y2 - r->y1, gap = h * 0.45 > 5 ? h * 0.45 : 5;
+                double h = r->y2 - r->y1, gap = h * 0.3 > 4 ? h * 0.3 : 4;
                 gunichar c = g_utf8_get_char(p);
                 bool wide_space = c == ' ' && r->x2 - r->x1 > gap;
                 if (c == '\n' || c == '\r' || c == '\f' || wide_space ||
                     (b.len && (r->x1 - x2 > gap || fabs(r->y1 - first.y1) > h / 2))) {
-                        ok = seg_end(ret, &b, &first, x2, y2);
+                        ok = seg_end(ret, &b, &sp, &first, x2, y2);
                         if (!ok)
                                 break;
                         if (c == '\n' || c == '\r' || c == '\f' || wide_space)
@@ -107,14 +152,17 @@ static void page_segments(PopplerPage *page, const char *text, Segs *ret)
                         first = *r;
                         y2 = r->y2;
                 }
+                if (c == ' ')
+                        spaces_add(&sp, b.len, r->x1, r->x2);
                 buf_append(&b, p, (size_t)(g_utf8_next_char(p) - p));
                 x2 = r->x2;
                 if (r->y2 > y2)
                         y2 = r->y2;
         }
         if (ok)
-                ok = seg_end(ret, &b, &first, x2, y2);
+                ok = seg_end(ret, &b, &sp, &first, x2, y2);
         buf_free(&b);
+        spaces_free(&sp);
         if (!ok)
                 segs_free(ret);
         g_free(rects);
@@ -144,7 +192,8 @@ static double table_column(const Segs *s)
                 size_t count = 0;
                 for (size_t j = 0; j < s->n; j++)
                         count += paired[j] && fabs(s->v[j].x1 - s->v[i].x1) <= 2;
-                if (count > best_n) {
+                /* of a numbers | questions | answers table, the answers */
+                if (count > best_n || (count == best_n && s->v[i].x1 > best)) {
                         best_n = count;
                         best = s->v[i].x1;
                 }
@@ -170,11 +219,38 @@ static void add_table_row(FormSource *s, Buf *label, Buf *value)
 /* The rows of a table whose answers start at column x: the segments from
  * the first line with a question and an answer side by side down to the
  * last line of the table; a row ends where a gap between lines shows the
- * cell's border and padding.  The segments read are marked used.  Fewer
+ * cell's border and padding, or where a first column numbering the
+ * questions has an entry.  The segments read are marked used.  Fewer
  * than three rows, or a left column of lines as long as running text's, is
  * no table (a page of two columns of text): false, nothing read. */
+/* A question that runs into the padding of its cell leaves a gap no wider
+ * than a space before its answer: a segment across column x is cut at the
+ * space that ends at x. */
+static void split_at_column(Segs *s, double x)
+{
+        size_t n = s->n;
+        for (size_t i = 0; i < n; i++) {
+                Seg *g = &s->v[i];
+                if (!(g->x1 < x - 2 && g->x2 > x + 2))
+                        continue;
+                size_t k = 0;
+                while (k < g->n_sp && fabs(g->sp_x2[k] - x) > 1.5)
+                        k++;
+                if (k == g->n_sp)
+                        continue;
+                Seg right = {g->sp_x2[k], g->y1, g->x2, g->y2, xstrdup(str_trim(g->text + g->sp_off[k] + 1)), false,
+                             0, NULL, NULL, NULL};
+                g->text[g->sp_off[k]] = '\0';
+                g->x2 = g->sp_x1[k];
+                g->n_sp = k;
+                s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
+                s->v[s->n++] = right;
+        }
+}
+
 static bool read_table(Segs *s, double x, FormSource *out)
 {
+        split_at_column(s, x);
         FormSource rows = {0};
         double top = -1, bottom = -1;
         for (size_t i = 0; i < s->n; i++)
@@ -194,12 +270,16 @@ static bool read_table(Segs *s, double x, FormSource *out)
                         t[n++] = g;
                 }
         }
+        for (size_t i = 0; i < n; i++)
+                if (t[i]->y2 > bottom)
+                        bottom = t[i]->y2;
         /* The last question may run on below its answer. */
         for (bool more = true; more;) {
                 more = false;
                 for (size_t i = 0; i < s->n; i++) {
                         Seg *g = &s->v[i];
-                        if (!g->used && g->x2 <= x + 1 && g->y1 >= bottom - 1 && g->y1 <= bottom + 2) {
+                        if (!g->used && g->x2 <= x + 1 && g->y1 >= bottom - (g->y2 - g->y1) / 2 &&
+                            g->y1 <= bottom + 2) {
                                 g->used = true;
                                 t[n++] = g;
                                 bottom = g->y2;
@@ -210,17 +290,32 @@ static bool read_table(Segs *s, double x, FormSource *out)
         qsort(t, n, sizeof *t, seg_cmp);
         /* A line of an answer that stops short of the column's right edge
          * ends a line of its own; one that runs to it wraps on. */
-        double right_edge = 0;
-        for (size_t i = 0; i < n; i++)
+        double right_edge = 0, left_x1 = x, qx = x;
+        for (size_t i = 0; i < n; i++) {
                 if (t[i]->x1 >= x - 2 && t[i]->x2 > right_edge)
                         right_edge = t[i]->x2;
+                if (t[i]->x1 < x - 2 && t[i]->x1 < left_x1)
+                        left_x1 = t[i]->x1;
+        }
+        /* A first column that numbers the questions ("1.", "Q2") starts a
+         * row on each of its lines, where rows without padding show no gap:
+         * three or more short entries left of where every question starts. */
+        size_t markers = 0;
+        for (size_t i = 0; i < n; i++)
+                if (t[i]->x1 > left_x1 + 2 && t[i]->x1 < x - 2 && t[i]->x1 < qx)
+                        qx = t[i]->x1;
+        for (size_t i = 0; i < n && markers != SIZE_MAX; i++)
+                if (fabs(t[i]->x1 - left_x1) <= 2)
+                        markers = t[i]->x2 < qx ? markers + 1 : SIZE_MAX;
+        bool numbered = qx < x - 2 && markers >= 3 && markers != SIZE_MAX;
         Buf label = {0}, value = {0};
         double prev_bottom = -1, line_y = -1, value_x2 = 0;
         for (size_t i = 0; i < n; i++) {
                 Seg *g = t[i];
                 double h = g->y2 - g->y1;
                 bool new_line = line_y < 0 || fabs(g->y1 - line_y) >= h / 2;
-                if (new_line && prev_bottom >= 0 && g->y1 > prev_bottom + 2) {
+                bool marker = numbered && fabs(g->x1 - left_x1) <= 2;
+                if (new_line && prev_bottom >= 0 && (g->y1 > prev_bottom + 2 || marker)) {
                         add_table_row(&rows, &label, &value);
                         label = (Buf){0};
                         value = (Buf){0};
@@ -243,11 +338,7 @@ static bool read_table(Segs *s, double x, FormSource *out)
         /* A question is short beside its column, where lines of running
          * text fill theirs: a third or more of the left column's lines end
          * a quarter of its width or more before the answers. */
-        double left_x1 = x;
         size_t lines = 0, short_lines = 0;
-        for (size_t i = 0; i < n; i++)
-                if (t[i]->x1 < x - 2 && t[i]->x1 < left_x1)
-                        left_x1 = t[i]->x1;
         for (size_t i = 0; i < n; i++)
                 if (t[i]->x1 < x - 2) {
                         lines++;
@@ -264,7 +355,8 @@ static bool read_table(Segs *s, double x, FormSource *out)
 }
 
 /* The page's text with the segments read already left out: the segments in
- * reading order, a TAB between two on the same line. */
+ * reading order, a TAB between two on the same line far apart (more than
+ * the line is high), else a space. */
 static char *text_unused(const Segs *s)
 {
         Buf b = {0};
@@ -273,8 +365,10 @@ static char *text_unused(const Segs *s)
                 const Seg *g = &s->v[i];
                 if (g->used)
                         continue;
-                if (prev)
-                        buf_putc(&b, same_line(prev, g) && g->x1 > prev->x2 ? '\t' : '\n');
+                if (prev && same_line(prev, g) && g->x1 > prev->x2)
+                        buf_putc(&b, g->x1 - prev->x2 > prev->y2 - prev->y1 ? '\t' : ' ');
+                else if (prev)
+                        buf_putc(&b, '\n');
                 buf_puts(&b, g->text);
                 prev = g;
         }

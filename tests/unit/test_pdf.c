@@ -205,8 +205,28 @@ static void untitled(void)
         form_source_free(&s);
 }
 
+/* A numbered table, its rows with no gap between them: each number starts
+ * a row; a question that runs into its cell's padding is cut from its
+ * answer at the column. */
+static void numbered(void)
+{
+        size_t len = 0;
+        _cleanup_free_ char *data = load("lo-table-numbered.pdf", &len);
+        FormSource s = {0};
+        TAP_INT_EQ(data ? pdf_extract(data, len, &s) : -ENOENT, 0, "lo-table-numbered.pdf is read");
+        TAP_INT_EQ(s.n_rows, 14, "a row for each number");
+        TAP_STR_EQ(row(&s, "1. Name of person making the report"), "Priya Shah", "the first row, its question on two lines");
+        TAP_STR_EQ(row(&s, "2. Contact details"), "priya.shah@example.test, 01632 960123", "the next row");
+        TAP_STR_EQ(row(&s, "12. Was the breach caused by a cyber incident"), "No",
+                   "a question running up to its answer is cut from it at the column");
+        TAP_STR_EQ(row(&s, "14. Are the data subjects children or vulnerable adults"), "Yes",
+                   "the last question, on three lines");
+        form_source_free(&s);
+}
+
 int main(void)
 {
+        numbered();
         choices();
         untitled();
         pdftk_form();

@@ -21,6 +21,11 @@ Each PDF, and the command that made it (WORK is a temporary directory):
                      (package libreoffice-writer-nogui)
   lo-paragraphs.pdf  the same as paragraphs "Label: answer", the same two
                      commands on WORK/lo-paragraphs.fodt
+  lo-table-numbered.pdf
+                     a three-column table "No. | Question | Answer" with
+                     Writer's default cells (no borders, no padding: rows
+                     with no gap between them), the same two commands on
+                     WORK/lo-table-numbered.fodt
   lo-table-tagged.pdf
                      lo-table's document saved as a tagged PDF, as Word's
                      "Save as PDF" makes by default:
@@ -140,6 +145,17 @@ def fodt_table():
             + "\n".join(rows) + "\n</table:table>\n" + FODT_TAIL)
 
 
+def fodt_numbered():
+    rows = []
+    for k, (label, value) in enumerate(answers()):
+        rows.append('<table:table-row><table:table-cell office:value-type="string"><text:p>%d.</text:p>'
+                    '</table:table-cell><table:table-cell office:value-type="string"><text:p>%s</text:p>'
+                    '</table:table-cell><table:table-cell office:value-type="string"><text:p>%s</text:p>'
+                    '</table:table-cell></table:table-row>' % (k + 1, esc(label), paras(value)))
+    return (FODT_HEAD + '<table:table table:name="Form"><table:table-column table:number-columns-repeated="3"/>\n'
+            + "\n".join(rows) + "\n</table:table>\n" + FODT_TAIL)
+
+
 def fodt_paragraphs():
     ps = ['<text:p><text:span text:style-name="Bold">%s:</text:span> %s</text:p>' % (esc(label), paras(value))
           for label, value in answers()]
@@ -246,6 +262,7 @@ def main():
         pdfs = {
             "lo-table.pdf": libreoffice(work, "lo-table", fodt_table()),
             "lo-paragraphs.pdf": libreoffice(work, "lo-paragraphs", fodt_paragraphs()),
+            "lo-table-numbered.pdf": libreoffice(work, "lo-table-numbered", fodt_numbered()),
             "lo-table-tagged.pdf": libreoffice(
                 work, "lo-table-tagged", fodt_table(),
                 'pdf:writer_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"}}'),
@@ -260,6 +277,7 @@ def main():
     msgs = [
         ("pdf-libreoffice-table", "Data breach report", "lo-table.pdf", "Breach report form.pdf"),
         ("pdf-libreoffice-paragraphs", "Data breach", "lo-paragraphs.pdf", "breach report.pdf"),
+        ("pdf-libreoffice-numbered", "Breach report", "lo-table-numbered.pdf", "Form DP3.pdf"),
         ("pdf-acroform-pdftk", "Breach report form", "acroform.pdf", "DPB1 breach form (filled).pdf"),
         ("pdf-chromium-print", "Breach report", "chromium-print.pdf", "Breach report.pdf"),
         ("pdf-scanned-img2pdf", "Scanned breach form", "scanned.pdf", "SCAN_20250310_1204.pdf"),

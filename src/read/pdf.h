@@ -41,7 +41,9 @@
  *     Then one per row of a two-column table in a page's text (a form
  *     typed into a Word or Writer table, or an HTML table, saved as PDF):
  *     three or more lines whose answers start at one x beside a question,
- *     the rows parted by the gaps between lines at the cells' borders;
+ *     the rows parted by the gaps between lines at the cells' borders, or
+ *     by the entries of a first column numbering the questions (a number
+ *     stays in its question's label: "1. Name");
  *     the question's lines joined by spaces, the answer's kept as lines
  *     except where one runs to the column's edge and wraps on.  A page
  *     with form fields, or whose left column is as long-lined as running

@@ -215,7 +215,8 @@ static void numbered(void)
         FormSource s = {0};
         TAP_INT_EQ(data ? pdf_extract(data, len, &s) : -ENOENT, 0, "lo-table-numbered.pdf is read");
         TAP_INT_EQ(s.n_rows, 14, "a row for each number");
-        TAP_STR_EQ(row(&s, "1. Name of person making the report"), "Priya Shah", "the first row, its question on two lines");
+        TAP_STR_EQ(row(&s, "1. Name of person making the report"), "Priya Shah",
+                   "the first row, its question on two lines");
         TAP_STR_EQ(row(&s, "2. Contact details"), "priya.shah@example.test, 01632 960123", "the next row");
         TAP_STR_EQ(row(&s, "12. Was the breach caused by a cyber incident"), "No",
                    "a question running up to its answer is cut from it at the column");

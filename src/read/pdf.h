@@ -28,13 +28,30 @@
  * On success *ret is overwritten (not freed first) with:
  *   rows — one per filled-in AcroForm field, in page order: the label is
  *     the field's tooltip (its alternate name, TU: what a person reads as
- *     the question) or else its name (partial name, "_" read as a space);
- *     the value is a text field's text, a choice field's selected items
- *     joined by ", " (or its typed text), "Yes" for a ticked check box.
- *     Empty fields, unticked boxes, radio buttons, push buttons and
+ *     the question) or else its name (partial name, "_" read as a space),
+ *     or, for a name a form program made up ("Text1", "Check Box2",
+ *     "Group3") or none, the words printed left of the widget on its line,
+ *     else on the line above; the value is a text field's text (a CR a
+ *     line break), a choice field's selected items joined by ", " (or its
+ *     typed text), "Yes" for a ticked check box, and for a radio group the
+ *     words printed beside its ticked button (right of it, else left; the
+ *     group's question is found at its first button).  Empty fields,
+ *     unticked boxes, a group with no button ticked, push buttons and
  *     signatures give none.
+ *     Then one per row of a two-column table in a page's text (a form
+ *     typed into a Word or Writer table, or an HTML table, saved as PDF):
+ *     three or more lines whose answers start at one x beside a question,
+ *     the rows parted by the gaps between lines at the cells' borders, or
+ *     by the entries of a first column numbering the questions (a number
+ *     stays in its question's label: "1. Name");
+ *     the question's lines joined by spaces, the answer's kept as lines
+ *     except where one runs to the column's edge and wraps on.  A page
+ *     with form fields, or whose left column is as long-lined as running
+ *     text, has no table.
  *   text — the text of the pages, in poppler's reading order, one line per
- *     line, trimmed, runs of blank lines made one; NULL when there is none.
+ *     line, trimmed, runs of blank lines made one, less a table read as
+ *     rows and the words beside radio buttons (choices offered, not
+ *     answers); NULL when there is none.
  * Strings are UTF-8; the caller frees *ret with form_source_free().
  *
  * Returns 0, -EINVAL (data NULL), -EFBIG (over PDF_MAX_SIZE), -EBADMSG

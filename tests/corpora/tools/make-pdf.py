@@ -13,7 +13,12 @@ script again gives the same bytes:
   - encrypted.pdf: the form with a password to open it (for the unit test);
   - choices.pdf: a fillable form's other fields (for the unit test): a
     drop-down with a choice made, a ticked and an unticked check box, an
-    empty text field.
+    empty text field;
+  - untitled.pdf: text fields with the names a form program makes up
+    ("Text1", "Text2") and no tooltip, their questions printed left of one
+    and above the other (for the unit test);
+  - columns.pdf: two columns of running text, a newsletter's page, which is
+    no table (for the unit test).
 Each message is a mail as a mail client sends an attachment: the body (often
 empty) and the PDF as a base64 part.  The .expect files beside the messages
 are written by hand, not by this script.
@@ -98,6 +103,47 @@ def choices_form():
     return buf.getvalue()
 
 
+def untitled_form():
+    buf = io.BytesIO()
+    c = new_canvas(buf)
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 780, "Team")
+    c.acroForm.textfield(name="Text1", value="Fostering", x=200, y=775, width=200, height=18,
+                         fontName="Helvetica", fontSize=10)
+    c.drawString(72, 740, "Directorate")
+    c.acroForm.textfield(name="Text2", value="Children's Services", x=72, y=712, width=300, height=18,
+                         fontName="Helvetica", fontSize=10)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def columns():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    text = ("Staff are reminded that personal data must be sent only to those who need it, and that "
+            "the address of every email should be checked before it is sent. The information governance "
+            "team runs a short course each month on handling personal data safely, and every new member "
+            "of staff is asked to complete it within six weeks of starting. ") * 2
+    lines, line = [], ""
+    for w in text.split():
+        if stringWidth(line + " " + w, "Helvetica", 10) > 220:
+            lines.append(line)
+            line = w
+        else:
+            line = (line + " " + w).strip()
+    buf = io.BytesIO()
+    c = new_canvas(buf)
+    c.setFont("Helvetica", 10)
+    for col, x in enumerate((72, 310)):
+        y = 780
+        for k in range(12):
+            c.drawString(x, y, lines[(k + col * 5) % len(lines)])
+            y -= 13
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def scan():
     """A page that is only a picture, as a scanner makes it."""
     from PIL import Image, ImageDraw
@@ -155,6 +201,8 @@ def main():
     write(os.path.join(corpus, "tools", "scan.pdf"), scanned)
     write(os.path.join(corpus, "tools", "encrypted.pdf"), text_form(encrypt="secret"))
     write(os.path.join(corpus, "tools", "choices.pdf"), choices_form())
+    write(os.path.join(corpus, "tools", "untitled.pdf"), untitled_form())
+    write(os.path.join(corpus, "tools", "columns.pdf"), columns())
     msgs = {
         # Subject "Data breach report", an empty body, the form as a PDF.
         "pdf-empty-body-report": ("""From: Hannah Price <hannah.price@example.test>

@@ -625,7 +625,8 @@ static bool text_is_binary(const GByteArray *raw, const char *u)
                 for (guint i = 0; i < raw->len; i++) {
                         unsigned char c = raw->data[i];
                         total++;
-                        bad += (c < 0x20 && !strchr("\t\n\r\v\f\x1b", c)) || c == 0x7f;
+                        /* a NUL counts: strchr() would find it in any string */
+                        bad += (c < 0x20 && (c == 0 || !strchr("\t\n\r\v\f\x1b", c))) || c == 0x7f;
                 }
                 if (bad >= 8 && bad * 20 > total)
                         return true;

@@ -8,6 +8,7 @@
 #include "read/message.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,6 +238,20 @@ int main(void)
                              "{Q|w~E^r`T<y>Q[w]E!r%T$y#Q&w{E|r~T^y`Q<w>E[r]T!\r\n--b--\r\n"));
         tap_ok(undecodable(m), "every part failing: nothing read");
         message_free(m);
+        /* A binary file sent as text: mostly NUL bytes (which str_to_utf8()
+         * turns into spaces) with a few letters between them. */
+        {
+                unsigned char nuls[480] = {0};
+                for (size_t i = 0; i < sizeof nuls; i += 6)
+                        nuls[i] = (unsigned char)('A' + i % 26);
+                gchar *b64 = g_base64_encode(nuls, sizeof nuls);
+                m = part_mail("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n",
+                              b64, strlen(b64));
+                g_free(b64);
+                tap_ok(undecodable(m), "binary data of NUL bytes: nothing read");
+                tap_ok(m && has_line(&m->unreadable, "binary data, not text"), "... with the reason");
+                message_free(m);
+        }
         /* and what is not undecodable */
         m = part_mail("Content-Type: multipart/mixed; boundary=b\r\n",
                       "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: x-foo\r\n\r\nabc\r\n"

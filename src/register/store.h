@@ -348,10 +348,10 @@ typedef struct {
 void digest_actions_free(DigestAction *v, size_t n);
 /* The actions whose due date ("YYYY-MM-DD") is before today, earliest first. */
 int store_digest_overdue_actions(Store *s, const char *today, DigestAction **ret, size_t *ret_n);
-/* The latest week (its slot, weekly.h) a digest was queued for; 0: never.
- * Kept as an audit row with no incident, written by
+/* The latest week (its slot, weekly.h) up to up_to a digest was queued
+ * for; 0: never.  Kept as an audit row with no incident, written by
  * store_digest_mark_week() in the transaction that queues the digest. */
-int store_digest_last_week(Store *s, int64_t *ret);
+int store_digest_last_week(Store *s, int64_t up_to, int64_t *ret);
 int store_digest_mark_week(Store *s, int64_t slot, const char *rcpts);
 
 /* ---- history (store_audit.c) ---- */

@@ -300,8 +300,12 @@ int store_outbox_list(Store *s, int64_t incident_id, OutboxListFn fn, void *user
  * many mails of the kinds that may carry its event (dpo_notice,
  * calendar_update, calendar_cancel) were ever queued, which is the
  * SEQUENCE the next one takes (rows are never deleted: a purge only
- * empties their data); *ret_cancelled, whether a cancel was queued. */
-int store_outbox_calendar(Store *s, int64_t incident_id, unsigned *ret_count, bool *ret_cancelled);
+ * empties their data); *ret_cancelled, whether a cancel was queued;
+ * *ret_sent (optional), whether any of them carried the event (an update,
+ * or a notice queued with it: not a late report's overdue notice, nor one
+ * queued before the calendar was written or while dpo_calendar was off). */
+int store_outbox_calendar(Store *s, int64_t incident_id, unsigned *ret_count, bool *ret_cancelled,
+                          bool *ret_sent);
 
 /* The smallest write that proves the register can be written (a commit of
  * one page): 0, or the error a real write would have. */

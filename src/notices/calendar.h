@@ -54,6 +54,6 @@ int calendar_next(Store *s, const Config *cfg, const Incident *inc, unsigned *re
  * cancelled (CANCEL) event of inc, inside the caller's transaction, with
  * reply_to (the incident's token address) as Reply-To.  Does nothing when
  * calendar_next() says none is owed, nor for a cancel of an event never
- * sent.  *ret_why says why on failure. */
+ * sent or a request for a deadline already past when none was sent.  *ret_why says why on failure. */
 int calendar_queue(Store *s, const Config *cfg, const Tz *tz, const Incident *inc, CalendarMethod m,
                    const char *reply_to, int64_t now, char **ret_why);

@@ -435,6 +435,15 @@ static void overdue_notice(Fixture *f)
         tap_ok(row && !memmem(row->data, row->len, "text/calendar", 13) && memmem(row->data, row->len, "OVERDUE", 7),
                "overdue: the notice is the overdue notice, with no calendar");
         row_free(row);
+        /* A follow-up moves its deadline, still past: no invitation to a
+         * deadline gone by. */
+        inc.deadline_at -= 3600;
+        store_begin(s);
+        TAP_INT_EQ(calendar_queue(s, f->cfg, f->tz, &inc, CALENDAR_REQUEST, NULL, now, &why), 0,
+                   "overdue: a moved deadline, still past");
+        store_commit(s);
+        row_free(queued_for(s, inc.id, "calendar_update", &n));
+        TAP_INT_EQ(n, 0, "overdue: ... queues no invitation");
         /* No event went, so the decision cancels none: no mail about a
          * calendar entry the DPO never had. */
         DecisionCmds c = {0};

@@ -581,9 +581,19 @@ static bool known_transfer_encoding(const char *cte)
                                             "7 bit", "8 bit"};
         _cleanup_free_ char *t = xstrndup(cte, strcspn(cte, ";("));
         char *v = str_trim(t);
+        /* An empty one is none (7bit), as GMime reads it.  A quoted one
+         * GMime reads as none too: right only for the identity ones. */
+        size_t len = strlen(v);
+        bool quoted = len >= 2 && v[0] == '"' && v[len - 1] == '"';
+        if (quoted) {
+                v[len - 1] = 0;
+                v = str_trim(v + 1);
+        }
+        if (!*v)
+                return true;
         for (size_t i = 0; i < ARRAY_SIZE(known); i++)
                 if (g_ascii_strcasecmp(v, known[i]) == 0)
-                        return true;
+                        return !quoted || i < 3 || i > 8;
         return false;
 }
 

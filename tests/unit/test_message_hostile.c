@@ -261,6 +261,16 @@ int main(void)
         tap_ok(m && !m->undecodable && has_line(&m->unreadable, "x-foo"),
                "one part failing, one read: the message is read, the bad part named");
         message_free(m);
+        /* An empty Content-Transfer-Encoding is none (7bit), and a quoted
+         * one is the one quoted: GMime reads the bytes as they are. */
+        m = part_mail("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: \r\n",
+                      "Team: Payroll\r\n", 15);
+        tap_ok(m && !m->undecodable && m->n_bodies == 1 && m->unreadable.n == 0, "an empty Content-Transfer-Encoding is 7bit");
+        message_free(m);
+        m = part_mail("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: \"7bit\"\r\n",
+                      "Team: Payroll\r\n", 15);
+        tap_ok(m && !m->undecodable && m->n_bodies == 1 && m->unreadable.n == 0, "a quoted \"7bit\" is 7bit");
+        message_free(m);
         static const char latin1[] = "Team: Caf\xe9 na\xefve \xa3 r\xe9sum\xe9\r\nThe nature: d\xe9j\xe0 vu\r\n";
         m = part_mail("Content-Type: text/plain; charset=utf-8\r\n", latin1, sizeof latin1 - 1);
         tap_ok(m && !m->undecodable && m->unreadable.n == 0, "Latin-1 labelled UTF-8 is text, not binary");

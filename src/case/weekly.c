@@ -249,8 +249,13 @@ int weekly_digest_run(Store *s, const Config *cfg, const Tz *tz, int64_t now, ch
                 goto out;
         }
         /* Read inside the transaction: a second breachd (or a restart
-         * racing the old one) cannot queue the same week twice. */
-        r = store_digest_last_week(s, &last);
+         * racing the old one) cannot queue the same week twice.  A mark
+         * more than a week ahead of the clock was made while the clock ran
+         * ahead (a flat RTC battery, a restored VM): no slot of this
+         * configuration it could be, and it must not hold the digest back
+         * until that far-off week.  One up to a week ahead is the next
+         * slot's, sent before the clock was set back: it holds. */
+        r = store_digest_last_week(s, now + 7 * DAY, &last);
         if (r < 0)
                 why = xasprintf("cannot read when the last weekly digest went: %s", strerror(-r));
         /* Never sent: turned on since the last slot.  Its first digest

@@ -9,7 +9,8 @@
  * for the latest slot that has come goes once: it is queued in the same
  * transaction as the register's mark of its slot (store_digest_mark_week()),
  * so a restart does not send it again, and after downtime over several
- * slots one digest goes, for the latest.  The first digest after it is
+ * slots one digest goes, for the latest; a mark more than a week ahead of
+ * the clock (made while the clock ran ahead) is not believed.  The first digest after it is
  * turned on goes at the first slot (or at once when the latest slot came
  * less than a day ago), not in the middle of a week. */
 #pragma once

@@ -171,26 +171,36 @@ int calendar_event(const Config *cfg, const Incident *inc, CalendarMethod m, uns
         return 0;
 }
 
-int calendar_next(Store *s, const Config *cfg, const Incident *inc, unsigned *ret_sequence)
+/* calendar_next() for an event of method m at now: a cancel is owed only
+ * when the event was ever sent, and so is a request for a deadline
+ * already past (a late report's moved deadline), as the notice of a new
+ * report carries no event for one. */
+static int owed(Store *s, const Config *cfg, const Incident *inc, CalendarMethod m, int64_t now,
+                unsigned *ret_sequence)
 {
         if (!cfg->dpo_calendar)
                 return 0;
         unsigned n = 0;
-        bool cancelled = false;
-        int r = store_outbox_calendar(s, inc->id, &n, &cancelled);
+        bool cancelled = false, sent = false;
+        int r = store_outbox_calendar(s, inc->id, &n, &cancelled, &sent);
         if (r < 0)
                 return r;
-        if (cancelled)
+        if (cancelled || (!sent && (m == CALENDAR_CANCEL || inc->deadline_at <= now)))
                 return 0;
         *ret_sequence = n;
         return 1;
+}
+
+int calendar_next(Store *s, const Config *cfg, const Incident *inc, unsigned *ret_sequence)
+{
+        return owed(s, cfg, inc, CALENDAR_REQUEST, now_utc(), ret_sequence);
 }
 
 int calendar_queue(Store *s, const Config *cfg, const Tz *tz, const Incident *inc, CalendarMethod m,
                    const char *reply_to, int64_t now, char **ret_why)
 {
         unsigned seq = 0;
-        int r = calendar_next(s, cfg, inc, &seq);
+        int r = owed(s, cfg, inc, m, now, &seq);
         if (r <= 0) {
                 if (r < 0)
                         *ret_why = xasprintf("cannot read the calendar mail of %s: %s", inc->ref, strerror(-r));

@@ -6,7 +6,9 @@
  * same UID and a higher SEQUENCE; when the 72-hour clock stops (the
  * decision not to report, the ICO's reference recorded, or the case
  * closed: clock_running() false; a decision to report keeps the deadline
- * until the ICO is told), METHOD:CANCEL (STATUS:CANCELLED), once.  The SEQUENCE is
+ * until the ICO is told), METHOD:CANCEL (STATUS:CANCELLED), once, and only
+ * if the event was ever sent (not for a report filed after its deadline,
+ * or an incident filed before breachd sent events).  The SEQUENCE is
  * derived, not stored: the number of the incident's mails that may carry
  * the event, queued before this one (store_outbox_calendar()).
  *
@@ -51,6 +53,7 @@ int calendar_next(Store *s, const Config *cfg, const Incident *inc, unsigned *re
 /* Queues a mail to the DPO(s) carrying the updated (REQUEST) or
  * cancelled (CANCEL) event of inc, inside the caller's transaction, with
  * reply_to (the incident's token address) as Reply-To.  Does nothing when
- * calendar_next() says none is owed.  *ret_why says why on failure. */
+ * calendar_next() says none is owed, nor for a cancel of an event never
+ * sent or a request for a deadline already past when none was sent.  *ret_why says why on failure. */
 int calendar_queue(Store *s, const Config *cfg, const Tz *tz, const Incident *inc, CalendarMethod m,
                    const char *reply_to, int64_t now, char **ret_why);

@@ -603,8 +603,26 @@ size_t form_read_text(const FormLabels *labels, const char *text, FormRecord *re
         return tr.n_fields;
 }
 
+/* Whether the words of line from the first-th on each start with a
+ * capital letter, as a name's do ("Mark", "Sam Patel"), line having
+ * `words` words (split at spaces, commas and the like) in all.  When the
+ * line splits into another number of words than its normalised form, no:
+ * when in doubt, what the reporter wrote is kept. */
+static bool name_words_from(const char *line, size_t words, size_t first)
+{
+        static const char seps[] = " \t,;:";
+        size_t i = 0;
+        for (const char *p = line + strspn(line, seps); *p; p += strspn(p, seps), i++) {
+                if (i >= first && !isupper((unsigned char)*p) && !((unsigned char)*p >= 0xc0))
+                        return false;
+                p += strcspn(p, seps);
+        }
+        return i == words;
+}
+
 /* A sign-off with the writer's name after it: "Thanks, Mark", "Cheers
- * Jo", "Kind regards Sam Patel".  n is the line normalised. */
+ * Jo", "Kind regards Sam Patel"; not "Best practice not followed" nor
+ * "Thank you IT team".  n is the line normalised. */
 static bool is_signoff_with_name(const char *line, const char *n)
 {
         if (is_signoff(line, n))
@@ -625,7 +643,7 @@ static bool is_signoff_with_name(const char *line, const char *n)
                 bool off = is_signoff(head, head);
                 *cut = keep;
                 if (off)
-                        return true;
+                        return name_words_from(line, words, k);
         }
         return false;
 }

@@ -581,9 +581,19 @@ static bool known_transfer_encoding(const char *cte)
                                             "7 bit", "8 bit"};
         _cleanup_free_ char *t = xstrndup(cte, strcspn(cte, ";("));
         char *v = str_trim(t);
+        /* An empty one is none (7bit), as GMime reads it.  A quoted one
+         * GMime reads as none too: right only for the identity ones. */
+        size_t len = strlen(v);
+        bool quoted = len >= 2 && v[0] == '"' && v[len - 1] == '"';
+        if (quoted) {
+                v[len - 1] = 0;
+                v = str_trim(v + 1);
+        }
+        if (!*v)
+                return true;
         for (size_t i = 0; i < ARRAY_SIZE(known); i++)
                 if (g_ascii_strcasecmp(v, known[i]) == 0)
-                        return true;
+                        return !quoted || i < 3 || i > 8;
         return false;
 }
 
@@ -625,7 +635,8 @@ static bool text_is_binary(const GByteArray *raw, const char *u)
                 for (guint i = 0; i < raw->len; i++) {
                         unsigned char c = raw->data[i];
                         total++;
-                        bad += (c < 0x20 && !strchr("\t\n\r\v\f\x1b", c)) || c == 0x7f;
+                        /* a NUL counts: strchr() would find it in any string */
+                        bad += (c < 0x20 && (c == 0 || !strchr("\t\n\r\v\f\x1b", c))) || c == 0x7f;
                 }
                 if (bad >= 8 && bad * 20 > total)
                         return true;

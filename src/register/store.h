@@ -300,8 +300,12 @@ int store_outbox_list(Store *s, int64_t incident_id, OutboxListFn fn, void *user
  * many mails of the kinds that may carry its event (dpo_notice,
  * calendar_update, calendar_cancel) were ever queued, which is the
  * SEQUENCE the next one takes (rows are never deleted: a purge only
- * empties their data); *ret_cancelled, whether a cancel was queued. */
-int store_outbox_calendar(Store *s, int64_t incident_id, unsigned *ret_count, bool *ret_cancelled);
+ * empties their data); *ret_cancelled, whether a cancel was queued;
+ * *ret_sent (optional), whether any of them carried the event (an update,
+ * or a notice queued with it: not a late report's overdue notice, nor one
+ * queued before the calendar was written or while dpo_calendar was off). */
+int store_outbox_calendar(Store *s, int64_t incident_id, unsigned *ret_count, bool *ret_cancelled,
+                          bool *ret_sent);
 
 /* The smallest write that proves the register can be written (a commit of
  * one page): 0, or the error a real write would have. */
@@ -348,10 +352,10 @@ typedef struct {
 void digest_actions_free(DigestAction *v, size_t n);
 /* The actions whose due date ("YYYY-MM-DD") is before today, earliest first. */
 int store_digest_overdue_actions(Store *s, const char *today, DigestAction **ret, size_t *ret_n);
-/* The latest week (its slot, weekly.h) a digest was queued for; 0: never.
- * Kept as an audit row with no incident, written by
+/* The latest week (its slot, weekly.h) up to up_to a digest was queued
+ * for; 0: never.  Kept as an audit row with no incident, written by
  * store_digest_mark_week() in the transaction that queues the digest. */
-int store_digest_last_week(Store *s, int64_t *ret);
+int store_digest_last_week(Store *s, int64_t up_to, int64_t *ret);
 int store_digest_mark_week(Store *s, int64_t slot, const char *rcpts);
 
 /* ---- history (store_audit.c) ---- */

@@ -102,13 +102,14 @@ int store_digest_overdue_actions(Store *s, const char *today, DigestAction **ret
         return 0;
 }
 
-int store_digest_last_week(Store *s, int64_t *ret)
+int store_digest_last_week(Store *s, int64_t up_to, int64_t *ret)
 {
         *ret = 0;
         int r = store_query(s,
                             "SELECT COALESCE(MAX(CAST(new_value AS INTEGER)), 0) FROM audit "
-                            "WHERE incident_id IS NULL AND action = '" DIGEST_ACTION "'",
-                            NULL, 0, store_row_int64, ret);
+                            "WHERE incident_id IS NULL AND action = '" DIGEST_ACTION "' "
+                            "AND CAST(new_value AS INTEGER) <= ?",
+                            STORE_VALUES(SV_INT(up_to)), store_row_int64, ret);
         return r < 0 ? r : 0;
 }
 

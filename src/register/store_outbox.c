@@ -103,7 +103,7 @@ int store_outbox_list(Store *s, int64_t incident_id, OutboxListFn fn, void *user
 
 typedef struct {
         unsigned count;
-        bool cancelled;
+        bool cancelled, sent;
 } CalendarCount;
 
 static int calendar_row(sqlite3_stmt *st, void *userdata)
@@ -111,19 +111,28 @@ static int calendar_row(sqlite3_stmt *st, void *userdata)
         CalendarCount *c = userdata;
         c->count = (unsigned)sqlite3_column_int64(st, 0);
         c->cancelled = sqlite3_column_int64(st, 1) > 0;
+        c->sent = sqlite3_column_int64(st, 2) > 0;
         return 0;
 }
 
-int store_outbox_calendar(Store *s, int64_t incident_id, unsigned *ret_count, bool *ret_cancelled)
+int store_outbox_calendar(Store *s, int64_t incident_id, unsigned *ret_count, bool *ret_cancelled, bool *ret_sent)
 {
-        static const char sql[] = "SELECT COUNT(*), COALESCE(SUM(kind = 'calendar_cancel'), 0) FROM outbox "
-                                  "WHERE incident_id = ? AND kind IN ('dpo_notice', 'calendar_update', "
-                                  "'calendar_cancel')";
+        /* A DPO notice carried the event when its bytes hold the
+         * text/calendar part; one whose bytes are purged is taken to have
+         * when it was queued before the deadline. */
+        static const char sql[] =
+                "SELECT COUNT(*), COALESCE(SUM(kind = 'calendar_cancel'), 0), "
+                "COALESCE(SUM(kind = 'calendar_update' OR (kind = 'dpo_notice' AND "
+                "(instr(data, CAST('text/calendar' AS BLOB)) > 0 OR (length(data) = 0 AND "
+                "created_at < (SELECT deadline_at FROM incidents WHERE id = ?1))))), 0) FROM outbox "
+                "WHERE incident_id = ?1 AND kind IN ('dpo_notice', 'calendar_update', 'calendar_cancel')";
         CalendarCount c = {0};
         int r = store_query(s, sql, STORE_VALUES(SV_INT(incident_id)), calendar_row, &c);
         if (r < 0)
                 return r;
         *ret_count = c.count;
         *ret_cancelled = c.cancelled;
+        if (ret_sent)
+                *ret_sent = c.sent;
         return 0;
 }

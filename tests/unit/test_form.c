@@ -244,6 +244,19 @@ static void reply_cases(const FormLabels *l)
         form_reply_answers(&r);
         TAP_STR_EQ(r.f[F_NATURE].text, "A letter went astray.\nThanks to the caretaker it came back unopened.",
                    "reply: a sentence that starts with \"Thanks\" is no sign-off");
+        read1(l, "The nature of the personal data breach: A letter went astray.\nBest practice not followed.\n"
+                 "The tenant was told.\n", F_NATURE, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_NATURE].text, "A letter went astray.\nBest practice not followed.\nThe tenant was told.",
+                   "reply: a short line that starts with \"Best\" is no sign-off with a name");
+        read1(l, "The nature of the personal data breach: A letter went astray.\nThank you IT team\n"
+                 "for wiping the laptop.\n", F_NATURE, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_NATURE].text, "A letter went astray.\nThank you IT team\nfor wiping the laptop.",
+                   "reply: ...nor \"Thank you IT team\"");
+        read1(l, "Team: Payroll\nCheers Jo\n", F_TEAM, &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_TEAM].text, "Payroll", "reply: \"Cheers Jo\" is one");
         read1(l, below, F_NATURE, &r);
         form_reply_answers(&r);
         TAP_STR_EQ(r.f[F_NATURE].text, "A letter went\nto the wrong flat.\n\nIt held bank details.",

@@ -16,6 +16,7 @@
 #include "case/newcase.h"
 #include "notices/calendar.h"
 #include "read/message.h"
+#include "register/store-internal.h"
 #include "fixture.h"
 #include "tap.h"
 
@@ -364,11 +365,30 @@ static void notify_then_reference(Fixture *f)
 {
         Store *s = f->store;
         int64_t now = (int64_t)time(NULL);
+        static const char raw[] = "From: Reporter <reporter@example.test>\n"
+                                  "To: breach@example.test\n"
+                                  "Subject: Data breach\n"
+                                  "Message-ID: <r8@example.test>\n\n"
+                                  "Directorate: ASC\n";
+        Message *m = NULL;
+        char *why = NULL;
+        message_parse(raw, strlen(raw), NULL, &m, &why);
         Incident inc;
         make_incident(&inc, "DB2026008", "tok8tok8tok8tok8tok8tok8", now - 3600);
         store_begin(s);
         store_insert_incident(s, &inc);
+        TAP_INT_EQ(m ? newcase_queue_notices(s, f->cfg, f->tz, &inc, m, &why) : -1, 0,
+                   "notify: the notice, with the event, is queued");
         store_commit(s);
+        message_free(m);
+        free(why);
+        /* retention_days has purged the notice's bytes since: it went
+         * before the deadline, so it is taken to have carried the event. */
+        TAP_INT_EQ(store_purge_raw(s, now + 1, now, NULL, NULL) >= 0 &&
+                           store_write(s, "UPDATE outbox SET state = 'sent' WHERE incident_id = ?",
+                                       STORE_VALUES(SV_INT(inc.id))) >= 0 &&
+                           store_purge_raw(s, now + 1, now, NULL, NULL) >= 0,
+                   1, "notify: the notice sent and its bytes purged");
         DecisionEnv env = {.store = s, .cfg = f->cfg, .tz = f->tz, .actor = "dpo@example.test", .now = now};
         static const char *const steps[] = {"decision: notify\nreason: health data of a child",
                                             "ico-reference: IC-123456-AB1C"};
@@ -415,6 +435,29 @@ static void overdue_notice(Fixture *f)
         tap_ok(row && !memmem(row->data, row->len, "text/calendar", 13) && memmem(row->data, row->len, "OVERDUE", 7),
                "overdue: the notice is the overdue notice, with no calendar");
         row_free(row);
+        /* A follow-up moves its deadline, still past: no invitation to a
+         * deadline gone by. */
+        inc.deadline_at -= 3600;
+        store_begin(s);
+        TAP_INT_EQ(calendar_queue(s, f->cfg, f->tz, &inc, CALENDAR_REQUEST, NULL, now, &why), 0,
+                   "overdue: a moved deadline, still past");
+        store_commit(s);
+        row_free(queued_for(s, inc.id, "calendar_update", &n));
+        TAP_INT_EQ(n, 0, "overdue: ... queues no invitation");
+        /* No event went, so the decision cancels none: no mail about a
+         * calendar entry the DPO never had. */
+        DecisionCmds c = {0};
+        StrList errors = {0}, changes = {0};
+        decision_parse("decision: not notifiable\nreason: encrypted", &c, &errors);
+        DecisionEnv env = {.store = s, .cfg = f->cfg, .tz = f->tz, .actor = "dpo@example.test", .now = now};
+        store_begin(s);
+        TAP_INT_EQ(decision_apply(&env, inc.id, &c, &changes, &errors), 0, "overdue: the decision is recorded");
+        store_commit(s);
+        row_free(queued_for(s, inc.id, "calendar_cancel", &n));
+        TAP_INT_EQ(n, 0, "overdue: no cancel of an event never sent");
+        decision_cmds_free(&c);
+        strlist_free(&errors);
+        strlist_free(&changes);
         incident_free(&inc);
         message_free(m);
         free(why);

@@ -8,6 +8,7 @@
 #include "read/message.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,6 +238,20 @@ int main(void)
                              "{Q|w~E^r`T<y>Q[w]E!r%T$y#Q&w{E|r~T^y`Q<w>E[r]T!\r\n--b--\r\n"));
         tap_ok(undecodable(m), "every part failing: nothing read");
         message_free(m);
+        /* A binary file sent as text: mostly NUL bytes (which str_to_utf8()
+         * turns into spaces) with a few letters between them. */
+        {
+                unsigned char nuls[480] = {0};
+                for (size_t i = 0; i < sizeof nuls; i += 6)
+                        nuls[i] = (unsigned char)('A' + i % 26);
+                gchar *b64 = g_base64_encode(nuls, sizeof nuls);
+                m = part_mail("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n",
+                              b64, strlen(b64));
+                g_free(b64);
+                tap_ok(undecodable(m), "binary data of NUL bytes: nothing read");
+                tap_ok(m && has_line(&m->unreadable, "binary data, not text"), "... with the reason");
+                message_free(m);
+        }
         /* and what is not undecodable */
         m = part_mail("Content-Type: multipart/mixed; boundary=b\r\n",
                       "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: x-foo\r\n\r\nabc\r\n"
@@ -245,6 +260,16 @@ int main(void)
                              "--b\r\nContent-Type: text/plain\r\n\r\nTeam: Payroll\r\n--b--\r\n"));
         tap_ok(m && !m->undecodable && has_line(&m->unreadable, "x-foo"),
                "one part failing, one read: the message is read, the bad part named");
+        message_free(m);
+        /* An empty Content-Transfer-Encoding is none (7bit), and a quoted
+         * one is the one quoted: GMime reads the bytes as they are. */
+        m = part_mail("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: \r\n",
+                      "Team: Payroll\r\n", 15);
+        tap_ok(m && !m->undecodable && m->n_bodies == 1 && m->unreadable.n == 0, "an empty Content-Transfer-Encoding is 7bit");
+        message_free(m);
+        m = part_mail("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: \"7bit\"\r\n",
+                      "Team: Payroll\r\n", 15);
+        tap_ok(m && !m->undecodable && m->n_bodies == 1 && m->unreadable.n == 0, "a quoted \"7bit\" is 7bit");
         message_free(m);
         static const char latin1[] = "Team: Caf\xe9 na\xefve \xa3 r\xe9sum\xe9\r\nThe nature: d\xe9j\xe0 vu\r\n";
         m = part_mail("Content-Type: text/plain; charset=utf-8\r\n", latin1, sizeof latin1 - 1);

@@ -82,6 +82,26 @@ static void first_within_a_day(void)
         tap_ok(fixture_free(f) == 0, "temporary directory removed");
 }
 
+/* The clock once ran years ahead (a flat RTC battery, a restored VM) and
+ * a digest went for a slot then; once the clock is right again, the
+ * digests go on each week, not only after that far-off Monday. */
+static void clock_once_ahead(void)
+{
+        Fixture *f = fixture_new("weekly_digest = \"Mon 08:00\";");
+        tap_ok(f != NULL, "a fresh register, weekly_digest on");
+        if (f) {
+                const int64_t ahead = OCT19 + 520 * WEEK;
+                TAP_INT_EQ(run(f, ahead), 1, "a digest while the clock is ten years ahead");
+                TAP_INT_EQ(run(f, OCT19), 1, "the clock put right: that week's digest goes");
+                TAP_INT_EQ(run(f, OCT19 + 60), 0, "... once");
+                TAP_INT_EQ(run(f, OCT26), 1, "and the next week's");
+                TAP_INT_EQ(run(f, OCT26 - 2 * H), 0, "the clock set back two hours, over the slot: nothing again");
+                TAP_INT_EQ(run(f, OCT26 + H), 0, "... nor when it passes the slot a second time");
+                TAP_INT_EQ(digests(f), 3, "three digests in all");
+        }
+        tap_ok(fixture_free(f) == 0, "temporary directory removed");
+}
+
 static void once(Fixture *f)
 {
         cfg = fixture_config(f, "weekly_digest = \"mon 08:00\";");
@@ -184,6 +204,7 @@ int main(void)
         tap_ok(fixture_free(f) == 0, "temporary directory removed");
         cfg = NULL;
         first_within_a_day();
+        clock_once_ahead();
         f = fixture_new(NULL);
         if (f)
                 contents(f);

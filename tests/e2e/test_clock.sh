@@ -19,11 +19,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/e2e.sh
 e2e_open
-# Private copies: a rebuild of the tree while the suite runs must not pull
-# the programs from under it.
-mkdir -p "$TEST_ROOT/bin" && cp "$BREACHD" "$BREACHCTL" "$TEST_ROOT/bin/" || bail_out "cannot copy the programs"
-BREACHD=$TEST_ROOT/bin/${BREACHD##*/}
-BREACHCTL=$TEST_ROOT/bin/${BREACHCTL##*/}
+e2e_private_copies
 # subject_summary: the subjects name each report by what happened, which
 # the waits below look for (the default names the directorate and type).
 e2e_conf breachd 'subject_summary = true;'

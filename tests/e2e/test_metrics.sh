@@ -16,9 +16,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/e2e.sh
 e2e_open
-mkdir -p "$TEST_ROOT/bin" && cp "$BREACHD" "$BREACHCTL" "$TEST_ROOT/bin/" || bail_out "cannot copy the programs"
-BREACHD=$TEST_ROOT/bin/${BREACHD##*/}
-BREACHCTL=$TEST_ROOT/bin/${BREACHCTL##*/}
+e2e_private_copies
 PROM_DIR=$TEST_ROOT/textfile
 PROM=$PROM_DIR/breachd.prom
 mkdir -p "$PROM_DIR"

@@ -14,9 +14,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/e2e.sh
 e2e_open
-mkdir -p "$TEST_ROOT/bin" && cp "$BREACHD" "$BREACHCTL" "$TEST_ROOT/bin/" || bail_out "cannot copy the programs"
-BREACHD=$TEST_ROOT/bin/${BREACHD##*/}
-BREACHCTL=$TEST_ROOT/bin/${BREACHCTL##*/}
+e2e_private_copies
 e2e_conf breachd 'weekly_digest = "Mon 08:00";'
 CLOCK=$TEST_ROOT/clock
 export BREACHD_TEST_CLOCK=$CLOCK

@@ -54,6 +54,15 @@ e2e_open() {
         servers_start || bail_out "servers did not start"
 }
 
+# e2e_private_copies -- run private copies of BREACHD and BREACHCTL (in
+# $TEST_ROOT/bin): a rebuild of the tree while a long suite runs must not
+# pull the programs from under it.
+e2e_private_copies() {
+        mkdir -p "$TEST_ROOT/bin" && cp "$BREACHD" "$BREACHCTL" "$TEST_ROOT/bin/" || bail_out "cannot copy the programs"
+        BREACHD=$TEST_ROOT/bin/${BREACHD##*/}
+        BREACHCTL=$TEST_ROOT/bin/${BREACHCTL##*/}
+}
+
 # e2e_conf NAME [EXTRA_LINE...] -- write the standard breachd.conf for the
 # servers (write_breachd_conf: an extra line is added, or replaces the
 # standard setting of the same name) to CONF=$TEST_ROOT/NAME.conf; set

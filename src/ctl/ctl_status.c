@@ -53,6 +53,7 @@ int ctl_status(Ctl *c, int argc, char **argv)
         int r = store_counts(c->store, now, &rc);
         if (r < 0) {
                 fprintf(stderr, "breachctl: cannot read the register: %s\n", store_errmsg(c->store));
+                store_counts_free(&rc);
                 return r;
         }
         fprintf(c->out, "%-22s %lld\n", "Open incidents:", (long long)rc.open_incidents);

@@ -67,7 +67,8 @@ int store_counts(Store *s, int64_t now, RegisterCounts *c)
         }
         sqlite3_reset(st);
         if (c->open_incidents < 0 || c->pending_decisions < 0 || c->overdue < 0 || c->quarantined < 0 ||
-            c->filed_total < 0 || c->oldest_queued < 0)
+            c->filed_total < 0 || c->oldest_queued < 0 || c->automatic_week < 0 || c->automatic < 0 ||
+            c->bounces_week < 0)
                 return -EIO;
         return r;
 }

@@ -274,6 +274,12 @@ static void negated_cases(const FormLabels *l)
         tap_ok(neg, "negated: ...the other way round");
         TAP_INT_EQ(form_labels_match_negated(l, "Breach contained", &neg), F_ONGOING, "negated: reordered words");
         tap_ok(neg, "negated: reordered words keep the polarity");
+        TAP_INT_EQ(form_labels_match_negated(l, "Has the breach been fully contained?", &neg), F_ONGOING,
+                   "negated: fully contained");
+        tap_ok(neg, "negated: fully contained is turned round");
+        TAP_INT_EQ(form_labels_match(l, "Steps taken to contain the breach"), F_MEASURES_TAKEN,
+                   "negated: the steps to contain it are still the measures");
+        TAP_INT_EQ(form_labels_match(l, "Containment"), F_MEASURES_TAKEN, "negated: containment is the measures");
         TAP_INT_EQ(form_labels_match_negated(l, "Is the incident on-going?", &neg), F_ONGOING,
                    "negated: the question itself");
         tap_ok(!neg, "negated: the question itself is not turned round");

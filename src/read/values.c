@@ -1165,7 +1165,9 @@ char *values_negated_answer(const char *asked, const char *text)
         while (q.len && strchr(":?*-. ", q.s[q.len - 1]))
                 q.s[--q.len] = 0;
         _cleanup_free_ char *question = buf_steal(&q);
-        return xasprintf("%s%s(asked \"%s?\": %s)", verdict, *verdict ? " " : "", question, answer);
+        /* the question closed before the answer: a reply's answer cut to
+         * its first line (form_reply_answers()) still reads whole */
+        return xasprintf("%s%s(asked \"%s?\"): %s", verdict, *verdict ? " " : "", question, answer);
 }
 
 static void interpret_one(FieldValue *v, FieldType type, const ValueContext *ctx)

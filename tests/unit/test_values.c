@@ -800,19 +800,19 @@ static void test_negated(void)
         static const struct {
                 const char *text, *want_text, *want_canon; /* canon NULL: unclear */
         } cases[] = {
-                {"Yes", "No (asked \"Has the breach been contained?\": Yes)", "no"},
+                {"Yes", "No (asked \"Has the breach been contained?\"): Yes", "no"},
                 {"Yes, the email was recalled",
-                 "No (asked \"Has the breach been contained?\": Yes, the email was recalled)", "no"},
-                {"No", "Yes (asked \"Has the breach been contained?\": No)", "yes"},
-                {"Not yet", "Yes (asked \"Has the breach been contained?\": Not yet)", "yes"},
+                 "No (asked \"Has the breach been contained?\"): Yes, the email was recalled", "no"},
+                {"No", "Yes (asked \"Has the breach been contained?\"): No", "yes"},
+                {"Not yet", "Yes (asked \"Has the breach been contained?\"): Not yet", "yes"},
                 {"Unknown", "Unknown", "unknown"},
                 {"Not sure", "Not sure", "unknown"},
-                {"Partly", "Yes, in part (asked \"Has the breach been contained?\": Partly)", "yes"},
-                {"Yes, partially", "Yes, in part (asked \"Has the breach been contained?\": Yes, partially)",
+                {"Partly", "Yes, in part (asked \"Has the breach been contained?\"): Partly", "yes"},
+                {"Yes, partially", "Yes, in part (asked \"Has the breach been contained?\"): Yes, partially",
                  "yes"},
-                {"Not fully", "Yes, in part (asked \"Has the breach been contained?\": Not fully)", "yes"},
-                {"\xe2\x98\x92 Yes \xe2\x98\x90 No", "No (asked \"Has the breach been contained?\": Yes)", "no"},
-                {"The email was recalled", "(asked \"Has the breach been contained?\": The email was recalled)",
+                {"Not fully", "Yes, in part (asked \"Has the breach been contained?\"): Not fully", "yes"},
+                {"\xe2\x98\x92 Yes \xe2\x98\x90 No", "No (asked \"Has the breach been contained?\"): Yes", "no"},
+                {"The email was recalled", "(asked \"Has the breach been contained?\"): The email was recalled",
                  NULL},
         };
         ValueContext ctx = {.tz = london, .message_time = msg_times[MSG_JAN22]};

@@ -1121,8 +1121,17 @@ static void parse_labels(Ctx *x, const config_setting_t *root, Config *c)
         for (int i = 0; i < n; i++) {
                 const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
                 const char *key = config_setting_name(m);
-                if (!form_field_by_key(key)) {
+                /* not_KEY: wordings that ask a yes/no question the other
+                 * way round ("not_ongoing": "Has it been contained?") */
+                bool negated = str_startswith(key, "not_");
+                const FieldDef *f = form_field_by_key(negated ? key + 4 : key);
+                if (!f) {
                         err_at(x, m, "unknown form field '%s' in labels", key);
+                        continue;
+                }
+                if (negated && f->type != FT_YESNO) {
+                        err_at(x, m, "'%s' in labels: only a yes/no question can be asked the other way round "
+                               "('%s' is not one)", key, f->key);
                         continue;
                 }
                 size_t j = c->n_extra_labels++;

@@ -127,6 +127,8 @@ typedef struct Config {
         bool dpo_calendar;
 
         /* Extra labels per field key, added to the defaults of form.c. */
+        /* key is a field key, or "not_" and a yes/no field's key for
+         * wordings that ask its question the other way round */
         struct { char *key; StrList labels; } *extra_labels;
         size_t n_extra_labels;
 } Config;

@@ -61,6 +61,11 @@ typedef struct {
         const char *const *aliases;    /* NULL-terminated */
         FieldType type;
         bool required;
+        /* Wordings of a yes/no field that ask the opposite question, NULL-
+         * terminated or NULL: "Has the breach been contained? Yes" says the
+         * incident is not on-going.  The readers turn such an answer round
+         * and keep the reporter's words (values_negated_answer()). */
+        const char *const *negated;
 } FieldDef;
 
 extern const FieldDef form_fields[FIELD__MAX];

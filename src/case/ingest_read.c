@@ -14,11 +14,17 @@ FormLabels *ingest_labels_for(const Config *cfg)
 {
         FormLabels *l = form_labels_new();
         for (size_t i = 0; i < cfg->n_extra_labels; i++) {
-                const FieldDef *f = form_field_by_key(cfg->extra_labels[i].key);
+                const char *key = cfg->extra_labels[i].key;
+                /* "not_ongoing": asked the other way round (config.c) */
+                bool negated = str_startswith(key, "not_");
+                const FieldDef *f = form_field_by_key(negated ? key + 4 : key);
                 if (!f)
                         continue;
                 for (size_t k = 0; k < cfg->extra_labels[i].labels.n; k++)
-                        form_labels_add(l, f->id, cfg->extra_labels[i].labels.v[k]);
+                        if (negated)
+                                form_labels_add_negated(l, f->id, cfg->extra_labels[i].labels.v[k]);
+                        else
+                                form_labels_add(l, f->id, cfg->extra_labels[i].labels.v[k]);
         }
         return l;
 }

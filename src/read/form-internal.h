@@ -1,6 +1,7 @@
 /* form-internal.h — for form.c, form_text.c and form_fields.c only. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "read/form.h"
@@ -13,7 +14,7 @@ typedef enum {
 /* form_labels_match() with the steps limited to how.  LABEL_QUESTION is for
  * text that certainly stands where a label does (a table's left cell, text
  * before a colon that reads like a question). */
-int form_labels_match_how(const FormLabels *l, const char *text, LabelMatch how);
+int form_labels_match_how(const FormLabels *l, const char *text, LabelMatch how, bool *ret_negated);
 
 /* The longest text matched as a label; longer text is none. */
 #define FORM_LABEL_MAX 400
@@ -44,7 +45,8 @@ static inline void form_norm_buf_free(FormNormBuf *nb)
 
 /* form_labels_match_how() for a caller that has normalised text already:
  * norm is form_label_normalise(text). */
-int form_labels_match_norm(const FormLabels *l, const char *text, const char *norm, LabelMatch how);
+int form_labels_match_norm(const FormLabels *l, const char *text, const char *norm, LabelMatch how,
+                           bool *ret_negated);
 
 /* The field a question asks for, by its key words (form_fields.c); norm is
  * normalised (form_label_normalise) without guidance.  -1 when none. */

@@ -144,13 +144,18 @@ typedef struct {
         size_t len;     /* strlen(norm) */
         size_t words;   /* form_count_words(norm): matching asks on every line */
         FieldId id;
+        bool negated;   /* asks the opposite question (FieldDef.negated) */
 } LabelEntry;
+
+/* The tables keep a wording's polarity with its field: id | LABEL_NEGATED.
+ * A wording asking the same field both ways is no field's. */
+#define LABEL_NEGATED 0x10000
 
 /* A string's slot in a LabelTable. */
 typedef struct {
         const char *key;        /* NULL: free */
         uint32_t hash, len;
-        int id;
+        int id;         /* field id, | LABEL_NEGATED; -1 ambiguous, -2 unset */
 } LabelSlot;
 
 /* Open addressing over strings kept elsewhere, hashed with FNV-1a: a hash
@@ -497,11 +502,13 @@ FormLabels *form_labels_new(void)
                 form_labels_add(l, (FieldId)i, form_fields[i].label);
                 for (const char *const *a = form_fields[i].aliases; a && *a; a++)
                         form_labels_add(l, (FieldId)i, *a);
+                for (const char *const *a = form_fields[i].negated; a && *a; a++)
+                        form_labels_add_negated(l, (FieldId)i, *a);
         }
         return l;
 }
 
-void form_labels_add(FormLabels *l, FieldId id, const char *label)
+static void labels_add(FormLabels *l, FieldId id, const char *label, bool negated)
 {
         char *n = form_label_normalise(label);
         if (!*n) {
@@ -515,12 +522,14 @@ void form_labels_add(FormLabels *l, FieldId id, const char *label)
         e->words = form_count_words(n);
         e->bag = bag_of(n);
         e->id = id;
+        e->negated = negated;
         l->n++;
+        int tagged = (int)id | (negated ? LABEL_NEGATED : 0);
         /* Keys are the entry's own strings, which outlive the tables.  The
          * first entry of a wording decides it, as a scan in order would. */
         LabelSlot *slot = table_put(&l->exact, e->norm);
         if (slot->id == -2)
-                slot->id = (int)id;
+                slot->id = tagged;
         if (e->len > l->len_max)
                 l->len_max = e->len;
         if (e->words >= 4 && e->len > l->prefix_max)
@@ -528,13 +537,23 @@ void form_labels_add(FormLabels *l, FieldId id, const char *label)
         if (*e->bag) {
                 slot = table_put(&l->bags, e->bag);
                 if (slot->id == -2)
-                        slot->id = (int)id;
-                else if (slot->id != (int)id)
+                        slot->id = tagged;
+                else if (slot->id != tagged)
                         slot->id = -1;
                 size_t bw = form_count_words(e->bag);
                 if (bw > l->bag_words_max)
                         l->bag_words_max = bw;
         }
+}
+
+void form_labels_add(FormLabels *l, FieldId id, const char *label)
+{
+        labels_add(l, id, label, false);
+}
+
+void form_labels_add_negated(FormLabels *l, FieldId id, const char *label)
+{
+        labels_add(l, id, label, true);
 }
 
 void form_labels_free(FormLabels *l)
@@ -703,7 +722,8 @@ static bool question_like(const char *cand, const char *norm)
         return true;
 }
 
-int form_labels_match_norm(const FormLabels *l, const char *text, const char *norm, LabelMatch how)
+/* The steps of form_labels_match_norm(); the id is tagged LABEL_NEGATED. */
+static int match_steps(const FormLabels *l, const char *text, const char *norm, LabelMatch how)
 {
         if (!text)
                 return -1;
@@ -731,8 +751,19 @@ int form_labels_match_norm(const FormLabels *l, const char *text, const char *no
         return -1;
 }
 
-int form_labels_match_how(const FormLabels *l, const char *text, LabelMatch how)
+int form_labels_match_norm(const FormLabels *l, const char *text, const char *norm, LabelMatch how,
+                           bool *ret_negated)
 {
+        int id = match_steps(l, text, norm, how);
+        if (ret_negated)
+                *ret_negated = id >= 0 && (id & LABEL_NEGATED);
+        return id >= 0 ? id & ~LABEL_NEGATED : id;
+}
+
+int form_labels_match_how(const FormLabels *l, const char *text, LabelMatch how, bool *ret_negated)
+{
+        if (ret_negated)
+                *ret_negated = false;
         if (!text)
                 return -1;
         size_t len = strlen(text);
@@ -740,10 +771,15 @@ int form_labels_match_how(const FormLabels *l, const char *text, LabelMatch how)
                 return -1;
         char norm[FORM_NORM_CAP(FORM_LABEL_MAX)];
         form_normalise_into(text, norm);
-        return form_labels_match_norm(l, text, norm, how);
+        return form_labels_match_norm(l, text, norm, how, ret_negated);
 }
 
 int form_labels_match(const FormLabels *l, const char *text)
 {
-        return form_labels_match_how(l, text, LABEL_QUESTION);
+        return form_labels_match_how(l, text, LABEL_QUESTION, NULL);
+}
+
+int form_labels_match_negated(const FormLabels *l, const char *text, bool *ret_negated)
+{
+        return form_labels_match_how(l, text, LABEL_QUESTION, ret_negated);
 }

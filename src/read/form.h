@@ -64,10 +64,17 @@ bool form_record_set(FormRecord *r, FieldId id, const char *text);
 typedef struct FormLabels FormLabels;
 FormLabels *form_labels_new(void);
 void form_labels_add(FormLabels *l, FieldId id, const char *label);
+/* A wording of a yes/no field that asks the opposite question ("Has the
+ * breach been contained?" for "Is the incident on-going?"): its answers are
+ * turned round as they are read (values_negated_answer()). */
+void form_labels_add_negated(FormLabels *l, FieldId id, const char *label);
 void form_labels_free(FormLabels *l);
 /* Returns the field whose label matches `text` (a candidate label, e.g. what
  * stands before a colon or in a table's left cell), or -1. */
 int form_labels_match(const FormLabels *l, const char *text);
+/* The same, and *ret_negated says whether the wording matched asks the
+ * field's question the other way round (false when none matched). */
+int form_labels_match_negated(const FormLabels *l, const char *text, bool *ret_negated);
 /* Normalises a label for comparison; caller frees. */
 char *form_label_normalise(const char *s);
 

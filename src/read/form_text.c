@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "read/form-internal.h"
+#include "read/values.h"
 
 /* ---- line classes ------------------------------------------------------- */
 
@@ -282,6 +283,8 @@ typedef struct {
         bool after_blank;   /* the line before was blank */
         const char *rest;   /* the text after the line being read */
         char *label;        /* its label as written, normalised */
+        char *asked;        /* its label as written when it asks the field's
+                             * question the other way round, else NULL */
         Buf value;
         size_t n_fields;    /* fields found */
         FormNormBuf norm;   /* the line being read, normalised */
@@ -313,12 +316,18 @@ static void reader_flush(TextReader *tr, bool last)
                 /* drop trailing blank lines but keep inner line breaks */
                 v = str_trim(v);
                 if (*v && !is_untouched(v)) {
-                        if (tr->current_time)
+                        if (tr->current_time) {
                                 add_time(tr->rec, (FieldId)tr->current, v);
-                        else
+                        } else if (tr->asked) {
+                                _cleanup_free_ char *t = values_negated_answer(tr->asked, v);
+                                form_record_set(tr->rec, (FieldId)tr->current, t);
+                        } else {
                                 form_record_set(tr->rec, (FieldId)tr->current, v);
+                        }
                 }
         }
+        free(tr->asked);
+        tr->asked = NULL;
         buf_free(&tr->value);
         tr->current = -1;
         tr->current_time = false;
@@ -326,11 +335,13 @@ static void reader_flush(TextReader *tr, bool last)
 }
 
 /* label_norm is the label as written, normalised. */
+/* asked is the label as written when it asks the field's question the
+ * other way round, else NULL. */
 static void reader_start(TextReader *tr, int id, bool is_time, bool alone, const char *value, const char *line,
-                         const char *label_norm)
+                         const char *label_norm, const char *asked)
 {
         if (id == tr->current && !is_time && !tr->current_time && tr->value.len && tr->label &&
-            strcmp(label_norm, tr->label) != 0) {
+            strcmp(label_norm, tr->label) != 0 && !asked == !tr->asked) {
                 /* "Contact details: ..." then "Tel: ...": one answer (the
                  * same label again is a second answer) */
                 buf_putc(&tr->value, '\n');
@@ -340,6 +351,7 @@ static void reader_start(TextReader *tr, int id, bool is_time, bool alone, const
         reader_flush(tr, false);
         free(tr->label);
         tr->label = xstrdup(label_norm);
+        tr->asked = asked ? xstrdup(asked) : NULL;
         tr->current = id;
         tr->current_time = is_time;
         tr->alone = alone;
@@ -419,13 +431,14 @@ static bool try_label_line(TextReader *tr, const char *line)
                 form_normalise_into(cand, norm);
                 int id = match_time_label(norm);
                 if (id >= 0) {
-                        reader_start(tr, id, true, false, p + k, line, norm);
+                        reader_start(tr, id, true, false, p + k, line, norm, NULL);
                         return true;
                 }
                 LabelMatch how = question || *p == '\t' ? LABEL_QUESTION : LABEL_WORDING;
-                id = form_labels_match_norm(tr->labels, cand, norm, how);
+                bool negated;
+                id = form_labels_match_norm(tr->labels, cand, norm, how, &negated);
                 if (id >= 0) {
-                        reader_start(tr, id, false, false, p + k, line, norm);
+                        reader_start(tr, id, false, false, p + k, line, norm, negated ? cand : NULL);
                         return true;
                 }
         }
@@ -464,13 +477,15 @@ static bool try_label_alone(TextReader *tr, char *line, const char *norm)
         int id = match_time_label(cn);
         if (id >= 0 && punct) {
                 line[n] = end;
-                reader_start(tr, id, true, true, "", line, cn);
+                reader_start(tr, id, true, true, "", line, cn, NULL);
                 return true;
         }
-        id = form_labels_match_norm(tr->labels, c, cn, punct ? LABEL_QUESTION : LABEL_WORDING);
+        bool negated;
+        id = form_labels_match_norm(tr->labels, c, cn, punct ? LABEL_QUESTION : LABEL_WORDING, &negated);
         if (id >= 0 && !(!punct && answer_not_label(tr, id, cn))) {
+                _cleanup_free_ char *asked = negated ? xstrdup(c) : NULL;
                 line[n] = end;
-                reader_start(tr, id, false, true, "", line, cn);
+                reader_start(tr, id, false, true, "", line, cn, asked);
                 return true;
         }
         line[n] = end;
@@ -510,7 +525,7 @@ static bool form_ahead(const TextReader *tr)
                 p = nl ? nl + 1 : NULL;
                 char *t = str_trim(line);
                 t[strcspn(t, ":?\t")] = 0;
-                int id = *t ? form_labels_match_how(tr->labels, t, LABEL_WORDING) : -1;
+                int id = *t ? form_labels_match_how(tr->labels, t, LABEL_WORDING, NULL) : -1;
                 if (id < 0)
                         continue;
                 _cleanup_free_ char *n = form_label_normalise(t), *def = form_label_normalise(form_fields[id].label);
@@ -597,6 +612,7 @@ size_t form_read_text(const FormLabels *labels, const char *text, FormRecord *re
         }
         reader_flush(&tr, true);
         free(tr.label);
+        free(tr.asked);
         form_norm_buf_free(&tr.norm);
         form_norm_buf_free(&tr.alt);
         collapse_blank_lines(rec);
@@ -740,11 +756,18 @@ size_t form_read_rows(const FormLabels *labels, const FormRow *rows, size_t n, F
                         add_time(rec, (FieldId)id, r->value);
                         continue;
                 }
-                id = form_labels_match_norm(labels, r->label, norm, LABEL_QUESTION);
+                bool negated;
+                id = form_labels_match_norm(labels, r->label, norm, LABEL_QUESTION, &negated);
                 if (id >= 0) {
                         found++;
-                        if (!is_untouched(r->value))
+                        if (is_untouched(r->value))
+                                continue;
+                        if (negated) {
+                                _cleanup_free_ char *t = values_negated_answer(r->label, r->value);
+                                form_record_set(rec, (FieldId)id, t);
+                        } else {
                                 form_record_set(rec, (FieldId)id, r->value);
+                        }
                         continue;
                 }
                 /* A row whose left cell holds "Label: value" lines is read

@@ -1125,6 +1125,63 @@ static char *ticked_options(const char *text)
         return r;
 }
 
+/* Whether an answer says "in part": "Partly", "Partially contained",
+ * "Yes, mostly", "Not fully". */
+static bool says_in_part(const char *text)
+{
+        static const char *const part[] = {"partly", "partially", "partial", "mostly", "largely", "somewhat",
+                                           NULL};
+        static const char *const phrases[] = {"in part", "not fully", "not completely", "not entirely",
+                                              "not totally", "not wholly", "not yet fully", NULL};
+        _cleanup_free_ char *norm = tokens_norm_text(text);
+        _cleanup_free_ Toks *T = xmalloc(sizeof *T);
+        tokens_split(norm, T);
+        /* the answer's first words, not a sentence further on */
+        for (size_t i = 0; i < T->n && i < 8; i++)
+                if (is_wl(T, i, part) || tokens_phrase_in(T, i, phrases))
+                        return true;
+        return false;
+}
+
+char *values_negated_answer(const char *asked, const char *text)
+{
+        _cleanup_free_ char *ticks = ticked_options(text);
+        if (ticks && !*ticks)
+                return xstrdup(text);
+        /* the ticked options stand for the boxes: the boxes themselves
+         * would be read again in the answer kept below */
+        const char *answer = ticks ? ticks : text;
+        const char *canon = NULL, *verdict;
+        if (says_in_part(answer))
+                verdict = "Yes, in part";
+        else if (value_parse_yesno(answer, &canon) < 0)
+                verdict = "";
+        else if (strcmp(canon, "unknown") == 0)
+                return xstrdup(text);
+        else
+                verdict = strcmp(canon, "yes") == 0 ? "No" : "Yes";
+        /* the question on one line, with its question mark */
+        Buf q = {0};
+        buf_puts(&q, "");
+        bool space = false;
+        for (const char *p = asked; *p; p++) {
+                if (strchr(" \t\r\n", *p)) {
+                        space = q.len > 0;
+                        continue;
+                }
+                if (space)
+                        buf_putc(&q, ' ');
+                space = false;
+                buf_putc(&q, *p);
+        }
+        while (q.len && strchr(":?*-. ", q.s[q.len - 1]))
+                q.s[--q.len] = 0;
+        _cleanup_free_ char *question = buf_steal(&q);
+        /* the question closed before the answer: a reply's answer cut to
+         * its first line (form_reply_answers()) still reads whole */
+        return xasprintf("%s%s(asked \"%s?\"): %s", verdict, *verdict ? " " : "", question, answer);
+}
+
 static void interpret_one(FieldValue *v, FieldType type, const ValueContext *ctx)
 {
         const char *canon = NULL;

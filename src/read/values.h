@@ -142,6 +142,21 @@ int value_count_in_text(const char *text, FieldValue *v);
  * answer. */
 int value_parse_yesno(const char *text, const char **ret_canon);
 
+/* The answer to a question asked the other way round (FieldDef.negated,
+ * e.g. "Has the breach been contained?" for "Is the incident on-going?"),
+ * as the field's text: the field's own answer first, then the question
+ * and the reporter's words, so that every reader of the text (the
+ * register, mail, `breachctl show`, exports) sees both.
+ *   "Yes" or "Yes, the email was recalled" -> No (asked "Q?"): Yes, ...
+ *   "No", "Not yet"                        -> Yes (asked "Q?"): No
+ *   "Partly", "Yes, mostly", "Not fully"   -> Yes, in part (asked "Q?"): ...
+ *     (a breach contained in part is still on-going in part)
+ *   "Unknown", "Not sure", "TBC"           -> the text unchanged
+ *   anything else (no yes/no)              -> (asked "Q?"): text, unclear
+ * Ticked boxes ("☒ Yes ☐ No") are read as the options ticked ("Yes").
+ * asked is the question as the reporter saw it.  Caller frees. */
+char *values_negated_answer(const char *asked, const char *text);
+
 /* Finds the configured directorate text names: by name ignoring case,
  * punctuation, apostrophes ("Children's" = "Childrens"), "&" vs "and",
  * extra spaces and a trailing "directorate"/"department"; by a configured

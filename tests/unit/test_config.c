@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "base/config.h"
+#include "case/ingest_read.h"
+#include "read/form.h"
 #include "tap.h"
 
 #ifndef SYSCONFDIR
@@ -224,7 +226,8 @@ static void test_values(void)
                 "max_message_size = \"512K\";\n"
                 "retention_days = 365;\n"
                 "max_auto_replies_per_day = 0;\n"
-                "labels = { nature = \"What went wrong\"; occurred_at = [ \"Date of loss\", \"When\" ]; };\n");
+                "labels = { nature = \"What went wrong\"; occurred_at = [ \"Date of loss\", \"When\" ];\n"
+                "           not_ongoing = [ \"Is it all sorted now\" ]; };\n");
         if (!c)
                 return;
         TAP_INT_EQ(c->escalation.n, 2, "escalation list");
@@ -239,12 +242,23 @@ static void test_values(void)
         TAP_INT_EQ(c->max_message_size, 512 * 1024, "\"512K\"");
         TAP_INT_EQ(c->retention_days, 365, "retention");
         TAP_INT_EQ(c->max_auto_replies_per_day, 0, "auto replies 0");
-        TAP_INT_EQ(c->n_extra_labels, 2, "labels for two fields");
-        if (c->n_extra_labels == 2) {
+        TAP_INT_EQ(c->n_extra_labels, 3, "labels for three fields");
+        if (c->n_extra_labels == 3) {
                 TAP_STR_EQ(c->extra_labels[0].key, "nature", "labels: first key");
                 TAP_INT_EQ(c->extra_labels[0].labels.n, 1, "labels: single string");
                 TAP_STR_EQ(c->extra_labels[1].key, "occurred_at", "labels: second key");
                 TAP_INT_EQ(c->extra_labels[1].labels.n, 2, "labels: list");
+                TAP_STR_EQ(c->extra_labels[2].key, "not_ongoing", "labels: a question the other way round");
+                /* the daemon's label set asks it the other way round */
+                FormLabels *l = ingest_labels_for(c);
+                bool neg = false;
+                TAP_INT_EQ(form_labels_match_negated(l, "Is it all sorted now?", &neg), F_ONGOING,
+                           "labels: not_ongoing asks for ongoing");
+                tap_ok(neg, "labels: not_ongoing is turned round");
+                TAP_INT_EQ(form_labels_match_negated(l, "Date of loss", &neg), F_OCCURRED_AT,
+                           "labels: occurred_at as before");
+                tap_ok(!neg, "labels: occurred_at is not turned round");
+                form_labels_free(l);
         }
 }
 
@@ -629,6 +643,12 @@ static void test_directorates_labels(void)
                       "5: unknown form field 'colour' in labels",
                       MINIMAL "labels = { nature = [ \"What went wrong\" ];\n"
                       "           colour = [ \"Colour\" ]; };\n");
+        expect_errors("labels: not_ of a field that is no yes/no question",
+                      "4: 'not_nature' in labels: only a yes/no question can be asked the other way round "
+                      "('nature' is not one)",
+                      MINIMAL "labels = { not_nature = [ \"What went right\" ]; };\n");
+        expect_errors("labels: not_ of an unknown field", "4: unknown form field 'not_colour' in labels",
+                      MINIMAL "labels = { not_colour = [ \"Colour\" ]; };\n");
         expect_errors("labels not a group", "4: labels: expected a group { ... }", MINIMAL "labels = [ \"x\" ];\n");
 }
 

@@ -1,5 +1,9 @@
 /* Unit tests of the form reader: label matching and "Label: value" text. */
+#include <string.h>
+
+#include "read/docx.h"
 #include "read/form.h"
+#include "read/html.h"
 #include "tap.h"
 
 static void label_cases(const FormLabels *l)
@@ -272,6 +276,122 @@ static void reply_cases(const FormLabels *l)
         form_record_free(&r);
 }
 
+/* "Has the breach been contained?" asks whether the incident is on-going
+ * the other way round: its answer is turned round, every reader alike, and
+ * the reporter's words are kept. */
+static void negated_cases(const FormLabels *l)
+{
+        bool neg = true;
+        TAP_INT_EQ(form_labels_match_negated(l, "Has the breach been contained?", &neg), F_ONGOING,
+                   "negated: contained asks for ongoing");
+        tap_ok(neg, "negated: ...the other way round");
+        TAP_INT_EQ(form_labels_match_negated(l, "Breach contained", &neg), F_ONGOING, "negated: reordered words");
+        tap_ok(neg, "negated: reordered words keep the polarity");
+        TAP_INT_EQ(form_labels_match_negated(l, "Has the breach been fully contained?", &neg), F_ONGOING,
+                   "negated: fully contained");
+        tap_ok(neg, "negated: fully contained is turned round");
+        TAP_INT_EQ(form_labels_match(l, "Steps taken to contain the breach"), F_MEASURES_TAKEN,
+                   "negated: the steps to contain it are still the measures");
+        TAP_INT_EQ(form_labels_match(l, "Containment"), F_MEASURES_TAKEN, "negated: containment is the measures");
+        TAP_INT_EQ(form_labels_match_negated(l, "Is the incident on-going?", &neg), F_ONGOING,
+                   "negated: the question itself");
+        tap_ok(!neg, "negated: the question itself is not turned round");
+
+        /* plain text, "Label: value" and a label on its own line */
+        FormRecord r;
+        form_record_init(&r);
+        form_read_text(l, "Name of person making the report: Jo Bloggs\n"
+                          "Has the breach been contained? Yes, the email was recalled\n"
+                          "Team: Payroll\n", &r);
+        TAP_STR_EQ(r.f[F_ONGOING].text,
+                   "No (asked \"Has the breach been contained?\"): Yes, the email was recalled",
+                   "negated text: yes to contained is not on-going, words kept");
+        TAP_STR_EQ(r.f[F_TEAM].text, "Payroll", "negated text: the next field is read as before");
+        form_record_free(&r);
+
+        form_record_init(&r);
+        form_read_text(l, "Is the incident contained?\n\nNo\n\nTeam\n\nPayroll\n", &r);
+        TAP_STR_EQ(r.f[F_ONGOING].text, "Yes (asked \"Is the incident contained?\"): No",
+                   "negated text: label alone, no to contained is on-going");
+        form_record_free(&r);
+
+        form_record_init(&r);
+        form_read_text(l, "Has the breach been contained: Not sure\n", &r);
+        TAP_STR_EQ(r.f[F_ONGOING].text, "Not sure", "negated text: unknown stays as written");
+        form_record_free(&r);
+
+        form_record_init(&r);
+        form_read_text(l, "Has the breach been contained? Partly\n", &r);
+        TAP_STR_EQ(r.f[F_ONGOING].text, "Yes, in part (asked \"Has the breach been contained?\"): Partly",
+                   "negated text: contained in part is on-going in part");
+        form_record_free(&r);
+
+        /* table rows (Outlook and Word tables, PDF forms) */
+        FormSource src = {0};
+        form_source_add_row(&src, "Name of person making the report", "Tom Brown");
+        form_source_add_row(&src, "Has the breach been contained?", "\xe2\x98\x92 Yes \xe2\x98\x90 No");
+        form_record_init(&r);
+        form_read_source(l, &src, &r);
+        TAP_STR_EQ(r.f[F_ONGOING].text, "No (asked \"Has the breach been contained?\"): Yes",
+                   "negated row: the ticked box, turned round");
+        form_record_free(&r);
+        form_source_free(&src);
+
+        /* an HTML table: rows and the text rendering give the same answer,
+         * so no "answered twice" note */
+        const char *html = "<html><body><table>"
+                           "<tr><td>Name of person making the report</td><td>Tom Brown</td></tr>"
+                           "<tr><td>Has the breach been contained?</td><td>Yes</td></tr>"
+                           "<tr><td>Team</td><td>Payroll</td></tr>"
+                           "</table></body></html>";
+        src = (FormSource){0};
+        TAP_INT_EQ(html_extract(html, strlen(html), NULL, 0, &src), 0, "negated html: extracted");
+        form_record_init(&r);
+        form_read_source(l, &src, &r);
+        TAP_STR_EQ(r.f[F_ONGOING].text, "No (asked \"Has the breach been contained?\"): Yes",
+                   "negated html: yes to contained is not on-going");
+        TAP_INT_EQ(r.notes.n, 0, "negated html: no second answer");
+        form_record_free(&r);
+        form_source_free(&src);
+
+        /* a Word table */
+        const char *xml =
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+                "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>"
+                "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Is the incident contained</w:t></w:r></w:p></w:tc>"
+                "<w:tc><w:p><w:r><w:t>No, still investigating</w:t></w:r></w:p></w:tc></w:tr>"
+                "<w:tr><w:tc><w:p><w:r><w:t>Team</w:t></w:r></w:p></w:tc>"
+                "<w:tc><w:p><w:r><w:t>Payroll</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+                "</w:body></w:document>";
+        src = (FormSource){0};
+        TAP_INT_EQ(docx_read_xml(xml, strlen(xml), &src), 0, "negated docx: read");
+        form_record_init(&r);
+        form_read_source(l, &src, &r);
+        TAP_STR_EQ(r.f[F_ONGOING].text, "Yes (asked \"Is the incident contained?\"): No, still investigating",
+                   "negated docx: no to contained is on-going");
+        form_record_free(&r);
+        form_source_free(&src);
+
+        /* a reply: its answer cut to the first line still says both */
+        form_record_init(&r);
+        form_read_text(l, "Hi,\n\nHas the breach been contained? Yes\n\n(the email was recalled)\n\nThanks, Mark\n",
+                       &r);
+        form_reply_answers(&r);
+        TAP_STR_EQ(r.f[F_ONGOING].text, "No (asked \"Has the breach been contained?\"): Yes",
+                   "negated reply: the first line reads whole");
+        form_record_free(&r);
+
+        /* a configured wording the other way round */
+        FormLabels *extra = form_labels_new();
+        form_labels_add_negated(extra, F_ONGOING, "Is it all sorted now");
+        form_record_init(&r);
+        form_read_text(extra, "Is it all sorted now? Yes\n", &r);
+        TAP_STR_EQ(r.f[F_ONGOING].text, "No (asked \"Is it all sorted now?\"): Yes",
+                   "negated: a configured wording");
+        form_record_free(&r);
+        form_labels_free(extra);
+}
+
 int main(void)
 {
         FormLabels *l = form_labels_new();
@@ -281,6 +401,7 @@ int main(void)
         question_cases(l);
         layout_cases(l);
         reply_cases(l);
+        negated_cases(l);
         form_labels_add(l, F_NATURE, "What went wrong");
         TAP_INT_EQ(form_labels_match(l, "What went wrong?"), F_NATURE, "configured extra label");
         form_labels_free(l);

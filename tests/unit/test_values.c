@@ -798,6 +798,44 @@ static void test_interpret(void)
         form_record_free(&r);
 }
 
+/* ---- a question asked the other way round -------------------------------- */
+
+static void test_negated(void)
+{
+        static const struct {
+                const char *text, *want_text, *want_canon; /* canon NULL: unclear */
+        } cases[] = {
+                {"Yes", "No (asked \"Has the breach been contained?\"): Yes", "no"},
+                {"Yes, the email was recalled",
+                 "No (asked \"Has the breach been contained?\"): Yes, the email was recalled", "no"},
+                {"No", "Yes (asked \"Has the breach been contained?\"): No", "yes"},
+                {"Not yet", "Yes (asked \"Has the breach been contained?\"): Not yet", "yes"},
+                {"Unknown", "Unknown", "unknown"},
+                {"Not sure", "Not sure", "unknown"},
+                {"Partly", "Yes, in part (asked \"Has the breach been contained?\"): Partly", "yes"},
+                {"Yes, partially", "Yes, in part (asked \"Has the breach been contained?\"): Yes, partially",
+                 "yes"},
+                {"Not fully", "Yes, in part (asked \"Has the breach been contained?\"): Not fully", "yes"},
+                {"\xe2\x98\x92 Yes \xe2\x98\x90 No", "No (asked \"Has the breach been contained?\"): Yes", "no"},
+                {"The email was recalled", "(asked \"Has the breach been contained?\"): The email was recalled",
+                 NULL},
+        };
+        ValueContext ctx = {.tz = london, .message_time = msg_times[MSG_JAN22]};
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                _cleanup_free_ char *t = values_negated_answer("Has the breach\n been contained ?", cases[i].text);
+                TAP_STR_EQ(t, cases[i].want_text, "negated: \"%s\" as text", cases[i].text);
+                FormRecord r;
+                form_record_init(&r);
+                form_record_set(&r, F_ONGOING, t);
+                values_interpret(&r, &ctx);
+                TAP_STR_EQ(r.f[F_ONGOING].canon, cases[i].want_canon, "negated: \"%s\" means", cases[i].text);
+                /* the register keeps the text: read again, it means the same */
+                values_interpret(&r, &ctx);
+                TAP_STR_EQ(r.f[F_ONGOING].canon, cases[i].want_canon, "negated: \"%s\" read again", cases[i].text);
+                form_record_free(&r);
+        }
+}
+
 int main(void)
 {
         if (tz_open("Europe/London", &london) < 0) {
@@ -816,6 +854,7 @@ int main(void)
         test_categories();
         test_interpret();
         test_reader_additions();
+        test_negated();
         free_dirs();
         tz_free(london);
         return tap_done();

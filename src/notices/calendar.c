@@ -213,8 +213,9 @@ int calendar_queue(Store *s, const Config *cfg, const Tz *tz, const Incident *in
                                     "-- \nbreachd%s%s\n",
                                     inc->ref, when, *cfg->organisation ? ", " : "", cfg->organisation)
                         : xasprintf("The ICO deadline for breach %s has moved to %s:\n"
-                                    "a follow-up changed when the breach became known.  Your calendar's\n"
-                                    "entry for it is updated by this mail.\n\n"
+                                    "a follow-up changed what its 72 hours count from.  This mail puts\n"
+                                    "the new deadline in your calendar, in place of any entry for it\n"
+                                    "sent before.\n\n"
                                     "-- \nbreachd%s%s\n",
                                     inc->ref, when, *cfg->organisation ? ", " : "", cfg->organisation);
         OutMessage o = {

@@ -136,15 +136,20 @@ void followup_sample_vars(TemplateVars *v)
                            "  I think the letter went to the wrong flat as well.\n");
 }
 
-/* "  Label: new (was: old)" lines, or "  Label: new" when with_old is
- * false. */
-static char *change_lines(const Incident *inc, const StrList *keys, bool with_old, const StrList *old)
+/* "  Label: new  (read as ...)  (was: old)" lines, or without the "was"
+ * when with_old is false: the reading as the acknowledgement gives it, so
+ * that "5/12/2026" is seen to be read as 5 December. */
+static char *change_lines(const Tz *tz, const Incident *inc, const StrList *keys, bool with_old,
+                          const StrList *old)
 {
         Buf b = {0};
         for (size_t i = 0; i < keys->n; i++) {
                 const FieldDef *f = form_field_by_key(keys->v[i]);
                 const char *t = inc->form.f[f->id].text;
                 buf_printf(&b, "  %s: %s", f->label, t ? t : "");
+                _cleanup_free_ char *reading = t ? notices_reading(tz, f, &inc->form.f[f->id]) : NULL;
+                if (reading)
+                        buf_printf(&b, "  (%s)", reading);
                 if (with_old)
                         buf_printf(&b, "  (was: %s)", old->v[i] ? old->v[i] : "");
                 buf_putc(&b, '\n');
@@ -159,9 +164,9 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
 {
         TemplateVars v = {0};
         notices_incident_vars(ctx->cfg, ctx->tz, inc, now_utc(), &v);
-        _cleanup_free_ char *changes = change_lines(inc, &res->changed, false, NULL);
-        _cleanup_free_ char *changes_was = change_lines(inc, &res->changed, true, old);
-        _cleanup_free_ char *filled = change_lines(inc, &res->filled, false, NULL);
+        _cleanup_free_ char *changes = change_lines(ctx->tz, inc, &res->changed, false, NULL);
+        _cleanup_free_ char *changes_was = change_lines(ctx->tz, inc, &res->changed, true, old);
+        _cleanup_free_ char *filled = change_lines(ctx->tz, inc, &res->filled, false, NULL);
         _cleanup_free_ char *who = m->from_name ? xasprintf("%s <%s>", m->from_name, m->from_addr)
                                                 : xstrdup(m->from_addr);
         notices_followup_vars(&v, changes, filled, who);

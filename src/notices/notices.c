@@ -67,8 +67,7 @@ char *notices_deadline_basis(const Tz *tz, const Incident *inc)
                          t);
 }
 
-/* How breachd read a value, when that differs from what was typed. */
-static char *reading_of(const Tz *tz, const FieldDef *f, const FieldValue *v)
+char *notices_reading(const Tz *tz, const FieldDef *f, const FieldValue *v)
 {
         if (v->state == FV_UNCLEAR)
                 return xstrdup("not understood, please check");
@@ -122,7 +121,7 @@ static char *captured_block(const Tz *tz, const Incident *inc)
                 if (!v->text)
                         continue;
                 const FieldDef *f = &form_fields[i];
-                _cleanup_free_ char *reading = reading_of(tz, f, v);
+                _cleanup_free_ char *reading = notices_reading(tz, f, v);
                 bool fallback = strlist_contains(&inc->fallbacks, f->key);
                 /* buf_puts, not buf_printf: this runs for every field of
                  * every report, and formatting twice the cost of copying. */

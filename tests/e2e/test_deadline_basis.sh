@@ -135,6 +135,9 @@ like "$show" "Deadline basis: the 72 hours are counted from when the report says
 like "$show" "deadline_changed deadline_at" "the history records the move"
 next2=$(grep -A2 '^Reminders:' <<<"$show" | grep -o 'next: .*')
 isnt "$next2" "$next1" "the next reminder is worked out again ($next1 -> $next2)"
+ok "the reporter's confirmation arrives" wait_for_mail reporter@example.test INBOX 2
+like "$(mail_n reporter@example.test 2)" "When did you become aware: $(re_quote "$(local_time "$AW")")  \\(read as $(re_quote "$(long_time "$AW")")\\)" \
+        "... and says how the answer was read, as the acknowledgement does"
 ok "the DPO is told" wait_for_mail dpo@example.test INBOX 2
 like "$(flat "$(mail_n dpo@example.test 2)")" "ICO deadline: +$(re_quote "$(long_time $((AW + 72 * H)))")" \
         "... of the new deadline"

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mail/compose.h"
 #include "notices/ratelimit.h"
@@ -258,6 +259,17 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
                                                    : xstrdup(inc->from_addr ? inc->from_addr : "");
         tvars_set(v, "from", one_line(&line, from));
         tvars_set(v, "forwarded_by", one_line(&line, inc->forwarded_by));
+        /* A forward is acknowledged to whoever passed it on (the form's
+         * name is someone else's): greet them by their own name, and name
+         * the person whose report it is, when that is someone else. */
+        tvars_set(v, "forwarded_from", "");
+        if (inc->forwarded_by && *inc->forwarded_by) {
+                const char *fb = inc->forwarded_by, *lt = strstr(fb, " <");
+                _cleanup_free_ char *fname = lt && lt > fb ? xstrndup(fb, (size_t)(lt - fb)) : xstrdup("colleague");
+                tvars_set(v, "reporter_name", one_line(&line, fname));
+                if (strcasecmp(from, fb) != 0)
+                        tvars_set(v, "forwarded_from", one_line(&line, from));
+        }
         char *t = notices_format_time(tz, inc->received_at);
         tvars_set(v, "received", t);
         free(t);

@@ -144,9 +144,14 @@ static char *captured_block(const Tz *tz, const Incident *inc)
                                 buf_puts(&b, reading);
                                 buf_putc(&b, ')');
                         }
+                        /* Where breachd took it from: the count from who
+                         * is affected, who from the count ("30 pupils and
+                         * their parents"), the name and contact from the
+                         * message's From:. */
                         if (fallback)
-                                buf_puts(&b, i == F_INDIVIDUALS_COUNT ? "  (counted from the answer above)"
-                                                                      : "  (taken from the sender's email address)");
+                                buf_puts(&b, i == F_INDIVIDUALS_COUNT      ? "  (counted from the answer above)"
+                                             : i == F_INDIVIDUALS_AFFECTED ? "  (taken from the number affected, below)"
+                                                                           : "  (taken from the sender's email address)");
                         buf_putc(&b, '\n');
                 }
         }

@@ -146,12 +146,28 @@ static char *change_lines(const Tz *tz, const Incident *inc, const StrList *keys
         for (size_t i = 0; i < keys->n; i++) {
                 const FieldDef *f = form_field_by_key(keys->v[i]);
                 const char *t = inc->form.f[f->id].text;
-                buf_printf(&b, "  %s: %s", f->label, t ? t : "");
                 _cleanup_free_ char *reading = t ? notices_reading(tz, f, &inc->form.f[f->id]) : NULL;
+                _cleanup_free_ char *was = with_old ? message_one_line(old->v[i] ? old->v[i] : "") : NULL;
+                if (t && strchr(t, '\n')) {
+                        /* A description of several lines stands under its
+                         * label, indented, as in the acknowledgement. */
+                        buf_printf(&b, "  %s:\n", f->label);
+                        for (const char *p = t; *p;) {
+                                size_t n = strcspn(p, "\n");
+                                buf_printf(&b, "      %.*s\n", (int)n, p);
+                                p += n + (p[n] == '\n');
+                        }
+                        if (reading)
+                                buf_printf(&b, "      (%s)\n", reading);
+                        if (was)
+                                buf_printf(&b, "      (was: %s)\n", was);
+                        continue;
+                }
+                buf_printf(&b, "  %s: %s", f->label, t ? t : "");
                 if (reading)
                         buf_printf(&b, "  (%s)", reading);
-                if (with_old)
-                        buf_printf(&b, "  (was: %s)", old->v[i] ? old->v[i] : "");
+                if (was)
+                        buf_printf(&b, "  (was: %s)", was);
                 buf_putc(&b, '\n');
         }
         return buf_steal(&b);

@@ -289,6 +289,8 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         free(t);
         tvars_set(v, "deadline_assumed", incident_deadline_assumed(incident_deadline_basis(inc)) ? "yes" : "");
         tvars_set(v, "late", inc->late ? "yes" : "");
+        /* A late report that says why is not asked why again. */
+        tvars_set(v, "delay_reason_given", str_empty(inc->form.f[F_DELAY_REASON].text) ? "" : "yes");
         tvars_set(v, "overdue", inc->deadline_at <= now ? "yes" : "");
         t = captured_block(tz, inc);
         tvars_set(v, "captured", t);

@@ -188,8 +188,14 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
         notices_followup_vars(&v, changes, filled, who);
         followup_note_vars(&v, "", "");
         tvars_set(&v, "followup_unreadable", m->undecodable ? "yes" : "");
+        /* The confirmation greets its sender: by their display name, else
+         * by the form's name when they are the reporter (for a forward,
+         * notices_incident_vars() greets the forwarder), else "colleague". */
         if (m->from_name)
                 tvars_set(&v, "reporter_name", m->from_name);
+        else if (inc->forwarded_by && inc->from_addr && m->from_addr && !strcasecmp(inc->from_addr, m->from_addr))
+                tvars_set(&v, "reporter_name",
+                          inc->form.f[F_REPORTER_NAME].text ? inc->form.f[F_REPORTER_NAME].text : "colleague");
         StrList to = {0};
         strlist_add(&to, replyaddr_for(ctx->cfg, m));
         NoticeMail confirm = {

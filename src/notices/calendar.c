@@ -202,14 +202,27 @@ int calendar_queue(Store *s, const Config *cfg, const Tz *tz, const Incident *in
                 *ret_why = xasprintf("cannot write the calendar event of %s: %s", inc->ref, strerror(-r));
                 return r;
         }
+        /* A follow-up can move the deadline into the past: the entry moves
+         * there too (the calendar then shows the truth), and the mail says
+         * that the time has gone. */
+        bool passed = m != CALENDAR_CANCEL && inc->deadline_at <= now;
         _cleanup_free_ char *subject =
                 m == CALENDAR_CANCEL ? xasprintf("[%s] ICO deadline off the calendar: decision recorded", inc->ref)
+                : passed             ? xasprintf("[%s] ICO deadline moved, already passed: %s", inc->ref, when)
                                      : xasprintf("[%s] ICO deadline moved: %s", inc->ref, when);
         _cleanup_free_ char *body =
                 m == CALENDAR_CANCEL
                         ? xasprintf("The decision on reporting breach %s to the ICO is recorded (or the ICO\n"
                                     "told, or the case closed), so its ICO deadline (%s) is taken out of\n"
                                     "your calendar.\n\n"
+                                    "-- \nbreachd%s%s\n",
+                                    inc->ref, when, *cfg->organisation ? ", " : "", cfg->organisation)
+                : passed
+                        ? xasprintf("The ICO deadline for breach %s has moved to %s, which has\n"
+                                    "already passed: a follow-up changed what its 72 hours count from.  If\n"
+                                    "the breach must be reported to the ICO, report it now and say why it\n"
+                                    "is late.  This mail puts it in your calendar at that time, in place\n"
+                                    "of any entry for it sent before.\n\n"
                                     "-- \nbreachd%s%s\n",
                                     inc->ref, when, *cfg->organisation ? ", " : "", cfg->organisation)
                         : xasprintf("The ICO deadline for breach %s has moved to %s:\n"

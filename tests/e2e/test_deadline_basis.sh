@@ -138,8 +138,8 @@ isnt "$next2" "$next1" "the next reminder is worked out again ($next1 -> $next2)
 ok "the reporter's confirmation arrives" wait_for_mail reporter@example.test INBOX 2
 like "$(mail_n reporter@example.test 2)" "When did you become aware: $(re_quote "$(local_time "$AW")")  \\(read as $(re_quote "$(long_time "$AW")")\\)" \
         "... and says how the answer was read, as the acknowledgement does"
-ok "the DPO is told" wait_for_mail dpo@example.test INBOX 2
-like "$(flat "$(mail_n dpo@example.test 2)")" "ICO deadline: +$(re_quote "$(long_time $((AW + 72 * H)))")" \
+ok "the DPO is told" wait_until "$TEST_WAIT_SECONDS" has_subject dpo@example.test "[$ref1] Report changed"
+like "$(flat "$(mail_about dpo@example.test "\\[$ref1\\] Report changed")")" "ICO deadline: +$(re_quote "$(long_time $((AW + 72 * H)))")" \
         "... of the new deadline"
 
 # ==== A day of the breach without a time ===================================
@@ -237,4 +237,15 @@ ok "the DPO's calendar mail arrives" wait_until "$TEST_WAIT_SECONDS" has_subject
 cal=$(flat "$(mail_about dpo@example.test "\\[$ref3\\] ICO deadline moved")")
 like "$cal" "This mail puts the new deadline in your calendar" "the calendar mail puts the deadline in the calendar"
 unlike "$cal" "entry for it is updated" "... and does not claim to update an entry that was never sent"
+# A second answer puts the discovery back 100 hours: the deadline has
+# passed, and the calendar mail says so rather than announce a time to come.
+AW4=$(((NOW - 100 * H) / 60 * 60))
+sed -e "s/basis-f3@/basis-f4@/" -e "s|^When did you become aware: .*|When did you become aware: $(local_time "$AW4")|" \
+        "$TEST_ROOT/f3.eml" >"$TEST_ROOT/f4.eml"
+ok "the reply that moves it into the past is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/f4.eml"
+ok "breachd --once takes it" once
+is "$(deadline_of "$ref3")" "$(iso $((AW4 + 72 * H)))" "the deadline is 72 hours after the earlier discovery"
+ok "the DPO's calendar mail arrives" wait_until "$TEST_WAIT_SECONDS" has_subject dpo@example.test "[$ref3] ICO deadline moved, already passed"
+cal=$(flat "$(mail_about dpo@example.test "\\[$ref3\\] ICO deadline moved, already passed")")
+like "$cal" "which has already passed: .* report it now and say why it is late" "the calendar mail says the deadline has passed"
 done_testing

@@ -136,17 +136,38 @@ void followup_sample_vars(TemplateVars *v)
                            "  I think the letter went to the wrong flat as well.\n");
 }
 
-/* "  Label: new (was: old)" lines, or "  Label: new" when with_old is
- * false. */
-static char *change_lines(const Incident *inc, const StrList *keys, bool with_old, const StrList *old)
+/* "  Label: new  (read as ...)  (was: old)" lines, or without the "was"
+ * when with_old is false: the reading as the acknowledgement gives it, so
+ * that "5/12/2026" is seen to be read as 5 December. */
+static char *change_lines(const Tz *tz, const Incident *inc, const StrList *keys, bool with_old,
+                          const StrList *old)
 {
         Buf b = {0};
         for (size_t i = 0; i < keys->n; i++) {
                 const FieldDef *f = form_field_by_key(keys->v[i]);
                 const char *t = inc->form.f[f->id].text;
+                _cleanup_free_ char *reading = t ? notices_reading(tz, f, &inc->form.f[f->id]) : NULL;
+                _cleanup_free_ char *was = with_old ? message_one_line(old->v[i] ? old->v[i] : "") : NULL;
+                if (t && strchr(t, '\n')) {
+                        /* A description of several lines stands under its
+                         * label, indented, as in the acknowledgement. */
+                        buf_printf(&b, "  %s:\n", f->label);
+                        for (const char *p = t; *p;) {
+                                size_t n = strcspn(p, "\n");
+                                buf_printf(&b, "      %.*s\n", (int)n, p);
+                                p += n + (p[n] == '\n');
+                        }
+                        if (reading)
+                                buf_printf(&b, "      (%s)\n", reading);
+                        if (was)
+                                buf_printf(&b, "      (was: %s)\n", was);
+                        continue;
+                }
                 buf_printf(&b, "  %s: %s", f->label, t ? t : "");
-                if (with_old)
-                        buf_printf(&b, "  (was: %s)", old->v[i] ? old->v[i] : "");
+                if (reading)
+                        buf_printf(&b, "  (%s)", reading);
+                if (was)
+                        buf_printf(&b, "  (was: %s)", was);
                 buf_putc(&b, '\n');
         }
         return buf_steal(&b);
@@ -159,16 +180,22 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
 {
         TemplateVars v = {0};
         notices_incident_vars(ctx->cfg, ctx->tz, inc, now_utc(), &v);
-        _cleanup_free_ char *changes = change_lines(inc, &res->changed, false, NULL);
-        _cleanup_free_ char *changes_was = change_lines(inc, &res->changed, true, old);
-        _cleanup_free_ char *filled = change_lines(inc, &res->filled, false, NULL);
+        _cleanup_free_ char *changes = change_lines(ctx->tz, inc, &res->changed, false, NULL);
+        _cleanup_free_ char *changes_was = change_lines(ctx->tz, inc, &res->changed, true, old);
+        _cleanup_free_ char *filled = change_lines(ctx->tz, inc, &res->filled, false, NULL);
         _cleanup_free_ char *who = m->from_name ? xasprintf("%s <%s>", m->from_name, m->from_addr)
                                                 : xstrdup(m->from_addr);
         notices_followup_vars(&v, changes, filled, who);
         followup_note_vars(&v, "", "");
         tvars_set(&v, "followup_unreadable", m->undecodable ? "yes" : "");
+        /* The confirmation greets its sender: by their display name, else
+         * by the form's name when they are the reporter (for a forward,
+         * notices_incident_vars() greets the forwarder), else "colleague". */
         if (m->from_name)
                 tvars_set(&v, "reporter_name", m->from_name);
+        else if (inc->forwarded_by && inc->from_addr && m->from_addr && !strcasecmp(inc->from_addr, m->from_addr))
+                tvars_set(&v, "reporter_name",
+                          inc->form.f[F_REPORTER_NAME].text ? inc->form.f[F_REPORTER_NAME].text : "colleague");
         StrList to = {0};
         strlist_add(&to, replyaddr_for(ctx->cfg, m));
         NoticeMail confirm = {

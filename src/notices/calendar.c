@@ -212,8 +212,13 @@ int calendar_queue(Store *s, const Config *cfg, const Tz *tz, const Incident *in
                 *ret_why = xasprintf("cannot write the calendar event of %s: %s", inc->ref, strerror(-r));
                 return r;
         }
+        /* A follow-up can move the deadline into the past: the entry moves
+         * there too (the calendar then shows the truth), and the mail says
+         * that the time has gone. */
+        bool passed = m != CALENDAR_CANCEL && inc->deadline_at <= now;
         _cleanup_free_ char *subject =
                 m == CALENDAR_CANCEL ? xasprintf("[%s] ICO deadline off the calendar: decision recorded", inc->ref)
+                : passed             ? xasprintf("[%s] ICO deadline moved, already passed: %s", inc->ref, when)
                                      : xasprintf("[%s] ICO deadline moved: %s", inc->ref, when);
         _cleanup_free_ char *body =
                 m == CALENDAR_CANCEL
@@ -222,9 +227,18 @@ int calendar_queue(Store *s, const Config *cfg, const Tz *tz, const Incident *in
                                     "your calendar.\n\n"
                                     "-- \nbreachd%s%s\n",
                                     inc->ref, when, *cfg->organisation ? ", " : "", cfg->organisation)
+                : passed
+                        ? xasprintf("The ICO deadline for breach %s has moved to %s, which has\n"
+                                    "already passed: a follow-up changed what its 72 hours count from.  If\n"
+                                    "the breach must be reported to the ICO, report it now and say why it\n"
+                                    "is late.  This mail puts it in your calendar at that time, in place\n"
+                                    "of any entry for it sent before.\n\n"
+                                    "-- \nbreachd%s%s\n",
+                                    inc->ref, when, *cfg->organisation ? ", " : "", cfg->organisation)
                         : xasprintf("The ICO deadline for breach %s has moved to %s:\n"
-                                    "a follow-up changed when the breach became known.  Your calendar's\n"
-                                    "entry for it is updated by this mail.\n\n"
+                                    "a follow-up changed what its 72 hours count from.  This mail puts\n"
+                                    "the new deadline in your calendar, in place of any entry for it\n"
+                                    "sent before.\n\n"
                                     "-- \nbreachd%s%s\n",
                                     inc->ref, when, *cfg->organisation ? ", " : "", cfg->organisation);
         OutMessage o = {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mail/compose.h"
 #include "notices/ratelimit.h"
@@ -67,8 +68,7 @@ char *notices_deadline_basis(const Tz *tz, const Incident *inc)
                          t);
 }
 
-/* How breachd read a value, when that differs from what was typed. */
-static char *reading_of(const Tz *tz, const FieldDef *f, const FieldValue *v)
+char *notices_reading(const Tz *tz, const FieldDef *f, const FieldValue *v)
 {
         if (v->state == FV_UNCLEAR)
                 return xstrdup("not understood, please check");
@@ -122,7 +122,7 @@ static char *captured_block(const Tz *tz, const Incident *inc)
                 if (!v->text)
                         continue;
                 const FieldDef *f = &form_fields[i];
-                _cleanup_free_ char *reading = reading_of(tz, f, v);
+                _cleanup_free_ char *reading = notices_reading(tz, f, v);
                 bool fallback = strlist_contains(&inc->fallbacks, f->key);
                 /* buf_puts, not buf_printf: this runs for every field of
                  * every report, and formatting twice the cost of copying. */
@@ -144,9 +144,14 @@ static char *captured_block(const Tz *tz, const Incident *inc)
                                 buf_puts(&b, reading);
                                 buf_putc(&b, ')');
                         }
+                        /* Where breachd took it from: the count from who
+                         * is affected, who from the count ("30 pupils and
+                         * their parents"), the name and contact from the
+                         * message's From:. */
                         if (fallback)
-                                buf_puts(&b, i == F_INDIVIDUALS_COUNT ? "  (counted from the answer above)"
-                                                                      : "  (taken from the sender's email address)");
+                                buf_puts(&b, i == F_INDIVIDUALS_COUNT      ? "  (counted from the answer above)"
+                                             : i == F_INDIVIDUALS_AFFECTED ? "  (taken from the number affected, below)"
+                                                                           : "  (taken from the sender's email address)");
                         buf_putc(&b, '\n');
                 }
         }
@@ -259,6 +264,17 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
                                                    : xstrdup(inc->from_addr ? inc->from_addr : "");
         tvars_set(v, "from", one_line(&line, from));
         tvars_set(v, "forwarded_by", one_line(&line, inc->forwarded_by));
+        /* A forward is acknowledged to whoever passed it on (the form's
+         * name is someone else's): greet them by their own name, and name
+         * the person whose report it is, when that is someone else. */
+        tvars_set(v, "forwarded_from", "");
+        if (inc->forwarded_by && *inc->forwarded_by) {
+                const char *fb = inc->forwarded_by, *lt = strstr(fb, " <");
+                _cleanup_free_ char *fname = lt && lt > fb ? xstrndup(fb, (size_t)(lt - fb)) : xstrdup("colleague");
+                tvars_set(v, "reporter_name", one_line(&line, fname));
+                if (strcasecmp(from, fb) != 0)
+                        tvars_set(v, "forwarded_from", one_line(&line, from));
+        }
         char *t = notices_format_time(tz, inc->received_at);
         tvars_set(v, "received", t);
         free(t);
@@ -273,6 +289,8 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         free(t);
         tvars_set(v, "deadline_assumed", incident_deadline_assumed(incident_deadline_basis(inc)) ? "yes" : "");
         tvars_set(v, "late", inc->late ? "yes" : "");
+        /* A late report that says why is not asked why again. */
+        tvars_set(v, "delay_reason_given", str_empty(inc->form.f[F_DELAY_REASON].text) ? "" : "yes");
         tvars_set(v, "overdue", inc->deadline_at <= now ? "yes" : "");
         t = captured_block(tz, inc);
         tvars_set(v, "captured", t);

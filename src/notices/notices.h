@@ -81,3 +81,9 @@ char *notices_time_left(int64_t deadline, int64_t now);
  * deadline_assumed is "yes" when the basis is not the report's awareness
  * answer).  Caller frees. */
 char *notices_deadline_basis(const Tz *tz, const Incident *inc);
+
+/* How breachd read a value, when that differs from what was typed: "read
+ * as about 30", "read as Saturday 5 December 2026, 09:30 GMT", "not
+ * understood, please check"; NULL when the words typed say it.  Caller
+ * frees. */
+char *notices_reading(const Tz *tz, const FieldDef *f, const FieldValue *v);

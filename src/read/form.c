@@ -708,6 +708,16 @@ static bool question_like(const char *cand, const char *norm)
                     !isdigit((unsigned char)p[-1]) && p - cand > 3)
                         return false;
         }
+        /* The organisation speaks in a form's own questions: "Date we
+         * became aware", "How we found out", "What we have done".  After
+         * such a question word "we", "our" and "us" are allowed. */
+        static const char *const asking[] = {"date", "time", "when", "how", "what", "who", "why", "which", "day",
+                                             NULL};
+        static const char *const org[] = {"we", "our", "us", NULL};
+        bool asks = false;
+        size_t first = strcspn(norm, " ");
+        for (size_t i = 0; asking[i] && !asks; i++)
+                asks = strncmp(norm, asking[i], first) == 0 && asking[i][first] == 0;
         for (const char *w = norm; *w;) {
                 while (*w == ' ')
                         w++;
@@ -715,8 +725,13 @@ static bool question_like(const char *cand, const char *norm)
                 if (!n)
                         break;
                 for (size_t i = 0; speaking[i]; i++)
-                        if (strncmp(w, speaking[i], n) == 0 && speaking[i][n] == 0)
-                                return false;
+                        if (strncmp(w, speaking[i], n) == 0 && speaking[i][n] == 0) {
+                                bool ours = false;
+                                for (size_t j = 0; asks && org[j] && !ours; j++)
+                                        ours = strcmp(speaking[i], org[j]) == 0;
+                                if (!ours)
+                                        return false;
+                        }
                 w += n;
         }
         return true;

@@ -281,6 +281,7 @@ typedef struct {
         bool current_time;  /* reading a "Time of ..." companion */
         bool alone;         /* its label stood alone: the value is below it */
         bool after_blank;   /* the line before was blank */
+        bool after_open;    /* the line before ended in a letter or digit: a sentence may run on */
         const char *rest;   /* the text after the line being read */
         char *label;        /* its label as written, normalised */
         char *asked;        /* its label as written when it asks the field's
@@ -538,8 +539,10 @@ static bool form_ahead(const TextReader *tr)
 /* One line; returns false when reading must stop. */
 static bool read_line(TextReader *tr, char *line)
 {
-        bool after_blank = tr->after_blank;
+        bool after_blank = tr->after_blank, after_open = tr->after_open;
         tr->after_blank = !*line;
+        size_t len = strlen(line);
+        tr->after_open = len && isalnum((unsigned char)line[len - 1]);
         /* normalised once for all the tests below */
         const char *norm = form_norm_buf(&tr->norm, line);
         if (is_dpo_part(norm)) {
@@ -555,7 +558,14 @@ static bool read_line(TextReader *tr, char *line)
                 reader_flush(tr, false);
                 return true;
         }
-        if (*line && (try_label_line(tr, line) || try_label_alone(tr, line, norm)))
+        /* Outside any answer, a line in lower case under one that stopped
+         * mid-sentence, whose first separator is a question mark, is that
+         * sentence wrapped by the mail program, not a question: "...will
+         * someone from your\nteam do that? The head is asking." answers no
+         * "Team".  ("team: Payroll" there is still an answer.) */
+        const char *q = strchr(line, '?'), *colon = strchr(line, ':');
+        bool runs_on = tr->current < 0 && after_open && islower((unsigned char)*line) && q && (!colon || q < colon);
+        if (*line && !runs_on && (try_label_line(tr, line) || try_label_alone(tr, line, norm)))
                 return true;
         if (*line && is_heading(line, norm) && !(tr->current >= 0 && tr->alone && !tr->value.len)) {
                 reader_flush(tr, false);

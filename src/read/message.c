@@ -383,12 +383,26 @@ static const char *decoded_raw_header(GMimeObject *o, const char *name)
         return h ? g_mime_header_get_raw_value(h) : NULL;
 }
 
-/* The Subject of o decoded and on one line, trimmed; NULL without one. */
+/* The Subject of o decoded and on one line, trimmed; NULL without one.
+ * Unfolded first: a line break before the white space that starts a
+ * continuation line goes (RFC 5322 2.2.3), so that Mutt's "...with the\n
+ * Year 5 newsletter" reads "with the Year 5", not "with the  Year 5". */
 static char *decoded_subject(GMimeObject *o)
 {
-        const char *raw = decoded_raw_header(o, "Subject");
-        if (!raw)
+        const char *folded = decoded_raw_header(o, "Subject");
+        if (!folded)
                 return NULL;
+        _cleanup_free_ char *raw = xstrdup(folded);
+        char *w = raw;
+        for (const char *p = raw; *p; p++) {
+                size_t n = p[0] == '\r' && p[1] == '\n' ? 2 : p[0] == '\n' ? 1 : 0;
+                if (n && (p[n] == ' ' || p[n] == '\t')) {
+                        p += n - 1;
+                        continue;
+                }
+                *w++ = *p;
+        }
+        *w = 0;
         _cleanup_free_ char *d = rfc2047_decode(raw);
         _cleanup_free_ char *one = message_one_line(d);
         return xstrdup(str_trim(one));

@@ -23,6 +23,23 @@ long_time() { TZ=Europe/London date -d "@$1" '+%A %-d %B %Y, %H:%M %Z'; }
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 re_quote() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; }
 
+# mail_about USER REGEX -- the last message of USER's INBOX whose decoded
+# Subject: matches REGEX: its Subject: line, then its text/plain body.
+mail_about() {
+        imap_fetch_all "$1" INBOX | python3 -c '
+import sys, re, email
+from email import policy
+parts = re.split(rb"^==== message [0-9]+ uid [0-9]+ ====\n", sys.stdin.buffer.read(), flags=re.M)[1:]
+ms = [email.message_from_bytes(p, policy=policy.default) for p in parts]
+ms = [m for m in ms if re.search(sys.argv[1], " ".join(str(m["subject"]).split()))]
+if ms:
+    print("Subject: " + " ".join(str(ms[-1]["subject"]).split()))
+    print(ms[-1].get_body(("plain",)).get_content())
+' "$2"
+}
+# has_subject USER TEXT -- USER's INBOX holds a message whose Subject:
+# contains TEXT.
+has_subject() { [[ -n $(imap_search "$1" INBOX Subject "$2") ]]; }
 # flat TEXT -- TEXT on one line (the templates wrap sentences).
 flat() { tr '\n' ' ' <<<"$1" | tr -s ' '; }
 
@@ -68,6 +85,7 @@ ack=$(flat "$(mail_n reporter@example.test 1)")
 like "$ack" "This deadline is assumed: the 72 hours are counted from when the breach happened \($(re_quote "$(long_time "$OCC")")\), because the report does not say when it was discovered" \
         "the acknowledgement says the deadline is assumed, from when, and why"
 like "$ack" "reply with the line When did you become aware: <date and time>" "... and asks for the time it was discovered"
+unlike "$ack" "72 hours after the organisation became aware" "... and does not also say it counts from the discovery"
 ok "the DPO's notice arrives" wait_for_mail dpo@example.test INBOX 1
 dpo=$(flat "$(mail_n dpo@example.test 1)")
 like "$dpo" "ICO deadline: +$(re_quote "$(long_time $((OCC + 72 * H)))")" "the DPO's notice gives that deadline"
@@ -104,8 +122,11 @@ like "$show" "Deadline basis: the 72 hours are counted from when the report says
 like "$show" "deadline_changed deadline_at" "the history records the move"
 next2=$(grep -A2 '^Reminders:' <<<"$show" | grep -o 'next: .*')
 isnt "$next2" "$next1" "the next reminder is worked out again ($next1 -> $next2)"
-ok "the DPO is told" wait_for_mail dpo@example.test INBOX 2
-like "$(flat "$(mail_n dpo@example.test 2)")" "ICO deadline: +$(re_quote "$(long_time $((AW + 72 * H)))")" \
+ok "the reporter's confirmation arrives" wait_for_mail reporter@example.test INBOX 2
+like "$(mail_n reporter@example.test 2)" "When did you become aware: $(re_quote "$(local_time "$AW")")  \\(read as $(re_quote "$(long_time "$AW")")\\)" \
+        "... and says how the answer was read, as the acknowledgement does"
+ok "the DPO is told" wait_until "$TEST_WAIT_SECONDS" has_subject dpo@example.test "[$ref1] Report changed"
+like "$(flat "$(mail_about dpo@example.test "\\[$ref1\\] Report changed")")" "ICO deadline: +$(re_quote "$(long_time $((AW + 72 * H)))")" \
         "... of the new deadline"
 
 # ==== A day of the breach without a time ===================================
@@ -160,4 +181,58 @@ unlike "$conf" "we merged|Mark" "... and nothing of the comment or the name"
 show=$(ctl show "$ref2")
 like "$show" "field_changed team from \"Payroll\": Payroll and Pensions" "the history records the change"
 unlike "$show" "we merged" "... and breachctl show has nothing of the comment"
+
+# ==== An old breach, no time of discovery: overdue on an assumed deadline ===
+# Nobody knows when it became known: neither mail may say the 72 hours ran
+# from the discovery.  The reporter's answer puts the deadline in the future
+# again; the DPO's notice carried no calendar event (it was overdue), so the
+# calendar mail may not say it updates one.
+OCC3=$(((NOW - 100 * H) / 60 * 60))
+report "$TEST_ROOT/r3.eml" basis-r3 "$(local_time "$OCC3")"
+ok "an old report is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/r3.eml"
+ok "breachd --once files it" once
+ref3=$(refs_of "$CONF" | grep -v -e "^$ref1$" -e "^$ref2$" | head -1)
+isnt "$ref3" "" "it is filed ($ref3)"
+ok "its acknowledgement arrives" wait_for_mail reporter@example.test INBOX 5
+ack=$(flat "$(mail_about reporter@example.test "\\[$ref3\\] Breach report received")")
+like "$ack" "This deadline is assumed: the 72 hours are counted from when the breach happened" "the acknowledgement says the deadline is assumed"
+unlike "$ack" "72 hours after the organisation became aware" "... and not that it counts from the discovery"
+ok "the DPO's notice arrives" wait_until "$TEST_WAIT_SECONDS" has_subject dpo@example.test "[$ref3] OVERDUE"
+dpo=$(flat "$(mail_about dpo@example.test "\\[$ref3\\] OVERDUE: New breach report")")
+like "$dpo" "The ICO deadline has already passed: the report arrived more than 72 hours after the breach happened \(when it was discovered is not known" \
+        "the overdue notice says the 72 hours ran from when the breach happened, not known when discovered"
+unlike "$dpo" "after the breach became known" "... and not that they ran from when it became known"
+AW3=$(((NOW - 10 * H) / 60 * 60))
+cat >"$TEST_ROOT/f3.eml" <<MAIL
+From: Pat Reporter <reporter@example.test>
+To: Data Breach Reporting <breach@example.test>
+Subject: RE: [$ref3] Breach report received: Data breach report basis-r3
+Date: $(date -R)
+Message-ID: <basis-f3@example.test>
+In-Reply-To: <basis-r3@example.test>
+MIME-Version: 1.0
+Content-Type: text/plain; charset="us-ascii"
+
+When did you become aware: $(local_time "$AW3")
+
+Pat
+MAIL
+ok "the reply with the time of discovery is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/f3.eml"
+ok "breachd --once takes it" once
+is "$(deadline_of "$ref3")" "$(iso $((AW3 + 72 * H)))" "the deadline is now 72 hours after the discovery"
+ok "the DPO's calendar mail arrives" wait_until "$TEST_WAIT_SECONDS" has_subject dpo@example.test "[$ref3] ICO deadline moved"
+cal=$(flat "$(mail_about dpo@example.test "\\[$ref3\\] ICO deadline moved")")
+like "$cal" "This mail puts the new deadline in your calendar" "the calendar mail puts the deadline in the calendar"
+unlike "$cal" "entry for it is updated" "... and does not claim to update an entry that was never sent"
+# A second answer puts the discovery back 100 hours: the deadline has
+# passed, and the calendar mail says so rather than announce a time to come.
+AW4=$(((NOW - 100 * H) / 60 * 60))
+sed -e "s/basis-f3@/basis-f4@/" -e "s|^When did you become aware: .*|When did you become aware: $(local_time "$AW4")|" \
+        "$TEST_ROOT/f3.eml" >"$TEST_ROOT/f4.eml"
+ok "the reply that moves it into the past is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/f4.eml"
+ok "breachd --once takes it" once
+is "$(deadline_of "$ref3")" "$(iso $((AW4 + 72 * H)))" "the deadline is 72 hours after the earlier discovery"
+ok "the DPO's calendar mail arrives" wait_until "$TEST_WAIT_SECONDS" has_subject dpo@example.test "[$ref3] ICO deadline moved, already passed"
+cal=$(flat "$(mail_about dpo@example.test "\\[$ref3\\] ICO deadline moved, already passed")")
+like "$cal" "which has already passed: .* report it now and say why it is late" "the calendar mail says the deadline has passed"
 done_testing

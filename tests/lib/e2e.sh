@@ -104,6 +104,6 @@ parts = re.split(r"^==== message [0-9]+ uid [0-9]+ ====\n", sys.stdin.read(), fl
 m = email.message_from_string(parts[int(sys.argv[1]) - 1])
 print("Subject: " + " ".join(str(make_header(decode_header(m["Subject"] or ""))).split()))
 body = next((p for p in m.walk() if p.get_content_type() == "text/plain"), m)
-print((body.get_payload(decode=True) or b"").decode("utf-8", "replace"))
+print((body.get_payload(decode=True) or b"").decode(body.get_content_charset() or "utf-8", "replace"))
 ' "$2"
 }

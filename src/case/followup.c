@@ -1,6 +1,7 @@
 /* followup.c — see followup.h. */
 #include "case/followup.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -359,6 +360,75 @@ static int pass_to_dpo(const IngestContext *ctx, const Incident *inc, const Mess
         return r;
 }
 
+/* Whether a reply from someone on the case that answered nothing still
+ * says something a person should read: a question ("should I write to the
+ * parents?"), or more than a short thanks.  "Thanks, I'll send the rest
+ * later today" is not. */
+#define NOTE_MIN_WORDS 12
+static bool worth_a_person(const char *own)
+{
+        if (strchr(own, '?'))
+                return true;
+        size_t words = 0;
+        for (const char *p = own; *p;) {
+                while (*p && isspace((unsigned char)*p))
+                        p++;
+                if (!*p)
+                        break;
+                words++;
+                while (*p && !isspace((unsigned char)*p))
+                        p++;
+        }
+        return words >= NOTE_MIN_WORDS;
+}
+
+/* A reply from the reporter or the colleague who passed the report on,
+ * with no answer in it but words for a person (worth_a_person()): kept as
+ * a case note, sent to the DPO(s), and the sender told it was passed on.
+ * Returns 1 when it was, 0 when the reply needs nobody. */
+static int note_for_dpo(const IngestContext *ctx, const Incident *inc, const Message *m, char **ret_why)
+{
+        if (config_is_dpo_address(ctx->cfg, m->from_addr))
+                return 0;
+        _cleanup_free_ char *own = message_own_words(m);
+        if (!worth_a_person(own))
+                return 0;
+        int64_t now = now_utc();
+        _cleanup_free_ char *who = m->from_name ? xasprintf("%s <%s>", m->from_name, m->from_addr)
+                                                : xstrdup(m->from_addr);
+        _cleanup_free_ char *author = xasprintf("%s (on the case, by mail)", m->from_addr);
+        _cleanup_free_ char *plain = note_text(m, false), *indented = note_text(m, true);
+        int r = store_note_add(ctx->store, inc->id, author, plain, now);
+        if (r >= 0)
+                r = store_audit(ctx->store, inc->id, m->from_addr, "note from the case", NULL, NULL, m->subject);
+        if (r < 0)
+                return r;
+        TemplateVars v = {0};
+        notices_incident_vars(ctx->cfg, ctx->tz, inc, now, &v);
+        notices_followup_vars(&v, "", "", who);
+        followup_note_vars(&v, who, indented);
+        tvars_set(&v, "their_subject", m->subject && *m->subject ? m->subject : "(no subject)");
+        if (m->from_name)
+                tvars_set(&v, "reporter_name", m->from_name);
+        NoticeMail dpo = {
+                .incident_id = inc->id, .loop_ref = inc->ref, .kind = "dpo_reporter_note",
+                .template_name = "dpo-reporter-note", .to = &ctx->cfg->dpo, .auto_submitted = "auto-generated",
+        };
+        r = notices_queue_template(ctx->store, ctx->cfg, &dpo, &v, ret_why);
+        StrList to = {0};
+        strlist_add(&to, replyaddr_for(ctx->cfg, m));
+        NoticeMail noted = {
+                .incident_id = inc->id, .loop_ref = inc->ref, .kind = "followup_noted",
+                .template_name = "followup-noted", .to = &to, .answering = m,
+                .reply_to = ctx->cfg->smtp.reply_to, .auto_submitted = "auto-replied",
+        };
+        if (r >= 0)
+                r = notices_queue_template(ctx->store, ctx->cfg, &noted, &v, ret_why);
+        strlist_free(&to);
+        tvars_free(&v);
+        return r < 0 ? r : 1;
+}
+
 int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message *m, int64_t received_at,
                    FollowupResult *ret, char **ret_why)
 {
@@ -394,6 +464,12 @@ int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message 
         bool tell_dpo = res.changed.n > 0 || moved || m->undecodable;
         if (r >= 0)
                 r = queue_mail(ctx, &inc, m, &res, &was, tell_dpo, ret_why);
+        /* Nothing answered, but a question or a message for a person. */
+        bool noted = false;
+        if (r >= 0 && !res.filled.n && !res.changed.n && !moved && !m->undecodable) {
+                r = note_for_dpo(ctx, &inc, m, ret_why);
+                noted = r > 0;
+        }
         /* A moved deadline moves the DPO's calendar entry too, while the
          * case still waits for its decision. */
         if (r >= 0 && moved && clock_running(inc.status, inc.ico_decision, inc.ico_reference)) {
@@ -403,7 +479,8 @@ int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message 
         if (r >= 0) {
                 res.ref = xstrdup(inc.ref);
                 res.confirmed = res.filled.n || res.changed.n || m->undecodable;
-                res.dpo_told = tell_dpo;
+                res.dpo_told = tell_dpo || noted;
+                res.asked = noted;
                 *ret = res;
                 memset(&res, 0, sizeof res);
         }

@@ -36,6 +36,7 @@ typedef struct {
         bool confirmed;     /* a confirmation was queued to the sender */
         bool dpo_told;      /* the DPO was sent the changes (or the deadline moved), or the note */
         bool noted;         /* from outside the case: nothing changed, passed to the DPO as a note */
+        bool asked;         /* from the case, no answers but words for a person: passed to the DPO as a note */
 } FollowupResult;
 
 void followup_result_free(FollowupResult *r);
@@ -51,6 +52,9 @@ bool followup_may_change(const Config *cfg, const Incident *inc, const char *fro
  * field and one when the ICO deadline moved, and queues the confirmation
  * (when a field was taken; templates_dir/followup-confirm.txt) and the DPO
  * notice (when an answer changed or the deadline moved; dpo-update.txt).
+ * One that answers nothing but asks something or says more than a short
+ * thanks is kept as a case note, sent to the DPO(s) (dpo-reporter-note.txt)
+ * and the sender told (followup-noted.txt); ret->asked is set.
  * From anyone else: adds m's own text as a case note and an audit row,
  * queues it to the DPO(s) (dpo-outside-note.txt) and the "passed to the
  * DPO" reply to the sender (followup-passed.txt); ret->noted is set.

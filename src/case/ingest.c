@@ -158,14 +158,18 @@ static int file_followup(Batch *b, const ImapMessage *im, const Message *m, int6
         LogContext lc = {.incident_ref = res.ref, .message_id = m->message_id, .mailbox = b->mailbox, .uid = im->uid};
         log_context_set(&lc);
         r = record(b, im, m, DISP_FOLLOWUP, incident_id,
-                   res.noted ? "not from the reporter, the forwarder or a DPO: nothing changed, passed to the DPO"
-                             : NULL,
+                   res.noted   ? "not from the reporter, the forwarder or a DPO: nothing changed, passed to the DPO"
+                   : res.asked ? "no answers, but words for a person: passed to the DPO as a note"
+                               : NULL,
                    received_at);
         if (r >= 0) {
                 b->stats->followups++;
                 if (res.noted)
                         log_info("message about %s from %s, who is not on the case: nothing changed, passed to "
                                  "the DPO as a note", res.ref, m->from_addr);
+                else if (res.asked)
+                        log_info("follow-up to %s from %s: no answers, but words for a person: passed to the "
+                                 "DPO as a note", res.ref, m->from_addr);
                 else
                         log_info("follow-up to %s from %s: %zu answer(s) added, %zu changed", res.ref,
                                  m->from_addr, res.filled.n, res.changed.n);

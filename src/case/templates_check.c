@@ -16,7 +16,8 @@ int templates_check(const Config *cfg, const Tz *tz, char **ret_why)
                                             "reminder", "overdue", "decision-confirm", "decision-error",
                                             "delivery-failed", "mailbox-down", "mailbox-up", "register-down",
                                             "register-up", "too-large", "followup-passed",
-                                            "dpo-outside-note", "quarantine-digest", "weekly-digest"};
+                                            "dpo-outside-note", "dpo-reporter-note", "followup-noted",
+                                            "quarantine-digest", "weekly-digest"};
         Incident inc;
         incident_init(&inc);
         inc.ref = xstrdup("DB2026001");

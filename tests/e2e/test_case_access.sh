@@ -300,4 +300,24 @@ is "$(field "$ref2" directorate)" "Finance and Resources" \
         "the reporter's follow-up changed the directorate (the address compared ignoring case)"
 unlike "$(ctl show "$ref2")" "not on the case" "neither was taken for someone outside the case"
 
+# --- the reporter asks the DPO something, answering nothing -----------------
+dpo_before=$(imap_count dpo@example.test INBOX)
+rep_before=$(imap_count reporter@example.test INBOX)
+printf 'From: Test Reporter <reporter@example.test>\nTo: breach@example.test\nSubject: Re: [%s] question\nMessage-ID: <access-ask1@example.test>\n\nShould I write to the staff whose payslips went astray, or will your team do that?\n\nThanks\n' \
+        "$ref2" >"$TEST_ROOT/ask.eml"
+ok "the reporter's question is sent" send_mail reporter@example.test breach@example.test "$TEST_ROOT/ask.eml"
+ok "breachd --once takes it" once
+ok "the DPO gets the question" wait_for_mail dpo@example.test INBOX $((dpo_before + 1))
+ask=$(last_mail dpo@example.test)
+like "$ask" "Subject: \[$ref2\] The reporter wrote about the case" "marked as the reporter's words"
+like "$ask" "Should I write to the staff" "with the question"
+ok "the reporter is told it was passed on" wait_for_mail reporter@example.test INBOX $((rep_before + 1))
+like "$(last_mail reporter@example.test)" "Subject: \[$ref2\] Passed to the Data Protection Officer" "... in so many words"
+like "$(ctl show "$ref2")" "reporter@example.test \(on the case, by mail\): Should I write" "kept as a note on the case"
+printf 'From: Test Reporter <reporter@example.test>\nTo: breach@example.test\nSubject: Re: [%s] thanks\nMessage-ID: <access-ask2@example.test>\n\nThanks, will do.\n' \
+        "$ref2" >"$TEST_ROOT/thanks.eml"
+ok "a short thanks is sent" send_mail reporter@example.test breach@example.test "$TEST_ROOT/thanks.eml"
+ok "breachd --once takes it" once
+is "$(ctl show "$ref2" | grep -c 'dpo_reporter_note\|followup_noted')" 2 "a short thanks queues nothing for anyone"
+
 done_testing

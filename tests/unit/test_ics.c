@@ -211,7 +211,7 @@ static void invitation_parts(const OutboxRow *row, const char *method, const cha
                "%s: multipart/alternative, first text/plain", what);
         GMimeContentType *ct = cal ? g_mime_object_get_content_type(cal) : NULL;
         tap_ok(ct && g_mime_content_type_is_type(ct, "text", "calendar"), "%s: then text/calendar", what);
-        TAP_STR_EQ(ct ? g_mime_content_type_get_parameter(ct, "method") : NULL, method, "%s: method=%s", what, method);
+        TAP_STR_EQ(ct ? g_mime_content_type_get_parameter(ct, "method") : NULL, method, "%s: method=%s", what, method ? method : "(none)");
         TAP_STR_EQ(ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL, "UTF-8", "%s: charset=UTF-8", what);
         tap_ok(att && GMIME_IS_PART(att) &&
                        g_mime_content_type_is_type(g_mime_object_get_content_type(att), "application", "ics") &&

@@ -2,8 +2,8 @@
 # make demo: breachd doing its job against private local servers.
 # Starts a private Dovecot and Postfix on loopback ports in a temp dir,
 # sends sample reports through Postfix, runs breachd --once, and shows the
-# register, an acknowledgement, the DPO's notice and the letter to the
-# people affected, then runs it as a daemon for a moment to show its
+# register, an acknowledgement, the DPO's notice with its calendar
+# invitation, the weekly digest and the letter to the people affected, then runs it as a daemon for a moment to show its
 # metrics file and breachctl check.  Nothing outside the temp dir is
 # touched; the servers stop when it ends.
 set -u
@@ -67,6 +67,24 @@ wait_for_mail dpo@example.test INBOX 4 15 >/dev/null
 say "The DPO's mailbox"
 mailpy fetch dpo@example.test INBOX --headers | grep -E '^(Subject|Reply-To):'
 
+say "The ICO deadline in the DPO's calendar: the first notice's invitation (text/calendar, also attached as invite.ics)"
+imap_fetch_all dpo@example.test INBOX | "$PYTHON" -c '
+import email, re, sys
+for raw in sys.stdin.read().split("==== message ")[1:]:
+    m = email.message_from_string(raw.split("\n", 1)[1])
+    cal = next((p for p in m.walk() if p.get_content_type() == "text/calendar"), None)
+    if cal is None:
+        continue
+    print("  Subject: " + " ".join((m["Subject"] or "").split()))
+    text = re.sub(r"\r?\n[ \t]", "", cal.get_payload(decode=True).decode())
+    in_event = False
+    for line in text.splitlines():
+        name = line.split(":")[0].split(";")[0]
+        in_event = in_event or line == "BEGIN:VEVENT"
+        if name == "METHOD" or (in_event and name in ("SUMMARY", "DTSTART", "UID", "SEQUENCE", "TRIGGER", "STATUS")):
+            print("    " + line)
+    break'
+
 say "The DPO's weekly digest (weekly_digest = \"$digest_at\")"
 imap_fetch_all dpo@example.test INBOX | "$PYTHON" -c '
 import email, sys
@@ -76,7 +94,7 @@ for raw in sys.stdin.read().split("==== message ")[1:]:
         print(m.get_payload(decode=True).decode())'
 
 say "Mailbox folders afterwards"
-for f in INBOX Processed Quarantine; do printf '  %-11s %s message(s)\n' "$f" "$(imap_count breach@example.test $f)"; done
+for f in INBOX Processed Quarantine Automatic; do printf '  %-11s %s message(s)\n' "$f" "$(imap_count breach@example.test $f)"; done
 
 say "Monitoring: breachd as a daemon for a moment, writing metrics_file for node_exporter"
 write_breachd_conf "$CONF" 'organisation = "Example District Council";' "weekly_digest = \"$digest_at\";" \

@@ -46,6 +46,13 @@ char *notices_deadline_basis(const Tz *tz, const Incident *inc)
                 return xasprintf("the 72 hours are counted from the start of the day the report says the breach "
                                  "was discovered (%s), as it gives no time",
                                  t);
+        case BASIS_AWARE_WORDS: {
+                const FieldValue *a = &inc->form.f[F_AWARE_AT];
+                _cleanup_free_ char *d = a->date_prec == DATE_DAY ? tz_format(tz, inc->aware_at, "%A %-d %B %Y") : NULL;
+                return xasprintf("the 72 hours are counted from %s%s, the time read from the report's own words "
+                                 "(\"%s\"), as it does not answer when the breach was discovered",
+                                 d ? "the start of " : a->approx ? "about " : "", d ? d : t, a->text ? a->text : "");
+        }
         case BASIS_OCCURRED:
                 return xasprintf("the 72 hours are counted from when the breach happened (%s), because the report "
                                  "does not say when it was discovered",

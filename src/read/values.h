@@ -92,6 +92,18 @@ void values_interpret(FormRecord *r, const ValueContext *ctx);
  *    punctuation marks (a page of prose is not a date). */
 int value_parse_date(const char *text, const ValueContext *ctx, FieldValue *v);
 
+/* When the report's own words say the breach was found out: of the
+ * sentences of text that say someone found out ("I realised", "we
+ * noticed", "was discovered", "found out", "came to light", "became
+ * aware", "was reported to me", "spotted") and hold one date, or date and
+ * time, as value_parse_date() reads it, the earliest not after the message
+ * date.  A sentence that also speaks of a date about something else
+ * (posted, dated, born, a meeting, next week, since, until) is left alone,
+ * and so is one with two dates.  Fills *v as value_parse_date() does and
+ * sets *ret_phrase to the sentence (caller frees); -ENOENT, v FV_ABSENT
+ * and *ret_phrase NULL when there is none. */
+int value_aware_in_text(const char *text, const ValueContext *ctx, FieldValue *v, char **ret_phrase);
+
 /* Counts.  Fills v->state, canon, count, approx and at_least.  Returns 0 when
  * understood (FV_OK), -EINVAL when not (FV_UNCLEAR, canon NULL, count -1).
  * count is the lower bound and canon its decimal string, or count -1 and

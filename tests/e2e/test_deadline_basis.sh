@@ -272,6 +272,12 @@ ack=$(flat "$(mail_about reporter@example.test "\\[$ref5\\] Breach report receiv
 like "$ack" "the 72 hours are counted from about $(re_quote "$(long_time "$AW5")"), the time read from the report's own words \\(\"I realised at about 9\\.15 yesterday that I had emailed" \
         "the acknowledgement says the deadline counts from the time read from their words, and quotes them"
 like "$ack" "reply with the line When did you become aware: <date and time>" "... and asks them to correct it if it is wrong"
+ok "the DPO's notice arrives" wait_until "$TEST_WAIT_SECONDS" has_subject dpo@example.test "[$ref5]"
+dpo=$(flat "$(mail_about dpo@example.test "\\[$ref5\\]")")
+like "$dpo" "ICO deadline: +$(re_quote "$(long_time $((AW5 + 72 * H)))")" "the DPO's notice gives that deadline"
+like "$dpo" "the time read from the report's own words \\(\"I realised at about 9\\.15 yesterday" "... quotes the words it was read from"
+like "$dpo" "the time was read from its own words, quoted above, for you to check" "... and asks the DPO to check them"
+unlike "$dpo" "When the breach was discovered is missing from the report" "... and does not call the time missing"
 like "$(ctl show "$ref5")" "Deadline basis: assumed: the 72 hours are counted from about .*the time read from the report's own words" \
         "breachctl show says so too"
 done_testing

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "read/tokens.h"
 #include "read/values.h"
@@ -624,16 +625,18 @@ static int day_part(const Toks *T)
  * other time: in the morning as it is, in the afternoon or evening 12
  * hours on.  With neither said, 7 to 12 are taken as morning (office
  * hours: 9 is 09:00) and 1 to 6 as afternoon, unless that would be after
- * the message, when they are morning too: never a time still to come. */
+ * the message, when they are morning too: never a time still to come.
+ * 12 is noon alone; beside a part of the day it could be midnight, and is
+ * left out. */
 static void scan_bare_hour(DateScan *S, int64_t msg_time, const Tz *tz)
 {
         if (!S->bare_hour || S->have_time || S->n_dates == 0)
                 return;
         int h = S->bare_hour, part = day_part(S->T);
-        if (part == 1)
-                h = h == 12 ? 12 : h;
-        else if (part == 2)
-                h = h == 12 ? 12 : h + 12;
+        if (h == 12 && part)
+                return;  /* "12 last night": noon or midnight?  The day stands */
+        if (part == 2)
+                h += 12;
         else if (h < 7) {
                 const DateItem *d = &S->dates[0];
                 int64_t when;
@@ -770,18 +773,51 @@ static bool says_found_out(const char *lower)
         static const char *const cues[] = {"realised", "realized", "noticed", "discovered", "found out",
                                            "came to light", "became aware", "become aware", "reported to me",
                                            "reported to us", "spotted", NULL};
-        /* A date about something else: when a letter was posted, a meeting,
-         * a birthday.  Such a sentence gives no time of finding out. */
-        static const char *const other[] = {"posted", "dated", "born", "birth", "dob", "meeting", "appointment",
-                                            "scheduled", "due ", "deadline", "next ", "since", "until",
-                                            "booked", NULL};
+        /* A date about something else: when a letter was sent or posted, a
+         * meeting, a birthday.  Such a sentence gives no time of finding
+         * out ("next Tuesday" and "tomorrow" the date reader refuses). */
+        static const char *const other[] = {"posted", "dated", "sent on", "emailed on", "written on", "born",
+                                            "birth", "dob", "d.o.b", "meeting", "appointment", "scheduled",
+                                            "due on", "due date", "deadline", "since", "until", "booked", NULL};
+        /* "I hadn't noticed it on Monday" says nobody found out then. */
+        static const char *const negations[] = {"not ", "n't ", "never ", "nobody ", "no one ", "nor ", "n\xe2\x80\x99t ", NULL};
         bool cue = false;
-        for (size_t i = 0; cues[i] && !cue; i++)
-                cue = strstr(lower, cues[i]) != NULL;
+        for (size_t i = 0; cues[i]; i++)
+                for (const char *p = strstr(lower, cues[i]); p; p = strstr(p + 1, cues[i])) {
+                        if (p > lower && isalpha((unsigned char)p[-1]))
+                                continue;  /* "undiscovered" */
+                        /* the two words before it ("had not yet noticed") */
+                        const char *q = p;
+                        for (int spaces = 0; q > lower; q--)
+                                if (q[-1] == ' ' && ++spaces == 3)
+                                        break;
+                        _cleanup_free_ char *before = xstrndup(q, (size_t)(p - q));
+                        bool negated = false;
+                        for (size_t k = 0; negations[k] && !negated; k++)
+                                negated = strstr(before, negations[k]) != NULL;
+                        if (!negated)
+                                cue = true;
+                }
         for (size_t i = 0; other[i] && cue; i++)
                 if (strstr(lower, other[i]))
                         return false;
         return cue;
+}
+
+/* Whether the word ending at e (before a full stop) is an abbreviation
+ * that goes on with the sentence: "approx. 9.15", "c. 9am", "Mr. Smith". */
+static bool abbreviation_before(const char *start, const char *e)
+{
+        static const char *const abbr[] = {"approx", "c", "ca", "est", "circa", "mr", "mrs", "ms", "dr", "st",
+                                           "no", "eg", "ie", "e.g", "i.e", NULL};
+        const char *w = e;
+        while (w > start && (isalpha((unsigned char)w[-1]) || (w - 1 > start && w[-1] == '.' && isalpha((unsigned char)w[-2]))))
+                w--;
+        size_t n = (size_t)(e - w);
+        for (size_t i = 0; abbr[i]; i++)
+                if (strlen(abbr[i]) == n && !strncasecmp(w, abbr[i], n))
+                        return true;
+        return false;
 }
 
 int value_aware_in_text(const char *text, const ValueContext *ctx, FieldValue *v, char **ret_phrase)
@@ -796,7 +832,8 @@ int value_aware_in_text(const char *text, const ValueContext *ctx, FieldValue *v
                  * end ("9.15" goes on), or at a blank line. */
                 const char *e = s;
                 while (*e) {
-                        if (strchr(".!?", *e) && (!e[1] || isspace((unsigned char)e[1])))
+                        if (strchr(".!?", *e) && (!e[1] || isspace((unsigned char)e[1])) &&
+                            !(*e == '.' && abbreviation_before(s, e)))
                                 break;
                         if (*e == '\n' && e[1] == '\n')
                                 break;

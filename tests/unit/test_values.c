@@ -117,6 +117,8 @@ static const DateCase date_cases[] = {
         OKM(MSG_JAN22, "at 7 last night", "2022-01-09T19:00:00Z", false),
         OKD(MSG_JAN22, "yesterday, about 9 pupils", "2022-01-09", true), /* a count, not a time */
         OKD(MSG_JAN22, "yesterday at 9 Smith Street", "2022-01-09", false),
+        OKD(MSG_JAN22, "at 12 last night", "2022-01-09", false),  /* noon or midnight? */
+        OKM(MSG_JAN22, "yesterday at 12", "2022-01-09T12:00:00Z", false),
         OKM(MSG_JAN22, "yesterday at 16:00", "2022-01-09T16:00:00Z", false),
         OKD(MSG_JAN22, "yesterday (9/1/22)", "2022-01-09", false),
         OKD(MSG_JAN22, "last week", "2022-01-03", true),
@@ -258,6 +260,13 @@ static void test_aware_in_text(void)
                 {"Yesterday I sent the list to the wrong parent.", NULL, NULL, false},  /* no finding out */
                 {"I realised the mistake.", NULL, NULL, false},                         /* no time */
                 {"I realised this tomorrow.", NULL, NULL, false},
+                {"I hadn't noticed it on Friday.", NULL, NULL, false},
+                {"Nobody had noticed yesterday.", NULL, NULL, false},
+                {"An undiscovered error from yesterday.", NULL, NULL, false},
+                {"I realised the letter I sent on Friday had the old address.", NULL, NULL, false},
+                {"It is his date of birth, 3 March 2015, and I spotted it.", NULL, NULL, false},
+                {"I noticed at approx. 9.15 this morning that it went next door.", "2022-01-10T09:15:00Z",
+                 "I noticed at approx. 9.15 this morning", true},
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 ValueContext ctx = {.tz = london, .message_time = msg_times[MSG_JAN22]};

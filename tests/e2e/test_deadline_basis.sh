@@ -280,4 +280,6 @@ like "$dpo" "the time was read from its own words, quoted above, for you to chec
 unlike "$dpo" "When the breach was discovered is missing from the report" "... and does not call the time missing"
 like "$(ctl show "$ref5")" "Deadline basis: assumed: the 72 hours are counted from about .*the time read from the report's own words" \
         "breachctl show says so too"
+like "$(ctl ico-draft "$ref5")" "When did you discover it: about $(re_quote "$(long_time "$AW5")"), read from the report's own words \\(\"I realised at about 9\\.15 yesterday" \
+        "the ICO draft gives the time and the words, for the DPO to check"
 done_testing

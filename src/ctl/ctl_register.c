@@ -712,6 +712,13 @@ static void draft_breach(Draft *d, const Ctl *c, const Incident *inc)
         _cleanup_free_ char *occurred = when_text(c->tz, &inc->form.f[F_OCCURRED_AT]);
         draft_item(d, "When did the breach happen", occurred, "the report gives no date");
         _cleanup_free_ char *aware = inc->aware_from_report ? when_text(c->tz, &inc->form.f[F_AWARE_AT]) : NULL;
+        /* Read from the report's words, not answered: the DPO checks it. */
+        if (aware && incident_deadline_basis(inc) == BASIS_AWARE_WORDS) {
+                char *t = xasprintf("%s, read from the report's own words (\"%s\"): check it", aware,
+                                    inc->form.f[F_AWARE_AT].text ? inc->form.f[F_AWARE_AT].text : "");
+                free(aware);
+                aware = t;
+        }
         /* What the register counts the 72 hours from instead, and why. */
         _cleanup_free_ char *basis = notices_deadline_basis(c->tz, inc);
         _cleanup_free_ char *aware_gap = xasprintf("the report does not say; %s", basis);

@@ -46,6 +46,13 @@ char *notices_deadline_basis(const Tz *tz, const Incident *inc)
                 return xasprintf("the 72 hours are counted from the start of the day the report says the breach "
                                  "was discovered (%s), as it gives no time",
                                  t);
+        case BASIS_AWARE_WORDS: {
+                const FieldValue *a = &inc->form.f[F_AWARE_AT];
+                _cleanup_free_ char *d = a->date_prec == DATE_DAY ? tz_format(tz, inc->aware_at, "%A %-d %B %Y") : NULL;
+                return xasprintf("the 72 hours are counted from %s%s, the time read from the report's own words "
+                                 "(\"%s\"), as it does not answer when the breach was discovered",
+                                 d ? "the start of " : a->approx ? "about " : "", d ? d : t, a->text ? a->text : "");
+        }
         case BASIS_OCCURRED:
                 return xasprintf("the 72 hours are counted from when the breach happened (%s), because the report "
                                  "does not say when it was discovered",
@@ -146,12 +153,14 @@ static char *captured_block(const Tz *tz, const Incident *inc)
                         }
                         /* Where breachd took it from: the count from who
                          * is affected, who from the count ("30 pupils and
-                         * their parents"), the name and contact from the
-                         * message's From:. */
+                         * their parents"), the time of discovery from the
+                         * report's own words, the name and contact from
+                         * the message's From:. */
                         if (fallback)
                                 buf_puts(&b, i == F_INDIVIDUALS_COUNT      ? "  (counted from the answer above)"
                                              : i == F_INDIVIDUALS_AFFECTED ? "  (taken from the number affected, below)"
-                                                                           : "  (taken from the sender's email address)");
+                                             : i == F_AWARE_AT ? "  (read from the report's own words: please check)"
+                                                               : "  (taken from the sender's email address)");
                         buf_putc(&b, '\n');
                 }
         }
@@ -288,6 +297,7 @@ void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc,
         tvars_set(v, "deadline_basis", t);
         free(t);
         tvars_set(v, "deadline_assumed", incident_deadline_assumed(incident_deadline_basis(inc)) ? "yes" : "");
+        tvars_set(v, "aware_from_words", incident_deadline_basis(inc) == BASIS_AWARE_WORDS ? "yes" : "");
         tvars_set(v, "late", inc->late ? "yes" : "");
         /* A late report that says why is not asked why again. */
         tvars_set(v, "delay_reason_given", str_empty(inc->form.f[F_DELAY_REASON].text) ? "" : "yes");

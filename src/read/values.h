@@ -55,6 +55,13 @@ void values_interpret(FormRecord *r, const ValueContext *ctx);
  *    "Z" or "UTC" is UTC; any other time is wall-clock time in ctx->tz,
  *    with DST gaps and overlaps resolved as tz_local_to_utc() documents.
  *    "15.39" is a time when the text also holds a date, else day.month.
+ *    An hour alone (1 to 12) after at, about or around, beside a day and
+ *    followed by nothing or words about the time ("this morning about 9",
+ *    "at 3 this afternoon", not "about 9 pupils"): in the morning as it
+ *    is, in the afternoon, evening or night 12 hours on; with no part of
+ *    the day, 7 to 12 as written and 1 to 6 in the afternoon unless that is
+ *    after the message date (then the morning); 12 beside a part of the
+ *    day is left out (noon or midnight?).
  *  - Relative to the message date in ctx->tz: today, this morning/afternoon/
  *    evening, tonight, yesterday, last night, day before yesterday, "N days
  *    ago"; a weekday name ("Monday", "on Tuesday at 2pm") is the most recent
@@ -91,6 +98,19 @@ void values_interpret(FormRecord *r, const ValueContext *ctx);
  *    with no date in it, text of more than 256 words, numbers and
  *    punctuation marks (a page of prose is not a date). */
 int value_parse_date(const char *text, const ValueContext *ctx, FieldValue *v);
+
+/* When the report's own words say the breach was found out: of the
+ * sentences of text that say someone found out ("I realised", "we
+ * noticed", "was discovered", "found out", "came to light", "became
+ * aware", "was reported to me", "spotted") and hold one date, or date and
+ * time, as value_parse_date() reads it, the earliest not after the message
+ * date.  A finding that is denied ("I hadn't noticed", "nobody noticed")
+ * is none; a sentence that also speaks of a date about something else
+ * (posted, sent on, dated, born, a meeting, since, until) is left alone,
+ * and so is one with two dates or a future one ("next Tuesday").  Fills *v as value_parse_date() does and
+ * sets *ret_phrase to the sentence (caller frees); -ENOENT, v FV_ABSENT
+ * and *ret_phrase NULL when there is none. */
+int value_aware_in_text(const char *text, const ValueContext *ctx, FieldValue *v, char **ret_phrase);
 
 /* Counts.  Fills v->state, canon, count, approx and at_least.  Returns 0 when
  * understood (FV_OK), -EINVAL when not (FV_UNCLEAR, canon NULL, count -1).

@@ -1,7 +1,9 @@
 /* values_date.c — value_parse_date() of values.h: dates and times as staff
  * write them, read against the message date in the configured zone. */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "read/tokens.h"
 #include "read/values.h"
@@ -50,6 +52,7 @@ typedef struct {
         size_t n_dots;
         int hour, minute;
         bool have_time, time_conflict, time_utc;
+        int bare_hour;          /* "about 9", "at 3": an hour alone, 0 when none */
         bool approx, unknown, bad;
 } DateScan;
 
@@ -340,6 +343,28 @@ static size_t m_text_date(DateScan *S, size_t i)
 
 /* 15:39, 15:39:20, 3.39pm, 3:39 p.m., 3pm, 1539hrs, at 1539, noon,
  * midday, midnight; "15.39" alone is decided at the end. */
+/* An hour alone, 1 to 12, where only a time of day fits: after "at",
+ * "about" or "around" ("this morning about 9", "at 3 this afternoon"), and
+ * followed by nothing, punctuation or a word that goes on about the time
+ * or the finding ("9 this morning", "9 I realised") -- not "about 9
+ * pupils" or "at 9 Smith Street". */
+static bool bare_hour_at(const Toks *T, size_t i)
+{
+        static const char *const before[] = {"at", "about", "around", "approx", "approximately", NULL};
+        static const char *const after[] = {"this", "yesterday", "today", "tonight", "last", "on", "in", "o",
+                                            "oclock", "i", "we", "when", "and", "that", "so", "someone",
+                                            "my", "our", "a", "the", "ish", "or", NULL};
+        if (!is_n(T, i) || T->t[i].ndig > 2 || T->t[i].num < 1 || T->t[i].num > 12 || i == 0 ||
+            !is_wl(T, i - 1, before))
+                return false;
+        if (i + 1 >= T->n)
+                return true;
+        if (T->t[i + 1].kind == TK_PUNCT)
+                return !is_p(T, i + 1, '-') && !is_p(T, i + 1, ':') && !is_p(T, i + 1, '/') &&
+                       !(is_p(T, i + 1, '.') && is_n(T, i + 2));
+        return is_wl(T, i + 1, after);
+}
+
 static size_t m_time(DateScan *S, size_t i)
 {
         static const char *const range_words[] = {"to", "and", "or", "till", "until", NULL};
@@ -377,6 +402,11 @@ static size_t m_time(DateScan *S, size_t i)
                 /* "between 3 and 4pm", "3-4pm": a span, so no one time */
                 S->time_conflict = true;
                 return 2;
+        } else if (bare_hour_at(T, i)) {
+                if (S->bare_hour && S->bare_hour != h)
+                        S->time_conflict = true;
+                S->bare_hour = h;
+                return 1;
         } else {
                 return 0;
         }
@@ -575,6 +605,47 @@ static void scan_tokens(DateScan *S)
  * when there is a date, else day.month), weekday names (a check on a
  * written date, else a day relative to the message), a month alone next to
  * a full date in it. */
+/* The part of the day the text names: 1 morning, 2 afternoon, evening or
+ * night, 0 none (or both). */
+static int day_part(const Toks *T)
+{
+        static const char *const later[] = {"afternoon", "evening", "tonight", "night", "lunchtime", NULL};
+        int part = 0;
+        for (size_t i = 0; i < T->n; i++) {
+                int p = is_w(T, i, "morning") ? 1 : is_wl(T, i, later) ? 2 : 0;
+                if (p && part && p != part)
+                        return 0;
+                if (p)
+                        part = p;
+        }
+        return part;
+}
+
+/* An hour alone becomes the time when the text also holds a day and no
+ * other time: in the morning as it is, in the afternoon or evening 12
+ * hours on.  With neither said, 7 to 12 are taken as morning (office
+ * hours: 9 is 09:00) and 1 to 6 as afternoon, unless that would be after
+ * the message, when they are morning too: never a time still to come.
+ * 12 is noon alone; beside a part of the day it could be midnight, and is
+ * left out. */
+static void scan_bare_hour(DateScan *S, int64_t msg_time, const Tz *tz)
+{
+        if (!S->bare_hour || S->have_time || S->n_dates == 0)
+                return;
+        int h = S->bare_hour, part = day_part(S->T);
+        if (h == 12 && part)
+                return;  /* "12 last night": noon or midnight?  The day stands */
+        if (part == 2)
+                h += 12;
+        else if (h < 7) {
+                const DateItem *d = &S->dates[0];
+                int64_t when;
+                if (tz_local_to_utc(tz, d->y, d->m, d->d, h + 12, 0, &when) == 0 && when <= msg_time)
+                        h += 12;
+        }
+        scan_time(S, h, 0);
+}
+
 static void scan_resolve(DateScan *S)
 {
         for (size_t i = 0; i < S->n_dots; i++) {
@@ -627,6 +698,7 @@ static int scan_result(DateScan *S, const Tz *tz, int64_t msg_time, FieldValue *
         if (S->bad)
                 return -EINVAL;
         scan_resolve(S);
+        scan_bare_hour(S, msg_time, tz);
         if (S->bad)
                 return -EINVAL;
         if (S->n_dates == 0) {
@@ -694,3 +766,104 @@ int value_parse_date(const char *text, const ValueContext *ctx, FieldValue *v)
         return r;
 }
 
+
+/* A sentence of prose that says someone found the breach out. */
+static bool says_found_out(const char *lower)
+{
+        static const char *const cues[] = {"realised", "realized", "noticed", "discovered", "found out",
+                                           "came to light", "became aware", "become aware", "reported to me",
+                                           "reported to us", "spotted", NULL};
+        /* A date about something else: when a letter was sent or posted, a
+         * meeting, a birthday.  Such a sentence gives no time of finding
+         * out ("next Tuesday" and "tomorrow" the date reader refuses). */
+        static const char *const other[] = {"posted", "dated", "sent on", "emailed on", "written on", "born",
+                                            "birth", "dob", "d.o.b", "meeting", "appointment", "scheduled",
+                                            "due on", "due date", "deadline", "since", "until", "booked", NULL};
+        /* "I hadn't noticed it on Monday" says nobody found out then. */
+        static const char *const negations[] = {"not ", "n't ", "never ", "nobody ", "no one ", "nor ", "n\xe2\x80\x99t ", NULL};
+        bool cue = false;
+        for (size_t i = 0; cues[i]; i++)
+                for (const char *p = strstr(lower, cues[i]); p; p = strstr(p + 1, cues[i])) {
+                        if (p > lower && isalpha((unsigned char)p[-1]))
+                                continue;  /* "undiscovered" */
+                        /* the two words before it ("had not yet noticed") */
+                        const char *q = p;
+                        for (int spaces = 0; q > lower; q--)
+                                if (q[-1] == ' ' && ++spaces == 3)
+                                        break;
+                        _cleanup_free_ char *before = xstrndup(q, (size_t)(p - q));
+                        bool negated = false;
+                        for (size_t k = 0; negations[k] && !negated; k++)
+                                negated = strstr(before, negations[k]) != NULL;
+                        if (!negated)
+                                cue = true;
+                }
+        for (size_t i = 0; other[i] && cue; i++)
+                if (strstr(lower, other[i]))
+                        return false;
+        return cue;
+}
+
+/* Whether the word ending at e (before a full stop) is an abbreviation
+ * that goes on with the sentence: "approx. 9.15", "c. 9am", "Mr. Smith". */
+static bool abbreviation_before(const char *start, const char *e)
+{
+        static const char *const abbr[] = {"approx", "c", "ca", "est", "circa", "mr", "mrs", "ms", "dr", "st",
+                                           "no", "eg", "ie", "e.g", "i.e", NULL};
+        const char *w = e;
+        while (w > start && (isalpha((unsigned char)w[-1]) || (w - 1 > start && w[-1] == '.' && isalpha((unsigned char)w[-2]))))
+                w--;
+        size_t n = (size_t)(e - w);
+        for (size_t i = 0; abbr[i]; i++)
+                if (strlen(abbr[i]) == n && !strncasecmp(w, abbr[i], n))
+                        return true;
+        return false;
+}
+
+int value_aware_in_text(const char *text, const ValueContext *ctx, FieldValue *v, char **ret_phrase)
+{
+        date_clear(v, FV_ABSENT);
+        *ret_phrase = NULL;
+        if (!text || !ctx || !ctx->tz)
+                return -ENOENT;
+        int64_t msg_time = ctx->message_time > 0 ? ctx->message_time : now_utc();
+        for (const char *s = text; *s;) {
+                /* A sentence ends at . ! or ? before white space or the
+                 * end ("9.15" goes on), or at a blank line. */
+                const char *e = s;
+                while (*e) {
+                        if (strchr(".!?", *e) && (!e[1] || isspace((unsigned char)e[1])) &&
+                            !(*e == '.' && abbreviation_before(s, e)))
+                                break;
+                        if (*e == '\n' && e[1] == '\n')
+                                break;
+                        e++;
+                }
+                size_t n = (size_t)(e - s);
+                const char *next = *e ? e + 1 : e;
+                if (n > 0 && n <= 400) {
+                        _cleanup_free_ char *sent = xstrndup(s, n);
+                        for (char *p = sent; *p; p++)
+                                if (isspace((unsigned char)*p))
+                                        *p = ' ';
+                        char *t = str_trim(sent);
+                        _cleanup_free_ char *lower = xstrdup(t);
+                        str_ascii_lower(lower);
+                        FieldValue w = {.count = -1};
+                        if (says_found_out(lower) && value_parse_date(t, ctx, &w) == 0 &&
+                            (w.date_prec == DATE_DAY || w.date_prec == DATE_MINUTE) && w.when <= msg_time &&
+                            (v->state != FV_OK || w.when < v->when)) {
+                                free(v->canon);
+                                *v = w;
+                                free(*ret_phrase);
+                                *ret_phrase = xstrdup(t);
+                        } else {
+                                free(w.canon);
+                        }
+                }
+                s = next;
+                while (*s && isspace((unsigned char)*s))
+                        s++;
+        }
+        return v->state == FV_OK ? 0 : -ENOENT;
+}

@@ -117,6 +117,48 @@ static void affected_from_count(Incident *inc)
                 fallback(inc, F_INDIVIDUALS_AFFECTED, c->text);
 }
 
+/* A report that does not answer when the breach became known may still say
+ * it in its own words ("this morning at about 9.15 I realised ..."): the
+ * earliest such time in the nature or how-discovered answers is taken as
+ * the awareness, the sentence kept as its text and the field listed in
+ * fallbacks, so the mail quotes it for the DPO to check.  Relative words
+ * are read against when the report arrived. */
+static void aware_from_words(Incident *inc, const Tz *tz)
+{
+        FieldValue *a = &inc->form.f[F_AWARE_AT];
+        if (a->state != FV_ABSENT || a->text || !tz)
+                return;
+        ValueContext vc = {.tz = tz, .message_time = inc->received_at};
+        static const FieldId from[] = {F_NATURE, F_HOW_DISCOVERED};
+        FieldValue best = {.count = -1};
+        char *phrase = NULL;
+        for (size_t i = 0; i < ARRAY_SIZE(from); i++) {
+                FieldValue w = {.count = -1};
+                char *p = NULL;
+                if (inc->form.f[from[i]].text &&
+                    value_aware_in_text(inc->form.f[from[i]].text, &vc, &w, &p) == 0 &&
+                    (best.state != FV_OK || w.when < best.when)) {
+                        free(best.canon);
+                        free(phrase);
+                        best = w;
+                        phrase = p;
+                } else {
+                        free(w.canon);
+                        free(p);
+                }
+        }
+        if (best.state != FV_OK || best.when > inc->received_at) {
+                free(best.canon);
+                free(phrase);
+                return;
+        }
+        free(a->canon);
+        *a = best;
+        a->text = phrase;
+        if (!strlist_contains(&inc->fallbacks, form_fields[F_AWARE_AT].key))
+                strlist_add(&inc->fallbacks, form_fields[F_AWARE_AT].key);
+}
+
 void incident_evaluate(Incident *inc, const Tz *tz)
 {
         FormRecord *f = &inc->form;
@@ -124,6 +166,7 @@ void incident_evaluate(Incident *inc, const Tz *tz)
         fallback(inc, F_REPORTER_CONTACT, inc->from_addr);
         count_from_affected(inc);
         affected_from_count(inc);
+        aware_from_words(inc, tz);
 
         /* Awareness starts the 72-hour clock.  When the report does not say
          * when the breach became known, the clock starts at the earliest the
@@ -176,6 +219,8 @@ void incident_evaluate(Incident *inc, const Tz *tz)
 DeadlineBasis incident_deadline_basis(const Incident *inc)
 {
         const FieldValue *aware = &inc->form.f[F_AWARE_AT], *occurred = &inc->form.f[F_OCCURRED_AT];
+        if (inc->aware_from_report && strlist_contains(&inc->fallbacks, form_fields[F_AWARE_AT].key))
+                return BASIS_AWARE_WORDS;
         if (inc->aware_from_report)
                 return aware->date_prec == DATE_DAY ? BASIS_AWARE_DAY : BASIS_AWARE;
         if (has_instant(occurred) && occurred->when == inc->aware_at)

@@ -48,6 +48,9 @@ typedef struct {
 typedef enum {
         BASIS_AWARE,          /* the report's "When did you become aware", with a time */
         BASIS_AWARE_DAY,      /* the same, a date only: from the start of that day */
+        BASIS_AWARE_WORDS,    /* not answered, but read from the report's own words
+                               * ("this morning at about 9.15 I realised"): aware_at is in
+                               * fallbacks and its text is the sentence */
         BASIS_OCCURRED,       /* no awareness given: when the breach happened */
         BASIS_OCCURRED_DAY,   /* the same, a date only: from the start of that day */
         BASIS_RECEIVED,       /* neither given (or neither believable): when the report arrived */
@@ -72,7 +75,7 @@ DeadlineBasis incident_deadline_basis(const Incident *inc);
 /* Whether the basis is an assumption rather than the report's answer. */
 static inline bool incident_deadline_assumed(DeadlineBasis b)
 {
-        return b != BASIS_AWARE && b != BASIS_AWARE_DAY;
+        return b != BASIS_AWARE && b != BASIS_AWARE_DAY;  /* words read are to be checked */
 }
 
 /* "DB%Y%03n" with year 2026 and n 1 → "DB2026001". */

@@ -235,4 +235,51 @@ is "$(deadline_of "$ref3")" "$(iso $((AW4 + 72 * H)))" "the deadline is 72 hours
 ok "the DPO's calendar mail arrives" wait_until "$TEST_WAIT_SECONDS" has_subject dpo@example.test "[$ref3] ICO deadline moved, already passed"
 cal=$(flat "$(mail_about dpo@example.test "\\[$ref3\\] ICO deadline moved, already passed")")
 like "$cal" "which has already passed: .* report it now and say why it is late" "the calendar mail says the deadline has passed"
+
+# ==== A report in the reporter's own words says when it was found out =====
+# No form at all, but "I realised at about 9.15 yesterday": the 72 hours
+# run from then, not from when the report arrived, and the acknowledgement
+# quotes the words so the reporter can put it right.
+cat >"$TEST_ROOT/r5.eml" <<MAIL
+From: Sam Lee <reporter@example.test>
+To: Data Breach Reporting <breach@example.test>
+Subject: SEN report to the wrong school basis-r5
+Date: $(date -R)
+Message-ID: <basis-r5@example.test>
+MIME-Version: 1.0
+Content-Type: text/plain; charset="us-ascii"
+
+Hi,
+
+I realised at about 9.15 yesterday that I had emailed the SEN report for a
+pupil to the wrong school. I have asked them to delete it.
+
+Sam
+MAIL
+ok "a free-text report is accepted" send_mail reporter@example.test breach@example.test "$TEST_ROOT/r5.eml"
+ok "breachd --once files it" once
+ref5=$(refs_of "$CONF" | grep -v -e "^$ref1$" -e "^$ref2$" -e "^$ref3$" | head -1)
+isnt "$ref5" "" "it is filed ($ref5)"
+RCV5=$(ctl export --format json | python3 -c '
+import sys, json
+for i in json.load(sys.stdin):
+    if i["ref"] == sys.argv[1]: print(i["received_at"])' "$ref5")
+DAY5=$(TZ=Europe/London date -d "$RCV5" +%Y-%m-%d)
+AW5=$(TZ=Europe/London date -d "$DAY5 -1 day 09:15" +%s)
+is "$(deadline_of "$ref5")" "$(iso $((AW5 + 72 * H)))" "the deadline is 72 hours after the time in their words, not after receipt"
+ok "its acknowledgement arrives" wait_until "$TEST_WAIT_SECONDS" has_subject reporter@example.test "[$ref5] Breach report received"
+ack=$(flat "$(mail_about reporter@example.test "\\[$ref5\\] Breach report received")")
+like "$ack" "the 72 hours are counted from about $(re_quote "$(long_time "$AW5")"), the time read from the report's own words \\(\"I realised at about 9\\.15 yesterday that I had emailed" \
+        "the acknowledgement says the deadline counts from the time read from their words, and quotes them"
+like "$ack" "reply with the line When did you become aware: <date and time>" "... and asks them to correct it if it is wrong"
+ok "the DPO's notice arrives" wait_until "$TEST_WAIT_SECONDS" has_subject dpo@example.test "[$ref5]"
+dpo=$(flat "$(mail_about dpo@example.test "\\[$ref5\\]")")
+like "$dpo" "ICO deadline: +$(re_quote "$(long_time $((AW5 + 72 * H)))")" "the DPO's notice gives that deadline"
+like "$dpo" "the time read from the report's own words \\(\"I realised at about 9\\.15 yesterday" "... quotes the words it was read from"
+like "$dpo" "the time was read from its own words, quoted above, for you to check" "... and asks the DPO to check them"
+unlike "$dpo" "When the breach was discovered is missing from the report" "... and does not call the time missing"
+like "$(ctl show "$ref5")" "Deadline basis: assumed: the 72 hours are counted from about .*the time read from the report's own words" \
+        "breachctl show says so too"
+like "$(ctl ico-draft "$ref5")" "When did you discover it: about $(re_quote "$(long_time "$AW5")"), read from the report's own words \\(\"I realised at about 9\\.15 yesterday" \
+        "the ICO draft gives the time and the words, for the DPO to check"
 done_testing

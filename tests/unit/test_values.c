@@ -108,6 +108,17 @@ static const DateCase date_cases[] = {
         OKD(MSG_JAN22, "Friday", "2022-01-07", false),
         OKD(MSG_JAN22, "Weds", "2022-01-05", false),
         OKM(MSG_JAN22, "on Tuesday at 2pm", "2022-01-04T14:00:00Z", false),
+        /* an hour alone after at/about/around, where only a time fits */
+        OKM(MSG_JAN22, "this morning about 9", "2022-01-10T09:00:00Z", true),
+        OKM(MSG_JAN22, "this morning at 9", "2022-01-10T09:00:00Z", false),
+        OKM(MSG_JAN22, "around 3 this afternoon", "2022-01-10T15:00:00Z", true),
+        OKM(MSG_JAN22, "yesterday at 9", "2022-01-09T09:00:00Z", false),
+        OKM(MSG_JAN22, "yesterday at 3", "2022-01-09T15:00:00Z", false),  /* 1-6 alone: afternoon */
+        OKM(MSG_JAN22, "at 7 last night", "2022-01-09T19:00:00Z", false),
+        OKD(MSG_JAN22, "yesterday, about 9 pupils", "2022-01-09", true), /* a count, not a time */
+        OKD(MSG_JAN22, "yesterday at 9 Smith Street", "2022-01-09", false),
+        OKD(MSG_JAN22, "at 12 last night", "2022-01-09", false),  /* noon or midnight? */
+        OKM(MSG_JAN22, "yesterday at 12", "2022-01-09T12:00:00Z", false),
         OKM(MSG_JAN22, "yesterday at 16:00", "2022-01-09T16:00:00Z", false),
         OKD(MSG_JAN22, "yesterday (9/1/22)", "2022-01-09", false),
         OKD(MSG_JAN22, "last week", "2022-01-03", true),
@@ -227,6 +238,55 @@ static void test_dates(void)
                 }
                 check_date_consistency(c, &v);
                 free(v.canon);
+        }
+}
+
+/* The time of finding out, read from a report's own words. */
+static void test_aware_in_text(void)
+{
+        static const struct {
+                const char *text, *when, *phrase;
+                bool approx;
+        } cases[] = {
+                {"Hi, this morning at about 9.15 I realised I had emailed the SEN report for a pupil to the "
+                 "wrong school. I have asked them to delete it.",
+                 "2022-01-10T09:15:00Z", "this morning at about 9.15 I realised", true},
+                {"A parent rang. I noticed at 2pm yesterday that the letter had gone to the wrong house.",
+                 "2022-01-09T14:00:00Z", "I noticed at 2pm yesterday", false},
+                {"It came to light on Friday. We discovered this morning about 9 that more went out.",
+                 "2022-01-07T00:00:00Z", "It came to light on Friday", false},  /* the earliest */
+                {"The letter was posted on 3 January and I noticed the mistake.", NULL, NULL, false},
+                {"I noticed it at a meeting next Tuesday.", NULL, NULL, false},
+                {"Yesterday I sent the list to the wrong parent.", NULL, NULL, false},  /* no finding out */
+                {"I realised the mistake.", NULL, NULL, false},                         /* no time */
+                {"I realised this tomorrow.", NULL, NULL, false},
+                {"I hadn't noticed it on Friday.", NULL, NULL, false},
+                {"Nobody had noticed yesterday.", NULL, NULL, false},
+                {"An undiscovered error from yesterday.", NULL, NULL, false},
+                {"I realised the letter I sent on Friday had the old address.", NULL, NULL, false},
+                {"It is his date of birth, 3 March 2015, and I spotted it.", NULL, NULL, false},
+                {"I noticed at approx. 9.15 this morning that it went next door.", "2022-01-10T09:15:00Z",
+                 "I noticed at approx. 9.15 this morning", true},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                ValueContext ctx = {.tz = london, .message_time = msg_times[MSG_JAN22]};
+                FieldValue v = {.count = -1};
+                char *phrase = NULL;
+                int r = value_aware_in_text(cases[i].text, &ctx, &v, &phrase);
+                if (!cases[i].when) {
+                        TAP_INT_EQ(r, -ENOENT, "aware in \"%s\": none", cases[i].text);
+                        tap_ok(!phrase, "aware in \"%s\": no phrase", cases[i].text);
+                } else {
+                        char iso[32];
+                        fmt_iso_utc(v.when, iso);
+                        TAP_INT_EQ(r, 0, "aware in \"%s\": found", cases[i].text);
+                        TAP_STR_EQ(iso, cases[i].when, "aware in \"%s\": instant", cases[i].text);
+                        TAP_INT_EQ(v.approx, cases[i].approx, "aware in \"%s\": approx", cases[i].text);
+                        tap_ok(phrase && strstr(phrase, cases[i].phrase), "aware in \"%s\": phrase \"%s\"",
+                               cases[i].text, phrase ? phrase : "(null)");
+                }
+                free(v.canon);
+                free(phrase);
         }
 }
 
@@ -845,6 +905,7 @@ int main(void)
         init_msg_times();
         init_dirs();
         test_dates();
+        test_aware_in_text();
         test_dates_hostile();
         test_counts();
         test_count_bounds();

@@ -39,6 +39,7 @@ void message_free(Message *m)
         free(m->orig_from_addr);
         free(m->orig_from_name);
         free(m->orig_subject);
+        free(m->orig_message_id);
         for (size_t i = 0; i < m->n_bodies; i++)
                 body_free(&m->bodies[i]);
         free(m->bodies);
@@ -957,6 +958,8 @@ static void walk_forward(Walk *w, GMimeMessagePart *mp, unsigned depth, unsigned
                  * (fuzz regression forward-twice-no-sender.eml). */
                 free(w->m->orig_subject);
                 w->m->orig_subject = decoded_subject(GMIME_OBJECT(inner));
+                free(w->m->orig_message_id);
+                w->m->orig_message_id = strip_angles(g_mime_message_get_message_id(inner));
         }
         walk(w, inner->mime_part, depth + 1, ++w->next_group, fwd + 1);
 }

@@ -63,6 +63,10 @@ typedef struct {
         bool forwarded;
         char *orig_from_addr, *orig_from_name;   /* the original sender, when known */
         char *orig_subject;
+        /* The forwarded message's own Message-ID (without <>), when it came
+         * as a message/rfc822 part: a second copy of a report already
+         * filed is matched by it (ingest_find_followup()).  NULL otherwise. */
+        char *orig_message_id;
 
         MessageBody *bodies;
         size_t n_bodies;

@@ -62,15 +62,18 @@ int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id)
                 ids[n++] = m->in_reply_to;
         for (size_t i = 0; i < m->references.n && n < ARRAY_SIZE(ids); i++)
                 ids[n++] = m->references.v[i];
-        /* A second copy of a report already filed: a forward whose inner
-         * message is that report (or the inner message of a forward filed
-         * before).  It is a follow-up of the first incident, not a new one. */
-        if (m->orig_message_id && n < ARRAY_SIZE(ids))
-                ids[n++] = m->orig_message_id;
         for (size_t i = 0; i < n; i++) {
                 int r = store_find_incident_by_message_id(s, ids[i], ret_id);
                 if (r != 0)
                         return r;
+        }
+        /* A second copy of a report already filed: a forward whose inner
+         * message is a message filed before.  A follow-up of that incident,
+         * not a new one. */
+        if (m->orig_message_id) {
+                int r = store_find_filed_message(s, m->orig_message_id, ret_id);
+                if (r != 0)
+                        return r < 0 ? r : INGEST_SECOND_COPY;
         }
         const char *open = strchr(m->subject, '[');
         while (open) {

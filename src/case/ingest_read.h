@@ -33,9 +33,14 @@ char *ingest_refusal(const Config *cfg, const Message *m);
  * mailbox.automatic_folder rather than quarantined. */
 bool ingest_reason_automatic(const char *reason);
 
+/* A forward whose inner message (by its Message-ID) was filed before: a
+ * second copy of that report (ingest_find_followup() returns it). */
+#define INGEST_SECOND_COPY 2
+
 /* The incident m follows up: "[REF]" in its subject, or In-Reply-To or
  * References naming a message of the incident (one it was filed from, a
- * follow-up, or mail breachd sent about it).  Returns 1 and sets *ret_id, 0
+ * follow-up, or mail breachd sent about it), or a forward of a message
+ * filed before (INGEST_SECOND_COPY).  Returns 1 or 2 and sets *ret_id, 0
  * when m follows up none, or a negative code on a database error. */
 int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id);
 

@@ -1009,10 +1009,27 @@ int store_load_incident(Store *s, const char *ref, Incident *inc)
 int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t *ret_id)
 {
         static const char sql[] =
-                "SELECT incident_id FROM messages WHERE message_id = ? AND incident_id IS NOT NULL "
+                "SELECT incident_id FROM messages WHERE (message_id = ? OR key = ?) AND incident_id IS NOT NULL "
                 "UNION ALL SELECT incident_id FROM outbox WHERE message_id = ? AND incident_id IS NOT NULL LIMIT 1";
+        _cleanup_free_ char *key = xasprintf("<%s>", message_id);
         int64_t id = 0;
-        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(message_id), SV_TEXT(message_id)), store_row_int64, &id);
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(message_id), SV_TEXT(key), SV_TEXT(message_id)),
+                            store_row_int64, &id);
+        if (r <= 0)
+                return r;
+        *ret_id = id;
+        return 1;
+}
+
+int store_find_filed_message(Store *s, const char *message_id, int64_t *ret_id)
+{
+        /* By the key, which is indexed: "<message-id>" for a message that has one. */
+        static const char sql[] =
+                "SELECT incident_id FROM messages WHERE (key = ? OR message_id = ?) AND incident_id IS NOT NULL "
+                "ORDER BY id LIMIT 1";
+        _cleanup_free_ char *key = xasprintf("<%s>", message_id);
+        int64_t id = 0;
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(key), SV_TEXT(message_id)), store_row_int64, &id);
         if (r <= 0)
                 return r;
         *ret_id = id;

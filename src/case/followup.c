@@ -533,12 +533,21 @@ int followup_apply_copy(const IngestContext *ctx, int64_t incident_id, const Mes
         FormRecord rec;
         StrList was = {0};
         bool moved = false;
+        char *orig = NULL;
         incident_init(&inc);
         form_record_init(&rec);
         int r = store_load_incident_by_id(ctx->store, incident_id, &inc);
         if (r < 0)
                 goto out;
-        bool reporters = m->orig_from_addr && inc.from_addr && !strcasecmp(m->orig_from_addr, inc.from_addr);
+        /* Whose the forwarded message is: its From:, attached or pasted. */
+        FormreadInfo info;
+        reading_form(m, ctx->labels, &rec, &info);
+        orig = m->orig_from_addr ? xstrdup(m->orig_from_addr)
+               : info.orig_from ? compose_address_of(info.orig_from) : NULL;
+        if (info.free_text)
+                form_record_free(&rec);
+        formread_info_free(&info);
+        bool reporters = orig && inc.from_addr && !strcasecmp(orig, inc.from_addr);
         if (!reporters) {
                 /* Someone else's words about the case: a note to the DPO,
                  * whoever passed them on. */
@@ -549,11 +558,6 @@ int followup_apply_copy(const IngestContext *ctx, int64_t incident_id, const Mes
                  * first copy left open, as from the reporter; an answer
                  * already given is left as it is (the first copy's, or a
                  * later follow-up's). */
-                FormreadInfo info;
-                reading_form(m, ctx->labels, &rec, &info);
-                if (info.free_text)
-                        form_record_free(&rec);
-                formread_info_free(&info);
                 ValueContext vc = {.tz = ctx->tz, .message_time = m->date ? m->date : received_at,
                                    .directorates = ctx->cfg->directorates,
                                    .n_directorates = ctx->cfg->n_directorates};
@@ -595,6 +599,7 @@ int followup_apply_copy(const IngestContext *ctx, int64_t incident_id, const Mes
                 memset(&res, 0, sizeof res);
         }
 out:
+        free(orig);
         incident_free(&inc);
         followup_result_free(&res);
         form_record_free(&rec);

@@ -1077,7 +1077,8 @@ static bool is_header_line(const char *l, const char *name)
 static bool is_mail_header_line(const char *l)
 {
         static const char *const h[] = {"From", "Sent", "Date", "To", "Cc", "Bcc", "Subject", "Reply-To",
-                                        "Importance", "Attachments", "Received", "Envoyé", "De", "À", "Objet"};
+                                        "Importance", "Attachments", "Received", "Envoyé", "De", "À", "Objet",
+                                        "Message-ID"};
         const char *p = l;
         while (*p == '*' || *p == ' ')
                 p++;
@@ -1243,6 +1244,36 @@ char *message_clean_text(const char *text, bool forwarded, char **ret_fwd_from)
         return buf_steal(&b);
 }
 
+/* The Message-ID in the header block of a forward pasted into text (mutt
+ * and some others give it), without <>; NULL when there is none. */
+static char *inline_forward_message_id(const char *text)
+{
+        _cleanup_free_ char *copy = xstrdup(text ? text : "");
+        _cleanup_free_ char **lines = NULL;
+        size_t n = 0;
+        split_lines(copy, &lines, &n);
+        for (size_t i = 0; i < n; i++) {
+                size_t start;
+                if (is_forward_marker(unquote(lines[i])))
+                        start = i + 1;
+                else if (is_outlook_block(lines, i, n))
+                        start = i;
+                else
+                        continue;
+                for (size_t k = start; k < n; k++) {
+                        _cleanup_free_ char *t = xstrdup(unquote(lines[k]));
+                        char *l = str_trim(t);
+                        if (*l && !is_mail_header_line(l))
+                                break;
+                        l += strspn(l, "* ");
+                        if (is_header_line(l, "Message-ID"))
+                                return strip_angles(strchr(l, ':') + 1);
+                }
+                return NULL;
+        }
+        return NULL;
+}
+
 /* ---- entry ------------------------------------------------------------- */
 
 static bool subject_is_forward(const char *s)
@@ -1303,6 +1334,11 @@ int message_parse(const char *raw, size_t len, const MessageLimits *lim, Message
         Walk w = {.m = m, .lim = lim, .maybe_forward = !subject_is_reply(m->subject)};
         walk(&w, msg->mime_part, 0, 0, 0);
         g_object_unref(msg);
+        /* A forward pasted into the text may name the forwarded message's
+         * Message-ID in its header block. */
+        for (size_t i = 0; i < m->n_bodies && m->forwarded && !m->orig_message_id; i++)
+                if (m->bodies[i].kind == BODY_TEXT && !m->bodies[i].forward && m->bodies[i].src.text)
+                        m->orig_message_id = inline_forward_message_id(m->bodies[i].src.text);
         if (w.err) {
                 *ret_why = w.why;
                 message_free(m);

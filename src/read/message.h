@@ -64,8 +64,10 @@ typedef struct {
         char *orig_from_addr, *orig_from_name;   /* the original sender, when known */
         char *orig_subject;
         /* The forwarded message's own Message-ID (without <>), when it came
-         * as a message/rfc822 part: a second copy of a report already
-         * filed is matched by it (ingest_find_followup()).  NULL otherwise. */
+         * as a message/rfc822 part, or a forward pasted into the text has
+         * a "Message-ID:" line in its header block: a second copy of a
+         * report already filed is matched by it (ingest_find_followup()).
+         * NULL otherwise. */
         char *orig_message_id;
 
         MessageBody *bodies;

@@ -8,6 +8,7 @@
 
 #include "case/clock.h"
 #include "case/decision.h"
+#include "case/ingest_read.h"
 #include "case/replyaddr.h"
 #include "mail/compose.h"
 #include "notices/calendar.h"
@@ -543,7 +544,8 @@ int followup_apply_copy(const IngestContext *ctx, int64_t incident_id, const Mes
         FormreadInfo info;
         reading_form(m, ctx->labels, &rec, &info);
         orig = m->orig_from_addr ? xstrdup(m->orig_from_addr)
-               : info.orig_from ? compose_address_of(info.orig_from) : NULL;
+               : m->fwd_from     ? ingest_pasted_address(m->fwd_from)
+               : info.orig_from  ? compose_address_of(info.orig_from) : NULL;
         if (info.free_text)
                 form_record_free(&rec);
         formread_info_free(&info);

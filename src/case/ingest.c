@@ -295,6 +295,8 @@ int ingest_handle_message(Batch *b, const ImapMessage *im)
                 return ingest_quarantine(b, im, m, refused, received_at);
         int64_t incident_id = 0;
         r = ingest_find_followup(ctx->store, m, &incident_id);
+        if (r == 0)
+                r = ingest_find_pasted_copy(ctx, m, &incident_id);
         if (r < 0)
                 return r;
         if (r > 0)

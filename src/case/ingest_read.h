@@ -44,6 +44,19 @@ bool ingest_reason_automatic(const char *reason);
  * when m follows up none, or a negative code on a database error. */
 int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id);
 
+/* A forward pasted into the text without the forwarded message's
+ * Message-ID that is a second copy of a report filed directly: the pasted
+ * From:'s address, Date: (to the minute, read in ctx->tz) and Subject:
+ * (without Re:/Fwd:, spaces and case ignored) are those of a report filed
+ * from that address, received within two minutes of that Date: and at
+ * most 30 days before.  Returns INGEST_SECOND_COPY and sets *ret_id, 0
+ * when none matches, or a negative code on a database error. */
+int ingest_find_pasted_copy(const IngestContext *ctx, const Message *m, int64_t *ret_id);
+
+/* The address in a pasted forward's From: "Jane <jane@x>", "jane@x", or
+ * Outlook's "Jane [mailto:jane@x]", lower-cased; NULL when it gives none. */
+char *ingest_pasted_address(const char *from);
+
 /* The reading path of a new report, as filing uses it: the form out of m
  * (formread_message), its values read against the message date in ctx->tz
  * (values_interpret), the reporter (for a forward, the original sender; the

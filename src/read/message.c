@@ -40,6 +40,8 @@ void message_free(Message *m)
         free(m->orig_from_name);
         free(m->orig_subject);
         free(m->orig_message_id);
+        free(m->fwd_from);
+        free(m->fwd_date);
         for (size_t i = 0; i < m->n_bodies; i++)
                 body_free(&m->bodies[i]);
         free(m->bodies);
@@ -1244,9 +1246,10 @@ char *message_clean_text(const char *text, bool forwarded, char **ret_fwd_from)
         return buf_steal(&b);
 }
 
-/* The Message-ID in the header block of a forward pasted into text (mutt
- * and some others give it), without <>; NULL when there is none. */
-static char *inline_forward_message_id(const char *text)
+/* The header block of a forward pasted into text m's body text: its
+ * Message-ID (mutt and some others give it), From:, Date: or Sent:, and
+ * Subject:, into m where m has none yet.  Returns whether there was one. */
+static bool inline_forward_header(Message *m, const char *text)
 {
         _cleanup_free_ char *copy = xstrdup(text ? text : "");
         _cleanup_free_ char **lines = NULL;
@@ -1266,12 +1269,22 @@ static char *inline_forward_message_id(const char *text)
                         if (*l && !is_mail_header_line(l))
                                 break;
                         l += strspn(l, "* ");
-                        if (is_header_line(l, "Message-ID"))
-                                return strip_angles(strchr(l, ':') + 1);
+                        char *v = strchr(l, ':');
+                        if (!v)
+                                continue;
+                        v = str_trim(v + 1);
+                        if (is_header_line(l, "Message-ID") && !m->orig_message_id)
+                                m->orig_message_id = strip_angles(v);
+                        else if (is_header_line(l, "From") && !m->fwd_from && *v)
+                                m->fwd_from = xstrdup(v);
+                        else if ((is_header_line(l, "Date") || is_header_line(l, "Sent")) && !m->fwd_date && *v)
+                                m->fwd_date = xstrdup(v);
+                        else if (is_header_line(l, "Subject") && !m->orig_subject)
+                                m->orig_subject = xstrdup(v);
                 }
-                return NULL;
+                return true;
         }
-        return NULL;
+        return false;
 }
 
 /* ---- entry ------------------------------------------------------------- */
@@ -1334,11 +1347,12 @@ int message_parse(const char *raw, size_t len, const MessageLimits *lim, Message
         Walk w = {.m = m, .lim = lim, .maybe_forward = !subject_is_reply(m->subject)};
         walk(&w, msg->mime_part, 0, 0, 0);
         g_object_unref(msg);
-        /* A forward pasted into the text may name the forwarded message's
-         * Message-ID in its header block. */
-        for (size_t i = 0; i < m->n_bodies && m->forwarded && !m->orig_message_id; i++)
-                if (m->bodies[i].kind == BODY_TEXT && !m->bodies[i].forward && m->bodies[i].src.text)
-                        m->orig_message_id = inline_forward_message_id(m->bodies[i].src.text);
+        /* A forward pasted into the text: what its header block says of
+         * the forwarded message (not when one came attached). */
+        for (size_t i = 0; i < m->n_bodies && m->forwarded && !m->orig_from_addr; i++)
+                if (m->bodies[i].kind == BODY_TEXT && !m->bodies[i].forward && m->bodies[i].src.text &&
+                    inline_forward_header(m, m->bodies[i].src.text))
+                        break;
         if (w.err) {
                 *ret_why = w.why;
                 message_free(m);

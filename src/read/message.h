@@ -69,6 +69,10 @@ typedef struct {
          * report already filed is matched by it (ingest_find_followup()).
          * NULL otherwise. */
         char *orig_message_id;
+        /* A forward pasted into the text: its header block's From: and
+         * Date: (or Sent:) as written ("Jane <jane@x>", "Thu, 6 Feb 2025
+         * at 09:58"); its Subject: is orig_subject.  NULL when none. */
+        char *fwd_from, *fwd_date;
 
         MessageBody *bodies;
         size_t n_bodies;

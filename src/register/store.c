@@ -1036,6 +1036,29 @@ int store_find_filed_message(Store *s, const char *message_id, int64_t *ret_id)
         return 1;
 }
 
+typedef struct {
+        StoreReportFn fn;
+        void *userdata;
+} ReportWalk;
+
+static int row_report(sqlite3_stmt *st, void *userdata)
+{
+        ReportWalk *w = userdata;
+        return w->fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                     sqlite3_column_int64(st, 2), w->userdata);
+}
+
+int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t until, StoreReportFn fn,
+                       void *userdata)
+{
+        static const char sql[] =
+                "SELECT incident_id, COALESCE(subject, ''), COALESCE(received_at, seen_at) FROM messages "
+                "WHERE disposition = 'report' AND incident_id IS NOT NULL AND from_addr = ? COLLATE NOCASE "
+                "AND COALESCE(received_at, seen_at) BETWEEN ? AND ? ORDER BY id";
+        ReportWalk w = {.fn = fn, .userdata = userdata};
+        return store_query(s, sql, STORE_VALUES(SV_TEXT(from_addr), SV_INT(since), SV_INT(until)), row_report, &w);
+}
+
 int store_incident_ref(Store *s, int64_t id, char **ret)
 {
         static const char sql[] = "SELECT ref FROM incidents WHERE id = ?";

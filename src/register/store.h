@@ -88,6 +88,13 @@ int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t 
  * when none was filed, or a negative code.  Mail breachd sent does not
  * count. */
 int store_find_filed_message(Store *s, const char *message_id, int64_t *ret_id);
+/* Each report filed directly from from_addr (disposition report, its
+ * From: that address, ignoring case) received from since to until (UTC
+ * seconds), oldest first: fn gets its incident, its subject and when it
+ * was received; a negative return from fn stops the walk and is returned. */
+typedef int (*StoreReportFn)(int64_t incident_id, const char *subject, int64_t received_at, void *userdata);
+int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t until, StoreReportFn fn,
+                       void *userdata);
 int store_incident_ref(Store *s, int64_t id, char **ret);
 int store_audit(Store *s, int64_t incident_id, const char *actor, const char *action,
                 const char *field, const char *old_value, const char *new_value);

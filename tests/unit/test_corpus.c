@@ -394,6 +394,8 @@ static int run_followup(Corpus *c, const Setup *su, const char *file, const char
         sqlite3_finalize(st);
         if (r >= 0)
                 r = ingest_find_followup(s, m, &id);
+        if (r == 0)
+                r = ingest_find_pasted_copy(&ctx, m, &id);
         if (r > 0) {
                 _cleanup_free_ char *why = NULL;
                 r = r == INGEST_SECOND_COPY ? followup_apply_copy(&ctx, id, m, received, &o->fu, &why)

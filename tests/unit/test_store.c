@@ -227,6 +227,12 @@ static void test_upgrade_v7(void)
         store_close(s);
 }
 
+static int count_report(int64_t incident_id, const char *subject, int64_t received_at, void *userdata)
+{
+        (*(int *)userdata)++;
+        return 0;
+}
+
 /* A second copy of a report is found by the Message-ID of the message it
  * forwards: the report's own (its key), or the one a filed forward
  * carried (kept in messages.message_id). */
@@ -264,6 +270,15 @@ static void test_filed_copies(void)
         TAP_INT_EQ(store_find_incident_by_message_id(s, "fwd1@x", &id), 1,
                    "a reply to the forward itself still finds the incident");
         TAP_INT_EQ(id, inc.id, "the same one");
+        int n = 0;
+        TAP_INT_EQ(store_reports_from(s, "PRIYA@example.org", now_utc() - 60, now_utc() + 60, count_report, &n), 1,
+                   "a report filed from an address is found, its case ignored");
+        TAP_INT_EQ(n, 1, "... once");
+        n = 0;
+        store_reports_from(s, "bob@example.org", now_utc() - 60, now_utc() + 60, count_report, &n);
+        TAP_INT_EQ(n, 0, "a message that was no report is not");
+        store_reports_from(s, "priya@example.org", now_utc() + 3600, now_utc() + 7200, count_report, &n);
+        TAP_INT_EQ(n, 0, "nor is a report outside the time asked");
         incident_free(&inc);
         store_close(s);
 }

@@ -8,6 +8,7 @@
 
 #include "case/clock.h"
 #include "case/decision.h"
+#include "case/ingest_read.h"
 #include "case/replyaddr.h"
 #include "mail/compose.h"
 #include "notices/calendar.h"
@@ -177,7 +178,7 @@ static char *change_lines(const Tz *tz, const Incident *inc, const StrList *keys
 /* The confirmation to the sender and, when tell_dpo, the update to the
  * DPO(s).  Only the DPO's mail gives the earlier answers (old). */
 static int queue_mail(const IngestContext *ctx, const Incident *inc, const Message *m, const FollowupResult *res,
-                      const StrList *old, bool tell_dpo, char **ret_why)
+                      const StrList *old, bool tell_dpo, bool confirm_sender, char **ret_why)
 {
         TemplateVars v = {0};
         notices_incident_vars(ctx->cfg, ctx->tz, inc, now_utc(), &v);
@@ -209,7 +210,7 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
                 .template_name = "dpo-update", .to = &ctx->cfg->dpo, .auto_submitted = "auto-generated",
         };
         int r = 0;
-        if (res->filled.n || res->changed.n || m->undecodable)
+        if (confirm_sender && (res->filled.n || res->changed.n || m->undecodable))
                 r = notices_queue_template(ctx->store, ctx->cfg, &confirm, &v, ret_why);
         if (r >= 0 && tell_dpo) {
                 notices_followup_vars(&v, changes_was, filled, who);
@@ -305,7 +306,8 @@ static char *note_text(const Message *m, bool indent)
  * changes.  Its text becomes a case note (with an audit row), the DPO(s)
  * get it, and the sender gets only "passed to the DPO", rendered from
  * variables that describe no incident but the reference they gave. */
-static int pass_to_dpo(const IngestContext *ctx, const Incident *inc, const Message *m, char **ret_why)
+static int pass_to_dpo(const IngestContext *ctx, const Incident *inc, const Message *m, bool reply,
+                       char **ret_why)
 {
         int64_t now = now_utc();
         _cleanup_free_ char *who = m->from_name ? xasprintf("%s <%s>", m->from_name, m->from_addr)
@@ -329,7 +331,7 @@ static int pass_to_dpo(const IngestContext *ctx, const Incident *inc, const Mess
         };
         r = notices_queue_template(ctx->store, ctx->cfg, &dpo, &v, ret_why);
         tvars_free(&v);
-        if (r < 0)
+        if (r < 0 || !reply)
                 return r;
 
         /* Every variable an incident's mail has, as templates_check()
@@ -443,7 +445,7 @@ int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message 
         if (r < 0)
                 goto out;
         if (!followup_may_change(ctx->cfg, &inc, m->from_addr)) {
-                r = pass_to_dpo(ctx, &inc, m, ret_why);
+                r = pass_to_dpo(ctx, &inc, m, true, ret_why);
                 if (r >= 0) {
                         res.ref = xstrdup(inc.ref);
                         res.noted = res.dpo_told = true;
@@ -463,7 +465,7 @@ int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message 
          * it says) is the DPO's business. */
         bool tell_dpo = res.changed.n > 0 || moved || m->undecodable;
         if (r >= 0)
-                r = queue_mail(ctx, &inc, m, &res, &was, tell_dpo, ret_why);
+                r = queue_mail(ctx, &inc, m, &res, &was, tell_dpo, true, ret_why);
         /* Nothing answered, but a question or a message for a person. */
         bool noted = false;
         if (r >= 0 && !res.filled.n && !res.changed.n && !moved && !m->undecodable) {
@@ -485,6 +487,121 @@ int followup_apply(const IngestContext *ctx, int64_t incident_id, const Message 
                 memset(&res, 0, sizeof res);
         }
 out:
+        incident_free(&inc);
+        followup_result_free(&res);
+        form_record_free(&rec);
+        strlist_free(&was);
+        return r;
+}
+
+/* The reply to whoever sent a second copy of a filed report: only that it
+ * is filed already, under which reference.  Rendered, like the "passed to
+ * the DPO" reply, from variables that describe no incident but its
+ * reference: the sender may not be on the case. */
+static int reply_already_filed(const IngestContext *ctx, const Incident *inc, const Message *m, char **ret_why)
+{
+        int64_t now = now_utc();
+        Incident none;
+        incident_init(&none);
+        none.ref = xstrdup(inc->ref);
+        none.received_at = now;
+        none.deadline_at = now + 72 * 3600;
+        TemplateVars v = {0};
+        notices_incident_vars(ctx->cfg, ctx->tz, &none, now, &v);
+        incident_free(&none);
+        notices_followup_vars(&v, "", "", "");
+        followup_note_vars(&v, "", "");
+        tvars_set(&v, "reporter_name", m->from_name ? m->from_name : "colleague");
+        tvars_set(&v, "their_subject", m->subject && *m->subject ? m->subject : "(no subject)");
+        StrList to = {0};
+        strlist_add(&to, replyaddr_for(ctx->cfg, m));
+        NoticeMail filed = {
+                .incident_id = inc->id, .loop_ref = inc->ref, .kind = "followup_copy",
+                .template_name = "followup-copy", .to = &to, .answering = m,
+                .reply_to = ctx->cfg->smtp.reply_to, .auto_submitted = "auto-replied",
+        };
+        int r = notices_queue_template(ctx->store, ctx->cfg, &filed, &v, ret_why);
+        strlist_free(&to);
+        tvars_free(&v);
+        return r;
+}
+
+int followup_apply_copy(const IngestContext *ctx, int64_t incident_id, const Message *m, int64_t received_at,
+                        FollowupResult *ret, char **ret_why)
+{
+        FollowupResult res = {0};
+        Incident inc;
+        FormRecord rec;
+        StrList was = {0};
+        bool moved = false;
+        char *orig = NULL;
+        incident_init(&inc);
+        form_record_init(&rec);
+        int r = store_load_incident_by_id(ctx->store, incident_id, &inc);
+        if (r < 0)
+                goto out;
+        /* Whose the forwarded message is: its From:, attached or pasted. */
+        FormreadInfo info;
+        reading_form(m, ctx->labels, &rec, &info);
+        orig = m->orig_from_addr ? xstrdup(m->orig_from_addr)
+               : m->fwd_from     ? ingest_pasted_address(m->fwd_from)
+               : info.orig_from  ? compose_address_of(info.orig_from) : NULL;
+        if (info.free_text)
+                form_record_free(&rec);
+        formread_info_free(&info);
+        bool reporters = orig && inc.from_addr && !strcasecmp(orig, inc.from_addr);
+        if (!reporters) {
+                /* Someone else's words about the case: a note to the DPO,
+                 * whoever passed them on. */
+                r = pass_to_dpo(ctx, &inc, m, false, ret_why);
+                res.noted = res.dpo_told = r >= 0;
+        } else {
+                /* The reporter's own report again: its answers fill what the
+                 * first copy left open, as from the reporter; an answer
+                 * already given is left as it is (the first copy's, or a
+                 * later follow-up's). */
+                ValueContext vc = {.tz = ctx->tz, .message_time = m->date ? m->date : received_at,
+                                   .directorates = ctx->cfg->directorates,
+                                   .n_directorates = ctx->cfg->n_directorates};
+                values_interpret(&rec, &vc);
+                for (size_t i = 0; i < FIELD__MAX; i++) {
+                        const FieldValue *ov = &inc.form.f[i];
+                        bool open = ov->state == FV_ABSENT || strlist_contains(&inc.fallbacks, form_fields[i].key) ||
+                                    (ov->state == FV_UNCLEAR && rec.f[i].state == FV_OK);
+                        if (!open) {
+                                free(rec.f[i].text);
+                                free(rec.f[i].canon);
+                                rec.f[i].text = rec.f[i].canon = NULL;
+                        }
+                }
+                strlist_free(&rec.notes);
+                r = merge(ctx->store, &inc, &rec, inc.from_addr, &res, &was);
+                if (r >= 0 && res.filled.n)
+                        r = store_incident(ctx, &inc, inc.from_addr, &moved);
+                if (r >= 0 && moved) {
+                        /* A deadline that moved is the DPO's business. */
+                        r = queue_mail(ctx, &inc, m, &res, &was, true, false, ret_why);
+                        res.dpo_told = r >= 0;
+                        if (r >= 0 && clock_running(inc.status, inc.ico_decision, inc.ico_reference)) {
+                                _cleanup_free_ char *reply = decision_reply_address(ctx->cfg, inc.ref, inc.token);
+                                r = calendar_queue(ctx->store, ctx->cfg, ctx->tz, &inc, CALENDAR_REQUEST, reply,
+                                                   now_utc(), ret_why);
+                        }
+                }
+        }
+        if (r >= 0)
+                r = store_audit(ctx->store, inc.id, m->from_addr, "second copy of the report", NULL, NULL,
+                                m->subject);
+        if (r >= 0)
+                r = reply_already_filed(ctx, &inc, m, ret_why);
+        if (r >= 0) {
+                res.ref = xstrdup(inc.ref);
+                res.copy = true;
+                *ret = res;
+                memset(&res, 0, sizeof res);
+        }
+out:
+        free(orig);
         incident_free(&inc);
         followup_result_free(&res);
         form_record_free(&rec);

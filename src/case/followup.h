@@ -37,6 +37,7 @@ typedef struct {
         bool dpo_told;      /* the DPO was sent the changes (or the deadline moved), or the note */
         bool noted;         /* from outside the case: nothing changed, passed to the DPO as a note */
         bool asked;         /* from the case, no answers but words for a person: passed to the DPO as a note */
+        bool copy;          /* a second copy of the report (followup_apply_copy()) */
 } FollowupResult;
 
 void followup_result_free(FollowupResult *r);
@@ -73,3 +74,17 @@ void followup_note_vars(TemplateVars *v, const char *from, const char *text);
 
 /* Sample values of those, for templates_check(). */
 void followup_sample_vars(TemplateVars *v);
+
+/* Attaches m, a forward of a message filed before (a second copy of the
+ * incident's report: ingest_find_followup() said INGEST_SECOND_COPY), to
+ * the incident incident_id; nothing is filed again, no second
+ * acknowledgement, no second DPO notice.  When the forwarded message is
+ * the incident's reporter's (its From: is the incident's from_addr), its
+ * answers fill only what the incident still lacks, as from the reporter
+ * (audited; the DPO told only if the ICO deadline moved); anyone else's
+ * is passed to the DPO as a note (dpo-outside-note.txt) and changes
+ * nothing.  Either way an audit row records the copy and its sender is
+ * told only that it was filed already, under the reference
+ * (followup-copy.txt); ret->copy is set. */
+int followup_apply_copy(const IngestContext *ctx, int64_t incident_id, const Message *m, int64_t received_at,
+                        FollowupResult *ret, char **ret_why);

@@ -63,7 +63,10 @@ static int record(Batch *b, const ImapMessage *im, const Message *m, Disposition
                 .uidvalidity = b->uidvalidity,
                 .uid = im->uid,
                 .key = k,
-                .message_id = m ? m->message_id : NULL,
+                /* a forward: the Message-ID of the report it carries,
+                 * so that a later copy is matched (the forward's own is
+                 * its key) */
+                .message_id = m ? (m->orig_message_id ? m->orig_message_id : m->message_id) : NULL,
                 .from_addr = m ? m->from_addr : NULL,
                 .subject = m ? m->subject : NULL,
                 .received_at = received_at,
@@ -143,12 +146,13 @@ out:
 /* A reply or other later message about a filed incident: attached to it,
  * its answers merged, or from someone not on the case passed to the DPO as
  * a note (followup.c); no new incident, no second ack. */
-static int file_followup(Batch *b, const ImapMessage *im, const Message *m, int64_t incident_id,
+static int file_followup(Batch *b, const ImapMessage *im, const Message *m, int64_t incident_id, bool copy,
                          int64_t received_at)
 {
         FollowupResult res;
         char *why = NULL;
-        int r = followup_apply(b->ctx, incident_id, m, received_at, &res, &why);
+        int r = copy ? followup_apply_copy(b->ctx, incident_id, m, received_at, &res, &why)
+                     : followup_apply(b->ctx, incident_id, m, received_at, &res, &why);
         if (r < 0) {
                 if (why)
                         log_error("%s", why);
@@ -158,13 +162,18 @@ static int file_followup(Batch *b, const ImapMessage *im, const Message *m, int6
         LogContext lc = {.incident_ref = res.ref, .message_id = m->message_id, .mailbox = b->mailbox, .uid = im->uid};
         log_context_set(&lc);
         r = record(b, im, m, DISP_FOLLOWUP, incident_id,
-                   res.noted   ? "not from the reporter, the forwarder or a DPO: nothing changed, passed to the DPO"
+                   res.copy && res.noted ? "a second copy of the report, not the reporter's: passed to the DPO"
+                   : res.copy            ? "a second copy of the report: not filed again"
+                   : res.noted   ? "not from the reporter, the forwarder or a DPO: nothing changed, passed to the DPO"
                    : res.asked ? "no answers, but words for a person: passed to the DPO as a note"
                                : NULL,
                    received_at);
         if (r >= 0) {
                 b->stats->followups++;
-                if (res.noted)
+                if (res.copy)
+                        log_info("%s from %s is a second copy of the report filed as %s: not filed again, "
+                                 "%zu answer(s) added", m->subject, m->from_addr, res.ref, res.filled.n);
+                else if (res.noted)
                         log_info("message about %s from %s, who is not on the case: nothing changed, passed to "
                                  "the DPO as a note", res.ref, m->from_addr);
                 else if (res.asked)
@@ -286,10 +295,12 @@ int ingest_handle_message(Batch *b, const ImapMessage *im)
                 return ingest_quarantine(b, im, m, refused, received_at);
         int64_t incident_id = 0;
         r = ingest_find_followup(ctx->store, m, &incident_id);
+        if (r == 0)
+                r = ingest_find_pasted_copy(ctx, m, &incident_id);
         if (r < 0)
                 return r;
         if (r > 0)
-                return file_followup(b, im, m, incident_id, received_at);
+                return file_followup(b, im, m, incident_id, r == INGEST_SECOND_COPY, received_at);
         if (reading_blank_form(m, ctx->labels))
                 return send_blank_form(b, im, m, received_at);
         return file_incident(b, im, m, received_at);

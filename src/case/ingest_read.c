@@ -10,6 +10,8 @@
 #include "read/reading.h"
 #include "read/values.h"
 
+#include <ctype.h>
+
 FormLabels *ingest_labels_for(const Config *cfg)
 {
         FormLabels *l = form_labels_new();
@@ -67,6 +69,14 @@ int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id)
                 if (r != 0)
                         return r;
         }
+        /* A second copy of a report already filed: a forward whose inner
+         * message is a message filed before.  A follow-up of that incident,
+         * not a new one. */
+        if (m->orig_message_id) {
+                int r = store_find_filed_message(s, m->orig_message_id, ret_id);
+                if (r != 0)
+                        return r < 0 ? r : INGEST_SECOND_COPY;
+        }
         const char *open = strchr(m->subject, '[');
         while (open) {
                 const char *close = strchr(open, ']');
@@ -82,6 +92,97 @@ int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id)
                 open = strchr(close, '[');
         }
         return 0;
+}
+
+/* A subject as compared between copies: without Re:/Fwd:-like prefixes,
+ * its runs of spaces one space, ASCII letters in lower case. */
+static char *subject_norm(const char *s)
+{
+        static const char *const prefixes[] = {"re:", "fw:", "fwd:", "tr:", "wg:", "aw:", "sv:"};
+        const char *p = s ? s : "";
+        for (bool again = true; again;) {
+                again = false;
+                while (isspace((unsigned char)*p))
+                        p++;
+                for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+                        if (!strncasecmp(p, prefixes[i], strlen(prefixes[i]))) {
+                                p += strlen(prefixes[i]);
+                                again = true;
+                        }
+        }
+        Buf b = {0};
+        bool space = false;
+        for (; *p; p++) {
+                if (isspace((unsigned char)*p)) {
+                        space = true;
+                        continue;
+                }
+                if (space && b.len)
+                        buf_putc(&b, ' ');
+                space = false;
+                buf_putc(&b, (char)tolower((unsigned char)*p));
+        }
+        return b.len ? buf_steal(&b) : (buf_free(&b), xstrdup(""));
+}
+
+char *ingest_pasted_address(const char *from)
+{
+        const char *mt = strcasestr(from, "mailto:");
+        _cleanup_free_ char *a = NULL;
+        if (mt)
+                a = xstrndup(mt + 7, strcspn(mt + 7, "]> \t"));
+        char *addr = compose_address_of(a ? a : from);
+        if (addr && !strchr(addr, '@')) {
+                free(addr);
+                addr = NULL;
+        }
+        return addr;
+}
+
+typedef struct {
+        const char *subject;   /* normalised */
+        int64_t when;          /* the pasted Date:, to the minute */
+        int64_t id;
+} CopyMatch;
+
+static int copy_row(int64_t incident_id, const char *subject, int64_t received_at, void *userdata)
+{
+        CopyMatch *c = userdata;
+        /* Received within a minute before and two after the minute the
+         * forward gives: the Date: it quotes is when it was sent. */
+        if (c->id || received_at < c->when - 60 || received_at >= c->when + 180)
+                return 0;
+        _cleanup_free_ char *n = subject_norm(subject);
+        if (!strcmp(n, c->subject))
+                c->id = incident_id;
+        return 0;
+}
+
+int ingest_find_pasted_copy(const IngestContext *ctx, const Message *m, int64_t *ret_id)
+{
+        if (!m->forwarded || m->orig_from_addr || !m->fwd_from || !m->fwd_date || !m->orig_subject)
+                return 0;
+        _cleanup_free_ char *addr = ingest_pasted_address(m->fwd_from);
+        if (!addr)
+                return 0;
+        ValueContext vc = {.tz = ctx->tz, .message_time = m->date ? m->date : now_utc()};
+        FieldValue v = {.count = -1};
+        int r = value_parse_date(m->fwd_date, &vc, &v);
+        bool minute = r >= 0 && v.state == FV_OK && v.date_prec == DATE_MINUTE;
+        free(v.canon);
+        if (!minute)
+                return 0;
+        _cleanup_free_ char *subject = subject_norm(m->orig_subject);
+        if (!*subject)
+                return 0;
+        CopyMatch c = {.subject = subject, .when = v.when};
+        r = store_reports_from(ctx->store, addr, v.when - 30 * 86400, v.when + 86400, copy_row, &c);
+        if (r < 0)
+                return r;
+        if (!c.id)
+                return 0;
+        *ret_id = c.id;
+        return INGEST_SECOND_COPY;
 }
 
 /* "Jane Smith <jane@x>" → "Jane Smith"; NULL when there is no name. */

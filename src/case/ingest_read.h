@@ -33,11 +33,29 @@ char *ingest_refusal(const Config *cfg, const Message *m);
  * mailbox.automatic_folder rather than quarantined. */
 bool ingest_reason_automatic(const char *reason);
 
+/* A forward whose inner message (by its Message-ID) was filed before: a
+ * second copy of that report (ingest_find_followup() returns it). */
+#define INGEST_SECOND_COPY 2
+
 /* The incident m follows up: "[REF]" in its subject, or In-Reply-To or
  * References naming a message of the incident (one it was filed from, a
- * follow-up, or mail breachd sent about it).  Returns 1 and sets *ret_id, 0
+ * follow-up, or mail breachd sent about it), or a forward of a message
+ * filed before (INGEST_SECOND_COPY).  Returns 1 or 2 and sets *ret_id, 0
  * when m follows up none, or a negative code on a database error. */
 int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id);
+
+/* A forward pasted into the text without the forwarded message's
+ * Message-ID that is a second copy of a report filed directly: the pasted
+ * From:'s address, Date: (to the minute, read in ctx->tz) and Subject:
+ * (without Re:/Fwd:, spaces and case ignored) are those of a report filed
+ * from that address, received within two minutes of that Date: and at
+ * most 30 days before.  Returns INGEST_SECOND_COPY and sets *ret_id, 0
+ * when none matches, or a negative code on a database error. */
+int ingest_find_pasted_copy(const IngestContext *ctx, const Message *m, int64_t *ret_id);
+
+/* The address in a pasted forward's From: "Jane <jane@x>", "jane@x", or
+ * Outlook's "Jane [mailto:jane@x]", lower-cased; NULL when it gives none. */
+char *ingest_pasted_address(const char *from);
 
 /* The reading path of a new report, as filing uses it: the form out of m
  * (formread_message), its values read against the message date in ctx->tz

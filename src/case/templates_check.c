@@ -16,7 +16,7 @@ int templates_check(const Config *cfg, const Tz *tz, char **ret_why)
                                             "reminder", "overdue", "decision-confirm", "decision-error",
                                             "delivery-failed", "mailbox-down", "mailbox-up", "register-down",
                                             "register-up", "too-large", "followup-passed",
-                                            "dpo-outside-note", "dpo-reporter-note", "followup-noted",
+                                            "dpo-outside-note", "dpo-reporter-note", "followup-noted", "followup-copy",
                                             "quarantine-digest", "weekly-digest"};
         Incident inc;
         incident_init(&inc);

@@ -39,6 +39,9 @@ void message_free(Message *m)
         free(m->orig_from_addr);
         free(m->orig_from_name);
         free(m->orig_subject);
+        free(m->orig_message_id);
+        free(m->fwd_from);
+        free(m->fwd_date);
         for (size_t i = 0; i < m->n_bodies; i++)
                 body_free(&m->bodies[i]);
         free(m->bodies);
@@ -957,6 +960,8 @@ static void walk_forward(Walk *w, GMimeMessagePart *mp, unsigned depth, unsigned
                  * (fuzz regression forward-twice-no-sender.eml). */
                 free(w->m->orig_subject);
                 w->m->orig_subject = decoded_subject(GMIME_OBJECT(inner));
+                free(w->m->orig_message_id);
+                w->m->orig_message_id = strip_angles(g_mime_message_get_message_id(inner));
         }
         walk(w, inner->mime_part, depth + 1, ++w->next_group, fwd + 1);
 }
@@ -1074,7 +1079,8 @@ static bool is_header_line(const char *l, const char *name)
 static bool is_mail_header_line(const char *l)
 {
         static const char *const h[] = {"From", "Sent", "Date", "To", "Cc", "Bcc", "Subject", "Reply-To",
-                                        "Importance", "Attachments", "Received", "Envoyé", "De", "À", "Objet"};
+                                        "Importance", "Attachments", "Received", "Envoyé", "De", "À", "Objet",
+                                        "Message-ID"};
         const char *p = l;
         while (*p == '*' || *p == ' ')
                 p++;
@@ -1240,6 +1246,47 @@ char *message_clean_text(const char *text, bool forwarded, char **ret_fwd_from)
         return buf_steal(&b);
 }
 
+/* The header block of a forward pasted into text m's body text: its
+ * Message-ID (mutt and some others give it), From:, Date: or Sent:, and
+ * Subject:, into m where m has none yet.  Returns whether there was one. */
+static bool inline_forward_header(Message *m, const char *text)
+{
+        _cleanup_free_ char *copy = xstrdup(text ? text : "");
+        _cleanup_free_ char **lines = NULL;
+        size_t n = 0;
+        split_lines(copy, &lines, &n);
+        for (size_t i = 0; i < n; i++) {
+                size_t start;
+                if (is_forward_marker(unquote(lines[i])))
+                        start = i + 1;
+                else if (is_outlook_block(lines, i, n))
+                        start = i;
+                else
+                        continue;
+                for (size_t k = start; k < n; k++) {
+                        _cleanup_free_ char *t = xstrdup(unquote(lines[k]));
+                        char *l = str_trim(t);
+                        if (*l && !is_mail_header_line(l))
+                                break;
+                        l += strspn(l, "* ");
+                        char *v = strchr(l, ':');
+                        if (!v)
+                                continue;
+                        v = str_trim(v + 1);
+                        if (is_header_line(l, "Message-ID") && !m->orig_message_id)
+                                m->orig_message_id = strip_angles(v);
+                        else if (is_header_line(l, "From") && !m->fwd_from && *v)
+                                m->fwd_from = xstrdup(v);
+                        else if ((is_header_line(l, "Date") || is_header_line(l, "Sent")) && !m->fwd_date && *v)
+                                m->fwd_date = xstrdup(v);
+                        else if (is_header_line(l, "Subject") && !m->orig_subject)
+                                m->orig_subject = xstrdup(v);
+                }
+                return true;
+        }
+        return false;
+}
+
 /* ---- entry ------------------------------------------------------------- */
 
 static bool subject_is_forward(const char *s)
@@ -1300,6 +1347,12 @@ int message_parse(const char *raw, size_t len, const MessageLimits *lim, Message
         Walk w = {.m = m, .lim = lim, .maybe_forward = !subject_is_reply(m->subject)};
         walk(&w, msg->mime_part, 0, 0, 0);
         g_object_unref(msg);
+        /* A forward pasted into the text: what its header block says of
+         * the forwarded message (not when one came attached). */
+        for (size_t i = 0; i < m->n_bodies && m->forwarded && !m->orig_from_addr; i++)
+                if (m->bodies[i].kind == BODY_TEXT && !m->bodies[i].forward && m->bodies[i].src.text &&
+                    inline_forward_header(m, m->bodies[i].src.text))
+                        break;
         if (w.err) {
                 *ret_why = w.why;
                 message_free(m);

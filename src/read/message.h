@@ -63,6 +63,16 @@ typedef struct {
         bool forwarded;
         char *orig_from_addr, *orig_from_name;   /* the original sender, when known */
         char *orig_subject;
+        /* The forwarded message's own Message-ID (without <>), when it came
+         * as a message/rfc822 part, or a forward pasted into the text has
+         * a "Message-ID:" line in its header block: a second copy of a
+         * report already filed is matched by it (ingest_find_followup()).
+         * NULL otherwise. */
+        char *orig_message_id;
+        /* A forward pasted into the text: its header block's From: and
+         * Date: (or Sent:) as written ("Jane <jane@x>", "Thu, 6 Feb 2025
+         * at 09:58"); its Subject: is orig_subject.  NULL when none. */
+        char *fwd_from, *fwd_date;
 
         MessageBody *bodies;
         size_t n_bodies;

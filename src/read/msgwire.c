@@ -28,7 +28,7 @@ struct known_message {
         char *sender_addr, *return_path;
         StrList header_fields;
         bool forwarded;
-        char *orig_from_addr, *orig_from_name, *orig_subject;
+        char *orig_from_addr, *orig_from_name, *orig_subject, *orig_message_id, *fwd_from, *fwd_date;
         MessageBody *bodies;
         size_t n_bodies;
         StrList unreadable;
@@ -173,6 +173,9 @@ void message_encode(const Message *m, Buf *out)
         put_str(out, m->orig_from_addr);
         put_str(out, m->orig_from_name);
         put_str(out, m->orig_subject);
+        put_str(out, m->orig_message_id);
+        put_str(out, m->fwd_from);
+        put_str(out, m->fwd_date);
         put_u64(out, m->n_bodies);
         for (size_t i = 0; i < m->n_bodies; i++)
                 put_body(out, &m->bodies[i]);
@@ -317,6 +320,9 @@ int message_decode(const char *data, size_t len, Message **ret)
         m->orig_from_addr = get_str(&r);
         m->orig_from_name = get_str(&r);
         m->orig_subject = get_str(&r);
+        m->orig_message_id = get_str(&r);
+        m->fwd_from = get_str(&r);
+        m->fwd_date = get_str(&r);
         size_t n = get_count(&r);
         m->bodies = n ? xcalloc(n, sizeof *m->bodies) : NULL;
         for (size_t i = 0; i < n && !r.bad; i++) {

@@ -1009,14 +1009,54 @@ int store_load_incident(Store *s, const char *ref, Incident *inc)
 int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t *ret_id)
 {
         static const char sql[] =
-                "SELECT incident_id FROM messages WHERE message_id = ? AND incident_id IS NOT NULL "
+                "SELECT incident_id FROM messages WHERE (message_id = ? OR key = ?) AND incident_id IS NOT NULL "
                 "UNION ALL SELECT incident_id FROM outbox WHERE message_id = ? AND incident_id IS NOT NULL LIMIT 1";
+        _cleanup_free_ char *key = xasprintf("<%s>", message_id);
         int64_t id = 0;
-        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(message_id), SV_TEXT(message_id)), store_row_int64, &id);
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(message_id), SV_TEXT(key), SV_TEXT(message_id)),
+                            store_row_int64, &id);
         if (r <= 0)
                 return r;
         *ret_id = id;
         return 1;
+}
+
+int store_find_filed_message(Store *s, const char *message_id, int64_t *ret_id)
+{
+        /* By the key, which is indexed: "<message-id>" for a message that has one. */
+        static const char sql[] =
+                "SELECT incident_id FROM messages WHERE (key = ? OR message_id = ?) AND incident_id IS NOT NULL "
+                "ORDER BY id LIMIT 1";
+        _cleanup_free_ char *key = xasprintf("<%s>", message_id);
+        int64_t id = 0;
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(key), SV_TEXT(message_id)), store_row_int64, &id);
+        if (r <= 0)
+                return r;
+        *ret_id = id;
+        return 1;
+}
+
+typedef struct {
+        StoreReportFn fn;
+        void *userdata;
+} ReportWalk;
+
+static int row_report(sqlite3_stmt *st, void *userdata)
+{
+        ReportWalk *w = userdata;
+        return w->fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                     sqlite3_column_int64(st, 2), w->userdata);
+}
+
+int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t until, StoreReportFn fn,
+                       void *userdata)
+{
+        static const char sql[] =
+                "SELECT incident_id, COALESCE(subject, ''), COALESCE(received_at, seen_at) FROM messages "
+                "WHERE disposition = 'report' AND incident_id IS NOT NULL AND from_addr = ? COLLATE NOCASE "
+                "AND COALESCE(received_at, seen_at) BETWEEN ? AND ? ORDER BY id";
+        ReportWalk w = {.fn = fn, .userdata = userdata};
+        return store_query(s, sql, STORE_VALUES(SV_TEXT(from_addr), SV_INT(since), SV_INT(until)), row_report, &w);
 }
 
 int store_incident_ref(Store *s, int64_t id, char **ret)

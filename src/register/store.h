@@ -55,6 +55,9 @@ typedef struct {
         const char *mailbox;
         uint32_t uidvalidity, uid;
         const char *key;          /* "<message-id>" or "sha256:<hex>" */
+        /* message_id: its Message-ID, or for a forward of a message that
+         * had one, the forwarded message's (a later copy of the same
+         * report is matched by it; the forward itself by its key). */
         const char *message_id, *from_addr, *subject;
         int64_t received_at;
         int64_t incident_id;      /* 0: none */
@@ -79,6 +82,19 @@ int store_next_ref(Store *s, const char *pattern, int year, char **ret);
 int store_insert_incident(Store *s, Incident *inc);      /* sets inc->id */
 int store_load_incident(Store *s, const char *ref, Incident *ret);
 int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t *ret_id);
+/* The incident a message we received and filed (a report, a follow-up,
+ * a second copy) was attached to, by its Message-ID (without <>), or by
+ * the Message-ID of the message a filed forward carried: 1 and *ret_id, 0
+ * when none was filed, or a negative code.  Mail breachd sent does not
+ * count. */
+int store_find_filed_message(Store *s, const char *message_id, int64_t *ret_id);
+/* Each report filed directly from from_addr (disposition report, its
+ * From: that address, ignoring case) received from since to until (UTC
+ * seconds), oldest first: fn gets its incident, its subject and when it
+ * was received; a negative return from fn stops the walk and is returned. */
+typedef int (*StoreReportFn)(int64_t incident_id, const char *subject, int64_t received_at, void *userdata);
+int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t until, StoreReportFn fn,
+                       void *userdata);
 int store_incident_ref(Store *s, int64_t id, char **ret);
 int store_audit(Store *s, int64_t incident_id, const char *actor, const char *action,
                 const char *field, const char *old_value, const char *new_value);

@@ -18,7 +18,10 @@
 #   - mail from breachd's own address (From:, or the envelope sender that
 #     Dovecot writes as Return-Path:) is quarantined with the reason, and
 #     our own acknowledgement sent back with its loop headers stripped files
-#     nothing and changes nothing.
+#     nothing and changes nothing;
+#   - the same report twice (sent directly, then forwarded by a colleague
+#     as an attachment) is one incident, one acknowledgement, one DPO
+#     notice; the colleague is told it is already filed as its reference.
 # Each pass is one `breachd --once` (fetch, file, send); every check of
 # mail that must NOT arrive first waits for the one that must, and for
 # Postfix to have delivered everything.
@@ -319,5 +322,48 @@ printf 'From: Test Reporter <reporter@example.test>\nTo: breach@example.test\nSu
 ok "a short thanks is sent" send_mail reporter@example.test breach@example.test "$TEST_ROOT/thanks.eml"
 ok "breachd --once takes it" once
 is "$(ctl show "$ref2" | grep -c 'dpo_reporter_note\|followup_noted')" 2 "a short thanks queues nothing for anyone"
+
+# --- the same report twice: sent directly, then forwarded by a colleague ---
+n_before=$(count_incidents)
+rep_before=$(imap_count reporter@example.test INBOX)
+col_before=$(imap_count reporter2@example.test INBOX)
+dpo_before=$(imap_count dpo@example.test INBOX)
+cat >"$TEST_ROOT/dup.eml" <<EOF
+From: Test Reporter <reporter@example.test>
+To: breach@example.test
+Subject: Visitor list left at reception
+Date: $(date -R)
+Message-ID: <access-dup1@example.test>
+
+Name of person making the report: Test Reporter
+Directorate: Corporate Services
+What happened: The visitor list with names and car registrations was left on the reception desk overnight
+Date of incident: today
+EOF
+ok "the report is sent directly" send_mail reporter@example.test breach@example.test "$TEST_ROOT/dup.eml"
+ok "breachd --once files it" once
+ref3=$(refs_of "$CONF" | tail -1)
+is "$(count_incidents)" $((n_before + 1)) "one incident"
+ok "the reporter has the ack" wait_for_mail reporter@example.test INBOX $((rep_before + 1))
+ok "the DPO has the notice" wait_for_mail dpo@example.test INBOX $((dpo_before + 1))
+{
+        printf 'From: Second Reporter <reporter2@example.test>\nTo: breach@example.test\n'
+        printf 'Subject: Fwd: Visitor list left at reception\nDate: %s\n' "$(date -R)"
+        printf 'Message-ID: <access-dup2@example.test>\nMIME-Version: 1.0\n'
+        printf 'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n'
+        printf 'Sending this on in case it did not reach you.\n\n--b\nContent-Type: message/rfc822\n\n'
+        cat "$TEST_ROOT/dup.eml"
+        printf '\n--b--\n'
+} >"$TEST_ROOT/dup-fwd.eml"
+ok "a colleague forwards the same report" send_mail reporter2@example.test breach@example.test "$TEST_ROOT/dup-fwd.eml"
+ok "breachd --once takes it" once
+is "$(count_incidents)" $((n_before + 1)) "still one incident: the copy is not filed again"
+ok "the colleague gets one reply" wait_for_mail reporter2@example.test INBOX $((col_before + 1))
+like "$(last_mail reporter2@example.test)" "Subject: \[$ref3\] Already filed as $ref3" \
+        "... that it is already filed as the reference"
+ok "Postfix has delivered everything" postfix_wait_idle
+is "$(imap_count reporter@example.test INBOX)" $((rep_before + 1)) "the reporter got one acknowledgement, not two"
+is "$(imap_count dpo@example.test INBOX)" $((dpo_before + 1)) "the DPO got one notice, not two"
+is "$(imap_count reporter2@example.test INBOX)" $((col_before + 1)) "the colleague got nothing else (no acknowledgement)"
 
 done_testing

@@ -3,7 +3,8 @@
  * result beside it (NAME.eml → NAME.expect; tests/corpora/README).
  *
  * The path is the one ingest.c takes: message_parse, ingest_refusal (the
- * quarantine rules), the follow-up check and followup_apply when the
+ * quarantine rules), the follow-up check and followup_apply (or, for a
+ * second copy of the parent report, followup_apply_copy) when the
  * .expect names a parent report, the blank-form check, and for a report
  * ingest_read_report (formread_message, values_interpret, incident_evaluate).
  * Each line of an .expect file is one TAP line.
@@ -393,9 +394,12 @@ static int run_followup(Corpus *c, const Setup *su, const char *file, const char
         sqlite3_finalize(st);
         if (r >= 0)
                 r = ingest_find_followup(s, m, &id);
+        if (r == 0)
+                r = ingest_find_pasted_copy(&ctx, m, &id);
         if (r > 0) {
                 _cleanup_free_ char *why = NULL;
-                r = followup_apply(&ctx, id, m, received, &o->fu, &why);
+                r = r == INGEST_SECOND_COPY ? followup_apply_copy(&ctx, id, m, received, &o->fu, &why)
+                                            : followup_apply(&ctx, id, m, received, &o->fu, &why);
                 if (r < 0)
                         printf("#   followup_apply: %s\n", why ? why : strerror(-r));
                 else

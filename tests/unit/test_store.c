@@ -227,6 +227,62 @@ static void test_upgrade_v7(void)
         store_close(s);
 }
 
+static int count_report(int64_t incident_id, const char *subject, int64_t received_at, void *userdata)
+{
+        (*(int *)userdata)++;
+        return 0;
+}
+
+/* A second copy of a report is found by the Message-ID of the message it
+ * forwards: the report's own (its key), or the one a filed forward
+ * carried (kept in messages.message_id). */
+static void test_filed_copies(void)
+{
+        _cleanup_free_ char *path = xasprintf("%s/copies.db", tmpdir);
+        Store *s = NULL;
+        TAP_INT_EQ(store_open(path, &s), 0, "a register for the copies");
+        Incident inc;
+        incident_init(&inc);
+        inc.ref = xstrdup("DB2026001");
+        inc.token = xstrdup("t0k3n");
+        inc.from_addr = xstrdup("alan@example.org");
+        inc.received_at = inc.filed_at = now_utc();
+        inc.deadline_at = inc.received_at + 72 * 3600;
+        TAP_INT_EQ(store_insert_incident(s, &inc), 0, "an incident filed from a forward");
+        /* Priya's forward of Alan's <orig@x>, filed as the report. */
+        StoredMessage fwd = {.mailbox = "INBOX", .uidvalidity = 1, .uid = 1, .key = "<fwd1@x>",
+                             .message_id = "orig@x", .from_addr = "priya@example.org", .subject = "Fwd: Breach",
+                             .received_at = now_utc(), .incident_id = inc.id, .disposition = DISP_REPORT};
+        TAP_INT_EQ(store_add_message(s, &fwd), 0, "the forward is recorded");
+        StoredMessage other = {.mailbox = "INBOX", .uidvalidity = 1, .uid = 2, .key = "<other@x>",
+                               .message_id = "other@x", .from_addr = "bob@example.org", .subject = "Blank form",
+                               .received_at = now_utc(), .disposition = DISP_IGNORED};
+        store_add_message(s, &other);
+        int64_t id = 0;
+        TAP_INT_EQ(store_find_filed_message(s, "orig@x", &id), 1, "a second forward of <orig@x> is found");
+        TAP_INT_EQ(id, inc.id, "under the incident the first forward made");
+        id = 0;
+        TAP_INT_EQ(store_find_filed_message(s, "fwd1@x", &id), 1, "a forward of the forward is found by its key");
+        TAP_INT_EQ(id, inc.id, "under the same incident");
+        TAP_INT_EQ(store_find_filed_message(s, "other@x", &id), 0, "a message attached to no incident is no match");
+        TAP_INT_EQ(store_find_filed_message(s, "never@x", &id), 0, "nor is one never seen");
+        id = 0;
+        TAP_INT_EQ(store_find_incident_by_message_id(s, "fwd1@x", &id), 1,
+                   "a reply to the forward itself still finds the incident");
+        TAP_INT_EQ(id, inc.id, "the same one");
+        int n = 0;
+        TAP_INT_EQ(store_reports_from(s, "PRIYA@example.org", now_utc() - 60, now_utc() + 60, count_report, &n), 1,
+                   "a report filed from an address is found, its case ignored");
+        TAP_INT_EQ(n, 1, "... once");
+        n = 0;
+        store_reports_from(s, "bob@example.org", now_utc() - 60, now_utc() + 60, count_report, &n);
+        TAP_INT_EQ(n, 0, "a message that was no report is not");
+        store_reports_from(s, "priya@example.org", now_utc() + 3600, now_utc() + 7200, count_report, &n);
+        TAP_INT_EQ(n, 0, "nor is a report outside the time asked");
+        incident_free(&inc);
+        store_close(s);
+}
+
 int main(void)
 {
         if (!mkdtemp(tmpdir))
@@ -235,6 +291,7 @@ int main(void)
         test_upgrade_v7();
         test_fresh();
         test_format_ref();
+        test_filed_copies();
         _cleanup_free_ char *cmd = xasprintf("rm -rf %s", tmpdir);
         if (system(cmd) != 0)
                 return 1;

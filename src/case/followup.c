@@ -302,6 +302,39 @@ static char *note_text(const Message *m, bool indent)
         return buf_steal(&b);
 }
 
+/* The short reply to someone who may not be on the case (kind, from
+ * templates_dir/template_name.txt): rendered from variables that describe
+ * no incident but its reference, as templates_check() checks them, so that
+ * an edited template cannot put the case in the sender's hands. */
+static int reply_without_case(const IngestContext *ctx, const Incident *inc, const Message *m, const char *kind,
+                              const char *template_name, char **ret_why)
+{
+        int64_t now = now_utc();
+        Incident none;
+        incident_init(&none);
+        none.ref = xstrdup(inc->ref);
+        none.received_at = now;
+        none.deadline_at = now + 72 * 3600;
+        TemplateVars v = {0};
+        notices_incident_vars(ctx->cfg, ctx->tz, &none, now, &v);
+        incident_free(&none);
+        notices_followup_vars(&v, "", "", "");
+        followup_note_vars(&v, "", "");
+        tvars_set(&v, "reporter_name", m->from_name ? m->from_name : "colleague");
+        tvars_set(&v, "their_subject", m->subject && *m->subject ? m->subject : "(no subject)");
+        StrList to = {0};
+        strlist_add(&to, replyaddr_for(ctx->cfg, m));
+        NoticeMail mail = {
+                .incident_id = inc->id, .loop_ref = inc->ref, .kind = kind,
+                .template_name = template_name, .to = &to, .answering = m,
+                .reply_to = ctx->cfg->smtp.reply_to, .auto_submitted = "auto-replied",
+        };
+        int r = notices_queue_template(ctx->store, ctx->cfg, &mail, &v, ret_why);
+        strlist_free(&to);
+        tvars_free(&v);
+        return r;
+}
+
 /* A message about inc from someone not on the case: nothing of the case
  * changes.  Its text becomes a case note (with an audit row), the DPO(s)
  * get it, and the sender gets only "passed to the DPO", rendered from
@@ -334,32 +367,7 @@ static int pass_to_dpo(const IngestContext *ctx, const Incident *inc, const Mess
         if (r < 0 || !reply)
                 return r;
 
-        /* Every variable an incident's mail has, as templates_check()
-         * checks them, but describing no incident: an edited template
-         * cannot put the case in the sender's hands. */
-        Incident none;
-        incident_init(&none);
-        none.ref = xstrdup(inc->ref);
-        none.received_at = now;
-        none.deadline_at = now + 72 * 3600;
-        TemplateVars sv = {0};
-        notices_incident_vars(ctx->cfg, ctx->tz, &none, now, &sv);
-        incident_free(&none);
-        notices_followup_vars(&sv, "", "", "");
-        followup_note_vars(&sv, "", "");
-        tvars_set(&sv, "reporter_name", m->from_name ? m->from_name : "colleague");
-        tvars_set(&sv, "their_subject", m->subject && *m->subject ? m->subject : "(no subject)");
-        StrList to = {0};
-        strlist_add(&to, replyaddr_for(ctx->cfg, m));
-        NoticeMail passed = {
-                .incident_id = inc->id, .loop_ref = inc->ref, .kind = "followup_passed",
-                .template_name = "followup-passed", .to = &to, .answering = m,
-                .reply_to = ctx->cfg->smtp.reply_to, .auto_submitted = "auto-replied",
-        };
-        r = notices_queue_template(ctx->store, ctx->cfg, &passed, &sv, ret_why);
-        strlist_free(&to);
-        tvars_free(&sv);
-        return r;
+        return reply_without_case(ctx, inc, m, "followup_passed", "followup-passed", ret_why);
 }
 
 /* Whether a reply from someone on the case that answered nothing still
@@ -500,30 +508,7 @@ out:
  * reference: the sender may not be on the case. */
 static int reply_already_filed(const IngestContext *ctx, const Incident *inc, const Message *m, char **ret_why)
 {
-        int64_t now = now_utc();
-        Incident none;
-        incident_init(&none);
-        none.ref = xstrdup(inc->ref);
-        none.received_at = now;
-        none.deadline_at = now + 72 * 3600;
-        TemplateVars v = {0};
-        notices_incident_vars(ctx->cfg, ctx->tz, &none, now, &v);
-        incident_free(&none);
-        notices_followup_vars(&v, "", "", "");
-        followup_note_vars(&v, "", "");
-        tvars_set(&v, "reporter_name", m->from_name ? m->from_name : "colleague");
-        tvars_set(&v, "their_subject", m->subject && *m->subject ? m->subject : "(no subject)");
-        StrList to = {0};
-        strlist_add(&to, replyaddr_for(ctx->cfg, m));
-        NoticeMail filed = {
-                .incident_id = inc->id, .loop_ref = inc->ref, .kind = "followup_copy",
-                .template_name = "followup-copy", .to = &to, .answering = m,
-                .reply_to = ctx->cfg->smtp.reply_to, .auto_submitted = "auto-replied",
-        };
-        int r = notices_queue_template(ctx->store, ctx->cfg, &filed, &v, ret_why);
-        strlist_free(&to);
-        tvars_free(&v);
-        return r;
+        return reply_without_case(ctx, inc, m, "followup_copy", "followup-copy", ret_why);
 }
 
 int followup_apply_copy(const IngestContext *ctx, int64_t incident_id, const Message *m, int64_t received_at,

@@ -180,7 +180,12 @@ static void basis_rows(void)
         tz_local_to_utc(tz, 2025, 3, 3, 0, 0, &day);    /* that day's start */
         tz_local_to_utc(tz, 2025, 3, 4, 9, 30, &aware); /* found out the next morning */
         const int64_t recv = occ + 50 * H;
-        static const char *const names[] = {"aware", "aware (a day)", "occurred", "occurred (a day)", "received"};
+        static const char *const names[] = {
+                [BASIS_AWARE] = "aware",       [BASIS_AWARE_DAY] = "aware (a day)",
+                [BASIS_AWARE_WORDS] = "aware (words)", [BASIS_OCCURRED] = "occurred",
+                [BASIS_OCCURRED_DAY] = "occurred (a day)", [BASIS_RECEIVED] = "received",
+        };
+        _Static_assert(ARRAY_SIZE(names) == BASIS_RECEIVED + 1, "a name for every basis");
         const struct {
                 int64_t occurred;       /* 0: not given */
                 DatePrecision occ_prec;

@@ -335,38 +335,54 @@ static int reply_without_case(const IngestContext *ctx, const Incident *inc, con
         return r;
 }
 
-/* A message about inc from someone not on the case: nothing of the case
- * changes.  Its text becomes a case note (with an audit row), the DPO(s)
- * get it, and the sender gets only "passed to the DPO", rendered from
- * variables that describe no incident but the reference they gave. */
-static int pass_to_dpo(const IngestContext *ctx, const Incident *inc, const Message *m, bool reply,
+/* Who wrote a note, as the case's history and the DPO's mail name it. */
+typedef struct {
+        const char *author_tag;     /* "not on the case", after the address */
+        const char *audit;          /* the audit row's action */
+        const char *kind;           /* the DPO's mail: outbox kind and template */
+        const char *template_name;
+} NoteKind;
+static const NoteKind NOTE_OUTSIDE = {"not on the case", "note from outside the case", "dpo_outside_note",
+                                      "dpo-outside-note"};
+static const NoteKind NOTE_CASE = {"on the case", "note from the case", "dpo_reporter_note", "dpo-reporter-note"};
+
+/* What m's sender wrote, kept as a case note (with an audit row) and
+ * queued to the DPO(s).  Nothing of the case changes. */
+static int note_to_dpo(const IngestContext *ctx, const Incident *inc, const Message *m, const NoteKind *k,
                        char **ret_why)
 {
         int64_t now = now_utc();
         _cleanup_free_ char *who = m->from_name ? xasprintf("%s <%s>", m->from_name, m->from_addr)
                                                 : xstrdup(m->from_addr);
-        _cleanup_free_ char *author = xasprintf("%s (not on the case, by mail)", m->from_addr);
+        _cleanup_free_ char *author = xasprintf("%s (%s, by mail)", m->from_addr, k->author_tag);
         _cleanup_free_ char *plain = note_text(m, false), *indented = note_text(m, true);
         int r = store_note_add(ctx->store, inc->id, author, plain, now);
         if (r >= 0)
-                r = store_audit(ctx->store, inc->id, m->from_addr, "note from outside the case", NULL, NULL,
-                                m->subject);
+                r = store_audit(ctx->store, inc->id, m->from_addr, k->audit, NULL, NULL, m->subject);
         if (r < 0)
                 return r;
-
         TemplateVars v = {0};
         notices_incident_vars(ctx->cfg, ctx->tz, inc, now, &v);
         notices_followup_vars(&v, "", "", who);
         followup_note_vars(&v, who, indented);
         NoticeMail dpo = {
-                .incident_id = inc->id, .loop_ref = inc->ref, .kind = "dpo_outside_note",
-                .template_name = "dpo-outside-note", .to = &ctx->cfg->dpo, .auto_submitted = "auto-generated",
+                .incident_id = inc->id, .loop_ref = inc->ref, .kind = k->kind,
+                .template_name = k->template_name, .to = &ctx->cfg->dpo, .auto_submitted = "auto-generated",
         };
         r = notices_queue_template(ctx->store, ctx->cfg, &dpo, &v, ret_why);
         tvars_free(&v);
+        return r;
+}
+
+/* A message about inc from someone not on the case: nothing of the case
+ * changes.  Its text becomes a case note, the DPO(s) get it, and (reply)
+ * the sender gets only "passed to the DPO". */
+static int pass_to_dpo(const IngestContext *ctx, const Incident *inc, const Message *m, bool reply,
+                       char **ret_why)
+{
+        int r = note_to_dpo(ctx, inc, m, &NOTE_OUTSIDE, ret_why);
         if (r < 0 || !reply)
                 return r;
-
         return reply_without_case(ctx, inc, m, "followup_passed", "followup-passed", ret_why);
 }
 
@@ -403,39 +419,9 @@ static int note_for_dpo(const IngestContext *ctx, const Incident *inc, const Mes
         _cleanup_free_ char *own = message_own_words(m);
         if (!worth_a_person(own))
                 return 0;
-        int64_t now = now_utc();
-        _cleanup_free_ char *who = m->from_name ? xasprintf("%s <%s>", m->from_name, m->from_addr)
-                                                : xstrdup(m->from_addr);
-        _cleanup_free_ char *author = xasprintf("%s (on the case, by mail)", m->from_addr);
-        _cleanup_free_ char *plain = note_text(m, false), *indented = note_text(m, true);
-        int r = store_note_add(ctx->store, inc->id, author, plain, now);
+        int r = note_to_dpo(ctx, inc, m, &NOTE_CASE, ret_why);
         if (r >= 0)
-                r = store_audit(ctx->store, inc->id, m->from_addr, "note from the case", NULL, NULL, m->subject);
-        if (r < 0)
-                return r;
-        TemplateVars v = {0};
-        notices_incident_vars(ctx->cfg, ctx->tz, inc, now, &v);
-        notices_followup_vars(&v, "", "", who);
-        followup_note_vars(&v, who, indented);
-        tvars_set(&v, "their_subject", m->subject && *m->subject ? m->subject : "(no subject)");
-        if (m->from_name)
-                tvars_set(&v, "reporter_name", m->from_name);
-        NoticeMail dpo = {
-                .incident_id = inc->id, .loop_ref = inc->ref, .kind = "dpo_reporter_note",
-                .template_name = "dpo-reporter-note", .to = &ctx->cfg->dpo, .auto_submitted = "auto-generated",
-        };
-        r = notices_queue_template(ctx->store, ctx->cfg, &dpo, &v, ret_why);
-        StrList to = {0};
-        strlist_add(&to, replyaddr_for(ctx->cfg, m));
-        NoticeMail noted = {
-                .incident_id = inc->id, .loop_ref = inc->ref, .kind = "followup_noted",
-                .template_name = "followup-noted", .to = &to, .answering = m,
-                .reply_to = ctx->cfg->smtp.reply_to, .auto_submitted = "auto-replied",
-        };
-        if (r >= 0)
-                r = notices_queue_template(ctx->store, ctx->cfg, &noted, &v, ret_why);
-        strlist_free(&to);
-        tvars_free(&v);
+                r = reply_without_case(ctx, inc, m, "followup_noted", "followup-noted", ret_why);
         return r < 0 ? r : 1;
 }
 

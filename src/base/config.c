@@ -51,6 +51,7 @@ static const Config config_defaults = {
                 .auth = AUTH_NONE,
         },
         .organisation = "",
+        .org = "",
         .timezone = "Europe/London",
         .reference_pattern = "DB%Y%03n",
         .database = "/var/lib/breachd/breachd.db",
@@ -128,6 +129,7 @@ static size_t config_strings(Config *c, char **v[static CONFIG_MAX_STRINGS])
         v[n++] = &c->database;
         v[n++] = &c->templates_dir;
         v[n++] = &c->metrics_file;
+        v[n++] = &c->org;
         return n;
 }
 
@@ -175,6 +177,10 @@ void config_free(Config *c)
                 strlist_free(&c->extra_labels[i].labels);
         }
         free(c->extra_labels);
+        for (size_t i = 0; i < c->n_orgs; i++)
+                config_free(c->orgs[i]);
+        free(c->orgs);
+        strlist_free(&c->org_addresses);
         free(c);
 }
 

@@ -131,6 +131,25 @@ typedef struct Config {
          * wordings that ask its question the other way round */
         struct { char *key; StrList labels; } *extra_labels;
         size_t n_extra_labels;
+
+        /* ---- a shared service: several organisations in one daemon ----
+         * (issue 17; breachd.conf(5) "ORGANISATIONS").
+         * org: this organisation's key in the register, "" (never NULL once
+         * loaded) for a single-organisation configuration.
+         * orgs: each organisation's whole Config (the main file's settings
+         * with the organisation's own file laid over them), owned here;
+         * none (n_orgs 0) when this file serves one organisation.  An
+         * organisation's Config has no orgs of its own.
+         * org_addresses: the recipient addresses (aliases, plus-addresses)
+         * that route mail in a shared mailbox to this organisation.
+         * own_mailbox: the organisation's file gave a mailbox of its own
+         * (watched apart, its mail filed under this organisation alone);
+         * false: its mail arrives in the main file's shared mailbox. */
+        char *org;
+        struct Config **orgs;
+        size_t n_orgs;
+        StrList org_addresses;
+        bool own_mailbox;
 } Config;
 
 /* Loads path.  On failure returns -EINVAL and *ret_errors holds one

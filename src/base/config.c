@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -1123,6 +1124,12 @@ static void parse_labels(Ctx *x, const config_setting_t *root, Config *c)
         if (!g)
                 return;
         int n = config_setting_length(g);
+        for (size_t i = 0; i < c->n_extra_labels; i++) {
+                free(c->extra_labels[i].key);
+                strlist_free(&c->extra_labels[i].labels);
+        }
+        free(c->extra_labels);
+        c->n_extra_labels = 0;
         c->extra_labels = xcalloc((size_t)n, sizeof *c->extra_labels);
         for (int i = 0; i < n; i++) {
                 const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
@@ -1162,7 +1169,7 @@ static const char *const top_keys[] = {
         "reference_pattern", "directorates", "staff_domains", "database", "templates_dir",
         "poll_interval", "batch_size", "reminders", "max_message_size", "retention_days",
         "max_auto_replies_per_day", "alert_after_failures", "subject_summary", "dpo_calendar", "labels", "dpo_contact",
-        "metrics_file", "weekly_digest", NULL};
+        "metrics_file", "weekly_digest", "organisations", NULL};
 
 static void parse_root(Ctx *x, const config_setting_t *root, Config *c)
 {
@@ -1170,7 +1177,10 @@ static void parse_root(Ctx *x, const config_setting_t *root, Config *c)
 
         check_keys(x, root, top_keys);
         parse_scalars(x, root, c);
-        if ((g = get_group(x, root, "mailbox", true)))
+        /* With organisations, each may have a mailbox of its own: the main
+         * file's (shared) mailbox is then optional. */
+        bool shared = config_setting_get_member(root, "organisations") != NULL;
+        if ((g = get_group(x, root, "mailbox", !shared)))
                 parse_mailbox(x, g, &c->mailbox);
         if ((g = get_group(x, root, "smtp", true)))
                 parse_smtp(x, g, &c->smtp);
@@ -1184,6 +1194,251 @@ static void parse_root(Ctx *x, const config_setting_t *root, Config *c)
         _cleanup_free_ char *why = reference_pattern_problem(c->reference_pattern);
         if (why)
                 err_key(x, where(root, "reference_pattern"), "%s", why);
+}
+
+/* ---- Organisations (a shared service) -------------------------------------
+ *
+ * organisations = "DIR";  in the main file: each DIR/\*.conf is one
+ * organisation.  Its Config is the main file's settings with the
+ * organisation's file laid over them: the main file is parsed again into a
+ * fresh Config (its errors were reported once already), then the
+ * organisation's own keys.  An organisation may not change what belongs to
+ * the service (the register, the poll timer, the SMTP server, limits). */
+
+#define ORG_MAX 10000
+
+static const char *const org_keys[] = {
+        "key", "organisation", "addresses", "mailbox", "smtp", "dpo", "escalation", "admin", "dpo_contact",
+        "timezone", "reference_pattern", "directorates", "staff_domains", "templates_dir", "reminders",
+        "max_auto_replies_per_day", "subject_summary", "dpo_calendar", "labels", "weekly_digest", NULL};
+
+static const char *const org_smtp_keys[] = {"from", "reply_to", NULL};
+
+/* A register key: 1-32 of a-z, 0-9 and '-', starting with a letter or a
+ * digit (it is part of every reference's key and of `--org`). */
+static bool org_key_ok(const char *k)
+{
+        size_t n = strlen(k);
+        if (n == 0 || n > 32 || k[0] == '-')
+                return false;
+        for (const char *p = k; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+                        return false;
+        return true;
+}
+
+/* The mailbox of c back to the defaults, for an organisation's own. */
+static void mailbox_reset(MailboxConfig *m)
+{
+        char **own[] = {&m->host, &m->ca_file, &m->user, &m->secret.file, &m->secret.command, &m->folder,
+                        &m->processed_folder, &m->quarantine_folder, &m->automatic_folder, &m->internal_mark};
+        for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+                free(*own[i]);
+        strlist_free(&m->trusted_authserv_ids);
+        *m = config_defaults.mailbox;
+        m->folder = xstrdup(m->folder);
+        m->processed_folder = xstrdup(m->processed_folder);
+        m->quarantine_folder = xstrdup(m->quarantine_folder);
+        m->automatic_folder = xstrdup(m->automatic_folder);
+}
+
+static void parse_org_root(Ctx *x, const config_setting_t *root, Config *c)
+{
+        static const StrCheck address = {addr_ok, "is not an e-mail address"};
+        const config_setting_t *g;
+
+        check_keys(x, root, org_keys);
+        get_string(x, root, "organisation", &c->organisation);
+        if (get_string(x, root, "key", &c->org) && !org_key_ok(c->org))
+                err_key(x, where(root, "key"), "'%s' is not a key: 1 to 32 of a-z, 0-9 and '-' (it names the "
+                        "organisation in the register and in `breachctl --org`)", c->org);
+        if (get_string(x, root, "admin", &c->admin) && !addr_ok(c->admin))
+                err_key(x, where(root, "admin"), "'%s' is not an e-mail address", c->admin);
+        get_string(x, root, "timezone", &c->timezone);
+        get_string(x, root, "reference_pattern", &c->reference_pattern);
+        get_string(x, root, "templates_dir", &c->templates_dir);
+        get_uint(x, root, "max_auto_replies_per_day", 0, 10000, &c->max_auto_replies_per_day);
+        get_bool(x, root, "subject_summary", &c->subject_summary);
+        get_bool(x, root, "dpo_calendar", &c->dpo_calendar);
+        parse_weekly_digest(x, root, c);
+        get_strlist(x, root, "addresses", &address, &c->org_addresses);
+        if ((g = get_group(x, root, "mailbox", false))) {
+                mailbox_reset(&c->mailbox);
+                parse_mailbox(x, g, &c->mailbox);
+                c->own_mailbox = true;
+        }
+        if ((g = get_group(x, root, "smtp", false))) {
+                check_keys(x, g, org_smtp_keys);
+                if (get_string(x, g, "from", &c->smtp.from)) {
+                        free(c->smtp.envelope_from);
+                        c->smtp.envelope_from = NULL;
+                }
+                get_string(x, g, "reply_to", &c->smtp.reply_to);
+                check_sender(x, g, &c->smtp);
+        }
+        if (config_setting_get_member(root, "dpo") || config_setting_get_member(root, "escalation") ||
+            config_setting_get_member(root, "staff_domains")) {
+                /* parse_recipients() insists on dpo: only when this file gives it. */
+                if (config_setting_get_member(root, "dpo"))
+                        parse_recipients(x, root, c);
+                else {
+                        get_strlist(x, root, "escalation", &address, &c->escalation);
+                        static const StrCheck domain = {domain_ok, "is not a domain name "
+                                                        "(write e.g. \"example.gov.uk\", without '@')"};
+                        get_strlist(x, root, "staff_domains", &domain, &c->staff_domains);
+                }
+        }
+        if (config_setting_get_member(root, "dpo_contact")) {
+                free(c->dpo_contact.name), free(c->dpo_contact.email);
+                free(c->dpo_contact.phone), free(c->dpo_contact.address);
+                c->dpo_contact.name = c->dpo_contact.email = c->dpo_contact.phone = c->dpo_contact.address = NULL;
+                parse_dpo_contact(x, root, c);
+        }
+        parse_directorates(x, root, c);
+        parse_reminders(x, root, c);
+        parse_labels(x, root, c);
+        check_timezone(x, root, c->timezone);
+        _cleanup_free_ char *why = reference_pattern_problem(c->reference_pattern);
+        if (why && config_setting_get_member(root, "reference_pattern"))
+                err_key(x, where(root, "reference_pattern"), "%s", why);
+}
+
+static int org_file_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.conf files of dir, sorted; -errno when dir cannot be read. */
+static int org_files(const char *dir, StrList *ret)
+{
+        DIR *d = opendir(dir);
+        if (!d)
+                return -errno;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                size_t n = strlen(e->d_name);
+                if (e->d_name[0] == '.' || n <= 5 || strcmp(e->d_name + n - 5, ".conf") != 0)
+                        continue;
+                _cleanup_free_ char *p = xasprintf("%s/%s", dir, e->d_name);
+                strlist_add(ret, p);
+        }
+        closedir(d);
+        if (ret->n > 1)
+                qsort(ret->v, ret->n, sizeof *ret->v, org_file_cmp);
+        return 0;
+}
+
+/* An error about an organisation's file as a whole: "file:1: message". */
+_printf_(3, 4) static void err_file(Ctx *x, const char *file, const char *fmt, ...)
+{
+        va_list ap;
+        _cleanup_free_ char *msg = NULL;
+
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        ctx_add(x, file, 1, msg);
+}
+
+/* The organisation that already uses address a (routing must be one way). */
+static const Config *org_with_address(Config *const *orgs, size_t n, const char *a)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strlist_contains_ci(&orgs[i]->org_addresses, a))
+                        return orgs[i];
+        return NULL;
+}
+
+/* One organisation's file: the main root laid under it. */
+static Config *parse_org(Ctx *x, const config_setting_t *main_root, const char *main_path, const char *file)
+{
+        config_t lc;
+        Config *c = NULL;
+
+        config_init(&lc);
+        if (!config_read_file(&lc, file)) {
+                if (config_error_type(&lc) == CONFIG_ERR_FILE_IO) {
+                        err_file(x, file, "cannot read: %s", strerror(errno));
+                } else
+                        ctx_add(x, config_error_file(&lc) ? config_error_file(&lc) : file,
+                                (unsigned)(config_error_line(&lc) > 0 ? config_error_line(&lc) : 1),
+                                config_error_text(&lc));
+                config_destroy(&lc);
+                return NULL;
+        }
+        /* The main file again, its errors already told. */
+        Ctx quiet = {.path = main_path};
+        c = config_new_default();
+        parse_root(&quiet, main_root, c);
+        free(ctx_steal_errors(&quiet));
+        free(c->path);
+        c->path = xstrdup(file);
+        /* The key defaults to the file's name without ".conf". */
+        const char *base = strrchr(file, '/');
+        base = base ? base + 1 : file;
+        free(c->org);
+        c->org = xstrndup(base, strlen(base) - 5);
+        const config_setting_t *root = config_root_setting(&lc);
+        parse_org_root(x, root, c);
+        if (!config_setting_get_member(root, "key") && !org_key_ok(c->org))
+                err_file(x, file, "the file name '%s' is not a key (1 to 32 of a-z, 0-9 and '-'): rename it, "
+                         "or give key = \"...\";", base);
+        if (!c->own_mailbox && !config_setting_get_member(main_root, "mailbox"))
+                err_file(x, file, "no mailbox: give this organisation a mailbox { ... } of its own, or the "
+                         "main file a shared one");
+        else if (!c->own_mailbox && c->org_addresses.n == 0 && !config_setting_get_member(root, "staff_domains"))
+                err_file(x, file, "its mail arrives in the shared mailbox, but nothing routes it here: give "
+                         "addresses = [ ... ] (the addresses staff write to) or staff_domains");
+        config_destroy(&lc);
+        return c;
+}
+
+/* organisations = "DIR": every organisation's Config into c->orgs. */
+static void parse_orgs(Ctx *x, const config_setting_t *root, const char *path, Config *c)
+{
+        _cleanup_free_ char *dir = NULL;
+        const config_setting_t *s = config_setting_get_member(root, "organisations");
+        if (!s || !get_string(x, root, "organisations", &dir))
+                return;
+        if (dir[0] != '/') {
+                /* Relative to the main file's folder. */
+                const char *slash = strrchr(path, '/');
+                char *abs = slash ? xasprintf("%.*s/%s", (int)(slash - path), path, dir) : xstrdup(dir);
+                free(dir);
+                dir = abs;
+        }
+        _cleanup_(strlist_free) StrList files = {0};
+        int r = org_files(dir, &files);
+        if (r < 0) {
+                err_key(x, s, "cannot read the folder '%s': %s", dir, strerror(-r));
+                return;
+        }
+        if (files.n == 0) {
+                err_key(x, s, "the folder '%s' has no organisation in it (one NAME.conf per organisation)", dir);
+                return;
+        }
+        if (files.n > ORG_MAX) {
+                err_key(x, s, "the folder '%s' has %zu organisations; at most %d are served", dir, files.n, ORG_MAX);
+                return;
+        }
+        c->orgs = xcalloc(files.n, sizeof *c->orgs);
+        for (size_t i = 0; i < files.n; i++) {
+                Config *o = parse_org(x, root, path, files.v[i]);
+                if (!o)
+                        continue;
+                for (size_t j = 0; j < c->n_orgs; j++)
+                        if (strcmp(c->orgs[j]->org, o->org) == 0)
+                                err_file(x, files.v[i], "the key '%s' is already that of %s", o->org,
+                                         c->orgs[j]->path);
+                for (size_t k = 0; k < o->org_addresses.n; k++) {
+                        const Config *other = org_with_address(c->orgs, c->n_orgs, o->org_addresses.v[k]);
+                        if (other)
+                                err_file(x, files.v[i], "the address '%s' already routes to '%s' (%s)",
+                                         o->org_addresses.v[k], other->org, other->path);
+                }
+                c->orgs[c->n_orgs++] = o;
+        }
 }
 
 /* Reads text (NULL: the file at path) with libconfig and parses the
@@ -1210,6 +1465,7 @@ static int config_load_from(const char *path, const char *text, Config **ret, ch
         c = config_new_default();
         c->path = xstrdup(path);
         parse_root(&x, config_root_setting(&lc), c);
+        parse_orgs(&x, config_root_setting(&lc), path, c);
 finish:
         config_destroy(&lc);
         if (x.n > 0) {

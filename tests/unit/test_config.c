@@ -762,6 +762,112 @@ static void test_secret_commands(void)
         config_free(c);
 }
 
+
+/* organisations = "DIR": one Config per NAME.conf, the main file's settings
+ * under each, and every organisation's errors at its own file and line. */
+static void test_organisations(void)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/orgs", tmpdir);
+        _cleanup_free_ char *a = xasprintf("%s/ashgrove.conf", dir);
+        _cleanup_free_ char *b = xasprintf("%s/birch-lane.conf", dir);
+        _cleanup_free_ char *note = xasprintf("%s/README", dir);
+        mkdir(dir, 0755);
+        write_file(note, "not an organisation\n", 0644);
+        write_file(a, "organisation = \"Ashgrove Primary School\";\n"
+                      "addresses = [ \"breach+ashgrove@dpo.example.org\" ];\n"
+                      "dpo = [ \"dpo@ashgrove.sch.uk\" ];\n"
+                      "reference_pattern = \"AP%Y%03n\";\n"
+                      "smtp = { from = \"Ashgrove breach reports <breach+ashgrove@dpo.example.org>\"; };\n", 0644);
+        write_file(b, "key = \"birch\";\n"
+                      "organisation = \"Birch Lane Academy\";\n"
+                      "staff_domains = \"birchlane.sch.uk\";\n"
+                      "mailbox = { host = \"imap.birchlane.sch.uk\"; user = \"breach\"; "
+                      "password_file = \"/etc/breachd/birch.secret\"; };\n", 0644);
+
+        Config *c = expect_ok("two organisations", MINIMAL "organisations = \"orgs\";\n"
+                              "organisation = \"The DPO service\";\nreminders = [ 24, 60 ];\n");
+        if (c) {
+                TAP_STR_EQ(c->org, "", "the main file's own key is empty");
+                TAP_INT_EQ(c->n_orgs, 2, "two organisations (the README is not one)");
+        }
+        if (c && c->n_orgs == 2) {
+                const Config *o = c->orgs[0], *p = c->orgs[1];
+                TAP_STR_EQ(o->org, "ashgrove", "the key defaults to the file's name");
+                TAP_STR_EQ(o->path, a, "its path is its own file");
+                TAP_STR_EQ(o->organisation, "Ashgrove Primary School", "its own name");
+                TAP_STR_EQ(o->dpo.n == 1 ? o->dpo.v[0] : "", "dpo@ashgrove.sch.uk", "its own DPO");
+                TAP_STR_EQ(o->reference_pattern, "AP%Y%03n", "its own reference pattern");
+                TAP_INT_EQ(o->n_reminder_hours, 2, "the main file's reminders under it");
+                TAP_STR_EQ(o->mailbox.host, "imap.example.org", "the shared mailbox");
+                tap_ok(!o->own_mailbox, "no mailbox of its own");
+                TAP_STR_EQ(o->org_addresses.n ? o->org_addresses.v[0] : "", "breach+ashgrove@dpo.example.org",
+                           "its address");
+                TAP_STR_EQ(o->smtp.envelope_from, "breach+ashgrove@dpo.example.org",
+                           "its own sender, the envelope from it");
+                TAP_STR_EQ(o->smtp.host, "smtp.example.org", "the service's SMTP server");
+                TAP_INT_EQ(o->n_orgs, 0, "an organisation has none of its own");
+                TAP_STR_EQ(p->org, "birch", "key = gives the key");
+                TAP_STR_EQ(p->dpo.n == 1 ? p->dpo.v[0] : "", "dpo@example.org", "the main file's DPO under it");
+                tap_ok(p->own_mailbox, "a mailbox of its own");
+                TAP_STR_EQ(p->mailbox.host, "imap.birchlane.sch.uk", "its own server");
+                TAP_STR_EQ(p->mailbox.folder, "INBOX", "its own mailbox starts from the defaults");
+                TAP_STR_EQ(p->organisation, "Birch Lane Academy", "its own name");
+        }
+        config_free(c);
+
+        /* Errors: each at its own file and line. */
+        write_file(a, "organisation = \"Ashgrove\";\n"
+                      "addresses = [ \"breach+ashgrove@dpo.example.org\" ];\n"
+                      "poll_interval = 30;\n"
+                      "smtp = { host = \"elsewhere\"; };\n"
+                      "timezone = \"Mars/Olympus\";\n", 0644);
+        write_file(b, "key = \"Birch Lane\";\n"
+                      "addresses = \"BREACH+ashgrove@dpo.example.org\";\n"
+                      "dpo = [ ];\n", 0644);
+        _cleanup_free_ char *c2 = xasprintf("%s/c.conf", dir);
+        write_file(c2, "organisation = \"Cedar\";\n", 0644);
+        Config sentinel, *got = &sentinel;
+        char *errors = NULL;
+        write_file(conf_path, MINIMAL "organisations = \"orgs\";\n", 0644);
+        TAP_INT_EQ(config_load(conf_path, &got, &errors), -EINVAL, "errors in organisations' files: refused");
+        _cleanup_free_ char *want = xasprintf(
+                "%1$s:3: unknown key 'poll_interval'\n"
+                "%1$s:4: unknown key 'host' in smtp\n"
+                "%1$s:5: timezone: unknown time zone 'Mars/Olympus' (write e.g. \"Europe/London\")\n"
+                "%2$s:1: key: 'Birch Lane' is not a key: 1 to 32 of a-z, 0-9 and '-' (it names the organisation in "
+                "the register and in `breachctl --org`)\n"
+                "%2$s:1: the address 'BREACH+ashgrove@dpo.example.org' already routes to 'ashgrove' (%1$s)\n"
+                "%2$s:3: dpo: at least one address is required\n"
+                "%3$s:1: its mail arrives in the shared mailbox, but nothing routes it here: give addresses = [ ... ] "
+                "(the addresses staff write to) or staff_domains",
+                a, b, c2);
+        TAP_STR_EQ(errors, want, "every organisation's errors at file:line");
+        free(errors);
+        unlink(c2);
+
+        /* No shared mailbox: each organisation needs its own. */
+        write_file(a, "addresses = \"x@dpo.example.org\";\n", 0644);
+        write_file(b, "mailbox = { host = \"imap.birchlane.sch.uk\"; user = \"breach\"; "
+                      "password_file = \"/etc/breachd/birch.secret\"; };\n", 0644);
+        errors = NULL;
+        write_file(conf_path, SMTP DPO "organisations = \"orgs\";\n", 0644);
+        TAP_INT_EQ(config_load(conf_path, &got, &errors), -EINVAL, "no shared mailbox and none of its own: refused");
+        _cleanup_free_ char *want2 = xasprintf("%s:1: no mailbox: give this organisation a mailbox { ... } of its "
+                                               "own, or the main file a shared one", a);
+        TAP_STR_EQ(errors, want2, "said at the organisation's file");
+        free(errors);
+        TAP_INT_EQ(config_load(conf_path, &got, &errors) == -EINVAL && strstr(errors, "mailbox is required") == NULL,
+                   1, "the main file's mailbox is optional with organisations");
+        free(errors);
+
+        /* A folder that is missing or empty. */
+        unlink(a), unlink(b), unlink(note);
+        _cleanup_free_ char *want3 = xasprintf("4: organisations: the folder '%s' has no organisation in it "
+                                               "(one NAME.conf per organisation)", dir);
+        expect_errors("empty organisations folder", want3, "%s", MINIMAL "organisations = \"orgs\";\n");
+        rmdir(dir);
+}
+
 static void cleanup_tmpdir(void)
 {
         _cleanup_free_ char *a = xasprintf("%s/imap.secret", tmpdir);
@@ -793,6 +899,7 @@ int main(void)
         test_directorates_labels();
         test_secrets();
         test_secret_commands();
+        test_organisations();
 
         cleanup_tmpdir();
         return tap_done();

@@ -510,6 +510,25 @@ static bool colonless(const char *line, DecisionCmd *ret)
         return false;
 }
 
+/* A key that reads as a command a DPO meant but this breachd does not know:
+ * one word joined by '-' or '_' ("likely-consequences:", "ico_ref:"), the
+ * way every command is written.  Prose before a colon ("PS:", "Re: the
+ * case", "Hi Jo, re:") has spaces or no joiner and stays prose. */
+static bool looks_like_command(const char *key)
+{
+        size_t n = strlen(key);
+        bool joined = false;
+        if (n < 3 || n > 40 || !isalpha((unsigned char)key[0]))
+                return false;
+        for (const char *p = key; *p; p++) {
+                if (*p == '-' || *p == '_')
+                        joined = true;
+                else if (!isalnum((unsigned char)*p))
+                        return false;
+        }
+        return joined && isalnum((unsigned char)key[n - 1]);
+}
+
 size_t decision_parse(const char *text, DecisionCmds *ret, StrList *errors)
 {
         _cleanup_free_ char *copy = xstrdup(text ? text : "");
@@ -537,6 +556,15 @@ size_t decision_parse(const char *text, DecisionCmds *ret, StrList *errors)
                 if (sep && sep - line <= 40) {
                         _cleanup_free_ char *key = xstrndup(line, (size_t)(sep - line));
                         keyed = decision_key(key, &k) == 0;
+                        if (!keyed && looks_like_command(str_trim(key))) {
+                                /* Never dropped without a word, nor run into
+                                 * the reason above it. */
+                                strlist_take(errors, xasprintf("line %u: \"%s\": \"%s\" is not a command this "
+                                                               "service knows (the commands are listed in the "
+                                                               "notice)", lineno, line, str_trim(key)));
+                                cont = -1;
+                                continue;
+                        }
                 }
                 DecisionCmd c = {0};
                 if (keyed) {

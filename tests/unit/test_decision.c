@@ -91,6 +91,11 @@ static void parse_rows(void)
                 {"Note the laptop was encrypted", "", 0},
                 {"> decision: notify", "", 0},
                 {"Random: thing\nHi Jo, re: the case", "", 0},
+                {"PS: I rang the school\nRe: the laptop", "", 0},
+                {"likely-consequences: identity fraud", "", 1},
+                {"decision: not notifiable\nreason: encrypted\nico_ref: none", "decision=not notifiable | "
+                 "reason=encrypted", 1},
+                {"reason: encrypted\nlikely-consequences: none\nsecond line", "reason=encrypted", 1},
                 {"Hi,\n\ndecision: not notifiable\nreason: encrypted\n\n-- \ndecision: notify\n",
                  "decision=not notifiable | reason=encrypted", 0},
                 {"decision: notify\r\nico-reference: IC-1-A\r\nreason: health data\r\n",

@@ -222,6 +222,17 @@ static int queue_mail(const IngestContext *ctx, const Incident *inc, const Messa
         return r;
 }
 
+/* The nature a report without the form's labels takes from its words: in
+ * a follow-up those words are a note, not the nature.  What was labelled
+ * ("Team: Payroll") stays an answer. */
+static void drop_free_text(FormRecord *rec)
+{
+        FieldValue *v = &rec->f[F_NATURE];
+        free(v->text);
+        free(v->canon);
+        *v = (FieldValue){.count = -1};
+}
+
 /* The follow-up's answers, read as a report's are; a reply without the
  * form's labels is a note, not an answer: its text is kept with the
  * message, not read as the nature. */
@@ -230,7 +241,7 @@ static void read_answers(const IngestContext *ctx, const Message *m, int64_t rec
         FormreadInfo info;
         reading_form(m, ctx->labels, rec, &info);
         if (info.free_text)
-                form_record_free(rec);
+                drop_free_text(rec);
         /* A reply's answer is one line: a paragraph after it is the
          * writer's comment, and a name under that the signature. */
         form_reply_answers(rec);
@@ -518,7 +529,7 @@ int followup_apply_copy(const IngestContext *ctx, int64_t incident_id, const Mes
                : m->fwd_from     ? ingest_pasted_address(m->fwd_from)
                : info.orig_from  ? compose_address_of(info.orig_from) : NULL;
         if (info.free_text)
-                form_record_free(&rec);
+                drop_free_text(&rec);
         formread_info_free(&info);
         bool reporters = orig && inc.from_addr && !strcasecmp(orig, inc.from_addr);
         if (!reporters) {

@@ -97,3 +97,13 @@ size_t form_read_source(const FormLabels *labels, const FormSource *src, FormRec
  * in doubt, keep what the reporter wrote.  A report's answers are read with
  * their paragraphs (form_read_text()). */
 void form_reply_answers(FormRecord *rec);
+
+/* Cuts, in place, a sign-off at the end of a report written without the
+ * form ("Thanks,\nMark", "Kind regards\nSam Patel\nIT Services\n01632
+ * 960000", or the writer's name alone as the last paragraph, "\n\nSam")
+ * with the signature under it: what happened, not who wrote it (that is
+ * the sender, writer_name and writer_addr; either may be NULL).  Only when
+ * the sign-off follows some text and what is under it is a signature (at
+ * most eight short lines); "Thanks to the caretaker, the files were found"
+ * and a last paragraph that is not the writer's name are kept. */
+void form_cut_signoff(char *text, const char *writer_name, const char *writer_addr);

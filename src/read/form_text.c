@@ -674,6 +674,103 @@ static bool is_signoff_with_name(const char *line, const char *n)
         return false;
 }
 
+/* The lines of a signature under a sign-off: at most eight, each short (a
+ * name, a title, a team, a telephone number, an address line). */
+#define SIGNATURE_LINES_MAX 8
+#define SIGNATURE_LINE_MAX 80
+
+/* Whether word is one of the writer's: a word of their display name or a
+ * piece of their address's local part ("sam.lee@" → "sam", "lee"), at
+ * least two letters, compared without case. */
+static bool writer_word(const char *word, size_t len, const char *name, const char *addr)
+{
+        if (len < 2)
+                return false;
+        const char *srcs[] = {name, addr};
+        for (size_t i = 0; i < ARRAY_SIZE(srcs); i++) {
+                const char *p = srcs[i];
+                if (!p)
+                        continue;
+                const char *end = i == 1 && strchr(p, '@') ? strchr(p, '@') : p + strlen(p);
+                while (p < end) {
+                        size_t n = strcspn(p, " \t,.;_-+\"'<>@");
+                        if (p + n > end)
+                                n = (size_t)(end - p);
+                        if (n == len && strncasecmp(p, word, len) == 0)
+                                return true;
+                        p += n ? n : 1;
+                }
+        }
+        return false;
+}
+
+/* A line that is only the writer's name ("Sam", "Jo Baker", "Ali K."):
+ * one to three words, each with a capital letter first, the first of them
+ * the writer's. */
+static bool is_writer_name(const char *line, const char *name, const char *addr)
+{
+        size_t words = 0;
+        const char *first = NULL;
+        size_t first_len = 0;
+        for (const char *p = line; *p;) {
+                p += strspn(p, " \t");
+                if (!*p)
+                        break;
+                size_t n = strcspn(p, " \t");
+                if (!isupper((unsigned char)*p) && (unsigned char)*p < 0xc0)
+                        return false;
+                for (size_t k = 0; k < n; k++)
+                        if (isdigit((unsigned char)p[k]) || strchr(",;:!?()", p[k]))
+                                return false;
+                if (!words++)
+                        first = p, first_len = n;
+                p += n;
+        }
+        return words >= 1 && words <= 3 && writer_word(first, first_len, name, addr);
+}
+
+void form_cut_signoff(char *text, const char *writer_name, const char *writer_addr)
+{
+        if (!text)
+                return;
+        bool content = false, after_blank = false;
+        for (char *l = text; l && *l; ) {
+                char *nl = strchr(l, '\n');
+                _cleanup_free_ char *line = xstrndup(l, nl ? (size_t)(nl - l) : strlen(l));
+                _cleanup_free_ char *n = form_label_normalise(str_trim(line));
+                /* A sign-off ("Thanks, Mark"), or the writer's name alone
+                 * as a paragraph of its own ("\n\nSam"). */
+                if (content && *n &&
+                    (is_signoff_with_name(str_trim(line), n) ||
+                     (after_blank && is_writer_name(str_trim(line), writer_name, writer_addr)))) {
+                        /* What follows must be a signature, else it is text. */
+                        size_t lines = 0;
+                        bool short_block = true;
+                        for (const char *p = nl ? nl + 1 : NULL; p && *p && short_block;) {
+                                const char *e = strchr(p, '\n');
+                                size_t len = e ? (size_t)(e - p) : strlen(p);
+                                _cleanup_free_ char *x = xstrndup(p, len);
+                                if (*str_trim(x))
+                                        short_block = ++lines <= SIGNATURE_LINES_MAX && len <= SIGNATURE_LINE_MAX;
+                                p = e ? e + 1 : NULL;
+                        }
+                        if (short_block) {
+                                /* Cut with the blank lines before it. */
+                                char *end = l;
+                                while (end > text && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t' ||
+                                                      end[-1] == '\r'))
+                                        end--;
+                                *end = 0;
+                                return;
+                        }
+                }
+                if (*n)
+                        content = true;
+                after_blank = !*n;
+                l = nl ? nl + 1 : NULL;
+        }
+}
+
 /* A field whose answer is a description, not a name or a value: its
  * paragraphs are the answer, even in a reply. */
 static bool field_is_description(FieldId id)

@@ -146,12 +146,27 @@ static char *free_text(const Message *m)
         }
         free(done);
         _cleanup_free_ char *t = buf_steal(&b);
+        /* The writer of the words: the forwarded report's author, if any. */
+        bool fwd = m->orig_from_addr != NULL;
+        form_cut_signoff(t, fwd ? m->orig_from_name : m->from_name, fwd ? m->orig_from_addr : m->from_addr);
         char *s = (char *)skip_greeting(str_trim(t));
         if (!*s)
                 return NULL;
         if (strlen(s) > 20000)
                 s[20000] = 0;
         return xstrdup(s);
+}
+
+/* Whether all that was read as "Label: value" is who wrote it: a free-text
+ * report whose signature has "Tel: 01632 960123" or "Team: Admissions" is
+ * still a free-text report, and its words are the nature. */
+static bool only_signature_fields(const FormRecord *rec)
+{
+        for (size_t i = 0; i < FIELD__MAX; i++)
+                if (rec->f[i].text && i != F_REPORTER_NAME && i != F_REPORTER_CONTACT && i != F_TEAM &&
+                    i != F_SIGNED)
+                        return false;
+        return true;
 }
 
 void formread_message(const Message *m, const FormLabels *labels, FormRecord *rec, FormreadInfo *info)
@@ -215,7 +230,7 @@ void formread_message(const Message *m, const FormLabels *labels, FormRecord *re
         for (size_t i = 0; i < m->unreadable.n; i++)
                 if (!strlist_contains(&rec->unreadable, m->unreadable.v[i]))
                         strlist_add(&rec->unreadable, m->unreadable.v[i]);
-        if (info->n_fields == 0) {
+        if (info->n_fields == 0 || only_signature_fields(rec)) {
                 char *t = free_text(m);
                 if (t) {
                         form_record_set(rec, F_NATURE, t);

@@ -403,3 +403,14 @@ const char *conn_connect_error(ConnClient client)
 {
         return connect_errors[client] ? connect_errors[client] : "";
 }
+
+const char *conn_read_line(mailstream *st, MMAPString *line)
+{
+        if (!mailstream_read_line(st, line))
+                return NULL;
+        if (line->len > 0 && line->str[line->len - 1] == '\n')
+                line->str[--line->len] = 0;
+        if (line->len > 0 && line->str[line->len - 1] == '\r')
+                line->str[--line->len] = 0;
+        return line->str;
+}

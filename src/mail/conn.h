@@ -91,3 +91,9 @@ void conn_set_connect_error(ConnClient client, char *why);
 /* Why this thread's last connect of client failed; "" when it did not (or
  * none was made).  Valid until the next conn_set_connect_error() for it. */
 const char *conn_connect_error(ConnClient client);
+
+/* One line from st into line, its CR LF taken off: mailstream_read_line_
+ * remove_eol() without its flaw (on an empty read it looks at the byte
+ * before the buffer: valgrind saw it when a stop cut an IDLE short).
+ * NULL at end of stream or on error; "" when the stream ended on nothing. */
+const char *conn_read_line(mailstream *st, MMAPString *line);

@@ -1011,7 +1011,7 @@ static int skip_literals(Imap *s)
                                 return idle_lost(s);
                         n -= (unsigned long long)k;
                 }
-                if (!mailstream_read_line_remove_eol(st, s->line))
+                if (!conn_read_line(st, s->line))
                         return idle_lost(s);
         }
 }
@@ -1021,7 +1021,7 @@ static int idle_read(Imap *s, bool *new_mail)
 {
         /* libetpan returns what it has at end of stream; an empty line
          * is never a valid response, so both mean the connection is gone. */
-        if (!mailstream_read_line_remove_eol(s->m->imap_stream, s->line) || s->line->len == 0)
+        if (!conn_read_line(s->m->imap_stream, s->line) || s->line->len == 0)
                 return idle_lost(s);
         int r = skip_literals(s);
         if (r < 0)

@@ -61,7 +61,7 @@ static int read_reply(Smtp *s)
         s->code = 0;
         for (unsigned n = 0; n < MAX_REPLY_LINES; n++) {
                 /* At end of stream libetpan returns what it has, possibly "". */
-                const char *l = mailstream_read_line_remove_eol(s->st, s->line);
+                const char *l = conn_read_line(s->st, s->line);
                 if (!l || s->line->len == 0)
                         return lost(s);
                 if (s->line->len < 3 || !isdigit((unsigned char)l[0]) ||

@@ -116,9 +116,10 @@ int store_register_save(Store *s, const Incident *inc, const RegisterExtra *x)
 
 int store_ref_exists(Store *s, const char *ref, int64_t *ret_id)
 {
-        static const char sql[] = "SELECT id FROM incidents WHERE ref = ?";
+        static const char sql[] = "SELECT id FROM incidents WHERE ref = ? AND org = COALESCE(?, org) "
+                                  "ORDER BY id LIMIT 1";
         int64_t id = 0;
-        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(ref)), store_row_int64, &id);
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(ref), SV_TEXT(s->org)), store_row_int64, &id);
         if (r <= 0)
                 return r;
         if (ret_id)
@@ -128,14 +129,15 @@ int store_ref_exists(Store *s, const char *ref, int64_t *ret_id)
 
 int store_ref_counter_raise(Store *s, int year, int64_t n, int64_t *ret_before)
 {
-        static const char get[] = "SELECT last FROM ref_counter WHERE year = ?";
-        static const char set[] = "INSERT INTO ref_counter(year, last) VALUES(?, ?) "
-                                  "ON CONFLICT(year) DO UPDATE SET last = MAX(last, excluded.last)";
+        static const char get[] = "SELECT last FROM ref_counter WHERE org = ? AND year = ?";
+        static const char set[] = "INSERT INTO ref_counter(org, year, last) VALUES(?, ?, ?) "
+                                  "ON CONFLICT(org, year) DO UPDATE SET last = MAX(last, excluded.last)";
         int64_t before = 0;
-        int r = store_query(s, get, STORE_VALUES(SV_INT(year)), store_row_int64, &before);
+        const char *org = store_org_key(s);
+        int r = store_query(s, get, STORE_VALUES(SV_TEXT(org), SV_INT(year)), store_row_int64, &before);
         if (r < 0)
                 return r;
-        r = store_write(s, set, STORE_VALUES(SV_INT(year), SV_INT(n)));
+        r = store_write(s, set, STORE_VALUES(SV_TEXT(org), SV_INT(year), SV_INT(n)));
         if (r >= 0 && ret_before)
                 *ret_before = before;
         return r;
@@ -156,9 +158,13 @@ int store_ref_counter_raise(Store *s, int year, int64_t n, int64_t *ret_before)
         "COALESCE(allocated_to, '') || ' ' || COALESCE(root_cause, '') || ' ' || "                   \
         "COALESCE(action_taken, ''))"
 
-static void filter_where(const RegisterFilter *f, Buf *sql, StoreValue *v, size_t *n)
+static void filter_where(Store *s, const RegisterFilter *f, Buf *sql, StoreValue *v, size_t *n)
 {
         buf_puts(sql, " WHERE 1");
+        if (s->org) {
+                buf_puts(sql, " AND org = ?");
+                v[(*n)++] = (StoreValue)SV_TEXT(s->org);
+        }
         if (f->from) {
                 buf_puts(sql, " AND received_at >= ?");
                 v[(*n)++] = (StoreValue)SV_INT(f->from);
@@ -199,7 +205,7 @@ static int select_filtered(Store *s, const RegisterFilter *f, const char *column
         StoreValue v[16];
         size_t n = 0;
         buf_printf(&sql, "SELECT %s FROM incidents", columns);
-        filter_where(f, &sql, v, &n);
+        filter_where(s, f, &sql, v, &n);
         /* "+received_at": sort after filtering, so that --open is answered
          * from the partial index on open incidents instead of a walk of
          * every incident in date order (0.5 s at a million incidents). */

@@ -187,6 +187,14 @@ static void check_counts(Store *s, const char *ref, int64_t n, bool approx, bool
         incident_free(&inc);
 }
 
+/* What schema 9 added, taken away again (but the UNIQUE on incidents.ref
+ * alone, which a rebuild would put back: the step does without it). */
+#define V9_UNDONE                                                                                            \
+        "DROP INDEX incidents_org_ref; DROP INDEX incidents_ref; DROP INDEX incidents_token;"                \
+        "ALTER TABLE incidents DROP COLUMN org; ALTER TABLE messages DROP COLUMN org;"                       \
+        "ALTER TABLE outbox DROP COLUMN org; ALTER TABLE audit DROP COLUMN org;"                             \
+        "DROP TABLE ref_counter; CREATE TABLE ref_counter(year INTEGER PRIMARY KEY, last INTEGER NOT NULL);"
+
 /* Schema 8 (issue 15): a register of version 7 keeps approximate counts
  * without saying which are lower bounds.  The upgrade adds the columns and
  * reads the counts filed as approximate again from their words, so that
@@ -206,6 +214,7 @@ static void test_upgrade_v7(void)
         /* What version 7 was: no _at_least columns. */
         TAP_INT_EQ(raw_exec(path, "ALTER TABLE incidents DROP COLUMN individuals_count_at_least;"
                                   "ALTER TABLE incidents DROP COLUMN records_count_at_least;"
+                                  V9_UNDONE
                                   "PRAGMA user_version = 7;"),
                    0, "the register is made a version 7 one");
         TAP_INT_EQ(user_version(path), 7, "it says it is version 7");

@@ -547,7 +547,7 @@ static int v9_sql_row(sqlite3_stmt *st, void *userdata)
 #define V9_INDEXES                                                                                           \
         "CREATE UNIQUE INDEX incidents_org_ref ON incidents(org, ref);\n"                                   \
         "CREATE INDEX incidents_ref ON incidents(ref);\n"                                                   \
-        "CREATE INDEX incidents_token ON incidents(token);\n"
+        "CREATE INDEX incidents_token ON incidents(token COLLATE NOCASE);\n"
 
 static int schema_v9(Store *s)
 {
@@ -902,7 +902,7 @@ int store_ref_orgs(Store *s, const char *ref, StrList *ret)
 
 int store_find_token(Store *s, const char *token, int64_t *ret_id)
 {
-        static const char sql[] = "SELECT id FROM incidents WHERE token = ? ORDER BY id LIMIT 1";
+        static const char sql[] = "SELECT id FROM incidents WHERE token = ? COLLATE NOCASE ORDER BY id LIMIT 1";
         int64_t id = 0;
         int r = store_query(s, sql, STORE_VALUES(SV_TEXT(token)), store_row_int64, &id);
         if (r <= 0)

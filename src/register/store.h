@@ -56,7 +56,7 @@ int store_incident_org(Store *s, int64_t id, char **ret);
  * ignored), in order, added to *ret; their number. */
 int store_ref_orgs(Store *s, const char *ref, StrList *ret);
 /* The incident whose token is token, in any organisation: 1 and *ret_id,
- * 0 when none (tokens are random: one is one incident's). */
+ * 0 when none (tokens are random: one is one incident's; case ignored, as a plus-address comes lower-cased). */
 int store_find_token(Store *s, const char *token, int64_t *ret_id);
 
 int store_begin(Store *s);

@@ -337,3 +337,28 @@ int orgs_counts(Store *s, const Config *cfg, int64_t now, RegisterCounts *ret)
         scope_back(&sc);
         return r;
 }
+
+char *orgs_metrics_text(Store *s, const Config *cfg, const MetricsInput *in)
+{
+        if (!cfg->n_orgs)
+                return metrics_text(in);
+        size_t n = cfg->n_orgs + 1;
+        RegisterCounts *counts = xcalloc(n, sizeof *counts);
+        MetricsOrg *orgs = xcalloc(n, sizeof *orgs);
+        for (size_t i = 0; i < n; i++) {
+                const char *key = i ? cfg->orgs[i - 1]->org : "";
+                Scope sc = scope_to(s, key);
+                orgs[i].org = key;
+                orgs[i].counts = store_counts(s, in->now, &counts[i]) >= 0 ? &counts[i] : NULL;
+                scope_back(&sc);
+        }
+        MetricsInput all = *in;
+        all.orgs = orgs;
+        all.n_orgs = n;
+        char *text = metrics_text(&all);
+        for (size_t i = 0; i < n; i++)
+                store_counts_free(&counts[i]);
+        free(counts);
+        free(orgs);
+        return text;
+}

@@ -13,6 +13,7 @@
 #include "base/config.h"
 #include "base/tz.h"
 #include "case/reminders.h"
+#include "notices/metrics.h"
 #include "read/message.h"
 #include "register/store.h"
 
@@ -61,3 +62,7 @@ int64_t weekly_next_slot_all(const Config *cfg, const Tz *tz, int64_t now);
 int orgs_quarantine_digest(Store *s, const Config *cfg, const Tz *tz, int64_t now, char **ret_why);
 /* store_counts() of the whole service: every organisation's together. */
 int orgs_counts(Store *s, const Config *cfg, int64_t now, RegisterCounts *ret);
+/* metrics_text(in); for a service of several organisations the register's
+ * metrics once per organisation, labelled with its key (and "" for the
+ * service's own: mail no organisation took), read here at in->now. */
+char *orgs_metrics_text(Store *s, const Config *cfg, const MetricsInput *in);

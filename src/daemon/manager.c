@@ -516,7 +516,7 @@ static void write_metrics(Manager *m, const RegisterCounts *c, const DaemonState
                 .register_failures = d->register_failures,
                 .now = d->written,
         };
-        _cleanup_free_ char *text = metrics_text(&in);
+        _cleanup_free_ char *text = orgs_metrics_text(m->store, m->cfg, &in);
         int r = metrics_write_file(m->cfg->metrics_file, text);
         if (r < 0 && !m->metrics_failing)
                 log_warning("cannot write the metrics file %s: %s; trying again after each pass",

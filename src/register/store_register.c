@@ -325,3 +325,32 @@ int store_committee_rows(Store *s, const RegisterFilter *f, CommitteeRow **ret, 
         *ret_n = rows.n;
         return 0;
 }
+
+static int org_summary_row(sqlite3_stmt *st, void *userdata)
+{
+        OrgSummary *o = userdata;
+        o->received = sqlite3_column_int64(st, 0);
+        o->open = sqlite3_column_int64(st, 1);
+        o->overdue = sqlite3_column_int64(st, 2);
+        o->ico_reported = sqlite3_column_int64(st, 3);
+        o->ico_within_72h = sqlite3_column_int64(st, 4);
+        return 0;
+}
+
+int store_org_summary(Store *s, int64_t from, int64_t to, int64_t now, OrgSummary *ret)
+{
+        static const char sql[] =
+                "SELECT COUNT(*), "
+                "COALESCE(SUM(CASE WHEN status <> 'closed' THEN 1 ELSE 0 END), 0), "
+                "COALESCE(SUM(CASE WHEN status <> 'closed' AND ico_decision = 'pending' AND deadline_at < ? "
+                "THEN 1 ELSE 0 END), 0), "
+                "COALESCE(SUM(CASE WHEN ico_decision = 'notify' THEN 1 ELSE 0 END), 0), "
+                "COALESCE(SUM(CASE WHEN ico_decision = 'notify' AND ico_notified_at IS NOT NULL "
+                "AND ico_notified_at <= deadline_at THEN 1 ELSE 0 END), 0) "
+                "FROM incidents WHERE org = COALESCE(?, org) AND received_at >= ? AND received_at < ?";
+        memset(ret, 0, sizeof *ret);
+        int r = store_query(s, sql,
+                            STORE_VALUES(SV_INT(now), SV_TEXT(s->org), SV_INT(from), SV_INT(to ? to : INT64_MAX)),
+                            org_summary_row, ret);
+        return r < 0 ? r : 0;
+}

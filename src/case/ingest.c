@@ -135,8 +135,9 @@ static int file_incident(Batch *b, const ImapMessage *im, const Message *m, int6
         r = record(b, im, m, DISP_REPORT, inc.id, NULL, received_at);
         if (r >= 0) {
                 b->stats->filed++;
-                log_info("filed %s from %s (%zu fields, %zu missing)", inc.ref, inc.from_addr ? inc.from_addr : "?",
-                         info.n_fields, inc.missing.n);
+                const char *org = ctx->cfg->org ? ctx->cfg->org : "";
+                log_info("filed %s%s%s from %s (%zu fields, %zu missing)", inc.ref, *org ? " for " : "", org,
+                         inc.from_addr ? inc.from_addr : "?", info.n_fields, inc.missing.n);
         }
 out:
         formread_info_free(&info);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "case/orgs.h"
+#include "case/weekly.h"
 #include "fixture.h"
 #include "read/message.h"
 #include "tap.h"
@@ -37,7 +38,109 @@ static char *route(Store *s, const Config *cfg, const char *raw)
         return ret;
 }
 
+static void like_line(const char *text, const char *line)
+{
+        _cleanup_free_ char *want = xasprintf("%s\n", line);
+        tap_ok(strstr(text, want) != NULL, "%s", line);
+        if (!strstr(text, want))
+                printf("# got:\n%s", text);
+}
+
 #define HDR(from, to) "From: " from "\r\nTo: " to "\r\nSubject: Data breach\r\nDate: Mon, 5 Jan 2026 10:00:00 +0000\r\n"
+
+/* Files ref under organisation org, aware at `aware`, filed an hour later. */
+static void file_in(Store *s, const char *org, const char *ref, const char *token, int64_t aware)
+{
+        store_set_org(s, org);
+        Incident inc;
+        incident_init(&inc);
+        inc.ref = xstrdup(ref);
+        inc.token = xstrdup(token);
+        inc.aware_at = aware;
+        inc.received_at = inc.filed_at = aware + 3600;
+        inc.deadline_at = aware + 72 * 3600;
+        inc.from_addr = xstrdup("teacher@example.test");
+        inc.subject = xstrdup("Lost papers");
+        tap_ok(store_insert_incident(s, &inc) == 0, "%s filed under %s", ref, org);
+        incident_free(&inc);
+        store_set_org(s, "");
+}
+
+/* The mail queued, one "kind to rcpts: refs" a line, for what it names. */
+static char *queued(Store *s)
+{
+        OutboxRow *rows = NULL;
+        size_t n = 0;
+        Buf b = {0};
+        if (store_outbox_due(s, INT64_MAX / 2, 100, &rows, &n) < 0)
+                return xstrdup("(error)");
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *to = strlist_join(&rows[i].rcpts, ",");
+                buf_printf(&b, "%s to %s:%s%s\n", rows[i].kind, to,
+                           rows[i].data && strstr(rows[i].data, "AP2027001") ? " AP2027001" : "",
+                           rows[i].data && strstr(rows[i].data, "BL2027001") ? " BL2027001" : "");
+                outbox_row_free(&rows[i]);
+        }
+        free(rows);
+        return b.s ? buf_steal(&b) : xstrdup("");
+}
+
+/* The daemon's passes per organisation: each case's reminders at its
+ * organisation's hours to its DPO, each organisation's weekly digest of its
+ * own cases at its own slot. */
+static void test_passes(void)
+{
+        Fixture *f = fixture_new(NULL);
+        if (!f)
+                return;
+        _cleanup_free_ char *dir = fixture_path(f, "orgs");
+        mkdir(dir, 0755);
+        _cleanup_free_ char *a = fixture_path(f, "orgs/ashgrove.conf");
+        _cleanup_free_ char *b = fixture_path(f, "orgs/birch.conf");
+        write_text(a, "organisation = \"Ashgrove Primary\";\n"
+                      "addresses = [ \"breach+ashgrove@example.test\" ];\n"
+                      "dpo = [ \"dpo@ashgrove.sch.uk\" ];\nescalation = [ ];\n"
+                      "reference_pattern = \"AP%Y%03n\";\nreminders = [ 24 ];\n");
+        write_text(b, "organisation = \"Birch Lane\";\n"
+                      "addresses = [ \"breach+birch@example.test\" ];\n"
+                      "dpo = [ \"dpo@birchlane.sch.uk\" ];\nescalation = [ ];\n"
+                      "reference_pattern = \"BL%Y%03n\";\nreminders = [ 48 ];\n"
+                      "weekly_digest = \"Mon 08:00\";\n");
+        const Config *cfg = fixture_config(f, "organisations = \"orgs\";\n");
+        tap_ok(cfg && cfg->n_orgs == 2, "two organisations, reminders at 24 h and at 48 h");
+        if (!cfg || cfg->n_orgs != 2) {
+                fixture_free(f);
+                return;
+        }
+        Store *s = f->store;
+        const int64_t A = 1800000000;
+        file_in(s, "ashgrove", "AP2027001", "tokenashgrove0000000001", A);
+        file_in(s, "birch", "BL2027001", "tokenbirch000000000001", A);
+        ReminderStats st = {0};
+        char *why = NULL;
+        TAP_INT_EQ(reminders_run_all(s, cfg, f->tz, A + 2 * 3600, &st, &why), 0, "a pass schedules both");
+        TAP_INT_EQ(st.scheduled, 2, "... each in its organisation");
+        TAP_INT_EQ(reminders_run_all(s, cfg, f->tz, A + 25 * 3600, &st, &why), 0, "a pass at 25 hours");
+        free(why);
+        TAP_INT_EQ(st.queued, 1, "queues one reminder: Ashgrove's (24 h), not Birch Lane's (48 h)");
+        _cleanup_free_ char *q = queued(s);
+        TAP_STR_EQ(q, "reminder to dpo@ashgrove.sch.uk: AP2027001\n", "to Ashgrove's DPO, about its case");
+        tap_ok(store_org(s) && !strcmp(store_org(s), ""), "the Store's scope is as it was");
+
+        /* Monday 18 January 2027, 08:30 in London: Birch Lane's slot. */
+        const int64_t monday = 1800261000;
+        TAP_INT_EQ(weekly_digest_run_all(s, cfg, f->tz, monday, &why), 1, "a weekly digest is queued");
+        free(why);
+        free(q);
+        q = queued(s);
+        like_line(q, "weekly_digest to dpo@birchlane.sch.uk: BL2027001");
+        tap_ok(!strstr(q, "weekly_digest to dpo@ashgrove"), "Ashgrove's is off: none for it");
+        TAP_INT_EQ(weekly_digest_run_all(s, cfg, f->tz, monday + 60, &why), 0, "not twice for the same week");
+        free(why);
+        tap_ok(weekly_next_slot_all(cfg, f->tz, monday) == monday - 30 * 60 + 7 * 86400,
+               "the next slot of any organisation is Birch Lane's next Monday");
+        fixture_free(f);
+}
 
 int main(void)
 {
@@ -142,5 +245,6 @@ int main(void)
         TAP_STR_EQ(keys, "ashgrove, birch, cedar", "the keys, in order");
 
         tap_ok(fixture_free(f) == 0, "temporary directory removed");
+        test_passes();
         return tap_done();
 }

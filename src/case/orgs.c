@@ -232,8 +232,10 @@ int reminders_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now, Re
                 return reminders_run(s, cfg, tz, now, ret_stats, ret_why);
         ReminderStats sum = {0};
         int r = 0;
-        for (size_t i = 0; r >= 0 && i < cfg->n_orgs; i++) {
-                const Config *org = cfg->orgs[i];
+        /* The service's own cases too (filed before there were
+         * organisations, key ""): with the main file's settings. */
+        for (size_t i = 0; r >= 0 && i <= cfg->n_orgs; i++) {
+                const Config *org = i < cfg->n_orgs ? cfg->orgs[i] : cfg;
                 Tz *own = NULL;
                 const Tz *otz = orgs_tz(org, tz, &own);
                 ReminderStats st = {0};
@@ -244,7 +246,8 @@ int reminders_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now, Re
                 tz_free(own);
                 if (r < 0 && !why)
                         why = xasprintf("cannot open the time zone %s", org->timezone);
-                say_org(cfg, org, &why);
+                if (org != cfg)
+                        say_org(cfg, org, &why);
                 if (r < 0 && ret_why)
                         *ret_why = why;
                 else

@@ -47,7 +47,8 @@ int orgs_route(Store *s, const Config *cfg, const Message *m, const char *raw, s
                char **ret_why);
 
 /* reminders_run() for each organisation (its DPO, escalation, reminder
- * hours, templates, zone), in turn; the stats summed.  The first failure
+ * hours, templates, zone), in turn, then for the service's own cases (key
+ * "", filed before there were organisations) with cfg's; the stats summed.  The first failure
  * stops the round and is returned (the organisations before it are
  * committed: each runs its own transaction). */
 int reminders_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now, ReminderStats *ret_stats,

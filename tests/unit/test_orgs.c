@@ -116,15 +116,17 @@ static void test_passes(void)
         const int64_t A = 1800000000;
         file_in(s, "ashgrove", "AP2027001", "tokenashgrove0000000001", A);
         file_in(s, "birch", "BL2027001", "tokenbirch000000000001", A);
+        file_in(s, "", "DB2027001", "tokenservice00000000001", A);
         ReminderStats st = {0};
         char *why = NULL;
         TAP_INT_EQ(reminders_run_all(s, cfg, f->tz, A + 2 * 3600, &st, &why), 0, "a pass schedules both");
-        TAP_INT_EQ(st.scheduled, 2, "... each in its organisation");
+        TAP_INT_EQ(st.scheduled, 3, "... each in its organisation, and the service's own case");
         TAP_INT_EQ(reminders_run_all(s, cfg, f->tz, A + 25 * 3600, &st, &why), 0, "a pass at 25 hours");
         free(why);
-        TAP_INT_EQ(st.queued, 1, "queues one reminder: Ashgrove's (24 h), not Birch Lane's (48 h)");
+        TAP_INT_EQ(st.queued, 2, "queues Ashgrove's reminder (24 h), not Birch Lane's (48 h), and the service's");
         _cleanup_free_ char *q = queued(s);
-        TAP_STR_EQ(q, "reminder to dpo@ashgrove.sch.uk: AP2027001\n", "to Ashgrove's DPO, about its case");
+        TAP_STR_EQ(q, "reminder to dpo@ashgrove.sch.uk: AP2027001\nreminder to dpo@example.test:\n",
+                   "to Ashgrove's DPO about its case; the service's to the main file's DPO");
         tap_ok(store_org(s) && !strcmp(store_org(s), ""), "the Store's scope is as it was");
 
         /* Monday 18 January 2027, 08:30 in London: Birch Lane's slot. */

@@ -449,9 +449,25 @@ static int handle_oversized(Batch *b, Imap *imap, const ImapMessage *im)
                 free(meta);
         }
         if (safe && message_parse(hdr, len, NULL, &m, &parse_why) >= 0) {
-                r = answer_oversized(b, im, m, hdr, len, received_at);
-                if (r < 0)
+                /* In a shared mailbox: the organisation's, answered and
+                 * kept in quarantine under it, when its header says whose. */
+                const Config *org = NULL;
+                _cleanup_free_ char *route_why = NULL;
+                if (ctx->cfg->n_orgs > 0 && (r = orgs_route(ctx->store, ctx->cfg, m, NULL, 0, &org, &route_why)) < 0)
                         return r;
+                const char *scope = store_org(ctx->store);
+                _cleanup_free_ char *was = scope ? xstrdup(scope) : NULL;
+                if (org) {
+                        b->ctx = org_context(b, ctx, org);
+                        store_set_org(ctx->store, org->org);
+                }
+                /* Nobody's: no organisation answers it. */
+                r = ctx->cfg->n_orgs > 0 && !org ? 0 : answer_oversized(b, im, m, hdr, len, received_at);
+                if (r >= 0)
+                        r = ingest_quarantine(b, im, m, why, received_at);
+                b->ctx = ctx;
+                store_set_org(ctx->store, was);
+                return r;
         }
         return ingest_quarantine(b, im, m, why, received_at);
 }

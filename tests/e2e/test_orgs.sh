@@ -36,7 +36,8 @@ dpo = [ "dpo-birch@example.test" ];
 escalation = [ ];
 smtp = { from = "Birch Lane breach reports <breach+birch@example.test>"; };
 EOF
-e2e_conf service 'organisations = "organisations.d";' 'staff_domains = [ ];' 'max_auto_replies_per_day = 100;'
+e2e_conf service 'organisations = "organisations.d";' 'staff_domains = [ ];' 'max_auto_replies_per_day = 100;' \
+        'max_message_size = "16K";'
 ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
 once() { "$BREACHD" -c "$CONF" --once >>"$LOG" 2>&1; }
 year=$(date +%Y)
@@ -129,6 +130,19 @@ ok "breachd --once handles it" once
 like "$(ctl --org birch show "DB${year}001")" "ICO decision: not notifiable" "Birch Lane's DB${year}001 is decided"
 like "$(ctl --org ashgrove show "DB${year}001")" "ICO decision pending" "Ashgrove's DB${year}001 is not"
 ok "the decision is confirmed to Birch Lane's DPO" wait_for_mail dpo-birch@example.test INBOX 3
+
+# ---- a message too large to read is its organisation's too -----------------
+report "$TEST_ROOT/big.eml" org-big teacher@ashgrove.test breach+ashgrove@example.test "Scanned letters"
+head -c 30000 /dev/zero | tr '\0' 'x' | fold -w 70 >>"$TEST_ROOT/big.eml"
+ok "a report too large to read, to Ashgrove's address" send_mail teacher@ashgrove.test breach+ashgrove@example.test \
+        "$TEST_ROOT/big.eml"
+ok "it is in the shared mailbox" wait_for_mail breach@example.test INBOX 1
+ok "breachd --once handles it" once
+is "$(imap_count breach@example.test Quarantine)" 2 "it is kept in quarantine"
+ok "the sender is told, once" wait_for_mail teacher@ashgrove.test INBOX 2
+like "$(mail_n teacher@ashgrove.test 2)" "too large" "that it was too large to read"
+like "$(imap_fetch_all teacher@ashgrove.test INBOX | grep '^From:' | tail -1)" "breach\+ashgrove@example.test" \
+        "from Ashgrove's address"
 
 # ---- the service's overview --------------------------------------------------
 ok "Ashgrove's DPO records a report to the ICO" ctl --org ashgrove decide "DB${year}001" notify \

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "case/ingest_read.h"
 #include "case/orgs.h"
 #include "case/weekly.h"
 #include "fixture.h"
@@ -238,6 +239,24 @@ int main(void)
                           "Subject: Re: [DB2026001.q7Hk2mPz9RtYb4Xw] Breach reported\r\n\r\nDecision: notify\r\n");
         TAP_STR_EQ(r, "birch", "the token in the subject: the case's organisation");
         free(r);
+        /* A reply sent to one organisation's address naming another's
+         * case is no follow-up of that case in the first's scope. */
+        static const char cross[] = HDR("jo@ashgrove.sch.uk", "breach+ashgrove@dpo.example.test")
+                "In-Reply-To: <report1@birchlane.sch.uk>\r\n\r\nMore\r\n";
+        Message *m = NULL;
+        char *mwhy = NULL;
+        if (message_parse(cross, strlen(cross), NULL, &m, &mwhy) >= 0) {
+                int64_t id = 0;
+                store_set_org(s, "ashgrove");
+                TAP_INT_EQ(ingest_find_followup(s, m, &id), 0,
+                           "in Ashgrove's scope, a reply naming Birch Lane's case follows up nothing");
+                store_set_org(s, "birch");
+                TAP_INT_EQ(ingest_find_followup(s, m, &id), 1, "in Birch Lane's it follows up its case");
+                TAP_INT_EQ(id, inc.id, "... that one");
+                store_set_org(s, "");
+                message_free(m);
+        }
+        free(mwhy);
         incident_free(&inc);
 
         const Config *o = orgs_find(cfg, "cedar");

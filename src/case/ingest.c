@@ -316,11 +316,13 @@ int ingest_handle_message(Batch *b, const ImapMessage *im)
                  * quietly below like any other. */
                 if (r > 0) {
                         b->ctx = org_context(b, shared, org);
-                        /* The worker read it with the shared mailbox's
-                         * labels and zone: read again with the
-                         * organisation's (the worker has read it once
-                         * safely). */
-                        reading_set(m, NULL);
+                        /* The worker read it as the organisation its
+                         * address or sender's domain gives (ingest_guard.c);
+                         * routed elsewhere (a reply about another's case),
+                         * it is read again with this one's labels and
+                         * zone, which the worker has survived reading. */
+                        if (org != orgs_route_static(shared->cfg, m))
+                                reading_set(m, NULL);
                 }
         }
         const char *scope = store_org(shared->store);

@@ -137,33 +137,61 @@ static bool staff_of(const Config *org, const char *addr)
         return org->staff_domains.n > 0 && config_is_staff_address(org, addr);
 }
 
-int orgs_route(Store *s, const Config *cfg, const Message *m, const char *raw, size_t len, const Config **ret,
-               char **ret_why)
+/* Step 1 of orgs_route(): the organisation one of whose addresses m was
+ * sent to. */
+static const Config *route_by_address(const Config *cfg, const Message *m)
 {
-        /* 1. The address it was sent to. */
         for (size_t i = 0; i < m->to_addrs.n; i++)
                 for (size_t k = 0; k < cfg->n_orgs; k++) {
                         const StrList *a = &cfg->orgs[k]->org_addresses;
                         for (size_t j = 0; j < a->n; j++)
-                                if (!strcasecmp(a->v[j], m->to_addrs.v[i])) {
-                                        *ret = cfg->orgs[k];
-                                        return 1;
-                                }
+                                if (!strcasecmp(a->v[j], m->to_addrs.v[i]))
+                                        return cfg->orgs[k];
                 }
+        return NULL;
+}
+
+/* Step 3: the organisation whose staff domain the sender is in, when one
+ * alone is; *n how many are, their keys in *several (may be NULL). */
+static const Config *route_by_domain(const Config *cfg, const Message *m, size_t *n, Buf *several)
+{
+        const Config *found = NULL;
+        *n = 0;
+        for (size_t k = 0; m->from_addr && k < cfg->n_orgs; k++)
+                if (staff_of(cfg->orgs[k], m->from_addr)) {
+                        found = cfg->orgs[k];
+                        if (several)
+                                buf_printf(several, "%s%s", *n ? ", " : "", found->org);
+                        (*n)++;
+                }
+        return *n == 1 ? found : NULL;
+}
+
+const Config *orgs_route_static(const Config *cfg, const Message *m)
+{
+        const Config *org = route_by_address(cfg, m);
+        size_t n = 0;
+        return org ? org : route_by_domain(cfg, m, &n, NULL);
+}
+
+int orgs_route(Store *s, const Config *cfg, const Message *m, const char *raw, size_t len, const Config **ret,
+               char **ret_why)
+{
+        /* 1. The address it was sent to. */
+        const Config *found = route_by_address(cfg, m);
+        if (found) {
+                *ret = found;
+                return 1;
+        }
         /* 2. The case it is about. */
         int r = route_by_case(s, cfg, m, raw, len, ret);
         if (r != 0)
                 return r;
         /* 3. The sender's staff domain, when one organisation alone has it. */
-        const Config *found = NULL;
         Buf several = {0};
         size_t n = 0;
-        for (size_t k = 0; m->from_addr && k < cfg->n_orgs; k++)
-                if (staff_of(cfg->orgs[k], m->from_addr)) {
-                        found = cfg->orgs[k];
-                        buf_printf(&several, "%s%s", n++ ? ", " : "", found->org);
-                }
-        if (n == 1) {
+        found = route_by_domain(cfg, m, &n, &several);
+        if (found) {
                 buf_free(&several);
                 *ret = found;
                 return 1;

@@ -46,6 +46,12 @@ const Tz *orgs_tz(const Config *org, const Tz *fallback, Tz **ret_owned);
 int orgs_route(Store *s, const Config *cfg, const Message *m, const char *raw, size_t len, const Config **ret,
                char **ret_why);
 
+/* Steps 1 and 3 of orgs_route(), which need no register: what the guard's
+ * worker reads a message of the shared mailbox for (the organisation's
+ * labels, zone and directorates), so that the daemon need not read it
+ * again when orgs_route() gives the same.  NULL: neither step finds one. */
+const Config *orgs_route_static(const Config *cfg, const Message *m);
+
 /* reminders_run() for each organisation (its DPO, escalation, reminder
  * hours, templates, zone), in turn, then for the service's own cases (key
  * "", filed before there were organisations) with cfg's; the stats summed.  The first failure

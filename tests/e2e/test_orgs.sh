@@ -26,6 +26,7 @@ staff_domains = [ "ashgrove.test" ];
 dpo = [ "dpo-ash@example.test" ];
 escalation = [ ];
 smtp = { from = "Ashgrove breach reports <breach+ashgrove@example.test>"; };
+labels = { nature = [ "Tell us what went wrong" ]; };
 EOF
 cat >"$ORGS/birch.conf" <<'EOF'
 key = "birch";
@@ -54,13 +55,15 @@ Date: $(date -R)
 Message-ID: <$2@example.test>
 
 Name of person making the report: A Teacher
-What happened: $5
+${6:-What happened}: $5
 Date of incident: today
 MAIL
 }
-report "$TEST_ROOT/a1.eml" org-a1 teacher@ashgrove.test breach+ashgrove@example.test "Class list left on the bus"
+report "$TEST_ROOT/a1.eml" org-a1 teacher@ashgrove.test breach+ashgrove@example.test "Class list left on the bus" \
+        "Tell us what went wrong"
 report "$TEST_ROOT/b1.eml" org-b1 teacher@birchlane.test breach+birch@example.test "Reports sent to the wrong parent"
-report "$TEST_ROOT/b2.eml" org-b2 head@birchlane.test breach@example.test "Laptop stolen from the staff room"
+report "$TEST_ROOT/b2.eml" org-b2 head@birchlane.test breach@example.test "Laptop stolen from the staff room" \
+        "Tell us what went wrong"
 report "$TEST_ROOT/x1.eml" org-x1 outsider@elsewhere.test breach+unknown@example.test "Not for anyone here"
 ok "Ashgrove's report sent to its address" send_mail teacher@ashgrove.test breach+ashgrove@example.test "$TEST_ROOT/a1.eml"
 ok "Birch Lane's to its address" send_mail teacher@birchlane.test breach+birch@example.test "$TEST_ROOT/b1.eml"
@@ -78,6 +81,10 @@ is "$(grep -Eo "DB$year[0-9]{3}" <<<"$blist" | tr '\n' ' ')" "DB${year}001 DB${y
 like "$(ctl --org ashgrove show "DB${year}001")" "Class list left on the bus" "Ashgrove's DB${year}001 is its report"
 like "$(ctl --org birch show "DB${year}001")" "Reports sent to the wrong parent" "Birch Lane's DB${year}001 is its own"
 like "$(ctl --org birch show "DB${year}002")" "Laptop stolen" "the report to the shared address is Birch Lane's (staff domain)"
+like "$(ctl --org ashgrove show "DB${year}001")" "The nature of the personal data breach: Class list left on the bus" \
+        "Ashgrove's form is read with its own labels"
+like "$(ctl --org birch show "DB${year}002")" "The nature of the personal data breach \(nature\)" \
+        "Birch Lane's with its own, which have not that wording"
 out=$(ctl list 2>&1)
 is "$?" 1 "list without --org fails with organisations configured"
 like "$out" "several organisations: say which with --org KEY \(ashgrove, birch\)" "... and names the keys"

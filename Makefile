@@ -218,6 +218,7 @@ install: all
 	    install -m 0644 $$t $(DESTDIR)$(SYSCONFDIR)/breachd/templates/; done
 	install -d $(DESTDIR)$(DATADIR)/templates
 	install -m 0644 conf/templates/* $(DESTDIR)$(DATADIR)/templates/
+	install -m 0644 conf/organisations.d/example-school.conf.sample $(DESTDIR)$(DATADIR)/
 	install -d $(DESTDIR)$(UNITDIR)
 	for u in systemd/*.service; do \
 	  sed -e 's|/usr/sbin/breachd|$(SBINDIR)/breachd|g' -e 's|/etc/breachd|$(SYSCONFDIR)/breachd|g' $$u \

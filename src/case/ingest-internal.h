@@ -12,6 +12,15 @@
 #include "mail/mover.h"
 #include "read/message.h"
 
+/* An organisation's IngestContext for the messages of a shared mailbox
+ * routed to it (orgs.h): its Config, zone and labels, made when the pass
+ * first needs them and freed with the pass. */
+typedef struct {
+        IngestContext ctx;
+        Tz *tz;                   /* NULL: the shared context's zone is the same */
+        FormLabels *labels;
+} OrgContext;
+
 /* What one pass does with each message, decided while the batch's
  * transaction is open and carried out after it commits. */
 typedef struct {
@@ -36,6 +45,8 @@ typedef struct {
         Imap *imap;
         Mover *mover;             /* moves filed batches while the next is fetched; NULL: we do */
         bool mover_down_said;
+        OrgContext **orgs;        /* the organisations routed to so far (ctx->cfg->orgs) */
+        size_t n_orgs;
 } Batch;
 
 /* Files im (ingest.c): its message read, judged and recorded in the

@@ -14,6 +14,7 @@
 #include "case/decision.h"
 #include "case/followup.h"
 #include "case/newcase.h"
+#include "case/orgs.h"
 #include "case/replyaddr.h"
 #include "notices/alert.h"
 #include "notices/ratelimit.h"
@@ -134,8 +135,9 @@ static int file_incident(Batch *b, const ImapMessage *im, const Message *m, int6
         r = record(b, im, m, DISP_REPORT, inc.id, NULL, received_at);
         if (r >= 0) {
                 b->stats->filed++;
-                log_info("filed %s from %s (%zu fields, %zu missing)", inc.ref, inc.from_addr ? inc.from_addr : "?",
-                         info.n_fields, inc.missing.n);
+                const char *org = ctx->cfg->org ? ctx->cfg->org : "";
+                log_info("filed %s%s%s from %s (%zu fields, %zu missing)", inc.ref, *org ? " for " : "", org,
+                         inc.from_addr ? inc.from_addr : "?", info.n_fields, inc.missing.n);
         }
 out:
         formread_info_free(&info);
@@ -235,6 +237,39 @@ static int handle_bounce(Batch *b, const ImapMessage *im, const Message *m, int6
         return r < 0 ? r : 1;
 }
 
+/* The IngestContext of organisation org for the pass: the shared one's,
+ * with the organisation's Config, zone and labels. */
+static const IngestContext *org_context(Batch *b, const IngestContext *shared, const Config *org)
+{
+        for (size_t i = 0; i < b->n_orgs; i++)
+                if (b->orgs[i]->ctx.cfg == org)
+                        return &b->orgs[i]->ctx;
+        OrgContext *o = xcalloc(1, sizeof *o);
+        o->ctx = *shared;
+        o->ctx.cfg = org;
+        const Tz *tz = orgs_tz(org, shared->tz, &o->tz);
+        o->ctx.tz = tz ? tz : shared->tz;
+        o->labels = ingest_labels_for(org);
+        o->ctx.labels = o->labels;
+        b->orgs = xrealloc(b->orgs, (b->n_orgs + 1) * sizeof *b->orgs);
+        b->orgs[b->n_orgs++] = o;
+        return &o->ctx;
+}
+
+static void free_org_contexts(Batch *b)
+{
+        for (size_t i = 0; i < b->n_orgs; i++) {
+                tz_free(b->orgs[i]->tz);
+                form_labels_free(b->orgs[i]->labels);
+                free(b->orgs[i]);
+        }
+        free(b->orgs);
+        b->orgs = NULL;
+        b->n_orgs = 0;
+}
+
+static int handle_parsed(Batch *b, const ImapMessage *im, Message *m, int64_t received_at);
+
 int ingest_handle_message(Batch *b, const ImapMessage *im)
 {
         const IngestContext *ctx = b->ctx;
@@ -257,6 +292,52 @@ int ingest_handle_message(Batch *b, const ImapMessage *im)
         else if (im->internaldate <= 0)
                 received_at = m->date;
 
+        /* Whose it is (orgs.h): in a shared mailbox, the organisation it
+         * is routed to, whose Config, zone, labels and part of the register
+         * everything below uses; in an organisation's own mailbox (or a
+         * single organisation's), the mailbox's. */
+        const IngestContext *shared = ctx;
+        if (shared->cfg->n_orgs > 0) {
+                const Config *org = NULL;
+                _cleanup_free_ char *route_why = NULL;
+                r = orgs_route(shared->store, shared->cfg, m, im->data, im->len, &org, &route_why);
+                if (r < 0)
+                        return r;
+                if (r == 0 && !m->auto_reason) {
+                        /* Under the service's key (its Config's, ""). */
+                        const char *scope = store_org(shared->store);
+                        _cleanup_free_ char *was = scope ? xstrdup(scope) : NULL;
+                        store_set_org(shared->store, shared->cfg->org);
+                        r = ingest_quarantine(b, im, m, route_why, received_at);
+                        store_set_org(shared->store, was);
+                        return r;
+                }
+                /* Automatic mail nobody claims is the service's, filed
+                 * quietly below like any other. */
+                if (r > 0) {
+                        b->ctx = org_context(b, shared, org);
+                        /* The worker read it as the organisation its
+                         * address or sender's domain gives (ingest_guard.c);
+                         * routed elsewhere (a reply about another's case),
+                         * it is read again with this one's labels and
+                         * zone, which the worker has survived reading. */
+                        if (org != orgs_route_static(shared->cfg, m))
+                                reading_set(m, NULL);
+                }
+        }
+        const char *scope = store_org(shared->store);
+        _cleanup_free_ char *was = scope ? xstrdup(scope) : NULL;
+        store_set_org(shared->store, b->ctx->cfg->org);
+        r = handle_parsed(b, im, m, received_at);
+        store_set_org(shared->store, was);
+        b->ctx = shared;
+        return r;
+}
+
+static int handle_parsed(Batch *b, const ImapMessage *im, Message *m, int64_t received_at)
+{
+        const IngestContext *ctx = b->ctx;
+        int r;
         int64_t seen_incident = 0;
         r = store_key_seen(ctx->store, m->key, &seen_incident);
         if (r < 0)
@@ -370,9 +451,25 @@ static int handle_oversized(Batch *b, Imap *imap, const ImapMessage *im)
                 free(meta);
         }
         if (safe && message_parse(hdr, len, NULL, &m, &parse_why) >= 0) {
-                r = answer_oversized(b, im, m, hdr, len, received_at);
-                if (r < 0)
+                /* In a shared mailbox: the organisation's, answered and
+                 * kept in quarantine under it, when its header says whose. */
+                const Config *org = NULL;
+                _cleanup_free_ char *route_why = NULL;
+                if (ctx->cfg->n_orgs > 0 && (r = orgs_route(ctx->store, ctx->cfg, m, NULL, 0, &org, &route_why)) < 0)
                         return r;
+                const char *scope = store_org(ctx->store);
+                _cleanup_free_ char *was = scope ? xstrdup(scope) : NULL;
+                if (org) {
+                        b->ctx = org_context(b, ctx, org);
+                        store_set_org(ctx->store, org->org);
+                }
+                /* Nobody's: no organisation answers it. */
+                r = ctx->cfg->n_orgs > 0 && !org ? 0 : answer_oversized(b, im, m, hdr, len, received_at);
+                if (r >= 0)
+                        r = ingest_quarantine(b, im, m, why, received_at);
+                b->ctx = ctx;
+                store_set_org(ctx->store, was);
+                return r;
         }
         return ingest_quarantine(b, im, m, why, received_at);
 }
@@ -576,6 +673,7 @@ int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats)
         }
         collect_moves(&b);
         mover_free(b.mover);
+        free_org_contexts(&b);
         return r < 0 ? r : 0;
 }
 
@@ -587,5 +685,6 @@ int ingest_reprocess(const IngestContext *ctx, int64_t message_row, const char *
         int r = ingest_handle_message(&b, &im);
         log_context_clear();
         plan_free(&b.plan);
+        free_org_contexts(&b);
         return r;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "case/orgs.h"
 #include "read/dsn.h"
 #include "read/msgwire.h"
 #include "read/reading.h"
@@ -44,6 +45,21 @@ int ingest_guard_read(const char *raw, size_t len, void *userdata, Buf *out)
         _cleanup_message_ Message *m = NULL;
         _cleanup_free_ char *why = NULL;
         int r = message_parse(raw, len, NULL, &m, &why);
+        /* In a shared mailbox, read as the organisation it is for, when
+         * that needs no register (orgs_route_static(): the daemon keeps
+         * this reading when it routes the message there too). */
+        IngestContext octx;
+        Tz *otz = NULL;
+        FormLabels *olabels = NULL;
+        const Config *org = r >= 0 && ctx->cfg->n_orgs > 0 ? orgs_route_static(ctx->cfg, m) : NULL;
+        if (org) {
+                octx = *ctx;
+                octx.cfg = org;
+                const Tz *t = orgs_tz(org, ctx->tz, &otz);
+                octx.tz = t ? t : ctx->tz;
+                octx.labels = olabels = ingest_labels_for(org);
+                ctx = &octx;
+        }
         if (r >= 0) {
                 ValueContext vc = {.tz = ctx->tz,
                                    .directorates = ctx->cfg->directorates,
@@ -58,7 +74,7 @@ int ingest_guard_read(const char *raw, size_t len, void *userdata, Buf *out)
                         message_encode(m, out);
         }
         if (r < 0)
-                return 0;
+                return 0;   /* (nothing of an organisation's was made) */
         Bounce bn;
         if (m->auto_reason && dsn_parse(raw, len, &bn) == 1)
                 dsn_free(&bn);
@@ -68,6 +84,8 @@ int ingest_guard_read(const char *raw, size_t len, void *userdata, Buf *out)
         ingest_read_report(ctx, m, m->date ? m->date : now_utc(), &inc, &info);
         formread_info_free(&info);
         incident_free(&inc);
+        form_labels_free(olabels);
+        tz_free(otz);
         return 0;
 }
 

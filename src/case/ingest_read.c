@@ -1,6 +1,7 @@
 /* ingest_read.c — see ingest_read.h. */
 #include "case/ingest_read.h"
 
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -66,6 +67,13 @@ int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id)
                 ids[n++] = m->references.v[i];
         for (size_t i = 0; i < n; i++) {
                 int r = store_find_incident_by_message_id(s, ids[i], ret_id);
+                if (r > 0 && store_org(s)) {
+                        /* Found whatever the organisation: only one of
+                         * the organisation's own is its follow-up. */
+                        _cleanup_free_ char *org = NULL;
+                        r = store_incident_org(s, *ret_id, &org);
+                        r = r == -ENOENT ? 0 : r < 0 ? r : !strcmp(org, store_org(s));
+                }
                 if (r != 0)
                         return r;
         }

@@ -1,16 +1,41 @@
 /* templates_check.c — see templates_check.h. */
 #include "case/templates_check.h"
 
+#include <errno.h>
+
 #include "case/decision.h"
 #include "case/followup.h"
 #include "case/letter.h"
+#include "case/orgs.h"
 #include "case/weekly.h"
 #include "notices/alert.h"
 #include "notices/notices.h"
 #include "notices/template.h"
 #include "register/incident.h"
 
+static int check_one(const Config *cfg, const Tz *tz, char **ret_why);
+
+/* The main file's templates, then each organisation's (its templates_dir,
+ * its zone), a failure named by the organisation's file. */
 int templates_check(const Config *cfg, const Tz *tz, char **ret_why)
+{
+        int r = check_one(cfg, tz, ret_why);
+        for (size_t i = 0; r >= 0 && i < cfg->n_orgs; i++) {
+                const Config *org = cfg->orgs[i];
+                Tz *own = NULL;
+                const Tz *otz = orgs_tz(org, tz, &own);
+                char *why = NULL;
+                r = otz ? check_one(org, otz, &why) : -EINVAL;
+                tz_free(own);
+                if (r < 0 && ret_why)
+                        *ret_why = xasprintf("%s (organisation %s): %s", org->path, org->org,
+                                             why ? why : "cannot open its time zone");
+                free(why);
+        }
+        return r;
+}
+
+static int check_one(const Config *cfg, const Tz *tz, char **ret_why)
 {
         static const char *const names[] = {"ack", "dpo-notice", "blank-form", "followup-confirm", "dpo-update",
                                             "reminder", "overdue", "decision-confirm", "decision-error",

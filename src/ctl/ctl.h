@@ -12,8 +12,9 @@
 #include "register/store.h"
 
 typedef struct {
-        const Config *cfg;
-        Store *store;
+        const Config *cfg;      /* the organisation's (--org), else the file's */
+        const Config *service;  /* the main file's: every organisation (report --all-orgs) */
+        Store *store;           /* scoped to the organisation (store_set_org()) */
         const Tz *tz;
         FILE *out;      /* text: what it is given is escaped for a terminal
                          * (output_text_open() in output.h) */

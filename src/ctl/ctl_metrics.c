@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "case/orgs.h"
 #include "ctl/ctl.h"
 #include "daemon/state.h"
 #include "notices/metrics.h"
@@ -18,7 +19,10 @@ static int gather(Ctl *c, MetricsInput *in, DaemonState *d, RegisterCounts *rc)
 {
         _cleanup_free_ char *path = state_path(c->cfg->database);
         int64_t now = now_utc();
-        *in = (MetricsInput){.org = c->cfg->organisation, .now = now};
+        /* An organisation of a shared service is labelled with its key,
+         * as the service's own metrics label each (orgs_metrics_text()). */
+        bool one_of_many = c->service && c->service->n_orgs && c->cfg != c->service;
+        *in = (MetricsInput){.org = one_of_many ? c->cfg->org : c->cfg->organisation, .now = now};
         memset(d, 0, sizeof *d);
         if (state_read(path, d) >= 0) {
                 in->have_state = true;
@@ -49,7 +53,7 @@ int ctl_metrics(Ctl *c, int argc, char **argv)
         int r = gather(c, &in, &d, &rc);
         if (r < 0)
                 fprintf(stderr, "breachctl: cannot read the register: %s\n", store_errmsg(c->store));
-        _cleanup_free_ char *text = metrics_text(&in);
+        _cleanup_free_ char *text = orgs_metrics_text(c->store, c->cfg, &in);
         /* raw: the org label is escaped as the format wants, not for a
          * terminal. */
         fputs(text, c->raw);

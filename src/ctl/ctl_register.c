@@ -624,14 +624,128 @@ static int write_report(Ctl *c, const RegisterFilter *f, const char *format, con
         return r;
 }
 
+/* ---- report --all-orgs: the service's overview ------------------------------------ */
+
+static void html_put(FILE *f, const char *s)
+{
+        for (; s && *s; s++)
+                switch (*s) {
+                case '&': fputs("&amp;", f); break;
+                case '<': fputs("&lt;", f); break;
+                case '>': fputs("&gt;", f); break;
+                case '"': fputs("&quot;", f); break;
+                default: fputc(*s, f); break;
+                }
+}
+
+/* Per organisation of the service (c->service): received, open, overdue,
+ * reported to the ICO, of those within the 72 hours; then the totals. */
+static int write_overview(Ctl *c, const RegisterFilter *f, const char *format, const char *out_path)
+{
+        const Config *svc = c->service ? c->service : c->cfg;
+        size_t n = svc->n_orgs ? svc->n_orgs : 1;
+        OrgSummary *sums = xcalloc(n + 1, sizeof *sums);
+        OrgSummary *total = &sums[n];
+        int64_t now = now_utc();
+        const char *was = store_org(c->store);
+        _cleanup_free_ char *scope = was ? xstrdup(was) : NULL;
+        int r = 0;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const Config *o = svc->n_orgs ? svc->orgs[i] : svc;
+                store_set_org(c->store, o->org);
+                r = store_org_summary(c->store, f->from, f->to, now, &sums[i]);
+                total->received += sums[i].received;
+                total->open += sums[i].open;
+                total->overdue += sums[i].overdue;
+                total->ico_reported += sums[i].ico_reported;
+                total->ico_within_72h += sums[i].ico_within_72h;
+        }
+        store_set_org(c->store, scope);
+        if (r < 0) {
+                fprintf(stderr, "breachctl: report: %s\n", store_errmsg(c->store));
+                free(sums);
+                return r;
+        }
+        bool text = strcmp(format, "csv") != 0 && strcmp(format, "html") != 0;
+        FILE *out = text ? c->out : c->raw, *file = NULL, *escaped = NULL;
+        if (out_path && (r = open_output(out_path, &file)) < 0) {
+                fprintf(stderr, "breachctl: %s: %s\n", out_path, strerror(-r));
+                free(sums);
+                return r;
+        }
+        if (file)
+                out = text && (escaped = output_text_open(file)) ? escaped : file;
+        char period[80] = "all time";
+        if (f->from || f->to) {
+                _cleanup_free_ char *a = f->from ? tz_format(c->tz, f->from, "%Y-%m-%d") : xstrdup("the start");
+                _cleanup_free_ char *b = f->to ? tz_format(c->tz, f->to - 1, "%Y-%m-%d") : xstrdup("today");
+                snprintf(period, sizeof period, "%s to %s", a, b);
+        }
+        static const char *const heads[] = {"received", "open", "overdue", "reported to the ICO", "within 72 h"};
+        if (!strcmp(format, "csv"))
+                fputs("organisation,name,received,open,overdue,reported_to_ico,ico_within_72h\r\n", out);
+        else if (!strcmp(format, "html")) {
+                fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>", out);
+                html_put(out, svc->organisation);
+                fputs(": breaches by organisation</title></head><body>\n<h1>Breaches by organisation</h1>\n<p>", out);
+                html_put(out, period);
+                fputs("</p>\n<table>\n<tr><th>organisation</th><th>name</th>", out);
+                for (size_t k = 0; k < ARRAY_SIZE(heads); k++)
+                        fprintf(out, "<th>%s</th>", heads[k]);
+                fputs("</tr>\n", out);
+        } else {
+                fprintf(out, "Breaches by organisation%s%s, %s\n\n", str_empty(svc->organisation) ? "" : ": ",
+                        str_empty(svc->organisation) ? "" : svc->organisation, period);
+                fprintf(out, "%-20s %9s %6s %8s %20s %12s\n", "organisation", heads[0], heads[1], heads[2],
+                        heads[3], heads[4]);
+        }
+        for (size_t i = 0; i <= n; i++) {
+                const Config *o = i == n ? NULL : svc->n_orgs ? svc->orgs[i] : svc;
+                const OrgSummary *x = &sums[i];
+                const char *key = o ? (str_empty(o->org) ? "-" : o->org) : "total";
+                const char *name = o ? o->organisation : "";
+                if (!strcmp(format, "csv")) {
+                        output_csv_field(out, key);
+                        fputc(',', out);
+                        output_csv_field(out, name);
+                        fprintf(out, ",%lld,%lld,%lld,%lld,%lld\r\n", (long long)x->received, (long long)x->open,
+                                (long long)x->overdue, (long long)x->ico_reported, (long long)x->ico_within_72h);
+                } else if (!strcmp(format, "html")) {
+                        fputs(o ? "<tr><td>" : "<tr class=\"total\"><td>", out);
+                        html_put(out, key);
+                        fputs("</td><td>", out);
+                        html_put(out, name);
+                        fprintf(out, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>\n",
+                                (long long)x->received, (long long)x->open, (long long)x->overdue,
+                                (long long)x->ico_reported, (long long)x->ico_within_72h);
+                } else {
+                        fprintf(out, "%-20s %9lld %6lld %8lld %20lld %12lld\n", key, (long long)x->received,
+                                (long long)x->open, (long long)x->overdue, (long long)x->ico_reported,
+                                (long long)x->ico_within_72h);
+                }
+        }
+        if (!strcmp(format, "html"))
+                fputs("</table>\n</body></html>\n", out);
+        r = ferror(out) ? -EIO : 0;
+        if (escaped && fclose(escaped) != 0 && r >= 0)
+                r = -errno;
+        if (file && fclose(file) != 0 && r >= 0)
+                r = -errno;
+        if (r < 0)
+                fprintf(stderr, "breachctl: report: %s: %s\n", out_path ? out_path : "output", strerror(-r));
+        free(sums);
+        return r;
+}
+
 int ctl_report(Ctl *c, int argc, char **argv)
 {
         static const struct option opts[] = {
                 {"from", required_argument, NULL, 'f'}, {"to", required_argument, NULL, 't'},
                 {"format", required_argument, NULL, 'F'}, {"output", required_argument, NULL, 'o'},
-                {NULL, 0, NULL, 0},
+                {"all-orgs", no_argument, NULL, 'A'}, {NULL, 0, NULL, 0},
         };
         const char *from = NULL, *to = NULL, *format = "text", *out = NULL;
+        bool all_orgs = false;
         int ch;
         optind = 1;
         while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
@@ -640,9 +754,10 @@ int ctl_report(Ctl *c, int argc, char **argv)
                 case 't': to = optarg; break;
                 case 'F': format = optarg; break;
                 case 'o': out = optarg; break;
+                case 'A': all_orgs = true; break;
                 default:
                         fprintf(stderr, "usage: breachctl report [--from DATE] [--to DATE] "
-                                        "[--format text|csv|html] [-o FILE]\n");
+                                        "[--format text|csv|html] [-o FILE] [--all-orgs]\n");
                         return -EINVAL;
                 }
         }
@@ -656,6 +771,8 @@ int ctl_report(Ctl *c, int argc, char **argv)
         }
         RegisterFilter f = {0};
         int r = ctl_period(c, from, to, &f);
+        if (r >= 0 && all_orgs)
+                return write_overview(c, &f, format, out);
         return r < 0 ? r : write_report(c, &f, format, out);
 }
 

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/tz.h"
 #include "case/ingest.h"
+#include "case/orgs.h"
 #include "case/reminders.h"
 #include "case/retention.h"
 #include "case/templates_check.h"
@@ -333,7 +334,7 @@ static void quarantine_digest(Manager *m)
         _cleanup_free_ char *why = NULL;
         int queued = 0, r = store_begin(m->store);
         if (r >= 0)
-                r = queued = alert_quarantine_digest(m->store, m->cfg, m->tz, now_utc(), &why);
+                r = queued = orgs_quarantine_digest(m->store, m->cfg, m->tz, now_utc(), &why);
         if (r >= 0)
                 r = store_commit(m->store);
         else
@@ -439,7 +440,7 @@ static int run_reminders(Manager *m)
         ReminderStats st = {0};
         _cleanup_free_ char *why = NULL;
         unsigned before = store_failures();
-        int r = reminders_run(m->store, m->cfg, m->tz, now_utc(), &st, &why);
+        int r = reminders_run_all(m->store, m->cfg, m->tz, now_utc(), &st, &why);
         if (r < 0 && store_failures() != before) {
                 _cleanup_free_ char *e = store_last_failure();
                 log_error("reminders: the register %s cannot be written: %s; trying again in %u s", m->cfg->database,
@@ -459,7 +460,7 @@ static int run_weekly_digest(Manager *m)
 {
         _cleanup_free_ char *why = NULL;
         unsigned before = store_failures();
-        int r = weekly_digest_run(m->store, m->cfg, m->tz, now_utc(), &why);
+        int r = weekly_digest_run_all(m->store, m->cfg, m->tz, now_utc(), &why);
         if (r < 0 && store_failures() != before) {
                 _cleanup_free_ char *e = store_last_failure();
                 log_error("weekly digest: the register %s cannot be written: %s; trying again in %u s",
@@ -515,7 +516,7 @@ static void write_metrics(Manager *m, const RegisterCounts *c, const DaemonState
                 .register_failures = d->register_failures,
                 .now = d->written,
         };
-        _cleanup_free_ char *text = metrics_text(&in);
+        _cleanup_free_ char *text = orgs_metrics_text(m->store, m->cfg, &in);
         int r = metrics_write_file(m->cfg->metrics_file, text);
         if (r < 0 && !m->metrics_failing)
                 log_warning("cannot write the metrics file %s: %s; trying again after each pass",
@@ -530,7 +531,7 @@ static void update_status_as(Manager *m, bool running)
 {
         int64_t now = now_utc();
         RegisterCounts c;
-        bool counted = store_counts(m->store, now, &c) >= 0;
+        bool counted = orgs_counts(m->store, m->cfg, now, &c) >= 0;
         if (counted && running) {
                 _cleanup_free_ char *health = status_health(m, now);
                 _cleanup_free_ char *next = c.next_deadline ? tz_format(m->tz, c.next_deadline, "%Y-%m-%d %H:%M %Z")
@@ -619,7 +620,7 @@ static void arm_reminders(Manager *m)
         if (store_reminder_next(m->store, &next) < 0)
                 next = INT64_MAX;
         int64_t now = now_utc();
-        int64_t weekly = weekly_next_slot(m->tz, m->cfg->weekly_digest_wday, m->cfg->weekly_digest_minute, now);
+        int64_t weekly = weekly_next_slot_all(m->cfg, m->tz, now);
         if (weekly < next)
                 next = weekly;
         int64_t d = next == INT64_MAX || next - now > REMINDER_RECHECK ? REMINDER_RECHECK : next - now;

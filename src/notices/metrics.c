@@ -28,16 +28,70 @@ static void put_label(Buf *b, const char *v)
         buf_putc(b, '"');
 }
 
-static void metric(Buf *b, const char *org, const char *name, const char *type, const char *help, int64_t v)
+static void head(Buf *b, const char *name, const char *type, const char *help)
 {
-        buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s{org=", name, help, name, type, name);
+        buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void sample(Buf *b, const char *name, const char *org, int64_t v)
+{
+        buf_printf(b, "%s{org=", name);
         put_label(b, org);
         buf_printf(b, "} %lld\n", (long long)v);
+}
+
+static void metric(Buf *b, const char *org, const char *name, const char *type, const char *help, int64_t v)
+{
+        head(b, name, type, help);
+        sample(b, name, org, v);
 }
 
 static void gauge(Buf *b, const char *org, const char *name, const char *help, int64_t v)
 {
         metric(b, org, name, "gauge", help, v);
+}
+
+/* The register's metrics: each once, with a sample per organisation. */
+enum {
+        M_OPEN,
+        M_OVERDUE,
+        M_PENDING,
+        M_QUARANTINED,
+        M_QUEUED,
+        M_FAILED,
+        M_OLDEST,
+        M_FILED,
+        M__MAX
+};
+static const struct {
+        const char *name, *type, *help;
+} register_metrics[M__MAX] = {
+        [M_OPEN] = {"breachd_incidents_open", "gauge", "Incidents not closed."},
+        [M_OVERDUE] = {"breachd_incidents_overdue", "gauge",
+                       "Incidents past the 72-hour deadline with the decision on telling the ICO still pending."},
+        [M_PENDING] = {"breachd_decisions_pending", "gauge",
+                       "Open incidents whose decision on telling the ICO is pending."},
+        [M_QUARANTINED] = {"breachd_messages_quarantined", "gauge", "Messages in quarantine, all time."},
+        [M_QUEUED] = {"breachd_outbox_queued", "gauge", "Mail queued and not yet sent."},
+        [M_FAILED] = {"breachd_outbox_failed", "gauge", "Mail given up on."},
+        [M_OLDEST] = {"breachd_outbox_oldest_queued_seconds", "gauge",
+                      "Age of the oldest mail still queued (0 when none)."},
+        [M_FILED] = {"breachd_incidents_filed_total", "counter", "Incidents filed, all time."},
+};
+
+static int64_t register_value(const RegisterCounts *c, int m, int64_t now)
+{
+        switch (m) {
+        case M_OPEN: return c->open_incidents;
+        case M_OVERDUE: return c->overdue;
+        case M_PENDING: return c->pending_decisions;
+        case M_QUARANTINED: return c->quarantined;
+        case M_QUEUED: return c->outbox_queued;
+        case M_FAILED: return c->outbox_failed;
+        case M_OLDEST: return c->oldest_queued && now > c->oldest_queued ? now - c->oldest_queued : 0;
+        case M_FILED: return c->filed_total;
+        }
+        return 0;
 }
 
 char *metrics_text(const MetricsInput *in)
@@ -46,22 +100,17 @@ char *metrics_text(const MetricsInput *in)
         const char *org = in->org ? in->org : "";
         gauge(&b, org, "breachd_up", "Whether breachd runs (its state file names a live process).",
               in->have_state && in->running);
-        const RegisterCounts *c = in->counts;
-        if (c) {
-                gauge(&b, org, "breachd_incidents_open", "Incidents not closed.", c->open_incidents);
-                gauge(&b, org, "breachd_incidents_overdue",
-                      "Incidents past the 72-hour deadline with the decision on telling the ICO still pending.",
-                      c->overdue);
-                gauge(&b, org, "breachd_decisions_pending",
-                      "Open incidents whose decision on telling the ICO is pending.", c->pending_decisions);
-                gauge(&b, org, "breachd_messages_quarantined", "Messages in quarantine, all time.", c->quarantined);
-                gauge(&b, org, "breachd_outbox_queued", "Mail queued and not yet sent.", c->outbox_queued);
-                gauge(&b, org, "breachd_outbox_failed", "Mail given up on.", c->outbox_failed);
-                gauge(&b, org, "breachd_outbox_oldest_queued_seconds",
-                      "Age of the oldest mail still queued (0 when none).",
-                      c->oldest_queued && in->now > c->oldest_queued ? in->now - c->oldest_queued : 0);
-                metric(&b, org, "breachd_incidents_filed_total", "counter", "Incidents filed, all time.",
-                       c->filed_total);
+        bool any = in->counts != NULL;
+        for (size_t i = 0; i < in->n_orgs; i++)
+                any = any || in->orgs[i].counts;
+        for (int m = 0; any && m < M__MAX; m++) {
+                head(&b, register_metrics[m].name, register_metrics[m].type, register_metrics[m].help);
+                if (!in->n_orgs)
+                        sample(&b, register_metrics[m].name, org, register_value(in->counts, m, in->now));
+                for (size_t i = 0; i < in->n_orgs; i++)
+                        if (in->orgs[i].counts)
+                                sample(&b, register_metrics[m].name, in->orgs[i].org,
+                                       register_value(in->orgs[i].counts, m, in->now));
         }
         if (in->have_state) {
                 gauge(&b, org, "breachd_last_poll_success_timestamp_seconds",

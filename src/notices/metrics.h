@@ -12,9 +12,20 @@
 
 /* What the metrics are made of: the register's counts and the daemon's
  * state (daemon/state.h), as plain numbers. */
+/* One organisation's counts, for a service of several (orgs.h). */
+typedef struct {
+        const char *org;               /* its key: the org label */
+        const RegisterCounts *counts;  /* NULL: not read */
+} MetricsOrg;
+
 typedef struct {
         const char *org;               /* the organisation's name: the org label; NULL as "" */
         const RegisterCounts *counts;  /* NULL: the register could not be read */
+        /* A service of several organisations: the register's metrics once
+         * per organisation, labelled with its key, instead of counts; the
+         * daemon's (up, polls, failures) stay the service's, labelled org. */
+        const MetricsOrg *orgs;
+        size_t n_orgs;
         bool have_state;               /* the daemon's state was read */
         bool running;                  /* its process is alive */
         int64_t state_written;         /* when the daemon last wrote its state; 0: not known */

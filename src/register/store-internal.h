@@ -21,6 +21,7 @@ struct Store {
         size_t n_cache;
         char *insert_incident_sql;
         char *select_incident_sql;
+        char *org;       /* the organisation in scope (store_set_org()); NULL: all */
 };
 
 /* The cached, reset statement for sql, which must be a string with static

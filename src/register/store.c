@@ -521,10 +521,100 @@ static int schema_v8(Store *s)
         return 0;
 }
 
+/* One saved CREATE statement of schema_v9's rebuild. */
+static int v9_sql_row(sqlite3_stmt *st, void *userdata)
+{
+        char **p = store_vec_push(userdata, sizeof(char *));
+        *p = store_col_text(st, 0);
+        return 0;
+}
+
+/* Version 9 (issue 17): several organisations in one register.  Each
+ * incident, message, mail and audit row carries its organisation's key
+ * (org; '' for a single-organisation service, which every row of an older
+ * register keeps), the reference sequence is counted per (org, year), and
+ * an incident's key is (org, ref): two schools may both have DB2026001.
+ *
+ * All of it is ALTER TABLE … ADD COLUMN and CREATE [UNIQUE] INDEX, as
+ * PostgreSQL takes them, but for two steps SQLite cannot take otherwise:
+ * ref_counter's primary key becomes (org, year) by a new table copied
+ * over, and the UNIQUE that schema 1 put on incidents.ref alone (in
+ * PostgreSQL "ALTER TABLE incidents DROP CONSTRAINT incidents_ref_key")
+ * goes by SQLite's rebuild of the table (sqlite.org/lang_altertable.html,
+ * "other kinds of table schema changes"): the table made again from its own
+ * CREATE statement without that word, the rows copied, its indexes and
+ * triggers made again.  migrate() turns foreign keys off around it. */
+#define V9_INDEXES                                                                                           \
+        "CREATE UNIQUE INDEX incidents_org_ref ON incidents(org, ref);\n"                                   \
+        "CREATE INDEX incidents_ref ON incidents(ref);\n"                                                   \
+        "CREATE INDEX incidents_token ON incidents(token COLLATE NOCASE);\n"
+
+static int schema_v9(Store *s)
+{
+        int r = store_exec(s,
+                "ALTER TABLE messages ADD COLUMN org TEXT NOT NULL DEFAULT '';\n"
+                "ALTER TABLE outbox ADD COLUMN org TEXT NOT NULL DEFAULT '';\n"
+                "ALTER TABLE audit ADD COLUMN org TEXT NOT NULL DEFAULT '';\n"
+                "ALTER TABLE incidents ADD COLUMN org TEXT NOT NULL DEFAULT '';\n"
+                "CREATE TABLE ref_counter_v9(org TEXT NOT NULL DEFAULT '', year INTEGER NOT NULL,\n"
+                "  last INTEGER NOT NULL, PRIMARY KEY(org, year));\n"
+                "INSERT INTO ref_counter_v9(org, year, last) SELECT '', year, last FROM ref_counter;\n"
+                "DROP TABLE ref_counter;\n"
+                "ALTER TABLE ref_counter_v9 RENAME TO ref_counter;\n");
+        if (r < 0)
+                return r;
+        char *table = NULL;
+        r = store_query(s, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'incidents'", NULL, 0,
+                        store_row_text, &table);
+        if (r < 0)
+                return r;
+        const char *unique = table ? strstr(table, "ref TEXT NOT NULL UNIQUE") : NULL;
+        const char *open = table ? strchr(table, '(') : NULL;
+        if (!table || !open) {
+                free(table);
+                return -EPROTO;
+        }
+        if (!unique) {
+                /* No UNIQUE on ref alone (made so by hand): no rebuild. */
+                free(table);
+                return store_exec(s, V9_INDEXES);
+        }
+        Buf b = {0};
+        buf_puts(&b, "CREATE TABLE incidents_v9");
+        buf_printf(&b, "%.*s", (int)(unique - open), open);
+        buf_puts(&b, "ref TEXT NOT NULL");
+        buf_puts(&b, unique + strlen("ref TEXT NOT NULL UNIQUE"));
+        free(table);
+        StoreVec saved = {0};
+        r = store_query(s, "SELECT sql FROM sqlite_master WHERE tbl_name = 'incidents' "
+                           "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
+                        NULL, 0, v9_sql_row, &saved);
+        if (r >= 0)
+                r = store_exec(s, b.s);
+        if (r >= 0)
+                r = store_exec(s, "INSERT INTO incidents_v9 SELECT * FROM incidents;\n"
+                                  "DROP TABLE incidents;\n"
+                                  "ALTER TABLE incidents_v9 RENAME TO incidents;\n");
+        char **sql = saved.v;
+        for (size_t i = 0; r >= 0 && i < saved.n; i++)
+                r = store_exec(s, sql[i]);
+        for (size_t i = 0; i < saved.n; i++)
+                free(sql[i]);
+        free(saved.v);
+        buf_free(&b);
+        if (r < 0)
+                return r;
+        /* The rows refer to incidents as before: checked, not assumed. */
+        r = store_query(s, "PRAGMA foreign_key_check", NULL, 0, NULL, NULL);
+        if (r != 0)
+                return r < 0 ? r : -EPROTO;
+        return store_exec(s, V9_INDEXES);
+}
+
 /* Each step upgrades from version i to i + 1; append, never edit. */
 static int (*const migrations[])(Store *) = {schema_v1, schema_v2, store_limits_schema,
                                               store_register_schema, store_outbox_schema, schema_v6,
-                                              schema_v7, schema_v8};
+                                              schema_v7, schema_v8, schema_v9};
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 int store_user_version(Store *s)
@@ -538,6 +628,8 @@ int store_user_version(Store *s)
         return version;
 }
 
+static int migrate_steps(Store *s, int version);
+
 static int migrate(Store *s)
 {
         int version = store_user_version(s);
@@ -545,6 +637,25 @@ static int migrate(Store *s)
                 log_debug("database schema %d is newer than this breachd (%d)", version, STORE_SCHEMA_VERSION);
                 return -EPROTONOSUPPORT;
         }
+        /* Schema 9 rebuilds incidents, which rows of other tables refer
+         * to: foreign keys off while it does (the pragma is a no-op inside
+         * a transaction), checked by the step itself. */
+        bool rebuild = version < 9;
+        if (rebuild) {
+                int r = store_exec(s, "PRAGMA foreign_keys = OFF");
+                if (r < 0)
+                        return r;
+        }
+        int r = migrate_steps(s, version);
+        if (rebuild) {
+                int q = store_exec(s, "PRAGMA foreign_keys = ON");
+                r = r < 0 ? r : q;
+        }
+        return r;
+}
+
+static int migrate_steps(Store *s, int version)
+{
         for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
                 int r = store_exec(s, "BEGIN IMMEDIATE");
                 if (r < 0)
@@ -582,9 +693,12 @@ static void build_incident_sql(Store *s)
                         n++;
         for (size_t i = 0; i < n; i++)
                 buf_puts(&vals, i ? ", ?" : "?");
-        s->insert_incident_sql = xasprintf("INSERT INTO incidents(%s) VALUES(%s)", cols.s, vals.s);
+        /* The organisation first (schema 9): not among cols, whose last
+         * columns incident_row() counts from the end. */
+        s->insert_incident_sql = xasprintf("INSERT INTO incidents(org, %s) VALUES(?, %s)", cols.s, vals.s);
         s->select_incident_sql = xasprintf("SELECT id, %s, ico_reference, outcome, allocated_to, closed_at "
-                                           "FROM incidents WHERE ref = ?", cols.s);
+                                           "FROM incidents WHERE org = COALESCE(?, org) AND ref = ? "
+                                           "ORDER BY id LIMIT 1", cols.s);
         buf_free(&cols);
         buf_free(&vals);
 }
@@ -689,6 +803,7 @@ int store_open(const char *path, Store **ret)
                                "CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(id) WHERE state = 'failed';")) < 0)
                 goto fail;
         build_incident_sql(s);
+        s->org = xstrdup("");
         *ret = s;
         return 0;
 fail:
@@ -705,6 +820,7 @@ void store_close(Store *s)
         sqlite3_close(s->db);
         free(s->insert_incident_sql);
         free(s->select_incident_sql);
+        free(s->org);
         free(s);
 }
 
@@ -738,6 +854,61 @@ int store_step_done(Store *s, sqlite3_stmt *st)
         int r = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_sql_err(rc);
         sqlite3_reset(st);
         return r;
+}
+
+/* ---- organisations (schema 9) ------------------------------------------- */
+
+void store_set_org(Store *s, const char *org)
+{
+        if (org == s->org)
+                return;
+        char *copy = org ? xstrdup(org) : NULL;
+        free(s->org);
+        s->org = copy;
+}
+
+const char *store_org(Store *s)
+{
+        return s->org;
+}
+
+const char *store_org_key(Store *s)
+{
+        return s->org ? s->org : "";
+}
+
+int store_incident_org(Store *s, int64_t id, char **ret)
+{
+        static const char sql[] = "SELECT org FROM incidents WHERE id = ?";
+        char *org = NULL;
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(id)), store_row_text, &org);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        *ret = org;
+        return 0;
+}
+
+static int strlist_row(sqlite3_stmt *st, void *userdata)
+{
+        strlist_add(userdata, (const char *)sqlite3_column_text(st, 0));
+        return 0;
+}
+
+int store_ref_orgs(Store *s, const char *ref, StrList *ret)
+{
+        static const char sql[] = "SELECT DISTINCT org FROM incidents WHERE ref = ? COLLATE NOCASE ORDER BY org";
+        return store_query(s, sql, STORE_VALUES(SV_TEXT(ref)), strlist_row, ret);
+}
+
+int store_find_token(Store *s, const char *token, int64_t *ret_id)
+{
+        static const char sql[] = "SELECT id FROM incidents WHERE token = ? COLLATE NOCASE ORDER BY id LIMIT 1";
+        int64_t id = 0;
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(token)), store_row_int64, &id);
+        if (r <= 0)
+                return r;
+        *ret_id = id;
+        return 1;
 }
 
 /* ---- messages ---------------------------------------------------------- */
@@ -782,9 +953,10 @@ int store_uid_disposition(Store *s, const char *mailbox, uint32_t uidvalidity, u
 int store_key_seen(Store *s, const char *key, int64_t *ret_incident_id)
 {
         static const char sql[] = "SELECT incident_id FROM messages WHERE key = ? "
-                                  "AND disposition IN ('report','followup','ignored') LIMIT 1";
+                                  "AND disposition IN ('report','followup','ignored') "
+                                  "AND org = COALESCE(?, org) LIMIT 1";
         int64_t id = 0;
-        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(key)), store_row_int64, &id);
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(key), SV_TEXT(s->org)), store_row_int64, &id);
         if (r <= 0)
                 return r;
         if (ret_incident_id)
@@ -796,14 +968,15 @@ int store_add_message(Store *s, const StoredMessage *m)
 {
         static const char sql[] =
                 "INSERT INTO messages(mailbox, uidvalidity, uid, key, message_id, from_addr, subject, "
-                "received_at, seen_at, incident_id, disposition, reason, raw) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+                "received_at, seen_at, incident_id, disposition, reason, raw, org) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?, COALESCE((SELECT org FROM incidents WHERE id = ?), ?))";
         return store_write(s, sql,
                            STORE_VALUES(SV_TEXT(m->mailbox), SV_INT(m->uidvalidity), SV_INT(m->uid), SV_TEXT(m->key),
                                         SV_TEXT(m->message_id), SV_TEXT(m->from_addr), SV_TEXT(m->subject),
                                         SV_INT(m->received_at), SV_INT(now_utc()), SV_NONZERO(m->incident_id),
                                         SV_TEXT(disposition_name(m->disposition)), SV_TEXT(m->reason),
-                                        SV_BLOB(m->raw, m->raw_len)));
+                                        SV_BLOB(m->raw, m->raw_len), SV_NONZERO(m->incident_id),
+                                        SV_TEXT(store_org_key(s))));
 }
 
 int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const uint32_t *uids, size_t n)
@@ -864,17 +1037,18 @@ char *incident_format_ref(const char *pattern, int year, int64_t n)
 
 int store_next_ref(Store *s, const char *pattern, int year, char **ret)
 {
-        static const char sql[] = "INSERT INTO ref_counter(year, last) VALUES(?, 1) "
-                                  "ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last";
-        static const char exists[] = "SELECT 1 FROM incidents WHERE ref = ?";
+        static const char sql[] = "INSERT INTO ref_counter(org, year, last) VALUES(?, ?, 1) "
+                                  "ON CONFLICT(org, year) DO UPDATE SET last = last + 1 RETURNING last";
+        static const char exists[] = "SELECT 1 FROM incidents WHERE org = ? AND ref = ?";
         /* A reference taken by an imported incident is skipped, never reused. */
         for (int tries = 0; tries < 100000; tries++) {
                 int64_t n = 0;
-                int r = store_query(s, sql, STORE_VALUES(SV_INT(year)), store_row_int64, &n);
+                int r = store_query(s, sql, STORE_VALUES(SV_TEXT(store_org_key(s)), SV_INT(year)), store_row_int64,
+                                    &n);
                 if (r <= 0)
                         return r;
                 char *ref = incident_format_ref(pattern, year, n);
-                r = store_query(s, exists, STORE_VALUES(SV_TEXT(ref)), NULL, NULL);
+                r = store_query(s, exists, STORE_VALUES(SV_TEXT(store_org_key(s)), SV_TEXT(ref)), NULL, NULL);
                 if (r == 0) {
                         *ret = ref;
                         return 0;
@@ -906,8 +1080,9 @@ int store_insert_incident(Store *s, Incident *inc)
                             *fallbacks = strlist_join(&inc->fallbacks, ","),
                             *notes = strlist_join(&inc->form.notes, "\n"),
                             *unreadable = strlist_join(&inc->form.unreadable, "\n");
-        StoreValue v[22 + FIELD__MAX * STORE_FIELD_VALUES];
+        StoreValue v[23 + FIELD__MAX * STORE_FIELD_VALUES];
         size_t n = 0;
+        v[n++] = (StoreValue)SV_TEXT(store_org_key(s));
         v[n++] = (StoreValue)SV_TEXT(inc->ref);
         v[n++] = (StoreValue)SV_TEXT(inc->token);
         v[n++] = (StoreValue)SV_INT(inc->received_at);
@@ -1002,7 +1177,8 @@ static int incident_row(sqlite3_stmt *st, void *userdata)
 
 int store_load_incident(Store *s, const char *ref, Incident *inc)
 {
-        int r = store_query(s, s->select_incident_sql, STORE_VALUES(SV_TEXT(ref)), incident_row, inc);
+        int r = store_query(s, s->select_incident_sql, STORE_VALUES(SV_TEXT(s->org), SV_TEXT(ref)), incident_row,
+                            inc);
         return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
@@ -1026,10 +1202,11 @@ int store_find_filed_message(Store *s, const char *message_id, int64_t *ret_id)
         /* By the key, which is indexed: "<message-id>" for a message that has one. */
         static const char sql[] =
                 "SELECT incident_id FROM messages WHERE (key = ? OR message_id = ?) AND incident_id IS NOT NULL "
-                "ORDER BY id LIMIT 1";
+                "AND org = COALESCE(?, org) ORDER BY id LIMIT 1";
         _cleanup_free_ char *key = xasprintf("<%s>", message_id);
         int64_t id = 0;
-        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(key), SV_TEXT(message_id)), store_row_int64, &id);
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(key), SV_TEXT(message_id), SV_TEXT(s->org)),
+                            store_row_int64, &id);
         if (r <= 0)
                 return r;
         *ret_id = id;
@@ -1054,9 +1231,10 @@ int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t u
         static const char sql[] =
                 "SELECT incident_id, COALESCE(subject, ''), COALESCE(received_at, seen_at) FROM messages "
                 "WHERE disposition = 'report' AND incident_id IS NOT NULL AND from_addr = ? COLLATE NOCASE "
-                "AND COALESCE(received_at, seen_at) BETWEEN ? AND ? ORDER BY id";
+                "AND COALESCE(received_at, seen_at) BETWEEN ? AND ? AND org = COALESCE(?, org) ORDER BY id";
         ReportWalk w = {.fn = fn, .userdata = userdata};
-        return store_query(s, sql, STORE_VALUES(SV_TEXT(from_addr), SV_INT(since), SV_INT(until)), row_report, &w);
+        return store_query(s, sql, STORE_VALUES(SV_TEXT(from_addr), SV_INT(since), SV_INT(until), SV_TEXT(s->org)),
+                           row_report, &w);
 }
 
 int store_incident_ref(Store *s, int64_t id, char **ret)
@@ -1073,11 +1251,12 @@ int store_incident_ref(Store *s, int64_t id, char **ret)
 int store_audit(Store *s, int64_t incident_id, const char *actor, const char *action, const char *field,
                 const char *old_value, const char *new_value)
 {
-        static const char sql[] = "INSERT INTO audit(incident_id, at, actor, action, field, old_value, new_value) "
-                                  "VALUES(?,?,?,?,?,?,?)";
+        static const char sql[] = "INSERT INTO audit(incident_id, at, actor, action, field, old_value, new_value, "
+                                  "org) VALUES(?,?,?,?,?,?,?, COALESCE((SELECT org FROM incidents WHERE id = ?), ?))";
         return store_write(s, sql,
                            STORE_VALUES(SV_NONZERO(incident_id), SV_INT(now_utc()), SV_TEXT(actor), SV_TEXT(action),
-                                        SV_TEXT(field), SV_TEXT(old_value), SV_TEXT(new_value)));
+                                        SV_TEXT(field), SV_TEXT(old_value), SV_TEXT(new_value),
+                                        SV_NONZERO(incident_id), SV_TEXT(store_org_key(s))));
 }
 
 /* ---- outbox ------------------------------------------------------------ */
@@ -1099,14 +1278,16 @@ int store_queue_mail(Store *s, int64_t incident_id, const char *kind, const char
                      size_t len, int64_t *ret_id)
 {
         static const char sql[] = "INSERT INTO outbox(incident_id, kind, envelope_from, rcpts, message_id, "
-                                  "subject, data, next_attempt_at, created_at) VALUES(?,?,?,?,?,?,?,?,?)";
+                                  "subject, data, next_attempt_at, created_at, org) VALUES(?,?,?,?,?,?,?,?,?, "
+                                  "COALESCE((SELECT org FROM incidents WHERE id = ?), ?))";
         int64_t now = now_utc();
         _cleanup_free_ char *joined = strlist_join(rcpts, "\n");
         /* data outlives the step: no copy (store_write() lets go of it). */
         int r = store_write(s, sql,
                             STORE_VALUES(SV_NONZERO(incident_id), SV_TEXT(kind), SV_TEXT(envelope_from),
                                          SV_TEXT(joined), SV_TEXT(message_id), SV_TEXT(subject), SV_BLOB(data, len),
-                                         SV_INT(now), SV_INT(now)));
+                                         SV_INT(now), SV_INT(now), SV_NONZERO(incident_id),
+                                         SV_TEXT(store_org_key(s))));
         if (r >= 0 && ret_id)
                 *ret_id = sqlite3_last_insert_rowid(s->db);
         return r;
@@ -1196,10 +1377,11 @@ int store_outbox_counts(Store *s, int64_t *ret_queued, int64_t *ret_failed)
 {
         /* Two counts over partial indexes (outbox_due, outbox_failed)
          * rather than one pass over every mail ever sent. */
-        static const char sql[] = "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'queued'), "
-                                  "(SELECT COUNT(*) FROM outbox WHERE state = 'failed')";
+        static const char sql[] = "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'queued' "
+                                  "AND org = COALESCE(?1, org)), "
+                                  "(SELECT COUNT(*) FROM outbox WHERE state = 'failed' AND org = COALESCE(?1, org))";
         int64_t v[2];
-        int r = store_query(s, sql, NULL, 0, outbox_counts_row, v);
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(s->org)), outbox_counts_row, v);
         if (r < 0)
                 return r;
         if (r > 0) {

@@ -12,7 +12,7 @@
 
 typedef struct Store Store;
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Creates the database (0600 whatever the umask, in a 0700 directory when
  * it creates the directory) or opens and upgrades it.  An existing file
@@ -34,6 +34,30 @@ const char *store_errmsg(Store *s);
  * space left on device"); caller frees. */
 unsigned store_failures(void);
 char *store_last_failure(void);
+
+/* ---- organisations (schema 9; docs/DESIGN.md "Organisations") ----
+ * Every incident, message, mail and audit row belongs to one organisation
+ * (its key, Config.org; '' for a single-organisation service).  The Store
+ * has an organisation in scope, '' when opened: what is looked up by
+ * reference or Message-ID, listed, counted, numbered or due (references,
+ * reminders, digests, quarantine, counts, the register's views) is that
+ * organisation's alone, and what is written (an incident, its reference
+ * sequence, a message, a mail, an audit row) is filed under it (a row
+ * about an incident under the incident's, whatever the scope).  NULL
+ * scopes to every organisation, for the service's own views; writing then
+ * files under ''.  Lookups by incident id are the register's, whatever the
+ * scope. */
+void store_set_org(Store *s, const char *org);
+const char *store_org(Store *s);         /* NULL: every organisation */
+const char *store_org_key(Store *s);     /* the scope, "" for NULL */
+/* The organisation of incident id (*ret owned); -ENOENT when none. */
+int store_incident_org(Store *s, int64_t id, char **ret);
+/* The organisations that have an incident whose reference is ref (case
+ * ignored), in order, added to *ret; their number. */
+int store_ref_orgs(Store *s, const char *ref, StrList *ret);
+/* The incident whose token is token, in any organisation: 1 and *ret_id,
+ * 0 when none (tokens are random: one is one incident's; case ignored, as a plus-address comes lower-cased). */
+int store_find_token(Store *s, const char *token, int64_t *ret_id);
 
 int store_begin(Store *s);
 /* On failure the transaction has been rolled back. */

@@ -122,9 +122,10 @@ static int found_ref_row(sqlite3_stmt *st, void *userdata)
 
 int store_find_ref(Store *s, const char *ref, int64_t *ret_id, char **ret_ref)
 {
-        static const char sql[] = "SELECT id, ref FROM incidents WHERE ref = ? COLLATE NOCASE ORDER BY id LIMIT 1";
+        static const char sql[] = "SELECT id, ref FROM incidents WHERE ref = ? COLLATE NOCASE "
+                                  "AND org = COALESCE(?, org) ORDER BY id LIMIT 1";
         FoundRef f = {0};
-        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(ref)), found_ref_row, &f);
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(ref), SV_TEXT(s->org)), found_ref_row, &f);
         if (r <= 0) {
                 free(f.ref);
                 return r < 0 ? r : -ENOENT;
@@ -144,9 +145,10 @@ int store_reminders_due(Store *s, int64_t now, size_t max, int64_t **ret, size_t
 {
         /* "IS NOT NULL" lets SQLite use the partial index. */
         static const char sql[] = "SELECT id FROM incidents WHERE next_reminder_at IS NOT NULL "
-                                  "AND next_reminder_at <= ? ORDER BY next_reminder_at, id LIMIT ?";
+                                  "AND next_reminder_at <= ? AND org = COALESCE(?, org) "
+                                  "ORDER BY next_reminder_at, id LIMIT ?";
         StoreVec ids = {0};
-        int r = store_query(s, sql, STORE_VALUES(SV_INT(now), SV_INT(max)), store_row_id, &ids);
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(now), SV_TEXT(s->org), SV_INT(max)), store_row_id, &ids);
         if (r < 0) {
                 free(ids.v);
                 return r;
@@ -163,6 +165,8 @@ static int int64_or_max_row(sqlite3_stmt *st, void *userdata)
         return 0;
 }
 
+/* Every organisation's, whatever the scope: it is when the daemon wakes,
+ * and its pass goes over each organisation (reminders_run_all()). */
 int store_reminder_next(Store *s, int64_t *ret)
 {
         static const char sql[] = "SELECT MIN(next_reminder_at) FROM incidents WHERE next_reminder_at IS NOT NULL";

@@ -21,31 +21,37 @@ static int64_t scalar(Store *s, const char *sql, int64_t now)
         sqlite3_stmt *st = store_stmt(s, sql);
         if (!st)
                 return -1;
-        if (strchr(sql, '?'))
+        if (strstr(sql, "?1"))
                 sqlite3_bind_int64(st, 1, now);
+        if (strstr(sql, "?2"))
+                store_bind_text(st, 2, s->org);
         int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
         sqlite3_reset(st);
         return v;
 }
 
+/* The organisation in scope (store_set_org()): parameter 2, NULL for all. */
+#define ORG2 "AND org = COALESCE(?2, org)"
+
 int store_counts(Store *s, int64_t now, RegisterCounts *c)
 {
-        static const char open_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed'";
+        static const char open_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed' " ORG2;
         static const char pending_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed' "
-                                          "AND ico_decision = 'pending'";
+                                          "AND ico_decision = 'pending' " ORG2;
         static const char overdue_sql[] = "SELECT COUNT(*) FROM incidents WHERE status != 'closed' "
-                                          "AND ico_decision = 'pending' AND deadline_at < ?";
-        static const char filed_sql[] = "SELECT COUNT(*) FROM incidents";
-        static const char oldest_sql[] = "SELECT COALESCE(MIN(created_at), 0) FROM outbox WHERE state = 'queued'";
-        static const char quarantine_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'quarantine'";
+                                          "AND ico_decision = 'pending' AND deadline_at < ?1 " ORG2;
+        static const char filed_sql[] = "SELECT COUNT(*) FROM incidents WHERE TRUE " ORG2;
+        static const char oldest_sql[] = "SELECT COALESCE(MIN(created_at), 0) FROM outbox WHERE state = 'queued' "
+                                         ORG2;
+        static const char quarantine_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'quarantine' " ORG2;
         static const char automatic_week_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'automatic' "
-                                                 "AND seen_at >= ? - 7 * 86400";
-        static const char automatic_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'automatic'";
+                                                 "AND seen_at >= ?1 - 7 * 86400 " ORG2;
+        static const char automatic_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'automatic' " ORG2;
         static const char bounces_week_sql[] = "SELECT COUNT(*) FROM messages WHERE disposition = 'ignored' "
-                                               "AND reason LIKE 'delivery report:%' AND seen_at >= ? - 7 * 86400";
+                                               "AND reason LIKE 'delivery report:%' AND seen_at >= ?1 - 7 * 86400 " ORG2;
         static const char next_sql[] = "SELECT ref, deadline_at FROM incidents WHERE status != 'closed' "
-                                       "AND ico_decision = 'pending' AND deadline_at >= ? "
-                                       "ORDER BY deadline_at LIMIT 1";
+                                       "AND ico_decision = 'pending' AND deadline_at >= ?1 " ORG2
+                                       " ORDER BY deadline_at LIMIT 1";
         memset(c, 0, sizeof *c);
         c->open_incidents = scalar(s, open_sql, now);
         c->pending_decisions = scalar(s, pending_sql, now);
@@ -61,6 +67,7 @@ int store_counts(Store *s, int64_t now, RegisterCounts *c)
         if (!st)
                 return -EIO;
         sqlite3_bind_int64(st, 1, now);
+        store_bind_text(st, 2, s->org);
         if (sqlite3_step(st) == SQLITE_ROW) {
                 c->next_deadline_ref = store_col_text(st, 0);
                 c->next_deadline = sqlite3_column_int64(st, 1);

@@ -64,13 +64,15 @@ static int cases(Store *s, const char *sql, const StoreValue *v, size_t n, Diges
 
 int store_digest_open(Store *s, DigestCase **ret, size_t *ret_n)
 {
-        return cases(s, "SELECT " CASE_COLS "WHERE status != 'closed' ORDER BY received_at, id", NULL, 0, ret, ret_n);
+        return cases(s, "SELECT " CASE_COLS "WHERE status != 'closed' AND org = COALESCE(?, org) "
+                        "ORDER BY received_at, id", STORE_VALUES(SV_TEXT(s->org)), ret, ret_n);
 }
 
 int store_digest_late(Store *s, int64_t from, int64_t to, DigestCase **ret, size_t *ret_n)
 {
         return cases(s, "SELECT " CASE_COLS "WHERE late = 1 AND received_at >= ? AND received_at < ? "
-                        "ORDER BY received_at, id", STORE_VALUES(SV_INT(from), SV_INT(to)), ret, ret_n);
+                        "AND org = COALESCE(?, org) ORDER BY received_at, id",
+                     STORE_VALUES(SV_INT(from), SV_INT(to), SV_TEXT(s->org)), ret, ret_n);
 }
 
 static int row_action(sqlite3_stmt *st, void *userdata)
@@ -90,9 +92,10 @@ int store_digest_overdue_actions(Store *s, const char *today, DigestAction **ret
         static const char sql[] = "SELECT i.ref, i.token, a.n, a.text, a.owner, a.due FROM actions a "
                                   "JOIN incidents i ON i.id = a.incident_id "
                                   "WHERE a.done_at IS NULL AND a.due IS NOT NULL AND a.due != '' AND a.due < ? "
-                                  "AND i.status != 'closed' ORDER BY a.due, i.ref, a.n";
+                                  "AND i.status != 'closed' AND i.org = COALESCE(?, i.org) "
+                                  "ORDER BY a.due, i.ref, a.n";
         StoreVec vec = {0};
-        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(today)), row_action, &vec);
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(today), SV_TEXT(s->org)), row_action, &vec);
         if (r < 0) {
                 digest_actions_free(vec.v, vec.n);
                 return r;
@@ -108,8 +111,8 @@ int store_digest_last_week(Store *s, int64_t up_to, int64_t *ret)
         int r = store_query(s,
                             "SELECT COALESCE(MAX(CAST(new_value AS INTEGER)), 0) FROM audit "
                             "WHERE incident_id IS NULL AND action = '" DIGEST_ACTION "' "
-                            "AND CAST(new_value AS INTEGER) <= ?",
-                            STORE_VALUES(SV_INT(up_to)), store_row_int64, ret);
+                            "AND CAST(new_value AS INTEGER) <= ? AND org = ?",
+                            STORE_VALUES(SV_INT(up_to), SV_TEXT(store_org_key(s))), store_row_int64, ret);
         return r < 0 ? r : 0;
 }
 

@@ -131,12 +131,15 @@ int store_prune_auto_mail(Store *s, int64_t before)
 
 int store_set_disposition(Store *s, int64_t message_row, Disposition d, int64_t incident_id, const char *reason)
 {
-        static const char sql[] = "UPDATE messages SET disposition = ?, incident_id = ?, reason = ? WHERE id = ?";
+        /* Reprocessed, it is the organisation's it was routed to now. */
+        static const char sql[] = "UPDATE messages SET disposition = ?, incident_id = ?, reason = ?, "
+                                  "org = COALESCE((SELECT org FROM incidents WHERE id = ?), ?) WHERE id = ?";
         unsigned n = 0;
         int r = changes_of(s,
                            store_write(s, sql,
                                        STORE_VALUES(SV_TEXT(disposition_name(d)), SV_NONZERO(incident_id),
-                                                    SV_TEXT(reason), SV_INT(message_row))),
+                                                    SV_TEXT(reason), SV_NONZERO(incident_id),
+                                                    SV_TEXT(store_org_key(s)), SV_INT(message_row))),
                            &n);
         return r < 0 ? r : n ? 0 : -ENOENT;
 }

@@ -56,7 +56,7 @@ int store_messages_raw(Store *s, int64_t id, StoredRaw *ret)
 static int ids_of(Store *s, const char *sql, int64_t **ret, size_t *ret_n)
 {
         StoreVec ids = {0};
-        int r = store_query(s, sql, NULL, 0, store_row_id, &ids);
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(s->org)), store_row_id, &ids);
         if (r < 0) {
                 free(ids.v);
                 return r;
@@ -70,7 +70,8 @@ int store_messages_quarantined(Store *s, int64_t **ret, size_t *ret_n)
 {
         static const char sql[] =
                 "SELECT id FROM messages WHERE disposition = 'quarantine' AND raw IS NOT NULL "
-                "AND (reason IS NULL OR reason NOT LIKE '" STORE_REASON_AUTOMATIC "%') ORDER BY id";
+                "AND (reason IS NULL OR reason NOT LIKE '" STORE_REASON_AUTOMATIC "%') "
+                "AND org = COALESCE(?, org) ORDER BY id";
         return ids_of(s, sql, ret, ret_n);
 }
 
@@ -78,7 +79,8 @@ int store_messages_automatic(Store *s, int64_t **ret, size_t *ret_n)
 {
         static const char sql[] =
                 "SELECT id FROM messages WHERE raw IS NOT NULL AND (disposition = 'automatic' OR "
-                "(disposition = 'quarantine' AND reason LIKE '" STORE_REASON_AUTOMATIC "%')) ORDER BY id";
+                "(disposition = 'quarantine' AND reason LIKE '" STORE_REASON_AUTOMATIC "%')) "
+                "AND org = COALESCE(?, org) ORDER BY id";
         return ids_of(s, sql, ret, ret_n);
 }
 
@@ -117,9 +119,9 @@ int store_quarantine_unreported(Store *s, QuarantinedMessage **ret, size_t *ret_
         static const char sql[] = "SELECT id, from_addr, subject, reason, seen_at FROM messages "
                                   "WHERE disposition = 'quarantine' AND reported_at IS NULL "
                                   "AND (reason IS NULL OR reason NOT LIKE '" STORE_REASON_AUTOMATIC "%') "
-                                  "ORDER BY id";
+                                  "AND org = COALESCE(?, org) ORDER BY id";
         StoreVec vec = {0};
-        int r = store_query(s, sql, NULL, 0, row_quarantined, &vec);
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(s->org)), row_quarantined, &vec);
         if (r < 0) {
                 quarantined_messages_free(vec.v, vec.n);
                 return r;
@@ -134,9 +136,9 @@ int store_quarantine_since(Store *s, int64_t since, QuarantinedMessage **ret, si
         static const char sql[] = "SELECT id, from_addr, subject, reason, seen_at FROM messages "
                                   "WHERE disposition = 'quarantine' AND seen_at >= ? "
                                   "AND (reason IS NULL OR reason NOT LIKE '" STORE_REASON_AUTOMATIC "%') "
-                                  "ORDER BY id";
+                                  "AND org = COALESCE(?, org) ORDER BY id";
         StoreVec vec = {0};
-        int r = store_query(s, sql, STORE_VALUES(SV_INT(since)), row_quarantined, &vec);
+        int r = store_query(s, sql, STORE_VALUES(SV_INT(since), SV_TEXT(s->org)), row_quarantined, &vec);
         if (r < 0) {
                 quarantined_messages_free(vec.v, vec.n);
                 return r;
@@ -149,7 +151,8 @@ int store_quarantine_since(Store *s, int64_t since, QuarantinedMessage **ret, si
 int store_quarantine_last_digest(Store *s, int64_t *ret)
 {
         *ret = 0;
-        int r = store_query(s, "SELECT COALESCE(MAX(reported_at), 0) FROM messages", NULL, 0, store_row_int64, ret);
+        int r = store_query(s, "SELECT COALESCE(MAX(reported_at), 0) FROM messages WHERE org = COALESCE(?, org)",
+                            STORE_VALUES(SV_TEXT(s->org)), store_row_int64, ret);
         return r < 0 ? r : 0;
 }
 
@@ -157,6 +160,6 @@ int store_quarantine_mark_reported(Store *s, int64_t up_to_id, int64_t now)
 {
         return store_write(s,
                            "UPDATE messages SET reported_at = ? WHERE disposition = 'quarantine' "
-                           "AND reported_at IS NULL AND id <= ?",
-                           STORE_VALUES(SV_INT(now), SV_INT(up_to_id)));
+                           "AND reported_at IS NULL AND id <= ? AND org = COALESCE(?, org)",
+                           STORE_VALUES(SV_INT(now), SV_INT(up_to_id), SV_TEXT(s->org)));
 }

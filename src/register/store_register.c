@@ -116,9 +116,10 @@ int store_register_save(Store *s, const Incident *inc, const RegisterExtra *x)
 
 int store_ref_exists(Store *s, const char *ref, int64_t *ret_id)
 {
-        static const char sql[] = "SELECT id FROM incidents WHERE ref = ?";
+        static const char sql[] = "SELECT id FROM incidents WHERE ref = ? AND org = COALESCE(?, org) "
+                                  "ORDER BY id LIMIT 1";
         int64_t id = 0;
-        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(ref)), store_row_int64, &id);
+        int r = store_query(s, sql, STORE_VALUES(SV_TEXT(ref), SV_TEXT(s->org)), store_row_int64, &id);
         if (r <= 0)
                 return r;
         if (ret_id)
@@ -128,14 +129,15 @@ int store_ref_exists(Store *s, const char *ref, int64_t *ret_id)
 
 int store_ref_counter_raise(Store *s, int year, int64_t n, int64_t *ret_before)
 {
-        static const char get[] = "SELECT last FROM ref_counter WHERE year = ?";
-        static const char set[] = "INSERT INTO ref_counter(year, last) VALUES(?, ?) "
-                                  "ON CONFLICT(year) DO UPDATE SET last = MAX(last, excluded.last)";
+        static const char get[] = "SELECT last FROM ref_counter WHERE org = ? AND year = ?";
+        static const char set[] = "INSERT INTO ref_counter(org, year, last) VALUES(?, ?, ?) "
+                                  "ON CONFLICT(org, year) DO UPDATE SET last = MAX(last, excluded.last)";
         int64_t before = 0;
-        int r = store_query(s, get, STORE_VALUES(SV_INT(year)), store_row_int64, &before);
+        const char *org = store_org_key(s);
+        int r = store_query(s, get, STORE_VALUES(SV_TEXT(org), SV_INT(year)), store_row_int64, &before);
         if (r < 0)
                 return r;
-        r = store_write(s, set, STORE_VALUES(SV_INT(year), SV_INT(n)));
+        r = store_write(s, set, STORE_VALUES(SV_TEXT(org), SV_INT(year), SV_INT(n)));
         if (r >= 0 && ret_before)
                 *ret_before = before;
         return r;
@@ -156,9 +158,13 @@ int store_ref_counter_raise(Store *s, int year, int64_t n, int64_t *ret_before)
         "COALESCE(allocated_to, '') || ' ' || COALESCE(root_cause, '') || ' ' || "                   \
         "COALESCE(action_taken, ''))"
 
-static void filter_where(const RegisterFilter *f, Buf *sql, StoreValue *v, size_t *n)
+static void filter_where(Store *s, const RegisterFilter *f, Buf *sql, StoreValue *v, size_t *n)
 {
         buf_puts(sql, " WHERE 1");
+        if (s->org) {
+                buf_puts(sql, " AND org = ?");
+                v[(*n)++] = (StoreValue)SV_TEXT(s->org);
+        }
         if (f->from) {
                 buf_puts(sql, " AND received_at >= ?");
                 v[(*n)++] = (StoreValue)SV_INT(f->from);
@@ -199,7 +205,7 @@ static int select_filtered(Store *s, const RegisterFilter *f, const char *column
         StoreValue v[16];
         size_t n = 0;
         buf_printf(&sql, "SELECT %s FROM incidents", columns);
-        filter_where(f, &sql, v, &n);
+        filter_where(s, f, &sql, v, &n);
         /* "+received_at": sort after filtering, so that --open is answered
          * from the partial index on open incidents instead of a walk of
          * every incident in date order (0.5 s at a million incidents). */
@@ -318,4 +324,33 @@ int store_committee_rows(Store *s, const RegisterFilter *f, CommitteeRow **ret, 
         *ret = rows.v;
         *ret_n = rows.n;
         return 0;
+}
+
+static int org_summary_row(sqlite3_stmt *st, void *userdata)
+{
+        OrgSummary *o = userdata;
+        o->received = sqlite3_column_int64(st, 0);
+        o->open = sqlite3_column_int64(st, 1);
+        o->overdue = sqlite3_column_int64(st, 2);
+        o->ico_reported = sqlite3_column_int64(st, 3);
+        o->ico_within_72h = sqlite3_column_int64(st, 4);
+        return 0;
+}
+
+int store_org_summary(Store *s, int64_t from, int64_t to, int64_t now, OrgSummary *ret)
+{
+        static const char sql[] =
+                "SELECT COUNT(*), "
+                "COALESCE(SUM(CASE WHEN status <> 'closed' THEN 1 ELSE 0 END), 0), "
+                "COALESCE(SUM(CASE WHEN status <> 'closed' AND ico_decision = 'pending' AND deadline_at < ? "
+                "THEN 1 ELSE 0 END), 0), "
+                "COALESCE(SUM(CASE WHEN ico_decision = 'notify' THEN 1 ELSE 0 END), 0), "
+                "COALESCE(SUM(CASE WHEN ico_decision = 'notify' AND ico_notified_at IS NOT NULL "
+                "AND ico_notified_at <= deadline_at THEN 1 ELSE 0 END), 0) "
+                "FROM incidents WHERE org = COALESCE(?, org) AND received_at >= ? AND received_at < ?";
+        memset(ret, 0, sizeof *ret);
+        int r = store_query(s, sql,
+                            STORE_VALUES(SV_INT(now), SV_TEXT(s->org), SV_INT(from), SV_INT(to ? to : INT64_MAX)),
+                            org_summary_row, ret);
+        return r < 0 ? r : 0;
 }

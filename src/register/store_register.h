@@ -115,3 +115,13 @@ typedef struct {
  * owns *ret (committee_rows_free()). */
 void committee_rows_free(CommitteeRow *rows, size_t n);
 int store_committee_rows(Store *s, const RegisterFilter *f, CommitteeRow **ret, size_t *ret_n);
+
+/* The service's overview of one organisation (`breachctl report
+ * --all-orgs`): of the incidents of the Store's organisation received in
+ * [from, to) (0, 0: all), how many, how many still open, overdue at `now`
+ * (the ICO decision pending past the deadline), reported to the ICO, and
+ * of those reported within the 72 hours (ico_notified_at by the deadline). */
+typedef struct {
+        int64_t received, open, overdue, ico_reported, ico_within_72h;
+} OrgSummary;
+int store_org_summary(Store *s, int64_t from, int64_t to, int64_t now, OrgSummary *ret);

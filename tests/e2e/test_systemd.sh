@@ -344,7 +344,7 @@ c_array smtp_keys src/base/config.c >"$tmp/want"
 man_section "$conf_page" SMTP | tp_tags >"$tmp/have"
 is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd.conf(5) documents every smtp key"
 c_array top_keys src/base/config.c | grep -vx 'mailbox\|smtp' >"$tmp/want"
-for s in GENERAL PEOPLE INCIDENTS RUNNING; do man_section "$conf_page" "$s"; done | tp_tags >"$tmp/have"
+for s in GENERAL PEOPLE INCIDENTS RUNNING ORGANISATIONS; do man_section "$conf_page" "$s"; done | tp_tags >"$tmp/have"
 ok "src/base/config.c lists top-level keys" test "$(wc -l <"$tmp/want")" -ge 15
 is "$(missing_from "$tmp/want" "$tmp/have" | tr '\n' ' ')" "" "breachd.conf(5) documents every top-level key"
 c_array directorate_keys src/base/config.c | while read -r k; do grep -q "$k = " "$conf_page" && echo "$k"; done >"$tmp/have"

@@ -6,6 +6,7 @@
 
 #include "read/values.h"
 #include "register/store.h"
+#include "register/store_register.h"
 #include "tap.h"
 #include "base/util.h"
 
@@ -187,6 +188,14 @@ static void check_counts(Store *s, const char *ref, int64_t n, bool approx, bool
         incident_free(&inc);
 }
 
+/* What schema 9 added, taken away again (but the UNIQUE on incidents.ref
+ * alone, which a rebuild would put back: the step does without it). */
+#define V9_UNDONE                                                                                            \
+        "DROP INDEX incidents_org_ref; DROP INDEX incidents_ref; DROP INDEX incidents_token;"                \
+        "ALTER TABLE incidents DROP COLUMN org; ALTER TABLE messages DROP COLUMN org;"                       \
+        "ALTER TABLE outbox DROP COLUMN org; ALTER TABLE audit DROP COLUMN org;"                             \
+        "DROP TABLE ref_counter; CREATE TABLE ref_counter(year INTEGER PRIMARY KEY, last INTEGER NOT NULL);"
+
 /* Schema 8 (issue 15): a register of version 7 keeps approximate counts
  * without saying which are lower bounds.  The upgrade adds the columns and
  * reads the counts filed as approximate again from their words, so that
@@ -206,6 +215,7 @@ static void test_upgrade_v7(void)
         /* What version 7 was: no _at_least columns. */
         TAP_INT_EQ(raw_exec(path, "ALTER TABLE incidents DROP COLUMN individuals_count_at_least;"
                                   "ALTER TABLE incidents DROP COLUMN records_count_at_least;"
+                                  V9_UNDONE
                                   "PRAGMA user_version = 7;"),
                    0, "the register is made a version 7 one");
         TAP_INT_EQ(user_version(path), 7, "it says it is version 7");
@@ -283,12 +293,185 @@ static void test_filed_copies(void)
         store_close(s);
 }
 
+/* The one number sql gives, read past the Store; -1 when it cannot. */
+static int64_t raw_scalar(const char *path, const char *sql)
+{
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        int64_t v = -1;
+        if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+/* Files ref under the Store's organisation with token tok. */
+static int file_org_incident(Store *s, const char *tok, char **ret_ref)
+{
+        Incident inc;
+        incident_init(&inc);
+        int r = store_next_ref(s, "DB%Y%03n", 2026, &inc.ref);
+        if (r >= 0) {
+                inc.token = xstrdup(tok);
+                inc.received_at = inc.filed_at = inc.aware_at = 1767225600;
+                inc.deadline_at = inc.aware_at + 72 * 3600;
+                r = store_insert_incident(s, &inc);
+        }
+        if (r >= 0 && ret_ref)
+                *ret_ref = xstrdup(inc.ref);
+        incident_free(&inc);
+        return r;
+}
+
+static int count_row(const RegisterRow *row, void *userdata)
+{
+        (*(int *)userdata)++;
+        return 0;
+}
+
+/* Schema 9 (issue 17): a register of version 8 (before organisations)
+ * keeps every row under the organisation '', its references, its audit,
+ * its notes, actions and reminders; then two organisations number their
+ * own cases (both DB2026001) and see only their own. */
+static void test_upgrade_v8_orgs(void)
+{
+        _cleanup_free_ char *sql = NULL;
+        int r = read_file(tap_srcpath("tests/fixtures/register-v8.sql"), 1 << 24, &sql, NULL);
+        tap_ok(r == 0, "the v8 fixture is readable");
+        if (r < 0)
+                return;
+        _cleanup_free_ char *path = xasprintf("%s/v8.db", tmpdir);
+        TAP_INT_EQ(raw_exec(path, sql), 0, "the v8 register is recreated");
+        TAP_INT_EQ(user_version(path), 8, "it says it is version 8");
+        Store *s = NULL;
+        TAP_INT_EQ(store_open(path, &s), 0, "store_open upgrades it");
+        if (!s)
+                return;
+        TAP_INT_EQ(user_version(path), STORE_SCHEMA_VERSION, "to version %d", STORE_SCHEMA_VERSION);
+        TAP_INT_EQ(raw_scalar(path, "SELECT (SELECT COUNT(*) FROM incidents) + (SELECT COUNT(*) FROM messages) + "
+                                    "(SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM audit)"),
+                   11, "every row is kept");
+        TAP_INT_EQ(raw_scalar(path, "SELECT (SELECT COUNT(*) FROM incidents WHERE org != '') + "
+                                    "(SELECT COUNT(*) FROM messages WHERE org != '') + "
+                                    "(SELECT COUNT(*) FROM outbox WHERE org != '') + "
+                                    "(SELECT COUNT(*) FROM audit WHERE org != '')"),
+                   0, "every row is the organisation ''s");
+        TAP_INT_EQ(raw_scalar(path, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0,
+                   "no row refers to a missing incident");
+        TAP_INT_EQ(raw_scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'incidents_reschedule'"), 1,
+                   "the rescheduling trigger is made again");
+        Incident inc;
+        TAP_INT_EQ(store_load_incident(s, "DB2026002", &inc), 0, "an incident of version 8 loads");
+        if (inc.id) {
+                TAP_STR_EQ(inc.form.f[F_DIRECTORATE].canon, "Finance and Resources", "its fields intact");
+                incident_free(&inc);
+        }
+        CaseNote *notes = NULL;
+        size_t n = 0;
+        store_notes_list(s, 2, &notes, &n);
+        TAP_INT_EQ(n, 1, "its note is still its own");
+        case_notes_free(notes, n);
+        StoredReminder *rem = NULL;
+        store_reminders_list(s, 1, &rem, &n);
+        TAP_INT_EQ(n, 1, "a reminder recorded before is kept");
+        stored_reminders_free(rem, n);
+        int64_t week = 0;
+        store_digest_last_week(s, INT64_MAX / 2, &week);
+        TAP_INT_EQ(week, 1767254400, "the weekly digest's mark holds for the organisation ''");
+        char *ref = NULL;
+        TAP_INT_EQ(file_org_incident(s, "tok-old", &ref), 0, "a case filed after the upgrade");
+        TAP_STR_EQ(ref, "DB2026003", "numbers on from the version 8 sequence");
+        free(ref);
+
+        /* Two schools. */
+        store_set_org(s, "school-a");
+        ref = NULL;
+        TAP_INT_EQ(file_org_incident(s, "tok-a1", &ref), 0, "school-a files its first case");
+        TAP_STR_EQ(ref, "DB2026001", "as DB2026001");
+        free(ref);
+        store_digest_last_week(s, INT64_MAX / 2, &week);
+        TAP_INT_EQ(week, 0, "school-a has had no weekly digest");
+        store_set_org(s, "school-b");
+        ref = NULL;
+        TAP_INT_EQ(file_org_incident(s, "tok-b1", &ref), 0, "school-b files its first case");
+        TAP_STR_EQ(ref, "DB2026001", "as DB2026001 too");
+        free(ref);
+        ref = NULL;
+        file_org_incident(s, "tok-b2", &ref);
+        TAP_STR_EQ(ref, "DB2026002", "school-b's second is DB2026002");
+        free(ref);
+        Incident dup;
+        incident_init(&dup);
+        dup.ref = xstrdup("DB2026001");
+        dup.token = xstrdup("tok-dup");
+        tap_ok(store_insert_incident(s, &dup) < 0, "a second DB2026001 in school-b is refused");
+        incident_free(&dup);
+
+        TAP_INT_EQ(store_load_incident(s, "DB2026001", &inc), 0, "school-b's DB2026001 loads in its scope");
+        if (inc.id) {
+                TAP_STR_EQ(inc.token, "tok-b1", "and it is school-b's");
+                incident_free(&inc);
+        }
+        store_set_org(s, "school-a");
+        TAP_INT_EQ(store_load_incident(s, "DB2026001", &inc), 0, "school-a's loads in school-a's");
+        if (inc.id) {
+                TAP_STR_EQ(inc.token, "tok-a1", "and it is school-a's");
+                char *org = NULL;
+                store_incident_org(s, inc.id, &org);
+                TAP_STR_EQ(org, "school-a", "its organisation by id");
+                free(org);
+                incident_free(&inc);
+        }
+        int64_t id = 0;
+        TAP_INT_EQ(store_find_ref(s, "db2026002", &id, NULL), -ENOENT, "school-b's DB2026002 is not in school-a's");
+        TAP_INT_EQ(store_find_token(s, "tok-b2", &id), 1, "a token is found whatever the scope");
+        StrList orgs = {0};
+        TAP_INT_EQ(store_ref_orgs(s, "db2026001", &orgs), 3, "DB2026001 is in three organisations");
+        _cleanup_free_ char *joined = strlist_join(&orgs, ",");
+        TAP_STR_EQ(joined, ",school-a,school-b", "'', school-a and school-b");
+        strlist_free(&orgs);
+
+        RegisterFilter all = {0};
+        int listed = 0;
+        store_register_select(s, &all, REGISTER_VIEW_REFS, count_row, &listed);
+        TAP_INT_EQ(listed, 1, "school-a's list has its one case");
+        store_set_org(s, "school-b");
+        listed = 0;
+        store_register_select(s, &all, REGISTER_VIEW_REFS, count_row, &listed);
+        TAP_INT_EQ(listed, 2, "school-b's its two");
+        DigestCase *open = NULL;
+        store_digest_open(s, &open, &n);
+        TAP_INT_EQ(n, 2, "school-b's weekly digest lists its two open cases");
+        digest_cases_free(open, n);
+        int64_t *due = NULL;
+        store_reminders_due(s, INT64_MAX / 2, 100, &due, &n);
+        TAP_INT_EQ(n, 2, "and its reminder pass sees its two");
+        free(due);
+        RegisterCounts c;
+        store_counts(s, 1767225600, &c);
+        TAP_INT_EQ(c.filed_total, 2, "school-b counts two filed");
+        store_counts_free(&c);
+        store_set_org(s, "");
+        store_counts(s, 1767225600, &c);
+        TAP_INT_EQ(c.filed_total, 3, "the organisation '' its three");
+        TAP_INT_EQ(c.quarantined, 1, "and the quarantined message of version 8");
+        store_counts_free(&c);
+        store_set_org(s, NULL);
+        store_counts(s, 1767225600, &c);
+        TAP_INT_EQ(c.filed_total, 6, "the whole service six");
+        store_counts_free(&c);
+        store_close(s);
+}
+
 int main(void)
 {
         if (!mkdtemp(tmpdir))
                 return 1;
         test_upgrade();
         test_upgrade_v7();
+        test_upgrade_v8_orgs();
         test_fresh();
         test_format_ref();
         test_filed_copies();

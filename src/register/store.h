@@ -1,6 +1,8 @@
-/* store.h — the register: SQLite, WAL, synchronous=FULL.
+/* store.h — the register: SQLite (WAL, synchronous=FULL), or PostgreSQL
+ * when the database is a postgresql:// URI (store_pg.c).
  *
- * The schema carries a version (PRAGMA user_version) and store_open()
+ * The schema carries a version (PRAGMA user_version; on PostgreSQL the
+ * table schema_version) and store_open()
  * upgrades an older database in place.  All times are UTC seconds.
  * Statements are prepared once and finalised by store_close(). */
 #pragma once
@@ -8,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/config.h"
 #include "register/incident.h"
 
 typedef struct Store Store;
@@ -21,6 +24,10 @@ typedef struct Store Store;
  * once it exists (see ensure_file() in store.c: that would drop the
  * process's locks on it). */
 int store_open(const char *path, Store **ret);
+/* store_open() with the password of a PostgreSQL register read from
+ * secret (database_password_file or database_password_command; NULL or
+ * neither set: libpq's own ways, ~/.pgpass or PGPASSWORD). */
+int store_open_secret(const char *target, const SecretSource *secret, Store **ret);
 void store_close(Store *s);
 static inline void store_closep(Store **s) { store_close(*s); }
 #define _cleanup_store_ _cleanup_(store_closep)

@@ -18,14 +18,20 @@ void store_counts_free(RegisterCounts *c)
  * every poll, so these steps keep out of that count as they always did. */
 static int64_t scalar(Store *s, const char *sql, int64_t now)
 {
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -1;
-        if (strchr(sql, '?'))
-                sqlite3_bind_int64(st, 1, now);
-        int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-        sqlite3_reset(st);
-        return v;
+        int64_t v = -1;
+        store_quiet(true);
+        StoreValue at = SV_INT(now);
+        int r = store_query(s, sql, &at, strchr(sql, '?') ? 1 : 0, store_row_int64, &v);
+        store_quiet(false);
+        return r > 0 ? v : -1;
+}
+
+static int next_row(StoreRow *st, void *userdata)
+{
+        RegisterCounts *c = userdata;
+        c->next_deadline_ref = store_col_text(st, 0);
+        c->next_deadline = store_col_int64(st, 1);
+        return 0;
 }
 
 int store_counts(Store *s, int64_t now, RegisterCounts *c)
@@ -57,15 +63,11 @@ int store_counts(Store *s, int64_t now, RegisterCounts *c)
         c->filed_total = scalar(s, filed_sql, now);
         c->oldest_queued = scalar(s, oldest_sql, now);
         int r = store_outbox_counts(s, &c->outbox_queued, &c->outbox_failed);
-        sqlite3_stmt *st = store_stmt(s, next_sql);
-        if (!st)
+        store_quiet(true);
+        int q = store_query(s, next_sql, STORE_VALUES(SV_INT(now)), next_row, c);
+        store_quiet(false);
+        if (q == -EIO)
                 return -EIO;
-        sqlite3_bind_int64(st, 1, now);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-                c->next_deadline_ref = store_col_text(st, 0);
-                c->next_deadline = sqlite3_column_int64(st, 1);
-        }
-        sqlite3_reset(st);
         if (c->open_incidents < 0 || c->pending_decisions < 0 || c->overdue < 0 || c->quarantined < 0 ||
             c->filed_total < 0 || c->oldest_queued < 0 || c->automatic_week < 0 || c->automatic < 0 ||
             c->bounces_week < 0)

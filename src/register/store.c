@@ -363,15 +363,26 @@ static int schema_v1(Store *s)
  * point sent: UNIQUE makes a second mail for the same point impossible. */
 static int schema_v2(Store *s)
 {
-        return store_exec(s,
+        /* The trigger in each database's words; the same effect. */
+        int r = store_exec_variant(s,
                 "ALTER TABLE incidents ADD COLUMN next_reminder_at INTEGER DEFAULT 0;\n"
-                "ALTER TABLE incidents ADD COLUMN last_reminder_at INTEGER;\n"
-                "CREATE INDEX incidents_next_reminder ON incidents(next_reminder_at) "
-                "WHERE next_reminder_at IS NOT NULL;\n"
                 "CREATE TRIGGER incidents_reschedule AFTER UPDATE OF awareness_at, deadline_at ON incidents\n"
                 "  WHEN NEW.next_reminder_at IS NOT NULL\n"
                 "   AND (NEW.awareness_at != OLD.awareness_at OR NEW.deadline_at != OLD.deadline_at)\n"
-                "  BEGIN UPDATE incidents SET next_reminder_at = 0 WHERE id = NEW.id; END;\n"
+                "  BEGIN UPDATE incidents SET next_reminder_at = 0 WHERE id = NEW.id; END;\n",
+                "ALTER TABLE incidents ADD COLUMN next_reminder_at INTEGER DEFAULT 0;\n"
+                "CREATE FUNCTION incidents_reschedule() RETURNS trigger LANGUAGE plpgsql AS\n"
+                "  $$ BEGIN NEW.next_reminder_at := 0; RETURN NEW; END $$;\n"
+                "CREATE TRIGGER incidents_reschedule BEFORE UPDATE OF awareness_at, deadline_at ON incidents\n"
+                "  FOR EACH ROW WHEN (NEW.next_reminder_at IS NOT NULL\n"
+                "   AND (NEW.awareness_at != OLD.awareness_at OR NEW.deadline_at != OLD.deadline_at))\n"
+                "  EXECUTE FUNCTION incidents_reschedule();\n");
+        if (r < 0)
+                return r;
+        return store_exec(s,
+                "ALTER TABLE incidents ADD COLUMN last_reminder_at INTEGER;\n"
+                "CREATE INDEX incidents_next_reminder ON incidents(next_reminder_at) "
+                "WHERE next_reminder_at IS NOT NULL;\n"
                 "CREATE TABLE reminders(\n"
                 "  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents(id),\n"
                 "  due_at INTEGER NOT NULL, kind TEXT NOT NULL, queued_at INTEGER NOT NULL, rcpts TEXT NOT NULL,\n"
@@ -746,7 +757,7 @@ char *incident_format_ref(const char *pattern, int year, int64_t n)
 int store_next_ref(Store *s, const char *pattern, int year, char **ret)
 {
         static const char sql[] = "INSERT INTO ref_counter(year, last) VALUES(?, 1) "
-                                  "ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last";
+                                  "ON CONFLICT(year) DO UPDATE SET last = ref_counter.last + 1 RETURNING last";
         static const char exists[] = "SELECT 1 FROM incidents WHERE ref = ?";
         /* A reference taken by an imported incident is skipped, never reused. */
         for (int tries = 0; tries < 100000; tries++) {

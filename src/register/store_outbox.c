@@ -119,10 +119,10 @@ int store_outbox_calendar(Store *s, int64_t incident_id, unsigned *ret_count, bo
          * text/calendar part; one whose bytes are purged is taken to have
          * when it was queued before the deadline. */
         static const char sql[] =
-                "SELECT COUNT(*), COALESCE(SUM(kind = 'calendar_cancel'), 0), "
-                "COALESCE(SUM(kind = 'calendar_update' OR (kind = 'dpo_notice' AND "
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN kind = 'calendar_cancel' THEN 1 ELSE 0 END), 0), "
+                "COALESCE(SUM(CASE WHEN kind = 'calendar_update' OR (kind = 'dpo_notice' AND "
                 "(instr(data, CAST('text/calendar' AS BLOB)) > 0 OR (length(data) = 0 AND "
-                "created_at < (SELECT deadline_at FROM incidents WHERE id = ?1))))), 0) FROM outbox "
+                "created_at < (SELECT deadline_at FROM incidents WHERE id = ?1)))) THEN 1 ELSE 0 END), 0) FROM outbox "
                 "WHERE incident_id = ?1 AND kind IN ('dpo_notice', 'calendar_update', 'calendar_cancel')";
         CalendarCount c = {0};
         int r = store_query(s, sql, STORE_VALUES(SV_INT(incident_id)), calendar_row, &c);

@@ -5,8 +5,8 @@
  * read, and translated here when prepared (pg_translate()): "?" and "?N"
  * become "$N", INTEGER BIGINT, BLOB BYTEA, an INTEGER PRIMARY KEY an
  * identity column, X'..' a bytea literal, the two-argument MAX()/MIN()
- * GREATEST()/LEAST(), LIKE ILIKE (SQLite's LIKE ignores case), instr()
- * strpos(), INSERT OR IGNORE an ON CONFLICT DO NOTHING, and a PRAGMA
+ * GREATEST()/LEAST(), LIKE ILIKE (SQLite's LIKE ignores case), instr(a, b)
+ * position(b IN a), INSERT OR IGNORE an ON CONFLICT DO NOTHING, and a PRAGMA
  * nothing.  What cannot be said in both is written twice
  * (store_exec_variant(), store_is_pg()).  Values go as text, integers
  * typed int8, blobs as binary bytea; results come as text, a bytea
@@ -50,70 +50,81 @@ static bool word_at(const char *p, const char *start, const char *w)
         return !(isalnum((unsigned char)p[n]) || p[n] == '_');
 }
 
-/* The number of arguments of the call whose "(" is at p: top-level commas
- * plus one. */
-static int call_args(const char *p)
+/* The end of the quoted text that starts at p ('..', "..", $$..$$). */
+static const char *quoted_end(const char *p)
 {
-        int depth = 0, n = 1;
-        bool quoted = false;
-        for (; *p; p++) {
-                if (*p == '\'')
-                        quoted = !quoted;
-                else if (quoted)
-                        continue;
-                else if (*p == '(')
-                        depth++;
-                else if (*p == ')' && --depth == 0)
-                        return n;
-                else if (*p == ',' && depth == 1)
-                        n++;
-        }
-        return n;
+        const char *e;
+        if (p[0] == '$' && p[1] == '$')
+                return (e = strstr(p + 2, "$$")) ? e + 2 : p + strlen(p);
+        return (e = strchr(p + 1, *p)) ? e + 1 : p + strlen(p);
 }
 
-static void end_statement(Buf *out, size_t start, bool *ignore, bool *pragma)
+static bool quote_at(const char *p)
 {
-        if (*pragma) {
+        return *p == '\'' || *p == '"' || (p[0] == '$' && p[1] == '$');
+}
+
+/* The ")" that closes the call whose "(" is at p, and the top-level
+ * commas between (at most max of them) into commas; their number. */
+static const char *call_end(const char *p, const char **commas, size_t max, size_t *ret_n)
+{
+        int depth = 0;
+        size_t n = 0;
+        for (; *p;) {
+                if (quote_at(p)) {
+                        p = quoted_end(p);
+                        continue;
+                }
+                if (*p == '(')
+                        depth++;
+                else if (*p == ')' && --depth == 0)
+                        break;
+                else if (*p == ',' && depth == 1) {
+                        if (n < max)
+                                commas[n] = p;
+                        n++;
+                }
+                p++;
+        }
+        *ret_n = n;
+        return p;
+}
+
+typedef struct {
+        const char *sql;     /* the whole text, for word boundaries */
+        int param;           /* the last "?" numbered */
+        bool ignore, pragma; /* of the current statement */
+} Tr;
+
+static void end_statement(Tr *x, Buf *out, size_t start)
+{
+        if (x->pragma) {
                 out->len = start;
                 if (out->s)
                         out->s[start] = 0;
-        } else if (*ignore)
+        } else if (x->ignore)
                 buf_puts(out, " ON CONFLICT DO NOTHING");
-        *ignore = *pragma = false;
+        x->ignore = x->pragma = false;
 }
 
-/* sql in PostgreSQL's dialect (see the top of the file), to free. */
-char *pg_translate(const char *sql);
-char *pg_translate(const char *sql)
+static void translate(Tr *x, Buf *out, const char *p, const char *end, bool top)
 {
-        Buf out = {0};
-        buf_puts(&out, "");
-        int param = 0;
-        bool ignore = false, pragma = false;
-        size_t stmt_start = 0;
-        bool at_stmt_start = true;
-        for (const char *p = sql; *p;) {
+        size_t stmt_start = out->len;
+        bool at_stmt_start = top;
+        while (p < end && *p) {
                 if (at_stmt_start && !isspace((unsigned char)*p)) {
                         at_stmt_start = false;
-                        if (word_at(p, sql, "PRAGMA"))
-                                pragma = true;
+                        if (word_at(p, x->sql, "PRAGMA"))
+                                x->pragma = true;
                 }
-                if (*p == '\'' || *p == '"') {
-                        const char *e = strchr(p + 1, *p);
-                        e = e ? e + 1 : p + strlen(p);
-                        buf_printf(&out, "%.*s", (int)(e - p), p);
-                        p = e;
-                        continue;
-                }
-                if (p[0] == '$' && p[1] == '$') {
-                        const char *e = strstr(p + 2, "$$");
-                        e = e ? e + 2 : p + strlen(p);
-                        buf_printf(&out, "%.*s", (int)(e - p), p);
+                if (quote_at(p)) {
+                        const char *e = quoted_end(p);
+                        buf_printf(out, "%.*s", (int)(e - p), p);
                         p = e;
                         continue;
                 }
                 if (p[0] == '-' && p[1] == '-') {
-                        while (*p && *p != '\n')
+                        while (p < end && *p && *p != '\n')
                                 p++;
                         continue;
                 }
@@ -121,26 +132,26 @@ char *pg_translate(const char *sql)
                         p++;
                         if (isdigit((unsigned char)*p)) {
                                 int n = (int)strtol(p, (char **)&p, 10);
-                                buf_printf(&out, "$%d", n);
-                                if (n > param)
-                                        param = n;
+                                buf_printf(out, "$%d", n);
+                                if (n > x->param)
+                                        x->param = n;
                         } else
-                                buf_printf(&out, "$%d", ++param);
+                                buf_printf(out, "$%d", ++x->param);
                         continue;
                 }
-                if (*p == ';') {
-                        end_statement(&out, stmt_start, &ignore, &pragma);
-                        if (out.len > stmt_start)
-                                buf_putc(&out, ';');
-                        stmt_start = out.len;
+                if (*p == ';' && top) {
+                        end_statement(x, out, stmt_start);
+                        if (out->len > stmt_start)
+                                buf_putc(out, ';');
+                        stmt_start = out->len;
                         at_stmt_start = true;
                         p++;
                         continue;
                 }
-                if ((*p == 'X' || *p == 'x') && p[1] == '\'' && (p == sql || !isalnum((unsigned char)p[-1]))) {
+                if ((*p == 'X' || *p == 'x') && p[1] == '\'' && (p == x->sql || !isalnum((unsigned char)p[-1]))) {
                         const char *e = strchr(p + 2, '\'');
                         if (e) {
-                                buf_printf(&out, "'\\x%.*s'::bytea", (int)(e - p - 2), p + 2);
+                                buf_printf(out, "'\\x%.*s'::bytea", (int)(e - p - 2), p + 2);
                                 p = e + 1;
                                 continue;
                         }
@@ -156,32 +167,60 @@ char *pg_translate(const char *sql)
                 };
                 bool done = false;
                 for (size_t k = 0; k < ARRAY_SIZE(words) && !done; k++)
-                        if (word_at(p, sql, words[k].from)) {
-                                buf_puts(&out, words[k].to);
+                        if (word_at(p, x->sql, words[k].from)) {
+                                buf_puts(out, words[k].to);
                                 p += strlen(words[k].from);
                                 done = true;
                         }
                 if (done)
                         continue;
-                if (word_at(p, sql, "INSERT OR IGNORE")) {
-                        buf_puts(&out, "INSERT");
+                if (word_at(p, x->sql, "INSERT OR IGNORE")) {
+                        buf_puts(out, "INSERT");
                         p += strlen("INSERT OR IGNORE");
-                        ignore = true;
+                        x->ignore = true;
                         continue;
                 }
-                if (word_at(p, sql, "instr") && p[5] == '(') {
-                        buf_puts(&out, "strpos");
-                        p += 5;
-                        continue;
+                const char *commas[1];
+                size_t n_commas = 0;
+                /* instr(a, b): position((b) IN (a)), for text and bytea. */
+                if (word_at(p, x->sql, "instr") && p[5] == '(') {
+                        const char *close = call_end(p + 5, commas, 1, &n_commas);
+                        if (n_commas == 1 && *close == ')') {
+                                Buf a = {0}, b = {0};
+                                buf_puts(&a, "");
+                                buf_puts(&b, "");
+                                translate(x, &a, p + 6, commas[0], false);
+                                translate(x, &b, commas[0] + 1, close, false);
+                                buf_printf(out, "position((%s) IN (%s))", b.s, a.s);
+                                buf_free(&a);
+                                buf_free(&b);
+                                p = close + 1;
+                                continue;
+                        }
                 }
-                if ((word_at(p, sql, "MAX") || word_at(p, sql, "MIN")) && p[3] == '(' && call_args(p + 3) == 2) {
-                        buf_puts(&out, toupper((unsigned char)p[1]) == 'A' ? "GREATEST" : "LEAST");
-                        p += 3;
-                        continue;
+                /* MAX(a, b) and MIN(a, b), SQLite's scalar forms. */
+                if ((word_at(p, x->sql, "MAX") || word_at(p, x->sql, "MIN")) && p[3] == '(') {
+                        call_end(p + 3, commas, 1, &n_commas);
+                        if (n_commas == 1) {
+                                buf_puts(out, toupper((unsigned char)p[1]) == 'A' ? "GREATEST" : "LEAST");
+                                p += 3;
+                                continue;
+                        }
                 }
-                buf_putc(&out, *p++);
+                buf_putc(out, *p++);
         }
-        end_statement(&out, stmt_start, &ignore, &pragma);
+        if (top)
+                end_statement(x, out, stmt_start);
+}
+
+/* sql in PostgreSQL's dialect (see the top of the file), to free. */
+char *pg_translate(const char *sql);
+char *pg_translate(const char *sql)
+{
+        Buf out = {0};
+        buf_puts(&out, "");
+        Tr x = {.sql = sql};
+        translate(&x, &out, sql, sql + strlen(sql), true);
         return buf_steal(&out);
 }
 
@@ -198,6 +237,7 @@ static int pg_err(Store *s, const PGresult *res)
         _cleanup_free_ char *what = xstrdup(msg && *msg ? msg : "no answer from PostgreSQL");
         what[strcspn(what, "\n")] = 0;
         log_debug("postgresql: %s%s%s", state ? state : "", state ? ": " : "", what);
+        if (getenv("PGDEBUGX")) fprintf(stderr, "PGERR %s: %s\n", state ? state : "", what);
         int key = state ? (int)strtol(state, NULL, 36) : 1;
         int r = -EIO;
         bool failure = true;

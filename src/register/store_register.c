@@ -130,7 +130,7 @@ int store_ref_counter_raise(Store *s, int year, int64_t n, int64_t *ret_before)
 {
         static const char get[] = "SELECT last FROM ref_counter WHERE year = ?";
         static const char set[] = "INSERT INTO ref_counter(year, last) VALUES(?, ?) "
-                                  "ON CONFLICT(year) DO UPDATE SET last = MAX(last, excluded.last)";
+                                  "ON CONFLICT(year) DO UPDATE SET last = MAX(ref_counter.last, excluded.last)";
         int64_t before = 0;
         int r = store_query(s, get, STORE_VALUES(SV_INT(year)), store_row_int64, &before);
         if (r < 0)
@@ -158,7 +158,7 @@ int store_ref_counter_raise(Store *s, int year, int64_t n, int64_t *ret_before)
 
 static void filter_where(const RegisterFilter *f, Buf *sql, StoreValue *v, size_t *n)
 {
-        buf_puts(sql, " WHERE 1");
+        buf_puts(sql, " WHERE 1 = 1");
         if (f->from) {
                 buf_puts(sql, " AND received_at >= ?");
                 v[(*n)++] = (StoreValue)SV_INT(f->from);

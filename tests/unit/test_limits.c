@@ -100,7 +100,10 @@ static void test_purge(void)
         TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM messages"), 4, "every message row stays");
         TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM messages WHERE raw IS NOT NULL"), 2, "the younger keep theirs");
         TAP_INT_EQ(store_key_seen(s, "<m1@x>", NULL), 0, "a purged quarantined message is still not \"seen\"");
-        TAP_INT_EQ(count(s, "PRAGMA secure_delete"), 0, "secure_delete is off again after the purge");
+        if (store_is_pg(s))   /* PostgreSQL has no such switch: a PRAGMA is nothing there */
+                tap_ok(true, "secure_delete is off again after the purge (SQLite only)");
+        else
+                TAP_INT_EQ(count(s, "PRAGMA secure_delete"), 0, "secure_delete is off again after the purge");
         TAP_INT_EQ(retention_purge(s, cfg, now, &st), 0, "a second purge");
         TAP_INT_EQ(st.messages, 0, "has nothing left to drop");
         /* Queued mail is never emptied, however old. */

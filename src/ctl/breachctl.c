@@ -95,7 +95,7 @@ int main(int argc, char **argv)
         Store *store = NULL;
         int r = tz_open(cfg->timezone, &tz), exit_status = 0;
         unsigned before = store_failures();
-        if (r >= 0 && (r = store_open(cfg->database, &store)) < 0) {
+        if (r >= 0 && (r = store_open_secret(cfg->database, &cfg->database_secret, &store)) < 0) {
                 _cleanup_free_ char *why = store_failures() != before ? store_last_failure() : xstrdup(strerror(-r));
                 fprintf(stderr, "breachctl: cannot open the register %s: %s\n", cfg->database, why);
                 if (nagios) {

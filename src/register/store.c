@@ -945,7 +945,7 @@ int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t u
 {
         static const char sql[] =
                 "SELECT incident_id, COALESCE(subject, ''), COALESCE(received_at, seen_at) FROM messages "
-                "WHERE disposition = 'report' AND incident_id IS NOT NULL AND from_addr = ? COLLATE NOCASE "
+                "WHERE disposition = 'report' AND incident_id IS NOT NULL AND lower(from_addr) = lower(?) "
                 "AND COALESCE(received_at, seen_at) BETWEEN ? AND ? ORDER BY id";
         ReportWalk w = {.fn = fn, .userdata = userdata};
         return store_query(s, sql, STORE_VALUES(SV_TEXT(from_addr), SV_INT(since), SV_INT(until)), row_report, &w);

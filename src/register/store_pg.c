@@ -237,7 +237,6 @@ static int pg_err(Store *s, const PGresult *res)
         _cleanup_free_ char *what = xstrdup(msg && *msg ? msg : "no answer from PostgreSQL");
         what[strcspn(what, "\n")] = 0;
         log_debug("postgresql: %s%s%s", state ? state : "", state ? ": " : "", what);
-        if (getenv("PGDEBUGX")) fprintf(stderr, "PGERR %s: %s\n", state ? state : "", what);
         int key = state ? (int)strtol(state, NULL, 36) : 1;
         int r = -EIO;
         bool failure = true;

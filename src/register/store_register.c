@@ -174,8 +174,8 @@ static void filter_where(const RegisterFilter *f, Buf *sql, StoreValue *v, size_
                 v[(*n)++] = (StoreValue)SV_INT(f->now);
         }
         if (f->directorate) {
-                buf_puts(sql, " AND (directorate_canon = ? COLLATE NOCASE OR "
-                              "(directorate_canon IS NULL AND trim(directorate) = ? COLLATE NOCASE))");
+                buf_puts(sql, " AND (lower(directorate_canon) = lower(?) OR "
+                              "(directorate_canon IS NULL AND lower(trim(directorate)) = lower(?)))");
                 v[(*n)++] = (StoreValue)SV_TEXT(f->directorate);
                 v[(*n)++] = (StoreValue)SV_TEXT(f->directorate);
         }

@@ -116,14 +116,14 @@ SQL
 
 # pg_psql [PSQL ARGS...] -- psql as the superuser, on the unix socket.
 pg_psql() {
-        _pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres "$@"
+        _pg_as env PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres "$@"
 }
 
-# pg_sql SQL -- run SQL in the breachd database, in the breachd schema,
-# unaligned, no header: the rows as sqlite3 prints them ("a|b").
+# pg_sql SQL [SCHEMA] -- run SQL in the breachd database, in SCHEMA (default
+# breachd), unaligned, no header: the rows as sqlite3 prints them ("a|b").
 pg_sql() {
-        _pg_as psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d breachd \
-                -c "SET search_path = breachd" -c "$1"
+        _pg_as env PGOPTIONS="-c client_min_messages=warning" psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d breachd \
+                -c "SET search_path = ${2:-breachd}" -c "$1"
 }
 
 # pg_stop -- stop the server (fast) and remove its directory.

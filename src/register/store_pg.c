@@ -190,7 +190,10 @@ static void translate(Tr *x, Buf *out, const char *p, const char *end, bool top)
                                 buf_puts(&a, "");
                                 buf_puts(&b, "");
                                 translate(x, &a, p + 6, commas[0], false);
-                                translate(x, &b, commas[0] + 1, close, false);
+                                const char *second = commas[0] + 1;
+                                while (isspace((unsigned char)*second))
+                                        second++;
+                                translate(x, &b, second, close, false);
                                 buf_printf(out, "position((%s) IN (%s))", b.s, a.s);
                                 buf_free(&a);
                                 buf_free(&b);

@@ -128,6 +128,10 @@ e2e_conf() {
         LOG=$TEST_ROOT/$name.log
         write_breachd_conf "$CONF" "$@" || return 1
         DB=$(sed -n 's/^database = "\(.*\)";$/\1/p' "$CONF")
+        if [[ ${E2E_REGISTER:-sqlite} == postgresql && $DB != postgresql://* ]]; then
+                echo "e2e_conf: $CONF does not name the PostgreSQL register: $DB" >&2
+                return 1
+        fi
 }
 
 # e2e_daemon [VAR=VALUE...] -- start "$BREACHD" -c "$CONF" in the

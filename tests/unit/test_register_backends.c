@@ -254,6 +254,33 @@ static void test_deadlock(Fixture *f)
         store_close(b);
 }
 
+/* sslmode=verify-full unless the URI (or PGSSLMODE) says otherwise, when
+ * the server is not on this machine. */
+static void test_sslmode(Fixture *f)
+{
+        const char *uri = f->cfg->database;   /* postgresql://ROLE@127.0.0.1:PORT/DB?options=... */
+        const char *at = strstr(uri, "@127.0.0.1:");
+        tap_ok(at != NULL, "the fixture's URI names 127.0.0.1");
+        if (!at)
+                return;
+        /* The same server by a name that is not loopback: hostaddr says
+         * where it is, host what it is called (and what its certificate
+         * would have to say). */
+        _cleanup_free_ char *remote = xasprintf("%.*s@db.example.test:%s&hostaddr=127.0.0.1", (int)(at - uri), uri,
+                                                at + strlen("@127.0.0.1:"));
+        Store *s = NULL;
+        unsigned before = store_failures();
+        int r = store_open(remote, &s);
+        tap_ok(r < 0, "off loopback, without sslmode: refused (%d)", r);
+        _cleanup_free_ char *why = store_last_failure();
+        tap_ok(store_failures() > before && strstr(why, "SSL"), "for want of TLS: %s", why);
+        store_close(s);
+        s = NULL;
+        _cleanup_free_ char *plain = xasprintf("%s&sslmode=disable", remote);
+        TAP_INT_EQ(store_open(plain, &s), 0, "with sslmode=disable given: as the admin says");
+        store_close(s);
+}
+
 int main(void)
 {
         test_translate();
@@ -268,6 +295,7 @@ int main(void)
         if (pg) {
                 test_lost_connection(f);
                 test_deadlock(f);
+                test_sslmode(f);
         }
         tap_ok(fixture_free(f) == 0, "temporary directory removed");
         return tap_done();

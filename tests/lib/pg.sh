@@ -126,6 +126,25 @@ pg_sql() {
                 -c "SET search_path = ${2:-breachd}" -c "$1"
 }
 
+# pg_server_down -- stop the server (fast: its connections are cut), keep
+# its data; pg_server_up starts it again on the same port and waits until
+# it answers.  For a register lost and found (tests/e2e/test_pg_register.sh).
+pg_server_down() {
+        _pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >>"$PG_DIR/pg_ctl.log" 2>&1
+}
+
+pg_server_up() {
+        local end
+        _pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+                -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCKDIR -c fsync=off" start \
+                >>"$PG_DIR/pg_ctl.log" 2>&1 || return 1
+        end=$((SECONDS + ${TEST_WAIT_SECONDS:-60}))
+        until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; do
+                ((SECONDS < end)) || return 1
+                sleep 0.1
+        done
+}
+
 # pg_stop -- stop the server (fast) and remove its directory.
 pg_stop() {
         [[ -n ${PG_DIR:-} && -d $PG_DIR/data ]] || return 0

@@ -40,6 +40,7 @@ static const struct {
         {"close", ctl_close, "close REF               close the case (a decision, every action done)"},
         {"reprocess", ctl_reprocess, "reprocess REF|--quarantined|--automatic [--dry-run]  read kept messages again after a fix"},
         {"purge", ctl_purge, "purge                   drop raw messages older than retention_days"},
+        {"migrate", ctl_migrate, "migrate --to postgresql://USER@HOST/DB [--password-file FILE]  copy the register, verified"},
 };
 
 static void usage(FILE *f)

@@ -93,6 +93,10 @@ typedef struct {
         size_t len;
 } StoreValue;
 
+/* A column's name, and the type of its value in this row. */
+const char *store_col_name(StoreRow *r, int i);
+StoreValueType store_col_type(StoreRow *r, int i);
+
 #define SV_NULL {.type = STORE_NULL}
 #define SV_INT(v) {.type = STORE_INT, .i = (int64_t)(v)}
 #define SV_TEXT(v) {.type = STORE_TEXT, .t = (v)}
@@ -174,6 +178,8 @@ struct StoreBackend {
         const char *(*col_str)(StoreRow *r, int i);
         const void *(*col_blob)(StoreRow *r, int i, size_t *ret_len);
         int (*col_count)(StoreRow *r);
+        const char *(*col_name)(StoreRow *r, int i);
+        StoreValueType (*col_type)(StoreRow *r, int i);
 };
 
 /* A row: the backend's handle and the row's number in it. */

@@ -163,6 +163,16 @@ int store_col_count(StoreRow *r)
         return r->be->col_count(r);
 }
 
+const char *store_col_name(StoreRow *r, int i)
+{
+        return r->be->col_name(r, i);
+}
+
+StoreValueType store_col_type(StoreRow *r, int i)
+{
+        return r->be->col_is_null(r, i) ? STORE_NULL : r->be->col_type(r, i);
+}
+
 char *store_col_text(StoreRow *r, int i)
 {
         const char *t = store_col_str(r, i);

@@ -29,6 +29,19 @@ int store_open(const char *path, Store **ret);
  * neither set: libpq's own ways, ~/.pgpass or PGPASSWORD). */
 int store_open_secret(const char *target, const SecretSource *secret, Store **ret);
 void store_close(Store *s);
+
+/* ---- copying a register ----
+ *
+ * Every row of from into to, a new register of the same schema version
+ * (breachctl migrate --to: an SQLite register into PostgreSQL): read in one
+ * snapshot of from, written in one transaction on to, each table read back
+ * from both and compared row by row, column by column, before to commits.
+ * fn (may be NULL) is told each table and its rows as it is done.
+ * -ENOTEMPTY when to already holds incidents, messages or mail; -EPROTO
+ * when a row differs or from has a table this version does not know; the
+ * reason in *ret_why (to free, may be NULL). */
+typedef void (*StoreCopyFn)(const char *table, int64_t rows, void *userdata);
+int store_copy(Store *from, Store *to, StoreCopyFn fn, void *userdata, char **ret_why);
 static inline void store_closep(Store **s) { store_close(*s); }
 #define _cleanup_store_ _cleanup_(store_closep)
 const char *store_errmsg(Store *s);

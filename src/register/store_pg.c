@@ -393,18 +393,14 @@ static int pg_run(Store *s, StoreStmt *st, const StoreValue *v, size_t n, StoreR
         int r = pg_ready(s);
         if (r < 0)
                 return r;
-        enum { MAXP = 256 };
-        if (n > MAXP)
-                return -E2BIG;
-        Oid types[MAXP];
-        const char *vals[MAXP];
-        int lens[MAXP], formats[MAXP];
-        char nums[MAXP][24];
+        /* The values as libpq takes them: integers as decimal text typed
+         * int8, a blob binary typed bytea, text untyped (the column says). */
+        _cleanup_free_ Oid *types = xcalloc(n + 1, sizeof *types);
+        _cleanup_free_ const char **vals = xcalloc(n + 1, sizeof *vals);
+        _cleanup_free_ int *lens = xcalloc(n + 1, sizeof *lens);
+        _cleanup_free_ int *formats = xcalloc(n + 1, sizeof *formats);
+        _cleanup_free_ char(*nums)[24] = xcalloc(n + 1, sizeof *nums);
         for (size_t k = 0; k < n; k++) {
-                types[k] = 0;
-                lens[k] = 0;
-                formats[k] = 0;
-                vals[k] = NULL;
                 switch (v[k].type) {
                 case STORE_NULL: break;
                 case STORE_INT:
@@ -545,6 +541,27 @@ static int pg_col_count(StoreRow *r)
         return PQnfields(RES(r));
 }
 
+static const char *pg_col_name(StoreRow *r, int i)
+{
+        return PQfname(RES(r), i);
+}
+
+#define INT2OID 21
+#define INT4OID 23
+#define BOOLOID 16
+
+static StoreValueType pg_col_type(StoreRow *r, int i)
+{
+        switch (PQftype(RES(r), i)) {
+        case INT8OID:
+        case INT4OID:
+        case INT2OID:
+        case BOOLOID: return STORE_INT;
+        case BYTEAOID: return STORE_BLOB;
+        default: return STORE_TEXT;
+        }
+}
+
 const StoreBackend store_pg_backend = {
         .name = "postgresql",
         .open = pg_open,
@@ -564,4 +581,6 @@ const StoreBackend store_pg_backend = {
         .col_str = pg_col_str,
         .col_blob = pg_col_blob,
         .col_count = pg_col_count,
+        .col_name = pg_col_name,
+        .col_type = pg_col_type,
 };

@@ -322,6 +322,21 @@ static int lite_col_count(StoreRow *r)
         return sqlite3_column_count(ST(r->h));
 }
 
+static const char *lite_col_name(StoreRow *r, int i)
+{
+        return sqlite3_column_name(ST(r->h), i);
+}
+
+static StoreValueType lite_col_type(StoreRow *r, int i)
+{
+        switch (sqlite3_column_type(ST(r->h), i)) {
+        case SQLITE_NULL: return STORE_NULL;
+        case SQLITE_INTEGER: return STORE_INT;
+        case SQLITE_BLOB: return STORE_BLOB;
+        default: return STORE_TEXT;   /* text, and a REAL the register never holds */
+        }
+}
+
 struct sqlite3 *store_sqlite_db(Store *s)
 {
         return s->be == &store_sqlite_backend ? DB(s) : NULL;
@@ -346,4 +361,6 @@ const StoreBackend store_sqlite_backend = {
         .col_str = lite_col_str,
         .col_blob = lite_col_blob,
         .col_count = lite_col_count,
+        .col_name = lite_col_name,
+        .col_type = lite_col_type,
 };

@@ -20,7 +20,8 @@ cleanup() {
 trap cleanup EXIT
 pg_start "$root/pg" || bail_out "the private PostgreSQL did not start"
 export PGPASSFILE=$root/pgpass
-printf '127.0.0.1:%s:breachd_test:breachd_test:%s\n' "$PG_PORT" "$(cat "$PG_PASSWORD_FILE")" >"$PGPASSFILE"
+# Any host: test_register_backends names the server as db.example.test too.
+printf '*:%s:breachd_test:breachd_test:%s\n' "$PG_PORT" "$(cat "$PG_PASSWORD_FILE")" >"$PGPASSFILE"
 chmod 0600 "$PGPASSFILE"
 export BREACHD_TEST_DATABASE=$PG_TEST_URI
 export TMPDIR=$root

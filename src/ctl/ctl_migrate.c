@@ -12,6 +12,12 @@ static void copied(const char *table, int64_t rows, void *userdata)
         fprintf(c->out, "%-12s %lld rows copied and verified\n", table, (long long)rows);
 }
 
+static int usage(void)
+{
+        fprintf(stderr, "usage: breachctl migrate --to postgresql://USER@HOST/DB [--password-file FILE]\n");
+        return -EINVAL;
+}
+
 int ctl_migrate(Ctl *c, int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -28,10 +34,10 @@ int ctl_migrate(Ctl *c, int argc, char **argv)
                 else if (o == 'p')
                         secret.file = optarg;
                 else
-                        goto usage;
+                        return usage();
         }
         if (!to || optind != argc)
-                goto usage;
+                return usage();
         if (strncmp(to, "postgresql://", 13) != 0 && strncmp(to, "postgres://", 11) != 0) {
                 fprintf(stderr, "breachctl: migrate: --to takes a postgresql:// URI\n");
                 return -EINVAL;
@@ -59,7 +65,4 @@ int ctl_migrate(Ctl *c, int argc, char **argv)
                         "Stop breachd before the copy, then set database = \"%s\"; in breachd.conf.\n",
                 c->cfg->database, to, to);
         return 0;
-usage:
-        fprintf(stderr, "usage: breachctl migrate --to postgresql://USER@HOST/DB [--password-file FILE]\n");
-        return -EINVAL;
 }

@@ -301,6 +301,13 @@ _Static_assert(ARRAY_SIZE(v1_keys) == ARRAY_SIZE(v1_types), "v1 field list");
 
 static int schema_v1(Store *s)
 {
+        /* SQLite's NOCASE, for "x = ? COLLATE NOCASE" and an index on it:
+         * a collation of that name on PostgreSQL (ICU, case ignored). */
+        int r = store_exec_variant(s, "",
+                                   "CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', "
+                                   "deterministic = false)");
+        if (r < 0)
+                return r;
         Buf b = {0};
         buf_puts(&b,
                  "CREATE TABLE ref_counter(year INTEGER PRIMARY KEY, last INTEGER NOT NULL);\n"
@@ -361,7 +368,7 @@ static int schema_v1(Store *s)
                  "  at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,\n"
                  "  field TEXT, old_value TEXT, new_value TEXT);\n"
                  "CREATE INDEX audit_incident ON audit(incident_id);\n");
-        int r = store_exec(s, b.s);
+        r = store_exec(s, b.s);
         buf_free(&b);
         return r;
 }
@@ -955,7 +962,7 @@ int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t u
 {
         static const char sql[] =
                 "SELECT incident_id, COALESCE(subject, ''), COALESCE(received_at, seen_at) FROM messages "
-                "WHERE disposition = 'report' AND incident_id IS NOT NULL AND lower(from_addr) = lower(?) "
+                "WHERE disposition = 'report' AND incident_id IS NOT NULL AND from_addr = ? COLLATE NOCASE "
                 "AND COALESCE(received_at, seen_at) BETWEEN ? AND ? ORDER BY id";
         ReportWalk w = {.fn = fn, .userdata = userdata};
         return store_query(s, sql, STORE_VALUES(SV_TEXT(from_addr), SV_INT(since), SV_INT(until)), row_report, &w);

@@ -122,7 +122,7 @@ static int found_ref_row(StoreRow *st, void *userdata)
 
 int store_find_ref(Store *s, const char *ref, int64_t *ret_id, char **ret_ref)
 {
-        static const char sql[] = "SELECT id, ref FROM incidents WHERE lower(ref) = lower(?) ORDER BY id LIMIT 1";
+        static const char sql[] = "SELECT id, ref FROM incidents WHERE ref = ? COLLATE NOCASE ORDER BY id LIMIT 1";
         FoundRef f = {0};
         int r = store_query(s, sql, STORE_VALUES(SV_TEXT(ref)), found_ref_row, &f);
         if (r <= 0) {

@@ -6,8 +6,9 @@
  * become "$N", INTEGER BIGINT, BLOB BYTEA, an INTEGER PRIMARY KEY an
  * identity column, X'..' a bytea literal, the two-argument MAX()/MIN()
  * GREATEST()/LEAST(), LIKE ILIKE (SQLite's LIKE ignores case), instr(a, b)
- * position(b IN a), INSERT OR IGNORE an ON CONFLICT DO NOTHING, and a PRAGMA
- * nothing.  What cannot be said in both is written twice
+ * position(b IN a), INSERT OR IGNORE an ON CONFLICT DO NOTHING, "WHERE 1"
+ * "WHERE TRUE", and a PRAGMA nothing; COLLATE NOCASE names the collation
+ * of that name schema 1 makes on PostgreSQL (ICU, case ignored).  What cannot be said in both is written twice
  * (store_exec_variant(), store_is_pg()).  Values go as text, integers
  * typed int8, blobs as binary bytea; results come as text, a bytea
  * unescaped when read as a blob, a boolean as 1 or 0. */
@@ -124,6 +125,12 @@ static bool translate_word(Tr *x, Buf *out, const char **pp)
                 {"INSERT OR IGNORE", "INSERT"},   /* and ON CONFLICT DO NOTHING at the end */
         };
         const char *p = *pp;
+        /* "WHERE 1", the start of a filter built by parts: a boolean. */
+        if (word_at(p, x->sql, "WHERE 1") && !strchr("=<>!+-*/%", p[7 + strspn(p + 7, " \t\n")])) {
+                buf_puts(out, "WHERE TRUE");
+                *pp = p + strlen("WHERE 1");
+                return true;
+        }
         if ((*p == 'X' || *p == 'x') && p[1] == '\'' && (p == x->sql || !isalnum((unsigned char)p[-1]))) {
                 const char *e = strchr(p + 2, '\'');
                 if (!e)

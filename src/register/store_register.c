@@ -158,7 +158,7 @@ int store_ref_counter_raise(Store *s, int year, int64_t n, int64_t *ret_before)
 
 static void filter_where(const RegisterFilter *f, Buf *sql, StoreValue *v, size_t *n)
 {
-        buf_puts(sql, " WHERE 1 = 1");
+        buf_puts(sql, " WHERE 1");
         if (f->from) {
                 buf_puts(sql, " AND received_at >= ?");
                 v[(*n)++] = (StoreValue)SV_INT(f->from);
@@ -174,8 +174,8 @@ static void filter_where(const RegisterFilter *f, Buf *sql, StoreValue *v, size_
                 v[(*n)++] = (StoreValue)SV_INT(f->now);
         }
         if (f->directorate) {
-                buf_puts(sql, " AND (lower(directorate_canon) = lower(?) OR "
-                              "(directorate_canon IS NULL AND lower(trim(directorate)) = lower(?)))");
+                buf_puts(sql, " AND (directorate_canon = ? COLLATE NOCASE OR "
+                              "(directorate_canon IS NULL AND trim(directorate) = ? COLLATE NOCASE))");
                 v[(*n)++] = (StoreValue)SV_TEXT(f->directorate);
                 v[(*n)++] = (StoreValue)SV_TEXT(f->directorate);
         }

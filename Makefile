@@ -21,7 +21,7 @@ SYSUSERSDIR ?= /usr/lib/sysusers.d
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
 
 CC      ?= cc
-PKGS     = libetpan gmime-3.0 sqlite3 libconfig libsystemd libxml-2.0 libarchive gnutls poppler-glib libical
+PKGS     = libetpan gmime-3.0 sqlite3 libpq libconfig libsystemd libxml-2.0 libarchive gnutls poppler-glib libical
 # libetpan's .pc file carries Debian's no-pie link specs; they are not ours to use.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS) 2>/dev/null))

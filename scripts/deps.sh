@@ -12,11 +12,14 @@ packages=(
         libsystemd-dev libxml2-dev libarchive-dev libgnutls28-dev
         libpoppler-glib-dev                 # PDF attachments (src/read/pdf.c)
         libical-dev                         # the DPO's calendar event (src/notices/calendar.c)
+        libpq-dev                           # the PostgreSQL register (src/register/store_pg.c)
         # tests: private mail servers, tools, sanitizers
         dovecot-imapd dovecot-lmtpd postfix
         opendkim opendkim-tools opendmarc   # signed and verified mail (tests/e2e/test_authres.sh)
         dnsmasq-base       # their private DNS
         python3 sqlite3
+        postgresql-15      # a private PostgreSQL for the register's tests (tests/lib/pg.sh); its
+                           # system cluster is not started (policy-rc.d below)
         python3-icalendar python3-vobject   # independent parsers of our calendar (tests/e2e/test_calendar.sh)
         python3-prometheus-client  # parses breachctl metrics (tests/e2e/test_metrics.sh, tests/lib/promparse.py)
         python3-reportlab  # writes the corpus's PDF forms (tests/corpora/tools/make-pdf.py)

@@ -93,7 +93,7 @@ const char *auth_mode_name(AuthMode m)
 
 /* ---- Ownership ----------------------------------------------------------- */
 
-#define CONFIG_MAX_STRINGS 32
+#define CONFIG_MAX_STRINGS 40
 
 /* Every owned string of a Config, listed once so that copying the defaults
  * and freeing cannot drift apart. */
@@ -128,6 +128,8 @@ static size_t config_strings(Config *c, char **v[static CONFIG_MAX_STRINGS])
         v[n++] = &c->timezone;
         v[n++] = &c->reference_pattern;
         v[n++] = &c->database;
+        v[n++] = &c->database_secret.file;
+        v[n++] = &c->database_secret.command;
         v[n++] = &c->templates_dir;
         v[n++] = &c->metrics_file;
         v[n++] = &c->org;
@@ -915,6 +917,31 @@ static void parse_weekly_digest(Ctx *x, const config_setting_t *root, Config *c)
         c->weekly_digest_minute = h * 60 + m;
 }
 
+/* database: a file for SQLite, or a postgresql:// (postgres://) URI, whose
+ * password is given by database_password_file or _command as a mailbox's
+ * is, never in the URI. */
+static void parse_database(Ctx *x, const config_setting_t *root, Config *c)
+{
+        get_string(x, root, "database", &c->database);
+        get_string(x, root, "database_password_file", &c->database_secret.file);
+        get_string(x, root, "database_password_command", &c->database_secret.command);
+        const char *d = c->database;
+        bool pg = d && (!strncmp(d, "postgresql://", 13) || !strncmp(d, "postgres://", 11));
+        if (c->database_secret.file && c->database_secret.command)
+                err_key(x, where(root, "database_password_command"),
+                        "give either database_password_file or database_password_command, not both");
+        if (!pg && (c->database_secret.file || c->database_secret.command))
+                err_key(x, where(root, c->database_secret.file ? "database_password_file" : "database_password_command"),
+                        "a database password is only for a PostgreSQL register (database = \"postgresql://...\")");
+        if (pg) {
+                const char *auth = strchr(d, '/') + 2;
+                size_t n = strcspn(auth, "@/?");
+                if (auth[n] == '@' && memchr(auth, ':', n))
+                        err_key(x, where(root, "database"), "the database URI holds a password: give it by "
+                                "database_password_file or database_password_command instead");
+        }
+}
+
 static void parse_scalars(Ctx *x, const config_setting_t *root, Config *c)
 {
         get_string(x, root, "organisation", &c->organisation);
@@ -922,7 +949,7 @@ static void parse_scalars(Ctx *x, const config_setting_t *root, Config *c)
                 err_key(x, where(root, "admin"), "'%s' is not an e-mail address", c->admin);
         get_string(x, root, "timezone", &c->timezone);
         get_string(x, root, "reference_pattern", &c->reference_pattern);
-        get_string(x, root, "database", &c->database);
+        parse_database(x, root, c);
         get_string(x, root, "templates_dir", &c->templates_dir);
         if (get_string(x, root, "metrics_file", &c->metrics_file) && c->metrics_file[0] != '/')
                 err_key(x, where(root, "metrics_file"), "'%s' is not an absolute path (write e.g. "
@@ -1166,7 +1193,8 @@ static void check_timezone(Ctx *x, const config_setting_t *root, const char *tz)
 
 static const char *const top_keys[] = {
         "organisation", "mailbox", "smtp", "dpo", "escalation", "admin", "timezone",
-        "reference_pattern", "directorates", "staff_domains", "database", "templates_dir",
+        "reference_pattern", "directorates", "staff_domains", "database", "database_password_file",
+        "database_password_command", "templates_dir",
         "poll_interval", "batch_size", "reminders", "max_message_size", "retention_days",
         "max_auto_replies_per_day", "alert_after_failures", "subject_summary", "dpo_calendar", "labels", "dpo_contact",
         "metrics_file", "weekly_digest", "organisations", NULL};

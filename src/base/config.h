@@ -97,7 +97,8 @@ typedef struct Config {
         size_t n_directorates;
         StrList staff_domains;  /* empty: any sender is staff */
 
-        char *database;         /* default "/var/lib/breachd/breachd.db" */
+        char *database;         /* default "/var/lib/breachd/breachd.db", or postgresql://... */
+        SecretSource database_secret; /* database_password_file/_command; PostgreSQL only */
         char *templates_dir;    /* default SYSCONFDIR "/breachd/templates" */
         unsigned poll_interval; /* seconds, default 60 */
         /* The metrics in Prometheus's text format, written after each pass

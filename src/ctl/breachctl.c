@@ -57,6 +57,7 @@ static const struct {
         {"close", ctl_close, "close REF               close the case (a decision, every action done)"},
         {"reprocess", ctl_reprocess, "reprocess REF|--quarantined|--automatic [--dry-run]  read kept messages again after a fix"},
         {"purge", ctl_purge, "purge                   drop raw messages older than retention_days"},
+        {"migrate", ctl_migrate, "migrate --to postgresql://USER@HOST/DB [--password-file FILE]  copy the register, verified"},
 };
 
 static void usage(FILE *f)
@@ -199,7 +200,7 @@ int main(int argc, char **argv)
         Store *store = NULL;
         int r = tz_open(cfg->timezone, &tz), exit_status = 0;
         unsigned before = store_failures();
-        if (r >= 0 && (r = store_open(cfg->database, &store)) < 0) {
+        if (r >= 0 && (r = store_open_secret(cfg->database, &cfg->database_secret, &store)) < 0) {
                 _cleanup_free_ char *why = store_failures() != before ? store_last_failure() : xstrdup(strerror(-r));
                 fprintf(stderr, "breachctl: cannot open the register %s: %s\n", cfg->database, why);
                 if (nagios) {

@@ -36,3 +36,4 @@ int ctl_export(Ctl *c, int argc, char **argv);
 int ctl_status(Ctl *c, int argc, char **argv);
 int ctl_metrics(Ctl *c, int argc, char **argv);
 int ctl_check(Ctl *c, int argc, char **argv);
+int ctl_migrate(Ctl *c, int argc, char **argv);   /* ctl_migrate.c */

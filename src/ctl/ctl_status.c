@@ -78,6 +78,8 @@ int ctl_status(Ctl *c, int argc, char **argv)
         if (stat(c->cfg->database, &st) == 0)
                 fprintf(c->out, "%-22s %s (%.1f MiB)\n", "Database:", c->cfg->database,
                         (double)st.st_size / (1024.0 * 1024.0));
+        else if (strstr(c->cfg->database, "://"))
+                fprintf(c->out, "%-22s %s\n", "Database:", c->cfg->database);
         fprintf(c->out, "%-22s %s on %s:%u as %s\n", "Mailbox:", c->cfg->mailbox.folder, c->cfg->mailbox.host,
                 c->cfg->mailbox.port, c->cfg->mailbox.user);
         store_counts_free(&rc);

@@ -108,7 +108,7 @@ static int open_state(const Config *cfg, Store **ret_store, Tz **ret_tz, FormLab
         }
         Store *s = NULL;
         unsigned before = store_failures();
-        r = store_open(cfg->database, &s);
+        r = store_open_secret(cfg->database, &cfg->database_secret, &s);
         if (r < 0) {
                 _cleanup_free_ char *e = store_failures() != before ? store_last_failure() : xstrdup(errstr(r));
                 log_error("cannot open the register %s: %s", cfg->database, e);

@@ -1,7 +1,9 @@
 /* state.c — see state.h. */
 #include "daemon/state.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +20,17 @@ void state_free(DaemonState *d)
 
 char *state_path(const char *database)
 {
-        return xasprintf("%s.status", database);
+        if (strncmp(database, "postgresql://", 13) != 0 && strncmp(database, "postgres://", 11) != 0)
+                return xasprintf("%s.status", database);
+        const char *dir = getenv("STATE_DIRECTORY");
+        /* systemd may give several, colon-separated: the first. */
+        _cleanup_free_ char *d = xstrdup(dir && *dir ? dir : "/var/lib/breachd");
+        d[strcspn(d, ":")] = 0;
+        _cleanup_free_ char *name = xstrdup(database);
+        for (char *p = name; *p; p++)
+                if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+                        *p = '_';
+        return xasprintf("%s/%s.status", d, name);
 }
 
 int state_write(const char *path, const DaemonState *d)

@@ -20,7 +20,10 @@ typedef struct {
 /* Frees what state_read() allocated (last_error). */
 void state_free(DaemonState *d);
 
-/* The state file for a database: "<database>.status". Caller frees. */
+/* The state file for a database: "<database>.status"; for a PostgreSQL
+ * register, which has no file, "<dir>/<the URI, [A-Za-z0-9.-] kept, the
+ * rest _>.status" in $STATE_DIRECTORY (systemd's StateDirectory=), else
+ * /var/lib/breachd.  Caller frees. */
 char *state_path(const char *database);
 /* Writes d to path, 0600, by a rename; 0 or -errno. */
 int state_write(const char *path, const DaemonState *d);

@@ -2,127 +2,48 @@
 #include "register/store.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/log.h"
 #include "read/values.h"
 #include "register/store-internal.h"
 
-static bool is_register_failure(int code);
-static void note_failure(int code, const char *detail);
-
-int store_sql_err(int rc)
-{
-        /* Every store function's error passes here: count those of the
-         * register itself.  (SQLite's log does not report a lock held past
-         * the busy timeout, so the callback alone would miss it.) */
-        if (is_register_failure(rc))
-                note_failure(rc, NULL);
-        switch (rc & 0xff) {
-        case SQLITE_OK:
-        case SQLITE_DONE:
-        case SQLITE_ROW:
-                return 0;
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-                return -EBUSY;
-        case SQLITE_NOMEM:
-                return -ENOMEM;
-        case SQLITE_CONSTRAINT:
-                return -EEXIST;
-        case SQLITE_FULL:
-                return -ENOSPC;
-        case SQLITE_CANTOPEN:
-        case SQLITE_PERM:
-        case SQLITE_READONLY:
-                return -EACCES;
-        default:
-                return -EIO;
-        }
-}
-
 /* ---- failures of the register ------------------------------------------ */
 
-/* SQLite reports every error to one process-wide log callback, with the
- * system call and errno behind an I/O error ("os_unix.c:…: (28)
- * write(…-wal) - No space left on device").  Those that mean the register
- * itself cannot be used are counted here, so that a caller can tell a full
- * disk or a held lock from a failure of the mailbox or the mail server
- * (issue 12: a full disk was logged as "polling INBOX failed: "). */
+/* A failure that means the register itself cannot be used (a full disk, a
+ * held lock, a lost connection to PostgreSQL) is counted here by the
+ * backend that met it, so that a caller can tell it from a failure of the
+ * mailbox or the mail server (issue 12: a full disk was logged as "polling
+ * INBOX failed: "). */
 static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned failure_count;
 static char failure_text[512];
+static int failure_detailed;   /* key of the text's detail, 0: none */
+static _Thread_local bool quiet;
 
-static bool is_register_failure(int code)
+void store_quiet(bool on)
 {
-        switch (code & 0xff) {
-        case SQLITE_FULL:
-        case SQLITE_IOERR:
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-        case SQLITE_READONLY:
-        case SQLITE_CANTOPEN:
-        case SQLITE_CORRUPT:
-        case SQLITE_NOTADB:
-        case SQLITE_PERM:
-        case SQLITE_NOMEM:
-        case SQLITE_PROTOCOL:
-                return true;
-        default:
-                return false;
-        }
+        quiet = on;
 }
 
-static int failure_detailed;   /* primary code of the text's detail, 0: none */
-
-/* Counts one failure of the register; detail (the system call and errno,
- * from SQLite's log) is kept when there is one, and not overwritten by the
- * same failure said again without it. */
-static void note_failure(int code, const char *detail)
+/* Counts one failure; detail (the system call and errno, from SQLite's
+ * log) is kept when there is one, and not overwritten by the same failure
+ * said again without it. */
+void store_note_failure(int key, const char *what, const char *detail)
 {
+        if (quiet)
+                return;
         pthread_mutex_lock(&failure_lock);
         failure_count++;
         if (detail) {
-                snprintf(failure_text, sizeof failure_text, "%s: %s", sqlite3_errstr(code), detail);
-                failure_detailed = code & 0xff;
-        } else if ((code & 0xff) != failure_detailed) {
-                snprintf(failure_text, sizeof failure_text, "%s", sqlite3_errstr(code));
+                snprintf(failure_text, sizeof failure_text, "%s: %s", what, detail);
+                failure_detailed = key;
+        } else if (key != failure_detailed) {
+                snprintf(failure_text, sizeof failure_text, "%s", what);
                 failure_detailed = 0;
         }
         pthread_mutex_unlock(&failure_lock);
-}
-
-static void on_sqlite_log(void *userdata, int code, const char *msg)
-{
-        if (!is_register_failure(code)) {
-                log_debug("sqlite (%d): %s", code, msg);
-                return;
-        }
-        /* "os_unix.c:44095: (28) write(/var/lib/x.db-wal) - No space left on
-         * device": the part after the source position says what failed. */
-        const char *detail = NULL;
-        if (msg && strncmp(msg, "os_unix.c:", 10) == 0 && (detail = strstr(msg, ": ")))
-                detail += 2;
-        if (detail)
-                note_failure(code, detail);
-}
-
-static void register_log_init(void)
-{
-        /* Only possible before SQLite initialises; harmless if too late. */
-        sqlite3_config(SQLITE_CONFIG_LOG, on_sqlite_log, NULL);
-}
-
-static void register_log_setup(void)
-{
-        static pthread_once_t once = PTHREAD_ONCE_INIT;
-        pthread_once(&once, register_log_init);
 }
 
 unsigned store_failures(void)
@@ -143,29 +64,29 @@ char *store_last_failure(void)
 
 const char *store_errmsg(Store *s)
 {
-        return s && s->db ? sqlite3_errmsg(s->db) : "no database";
+        return s && s->db ? s->be->errmsg(s) : "no database";
 }
 
-sqlite3 *store_db(Store *s)
+bool store_is_pg(Store *s)
 {
-        return s->db;
+        return s->be == &store_pg_backend;
 }
 
-/* Returns the cached, reset statement for sql (a string literal or a string
+bool store_target_is_pg(const char *target)
+{
+        return target && (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0);
+}
+
+/* Returns the cached statement for sql (a string literal or a string
  * owned by the Store), preparing it on first use. */
-sqlite3_stmt *store_stmt(Store *s, const char *sql)
+StoreStmt *store_stmt(Store *s, const char *sql)
 {
         for (size_t i = 0; i < s->n_cache; i++)
-                if (s->cache[i].sql == sql) {
-                        sqlite3_reset(s->cache[i].st);
-                        sqlite3_clear_bindings(s->cache[i].st);
+                if (s->cache[i].sql == sql)
                         return s->cache[i].st;
-                }
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-                log_debug("prepare failed: %s: %s", sqlite3_errmsg(s->db), sql);
+        StoreStmt *st = s->be->prepare(s, sql);
+        if (!st)
                 return NULL;
-        }
         if (s->n_cache < STMT_CACHE) {
                 s->cache[s->n_cache].sql = sql;
                 s->cache[s->n_cache].st = st;
@@ -179,103 +100,130 @@ sqlite3_stmt *store_stmt(Store *s, const char *sql)
 
 int store_exec(Store *s, const char *sql)
 {
-        char *err = NULL;
-        int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
-        if (rc != SQLITE_OK) {
-                log_debug("sqlite: %s", err ? err : "?");
-                sqlite3_free(err);
-        }
-        return store_sql_err(rc);
+        return s->be->exec(s, sql);
 }
 
-void store_bind_text(sqlite3_stmt *st, int i, const char *v)
+int store_exec_variant(Store *s, const char *sqlite_sql, const char *pg_sql)
 {
-        if (v)
-                sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-        else
-                sqlite3_bind_null(st, i);
+        return s->be->exec(s, store_is_pg(s) ? pg_sql : sqlite_sql);
 }
 
-char *store_col_text(sqlite3_stmt *st, int i)
+int store_user_version(Store *s)
 {
-        const unsigned char *t = sqlite3_column_text(st, i);
-        return t ? xstrdup((const char *)t) : NULL;
+        return s->be->version_get(s);
 }
 
-int64_t store_col_int64_or(sqlite3_stmt *st, int i, int64_t null_value)
+int store_set_user_version(Store *s, int version)
 {
-        return sqlite3_column_type(st, i) == SQLITE_NULL ? null_value : sqlite3_column_int64(st, i);
+        return s->be->version_set(s, version);
+}
+
+int64_t store_changes(Store *s)
+{
+        return s->be->changes(s);
+}
+
+int64_t store_last_id(Store *s)
+{
+        return s->be->last_id(s);
+}
+
+bool store_in_transaction(Store *s)
+{
+        return s->be->in_transaction(s);
+}
+
+bool store_col_is_null(StoreRow *r, int i)
+{
+        return r->be->col_is_null(r, i);
+}
+
+int64_t store_col_int64(StoreRow *r, int i)
+{
+        return r->be->col_int64(r, i);
+}
+
+int store_col_int(StoreRow *r, int i)
+{
+        return (int)r->be->col_int64(r, i);
+}
+
+const char *store_col_str(StoreRow *r, int i)
+{
+        return r->be->col_str(r, i);
+}
+
+const void *store_col_blob(StoreRow *r, int i, size_t *ret_len)
+{
+        return r->be->col_blob(r, i, ret_len);
+}
+
+int store_col_count(StoreRow *r)
+{
+        return r->be->col_count(r);
+}
+
+const char *store_col_name(StoreRow *r, int i)
+{
+        return r->be->col_name(r, i);
+}
+
+StoreValueType store_col_type(StoreRow *r, int i)
+{
+        return r->be->col_is_null(r, i) ? STORE_NULL : r->be->col_type(r, i);
+}
+
+char *store_col_text(StoreRow *r, int i)
+{
+        const char *t = store_col_str(r, i);
+        return t ? xstrdup(t) : NULL;
+}
+
+int64_t store_col_int64_or(StoreRow *r, int i, int64_t null_value)
+{
+        return store_col_is_null(r, i) ? null_value : store_col_int64(r, i);
 }
 
 /* ---- the row loop ------------------------------------------------------ */
 
-void store_bind(sqlite3_stmt *st, const StoreValue *v, size_t n)
+int store_run(Store *s, StoreStmt *st, const StoreValue *v, size_t n, StoreRowFn fn, void *userdata)
 {
-        for (size_t k = 0; k < n; k++) {
-                int i = (int)k + 1;
-                switch (v[k].type) {
-                case STORE_NULL: sqlite3_bind_null(st, i); break;
-                case STORE_INT: sqlite3_bind_int64(st, i, v[k].i); break;
-                case STORE_TEXT: store_bind_text(st, i, v[k].t); break;
-                case STORE_BLOB: sqlite3_bind_blob64(st, i, v[k].p, v[k].len, SQLITE_STATIC); break;
-                }
-        }
-}
-
-int store_rows(sqlite3_stmt *st, StoreRowFn fn, void *userdata)
-{
-        if (!st)
-                return -EIO;
-        int n = 0, r = 0, rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                n++;
-                if (fn && (r = fn(st, userdata)) < 0)
-                        break;
-        }
-        sqlite3_reset(st);
-        if (r < 0)
-                return r;
-        return rc == SQLITE_DONE ? n : store_sql_err(rc);
-}
-
-/* A blob is bound without a copy: the kept statement must not point at
- * the caller's bytes once the call is over. */
-static void let_go_of_blobs(sqlite3_stmt *st, const StoreValue *v, size_t n)
-{
-        for (size_t k = 0; k < n; k++)
-                if (v[k].type == STORE_BLOB)
-                        sqlite3_bind_null(st, (int)k + 1);
+        return st ? s->be->run(s, st, v, n, fn, userdata) : -EIO;
 }
 
 int store_query(Store *s, const char *sql, const StoreValue *v, size_t n, StoreRowFn fn, void *userdata)
 {
-        sqlite3_stmt *st = store_stmt(s, sql);
+        return store_run(s, store_stmt(s, sql), v, n, fn, userdata);
+}
+
+int store_query_once(Store *s, const char *sql, const StoreValue *v, size_t n, StoreRowFn fn, void *userdata)
+{
+        StoreStmt *st = s->be->prepare(s, sql);
         if (!st)
                 return -EIO;
-        store_bind(st, v, n);
-        int r = store_rows(st, fn, userdata);
-        let_go_of_blobs(st, v, n);
+        int r = s->be->run(s, st, v, n, fn, userdata);
+        s->be->finalize(s, st);
         return r;
+}
+
+int store_query_int64(Store *s, const char *sql, int64_t *ret)
+{
+        return store_query_once(s, sql, NULL, 0, store_row_int64, ret);
 }
 
 int store_write(Store *s, const char *sql, const StoreValue *v, size_t n)
 {
-        sqlite3_stmt *st = store_stmt(s, sql);
-        if (!st)
-                return -EIO;
-        store_bind(st, v, n);
-        int r = store_step_done(s, st);
-        let_go_of_blobs(st, v, n);
-        return r;
+        int r = store_query(s, sql, v, n, NULL, NULL);
+        return r < 0 ? r : 0;
 }
 
-int store_row_int64(sqlite3_stmt *st, void *userdata)
+int store_row_int64(StoreRow *st, void *userdata)
 {
-        *(int64_t *)userdata = sqlite3_column_int64(st, 0);
+        *(int64_t *)userdata = store_col_int64(st, 0);
         return 0;
 }
 
-int store_row_text(sqlite3_stmt *st, void *userdata)
+int store_row_text(StoreRow *st, void *userdata)
 {
         char **ret = userdata;
         free(*ret);
@@ -292,10 +240,10 @@ void *store_vec_push(StoreVec *vec, size_t size)
         return e;
 }
 
-int store_row_id(sqlite3_stmt *st, void *userdata)
+int store_row_id(StoreRow *st, void *userdata)
 {
         int64_t *id = store_vec_push(userdata, sizeof *id);
-        *id = sqlite3_column_int64(st, 0);
+        *id = store_col_int64(st, 0);
         return 0;
 }
 
@@ -353,6 +301,13 @@ _Static_assert(ARRAY_SIZE(v1_keys) == ARRAY_SIZE(v1_types), "v1 field list");
 
 static int schema_v1(Store *s)
 {
+        /* SQLite's NOCASE, for "x = ? COLLATE NOCASE" and an index on it:
+         * a collation of that name on PostgreSQL (ICU, case ignored). */
+        int r = store_exec_variant(s, "",
+                                   "CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', "
+                                   "deterministic = false)");
+        if (r < 0)
+                return r;
         Buf b = {0};
         buf_puts(&b,
                  "CREATE TABLE ref_counter(year INTEGER PRIMARY KEY, last INTEGER NOT NULL);\n"
@@ -413,7 +368,7 @@ static int schema_v1(Store *s)
                  "  at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,\n"
                  "  field TEXT, old_value TEXT, new_value TEXT);\n"
                  "CREATE INDEX audit_incident ON audit(incident_id);\n");
-        int r = store_exec(s, b.s);
+        r = store_exec(s, b.s);
         buf_free(&b);
         return r;
 }
@@ -425,15 +380,26 @@ static int schema_v1(Store *s)
  * point sent: UNIQUE makes a second mail for the same point impossible. */
 static int schema_v2(Store *s)
 {
-        return store_exec(s,
+        /* The trigger in each database's words; the same effect. */
+        int r = store_exec_variant(s,
                 "ALTER TABLE incidents ADD COLUMN next_reminder_at INTEGER DEFAULT 0;\n"
-                "ALTER TABLE incidents ADD COLUMN last_reminder_at INTEGER;\n"
-                "CREATE INDEX incidents_next_reminder ON incidents(next_reminder_at) "
-                "WHERE next_reminder_at IS NOT NULL;\n"
                 "CREATE TRIGGER incidents_reschedule AFTER UPDATE OF awareness_at, deadline_at ON incidents\n"
                 "  WHEN NEW.next_reminder_at IS NOT NULL\n"
                 "   AND (NEW.awareness_at != OLD.awareness_at OR NEW.deadline_at != OLD.deadline_at)\n"
-                "  BEGIN UPDATE incidents SET next_reminder_at = 0 WHERE id = NEW.id; END;\n"
+                "  BEGIN UPDATE incidents SET next_reminder_at = 0 WHERE id = NEW.id; END;\n",
+                "ALTER TABLE incidents ADD COLUMN next_reminder_at INTEGER DEFAULT 0;\n"
+                "CREATE FUNCTION incidents_reschedule() RETURNS trigger LANGUAGE plpgsql AS\n"
+                "  $$ BEGIN NEW.next_reminder_at := 0; RETURN NEW; END $$;\n"
+                "CREATE TRIGGER incidents_reschedule BEFORE UPDATE OF awareness_at, deadline_at ON incidents\n"
+                "  FOR EACH ROW WHEN (NEW.next_reminder_at IS NOT NULL\n"
+                "   AND (NEW.awareness_at != OLD.awareness_at OR NEW.deadline_at != OLD.deadline_at))\n"
+                "  EXECUTE FUNCTION incidents_reschedule();\n");
+        if (r < 0)
+                return r;
+        return store_exec(s,
+                "ALTER TABLE incidents ADD COLUMN last_reminder_at INTEGER;\n"
+                "CREATE INDEX incidents_next_reminder ON incidents(next_reminder_at) "
+                "WHERE next_reminder_at IS NOT NULL;\n"
                 "CREATE TABLE reminders(\n"
                 "  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents(id),\n"
                 "  due_at INTEGER NOT NULL, kind TEXT NOT NULL, queued_at INTEGER NOT NULL, rcpts TEXT NOT NULL,\n"
@@ -473,12 +439,12 @@ typedef struct {
         char *text;
 } V8Count;
 
-static int v8_count_row(sqlite3_stmt *st, void *userdata)
+static int v8_count_row(StoreRow *st, void *userdata)
 {
         V8Count *c = store_vec_push(userdata, sizeof *c);
-        c->id = sqlite3_column_int64(st, 0);
+        c->id = store_col_int64(st, 0);
         c->text = store_col_text(st, 1);
-        c->n = sqlite3_column_int64(st, 2);
+        c->n = store_col_int64(st, 2);
         return 0;
 }
 
@@ -522,7 +488,7 @@ static int schema_v8(Store *s)
 }
 
 /* One saved CREATE statement of schema_v9's rebuild. */
-static int v9_sql_row(sqlite3_stmt *st, void *userdata)
+static int v9_sql_row(StoreRow *st, void *userdata)
 {
         char **p = store_vec_push(userdata, sizeof(char *));
         *p = store_col_text(st, 0);
@@ -563,6 +529,8 @@ static int schema_v9(Store *s)
                 "ALTER TABLE ref_counter_v9 RENAME TO ref_counter;\n");
         if (r < 0)
                 return r;
+        if (store_is_pg(s))
+                return store_exec(s, "ALTER TABLE incidents DROP CONSTRAINT IF EXISTS incidents_ref_key;\n" V9_INDEXES);
         char *table = NULL;
         r = store_query(s, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'incidents'", NULL, 0,
                         store_row_text, &table);
@@ -617,36 +585,27 @@ static int (*const migrations[])(Store *) = {schema_v1, schema_v2, store_limits_
                                               schema_v7, schema_v8, schema_v9};
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
 
-int store_user_version(Store *s)
-{
-        sqlite3_stmt *st = NULL;
-        int version = 0;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                version = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        return version;
-}
+static int migrate_steps(Store *s);
 
-static int migrate_steps(Store *s, int version);
-
+/* Schema 9 rebuilds incidents on SQLite, which rows of other tables refer
+ * to: foreign keys off while it does (the pragma is a no-op inside a
+ * transaction, so it is set around the steps), checked by the step. */
 static int migrate(Store *s)
 {
-        int version = store_user_version(s);
-        if (version > STORE_SCHEMA_VERSION) {
-                log_debug("database schema %d is newer than this breachd (%d)", version, STORE_SCHEMA_VERSION);
+        int v0 = store_user_version(s);
+        if (v0 == STORE_SCHEMA_VERSION)
+                return 0;
+        if (v0 > STORE_SCHEMA_VERSION) {
+                log_debug("database schema %d is newer than this breachd (%d)", v0, STORE_SCHEMA_VERSION);
                 return -EPROTONOSUPPORT;
         }
-        /* Schema 9 rebuilds incidents, which rows of other tables refer
-         * to: foreign keys off while it does (the pragma is a no-op inside
-         * a transaction), checked by the step itself. */
-        bool rebuild = version < 9;
+        bool rebuild = v0 < 9 && !store_is_pg(s);
         if (rebuild) {
                 int r = store_exec(s, "PRAGMA foreign_keys = OFF");
                 if (r < 0)
                         return r;
         }
-        int r = migrate_steps(s, version);
+        int r = migrate_steps(s);
         if (rebuild) {
                 int q = store_exec(s, "PRAGMA foreign_keys = ON");
                 r = r < 0 ? r : q;
@@ -654,27 +613,41 @@ static int migrate(Store *s)
         return r;
 }
 
-static int migrate_steps(Store *s, int version)
+/* Each step in a transaction of its own, the version read again inside
+ * it: two processes that open a new register at once (the daemon and
+ * breachctl) migrate it once.  On PostgreSQL an advisory lock does what
+ * SQLite's BEGIN IMMEDIATE does. */
+static int migrate_steps(Store *s)
 {
-        for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
-                int r = store_exec(s, "BEGIN IMMEDIATE");
+        for (;;) {
+                int r = store_begin(s);
                 if (r < 0)
                         return r;
-                r = migrations[v](s);
-                if (r >= 0) {
-                        char sql[64];
-                        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
-                        r = store_exec(s, sql);
-                }
-                if (r < 0) {
-                        store_exec(s, "ROLLBACK");
+                if (store_is_pg(s) && (r = store_exec(s, "SELECT pg_advisory_xact_lock(7395271)")) < 0) {
+                        store_rollback(s);
                         return r;
                 }
-                r = store_exec(s, "COMMIT");
+                int v = store_user_version(s);
+                if (v > STORE_SCHEMA_VERSION) {
+                        log_debug("database schema %d is newer than this breachd (%d)", v, STORE_SCHEMA_VERSION);
+                        store_rollback(s);
+                        return -EPROTONOSUPPORT;
+                }
+                if (v == STORE_SCHEMA_VERSION) {
+                        store_rollback(s);
+                        return 0;
+                }
+                r = migrations[v](s);
+                if (r >= 0)
+                        r = store_set_user_version(s, v + 1);
+                if (r < 0) {
+                        store_rollback(s);
+                        return r;
+                }
+                r = store_commit(s);
                 if (r < 0)
                         return r;
         }
-        return 0;
 }
 
 static void build_incident_sql(Store *s)
@@ -703,86 +676,29 @@ static void build_incident_sql(Store *s)
         buf_free(&vals);
 }
 
-/* The register's directory: made 0700 when missing.  An existing one is
- * left as it is (it may be the admin's choice, or the current directory);
- * *ret_loose says whether group or others may enter or list it, for the
- * caller to warn about. */
-static int ensure_dir(const char *path, bool *ret_loose)
-{
-        _cleanup_free_ char *copy = xstrdup(path);
-        const char *dir = dirname(copy);
-        struct stat st;
-        if (stat(dir, &st) == 0) {
-                if (!S_ISDIR(st.st_mode))
-                        return -ENOTDIR;
-                *ret_loose = (st.st_mode & 0077) != 0;
-                return 0;
-        }
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        /* mkdir() applies the umask, which can only take bits away. */
-        return 0;
-}
-
-/* Creates the database file 0600 whatever the umask (SQLite would create it
- * 0644 & ~umask, and makes its -wal and -shm with the file's mode).
- *
- * Never open() and close() a register file that already exists: closing any
- * descriptor of a file drops every POSIX lock the process holds on it, and
- * SQLite's locks are POSIX locks.  A reload that did that while the old
- * connection was open left the daemon without its lock; the next breachctl
- * thought itself the last connection and deleted the live -wal and -shm
- * (issue 12).  So the file is only opened here when this call creates it
- * (O_EXCL), and an existing one is tightened by name. */
-static int ensure_file(const char *path)
-{
-        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd >= 0) {
-                int r = fchmod(fd, 0600) < 0 ? -errno : 0;
-                close(fd);   /* a file nobody had open: no lock to lose */
-                return r;
-        }
-        if (errno != EEXIST)
-                return -errno;
-        struct stat st;
-        if (stat(path, &st) < 0)
-                return -errno;
-        if ((st.st_mode & 0077) && st.st_uid == geteuid() && chmod(path, st.st_mode & 0700) < 0)
-                return -errno;
-        return 0;
-}
-
 int store_open(const char *path, Store **ret)
 {
-        register_log_setup();
-        bool loose = false;
-        int r = ensure_dir(path, &loose);
-        if (r < 0)
-                return r;
-        if (loose)
-                log_warning("the register's directory (of %s) can be listed by group or others; "
-                            "chmod 0700 it", path);
-        r = ensure_file(path);
-        if (r < 0)
-                return r;
+        return store_open_secret(path, NULL, ret);
+}
+
+int store_open_secret(const char *path, const SecretSource *secret, Store **ret)
+{
         Store *s = xcalloc(1, sizeof *s);
-        if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                            NULL) != SQLITE_OK) {
-                r = -EACCES;
-                goto fail;
+        s->be = store_target_is_pg(path) ? &store_pg_backend : &store_sqlite_backend;
+        s->target = xstrdup(path);
+        int r = 0;
+        if (store_is_pg(s) && secret && (secret->file || secret->command)) {
+                _cleanup_free_ char *why = NULL;
+                r = config_read_secret(secret, &s->password, &why);
+                if (r < 0) {
+                        store_note_failure(4, "the database password", why ? why : strerror(-r));
+                        goto fail;
+                }
         }
-        sqlite3_busy_timeout(s->db, 10000);
-        /* A new register is made of 16 KiB pages: a filed report (its raw
-         * message, the incident, two mails) is ~14 KiB, and in 4 KiB pages a
-         * burst of 10,000 made 262,000 WAL writes and 163,000 reads where
-         * it now makes 77,000 and 57,000 (docs/PERFORMANCE.md).  An
-         * existing register keeps its page size (the pragma is a no-op).
-         * The page cache stays at SQLite's 2 MiB: half of it made a batch
-         * spill to the WAL mid-transaction, with 70 % more I/O. */
-        if ((r = store_exec(s, "PRAGMA page_size = 16384")) < 0 ||
-            (r = store_exec(s, "PRAGMA journal_mode = WAL")) < 0 || (r = store_exec(s, "PRAGMA synchronous = FULL")) < 0 ||
-            (r = store_exec(s, "PRAGMA foreign_keys = ON")) < 0 || (r = store_exec(s, "PRAGMA cache_size = -2000")) < 0 ||
-            (r = migrate(s)) < 0)
+        r = s->be->open(s, path);
+        if (r < 0)
+                goto fail;
+        if ((r = migrate(s)) < 0)
                 goto fail;
         /* Indexes for the lookups made per message and per tick, which
          * would otherwise read whole tables: a follow-up's incident by
@@ -816,8 +732,13 @@ void store_close(Store *s)
         if (!s)
                 return;
         for (size_t i = 0; i < s->n_cache; i++)
-                sqlite3_finalize(s->cache[i].st);
-        sqlite3_close(s->db);
+                s->be->finalize(s, s->cache[i].st);
+        if (s->db)
+                s->be->close(s);
+        free(s->target);
+        if (s->password)
+                explicit_bzero(s->password, strlen(s->password));
+        free(s->password);
         free(s->insert_incident_sql);
         free(s->select_incident_sql);
         free(s->org);
@@ -835,25 +756,15 @@ int store_commit(Store *s)
         /* A COMMIT that fails (disk full, lock held past the busy timeout)
          * may leave the transaction open, and then every later BEGIN fails
          * too: end it here, so that each caller's failure is its own. */
-        if (r < 0 && !sqlite3_get_autocommit(s->db))
+        if (r < 0 && store_in_transaction(s))
                 store_exec(s, "ROLLBACK");
         return r;
 }
 
 void store_rollback(Store *s)
 {
-        if (!sqlite3_get_autocommit(s->db))
+        if (store_in_transaction(s))
                 store_exec(s, "ROLLBACK");
-}
-
-int store_step_done(Store *s, sqlite3_stmt *st)
-{
-        if (!st)
-                return -EIO;
-        int rc = sqlite3_step(st);
-        int r = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_sql_err(rc);
-        sqlite3_reset(st);
-        return r;
 }
 
 /* ---- organisations (schema 9) ------------------------------------------- */
@@ -888,9 +799,10 @@ int store_incident_org(Store *s, int64_t id, char **ret)
         return 0;
 }
 
-static int strlist_row(sqlite3_stmt *st, void *userdata)
+static int strlist_row(StoreRow *st, void *userdata)
 {
-        strlist_add(userdata, (const char *)sqlite3_column_text(st, 0));
+        char *t = store_col_text(st, 0);
+        strlist_take(userdata, t ? t : xstrdup(""));
         return 0;
 }
 
@@ -928,12 +840,12 @@ const char *disposition_name(Disposition d)
 
 /* The Disposition named in column 0 into *(int *)userdata; -EINVAL for a
  * name this version does not know. */
-static int disposition_row(sqlite3_stmt *st, void *userdata)
+static int disposition_row(StoreRow *st, void *userdata)
 {
         static const Disposition all[] = {DISP_REPORT, DISP_FOLLOWUP, DISP_QUARANTINE, DISP_DUPLICATE, DISP_IGNORED,
                                             DISP_AUTOMATIC};
         int *ret = userdata;
-        const char *d = (const char *)sqlite3_column_text(st, 0);
+        const char *d = store_col_str(st, 0);
         *ret = -EINVAL;
         for (size_t i = 0; i < ARRAY_SIZE(all) && d; i++)
                 if (strcmp(d, disposition_name(all[i])) == 0)
@@ -987,7 +899,7 @@ int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const 
          * need that one wait for the disk: a mark lost in a system crash
          * only has the next pass look for messages that are gone already
          * (store_outbox_sent_quick() says more). */
-        bool own = sqlite3_get_autocommit(s->db);
+        bool own = !store_in_transaction(s);
         int r = own ? store_exec(s, "PRAGMA synchronous = NORMAL") : 0;
         if (r >= 0 && own)
                 r = store_begin(s);
@@ -1038,7 +950,7 @@ char *incident_format_ref(const char *pattern, int year, int64_t n)
 int store_next_ref(Store *s, const char *pattern, int year, char **ret)
 {
         static const char sql[] = "INSERT INTO ref_counter(org, year, last) VALUES(?, ?, 1) "
-                                  "ON CONFLICT(org, year) DO UPDATE SET last = last + 1 RETURNING last";
+                                  "ON CONFLICT(org, year) DO UPDATE SET last = ref_counter.last + 1 RETURNING last";
         static const char exists[] = "SELECT 1 FROM incidents WHERE org = ? AND ref = ?";
         /* A reference taken by an imported incident is skipped, never reused. */
         for (int tries = 0; tries < 100000; tries++) {
@@ -1110,68 +1022,68 @@ int store_insert_incident(Store *s, Incident *inc)
         int r = store_write(s, s->insert_incident_sql, v, n);
         if (r < 0)
                 return r;
-        inc->id = sqlite3_last_insert_rowid(s->db);
+        inc->id = store_last_id(s);
         return 0;
 }
 
-static void load_fields(sqlite3_stmt *st, int i, Incident *inc)
+static void load_fields(StoreRow *st, int i, Incident *inc)
 {
         for (size_t k = 0; k < FIELD__MAX; k++) {
                 const FieldDef *f = &form_fields[k];
                 FieldValue *v = &inc->form.f[k];
                 v->text = store_col_text(st, i++);
                 v->canon = store_col_text(st, i++);
-                v->state = (FieldState)sqlite3_column_int(st, i++);
+                v->state = (FieldState)store_col_int(st, i++);
                 if (f->type == FT_DATE) {
-                        v->when = sqlite3_column_int64(st, i++);
-                        v->date_prec = (DatePrecision)sqlite3_column_int(st, i++);
+                        v->when = store_col_int64(st, i++);
+                        v->date_prec = (DatePrecision)store_col_int(st, i++);
                 }
                 if (f->type == FT_COUNT) {
-                        v->count = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+                        v->count = store_col_int64_or(st, i, -1);
                         i++;
                 }
                 if (f->type == FT_DATE || f->type == FT_COUNT)
-                        v->approx = sqlite3_column_int(st, i++);
+                        v->approx = store_col_int(st, i++);
                 if (f->type == FT_COUNT)
-                        v->at_least = sqlite3_column_int(st, i++);
+                        v->at_least = store_col_int(st, i++);
         }
 }
 
 /* One row of select_incident_sql into the Incident userdata. */
-static int incident_row(sqlite3_stmt *st, void *userdata)
+static int incident_row(StoreRow *st, void *userdata)
 {
         Incident *inc = userdata;
         incident_init(inc);
         int i = 0;
-        inc->id = sqlite3_column_int64(st, i++);
+        inc->id = store_col_int64(st, i++);
         inc->ref = store_col_text(st, i++);
         inc->token = store_col_text(st, i++);
-        inc->received_at = sqlite3_column_int64(st, i++);
-        inc->filed_at = sqlite3_column_int64(st, i++);
-        inc->aware_at = sqlite3_column_int64(st, i++);
-        inc->aware_from_report = sqlite3_column_int(st, i++);
-        inc->deadline_at = sqlite3_column_int64(st, i++);
+        inc->received_at = store_col_int64(st, i++);
+        inc->filed_at = store_col_int64(st, i++);
+        inc->aware_at = store_col_int64(st, i++);
+        inc->aware_from_report = store_col_int(st, i++);
+        inc->deadline_at = store_col_int64(st, i++);
         inc->within_72h = (int)store_col_int64_or(st, i++, -1);
         inc->days_to_report = (int)store_col_int64_or(st, i++, -1);
-        inc->late = sqlite3_column_int(st, i++);
+        inc->late = store_col_int(st, i++);
         inc->message_id = store_col_text(st, i++);
         inc->from_addr = store_col_text(st, i++);
         inc->from_name = store_col_text(st, i++);
         inc->subject = store_col_text(st, i++);
         inc->forwarded_by = store_col_text(st, i++);
-        split_list((const char *)sqlite3_column_text(st, i++), &inc->missing, ",");
-        split_list((const char *)sqlite3_column_text(st, i++), &inc->unclear, ",");
-        split_list((const char *)sqlite3_column_text(st, i++), &inc->fallbacks, ",");
-        split_list((const char *)sqlite3_column_text(st, i++), &inc->form.notes, "\n");
+        split_list(store_col_str(st, i++), &inc->missing, ",");
+        split_list(store_col_str(st, i++), &inc->unclear, ",");
+        split_list(store_col_str(st, i++), &inc->fallbacks, ",");
+        split_list(store_col_str(st, i++), &inc->form.notes, "\n");
         inc->status = store_col_text(st, i++);
         inc->ico_decision = store_col_text(st, i++);
         load_fields(st, i, inc);
-        i = sqlite3_column_count(st) - 5;
-        split_list((const char *)sqlite3_column_text(st, i++), &inc->form.unreadable, "\n");
+        i = store_col_count(st) - 5;
+        split_list(store_col_str(st, i++), &inc->form.unreadable, "\n");
         inc->ico_reference = store_col_text(st, i++);
         inc->outcome = store_col_text(st, i++);
         inc->allocated_to = store_col_text(st, i++);
-        inc->closed_at = sqlite3_column_int64(st, i++);
+        inc->closed_at = store_col_int64(st, i++);
         return 0;
 }
 
@@ -1218,11 +1130,11 @@ typedef struct {
         void *userdata;
 } ReportWalk;
 
-static int row_report(sqlite3_stmt *st, void *userdata)
+static int row_report(StoreRow *st, void *userdata)
 {
         ReportWalk *w = userdata;
-        return w->fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-                     sqlite3_column_int64(st, 2), w->userdata);
+        return w->fn(store_col_int64(st, 0), store_col_str(st, 1),
+                     store_col_int64(st, 2), w->userdata);
 }
 
 int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t until, StoreReportFn fn,
@@ -1289,25 +1201,25 @@ int store_queue_mail(Store *s, int64_t incident_id, const char *kind, const char
                                          SV_INT(now), SV_INT(now), SV_NONZERO(incident_id),
                                          SV_TEXT(store_org_key(s))));
         if (r >= 0 && ret_id)
-                *ret_id = sqlite3_last_insert_rowid(s->db);
+                *ret_id = store_last_id(s);
         return r;
 }
 
 /* One row of store_outbox_due() appended to the OutboxRow StoreVec. */
-static int outbox_due_row(sqlite3_stmt *st, void *userdata)
+static int outbox_due_row(StoreRow *st, void *userdata)
 {
         OutboxRow *r = store_vec_push(userdata, sizeof *r);
-        r->id = sqlite3_column_int64(st, 0);
-        r->incident_id = sqlite3_column_int64(st, 1);
+        r->id = store_col_int64(st, 0);
+        r->incident_id = store_col_int64(st, 1);
         r->kind = store_col_text(st, 2);
         r->envelope_from = store_col_text(st, 3);
-        split_list((const char *)sqlite3_column_text(st, 4), &r->rcpts, "\n");
+        split_list(store_col_str(st, 4), &r->rcpts, "\n");
         r->message_id = store_col_text(st, 5);
-        r->len = (size_t)sqlite3_column_bytes(st, 6);
-        r->data = xmemdup(sqlite3_column_blob(st, 6), r->len);
-        r->attempts = sqlite3_column_int(st, 7);
-        r->next_attempt_at = sqlite3_column_int64(st, 8);
-        r->unconfirmed = sqlite3_column_int(st, 9);
+        const void *data = store_col_blob(st, 6, &r->len);
+        r->data = xmemdup(data, r->len);
+        r->attempts = store_col_int(st, 7);
+        r->next_attempt_at = store_col_int64(st, 8);
+        r->unconfirmed = store_col_int(st, 9);
         return 0;
 }
 
@@ -1352,7 +1264,7 @@ int store_outbox_failed(Store *s, int64_t id, const char *error)
 }
 
 /* Column 0 into *(int64_t *)userdata, INT64_MAX when it is NULL. */
-static int int64_or_max_row(sqlite3_stmt *st, void *userdata)
+static int int64_or_max_row(StoreRow *st, void *userdata)
 {
         *(int64_t *)userdata = store_col_int64_or(st, 0, INT64_MAX);
         return 0;
@@ -1365,11 +1277,11 @@ int store_outbox_next_due(Store *s, int64_t *ret)
         return r < 0 ? r : 0;
 }
 
-static int outbox_counts_row(sqlite3_stmt *st, void *userdata)
+static int outbox_counts_row(StoreRow *st, void *userdata)
 {
         int64_t *v = userdata;
-        v[0] = sqlite3_column_int64(st, 0);
-        v[1] = sqlite3_column_int64(st, 1);
+        v[0] = store_col_int64(st, 0);
+        v[1] = store_col_int64(st, 1);
         return 0;
 }
 

@@ -1,6 +1,8 @@
-/* store.h — the register: SQLite, WAL, synchronous=FULL.
+/* store.h — the register: SQLite (WAL, synchronous=FULL), or PostgreSQL
+ * when the database is a postgresql:// URI (store_pg.c).
  *
- * The schema carries a version (PRAGMA user_version) and store_open()
+ * The schema carries a version (PRAGMA user_version; on PostgreSQL the
+ * table schema_version) and store_open()
  * upgrades an older database in place.  All times are UTC seconds.
  * Statements are prepared once and finalised by store_close(). */
 #pragma once
@@ -8,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/config.h"
 #include "register/incident.h"
 
 typedef struct Store Store;
@@ -21,7 +24,24 @@ typedef struct Store Store;
  * once it exists (see ensure_file() in store.c: that would drop the
  * process's locks on it). */
 int store_open(const char *path, Store **ret);
+/* store_open() with the password of a PostgreSQL register read from
+ * secret (database_password_file or database_password_command; NULL or
+ * neither set: libpq's own ways, ~/.pgpass or PGPASSWORD). */
+int store_open_secret(const char *target, const SecretSource *secret, Store **ret);
 void store_close(Store *s);
+
+/* ---- copying a register ----
+ *
+ * Every row of from into to, a new register of the same schema version
+ * (breachctl migrate --to: an SQLite register into PostgreSQL): read in one
+ * snapshot of from, written in one transaction on to, each table read back
+ * from both and compared row by row, column by column, before to commits.
+ * fn (may be NULL) is told each table and its rows as it is done.
+ * -ENOTEMPTY when to already holds incidents, messages or mail; -EPROTO
+ * when a row differs or from has a table this version does not know; the
+ * reason in *ret_why (to free, may be NULL). */
+typedef void (*StoreCopyFn)(const char *table, int64_t rows, void *userdata);
+int store_copy(Store *from, Store *to, StoreCopyFn fn, void *userdata, char **ret_why);
 static inline void store_closep(Store **s) { store_close(*s); }
 #define _cleanup_store_ _cleanup_(store_closep)
 const char *store_errmsg(Store *s);

@@ -35,7 +35,7 @@ void assessment_free(Assessment *a)
         memset(a, 0, sizeof *a);
 }
 
-static int64_t col_time(sqlite3_stmt *st, int i)
+static int64_t col_time(StoreRow *st, int i)
 {
         return store_col_int64_or(st, i, 0);
 }
@@ -43,23 +43,23 @@ static int64_t col_time(sqlite3_stmt *st, int i)
 
 
 /* The row of store_load_assessment() into the Assessment userdata. */
-static int assessment_row(sqlite3_stmt *st, void *userdata)
+static int assessment_row(StoreRow *st, void *userdata)
 {
         Assessment *a = userdata;
         int i = 0;
-        a->id = sqlite3_column_int64(st, i++);
+        a->id = store_col_int64(st, i++);
         a->ref = store_col_text(st, i++);
         a->token = store_col_text(st, i++);
-        a->aware_at = sqlite3_column_int64(st, i++);
-        a->deadline_at = sqlite3_column_int64(st, i++);
-        a->filed_at = sqlite3_column_int64(st, i++);
-        a->late = sqlite3_column_int(st, i++);
+        a->aware_at = store_col_int64(st, i++);
+        a->deadline_at = store_col_int64(st, i++);
+        a->filed_at = store_col_int64(st, i++);
+        a->late = store_col_int(st, i++);
         for (size_t k = 0; k < AS__MAX; k++)
                 a->f[k] = store_col_text(st, i++);
         a->ico_notified_at = col_time(st, i++);
         a->subjects_notified_at = col_time(st, i++);
         a->closed_at = col_time(st, i++);
-        a->closed_without_report = sqlite3_column_int(st, i++);
+        a->closed_without_report = store_col_int(st, i++);
         a->next_reminder_at = store_col_int64_or(st, i++, -1);
         a->last_reminder_at = col_time(st, i++);
         return 0;
@@ -100,7 +100,7 @@ int store_save_assessment(Store *s, const Assessment *a)
         v[n++] = (StoreValue)SV_INT_OR_NULL(a->closed_without_report, !a->closed_at);
         v[n++] = (StoreValue)SV_INT(a->id);
         int r = store_write(s, sql, v, n);
-        if (r >= 0 && sqlite3_changes(s->db) == 0)
+        if (r >= 0 && store_changes(s) == 0)
                 r = -ENOENT;
         return r;
 }
@@ -111,10 +111,10 @@ typedef struct {
         char *ref;
 } FoundRef;
 
-static int found_ref_row(sqlite3_stmt *st, void *userdata)
+static int found_ref_row(StoreRow *st, void *userdata)
 {
         FoundRef *f = userdata;
-        f->id = sqlite3_column_int64(st, 0);
+        f->id = store_col_int64(st, 0);
         free(f->ref);
         f->ref = store_col_text(st, 1);
         return 0;
@@ -159,7 +159,7 @@ int store_reminders_due(Store *s, int64_t now, size_t max, int64_t **ret, size_t
 }
 
 /* Column 0 into *(int64_t *)userdata, INT64_MAX when it is NULL. */
-static int int64_or_max_row(sqlite3_stmt *st, void *userdata)
+static int int64_or_max_row(StoreRow *st, void *userdata)
 {
         *(int64_t *)userdata = store_col_int64_or(st, 0, INT64_MAX);
         return 0;
@@ -192,11 +192,11 @@ int store_reminder_record(Store *s, int64_t incident_id, int64_t due_at, const c
                            STORE_VALUES(SV_INT(incident_id), SV_INT(due_at), SV_TEXT(kind), SV_INT(now), SV_TEXT(rcpts)));
 }
 
-static int reminder_row(sqlite3_stmt *st, void *userdata)
+static int reminder_row(StoreRow *st, void *userdata)
 {
         StoredReminder *m = store_vec_push(userdata, sizeof *m);
-        m->due_at = sqlite3_column_int64(st, 0);
-        m->queued_at = sqlite3_column_int64(st, 1);
+        m->due_at = store_col_int64(st, 0);
+        m->queued_at = store_col_int64(st, 1);
         m->kind = store_col_text(st, 2);
         m->rcpts = store_col_text(st, 3);
         return 0;
@@ -228,14 +228,14 @@ void stored_reminders_free(StoredReminder *v, size_t n)
 
 /* ---- actions ------------------------------------------------------------- */
 
-static int action_row(sqlite3_stmt *st, void *userdata)
+static int action_row(StoreRow *st, void *userdata)
 {
         CaseAction *a = store_vec_push(userdata, sizeof *a);
-        a->n = sqlite3_column_int64(st, 0);
+        a->n = store_col_int64(st, 0);
         a->text = store_col_text(st, 1);
         a->owner = store_col_text(st, 2);
         a->due = store_col_text(st, 3);
-        a->created_at = sqlite3_column_int64(st, 4);
+        a->created_at = store_col_int64(st, 4);
         a->done_at = col_time(st, 5);
         a->created_by = store_col_text(st, 6);
         a->done_by = store_col_text(st, 7);
@@ -309,10 +309,10 @@ int store_note_add(Store *s, int64_t incident_id, const char *author, const char
         return store_write(s, sql, STORE_VALUES(SV_INT(incident_id), SV_INT(now), SV_TEXT(author), SV_TEXT(text)));
 }
 
-static int note_row(sqlite3_stmt *st, void *userdata)
+static int note_row(StoreRow *st, void *userdata)
 {
         CaseNote *m = store_vec_push(userdata, sizeof *m);
-        m->at = sqlite3_column_int64(st, 0);
+        m->at = store_col_int64(st, 0);
         m->author = store_col_text(st, 1);
         m->text = store_col_text(st, 2);
         return 0;

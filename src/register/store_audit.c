@@ -10,16 +10,16 @@ typedef struct {
         void *userdata;
 } AuditCall;
 
-static int audit_row(sqlite3_stmt *st, void *userdata)
+static int audit_row(StoreRow *st, void *userdata)
 {
         const AuditCall *call = userdata;
         AuditEntry e = {
-                .at = sqlite3_column_int64(st, 0),
-                .actor = (const char *)sqlite3_column_text(st, 1),
-                .action = (const char *)sqlite3_column_text(st, 2),
-                .field = (const char *)sqlite3_column_text(st, 3),
-                .old_value = (const char *)sqlite3_column_text(st, 4),
-                .new_value = (const char *)sqlite3_column_text(st, 5),
+                .at = store_col_int64(st, 0),
+                .actor = store_col_str(st, 1),
+                .action = store_col_str(st, 2),
+                .field = store_col_str(st, 3),
+                .old_value = store_col_str(st, 4),
+                .new_value = store_col_str(st, 5),
         };
         return call->fn(&e, call->userdata);
 }

@@ -34,16 +34,16 @@ void digest_actions_free(DigestAction *v, size_t n)
         free(v);
 }
 
-static int row_case(sqlite3_stmt *st, void *userdata)
+static int row_case(StoreRow *st, void *userdata)
 {
         DigestCase *c = store_vec_push(userdata, sizeof *c);
         c->ref = store_col_text(st, 0);
         c->token = store_col_text(st, 1);
-        c->received_at = sqlite3_column_int64(st, 2);
-        c->deadline_at = sqlite3_column_int64(st, 3);
+        c->received_at = store_col_int64(st, 2);
+        c->deadline_at = store_col_int64(st, 3);
         c->decision = store_col_text(st, 4);
-        c->late = sqlite3_column_int(st, 5) != 0;
-        c->closed = sqlite3_column_int(st, 6) != 0;
+        c->late = store_col_int(st, 5) != 0;
+        c->closed = store_col_int(st, 6) != 0;
         return 0;
 }
 
@@ -75,12 +75,12 @@ int store_digest_late(Store *s, int64_t from, int64_t to, DigestCase **ret, size
                      STORE_VALUES(SV_INT(from), SV_INT(to), SV_TEXT(s->org)), ret, ret_n);
 }
 
-static int row_action(sqlite3_stmt *st, void *userdata)
+static int row_action(StoreRow *st, void *userdata)
 {
         DigestAction *a = store_vec_push(userdata, sizeof *a);
         a->ref = store_col_text(st, 0);
         a->token = store_col_text(st, 1);
-        a->n = sqlite3_column_int64(st, 2);
+        a->n = store_col_int64(st, 2);
         a->text = store_col_text(st, 3);
         a->owner = store_col_text(st, 4);
         a->due = store_col_text(st, 5);

@@ -85,7 +85,7 @@ int store_update_incident_fields(Store *s, const Incident *inc)
         int r = store_write(s, update_sql(), v, n);
         if (r < 0)
                 return r;
-        return sqlite3_changes(s->db) == 1 ? 0 : -ENOENT;
+        return store_changes(s) == 1 ? 0 : -ENOENT;
 }
 
 int store_load_incident_by_id(Store *s, int64_t id, Incident *ret)
@@ -97,10 +97,10 @@ int store_load_incident_by_id(Store *s, int64_t id, Incident *ret)
         return store_load_incident(s, ref, ret);
 }
 
-static int followup_row(sqlite3_stmt *st, void *userdata)
+static int followup_row(StoreRow *st, void *userdata)
 {
         StoredFollowup *f = store_vec_push(userdata, sizeof *f);
-        f->received_at = sqlite3_column_int64(st, 0);
+        f->received_at = store_col_int64(st, 0);
         f->from_addr = store_col_text(st, 1);
         f->subject = store_col_text(st, 2);
         return 0;

@@ -64,15 +64,15 @@ void outbox_ref_free(OutboxRef *r)
 }
 
 /* The row of store_outbox_by_message_id() into the OutboxRef userdata. */
-static int outbox_ref_row(sqlite3_stmt *st, void *userdata)
+static int outbox_ref_row(StoreRow *st, void *userdata)
 {
         OutboxRef *ret = userdata;
         memset(ret, 0, sizeof *ret);
-        ret->id = sqlite3_column_int64(st, 0);
-        ret->incident_id = sqlite3_column_int64(st, 1);
+        ret->id = store_col_int64(st, 0);
+        ret->incident_id = store_col_int64(st, 1);
         ret->kind = store_col_text(st, 2);
         ret->state = store_col_text(st, 3);
-        const char *rc_list = (const char *)sqlite3_column_text(st, 4);
+        const char *rc_list = store_col_str(st, 4);
         _cleanup_free_ char *copy = xstrdup(rc_list ? rc_list : "");
         char *save = NULL;
         for (char *t = strtok_r(copy, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
@@ -98,7 +98,7 @@ int store_outbox_bounced(Store *s, int64_t id, const char *error)
 static int changes_of(Store *s, int r, unsigned *ret)
 {
         if (r >= 0 && ret)
-                *ret = (unsigned)sqlite3_changes(s->db);
+                *ret = (unsigned)store_changes(s);
         return r;
 }
 

@@ -20,17 +20,17 @@ void stored_raw_free(StoredRaw *r)
 
 /* The row of store_messages_raw() into the StoredRaw userdata; -ENODATA
  * when its raw bytes are gone. */
-static int raw_row(sqlite3_stmt *st, void *userdata)
+static int raw_row(StoreRow *st, void *userdata)
 {
         StoredRaw *row = userdata;
-        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+        if (store_col_is_null(st, 0))
                 return -ENODATA;
-        row->received_at = sqlite3_column_int64(st, 1);
-        row->len = (size_t)sqlite3_column_bytes(st, 0);
+        row->received_at = store_col_int64(st, 1);
+        const void *raw = store_col_blob(st, 0, &row->len);
         /* One byte more, a NUL, so that the bytes can be read as a string. */
         row->raw = xmalloc(row->len + 1);
         if (row->len)
-                memcpy(row->raw, sqlite3_column_blob(st, 0), row->len);
+                memcpy(row->raw, raw, row->len);
         row->raw[row->len] = 0;
         row->from = store_col_text(st, 2);
         row->subject = store_col_text(st, 3);
@@ -102,15 +102,15 @@ void quarantined_messages_free(QuarantinedMessage *v, size_t n)
         free(v);
 }
 
-static int row_quarantined(sqlite3_stmt *st, void *userdata)
+static int row_quarantined(StoreRow *st, void *userdata)
 {
         StoreVec *vec = userdata;
         QuarantinedMessage *q = store_vec_push(vec, sizeof *q);
-        q->id = sqlite3_column_int64(st, 0);
+        q->id = store_col_int64(st, 0);
         q->from = store_col_text(st, 1);
         q->subject = store_col_text(st, 2);
         q->reason = store_col_text(st, 3);
-        q->seen_at = sqlite3_column_int64(st, 4);
+        q->seen_at = store_col_int64(st, 4);
         return 0;
 }
 

@@ -34,9 +34,7 @@ int store_check_writable(Store *s)
         int r = store_begin(s);
         if (r < 0)
                 return r;
-        char sql[64];
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", store_user_version(s));
-        r = store_exec(s, sql);
+        r = store_set_user_version(s, store_user_version(s));
         if (r >= 0)
                 r = store_commit(s);
         else
@@ -44,11 +42,11 @@ int store_check_writable(Store *s)
         return r;
 }
 
-static int sent_row(sqlite3_stmt *st, void *userdata)
+static int sent_row(StoreRow *st, void *userdata)
 {
         OutboxSent *m = store_vec_push(userdata, sizeof *m);
         m->rcpts = store_col_text(st, 0);
-        m->sent_at = sqlite3_column_int64(st, 1);
+        m->sent_at = store_col_int64(st, 1);
         return 0;
 }
 
@@ -78,16 +76,16 @@ typedef struct {
         void *userdata;
 } ListCall;
 
-static int listed_row(sqlite3_stmt *st, void *userdata)
+static int listed_row(StoreRow *st, void *userdata)
 {
         const ListCall *call = userdata;
         OutboxListed m = {
-                .kind = (const char *)sqlite3_column_text(st, 0),
-                .rcpts = (const char *)sqlite3_column_text(st, 1),
-                .state = (const char *)sqlite3_column_text(st, 2),
-                .attempts = sqlite3_column_int(st, 3),
-                .last_error = (const char *)sqlite3_column_text(st, 4),
-                .at = store_col_int64_or(st, 6, sqlite3_column_int64(st, 5)),
+                .kind = store_col_str(st, 0),
+                .rcpts = store_col_str(st, 1),
+                .state = store_col_str(st, 2),
+                .attempts = store_col_int(st, 3),
+                .last_error = store_col_str(st, 4),
+                .at = store_col_int64_or(st, 6, store_col_int64(st, 5)),
         };
         return call->fn(&m, call->userdata);
 }
@@ -106,12 +104,12 @@ typedef struct {
         bool cancelled, sent;
 } CalendarCount;
 
-static int calendar_row(sqlite3_stmt *st, void *userdata)
+static int calendar_row(StoreRow *st, void *userdata)
 {
         CalendarCount *c = userdata;
-        c->count = (unsigned)sqlite3_column_int64(st, 0);
-        c->cancelled = sqlite3_column_int64(st, 1) > 0;
-        c->sent = sqlite3_column_int64(st, 2) > 0;
+        c->count = (unsigned)store_col_int64(st, 0);
+        c->cancelled = store_col_int64(st, 1) > 0;
+        c->sent = store_col_int64(st, 2) > 0;
         return 0;
 }
 
@@ -121,10 +119,10 @@ int store_outbox_calendar(Store *s, int64_t incident_id, unsigned *ret_count, bo
          * text/calendar part; one whose bytes are purged is taken to have
          * when it was queued before the deadline. */
         static const char sql[] =
-                "SELECT COUNT(*), COALESCE(SUM(kind = 'calendar_cancel'), 0), "
-                "COALESCE(SUM(kind = 'calendar_update' OR (kind = 'dpo_notice' AND "
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN kind = 'calendar_cancel' THEN 1 ELSE 0 END), 0), "
+                "COALESCE(SUM(CASE WHEN kind = 'calendar_update' OR (kind = 'dpo_notice' AND "
                 "(instr(data, CAST('text/calendar' AS BLOB)) > 0 OR (length(data) = 0 AND "
-                "created_at < (SELECT deadline_at FROM incidents WHERE id = ?1))))), 0) FROM outbox "
+                "created_at < (SELECT deadline_at FROM incidents WHERE id = ?1)))) THEN 1 ELSE 0 END), 0) FROM outbox "
                 "WHERE incident_id = ?1 AND kind IN ('dpo_notice', 'calendar_update', 'calendar_cancel')";
         CalendarCount c = {0};
         int r = store_query(s, sql, STORE_VALUES(SV_INT(incident_id)), calendar_row, &c);

@@ -51,13 +51,13 @@ int store_register_schema(Store *s)
 
 
 /* The row of store_register_load() into the RegisterExtra userdata. */
-static int extra_row(sqlite3_stmt *st, void *userdata)
+static int extra_row(StoreRow *st, void *userdata)
 {
         RegisterExtra *x = userdata;
         int i = 0;
         x->source = store_col_text(st, i++);
         x->import_origin = store_col_text(st, i++);
-        x->received_time_known = sqlite3_column_int(st, i++) != 0;
+        x->received_time_known = store_col_int(st, i++) != 0;
         x->personal_data = store_col_text(st, i++);
         x->breach_of_legislation = store_col_text(st, i++);
         x->near_miss = store_col_text(st, i++);
@@ -131,7 +131,7 @@ int store_ref_counter_raise(Store *s, int year, int64_t n, int64_t *ret_before)
 {
         static const char get[] = "SELECT last FROM ref_counter WHERE org = ? AND year = ?";
         static const char set[] = "INSERT INTO ref_counter(org, year, last) VALUES(?, ?, ?) "
-                                  "ON CONFLICT(org, year) DO UPDATE SET last = MAX(last, excluded.last)";
+                                  "ON CONFLICT(org, year) DO UPDATE SET last = MAX(ref_counter.last, excluded.last)";
         int64_t before = 0;
         const char *org = store_org_key(s);
         int r = store_query(s, get, STORE_VALUES(SV_TEXT(org), SV_INT(year)), store_row_int64, &before);
@@ -195,11 +195,11 @@ static void filter_where(Store *s, const RegisterFilter *f, Buf *sql, StoreValue
         }
 }
 
-/* Prepares "SELECT columns FROM incidents WHERE <filter> ORDER BY
- * received_at, id" with the filter's values bound.  Its text depends on the
- * filter, so it is not one of the Store's kept statements: the caller
- * finalises *ret with sqlite3_finalize(). */
-static int select_filtered(Store *s, const RegisterFilter *f, const char *columns, sqlite3_stmt **ret)
+/* Runs "SELECT columns FROM incidents WHERE <filter> ORDER BY
+ * received_at, id" with the filter's values bound, fn on each row.  Its
+ * text depends on the filter, so it is not one of the Store's kept
+ * statements (store_query_once()). */
+static int select_filtered(Store *s, const RegisterFilter *f, const char *columns, StoreRowFn fn, void *userdata)
 {
         _cleanup_buf_ Buf sql = {0};
         StoreValue v[16];
@@ -210,13 +210,7 @@ static int select_filtered(Store *s, const RegisterFilter *f, const char *column
          * from the partial index on open incidents instead of a walk of
          * every incident in date order (0.5 s at a million incidents). */
         buf_puts(&sql, " ORDER BY +received_at, id");
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(s->db, sql.s, -1, &st, NULL);
-        if (rc != SQLITE_OK)
-                return store_sql_err(rc);
-        store_bind(st, v, n);
-        *ret = st;
-        return 0;
+        return store_query_once(s, sql.s, v, n, fn, userdata);
 }
 
 /* The columns of each RegisterView, in the order register_row() reads them. */
@@ -233,20 +227,20 @@ typedef struct {
 } SelectCall;
 
 /* One row of a view, handed to the caller's RegisterRowFn. */
-static int register_row(sqlite3_stmt *st, void *userdata)
+static int register_row(StoreRow *st, void *userdata)
 {
         const SelectCall *call = userdata;
         RegisterRow row = {
-                .id = sqlite3_column_int64(st, 0),
-                .ref = (const char *)sqlite3_column_text(st, 1),
+                .id = store_col_int64(st, 0),
+                .ref = store_col_str(st, 1),
         };
         if (call->view == REGISTER_VIEW_LIST) {
-                row.received_at = sqlite3_column_int64(st, 2);
-                row.directorate = (const char *)sqlite3_column_text(st, 3);
-                row.summary = (const char *)sqlite3_column_text(st, 4);
-                row.deadline_at = sqlite3_column_int64(st, 5);
-                row.status = (const char *)sqlite3_column_text(st, 6);
-                row.ico_decision = (const char *)sqlite3_column_text(st, 7);
+                row.received_at = store_col_int64(st, 2);
+                row.directorate = store_col_str(st, 3);
+                row.summary = store_col_str(st, 4);
+                row.deadline_at = store_col_int64(st, 5);
+                row.status = store_col_str(st, 6);
+                row.ico_decision = store_col_str(st, 7);
         }
         return call->fn(&row, call->userdata);
 }
@@ -255,13 +249,8 @@ int store_register_select(Store *s, const RegisterFilter *f, RegisterView view, 
 {
         if ((size_t)view >= ARRAY_SIZE(view_columns))
                 return -EINVAL;
-        sqlite3_stmt *st = NULL;
-        int r = select_filtered(s, f, view_columns[view], &st);
-        if (r < 0)
-                return r;
         SelectCall call = {view, fn, userdata};
-        r = store_rows(st, register_row, &call);
-        sqlite3_finalize(st);
+        int r = select_filtered(s, f, view_columns[view], register_row, &call);
         return r < 0 ? r : 0;
 }
 
@@ -283,12 +272,12 @@ void committee_rows_free(CommitteeRow *rows, size_t n)
 }
 
 /* One row of store_committee_rows() appended to the CommitteeRow StoreVec. */
-static int committee_row(sqlite3_stmt *st, void *userdata)
+static int committee_row(StoreRow *st, void *userdata)
 {
         CommitteeRow *c = store_vec_push(userdata, sizeof *c);
         int i = 0;
         c->ref = store_col_text(st, i++);
-        c->received_at = sqlite3_column_int64(st, i++);
+        c->received_at = store_col_int64(st, i++);
         c->directorate = store_col_text(st, i++);
         c->within_72h = (int)store_col_int64_or(st, i++, -1);
         c->medium = store_col_text(st, i++);
@@ -305,18 +294,13 @@ static int committee_row(sqlite3_stmt *st, void *userdata)
 
 int store_committee_rows(Store *s, const RegisterFilter *f, CommitteeRow **ret, size_t *ret_n)
 {
-        sqlite3_stmt *st = NULL;
+        StoreVec rows = {0};
         int r = select_filtered(s, f,
                                 "ref, received_at, COALESCE(directorate_canon, directorate), within_72h, "
                                 "COALESCE(medium_canon, medium), individuals_count_n, root_cause, "
                                 "action_taken, ico_decision, ico_reference, ico_outcome, ico_notified_at, "
                                 "COALESCE(nature, subject)",
-                                &st);
-        if (r < 0)
-                return r;
-        StoreVec rows = {0};
-        r = store_rows(st, committee_row, &rows);
-        sqlite3_finalize(st);
+                                committee_row, &rows);
         if (r < 0) {
                 committee_rows_free(rows.v, rows.n);
                 return r;
@@ -326,14 +310,14 @@ int store_committee_rows(Store *s, const RegisterFilter *f, CommitteeRow **ret, 
         return 0;
 }
 
-static int org_summary_row(sqlite3_stmt *st, void *userdata)
+static int org_summary_row(StoreRow *st, void *userdata)
 {
         OrgSummary *o = userdata;
-        o->received = sqlite3_column_int64(st, 0);
-        o->open = sqlite3_column_int64(st, 1);
-        o->overdue = sqlite3_column_int64(st, 2);
-        o->ico_reported = sqlite3_column_int64(st, 3);
-        o->ico_within_72h = sqlite3_column_int64(st, 4);
+        o->received = store_col_int64(st, 0);
+        o->open = store_col_int64(st, 1);
+        o->overdue = store_col_int64(st, 2);
+        o->ico_reported = store_col_int64(st, 3);
+        o->ico_within_72h = store_col_int64(st, 4);
         return 0;
 }
 

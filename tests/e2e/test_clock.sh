@@ -375,7 +375,7 @@ like "$show3" "History:.*set ico_decision.*note.*action added.*action done.*set 
 # ==== 6. A deadline across the clock change (BST -> GMT) =================
 # Awareness Friday 24 October 2025 10:00 BST; the clocks go back on Sunday
 # 26 October: the deadline is Monday 27 October 09:00 GMT, 72 hours later.
-sed "s|$TEST_ROOT/breachd.db|$TEST_ROOT/dst.db|" "$CONF" >"$TEST_ROOT/dst.conf"
+sed "s|^database = .*|database = \"$(e2e_database "$TEST_ROOT/dst.db")\";|" "$CONF" >"$TEST_ROOT/dst.conf"
 CLOCK2=$TEST_ROOT/clock2
 AW=$(TZ=Europe/London date -d '2025-10-24 10:00' +%s)
 DL=$((AW + 72 * H))

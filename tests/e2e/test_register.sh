@@ -26,7 +26,7 @@ T=$TEST_ROOT
 conf() {
         local file=$1 db=$2 pattern=$3
         write_breachd_conf "$file.tmp" || return 1
-        sed -e "s|^database = .*|database = \"$db\";|" -e '/^directorates = /,/);$/d' "$file.tmp" >"$file"
+        sed -e "s|^database = .*|database = \"$(e2e_database "$db")\";|" -e '/^directorates = /,/);$/d' "$file.tmp" >"$file"
         printf 'reference_pattern = "%s";\norganisation = "Example Borough Council";\n' "$pattern" >>"$file"
         rm -f "$file.tmp"
 }
@@ -47,7 +47,7 @@ EOF
 ctl1() { "$BREACHCTL" -c "$C1" "$@"; }
 ctl0() { "$BREACHCTL" -c "$C0" "$@"; }
 count() { "$BREACHCTL" -c "$1" list "${@:2}" | tail -n 1; }
-sql() { sqlite3 "$1" "$2"; }
+sql() { e2e_sql "$1" "$2"; }
 
 # --- seed 001: a committee report's detail table -------------------------------
 out=$(ctl1 import "$SEED001" 2>&1)
@@ -82,7 +82,7 @@ like "$out" "2023: from 0 to 128, so the next incident of 2023 is DB2023129 or l
 is "$(count "$C1")" "70 incidents" "70 in the register"
 is "$(sql "$T/r1.db" "SELECT count(*) FROM incidents WHERE source = 'import' AND import_origin LIKE 'seed001-report.txt line %'")" \
         70 "each is marked as imported, with its line"
-is "$(sql "$T/r1.db" "SELECT group_concat(year || ':' || last, ' ') FROM (SELECT * FROM ref_counter ORDER BY year)")" \
+is "$(sql "$T/r1.db" "SELECT group_concat(year || ':' || last, ' ') FROM (SELECT * FROM ref_counter ORDER BY year) AS r")" \
         "2023:128 2024:20" "the reference counters are past the imported references"
 is "$(sql "$T/r1.db" "SELECT count(*) FROM incidents WHERE next_reminder_at IS NOT NULL")" 0 \
         "no reminder is planned for imported history"

@@ -165,6 +165,12 @@ dovecot_stop
 mv "$TEST_ROOT/dovecot/dovecot.conf.orig" "$TEST_ROOT/dovecot/dovecot.conf"
 dovecot_start || bail_out "dovecot did not restart"
 
+# --- breachctl status reads the register's counts (SQLite or PostgreSQL) ---
+st=$(ctl status)
+like "$st" "Open incidents: +31" "status: the 31 open incidents"
+like "$st" "Outbox: +0 queued, 0 failed" "status: every mail sent"
+like "$st" "Database: +${DB//\?/\\?}" "status: names the register"
+
 # --- servers down: a clear line, a retry, not a crash ---------------------
 dovecot_stop
 "$BREACHD" -c "$CONF" --once >"$TEST_ROOT/down.log" 2>&1

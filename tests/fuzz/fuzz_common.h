@@ -84,7 +84,7 @@ __attribute__((unused)) static Store *fz_store_open(int (*setup)(Store *s, void 
                 abort();
         if (setup && setup(s, userdata) < 0)
                 abort();
-        if (sqlite3_exec(store_db(s), "PRAGMA journal_mode = MEMORY", NULL, NULL, NULL) != SQLITE_OK)
+        if (sqlite3_exec(store_sqlite_db(s), "PRAGMA journal_mode = MEMORY", NULL, NULL, NULL) != SQLITE_OK)
                 abort();
         static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
         for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {

@@ -32,6 +32,7 @@ _E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$_E2E_LIB_DIR/tap.sh"
 . "$_E2E_LIB_DIR/servers.sh"
 . "$_E2E_LIB_DIR/daemon.sh"
+. "$_E2E_LIB_DIR/pg.sh"
 
 # e2e_open [plain] -- set BREACHD and BREACHCTL and start Dovecot and
 # Postfix (servers_start: exports TEST_ROOT, IMAP_PORT, SMTP_PORT); bails
@@ -52,6 +53,58 @@ e2e_open() {
                 [[ -x $BREACHD && -x $BREACHCTL ]] || bail_out "no $BREACHD or $BREACHCTL (make testing)"
         fi
         servers_start || bail_out "servers did not start"
+        if [[ ${E2E_REGISTER:-sqlite} == postgresql ]]; then
+                pg_start "$TEST_ROOT/pg" || bail_out "the private PostgreSQL did not start"
+                harness_on_exit pg_stop
+                # The daemon's status file of a PostgreSQL register (state.h).
+                export STATE_DIRECTORY=$TEST_ROOT/state
+                mkdir -p "$STATE_DIRECTORY"
+                diag "register: PostgreSQL 15 on 127.0.0.1:$PG_PORT"
+        fi
+}
+
+# ---- the register: SQLite, or PostgreSQL with E2E_REGISTER=postgresql ----
+#
+# A suite names its registers by path ($TEST_ROOT/breachd.db, the default
+# of write_breachd_conf).  With E2E_REGISTER=postgresql, e2e_open starts a
+# private PostgreSQL (pg.sh) and each path is a schema of its own in it,
+# owned by the role of least privilege breachd runs as; the generated
+# config names it by URI, with database_password_file.  A suite that reads
+# a register itself does it with e2e_sql, through sqlite3 or psql.
+
+# e2e_database PATH -- the database setting for the register PATH.
+e2e_database() {
+        if [[ ${E2E_REGISTER:-sqlite} != postgresql || $1 == postgres*://* ]]; then
+                printf '%s' "$1"
+                return
+        fi
+        local name
+        name=$(_e2e_schema "$1")
+        pg_psql -d breachd -c "CREATE SCHEMA IF NOT EXISTS $name AUTHORIZATION breachd" >/dev/null || return 1
+        printf '%s?options=-csearch_path%%3D%s' "$PG_URI" "$name"
+}
+
+# e2e_database_secret -- the line of breachd.conf that gives the register's
+# password: none on SQLite.
+e2e_database_secret() {
+        [[ ${E2E_REGISTER:-sqlite} == postgresql ]] || return 0
+        printf 'database_password_file = "%s";\n' "$PG_PASSWORD_FILE"
+}
+
+_e2e_schema() {
+        local name=${1##*/}
+        name=${name//[^A-Za-z0-9]/_}
+        printf 'r_%s' "${name,,}"
+}
+
+# e2e_sql PATH SQL -- the rows of SQL on the register PATH as sqlite3 prints
+# them ("a|b"); on PostgreSQL through psql (group_concat is string_agg there).
+e2e_sql() {
+        if [[ ${E2E_REGISTER:-sqlite} == postgresql ]]; then
+                pg_sql "${2//group_concat(/string_agg(}" "$(_e2e_schema "$1")"
+        else
+                sqlite3 "$1" "$2"
+        fi
 }
 
 # e2e_private_copies -- run private copies of BREACHD and BREACHCTL (in
@@ -75,6 +128,10 @@ e2e_conf() {
         LOG=$TEST_ROOT/$name.log
         write_breachd_conf "$CONF" "$@" || return 1
         DB=$(sed -n 's/^database = "\(.*\)";$/\1/p' "$CONF")
+        if [[ ${E2E_REGISTER:-sqlite} == postgresql && $DB != postgresql://* ]]; then
+                echo "e2e_conf: $CONF does not name the PostgreSQL register: $DB" >&2
+                return 1
+        fi
 }
 
 # e2e_daemon [VAR=VALUE...] -- start "$BREACHD" -c "$CONF" in the

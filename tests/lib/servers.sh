@@ -571,12 +571,35 @@ wait_until() {
 # now (breachd rewrites DATABASE.status, by rename, after each poll and each
 # pass over the outbox).
 daemon_cycle_mark() {
-        _SRV_CYCLE_MARK=$(stat -c %i:%.9Y:%.9Z "$1.status" 2>/dev/null) || _SRV_CYCLE_MARK=none
+        _SRV_CYCLE_MARK=$(stat -c %i:%.9Y:%.9Z "$(_srv_status_file "$1")" 2>/dev/null) || _SRV_CYCLE_MARK=none
+}
+
+# _srv_database PATH -- the database setting for the register PATH: PATH,
+# or on PostgreSQL (E2E_REGISTER=postgresql, e2e.sh) its URI.
+_srv_database() {
+        if declare -F e2e_database >/dev/null; then
+                e2e_database "$1"
+        else
+                printf '%s' "$1"
+        fi
+}
+
+# _srv_status_file PATH -- the daemon's status file for the register PATH
+# (state_path() in src/daemon/state.c): PATH.status, or for a PostgreSQL
+# URI the URI with [^A-Za-z0-9.-] made _, in $STATE_DIRECTORY.
+_srv_status_file() {
+        local db
+        db=$(_srv_database "$1")
+        if [[ $db == postgres*://* ]]; then
+                printf '%s/%s.status' "${STATE_DIRECTORY:-/var/lib/breachd}" "${db//[^A-Za-z0-9.-]/_}"
+        else
+                printf '%s.status' "$db"
+        fi
 }
 
 _srv_cycle_moved() {
         local now
-        now=$(stat -c %i:%.9Y:%.9Z "$1.status" 2>/dev/null) || return 1
+        now=$(stat -c %i:%.9Y:%.9Z "$(_srv_status_file "$1")" 2>/dev/null) || return 1
         [[ $now != "$_SRV_CYCLE_MARK" ]]
 }
 
@@ -754,7 +777,8 @@ timezone = "Europe/London";
 directorates = ( "Adult Social Care", "Children, Families and Education",
                  "Corporate Services", "Finance and Resources" );
 staff_domains = [ "example.test" ];
-database = "$TEST_ROOT/breachd.db";
+database = "$(_srv_database "$TEST_ROOT/breachd.db")";
+$(declare -F e2e_database_secret >/dev/null && e2e_database_secret)
 templates_dir = "$REPO_ROOT/conf/templates";
 poll_interval = 5;
 EOF

@@ -7,8 +7,9 @@
 #   2. a folder includes only its own headers and those of folders below it
 #      (LAYERS, bottom first; folders on one line are siblings, which may
 #      not include each other);
-#   3. sqlite3.h is included nowhere outside src/register/: the register is
-#      the one door to the database;
+#   3. sqlite3.h and libpq-fe.h are included nowhere outside src/register/:
+#      the register is the one door to the database; inside it, each only in
+#      its backend (store_sqlite.c, store_pg.c);
 #   4. no include cycle between modules (x.c and x.h are one module);
 #   5. nothing in the repository cites a path outside it.
 #
@@ -78,6 +79,14 @@ sqlite=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]sqlite3\.h[
 is "$sqlite" "" "sqlite3.h is included only in src/register/"
 calls=$(grep -rnE '\bsqlite3_[a-z_]+[[:space:]]*\(' --include='*.[ch]' src | grep -v '^src/register/' | head -n 20)
 is "$calls" "" "no SQLite call outside src/register/"
+pq=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]libpq-fe\.h[>"]' --include='*.[ch]' src |
+     grep -v '^src/register/store_pg\.c:')
+is "$pq" "" "libpq-fe.h is included only in src/register/store_pg.c"
+calls=$(grep -rnE '\bPQ[a-zA-Z]+[[:space:]]*\(' --include='*.[ch]' src | grep -v '^src/register/store_pg\.c:' | head -n 20)
+is "$calls" "" "no libpq call outside the PostgreSQL backend"
+backend=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]sqlite3\.h[>"]|\bsqlite3_[a-z_0-9]+[[:space:]]*\(' \
+          --include='*.[ch]' src/register | grep -v '^src/register/store_sqlite\.c:' | head -n 20)
+is "$backend" "" "inside the register, SQLite is spoken only by its backend (store_sqlite.c)"
 
 # Module edges: src/a/x.c and src/a/x.h are the module a/x (a header named
 # x-internal.h belongs to the module x).  tsort reports any loop.

@@ -1,7 +1,9 @@
 /* fixture.c — see fixture.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +37,56 @@ static bool sets(const char *text, const char *name, size_t len)
         return false;
 }
 
+/* With BREACHD_TEST_DATABASE (a postgresql:// URI), each fixture's
+ * register is a schema of its own in that database, made here and
+ * dropped by fixture_free(): the database setting of the fixture's
+ * config is the URI with search_path set to it (tests/e2e/test_pg_units.sh).
+ * The password comes the libpq way (PGPASSWORD, ~/.pgpass). */
+static int pg_admin(const char *sql)
+{
+        PGconn *c = PQconnectdb(getenv("BREACHD_TEST_DATABASE"));
+        PQclear(PQstatus(c) == CONNECTION_OK ? PQexec(c, "SET client_min_messages = warning") : NULL);
+        PGresult *res = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+        int r = res && PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -EIO;
+        if (r < 0)
+                say("%s: %s", sql, PQerrorMessage(c));
+        PQclear(res);
+        PQfinish(c);
+        return r;
+}
+
+static char *pg_schema(const char *dir)
+{
+        const char *slash = strrchr(dir, '/');
+        Buf b = {0};
+        buf_puts(&b, "t_");
+        for (const char *p = slash ? slash + 1 : dir; *p; p++)
+                buf_putc(&b, isalnum((unsigned char)*p) ? (char)tolower((unsigned char)*p) : '_');
+        return buf_steal(&b);
+}
+
+/* The register's URI for the fixture in dir, NULL on SQLite. */
+static char *fixture_pg_uri(const char *dir)
+{
+        const char *pg = getenv("BREACHD_TEST_DATABASE");
+        if (!pg || !*pg)
+                return NULL;
+        _cleanup_free_ char *schema = pg_schema(dir);
+        return xasprintf("%s%soptions=-csearch_path%%3D%s", pg, strchr(pg, '?') ? "&" : "?", schema);
+}
+
 /* FIXTURE_CONFIG for dir, less the lines extra replaces, then extra. */
 static char *config_text(const char *dir, const char *extra)
 {
         _cleanup_free_ char *defaults = xasprintf(FIXTURE_CONFIG, dir);
+        _cleanup_free_ char *pg_uri = fixture_pg_uri(dir);
+        if (pg_uri && !(extra && sets(extra, "database", 8))) {
+                _cleanup_free_ char *d = defaults;
+                char *at = strstr(d, "database = ");
+                char *end = at ? strchr(at, '\n') : NULL;
+                defaults = at && end ? xasprintf("%.*sdatabase = \"%s\";%s", (int)(at - d), d, pg_uri, end)
+                                     : xstrdup(d);
+        }
         Buf b = {0};
         for (char *l = defaults, *end; l && *l; l = end ? end + 1 : NULL) {
                 end = strchr(l, '\n');
@@ -86,6 +134,17 @@ Fixture *fixture_new(const char *extra_config)
                 free(f->dir);
                 free(f);
                 return NULL;
+        }
+        const char *pg = getenv("BREACHD_TEST_DATABASE");
+        if (pg && *pg) {
+                _cleanup_free_ char *schema = pg_schema(f->dir);
+                _cleanup_free_ char *create = xasprintf("CREATE SCHEMA %s", schema);
+                if (pg_admin(create) < 0) {
+                        rmdir(f->dir);
+                        free(f->dir);
+                        free(f);
+                        return NULL;
+                }
         }
         _cleanup_free_ char *secret = fixture_path(f, "password");
         int fd = open(secret, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -159,6 +218,12 @@ int fixture_free(Fixture *f)
         for (size_t i = 0; i < f->n_more; i++)
                 config_free(f->more[i]);
         free(f->more);
+        const char *pg = getenv("BREACHD_TEST_DATABASE");
+        if (pg && *pg) {
+                _cleanup_free_ char *schema = pg_schema(f->dir);
+                _cleanup_free_ char *drop = xasprintf("DROP SCHEMA %s CASCADE", schema);
+                pg_admin(drop);
+        }
         int r = nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
         if (r < 0) {
                 r = -errno;

@@ -4,7 +4,6 @@
  * acknowledgement marks the outbox row, writes the incident's history and
  * queues one notice to the DPO, and a second report of it does not. */
 #include <errno.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -104,12 +103,8 @@ static void test_not_bounces(void)
 
 static int64_t count(Store *s, const char *sql)
 {
-        sqlite3_stmt *st = NULL;
         int64_t n = -1;
-        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-                n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return n;
+        return store_query_int64(s, sql, &n) > 0 ? n : -1;
 }
 
 static int64_t file_one(Store *s)

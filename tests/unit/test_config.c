@@ -876,6 +876,36 @@ static void cleanup_tmpdir(void)
         rmdir(tmpdir);
 }
 
+/* database = a PostgreSQL URI, its password as a mailbox's is given. */
+static void test_database(void)
+{
+        Config *c = expect_ok("a PostgreSQL register",
+                              MINIMAL "database = \"postgresql://breachd@db.example.org:5433/breachd\";\n"
+                                      "database_password_file = \"/etc/breachd/database.password\";\n");
+        if (c) {
+                TAP_STR_EQ(c->database, "postgresql://breachd@db.example.org:5433/breachd", "the URI as given");
+                TAP_STR_EQ(c->database_secret.file, "/etc/breachd/database.password", "the password file");
+                tap_ok(c->database_secret.command == NULL, "no password command");
+        }
+        config_free(c);
+        c = expect_ok("postgres:// and a password command",
+                      MINIMAL "database = \"postgres:///breachd?host=/run/postgresql\";\n"
+                              "database_password_command = \"pass show breachd/db\";\n");
+        if (c)
+                TAP_STR_EQ(c->database_secret.command, "pass show breachd/db", "the password command");
+        config_free(c);
+        expect_errors("both password settings", "6: database_password_command: give either database_password_file "
+                      "or database_password_command, not both",
+                      MINIMAL "database = \"postgresql://breachd@db/breachd\";\n"
+                              "database_password_file = \"/x\";\ndatabase_password_command = \"cat /x\";\n");
+        expect_errors("a password for SQLite", "5: database_password_file: a database password is only for a "
+                      "PostgreSQL register (database = \"postgresql://...\")",
+                      MINIMAL "database = \"/var/lib/breachd/breachd.db\";\ndatabase_password_file = \"/x\";\n");
+        expect_errors("a password in the URI", "4: database: the database URI holds a password: give it by "
+                      "database_password_file or database_password_command instead",
+                      MINIMAL "database = \"postgresql://breachd:hunter2@db/breachd\";\n");
+}
+
 int main(void)
 {
         if (!mkdtemp(tmpdir)) {
@@ -900,6 +930,7 @@ int main(void)
         test_secrets();
         test_secret_commands();
         test_organisations();
+        test_database();
 
         cleanup_tmpdir();
         return tap_done();

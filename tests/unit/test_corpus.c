@@ -15,7 +15,6 @@
  * corpus.conf (in its directory or one above it). */
 #include <dirent.h>
 #include <errno.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -343,28 +342,33 @@ static int file_parent(const Setup *su, const IngestContext *ctx, const char *pa
         return r;
 }
 
+static int kind_row(StoreRow *row, void *userdata)
+{
+        strlist_add(userdata, store_col_str(row, 0));
+        return 0;
+}
+
 static void outbox_kinds(Store *s, int64_t after, StrList *out)
 {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), "SELECT kind FROM outbox WHERE id > ? ORDER BY id", -1, &st, NULL) !=
-            SQLITE_OK)
-                return;
-        sqlite3_bind_int64(st, 1, after);
-        while (sqlite3_step(st) == SQLITE_ROW)
-                strlist_add(out, (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+        store_query_once(s, "SELECT kind FROM outbox WHERE id > ? ORDER BY id", STORE_VALUES(SV_INT(after)), kind_row,
+                         out);
+}
+
+static int body_row(StoreRow *row, void *userdata)
+{
+        char **r = userdata;
+        size_t len = 0;
+        const void *p = store_col_blob(row, 0, &len);
+        free(*r);
+        *r = xstrndup(p ? p : "", len);
+        return -1;   /* the first row only */
 }
 
 static char *last_mail_body(Store *s)
 {
-        sqlite3_stmt *st = NULL;
         char *r = NULL;
-        if (sqlite3_prepare_v2(store_db(s), "SELECT data FROM outbox WHERE kind NOT IN ('dpo_update', 'calendar_update', 'calendar_cancel') ORDER BY id DESC",
-                               -1, &st, NULL) != SQLITE_OK)
-                return NULL;
-        if (sqlite3_step(st) == SQLITE_ROW)
-                r = xstrndup(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-        sqlite3_finalize(st);
+        store_query_once(s, "SELECT data FROM outbox WHERE kind NOT IN ('dpo_update', 'calendar_update', "
+                            "'calendar_cancel') ORDER BY id DESC LIMIT 1", NULL, 0, body_row, &r);
         return r;
 }
 
@@ -387,11 +391,8 @@ static int run_followup(Corpus *c, const Setup *su, const char *file, const char
         IngestContext ctx = {.cfg = su->cfg, .store = s, .tz = su->tz, .labels = su->labels};
         int64_t id = 0, mark = 0;
         r = file_parent(su, &ctx, ppath, 1);
-        sqlite3_stmt *st = NULL;
-        if (r >= 0 && sqlite3_prepare_v2(store_db(s), "SELECT MAX(id) FROM outbox", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                mark = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        if (r >= 0)
+                store_query_int64(s, "SELECT COALESCE(MAX(id), 0) FROM outbox", &mark);
         if (r >= 0)
                 r = ingest_find_followup(s, m, &id);
         if (r == 0)

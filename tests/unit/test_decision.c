@@ -2,7 +2,6 @@
  * malformed rows), due dates, tokens, and the rules decision_apply()
  * enforces, against a register in a temporary directory. */
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -377,13 +376,10 @@ static void applying(void)
         strlist_free(&e);
 
         /* The audit trail has every change. */
-        sqlite3_stmt *st = NULL;
-        sqlite3_prepare_v2(store_db(store), "SELECT COUNT(*) FROM audit WHERE incident_id = ? AND field = 'ico_decision'",
-                           -1, &st, NULL);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_step(st);
-        TAP_INT_EQ(sqlite3_column_int(st, 0), 1, "the audit trail records the decision once");
-        sqlite3_finalize(st);
+        int64_t n_audit = -1;
+        static const char audit_sql[] = "SELECT COUNT(*) FROM audit WHERE incident_id = ? AND field = 'ico_decision'";
+        store_query_once(store, audit_sql, STORE_VALUES(SV_INT(id)), store_row_int64, &n_audit);
+        TAP_INT_EQ(n_audit, 1, "the audit trail records the decision once");
 
         tap_ok(fixture_free(fx) == 0, "temporary directory removed");
 }

@@ -4,7 +4,6 @@
  * drops raw bytes and keeps everything else, and a message's disposition
  * rewritten by reprocessing; the schema step. */
 #include <errno.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -17,12 +16,8 @@
 
 static int64_t count(Store *s, const char *sql)
 {
-        sqlite3_stmt *st = NULL;
         int64_t n = -1;
-        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-                n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return n;
+        return store_query_int64(s, sql, &n) > 0 ? n : -1;
 }
 
 static void test_cap(Store *s, const Config *cfg)
@@ -105,12 +100,15 @@ static void test_purge(void)
         TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM messages"), 4, "every message row stays");
         TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM messages WHERE raw IS NOT NULL"), 2, "the younger keep theirs");
         TAP_INT_EQ(store_key_seen(s, "<m1@x>", NULL), 0, "a purged quarantined message is still not \"seen\"");
-        TAP_INT_EQ(count(s, "PRAGMA secure_delete"), 0, "secure_delete is off again after the purge");
+        if (store_is_pg(s))   /* PostgreSQL has no such switch: a PRAGMA is nothing there */
+                tap_ok(true, "secure_delete is off again after the purge (SQLite only)");
+        else
+                TAP_INT_EQ(count(s, "PRAGMA secure_delete"), 0, "secure_delete is off again after the purge");
         TAP_INT_EQ(retention_purge(s, cfg, now, &st), 0, "a second purge");
         TAP_INT_EQ(st.messages, 0, "has nothing left to drop");
         /* Queued mail is never emptied, however old. */
         TAP_INT_EQ(count(s, "SELECT length(data) FROM outbox"), 8, "queued mail keeps its text");
-        sqlite3_exec(store_db(s), "UPDATE outbox SET state = 'sent', created_at = 0", NULL, NULL, NULL);
+        store_exec(s, "UPDATE outbox SET state = 'sent', created_at = 0");
         retention_purge(s, cfg, now, &st);
         TAP_INT_EQ(st.mails, 1, "sent mail older than the cut-off is emptied");
         TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM outbox WHERE length(data) = 0 AND rcpts = 'a@example.test'"), 1,

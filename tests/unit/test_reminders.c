@@ -241,25 +241,24 @@ static void basis_rows(void)
 
 static int64_t count(Store *s, const char *sql)
 {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
-                return -1;
-        int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-        sqlite3_finalize(st);
-        return n;
+        int64_t n = -1;
+        return store_query_int64(s, sql, &n) > 0 ? n : -1;
 }
 
 static bool plan_uses_index(Store *s, const char *needle)
 {
         /* The statement store.c prepared, found by its text: the test
          * checks the query breachd runs, not a copy of it. */
-        for (sqlite3_stmt *st = sqlite3_next_stmt(store_db(s), NULL); st; st = sqlite3_next_stmt(store_db(s), st)) {
+        sqlite3 *db = store_sqlite_db(s);
+        if (!db)
+                return true;   /* PostgreSQL plans its own way: SQLite's plan is what is checked */
+        for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st)) {
                 const char *sql = sqlite3_sql(st);
                 if (!sql || !strstr(sql, needle))
                         continue;
                 _cleanup_free_ char *explain = xasprintf("EXPLAIN QUERY PLAN %s", sql);
                 sqlite3_stmt *e = NULL;
-                if (sqlite3_prepare_v2(store_db(s), explain, -1, &e, NULL) != SQLITE_OK)
+                if (sqlite3_prepare_v2(db, explain, -1, &e, NULL) != SQLITE_OK)
                         return false;
                 for (int i = 1; i <= sqlite3_bind_parameter_count(e); i++)
                         sqlite3_bind_int64(e, i, 0);
@@ -343,16 +342,15 @@ static void pass(void)
                    "a second record for a point is refused by the register");
 
         /* A decision stops it. */
-        sqlite3_exec(store_db(s), "UPDATE incidents SET ico_decision = 'not notifiable'", NULL, NULL, NULL);
+        store_exec(s, "UPDATE incidents SET ico_decision = 'not notifiable'");
         tap_ok(reminders_run(s, &cfg, tz, D + 2 * DAY, &st, &why) == 0, "a pass after the decision");
         TAP_INT_EQ(st.queued, 0, "... sends nothing");
         store_reminder_next(s, &next);
         TAP_INT_EQ(next, INT64_MAX, "... and plans nothing more");
 
         /* A follow-up that moves awareness brings the incident back. */
-        sqlite3_exec(store_db(s), "UPDATE incidents SET ico_decision = 'pending', next_reminder_at = 5", NULL, NULL, NULL);
-        sqlite3_exec(store_db(s), "UPDATE incidents SET awareness_at = awareness_at - 3600, deadline_at = deadline_at - 3600",
-                     NULL, NULL, NULL);
+        store_exec(s, "UPDATE incidents SET ico_decision = 'pending', next_reminder_at = 5");
+        store_exec(s, "UPDATE incidents SET awareness_at = awareness_at - 3600, deadline_at = deadline_at - 3600");
         TAP_INT_EQ(count(s, "SELECT next_reminder_at FROM incidents"), 0,
                    "a new awareness time puts the incident back to be planned");
 

@@ -26,12 +26,8 @@ static const int64_t NOV30 = 1796025600;
 
 static int64_t count(Store *s, const char *sql)
 {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
-                return -1;
-        int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-        sqlite3_finalize(st);
-        return n;
+        int64_t n = -1;
+        return store_query_int64(s, sql, &n) > 0 ? n : -1;
 }
 
 static int64_t digests(Fixture *f)

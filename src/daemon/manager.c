@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -43,9 +44,11 @@
  * server at once.  Logins are made one at a time anyway (the loop's one
  * thread speaks IMAP), so at most one is ever in progress. */
 #define STAGGER_MS 10
-/* Descriptors kept free beyond two a mailbox (its session and, in a
- * burst, its mover's): the register, the outbox's SMTP session, the
- * guard's worker, the log, sd-event's own. */
+/* A session takes three descriptors: its socket and libetpan's cancel
+ * pipe.  FD_SPARE more are kept for the rest: the register, the outbox's
+ * SMTP session, a burst's mover (one at a time), the guard's worker, the
+ * log, sd-event's own. */
+#define FD_PER_MAILBOX 3
 #define FD_SPARE 128
 
 typedef struct Manager Manager;
@@ -236,18 +239,24 @@ static int watches_new(Manager *m, const Config *cfg, Tz *tz, FormLabels *labels
         return 0;
 }
 
-/* Two descriptors a mailbox and FD_SPARE more: the soft RLIMIT_NOFILE is
- * raised to that, up to the hard limit (systemd's default hard limit is
- * 524288), never lowered. */
+/* FD_PER_MAILBOX descriptors a mailbox and FD_SPARE more: the soft
+ * RLIMIT_NOFILE is raised to that, up to the hard limit (systemd's default
+ * hard limit is 524288), never lowered.  libetpan waits on its sockets with
+ * select(), which cannot take a descriptor at or past FD_SETSIZE (1024):
+ * a session that would get one is refused and its watch fails alone
+ * (conn_open_stream()); about 300 mailboxes fit in one process. */
 static void raise_nofile(size_t n_watches)
 {
+        size_t need = n_watches * FD_PER_MAILBOX + 32;
+        if (need > FD_SETSIZE)
+                log_warning("%zu mailboxes need about %zu descriptors below %d, the most libetpan can wait on: "
+                            "the last of them will fail to connect; run fewer mailboxes per process",
+                            n_watches, need, FD_SETSIZE);
         struct rlimit rl;
-        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
                 return;
-        rlim_t want = (rlim_t)n_watches * 2 + FD_SPARE;
-        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= want)
-                return;
-        if (rl.rlim_cur == RLIM_INFINITY)
+        rlim_t want = (rlim_t)n_watches * FD_PER_MAILBOX + FD_SPARE;
+        if (rl.rlim_cur >= want)
                 return;
         if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
                 log_warning("%zu mailboxes want %llu descriptors, but the hard limit is %llu: raise LimitNOFILE=",

@@ -66,6 +66,13 @@ def read_state(path):
         return {}
 
 
+def mtime(path):
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
 def proc_status(pid):
     out = {}
     with open("/proc/%d/status" % pid) as f:
@@ -134,9 +141,9 @@ def run(n):
             wait_for(filed, "the report in %s's mailbox filed" % key(n))
             lat.append(time.monotonic() - t)
             # The daemon moves it, queues and sends its mail, and goes back
-            # to IDLE before the next one.
-            wait_for(lambda: all_idle() and read_state(db + ".status").get("last_poll_ok"), "idle again")
-            time.sleep(0.5)
+            # to IDLE (its state file rewritten since) before the next one.
+            mark = mtime(db + ".status")
+            wait_for(lambda: mtime(db + ".status") != mark and all_idle(), "idle again")
         im.logout()
         reg.close()
         after = proc_status(p.pid)

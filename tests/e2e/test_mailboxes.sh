@@ -58,8 +58,16 @@ all_idle() {
         grep -Eq "Daemon: +running \(pid $pid\)" <<<"$st" && grep -Eq "Waiting in IDLE: +yes" <<<"$st"
 }
 
-ok "the daemon starts" e2e_daemon
+# systemd's notify socket, stood in for: STATUS= counts the mailboxes.
+SOCK=$TEST_ROOT/notify.sock
+NOTES=$TEST_ROOT/notify.out
+python3 tests/lib/notify_listen.py "$SOCK" "$NOTES" &
+listener=$!
+harness_on_exit "kill $listener 2>/dev/null"
+wait_until 30 test -S "$SOCK" || bail_out "no notify socket"
+ok "the daemon starts" e2e_daemon NOTIFY_SOCKET="$SOCK"
 like "$(grep 'started: watching' "$LOG" | tail -1)" "watching 3 mailboxes" "it watches three mailboxes"
+ok "STATUS= says all three are idle" wait_until "$TEST_WAIT_SECONDS" log_has "$NOTES" "STATUS=3 mailboxes, 3 idle, 0 failing;"
 
 # ---- a report to each organisation's own mailbox ---------------------------------
 mkreport "$TEST_ROOT/a1.eml" mbox-a1 "Ashgrove laptop left on a bus"
@@ -133,6 +141,8 @@ append_mail birch@example.test INBOX "$TEST_ROOT/b2.eml" >/dev/null
 status=$("$BREACHCTL" -c "$CONF" status 2>&1)
 like "$status" "Last error: +birch/INBOX: " "breachctl status names the failing mailbox"
 is "$(grep -c "retrying the mailbox ashgrove/INBOX" "$LOG")" 0 "ashgrove's watch never failed"
+ok "STATUS= says one of three is failing, and which" log_has "$NOTES" \
+        "STATUS=3 mailboxes, 2 idle, 1 failing \(birch/INBOX FAILING since [0-9T:-]+Z \([0-9]+ tries\): "
 postfix_wait_idle
 is "$(imap_count admin@example.test INBOX)" 1 "one alert, for birch alone"
 
@@ -142,6 +152,18 @@ ok "birch files the report that waited" wait_for_mail birch@example.test Process
 ok "the admin is told birch can be read again" wait_for_mail admin@example.test INBOX 2
 like "$(mail_n admin@example.test 2)" "birch@example.test" "... naming birch's account"
 ok "birch's watch says it is back" log_has "$LOG" "birch/INBOX: mailbox reachable again"
+
+# ---- reload: every watch made again from the new files ----------------------------
+sed -i 's/^organisation = .*/organisation = "Ashgrove Primary School";/' "$TEST_ROOT/orgs/ashgrove.conf"
+kill -HUP "$pid"
+ok "SIGHUP: the configuration is reloaded" wait_until "$TEST_WAIT_SECONDS" log_has "$LOG" "configuration reloaded"
+mkreport "$TEST_ROOT/a3.eml" mbox-a3 "Ashgrove report after the reload"
+sed -i 's/^To: .*/To: ashgrove@example.test/' "$TEST_ROOT/a3.eml"
+send_mail reporter@example.test ashgrove@example.test "$TEST_ROOT/a3.eml"
+ok "after the reload ashgrove's mailbox is still watched" wait_for_mail ashgrove@example.test Processed 3
+ok "ashgrove's DPO is told of it" wait_for_mail dpo-ash@example.test INBOX 2
+ack_names() { imap_fetch_all reporter@example.test INBOX | grep -q "Ashgrove Primary School"; }
+ok "its acknowledgement names the organisation as the reloaded file does" wait_until "$TEST_WAIT_SECONDS" ack_names
 
 # ---- restart: nothing filed again ------------------------------------------------------
 n_incidents=$(sql "SELECT count(*) FROM incidents")

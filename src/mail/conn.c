@@ -218,8 +218,8 @@ int conn_open_stream(int fd, bool tls, const char *host, const char *ca_file,
          * refused instead, and fails alone (manager.c, raise_nofile()). */
         if (fd + 2 >= FD_SETSIZE) {
                 close(fd);
-                *ret_why = xasprintf("descriptor %d is past the %d that libetpan can wait on: too many "
-                                     "sessions in one process", fd, FD_SETSIZE);
+                *ret_why = xasprintf("descriptor %d, with libetpan's pipe after it, reaches past the %d that "
+                                     "select() can wait on: too many sessions in one process", fd, FD_SETSIZE);
                 return -EMFILE;
         }
         if (!tls) {

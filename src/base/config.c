@@ -235,7 +235,8 @@ static char *ctx_steal_errors(Ctx *x)
 {
         Buf b = {0};
 
-        qsort(x->v, x->n, sizeof *x->v, error_cmp);
+        if (x->n)
+                qsort(x->v, x->n, sizeof *x->v, error_cmp);
         for (size_t i = 0; i < x->n; i++) {
                 if (i)
                         buf_putc(&b, '\n');

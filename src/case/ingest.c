@@ -535,7 +535,7 @@ static void moved(const uint32_t *uids, size_t n, const char *dest, int r, const
                 return;
         }
         b->stats->moved += (unsigned)n;
-        store_mark_moved(ctx->store, mc->folder, b->uidvalidity, uids, n);
+        store_mark_moved(ctx->store, b->mailbox, b->uidvalidity, uids, n);
 }
 
 static void move_planned(const IngestContext *ctx, Imap *imap, Batch *b)
@@ -628,6 +628,13 @@ static int run_batch(const IngestContext *ctx, Imap *imap, Batch *b, const uint3
         return 0;
 }
 
+char *ingest_mailbox_key(const Config *cfg)
+{
+        if (cfg->own_mailbox && cfg->org && *cfg->org)
+                return xasprintf("%s/%s", cfg->org, cfg->mailbox.folder);
+        return xstrdup(cfg->mailbox.folder);
+}
+
 int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats)
 {
         const MailboxConfig *mc = &ctx->cfg->mailbox;
@@ -645,7 +652,8 @@ int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats)
         /* No process is started before the first message needs reading. */
         _cleanup_guard_ Guard *guard = NULL;
         guard_new(NULL, ingest_guard_read, (void *)ctx, &guard);
-        Batch b = {.ctx = ctx, .mailbox = mc->folder, .uidvalidity = uidvalidity, .stats = stats, .guard = guard,
+        _cleanup_free_ char *key = ingest_mailbox_key(ctx->cfg);
+        Batch b = {.ctx = ctx, .mailbox = key, .uidvalidity = uidvalidity, .stats = stats, .guard = guard,
                    .imap = imap};
         _cleanup_free_ uint32_t *uids = NULL;
         size_t n = 0;

@@ -28,6 +28,15 @@ typedef struct {
         unsigned filed, followups, quarantined, automatic, duplicates, ignored, moved, move_failures;
 } IngestStats;
 
+/* The register key of the mailbox cfg->mailbox (messages.mailbox, which
+ * keys UIDs with the UIDVALIDITY): the folder's name ("INBOX") for a
+ * single organisation's mailbox and for the shared one, as every register
+ * before organisations has it, so that nothing is read as new; for an
+ * organisation's own mailbox (cfg->own_mailbox) "KEY/FOLDER"
+ * ("ashgrove/INBOX"), because another organisation's account has an
+ * INBOX too.  Caller frees. */
+char *ingest_mailbox_key(const Config *cfg);
+
 /* One pass.  Returns 0, or a negative code when the server or the database
  * failed (the caller logs, reconnects, retries). */
 int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats);

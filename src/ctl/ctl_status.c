@@ -80,8 +80,15 @@ int ctl_status(Ctl *c, int argc, char **argv)
                         (double)st.st_size / (1024.0 * 1024.0));
         else if (strstr(c->cfg->database, "://"))
                 fprintf(c->out, "%-22s %s\n", "Database:", c->cfg->database);
-        fprintf(c->out, "%-22s %s on %s:%u as %s\n", "Mailbox:", c->cfg->mailbox.folder, c->cfg->mailbox.host,
-                c->cfg->mailbox.port, c->cfg->mailbox.user);
+        if (c->cfg->mailbox.host)
+                fprintf(c->out, "%-22s %s on %s:%u as %s\n", c->cfg->n_orgs ? "Shared mailbox:" : "Mailbox:",
+                        c->cfg->mailbox.folder, c->cfg->mailbox.host, c->cfg->mailbox.port, c->cfg->mailbox.user);
+        size_t own = 0;
+        for (size_t i = 0; i < c->cfg->n_orgs; i++)
+                own += c->cfg->orgs[i]->own_mailbox;
+        if (own)
+                fprintf(c->out, "%-22s %zu, one for each organisation with its own (keyed KEY/FOLDER)\n",
+                        "Own mailboxes:", own);
         store_counts_free(&rc);
         return 0;
 }

@@ -9,6 +9,8 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -38,41 +40,73 @@
  * well inside RFC 2177's 29 minutes and catches a connection that died
  * without a word (a NAT or firewall dropping it). */
 #define IDLE_REFRESH 600     /* seconds */
+/* The first polls of the watches, and their reconnections after the
+ * server went away, are this far apart: 300 logins do not arrive at the
+ * server at once.  Logins are made one at a time anyway (the loop's one
+ * thread speaks IMAP), so at most one is ever in progress. */
+#define STAGGER_MS 10
+/* A session takes three descriptors: its socket and libetpan's cancel
+ * pipe.  FD_SPARE more are kept for the rest: the register, the outbox's
+ * SMTP session, a burst's mover (one at a time), the guard's worker, the
+ * log, sd-event's own. */
+#define FD_PER_MAILBOX 3
+#define FD_SPARE 128
+
+typedef struct Manager Manager;
+
+/* One watched mailbox: its session, IDLE and poll timer, its failures in
+ * a row, its outage alert, and the Config its mail is filed under (the
+ * main one for the shared or single mailbox, the organisation's for an
+ * organisation's own). */
+typedef struct Watch {
+        Manager *m;
+        size_t index;
+        const Config *cfg;            /* borrowed: m->cfg or one of m->cfg->orgs */
+        char *key;                    /* its register key (ingest_mailbox_key()) */
+        Tz *tz;                       /* the organisation's; m->tz for the main Config */
+        FormLabels *labels;
+        FormLabels *main_labels;      /* the main Config's, when labels borrows them */
+        bool own_state;               /* tz (and labels, unless the main Config's) are this watch's to free */
+        Imap *imap;
+        sd_event_source *poll_timer;
+        sd_event_source *idle_io;     /* the IMAP socket while in IDLE */
+        bool idling;
+        unsigned failures;            /* consecutive */
+        int64_t last_poll_ok;
+        int64_t last_poll_attempt;
+        int64_t down_since;           /* the first of the current failures */
+        int64_t next_poll_at;         /* UTC of the next poll, for STATUS= */
+        char *last_error;             /* of the last failed poll; NULL after a good one */
+        char *secret;                 /* what the session logged in with, for a second one (mover.h) */
+        bool alerted;                 /* the admin was told the mailbox is down */
+} Watch;
 
 struct Manager {
         Config *cfg;
         Store *store;
         Tz *tz;
         FormLabels *labels;
-        Imap *imap;
+        Watch *watches;               /* every mailbox watched; at least one */
+        size_t n_watches;
 
         sd_event *event;
-        sd_event_source *poll_timer, *outbox_timer;
+        sd_event_source *outbox_timer;
         sd_event_source *reminder_timer;   /* the next point of the 72-hour clock */
         sd_event_source *sigterm, *sigint, *sighup;
-        sd_event_source *idle_io;     /* the IMAP socket while in IDLE */
-        bool idling;
 
-        unsigned imap_failures;       /* consecutive */
-        int64_t last_poll_ok;
-        int64_t last_poll_attempt;
         int64_t started;
-        char *last_error;             /* of the last failed poll; NULL after a good one */
-        char *secret;                 /* what the session logged in with, for a second one (mover.h) */
-        int64_t down_since;           /* the first of the current imap_failures */
-        bool alerted;                 /* the admin was told the mailbox is down */
         int64_t last_purge;           /* retention.h; 0: not yet since start */
         unsigned quarantined_total;
         bool stopping;
-        int64_t next_poll_at;         /* UTC of the next poll, for STATUS= */
 
         Sender *sender;               /* the marks and hand-overs between passes (sender.h) */
         /* The register cannot be written (disk full, locked past the busy
          * timeout): its own count, backoff and alert, apart from the
-         * mailbox's. */
+         * mailboxes'. */
         unsigned register_failures;
         int64_t register_down_since;
         char *register_error;
+        int64_t register_next_at;     /* UTC of the next try, for STATUS= */
         bool register_alerted;
         bool metrics_failing;         /* said once (write_metrics()) */
 
@@ -83,12 +117,12 @@ struct Manager {
         atomic_bool stop_asked;
 };
 
-static void forget_secret(Manager *m)
+static void forget_secret(Watch *w)
 {
-        if (m->secret)
-                explicit_bzero(m->secret, strlen(m->secret));
-        free(m->secret);
-        m->secret = NULL;
+        if (w->secret)
+                explicit_bzero(w->secret, strlen(w->secret));
+        free(w->secret);
+        w->secret = NULL;
 }
 
 static int open_state(const Config *cfg, Store **ret_store, Tz **ret_tz, FormLabels **ret_labels)
@@ -121,6 +155,149 @@ static int open_state(const Config *cfg, Store **ret_store, Tz **ret_tz, FormLab
         return 0;
 }
 
+/* ---- the watches ---------------------------------------------------------- */
+
+static void watch_clear(Watch *w)
+{
+        w->poll_timer = sd_event_source_disable_unref(w->poll_timer);
+        w->idle_io = sd_event_source_disable_unref(w->idle_io);
+        if (w->idling && w->imap)
+                imap_idle_done(w->imap);
+        w->idling = false;
+        imap_free(w->imap);
+        w->imap = NULL;
+        forget_secret(w);
+        if (w->own_state) {
+                tz_free(w->tz);
+                if (w->labels != w->main_labels)
+                        form_labels_free(w->labels);
+        }
+        free(w->key);
+        free(w->last_error);
+}
+
+static void watches_free(Watch *ws, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                watch_clear(&ws[i]);
+        free(ws);
+}
+
+/* Whether two Configs read the form with the same labels: then they share
+ * one FormLabels (some 190 KiB each, which 300 organisations that leave
+ * labels alone must not pay 300 times). */
+static bool same_labels(const Config *a, const Config *b)
+{
+        if (a->n_extra_labels != b->n_extra_labels)
+                return false;
+        for (size_t i = 0; i < a->n_extra_labels; i++) {
+                const StrList *x = &a->extra_labels[i].labels, *y = &b->extra_labels[i].labels;
+                if (strcmp(a->extra_labels[i].key, b->extra_labels[i].key) != 0 || x->n != y->n)
+                        return false;
+                for (size_t k = 0; k < x->n; k++)
+                        if (strcmp(x->v[k], y->v[k]) != 0)
+                                return false;
+        }
+        return true;
+}
+
+/* An organisation's own zone, labels and templates, checked as the main
+ * Config's are (open_state()); the main Config's labels when they are the
+ * same. */
+static int watch_open_state(Watch *w, const Config *main_cfg, FormLabels *main_labels)
+{
+        const Config *cfg = w->cfg;
+        int r = tz_open(cfg->timezone, &w->tz);
+        if (r < 0) {
+                log_error("%s: unknown time zone %s", cfg->path, cfg->timezone);
+                return r;
+        }
+        w->own_state = true;
+        _cleanup_free_ char *why = NULL;
+        r = templates_check(cfg, w->tz, &why);
+        if (r < 0) {
+                log_error("%s: %s", cfg->path, why);
+                return r;
+        }
+        w->main_labels = main_labels;
+        w->labels = same_labels(cfg, main_cfg) ? main_labels : ingest_labels_for(cfg);
+        return 0;
+}
+
+/* The mailboxes cfg names: the main (shared, or a single organisation's)
+ * mailbox when it has one, then each organisation's own, in the order of
+ * cfg->orgs.  tz and labels are the main Config's.  -errno (logged) when
+ * an organisation's zone or templates cannot be used. */
+static int watches_new(Manager *m, const Config *cfg, Tz *tz, FormLabels *labels, Watch **ret, size_t *ret_n)
+{
+        size_t n = cfg->mailbox.host ? 1 : 0;
+        for (size_t i = 0; i < cfg->n_orgs; i++)
+                n += cfg->orgs[i]->own_mailbox;
+        Watch *ws = xcalloc(n ? n : 1, sizeof *ws);
+        size_t k = 0;
+        int r = 0;
+        if (cfg->mailbox.host)
+                ws[k++] = (Watch){.cfg = cfg, .tz = tz, .labels = labels};
+        for (size_t i = 0; i < cfg->n_orgs && r >= 0; i++) {
+                if (!cfg->orgs[i]->own_mailbox)
+                        continue;
+                ws[k] = (Watch){.cfg = cfg->orgs[i]};
+                r = watch_open_state(&ws[k++], cfg, labels);
+        }
+        for (size_t i = 0; i < k; i++) {
+                ws[i].m = m;
+                ws[i].index = i;
+                ws[i].key = ingest_mailbox_key(ws[i].cfg);
+        }
+        if (r >= 0 && n == 0) {
+                log_error("%s: no mailbox to watch", cfg->path);
+                r = -EINVAL;
+        }
+        if (r < 0) {
+                watches_free(ws, k);
+                return r;
+        }
+        *ret = ws;
+        *ret_n = n;
+        return 0;
+}
+
+/* FD_PER_MAILBOX descriptors a mailbox and FD_SPARE more: the soft
+ * RLIMIT_NOFILE is raised to that, up to the hard limit (systemd's default
+ * hard limit is 524288), never lowered.  libetpan waits on its sockets with
+ * select(), which cannot take a descriptor at or past FD_SETSIZE (1024):
+ * a session that would get one is refused and its watch fails alone
+ * (conn_open_stream()); about 300 mailboxes fit in one process. */
+static void raise_nofile(size_t n_watches)
+{
+        size_t need = n_watches * FD_PER_MAILBOX + 32;
+        if (need > FD_SETSIZE)
+                log_warning("%zu mailboxes need about %zu descriptors below %d, the most libetpan can wait on: "
+                            "the last of them will fail to connect; run fewer mailboxes per process",
+                            n_watches, need, FD_SETSIZE);
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return;
+        rlim_t want = (rlim_t)n_watches * FD_PER_MAILBOX + FD_SPARE;
+        if (rl.rlim_cur >= want)
+                return;
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+                log_warning("%zu mailboxes want %llu descriptors, but the hard limit is %llu: raise LimitNOFILE=",
+                            n_watches, (unsigned long long)want, (unsigned long long)rl.rlim_max);
+                want = rl.rlim_max;
+        }
+        if (want <= rl.rlim_cur)
+                return;
+        rlim_t was = rl.rlim_cur;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_warning("cannot raise the descriptor limit to %llu: %s", (unsigned long long)want,
+                            strerror(errno));
+        else
+                log_debug("descriptor limit raised from %llu to %llu for %zu mailboxes", (unsigned long long)was,
+                          (unsigned long long)want, n_watches);
+}
+
 int manager_new(Config *cfg, Manager **ret)
 {
         Manager *m = xcalloc(1, sizeof *m);
@@ -129,11 +306,14 @@ int manager_new(Config *cfg, Manager **ret)
         m->watch_sigfd = m->watch_quit = -1;
         m->sender = sender_new();
         int r = open_state(cfg, &m->store, &m->tz, &m->labels);
+        if (r >= 0)
+                r = watches_new(m, cfg, m->tz, m->labels, &m->watches, &m->n_watches);
         if (r < 0) {
                 m->cfg = NULL;
                 manager_free(m);
                 return r;
         }
+        raise_nofile(m->n_watches);
         *ret = m;
         return 0;
 }
@@ -145,29 +325,23 @@ void manager_free(Manager *m)
         if (!m)
                 return;
         stop_watch_end(m);
-        sd_event_source_unref(m->poll_timer);
+        watches_free(m->watches, m->n_watches);
         sd_event_source_unref(m->outbox_timer);
         sd_event_source_unref(m->reminder_timer);
         sd_event_source_unref(m->sigterm);
         sd_event_source_unref(m->sigint);
         sd_event_source_unref(m->sighup);
-        sd_event_source_unref(m->idle_io);
-        if (m->idling)
-                imap_idle_done(m->imap);
         sd_event_unref(m->event);
-        imap_free(m->imap);
         sender_free(m->sender);
         free(m->register_error);
-        forget_secret(m);
         form_labels_free(m->labels);
         store_close(m->store);
         tz_free(m->tz);
         config_free(m->cfg);
-        free(m->last_error);
         free(m);
 }
 
-/* ---- work ------------------------------------------------------------- */
+/* ---- work ---------------------------------------------------------- */
 
 static bool stop_requested(void *userdata)
 {
@@ -187,17 +361,29 @@ static bool stop_requested(void *userdata)
         return m->stopping;
 }
 
-static int ensure_connected(Manager *m)
+/* A watch's words in a log line: nothing when it is the only one, else
+ * which mailbox.  Static buffer, for one log call. */
+static const char *watch_tag(const Watch *w)
 {
-        if (m->imap)
+        static char tag[160];
+        if (w->m->n_watches <= 1)
+                return "";
+        snprintf(tag, sizeof tag, "%s: ", w->key);
+        return tag;
+}
+
+static int ensure_connected(Watch *w)
+{
+        Manager *m = w->m;
+        if (w->imap)
                 return 0;
-        const MailboxConfig *mc = &m->cfg->mailbox;
+        const MailboxConfig *mc = &w->cfg->mailbox;
         _cleanup_free_ char *secret = NULL, *why = NULL;
         int r = config_read_secret(&mc->secret, &secret, &why);
         if (r < 0) {
-                log_error("cannot read the mailbox secret: %s", why ? why : errstr(r));
-                free(m->last_error);
-                m->last_error = xasprintf("cannot read the mailbox secret: %s", why ? why : errstr(r));
+                log_error("%scannot read the mailbox secret: %s", watch_tag(w), why ? why : errstr(r));
+                free(w->last_error);
+                w->last_error = xasprintf("cannot read the mailbox secret: %s", why ? why : errstr(r));
                 return r;
         }
         Imap *imap = NULL;
@@ -208,39 +394,39 @@ static int ensure_connected(Manager *m)
                 return r;
         }
         if (r < 0) {
-                log_error("cannot connect to IMAP server %s:%u as %s: %s", mc->host, mc->port, mc->user,
-                          imap_last_error(imap));
-                free(m->last_error);
-                m->last_error = xasprintf("cannot connect to %s:%u: %s", mc->host, mc->port, imap_last_error(imap));
+                log_error("%scannot connect to IMAP server %s:%u as %s: %s", watch_tag(w), mc->host, mc->port,
+                          mc->user, imap_last_error(imap));
+                free(w->last_error);
+                w->last_error = xasprintf("cannot connect to %s:%u: %s", mc->host, mc->port, imap_last_error(imap));
                 imap_free(imap);
                 return r;
         }
-        m->imap = imap;
-        m->secret = secret;
+        w->imap = imap;
+        w->secret = secret;
         secret = NULL;
         return 0;
 }
 
-static void drop_connection(Manager *m)
+static void drop_connection(Watch *w)
 {
-        m->idle_io = sd_event_source_disable_unref(m->idle_io);
-        m->idling = false;
-        imap_free(m->imap);
-        m->imap = NULL;
-        forget_secret(m);
+        w->idle_io = sd_event_source_disable_unref(w->idle_io);
+        w->idling = false;
+        imap_free(w->imap);
+        w->imap = NULL;
+        forget_secret(w);
 }
 
 /* Leaves IDLE so the session can take commands again. */
-static int leave_idle(Manager *m)
+static int leave_idle(Watch *w)
 {
-        if (!m->idling)
+        if (!w->idling)
                 return 0;
-        m->idle_io = sd_event_source_disable_unref(m->idle_io);
-        m->idling = false;
-        int r = imap_idle_done(m->imap);
+        w->idle_io = sd_event_source_disable_unref(w->idle_io);
+        w->idling = false;
+        int r = imap_idle_done(w->imap);
         if (r < 0) {
-                log_warning("leaving IDLE failed: %s; reconnecting", imap_last_error(m->imap));
-                drop_connection(m);
+                log_warning("%sleaving IDLE failed: %s; reconnecting", watch_tag(w), imap_last_error(w->imap));
+                drop_connection(w);
         }
         return r;
 }
@@ -288,6 +474,7 @@ static void register_failed(Manager *m, const char *doing, const char *why, uint
 {
         if (m->register_failures++ == 0)
                 m->register_down_since = now_utc();
+        m->register_next_at = now_utc() + (int64_t)retry;
         free(m->register_error);
         m->register_error = xasprintf("%s: %s", m->cfg->database, why);
         log_error("%s: the register %s cannot be written: %s; trying again in %llu s (%u consecutive failures)",
@@ -325,7 +512,7 @@ static void register_recovered(Manager *m)
 }
 
 /* Returns 0; -EROFS when the register failed (said, counted); another
- * negative code when the mailbox failed (said, in m->last_error). */
+ * negative code when the mailbox failed (said, in the watch's last_error). */
 /* The admin's digest of what was quarantined (alert.h), after each pass:
  * at most one an hour, nothing when nothing is new.  A failure is logged
  * and tried again at the next pass; the messages stay unreported. */
@@ -345,60 +532,60 @@ static void quarantine_digest(Manager *m)
                 log_info("told %s what was quarantined", m->cfg->admin);
 }
 
-static int poll_mailbox(Manager *m)
+static int poll_mailbox(Watch *w)
 {
-        leave_idle(m);
-        int r = ensure_connected(m);
+        Manager *m = w->m;
+        leave_idle(w);
+        int r = ensure_connected(w);
         if (r < 0)
                 return r;
         IngestContext ctx = {
-                .cfg = m->cfg,
+                .cfg = w->cfg,
                 .store = m->store,
-                .tz = m->tz,
-                .labels = m->labels,
+                .tz = w->tz,
+                .labels = w->labels,
                 .should_stop = stop_requested,
                 .userdata = m,
-                .mailbox_secret = m->secret,
+                .mailbox_secret = w->secret,
         };
         IngestStats st = {0};
-        m->last_poll_attempt = now_utc();
+        w->last_poll_attempt = now_utc();
         unsigned before = store_failures();
         /* While the register is failing, a write is tried first: a pass
          * that finds no new mail must not pass for a recovery. */
         r = m->register_failures ? store_check_writable(m->store) : 0;
         if (r >= 0)
-                r = ingest_poll(&ctx, m->imap, &st);
+                r = ingest_poll(&ctx, w->imap, &st);
         m->quarantined_total += st.quarantined;
         if (r < 0 && store_failures() != before) {
                 /* The messages stay in the inbox, recorded nowhere: the
                  * next pass reads them again.  A fresh session then. */
-                drop_connection(m);
+                drop_connection(w);
                 return -EROFS;
         }
         if (r < 0 && atomic_load(&m->stop_asked)) {
-                log_info("stopping: the mailbox session was cut short; what was not filed stays in %s",
-                         m->cfg->mailbox.folder);
-                drop_connection(m);
+                log_info("stopping: the mailbox session was cut short; what was not filed stays in %s", w->key);
+                drop_connection(w);
                 return 0;
         }
         if (r < 0) {
-                const char *why = imap_last_error(m->imap);
+                const char *why = imap_last_error(w->imap);
                 if (!why || !*why)
                         why = errstr(r);
-                log_error("polling %s failed: %s", m->cfg->mailbox.folder, why);
-                free(m->last_error);
-                m->last_error = xasprintf("polling %s failed: %s", m->cfg->mailbox.folder, why);
+                log_error("polling %s failed: %s", w->key, why);
+                free(w->last_error);
+                w->last_error = xasprintf("polling %s failed: %s", w->key, why);
                 /* Start afresh next time: the session may be half-broken. */
-                drop_connection(m);
+                drop_connection(w);
                 return r;
         }
         if (st.filed || st.followups || st.quarantined || st.automatic || st.duplicates)
-                log_info("poll: %u filed, %u follow-ups, %u quarantined, %u already filed, %u moved; "
-                         "%u automatic filed quietly", st.filed, st.followups, st.quarantined, st.duplicates,
+                log_info("%spoll: %u filed, %u follow-ups, %u quarantined, %u already filed, %u moved; "
+                         "%u automatic filed quietly", watch_tag(w), st.filed, st.followups, st.quarantined, st.duplicates,
                          st.moved, st.automatic);
-        m->last_poll_ok = now_utc();
-        free(m->last_error);
-        m->last_error = NULL;
+        w->last_poll_ok = now_utc();
+        free(w->last_error);
+        w->last_error = NULL;
         quarantine_digest(m);
         return 0;
 }
@@ -475,25 +662,83 @@ static int run_weekly_digest(Manager *m)
 }
 
 /* The first part of STATUS=: what is wrong, since when, and the next try;
- * or when the mailbox was last read.  Caller frees. */
+ * or when the mailbox was last read.  With more than one mailbox, how
+ * many are idle and failing, and the first few failing by name.  Caller
+ * frees. */
 static char *status_health(Manager *m, int64_t now)
 {
         char since[32], last[32] = "never";
-        if (m->last_poll_ok)
-                fmt_iso_utc(m->last_poll_ok, last);
-        long long next = m->next_poll_at > now ? (long long)(m->next_poll_at - now) : 0;
         if (m->register_failures) {
+                const Watch *w = &m->watches[0];
+                if (w->last_poll_ok)
+                        fmt_iso_utc(w->last_poll_ok, last);
+                long long next = m->register_next_at > now ? (long long)(m->register_next_at - now) : 0;
                 fmt_iso_utc(m->register_down_since, since);
                 return xasprintf("REGISTER CANNOT BE WRITTEN since %s (%u tries): %s; next try in %lld s; "
                                  "last poll %s", since, m->register_failures,
                                  m->register_error ? m->register_error : "?", next, last);
         }
-        if (m->imap_failures) {
-                fmt_iso_utc(m->down_since, since);
-                return xasprintf("MAILBOX FAILING since %s (%u tries): %s; next try in %lld s; last good poll %s",
-                                 since, m->imap_failures, m->last_error ? m->last_error : "?", next, last);
+        if (m->n_watches == 1) {
+                const Watch *w = &m->watches[0];
+                if (w->last_poll_ok)
+                        fmt_iso_utc(w->last_poll_ok, last);
+                long long next = w->next_poll_at > now ? (long long)(w->next_poll_at - now) : 0;
+                if (w->failures) {
+                        fmt_iso_utc(w->down_since, since);
+                        return xasprintf("MAILBOX FAILING since %s (%u tries): %s; next try in %lld s; "
+                                         "last good poll %s", since, w->failures,
+                                         w->last_error ? w->last_error : "?", next, last);
+                }
+                return xasprintf("last poll %s%s", last, w->idling ? " (idle)" : "");
         }
-        return xasprintf("last poll %s%s", last, m->idling ? " (idle)" : "");
+        size_t idle = 0, failing = 0, never = 0;
+        for (size_t i = 0; i < m->n_watches; i++) {
+                idle += m->watches[i].idling;
+                failing += m->watches[i].failures > 0;
+                never += m->watches[i].last_poll_ok == 0 && !m->watches[i].failures;
+        }
+        Buf b = {0};
+        buf_printf(&b, "%zu mailboxes, %zu idle, %zu failing", m->n_watches, idle, failing);
+        if (never)
+                buf_printf(&b, ", %zu not yet read", never);
+        size_t said = 0;
+        for (size_t i = 0; i < m->n_watches && said < 3; i++) {
+                const Watch *w = &m->watches[i];
+                if (!w->failures)
+                        continue;
+                fmt_iso_utc(w->down_since, since);
+                buf_printf(&b, "%s%s FAILING since %s (%u tries): %s", said ? "; " : " (", w->key, since, w->failures,
+                           w->last_error ? w->last_error : "?");
+                said++;
+        }
+        if (said)
+                buf_printf(&b, "%s)", failing > said ? "; ..." : "");
+        return buf_steal(&b);
+}
+
+/* The daemon's state file speaks of one mailbox (state.h): with several,
+ * the worst of them: the most failures in a row and that watch's error,
+ * the oldest good poll, the latest attempt, idle only when all are. */
+static const Watch *state_of_watches(const Manager *m, DaemonState *d)
+{
+        const Watch *worst = NULL;
+        d->last_poll_ok = INT64_MAX;
+        d->idle = 1;
+        for (size_t i = 0; i < m->n_watches; i++) {
+                const Watch *w = &m->watches[i];
+                if (w->last_poll_ok < d->last_poll_ok)
+                        d->last_poll_ok = w->last_poll_ok;
+                if (w->last_poll_attempt > d->last_poll_attempt)
+                        d->last_poll_attempt = w->last_poll_attempt;
+                if (!w->idling)
+                        d->idle = 0;
+                if (w->failures && (!worst || w->failures > worst->failures))
+                        worst = w;
+        }
+        if (d->last_poll_ok == INT64_MAX)
+                d->last_poll_ok = 0;
+        d->imap_failures = worst ? worst->failures : 0;
+        return worst;
 }
 
 /* The metrics file (metrics.h), when one is configured: the same text as
@@ -547,13 +792,14 @@ static void update_status_as(Manager *m, bool running)
                 .pid = getpid(),
                 .started = m->started,
                 .written = now,
-                .last_poll_ok = m->last_poll_ok,
-                .last_poll_attempt = m->last_poll_attempt,
-                .imap_failures = m->imap_failures,
                 .register_failures = m->register_failures,
-                .idle = m->idling,
-                .last_error = m->register_error ? m->register_error : m->last_error,
         };
+        const Watch *worst = state_of_watches(m, &d);
+        _cleanup_free_ char *mailbox_error = NULL;
+        if (worst && worst->last_error)
+                mailbox_error = m->n_watches > 1 ? xasprintf("%s: %s", worst->key, worst->last_error)
+                                                 : xstrdup(worst->last_error);
+        d.last_error = m->register_error ? m->register_error : mailbox_error;
         _cleanup_free_ char *path = state_path(m->cfg->database);
         int r = running ? state_write(path, &d) : 0;
         if (r < 0)
@@ -648,70 +894,88 @@ static int on_reminder(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+static void arm_usec(sd_event_source *s, uint64_t delay_usec)
+{
+        sd_event_source_set_time(s, now_boottime() + delay_usec);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+/* A watch's place in the queue of logins: index * STAGGER_MS. */
+static uint64_t watch_stagger_usec(const Watch *w)
+{
+        return (uint64_t)w->index * STAGGER_MS * 1000;
+}
+
 static int on_idle_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-        Manager *m = userdata;
+        Watch *w = userdata;
+        Manager *m = w->m;
         bool new_mail = false;
-        int r = imap_idle_wait(m->imap, 0, &new_mail);
+        int r = imap_idle_wait(w->imap, 0, &new_mail);
         if (r < 0 && atomic_load(&m->stop_asked)) {
-                drop_connection(m);
+                drop_connection(w);
                 return 0;   /* the signal handler ends the loop */
         }
         if (r < 0) {
-                log_warning("IDLE connection lost: %s; reconnecting", imap_last_error(m->imap));
-                drop_connection(m);
-                arm(m->poll_timer, 1);
+                log_warning("%sIDLE connection lost: %s; reconnecting", watch_tag(w), imap_last_error(w->imap));
+                drop_connection(w);
+                /* When the server went away, every watch lost its session
+                 * at once: they come back one after another. */
+                arm_usec(w->poll_timer, USEC_PER_SEC + watch_stagger_usec(w));
                 return 0;
         }
         if (new_mail) {
-                log_debug("IDLE: new mail");
-                arm(m->poll_timer, 0);
+                log_debug("%sIDLE: new mail", watch_tag(w));
+                arm(w->poll_timer, 0);
         }
         return 0;
 }
 
 /* Enters IDLE after a poll, when the server and configuration allow it.
  * Returns true when idling: new mail then wakes the loop at once. */
-static bool enter_idle(Manager *m)
+static bool enter_idle(Watch *w)
 {
-        if (!m->imap || !m->cfg->mailbox.idle || !imap_has_capability(m->imap, "IDLE"))
+        if (!w->imap || !w->cfg->mailbox.idle || !imap_has_capability(w->imap, "IDLE"))
                 return false;
         bool new_mail = false;
-        int r = imap_idle_start(m->imap);
+        int r = imap_idle_start(w->imap);
         if (r >= 0)
-                r = imap_idle_wait(m->imap, 0, &new_mail);
+                r = imap_idle_wait(w->imap, 0, &new_mail);
         if (r >= 0)
-                r = sd_event_add_io(m->event, &m->idle_io, imap_idle_fd(m->imap), EPOLLIN, on_idle_io, m);
+                r = sd_event_add_io(w->m->event, &w->idle_io, imap_idle_fd(w->imap), EPOLLIN, on_idle_io, w);
         if (r < 0) {
-                log_warning("cannot use IDLE: %s; polling every %u s instead", imap_last_error(m->imap),
-                            m->cfg->poll_interval);
-                drop_connection(m);
+                log_warning("%scannot use IDLE: %s; polling every %u s instead", watch_tag(w),
+                            imap_last_error(w->imap), w->cfg->poll_interval);
+                drop_connection(w);
                 return false;
         }
-        m->idling = true;
+        w->idling = true;
         if (new_mail)
-                arm(m->poll_timer, 0);
+                arm(w->poll_timer, 0);
         return true;
 }
 
 /* One mail to the admin after alert_after_failures failed polls in a row,
- * and one when the mailbox can be read again (alert.h). */
-static void alert_outage(Manager *m, bool down)
+ * and one when the mailbox can be read again (alert.h): the watch's own,
+ * in its organisation's words. */
+static void alert_outage(Watch *w, bool down)
 {
-        MailboxOutage o = {.failures = m->imap_failures, .since = m->down_since, .last_error = m->last_error,
+        Manager *m = w->m;
+        MailboxOutage o = {.failures = w->failures, .since = w->down_since, .last_error = w->last_error,
                            .now = now_utc()};
         _cleanup_free_ char *why = NULL;
-        int r = down ? alert_mailbox_down(m->store, m->cfg, m->tz, &o, &why)
-                     : alert_mailbox_up(m->store, m->cfg, m->tz, &o, &why);
+        int r = down ? alert_mailbox_down(m->store, w->cfg, w->tz, &o, &why)
+                     : alert_mailbox_up(m->store, w->cfg, w->tz, &o, &why);
         if (r < 0) {
-                log_error("cannot queue the mail to %s about the mailbox: %s", m->cfg->admin,
+                log_error("%scannot queue the mail to %s about the mailbox: %s", watch_tag(w), w->cfg->admin,
                           why ? why : errstr(r));
                 return;
         }
-        m->alerted = down;
+        w->alerted = down;
         if (r > 0)
-                log_notice(down ? "told %s that the mailbox cannot be read" : "told %s that the mailbox can be read again",
-                           m->cfg->admin);
+                log_notice(down ? "%stold %s that the mailbox cannot be read"
+                                : "%stold %s that the mailbox can be read again",
+                           watch_tag(w), w->cfg->admin);
 }
 
 /* Raw messages past retention_days go once a day (retention.h), the first
@@ -731,27 +995,32 @@ static void maybe_purge(Manager *m)
                          st.mails, m->cfg->retention_days);
 }
 
-static uint64_t mailbox_failed(Manager *m)
+static uint64_t mailbox_failed(Watch *w)
 {
-        m->imap_failures++;
-        if (m->imap_failures == 1)
-                m->down_since = now_utc();
-        if (m->imap_failures == m->cfg->alert_after_failures)
-                alert_outage(m, true);
+        w->failures++;
+        if (w->failures == 1)
+                w->down_since = now_utc();
+        if (w->failures == w->cfg->alert_after_failures)
+                alert_outage(w, true);
         uint64_t backoff = 5;
-        for (unsigned i = 1; i < m->imap_failures && backoff < RECONNECT_MAX; i++)
+        for (unsigned i = 1; i < w->failures && backoff < RECONNECT_MAX; i++)
                 backoff *= 2;
         uint64_t next = backoff < RECONNECT_MAX ? backoff : RECONNECT_MAX;
-        log_warning("retrying the mailbox in %llu s (%u consecutive failures)", (unsigned long long)next,
-                    m->imap_failures);
+        if (w->m->n_watches > 1)
+                log_warning("retrying the mailbox %s in %llu s (%u consecutive failures)", w->key,
+                            (unsigned long long)next, w->failures);
+        else
+                log_warning("retrying the mailbox in %llu s (%u consecutive failures)", (unsigned long long)next,
+                            w->failures);
         return next;
 }
 
 static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 {
-        Manager *m = userdata;
-        int r = poll_mailbox(m);
-        uint64_t next = m->cfg->poll_interval;
+        Watch *w = userdata;
+        Manager *m = w->m;
+        int r = poll_mailbox(w);
+        uint64_t next = w->cfg->poll_interval;
         if (atomic_load(&m->stop_asked) && !m->stopping) {
                 log_info("received a stop request while a server was not answering, stopping");
                 sd_notify(false, "STOPPING=1");
@@ -768,21 +1037,21 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
                 _cleanup_free_ char *why = store_last_failure();
                 register_failed(m, "filing", why, next);
         } else if (r < 0)
-                next = mailbox_failed(m);
+                next = mailbox_failed(w);
         else {
-                if (m->imap_failures)
-                        log_notice("mailbox reachable again after %u failures", m->imap_failures);
-                if (m->alerted)
-                        alert_outage(m, false);
-                m->imap_failures = 0;
+                if (w->failures)
+                        log_notice("%smailbox reachable again after %u failures", watch_tag(w), w->failures);
+                if (w->alerted)
+                        alert_outage(w, false);
+                w->failures = 0;
                 register_recovered(m);
         }
         if (r >= 0)
                 maybe_purge(m);
-        if (r >= 0 && enter_idle(m) && next < IDLE_REFRESH)
+        if (r >= 0 && enter_idle(w) && next < IDLE_REFRESH)
                 next = IDLE_REFRESH;
-        arm(m->poll_timer, next);
-        m->next_poll_at = now_utc() + (int64_t)next;
+        arm(w->poll_timer, next);
+        w->next_poll_at = now_utc() + (int64_t)next;
         /* New incidents queue mail: send it now rather than at the next
          * tick; while the register fails, the outbox keeps its own backoff. */
         if (r != -EROFS && !m->register_failures)
@@ -790,6 +1059,20 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
         /* New incidents and decisions by mail change the reminder plan. */
         arm_reminders(m);
         update_status(m);
+        return 0;
+}
+
+/* Each watch's poll timer, the first polls STAGGER_MS apart. */
+static int watches_start(Manager *m)
+{
+        for (size_t i = 0; i < m->n_watches; i++) {
+                Watch *w = &m->watches[i];
+                int r = sd_event_add_time(m->event, &w->poll_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 100, on_poll,
+                                          w);
+                if (r < 0)
+                        return r;
+                arm_usec(w->poll_timer, watch_stagger_usec(w));
+        }
         return 0;
 }
 
@@ -826,8 +1109,15 @@ static bool reload(Manager *m)
                         labels = ingest_labels_for(cfg);
         } else
                 r = open_state(cfg, &store, &tz, &labels);
+        Watch *watches = NULL;
+        size_t n_watches = 0;
+        if (r >= 0)
+                r = watches_new(m, cfg, tz, labels, &watches, &n_watches);
         if (r < 0) {
                 log_error("reload: keeping the running configuration");
+                if (store)
+                        store_close(store);
+                form_labels_free(labels);
                 tz_free(tz);
                 config_free(cfg);
                 sd_notify(false, "READY=1");
@@ -837,16 +1127,24 @@ static bool reload(Manager *m)
                 store_close(m->store);
                 m->store = store;
         }
+        /* Every session is dropped: each watch logs in again, in turn,
+         * with what the new configuration says. */
+        watches_free(m->watches, m->n_watches);
         tz_free(m->tz);
         form_labels_free(m->labels);
         config_free(m->cfg);
-        drop_connection(m);
         m->cfg = cfg;
         m->tz = tz;
         m->labels = labels;
+        m->watches = watches;
+        m->n_watches = n_watches;
+        raise_nofile(n_watches);
+        r = watches_start(m);
+        if (r < 0)
+                log_error("reload: cannot set up the mailboxes' timers: %s", errstr(r));
         log_info("configuration reloaded from %s", cfg->path);
         sd_notify(false, "READY=1");
-        arm(m->poll_timer, 0);
+        update_status(m);
         return true;
 }
 
@@ -943,7 +1241,7 @@ static int setup_loop(Manager *m)
             (r = sd_event_add_signal(m->event, &m->sigint, SIGINT, on_signal, m)) < 0 ||
             (r = sd_event_add_signal(m->event, &m->sighup, SIGHUP, on_signal, m)) < 0)
                 return r;
-        r = sd_event_add_time(m->event, &m->poll_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 10, on_poll, m);
+        r = watches_start(m);
         if (r < 0)
                 return r;
         r = sd_event_add_time(m->event, &m->outbox_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 10, on_outbox, m);
@@ -952,7 +1250,6 @@ static int setup_loop(Manager *m)
         r = sd_event_add_time(m->event, &m->reminder_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 10, on_reminder, m);
         if (r < 0)
                 return r;
-        sd_event_source_set_enabled(m->poll_timer, SD_EVENT_ONESHOT);
         sd_event_source_set_enabled(m->outbox_timer, SD_EVENT_ONESHOT);
         /* Pings WATCHDOG=1 at half of WatchdogSec= when the unit sets it. */
         return sd_event_set_watchdog(m->event, true);
@@ -971,8 +1268,15 @@ int manager_run(Manager *m)
                             "network timeout", errstr(r));
         sd_notify(false, "READY=1");
         update_status(m);
-        log_info("started: watching %s on %s as %s, every %u s", m->cfg->mailbox.folder, m->cfg->mailbox.host,
-                 m->cfg->mailbox.user, m->cfg->poll_interval);
+        if (m->n_watches == 1) {
+                const MailboxConfig *mc = &m->watches[0].cfg->mailbox;
+                log_info("started: watching %s on %s as %s, every %u s", mc->folder, mc->host, mc->user,
+                         m->cfg->poll_interval);
+        } else
+                log_info("started: watching %zu mailboxes (%s%s), every %u s", m->n_watches,
+                         m->cfg->mailbox.host ? "the shared one and " : "",
+                         m->cfg->mailbox.host ? "the organisations' own" : "each organisation's own",
+                         m->cfg->poll_interval);
         r = sd_event_loop(m->event);
         sd_notify(false, "STOPPING=1");
         update_status_as(m, false);
@@ -983,11 +1287,20 @@ int manager_run(Manager *m)
 
 int manager_run_once(Manager *m)
 {
-        int r = poll_mailbox(m);
-        if (r == -EROFS) {
-                _cleanup_free_ char *why = store_last_failure();
-                log_error("filing: the register %s cannot be written: %s; the messages stay in %s", m->cfg->database,
-                          why, m->cfg->mailbox.folder);
+        int r = 0;
+        for (size_t i = 0; i < m->n_watches && !m->stopping; i++) {
+                Watch *w = &m->watches[i];
+                int k = poll_mailbox(w);
+                if (k == -EROFS) {
+                        _cleanup_free_ char *why = store_last_failure();
+                        log_error("filing: the register %s cannot be written: %s; the messages stay in %s",
+                                  m->cfg->database, why, w->key);
+                }
+                /* Each connection is closed once read: --once holds one
+                 * at a time. */
+                drop_connection(w);
+                if (k < 0 && r >= 0)
+                        r = k;
         }
         int q = run_reminders(m);
         if (q >= 0)

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -211,6 +212,16 @@ static void ssl_setup(struct mailstream_ssl_context *ctx, void *data)
 int conn_open_stream(int fd, bool tls, const char *host, const char *ca_file,
                      const char *ca_key, mailstream **ret, char **ret_why)
 {
+        /* libetpan waits with select() on the socket and on a cancel pipe
+         * of its own, made next: a descriptor at or past FD_SETSIZE would
+         * abort the process (glibc's __fdelt_chk).  Such a session is
+         * refused instead, and fails alone (manager.c, raise_nofile()). */
+        if (fd + 2 >= FD_SETSIZE) {
+                close(fd);
+                *ret_why = xasprintf("descriptor %d, with libetpan's pipe after it, reaches past the %d that "
+                                     "select() can wait on: too many sessions in one process", fd, FD_SETSIZE);
+                return -EMFILE;
+        }
         if (!tls) {
                 mailstream *s = mailstream_socket_open_timeout(fd, NET_TIMEOUT_S);
                 if (!s)

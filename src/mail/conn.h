@@ -49,7 +49,8 @@ bool conn_peer_is_loopback(int fd);
  * conn_check_certificate().  Takes ownership of fd in every case: on failure
  * it is closed.  ca_key is the configuration key named in error messages
  * ("mailbox.ca_file").  Errors: -EPROTO (handshake failed), -EPERM (the
- * certificate is not trusted), -EINVAL (ca_file unusable), -ENOMEM. */
+ * certificate is not trusted), -EINVAL (ca_file unusable), -ENOMEM,
+ * -EMFILE (fd is too high for libetpan's select(): FD_SETSIZE). */
 int conn_open_stream(int fd, bool tls, const char *host, const char *ca_file,
                      const char *ca_key, mailstream **ret, char **ret_why);
 

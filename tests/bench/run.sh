@@ -23,7 +23,9 @@
 #   BENCH_REGISTER_N        incidents in the synthetic register [1000000]
 #   BENCH_MEMORY_N          reports filed by the daemon in the memory run [100000]
 #   BENCH_STAGES_N          reports timed stage by stage [1000]
-#   BENCH_PARTS             which parts ["ingest stages latency register memory"]
+#   BENCH_PARTS             which parts ["ingest stages latency register memory
+#                           mailboxes"]; mailboxes is tests/bench/mailboxes.sh
+#   BENCH_MAILBOXES         mailbox counts for the mailboxes part ["1 10 100 300"]
 #   BENCH_SEED              generator seed [20250107]
 #   BENCH_OUT               results directory [build/bench]
 #   BREACHD, BREACHCTL      the programs measured [./breachd, ./breachctl]
@@ -107,8 +109,17 @@ done
 [[ -s $TEST_ROOT/bench/sink.port ]] || { echo "bench: the SMTP sink did not start" >&2; exit 1; }
 
 start=$SECONDS
-"$PYTHON" tests/bench/bench.py run
-echo "bench: done in $((SECONDS - start)) s; results in $BENCH_OUT/results.md"
+# "mailboxes" is tests/bench/mailboxes.sh, with servers of its own (300
+# accounts); the other parts are bench.py's.
+parts=${BENCH_PARTS:-ingest stages latency register memory mailboxes}
+py_parts=$(tr ' ' '\n' <<<"$parts" | { grep -vx mailboxes || true; } | tr '\n' ' ' | sed 's/ *$//')
+if [[ -n $py_parts ]]; then
+        BENCH_PARTS=$py_parts "$PYTHON" tests/bench/bench.py run
+fi
+if [[ " $parts " == *" mailboxes "* ]]; then
+        bash tests/bench/mailboxes.sh
+fi
+echo "bench: done in $((SECONDS - start)) s; results in $BENCH_OUT/results.md and mailboxes.md"
 
 if [[ ${BENCH_UPDATE_DOC:-0} == 1 ]]; then
         "$PYTHON" - "$BENCH_OUT/results.md" docs/PERFORMANCE.md <<'EOF'

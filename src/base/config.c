@@ -273,18 +273,24 @@ static char *path_of(const config_setting_t *s)
         return buf_steal(&b);
 }
 
+/* An error at file:line (line 0: none known), its message made from fmt. */
+_printf_(4, 0) static void err_vat(Ctx *x, const char *file, unsigned line, const char *fmt, va_list ap)
+{
+        _cleanup_free_ char *msg = NULL;
+
+        if (vasprintf(&msg, fmt, ap) < 0)
+                abort();
+        ctx_add(x, file, line, msg);
+}
+
 /* An error at s's line; s may be NULL (no line known). */
 _printf_(3, 4) static void err_at(Ctx *x, const config_setting_t *s, const char *fmt, ...)
 {
         va_list ap;
-        _cleanup_free_ char *msg = NULL;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+        err_vat(x, s ? config_setting_source_file(s) : NULL, s ? config_setting_source_line(s) : 0, fmt, ap);
         va_end(ap);
-        ctx_add(x, s ? config_setting_source_file(s) : NULL,
-                s ? config_setting_source_line(s) : 0, msg);
 }
 
 /* An error about the value of s: "file:line: mailbox.port: <message>". */
@@ -1361,13 +1367,10 @@ static int org_files(const char *dir, StrList *ret)
 _printf_(3, 4) static void err_file(Ctx *x, const char *file, const char *fmt, ...)
 {
         va_list ap;
-        _cleanup_free_ char *msg = NULL;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+        err_vat(x, file, 1, fmt, ap);
         va_end(ap);
-        ctx_add(x, file, 1, msg);
 }
 
 /* The organisation that already uses address a (routing must be one way). */

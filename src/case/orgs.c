@@ -76,8 +76,7 @@ static char *token_in_address(const char *addr)
 }
 
 /* Step 2 of orgs_route(): the organisation of the case m is about. */
-static int route_by_case(Store *s, const Config *cfg, const Message *m, const char *raw, size_t len,
-                         const Config **ret)
+static int route_by_case(Store *s, const Config *cfg, const Message *m, const Config **ret)
 {
         int r;
         StrList tokens = {0}, refs = {0};
@@ -111,9 +110,17 @@ static int route_by_case(Store *s, const Config *cfg, const Message *m, const ch
                         r = org_of_incident(s, cfg, id, ret);
         }
         strlist_free(&ids);
-        if (r != 0 || !m->auto_reason || !raw)
-                return r;
-        /* A delivery report about mail of ours. */
+        return r;
+}
+
+/* Step 0 of orgs_route(): a delivery report about mail of ours is the
+ * organisation's that sent it, whatever address it came to. */
+static int route_by_bounce(Store *s, const Config *cfg, const Message *m, const char *raw, size_t len,
+                           const Config **ret)
+{
+        int r = 0;
+        if (!m->auto_reason || !raw)
+                return 0;
         Bounce bn;
         if (dsn_parse(raw, len, &bn) != 1)
                 return 0;
@@ -122,7 +129,10 @@ static int route_by_case(Store *s, const Config *cfg, const Message *m, const ch
                 int q = store_outbox_by_message_id(s, bn.message_ids.v[i], &o);
                 if (q >= 0 && o.incident_id)
                         r = org_of_incident(s, cfg, o.incident_id, ret);
-                else if (q < 0 && q != -ENOENT)
+                else if (q >= 0 && *o.org && orgs_find(cfg, o.org) && orgs_find(cfg, o.org) != cfg) {
+                        *ret = orgs_find(cfg, o.org);   /* a digest, a reminder of no case */
+                        r = 1;
+                } else if (q < 0 && q != -ENOENT)
                         r = q;
                 outbox_ref_free(&o);
         }
@@ -177,6 +187,10 @@ const Config *orgs_route_static(const Config *cfg, const Message *m)
 int orgs_route(Store *s, const Config *cfg, const Message *m, const char *raw, size_t len, const Config **ret,
                char **ret_why)
 {
+        /* 0. A delivery report about mail one of them sent. */
+        int r = route_by_bounce(s, cfg, m, raw, len, ret);
+        if (r != 0)
+                return r;
         /* 1. The address it was sent to. */
         const Config *found = route_by_address(cfg, m);
         if (found) {
@@ -184,7 +198,7 @@ int orgs_route(Store *s, const Config *cfg, const Message *m, const char *raw, s
                 return 1;
         }
         /* 2. The case it is about. */
-        int r = route_by_case(s, cfg, m, raw, len, ret);
+        r = route_by_case(s, cfg, m, ret);
         if (r != 0)
                 return r;
         /* 3. The sender's staff domain, when one organisation alone has it. */

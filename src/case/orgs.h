@@ -32,13 +32,15 @@ const Tz *orgs_tz(const Config *org, const Tz *fallback, Tz **ret_owned);
 
 /* The organisation a message in cfg's shared mailbox is for, tried in this
  * order:
+ *   0. a delivery report about mail of ours (raw, len: the bytes, read by
+ *      dsn.h): the organisation that sent it, whatever address the report
+ *      came to (bounce_record() matches only its own organisation's mail);
  *   1. a recipient (To, Cc, Delivered-To, X-Original-To) is one of an
  *      organisation's addresses (as configured, a plus-address included;
  *      case ignored);
  *   2. it is about a case: a DPO's token in a recipient's plus-address or
  *      in the subject, In-Reply-To or References naming a message of an
- *      incident, a delivery report about mail of ours (raw, len: the bytes,
- *      read by dsn.h): the incident's organisation;
+ *      incident: the incident's organisation;
  *   3. the sender's domain is in exactly one organisation's staff_domains.
  * 1 and *ret (one of cfg->orgs); 0 and *ret_why (caller frees) saying what
  * was tried, for the quarantine; a negative code on a register error.

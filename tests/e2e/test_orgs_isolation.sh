@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# A shared service tried as an attacker and as its users would (issue 17):
+# two schools on one shared mailbox, both with a DB…001, a third with
+# staff_domains only, and a trust domain that is staff of two.  Nobody of
+# one organisation learns or changes another's case; no mail of one goes
+# out under another's name or to another's DPO.  Every wait waits for the
+# event it checks.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/e2e.sh
+
+for u in teacher@ashgrove.test teacher@birchlane.test clerk@cedar.test head@trust.test \
+        dpo-ash@example.test dpo-birch@example.test dpo-cedar@example.test admin-ash@example.test \
+        admin-birch@example.test admin-cedar@example.test; do
+        servers_add_user "$u" secret
+done
+e2e_open
+ORGS=$TEST_ROOT/organisations.d
+mkdir -p "$ORGS"
+cat >"$ORGS/ashgrove.conf" <<'EOF'
+organisation = "Ashgrove Primary School";
+addresses = [ "breach+ashgrove@example.test" ];
+staff_domains = [ "ashgrove.test", "trust.test" ];
+dpo = [ "dpo-ash@example.test" ];
+escalation = [ ];
+admin = "admin-ash@example.test";
+smtp = { from = "Ashgrove breach reports <breach+ashgrove@example.test>"; };
+dpo_calendar = true;
+EOF
+cat >"$ORGS/birch.conf" <<'EOF'
+organisation = "Birch Lane Academy";
+addresses = [ "breach+birch@example.test" ];
+staff_domains = [ "birchlane.test", "trust.test" ];
+dpo = [ "dpo-birch@example.test" ];
+escalation = [ ];
+admin = "admin-birch@example.test";
+smtp = { from = "Birch Lane breach reports <breach+birch@example.test>"; };
+dpo_calendar = true;
+EOF
+cat >"$ORGS/cedar.conf" <<'EOF'
+organisation = "Cedar Nursery";
+staff_domains = [ "cedar.test" ];
+dpo = [ "dpo-cedar@example.test" ];
+escalation = [ ];
+admin = "admin-cedar@example.test";
+smtp = { from = "Cedar breach reports <breach+cedar@example.test>"; };
+EOF
+e2e_conf service 'organisations = "organisations.d";' 'staff_domains = [ ];' 'max_auto_replies_per_day = 100;'
+ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
+once() { "$BREACHD" -c "$CONF" --once >>"$LOG" 2>&1; }
+year=$(date +%Y)
+R=DB${year}001
+ok "the configuration is valid" "$BREACHD" -c "$CONF" --check-config
+
+# mail FILE ID FROM TO SUBJECT BODY [EXTRA-HEADER...]
+mail() {
+        local f=$1 id=$2 from=$3 to=$4 subj=$5 body=$6
+        shift 6
+        {
+                printf 'From: %s\nTo: %s\nSubject: %s\nDate: %s\nMessage-ID: <%s@example.test>\n' \
+                        "$from" "$to" "$subj" "$(date -R)" "$id"
+                for h in "$@"; do printf '%s\n' "$h"; done
+                printf '\n%s\n' "$body"
+        } >"$f"
+}
+form() { printf 'Name of person making the report: A Teacher\nWhat happened: %s\nDate of incident: today\n' "$1"; }
+# deliver FILE ENVELOPE-FROM RCPTS...: through Postfix, then breachd --once
+deliver() {
+        local f=$1 from=$2 rcpts=$3 before
+        before=$(imap_count breach@example.test INBOX)
+        send_mail "$from" "$rcpts" "$f" && wait_for_mail breach@example.test INBOX $((before + 1)) && once
+}
+
+mail "$TEST_ROOT/a1.eml" iso-a1 teacher@ashgrove.test breach+ashgrove@example.test "Ashgrove class list on the bus" \
+        "$(form "Ashgrove class list on the bus")"
+mail "$TEST_ROOT/b1.eml" iso-b1 teacher@birchlane.test breach+birch@example.test "Birch pupil reports to wrong parent" \
+        "$(form "Birch pupil reports to wrong parent")"
+ok "Ashgrove's report is filed" deliver "$TEST_ROOT/a1.eml" teacher@ashgrove.test breach+ashgrove@example.test
+ok "Birch Lane's report is filed" deliver "$TEST_ROOT/b1.eml" teacher@birchlane.test breach+birch@example.test
+like "$(ctl --org ashgrove show "$R")" "Ashgrove class list" "Ashgrove's $R"
+like "$(ctl --org birch show "$R")" "Birch pupil reports" "Birch Lane's $R"
+ok "Birch Lane's DPO has its notice" wait_for_mail dpo-birch@example.test INBOX 1
+ok "Ashgrove's DPO has its notice" wait_for_mail dpo-ash@example.test INBOX 1
+ok "Birch Lane's teacher has the acknowledgement" wait_for_mail teacher@birchlane.test INBOX 1
+bnotice=$(imap_fetch_all dpo-birch@example.test INBOX)
+btoken=$(grep -o "$R\.[a-z0-9]\{24\}" <<<"$bnotice" | head -1 | cut -d. -f2)
+like "$btoken" '^[a-z0-9]{24}$' "Birch Lane's token read from its notice"
+back() { ctl --org birch show "$R" | grep -i "ICO decision"; }
+
+# ---- acknowledgement and invitation are the organisation's -----------------
+back_ack=$(imap_fetch_all teacher@birchlane.test INBOX)
+like "$back_ack" "From: Birch Lane breach reports <breach\+birch@example.test>" "Birch Lane's ack is from its address"
+unlike "$back_ack" "ashgrove|Ashgrove" "and names nothing of Ashgrove"
+like "$bnotice" "ORGANIZER[^:]*:mailto:breach\+birch@example.test" "the invitation's ORGANIZER is Birch Lane's"
+unlike "$bnotice" "ORGANIZER[^:]*:mailto:breach@example.test|Ashgrove" "not the service's nor Ashgrove's"
+
+# ---- A's DPO decides with B's token ----------------------------------------
+mail "$TEST_ROOT/d1.eml" iso-d1 dpo-ash@example.test "breach+ashgrove+$R.$btoken@example.test" "Re: [$R] New breach report" \
+        "decision: not notifiable
+reason: A's DPO tries B's case"
+ok "Ashgrove's DPO replies to its own address with Birch Lane's token" \
+        deliver "$TEST_ROOT/d1.eml" dpo-ash@example.test "breach+ashgrove+$R.$btoken@example.test"
+like "$(back)" "pending" "Birch Lane's case is not decided"
+like "$(ctl --org ashgrove show "$R" | grep -i 'ICO decision')" "pending" "nor Ashgrove's"
+mail "$TEST_ROOT/d2.eml" iso-d2 dpo-ash@example.test breach+ashgrove@example.test "Re: [$R.$btoken] New breach report" \
+        "decision: not notifiable
+reason: token in the subject"
+ok "... and with it in the subject to Ashgrove's address" \
+        deliver "$TEST_ROOT/d2.eml" dpo-ash@example.test breach+ashgrove@example.test
+like "$(back)" "pending" "Birch Lane's case is not decided"
+like "$(ctl --org ashgrove show "$R" | grep -i 'ICO decision')" "pending" "nor Ashgrove's"
+mail "$TEST_ROOT/d3.eml" iso-d3 "Birch Lane DPO <dpo-birch@example.test>" breach+birch@example.test "Re: [$R] New breach report" \
+        "decision: not notifiable
+reason: forged From, no token"
+ok "a forged From: of Birch Lane's DPO, no token, no DMARC" \
+        deliver "$TEST_ROOT/d3.eml" dpo-ash@example.test breach+birch@example.test
+like "$(back)" "pending" "Birch Lane's case is not decided"
+
+# ---- A's staff on B's case ----------------------------------------------------
+mail "$TEST_ROOT/f1.eml" iso-f1 teacher@ashgrove.test "breach+birch+$R.$btoken@example.test" "Re: [$R] New breach report" \
+        "$(form "Ashgrove teacher rewrites Birch case")"
+ok "Ashgrove's teacher writes to Birch Lane's case with its token" \
+        deliver "$TEST_ROOT/f1.eml" teacher@ashgrove.test "breach+birch+$R.$btoken@example.test"
+unlike "$(ctl --org birch show "$R")" "rewrites" "Birch Lane's answers are unchanged"
+mail "$TEST_ROOT/f2.eml" iso-f2 teacher@ashgrove.test breach@example.test "Re: [$R] more on it" \
+        "$(form "Ashgrove guesses the reference")"
+ok "Ashgrove's teacher guesses $R to the shared address" \
+        deliver "$TEST_ROOT/f2.eml" teacher@ashgrove.test breach@example.test
+unlike "$(ctl --org birch show "$R")" "guesses" "Birch Lane's $R is untouched"
+bmid=$(grep -m1 -io '^Message-ID: *<[^>]*>' <<<"$back_ack" | grep -o '<.*>')
+mail "$TEST_ROOT/f3.eml" iso-f3 teacher@ashgrove.test breach+ashgrove@example.test "Re: your report" \
+        "$(form "In-Reply-To of Birch ack")" "In-Reply-To: $bmid" "References: $bmid"
+ok "a reply naming Birch Lane's acknowledgement, to Ashgrove's address" \
+        deliver "$TEST_ROOT/f3.eml" teacher@ashgrove.test breach+ashgrove@example.test
+unlike "$(ctl --org birch show "$R")" "In-Reply-To of Birch" "Birch Lane's case is untouched"
+
+# ---- To: A, Cc: B -------------------------------------------------------------
+mail "$TEST_ROOT/c1.eml" iso-c1 head@trust.test breach+ashgrove@example.test "Trust laptop stolen" \
+        "$(form "Trust laptop stolen")" "Cc: breach+birch@example.test"
+ok "a report To: Ashgrove, Cc: Birch Lane" \
+        deliver "$TEST_ROOT/c1.eml" head@trust.test breach+ashgrove@example.test,breach+birch@example.test
+once
+like "$(ctl --org ashgrove list)" "Trust laptop" "filed under Ashgrove"
+echo "# birch list: $(ctl --org birch list | tr '\n' '|')"
+
+# ---- the shared trust domain to the common address ----------------------------
+mail "$TEST_ROOT/t1.eml" iso-t1 head@trust.test breach@example.test "Trust USB lost" "$(form "Trust USB lost")"
+ok "a report from a domain staff of both, to the common address" \
+        deliver "$TEST_ROOT/t1.eml" head@trust.test breach@example.test
+unlike "$(ctl --org ashgrove list; ctl --org birch list)" "USB" "filed under neither"
+like "$(cat "$LOG")" "staff of several \(ashgrove, birch\)" "quarantined, naming both"
+
+# ---- a delivery report about B's mail -------------------------------------------
+dsn() {
+        cat >"$1" <<MAIL
+From: Mail Delivery System <MAILER-DAEMON@example.test>
+To: $2
+Subject: Undelivered Mail Returned to Sender
+Date: $(date -R)
+Message-ID: <$3@example.test>
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.test
+
+Final-Recipient: rfc822; teacher@birchlane.test
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 no such user
+
+--B
+Content-Type: text/rfc822-headers
+
+From: Birch Lane breach reports <breach+birch@example.test>
+To: teacher@birchlane.test
+Subject: Your breach report
+Message-ID: $bmid
+
+--B--
+MAIL
+}
+dsn "$TEST_ROOT/bn1.eml" breach+ashgrove@example.test iso-bn1
+nash=$(imap_count dpo-ash@example.test INBOX)
+nbirch=$(imap_count dpo-birch@example.test INBOX)
+ok "a bounce of Birch Lane's acknowledgement, sent to Ashgrove's address" \
+        deliver "$TEST_ROOT/bn1.eml" "" breach+ashgrove@example.test
+like "$(ctl --org birch show "$R")" "bounced" "is recorded on Birch Lane's $R"
+ok "and told to Birch Lane's DPO" wait_for_mail dpo-birch@example.test INBOX $((nbirch + 1))
+like "$(mail_n dpo-birch@example.test $((nbirch + 1)))" "Birch pupil|teacher@birchlane.test" "about its case"
+postfix_wait_idle
+is "$(imap_count dpo-ash@example.test INBOX)" "$nash" "Ashgrove's DPO is told nothing of it"
+unlike "$(ctl --org ashgrove show "$R")" "bounced|teacher@birchlane" "nor is it on Ashgrove's $R"
+dsn "$TEST_ROOT/bn2.eml" breach@example.test iso-bn2
+ok "the same bounce to the shared address" deliver "$TEST_ROOT/bn2.eml" "" breach@example.test
+postfix_wait_idle
+is "$(imap_count dpo-birch@example.test INBOX)" "$((nbirch + 1))" "is known already: Birch Lane's DPO is not told twice"
+is "$(imap_count dpo-ash@example.test INBOX)" "$nash" "Ashgrove's still nothing"
+
+# ---- breachctl --org A cannot reach B's case --------------------------------------
+bid=$(ctl --org birch export --format json | grep -o '"id": *[0-9]*' | head -1 | grep -o '[0-9]*$')
+out=$(ctl --org ashgrove show "$btoken" 2>&1)
+unlike "$out" "Birch pupil" "show by B's token under --org ashgrove shows nothing of B"
+out=$(ctl --org cedar show "$R" 2>&1)
+isnt "$?" 0 "show $R under --org cedar (which has none) fails"
+unlike "$out" "Birch pupil|Ashgrove class" "and shows neither"
+out=$(ctl --org cedar decide "$R" notify --reason x 2>&1)
+isnt "$?" 0 "decide $R under --org cedar fails"
+like "$(back)" "pending" "Birch Lane's case is not decided"
+out=$(ctl --org cedar reprocess "$R" 2>&1)
+isnt "$?" 0 "reprocess $R under --org cedar fails"
+out=$(ctl --org cedar export --format json 2>&1)
+unlike "$out" "Birch pupil|Ashgrove class" "export under --org cedar has neither's"
+
+# ---- digests, status, metrics ---------------------------------------------------
+echo "# status: $(ctl status | tr '\n' '|')"
+echo "# check: $(ctl check | tr '\n' '|')"
+done_testing

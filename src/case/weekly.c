@@ -129,16 +129,17 @@ static void late_cases(Store *s, const Tz *tz, const DigestCase *c, size_t n, Bu
         }
 }
 
-static void quarantined(const Tz *tz, const QuarantinedMessage *q, size_t n, Buf *b)
+static void quarantined(const Config *cfg, const Tz *tz, const QuarantinedMessage *q, size_t n, Buf *b)
 {
+        _cleanup_free_ char *again = notices_reprocess_command(cfg);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *from = message_one_line(q[i].from ? q[i].from : "(no sender)"),
-                                    *subject = message_one_line(q[i].subject && *q[i].subject ? q[i].subject
-                                                                                             : "(no subject)"),
+                                    *line = message_one_line(q[i].subject && *q[i].subject ? q[i].subject
+                                                                                          : "(no subject)"),
+                                    *subject = notices_hide_tokens(line),
                                     *reason = message_one_line(q[i].reason ? q[i].reason : "(no reason recorded)"),
                                     *when = notices_format_time(tz, q[i].seen_at);
-                buf_printf(b, "  %s from %s: %s\n    why: %s\n    breachctl reprocess --quarantined\n", when, from,
-                           subject, reason);
+                buf_printf(b, "  %s from %s: %s\n    why: %s\n    %s\n", when, from, subject, reason, again);
         }
 }
 
@@ -198,7 +199,7 @@ static int digest_vars(Store *s, const Config *cfg, const Tz *tz, int64_t now, T
         tvars_set(v, "late_cases", b.s);
         buf_free(&b);
         set_count(v, "late_count", n_late);
-        quarantined(tz, q, n_q, &b);
+        quarantined(cfg, tz, q, n_q, &b);
         tvars_set(v, "quarantined", b.s);
         buf_free(&b);
         set_count(v, "quarantined_count", n_q);

@@ -10,6 +10,38 @@
 #include "read/message.h"
 #include "read/values.h"
 
+static bool token_char(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+char *notices_hide_tokens(const char *s)
+{
+        Buf b = {0};
+        buf_printf(&b, "%s", "");
+        for (const char *p = s ? s : ""; *p; p++) {
+                size_t n = 0;
+                if (*p == '.' && p > s && token_char(p[-1]))
+                        while (token_char(p[1 + n]))
+                                n++;
+                if (n == 24) {
+                        buf_printf(&b, ".(token hidden)");
+                        p += n;
+                } else
+                        buf_printf(&b, "%c", *p);
+        }
+        return buf_steal(&b);
+}
+
+char *notices_reprocess_command(const Config *cfg)
+{
+        if (cfg->org && *cfg->org)
+                return xasprintf("breachctl --org %s reprocess --quarantined", cfg->org);
+        if (cfg->n_orgs > 0)
+                return xstrdup("breachctl --org '' reprocess --quarantined");
+        return xstrdup("breachctl reprocess --quarantined");
+}
+
 char *notices_format_time(const Tz *tz, int64_t t)
 {
         return tz_format(tz, t, "%A %-d %B %Y, %H:%M %Z");

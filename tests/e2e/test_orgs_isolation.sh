@@ -223,4 +223,23 @@ unlike "$out" "Birch pupil|Ashgrove class" "export under --org cedar has neither
 # ---- digests, status, metrics ---------------------------------------------------
 echo "# status: $(ctl status | tr '\n' '|')"
 echo "# check: $(ctl check | tr '\n' '|')"
+# ---- what each organisation's people received ------------------------------------
+ashmail=$(for u in dpo-ash@example.test teacher@ashgrove.test admin-ash@example.test; do imap_fetch_all "$u" INBOX; done)
+unlike "$ashmail" "Birch pupil|teacher@birchlane|Birch Lane|breach\+birch|$btoken" \
+        "Ashgrove's DPO, teacher and admin received nothing of Birch Lane's case, address or token"
+birchmail=$(for u in dpo-birch@example.test teacher@birchlane.test admin-birch@example.test; do imap_fetch_all "$u" INBOX; done)
+unlike "$birchmail" "Ashgrove class|breach\+ashgrove" "Birch Lane's nothing of Ashgrove's"
+like "$(imap_fetch_all admin-ash@example.test INBOX)" "quarantined" "Ashgrove's admin has its quarantine digest"
+like "$(imap_fetch_all admin-ash@example.test INBOX)" "DB$year[0-9]*\.\(token hidden\)" \
+        "the token its DPO tried is hidden in it"
+like "$(imap_fetch_all admin-ash@example.test INBOX)" "Reprocess: breachctl --org ashgrove reprocess --quarantined" \
+        "with the command that reads its quarantine again"
+service=$(imap_fetch_all admin@example.test INBOX)
+like "$service" "Trust USB lost" "the service's admin is told of the mail no organisation took"
+like "$service" "Reprocess: breachctl --org '' reprocess --quarantined" "with the command for the service's own"
+unlike "$service" "Birch pupil|Ashgrove class|$btoken" "and of no organisation's case"
+is "$(imap_count dpo@example.test INBOX)" 0 "the main file's DPO is told nothing"
+like "$(ctl --org '' reprocess --quarantined --dry-run 2>&1)" "Trust USB lost" \
+        "breachctl --org '' reprocess --quarantined reads the service's own quarantine"
+unlike "$(ctl --org '' reprocess --quarantined --dry-run 2>&1)" "Birch|Ashgrove" "and no organisation's"
 done_testing

@@ -325,14 +325,31 @@ int weekly_digest_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now
                 else
                         free(why);
         }
+        /* The service's own cases (key "", filed before there were
+         * organisations), while any is open: to the main file's DPO, as
+         * their reminders go. */
+        if (r >= 0) {
+                Scope sc = scope_to(s, "");
+                RegisterCounts c = {0};
+                r = store_counts(s, now, &c);
+                if (r >= 0 && c.open_incidents > 0)
+                        r = weekly_digest_run(s, cfg, tz, now, ret_why);
+                else if (r < 0 && ret_why)
+                        *ret_why = xasprintf("cannot count the service's own cases: %s", strerror(-r));
+                store_counts_free(&c);
+                scope_back(&sc);
+                if (r > 0)
+                        queued = 1;
+        }
         return r < 0 ? r : queued;
 }
 
 int64_t weekly_next_slot_all(const Config *cfg, const Tz *tz, int64_t now)
 {
         int64_t next = INT64_MAX;
-        for (size_t i = 0; i < n_of(cfg); i++) {
-                const Config *org = nth(cfg, i);
+        /* With organisations, the service's own slot too (its own cases). */
+        for (size_t i = 0; i < n_of(cfg) + (cfg->n_orgs > 0); i++) {
+                const Config *org = i < n_of(cfg) ? nth(cfg, i) : cfg;
                 Tz *own = NULL;
                 const Tz *otz = orgs_tz(org, tz, &own);
                 int64_t t = otz ? weekly_next_slot(otz, org->weekly_digest_wday, org->weekly_digest_minute, now)

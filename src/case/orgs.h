@@ -61,7 +61,9 @@ const Config *orgs_route_static(const Config *cfg, const Message *m);
  * committed: each runs its own transaction). */
 int reminders_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now, ReminderStats *ret_stats,
                       char **ret_why);
-/* weekly_digest_run() for each organisation: 1 when any was queued. */
+/* weekly_digest_run() for each organisation, then for the service's own
+ * cases (key "", filed before there were organisations) with cfg's DPO
+ * while any of them is open: 1 when any was queued. */
 int weekly_digest_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now, char **ret_why);
 /* The earliest weekly_next_slot() of every organisation. */
 int64_t weekly_next_slot_all(const Config *cfg, const Tz *tz, int64_t now);

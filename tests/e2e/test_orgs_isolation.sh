@@ -221,8 +221,22 @@ out=$(ctl --org cedar export --format json 2>&1)
 unlike "$out" "Birch pupil|Ashgrove class" "export under --org cedar has neither's"
 
 # ---- digests, status, metrics ---------------------------------------------------
-echo "# status: $(ctl status | tr '\n' '|')"
-echo "# check: $(ctl check | tr '\n' '|')"
+st=$(ctl status)
+like "$st" "Organisations:" "status without --org: a line for each organisation"
+like "$st" "ashgrove +3 open, 3 awaiting decision \(0 overdue\), [0-9]+ quarantined" "Ashgrove's"
+like "$st" "birch +1 open, 1 awaiting decision \(0 overdue\)" "Birch Lane's"
+like "$st" "cedar +0 open" "Cedar's (staff domains only, no case)"
+like "$st" "\(service\) +0 open, 0 awaiting decision \(0 overdue\), 1 quarantined" \
+        "the service's own: the mail no organisation took"
+like "$st" "Service totals:" "then the service's totals"
+like "$st" "Open incidents: +4" "... of every organisation"
+like "$st" "Next deadline: +DB$year[0-9]+ \((ashgrove|birch)\)" "the next deadline says whose reference it is"
+bst=$(ctl --org birch status)
+unlike "$bst" "Organisations:|ashgrove" "status --org birch: Birch Lane's alone"
+like "$bst" "Open incidents: +1" "... its one case"
+all="$st$bst$(ctl metrics)$(ctl check)$(ctl --org birch check)"
+unlike "$all" "Birch pupil|Ashgrove class|Trust|teacher@|head@|$btoken" \
+        "status, metrics and check carry no case content, no address, no token"
 # ---- what each organisation's people received ------------------------------------
 ashmail=$(for u in dpo-ash@example.test teacher@ashgrove.test admin-ash@example.test; do imap_fetch_all "$u" INBOX; done)
 unlike "$ashmail" "Birch pupil|teacher@birchlane|Birch Lane|breach\+birch|$btoken" \

@@ -43,9 +43,10 @@ staff_domains = [ "cedar.test" ];
 dpo = [ "dpo-cedar@example.test" ];
 escalation = [ ];
 admin = "admin-cedar@example.test";
-smtp = { from = "Cedar breach reports <breach+cedar@example.test>"; };
 EOF
-e2e_conf service 'organisations = "organisations.d";' 'staff_domains = [ ];' 'max_auto_replies_per_day = 100;'
+e2e_conf service 'organisations = "organisations.d";' 'staff_domains = [ ];' 'max_auto_replies_per_day = 100;' \
+        "smtp = { host = \"127.0.0.1\"; port = $SMTP_PORT; tls = \"none\";
+  from = \"Data Breach Reporting <breach@example.test>\"; reply_to = \"Service desk <desk@example.test>\"; };"
 ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
 once() { "$BREACHD" -c "$CONF" --once >>"$LOG" 2>&1; }
 year=$(date +%Y)
@@ -93,6 +94,17 @@ like "$back_ack" "From: Birch Lane breach reports <breach\+birch@example.test>" 
 unlike "$back_ack" "ashgrove|Ashgrove" "and names nothing of Ashgrove"
 like "$bnotice" "ORGANIZER[^:]*:mailto:breach\+birch@example.test" "the invitation's ORGANIZER is Birch Lane's"
 unlike "$bnotice" "ORGANIZER[^:]*:mailto:breach@example.test|Ashgrove" "not the service's nor Ashgrove's"
+
+unlike "$back_ack" "desk@example.test" "nor the service's Reply-To"
+mail "$TEST_ROOT/k1.eml" iso-k1 clerk@cedar.test breach@example.test "Cedar register photographed" \
+        "$(form "Cedar register photographed")"
+ok "Cedar's clerk reports to the shared address" deliver "$TEST_ROOT/k1.eml" clerk@cedar.test breach@example.test
+ok "and is acknowledged" wait_for_mail clerk@cedar.test INBOX 1
+cack=$(imap_fetch_all clerk@cedar.test INBOX)
+like "$cack" 'From: "?Cedar Nursery"? <breach@example.test>' \
+        "Cedar, which gave no sender of its own, writes under its own name at the service's address"
+unlike "$cack" "Reply-To: .*desk@example.test|Data Breach Reporting" "not under the service's name nor its Reply-To"
+like "$(ctl --org cedar list)" "Cedar register" "filed under Cedar"
 
 # ---- A's DPO decides with B's token ----------------------------------------
 mail "$TEST_ROOT/d1.eml" iso-d1 dpo-ash@example.test "breach+ashgrove+$R.$btoken@example.test" "Re: [$R] New breach report" \
@@ -209,27 +221,41 @@ is "$(imap_count dpo-ash@example.test INBOX)" "$nash" "Ashgrove's still nothing"
 bid=$(ctl --org birch export --format json | grep -o '"id": *[0-9]*' | head -1 | grep -o '[0-9]*$')
 out=$(ctl --org ashgrove show "$btoken" 2>&1)
 unlike "$out" "Birch pupil" "show by B's token under --org ashgrove shows nothing of B"
+R2=DB${year}002   # Ashgrove's alone
+out=$(ctl --org cedar show "$R2" 2>&1)
+isnt "$?" 0 "show $R2 (Ashgrove's) under --org cedar fails"
+unlike "$out" "Birch pupil|Ashgrove|In-Reply-To" "and shows nothing of it"
 out=$(ctl --org cedar show "$R" 2>&1)
-isnt "$?" 0 "show $R under --org cedar (which has none) fails"
-unlike "$out" "Birch pupil|Ashgrove class" "and shows neither"
-out=$(ctl --org cedar decide "$R" notify --reason x 2>&1)
-isnt "$?" 0 "decide $R under --org cedar fails"
-like "$(back)" "pending" "Birch Lane's case is not decided"
-out=$(ctl --org cedar reprocess "$R" 2>&1)
-isnt "$?" 0 "reprocess $R under --org cedar fails"
+like "$out" "Cedar register" "show $R under --org cedar is Cedar's own $R"
+unlike "$out" "Birch pupil|Ashgrove class" "and neither of the others'"
+out=$(ctl --org cedar decide "$R2" notify --reason x 2>&1)
+isnt "$?" 0 "decide $R2 under --org cedar fails"
+like "$(ctl --org ashgrove show "$R2" | grep -i 'ICO decision')" "pending" "Ashgrove's $R2 is not decided"
+ok "decide $R under --org cedar" ctl --org cedar decide "$R" not-notifiable --reason "one page, recovered"
+like "$(ctl --org cedar show "$R" | grep -i 'ICO decision')" "not notifiable" "decides Cedar's $R"
+like "$(back)" "pending" "not Birch Lane's"
+like "$(ctl --org ashgrove show "$R" | grep -i 'ICO decision')" "pending" "nor Ashgrove's"
+out=$(ctl --org cedar reprocess "$R2" 2>&1)
+isnt "$?" 0 "reprocess $R2 under --org cedar fails"
+out=$(ctl --org cedar subject-letter "$R2" 2>&1)
+isnt "$?" 0 "subject-letter $R2 under --org cedar fails"
+out=$(ctl --org cedar ico-draft "$R2" 2>&1)
+isnt "$?" 0 "ico-draft $R2 under --org cedar fails"
+unlike "$out" "Ashgrove|In-Reply-To" "and shows nothing of it"
 out=$(ctl --org cedar export --format json 2>&1)
-unlike "$out" "Birch pupil|Ashgrove class" "export under --org cedar has neither's"
+like "$out" "Cedar register" "export under --org cedar has its own case"
+unlike "$out" "Birch pupil|Ashgrove class" "and neither of the others'"
 
 # ---- digests, status, metrics ---------------------------------------------------
 st=$(ctl status)
 like "$st" "Organisations:" "status without --org: a line for each organisation"
 like "$st" "ashgrove +3 open, 3 awaiting decision \(0 overdue\), [0-9]+ quarantined" "Ashgrove's"
 like "$st" "birch +1 open, 1 awaiting decision \(0 overdue\)" "Birch Lane's"
-like "$st" "cedar +0 open" "Cedar's (staff domains only, no case)"
+like "$st" "cedar +1 open, 0 awaiting decision" "Cedar's (staff domains only)"
 like "$st" "\(service\) +0 open, 0 awaiting decision \(0 overdue\), 1 quarantined" \
         "the service's own: the mail no organisation took"
 like "$st" "Service totals:" "then the service's totals"
-like "$st" "Open incidents: +4" "... of every organisation"
+like "$st" "Open incidents: +5" "... of every organisation"
 like "$st" "Next deadline: +DB$year[0-9]+ \((ashgrove|birch)\)" "the next deadline says whose reference it is"
 bst=$(ctl --org birch status)
 unlike "$bst" "Organisations:|ashgrove" "status --org birch: Birch Lane's alone"

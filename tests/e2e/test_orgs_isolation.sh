@@ -153,7 +153,10 @@ ok "a report To: Ashgrove, Cc: Birch Lane" \
         deliver "$TEST_ROOT/c1.eml" head@trust.test breach+ashgrove@example.test,breach+birch@example.test
 once
 like "$(ctl --org ashgrove list)" "Trust laptop" "filed under Ashgrove"
-echo "# birch list: $(ctl --org birch list | tr '\n' '|')"
+unlike "$(ctl --org birch list)" "Trust laptop" "not under Birch Lane: the To: address comes before the Cc:"
+is "$(e2e_sql "$DB" "SELECT org || ' ' || disposition FROM messages WHERE key = '<iso-c1@example.test>' ORDER BY id" |
+        tr '\n' ' ')" "ashgrove report ashgrove duplicate " "the copy delivered for Birch Lane's address is Ashgrove's duplicate"
+unlike "$(imap_fetch_all dpo-birch@example.test INBOX)" "Trust laptop" "Birch Lane's DPO is not told of it"
 
 # ---- the shared trust domain to the common address ----------------------------
 mail "$TEST_ROOT/t1.eml" iso-t1 head@trust.test breach@example.test "Trust USB lost" "$(form "Trust USB lost")"

@@ -140,11 +140,26 @@ static int route_by_bounce(Store *s, const Config *cfg, const Message *m, const 
         return r;
 }
 
-/* Whether org names domain (the part after '@' of addr) in its
- * staff_domains: an organisation that names none claims no sender. */
-static bool staff_of(const Config *org, const char *addr)
+/* Whether org's staff_domains are the service's (cfg's), which it took
+ * because its file gives none of its own. */
+static bool service_domains(const Config *cfg, const Config *org)
 {
-        return org->staff_domains.n > 0 && config_is_staff_address(org, addr);
+        if (org->staff_domains.n != cfg->staff_domains.n)
+                return false;
+        for (size_t i = 0; i < org->staff_domains.n; i++)
+                if (strcasecmp(org->staff_domains.v[i], cfg->staff_domains.v[i]) != 0)
+                        return false;
+        return true;
+}
+
+/* Whether org names domain (the part after '@' of addr) in its
+ * staff_domains: an organisation that names none claims no sender, nor
+ * does one whose staff domains are the service's own (the main file's,
+ * which every organisation without its own shares: the service's staff
+ * are no one organisation's). */
+static bool staff_of(const Config *cfg, const Config *org, const char *addr)
+{
+        return org->staff_domains.n > 0 && !service_domains(cfg, org) && config_is_staff_address(org, addr);
 }
 
 /* Step 1 of orgs_route(): the organisation one of whose addresses m was
@@ -168,7 +183,7 @@ static const Config *route_by_domain(const Config *cfg, const Message *m, size_t
         const Config *found = NULL;
         *n = 0;
         for (size_t k = 0; m->from_addr && k < cfg->n_orgs; k++)
-                if (staff_of(cfg->orgs[k], m->from_addr)) {
+                if (staff_of(cfg, cfg->orgs[k], m->from_addr)) {
                         found = cfg->orgs[k];
                         if (several)
                                 buf_printf(several, "%s%s", *n ? ", " : "", found->org);

@@ -41,7 +41,9 @@ const Tz *orgs_tz(const Config *org, const Tz *fallback, Tz **ret_owned);
  *   2. it is about a case: a DPO's token in a recipient's plus-address or
  *      in the subject, In-Reply-To or References naming a message of an
  *      incident: the incident's organisation;
- *   3. the sender's domain is in exactly one organisation's staff_domains.
+ *   3. the sender's domain is in exactly one organisation's staff_domains
+ *      (its own: the main file's, which it shares when its file gives
+ *      none, claim nobody).
  * 1 and *ret (one of cfg->orgs); 0 and *ret_why (caller frees) saying what
  * was tried, for the quarantine; a negative code on a register error.
  * The register is read whatever the Store's scope. */

@@ -197,9 +197,43 @@ static void test_service_weekly(void)
         fixture_free(f);
 }
 
+/* An organisation whose file gives no staff_domains shares the main
+ * file's: the service's own staff are not that one organisation's, so its
+ * mail to the common address is routed to no organisation by domain. */
+static void test_inherited_domains(void)
+{
+        Fixture *f = fixture_new(NULL);
+        if (!f)
+                return;
+        _cleanup_free_ char *dir = fixture_path(f, "orgs");
+        mkdir(dir, 0755);
+        _cleanup_free_ char *b = fixture_path(f, "orgs/birch.conf");
+        _cleanup_free_ char *c = fixture_path(f, "orgs/cedar.conf");
+        write_text(b, "organisation = \"Birch Lane\";\nstaff_domains = [ \"birchlane.sch.uk\" ];\n"
+                      "dpo = [ \"dpo@birchlane.sch.uk\" ];\n");
+        write_text(c, "organisation = \"Cedar\";\naddresses = [ \"breach+cedar@dpo.example.test\" ];\n");
+        const Config *cfg = fixture_config(f, "staff_domains = [ \"dpo-service.example\" ];\n"
+                                              "organisations = \"orgs\";\n");
+        tap_ok(cfg && cfg->n_orgs == 2, "two organisations, Cedar with the service's staff domains");
+        if (cfg && cfg->n_orgs == 2) {
+                _cleanup_free_ char *got = route(f->store, cfg, HDR("officer@dpo-service.example",
+                                                                     "breach@dpo.example.test") "\r\nx\r\n");
+                tap_ok(got[0] == '!', "the service's officer to the common address is no organisation's (got %s)",
+                       got);
+                _cleanup_free_ char *birch = route(f->store, cfg, HDR("head@birchlane.sch.uk",
+                                                                       "breach@dpo.example.test") "\r\nx\r\n");
+                TAP_STR_EQ(birch, "birch", "Birch Lane's own staff domain routes to it");
+                _cleanup_free_ char *cedar = route(f->store, cfg, HDR("officer@dpo-service.example",
+                                                                       "breach+cedar@dpo.example.test") "\r\nx\r\n");
+                TAP_STR_EQ(cedar, "cedar", "to Cedar's address it is Cedar's");
+        }
+        fixture_free(f);
+}
+
 int main(void)
 {
         test_service_weekly();
+        test_inherited_domains();
         Fixture *f = fixture_new(NULL);
         tap_ok(f != NULL, "a register");
         if (!f)

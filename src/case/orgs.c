@@ -75,16 +75,40 @@ static char *token_in_address(const char *addr)
         return xstrndup(dot + 1, (size_t)(at - dot - 1));
 }
 
-/* Step 2 of orgs_route(): the organisation of the case m is about. */
-static int route_by_case(Store *s, const Config *cfg, const Message *m, const Config **ret)
+/* The organisation of the first of tokens that is a case's. */
+static int route_by_tokens(Store *s, const Config *cfg, const StrList *tokens, const Config **ret)
 {
-        int r;
-        StrList tokens = {0}, refs = {0};
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < tokens->n; i++) {
+                int64_t id = 0;
+                r = store_find_token(s, tokens->v[i], &id);
+                if (r > 0)
+                        r = org_of_incident(s, cfg, id, ret);
+        }
+        return r;
+}
+
+/* Step 1 of orgs_route(): a case's token in a recipient's address (the
+ * Reply-To of the mail about it): that case's organisation, whatever other
+ * organisation's address is among the recipients too. */
+static int route_by_token_address(Store *s, const Config *cfg, const Message *m, const Config **ret)
+{
+        StrList tokens = {0};
         for (size_t i = 0; i < m->to_addrs.n; i++) {
                 char *t = token_in_address(m->to_addrs.v[i]);
                 if (t)
                         strlist_take(&tokens, t);
         }
+        int r = route_by_tokens(s, cfg, &tokens, ret);
+        strlist_free(&tokens);
+        return r;
+}
+
+/* Step 3 of orgs_route(): the organisation of the case m is about. */
+static int route_by_case(Store *s, const Config *cfg, const Message *m, const Config **ret)
+{
+        int r;
+        StrList tokens = {0}, refs = {0};
         decision_tokens_in_subject(m->subject, &refs, &tokens);
         strlist_free(&refs);
         r = 0;
@@ -162,7 +186,7 @@ static bool staff_of(const Config *cfg, const Config *org, const char *addr)
         return org->staff_domains.n > 0 && !service_domains(cfg, org) && config_is_staff_address(org, addr);
 }
 
-/* Step 1 of orgs_route(): the organisation one of whose addresses m was
+/* Step 2 of orgs_route(): the organisation one of whose addresses m was
  * sent to. */
 static const Config *route_by_address(const Config *cfg, const Message *m)
 {
@@ -176,7 +200,7 @@ static const Config *route_by_address(const Config *cfg, const Message *m)
         return NULL;
 }
 
-/* Step 3: the organisation whose staff domain the sender is in, when one
+/* Step 4: the organisation whose staff domain the sender is in, when one
  * alone is; *n how many are, their keys in *several (may be NULL). */
 static const Config *route_by_domain(const Config *cfg, const Message *m, size_t *n, Buf *several)
 {
@@ -206,17 +230,21 @@ int orgs_route(Store *s, const Config *cfg, const Message *m, const char *raw, s
         int r = route_by_bounce(s, cfg, m, raw, len, ret);
         if (r != 0)
                 return r;
-        /* 1. The address it was sent to. */
+        /* 1. A case's token in the address it was sent to. */
+        r = route_by_token_address(s, cfg, m, ret);
+        if (r != 0)
+                return r;
+        /* 2. The address it was sent to. */
         const Config *found = route_by_address(cfg, m);
         if (found) {
                 *ret = found;
                 return 1;
         }
-        /* 2. The case it is about. */
+        /* 3. The case it is about. */
         r = route_by_case(s, cfg, m, ret);
         if (r != 0)
                 return r;
-        /* 3. The sender's staff domain, when one organisation alone has it. */
+        /* 4. The sender's staff domain, when one organisation alone has it. */
         Buf several = {0};
         size_t n = 0;
         found = route_by_domain(cfg, m, &n, &several);

@@ -266,6 +266,22 @@ like "$bst" "Open incidents: +1" "... its one case"
 all="$st$bst$(ctl metrics)$(ctl check)$(ctl --org birch check)"
 unlike "$all" "Birch pupil|Ashgrove class|Trust|teacher@|head@|$btoken" \
         "status, metrics and check carry no case content, no address, no token"
+# ---- B's DPO answers with reply-all, Ashgrove's address in Cc ----------------------
+nash=$(imap_count dpo-ash@example.test INBOX)
+nbirch=$(imap_count dpo-birch@example.test INBOX)
+mail "$TEST_ROOT/d4.eml" iso-d4 "Birch Lane DPO <dpo-birch@example.test>" "breach+birch+$R.$btoken@example.test" \
+        "Re: [$R] New breach report" "decision: not notifiable
+reason: reports recalled the same day" "Cc: breach+ashgrove@example.test"
+ok "Birch Lane's DPO decides at its case's token address, Ashgrove's address in Cc" \
+        deliver "$TEST_ROOT/d4.eml" dpo-birch@example.test "breach+birch+$R.$btoken@example.test,breach+ashgrove@example.test"
+once
+like "$(back)" "not notifiable" "Birch Lane's case is decided: the token's case comes before the Cc'd address"
+like "$(ctl --org ashgrove show "$R" | grep -i 'ICO decision')" "pending" "Ashgrove's is not"
+ok "the decision is confirmed to Birch Lane's DPO" wait_for_mail dpo-birch@example.test INBOX $((nbirch + 1))
+postfix_wait_idle
+is "$(imap_count dpo-ash@example.test INBOX)" "$nash" "Ashgrove's DPO is told nothing"
+unlike "$(ctl --org ashgrove list)" "New breach report" "nor is anything filed under Ashgrove"
+
 # ---- what each organisation's people received ------------------------------------
 ashmail=$(for u in dpo-ash@example.test teacher@ashgrove.test admin-ash@example.test; do imap_fetch_all "$u" INBOX; done)
 unlike "$ashmail" "Birch pupil|teacher@birchlane|Birch Lane|breach\+birch|$btoken" \

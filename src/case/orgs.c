@@ -104,6 +104,8 @@ static int route_by_token_address(Store *s, const Config *cfg, const Message *m,
         return r;
 }
 
+static int route_by_replies(Store *s, const Config *cfg, const Message *m, const Config **ret);
+
 /* Step 3 of orgs_route(): the organisation of the case m is about. */
 static int route_by_case(Store *s, const Config *cfg, const Message *m, const Config **ret)
 {
@@ -119,9 +121,14 @@ static int route_by_case(Store *s, const Config *cfg, const Message *m, const Co
                         r = org_of_incident(s, cfg, id, ret);
         }
         strlist_free(&tokens);
-        if (r != 0)
-                return r;
-        /* A reply naming a message of a case: filed, or mail we sent. */
+        return r != 0 ? r : route_by_replies(s, cfg, m, ret);
+}
+
+/* The organisation of the case a reply names (In-Reply-To, References) a
+ * message of: filed, or mail we sent. */
+static int route_by_replies(Store *s, const Config *cfg, const Message *m, const Config **ret)
+{
+        int r = 0;
         StrList ids = {0};
         if (m->in_reply_to)
                 strlist_add(&ids, m->in_reply_to);
@@ -234,8 +241,17 @@ int orgs_route(Store *s, const Config *cfg, const Message *m, const char *raw, s
         r = route_by_token_address(s, cfg, m, ret);
         if (r != 0)
                 return r;
-        /* 2. The address it was sent to. */
-        const Config *found = route_by_address(cfg, m);
+        /* 2. The address it was sent to, unless it is a reply to mail of
+         * another organisation's case: neither's, for the service's admin
+         * (filed under the one, the other's case would reach it). */
+        const Config *found = route_by_address(cfg, m), *about = NULL;
+        if (found && (r = route_by_replies(s, cfg, m, &about)) < 0)
+                return r;
+        if (found && about && about != found) {
+                *ret_why = xasprintf("sent to an address of %s, but a reply to mail about a case of %s: "
+                                     "neither organisation's", found->org, about->org);
+                return 0;
+        }
         if (found) {
                 *ret = found;
                 return 1;

@@ -40,7 +40,8 @@ const Tz *orgs_tz(const Config *org, const Tz *fallback, Tz **ret_owned);
  *      organisation's address is among the recipients too;
  *   2. a recipient (To, Cc, Delivered-To, X-Original-To, in that order) is
  *      one of an organisation's addresses (as configured, a plus-address
- *      included; case ignored);
+ *      included; case ignored), unless In-Reply-To or References names a
+ *      message of another organisation's case: then none (0);
  *   3. it is about a case: a DPO's token in the subject, In-Reply-To or
  *      References naming a message of an incident: the incident's
  *      organisation;

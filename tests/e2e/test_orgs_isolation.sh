@@ -145,6 +145,9 @@ mail "$TEST_ROOT/f3.eml" iso-f3 teacher@ashgrove.test breach+ashgrove@example.te
 ok "a reply naming Birch Lane's acknowledgement, to Ashgrove's address" \
         deliver "$TEST_ROOT/f3.eml" teacher@ashgrove.test breach+ashgrove@example.test
 unlike "$(ctl --org birch show "$R")" "In-Reply-To of Birch" "Birch Lane's case is untouched"
+unlike "$(ctl --org ashgrove list)" "your report" "nor is it filed under Ashgrove"
+like "$(cat "$LOG")" "quarantined: sent to an address of ashgrove, but a reply to mail about a case of birch: neither" \
+        "it is neither's: quarantined for the service's admin, with the reason"
 
 # ---- To: A, Cc: B -------------------------------------------------------------
 mail "$TEST_ROOT/c1.eml" iso-c1 head@trust.test breach+ashgrove@example.test "Trust laptop stolen" \
@@ -224,10 +227,10 @@ is "$(imap_count dpo-ash@example.test INBOX)" "$nash" "Ashgrove's still nothing"
 bid=$(ctl --org birch export --format json | grep -o '"id": *[0-9]*' | head -1 | grep -o '[0-9]*$')
 out=$(ctl --org ashgrove show "$btoken" 2>&1)
 unlike "$out" "Birch pupil" "show by B's token under --org ashgrove shows nothing of B"
-R2=DB${year}002   # Ashgrove's alone
+R2=DB${year}002   # Ashgrove's alone: the report To: Ashgrove, Cc: Birch Lane
 out=$(ctl --org cedar show "$R2" 2>&1)
 isnt "$?" 0 "show $R2 (Ashgrove's) under --org cedar fails"
-unlike "$out" "Birch pupil|Ashgrove|In-Reply-To" "and shows nothing of it"
+unlike "$out" "Birch pupil|Ashgrove|Trust laptop" "and shows nothing of it"
 out=$(ctl --org cedar show "$R" 2>&1)
 like "$out" "Cedar register" "show $R under --org cedar is Cedar's own $R"
 unlike "$out" "Birch pupil|Ashgrove class" "and neither of the others'"
@@ -244,7 +247,7 @@ out=$(ctl --org cedar subject-letter "$R2" 2>&1)
 isnt "$?" 0 "subject-letter $R2 under --org cedar fails"
 out=$(ctl --org cedar ico-draft "$R2" 2>&1)
 isnt "$?" 0 "ico-draft $R2 under --org cedar fails"
-unlike "$out" "Ashgrove|In-Reply-To" "and shows nothing of it"
+unlike "$out" "Ashgrove|Trust laptop" "and shows nothing of it"
 out=$(ctl --org cedar export --format json 2>&1)
 like "$out" "Cedar register" "export under --org cedar has its own case"
 unlike "$out" "Birch pupil|Ashgrove class" "and neither of the others'"
@@ -252,13 +255,13 @@ unlike "$out" "Birch pupil|Ashgrove class" "and neither of the others'"
 # ---- digests, status, metrics ---------------------------------------------------
 st=$(ctl status)
 like "$st" "Organisations:" "status without --org: a line for each organisation"
-like "$st" "ashgrove +3 open, 3 awaiting decision \(0 overdue\), [0-9]+ quarantined" "Ashgrove's"
+like "$st" "ashgrove +2 open, 2 awaiting decision \(0 overdue\), [0-9]+ quarantined" "Ashgrove's"
 like "$st" "birch +1 open, 1 awaiting decision \(0 overdue\)" "Birch Lane's"
 like "$st" "cedar +1 open, 0 awaiting decision" "Cedar's (staff domains only)"
-like "$st" "\(service\) +0 open, 0 awaiting decision \(0 overdue\), 1 quarantined" \
+like "$st" "\(service\) +0 open, 0 awaiting decision \(0 overdue\), 2 quarantined" \
         "the service's own: the mail no organisation took"
 like "$st" "Service totals:" "then the service's totals"
-like "$st" "Open incidents: +5" "... of every organisation"
+like "$st" "Open incidents: +4" "... of every organisation"
 like "$st" "Next deadline: +DB$year[0-9]+ \((ashgrove|birch)\)" "the next deadline says whose reference it is"
 bst=$(ctl --org birch status)
 unlike "$bst" "Organisations:|ashgrove" "status --org birch: Birch Lane's alone"
@@ -294,7 +297,8 @@ like "$(imap_fetch_all admin-ash@example.test INBOX)" "DB$year[0-9]*\.\(token hi
 like "$(imap_fetch_all admin-ash@example.test INBOX)" "Reprocess: breachctl --org ashgrove reprocess --quarantined" \
         "with the command that reads its quarantine again"
 service=$(imap_fetch_all admin@example.test INBOX)
-like "$service" "Trust USB lost" "the service's admin is told of the mail no organisation took"
+like "$service" "Re: your report" "the service's admin is told of the mail no organisation took"
+like "$service" "neither organisation's" "... with the reason"
 like "$service" "Reprocess: breachctl --org '' reprocess --quarantined" "with the command for the service's own"
 unlike "$service" "Birch pupil|Ashgrove class|$btoken" "and of no organisation's case"
 is "$(imap_count dpo@example.test INBOX)" 0 "the main file's DPO is told nothing"

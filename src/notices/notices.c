@@ -33,13 +33,19 @@ char *notices_hide_tokens(const char *s)
         return buf_steal(&b);
 }
 
-char *notices_reprocess_command(const Config *cfg)
+/* "breachctl [--org KEY ]WHAT": the organisation named in a shared service. */
+static char *ctl_command(const Config *cfg, const char *what)
 {
         if (cfg->org && *cfg->org)
-                return xasprintf("breachctl --org %s reprocess --quarantined", cfg->org);
+                return xasprintf("breachctl --org %s %s", cfg->org, what);
         if (cfg->n_orgs > 0)
-                return xstrdup("breachctl --org '' reprocess --quarantined");
-        return xstrdup("breachctl reprocess --quarantined");
+                return xasprintf("breachctl --org '' %s", what);
+        return xasprintf("breachctl %s", what);
+}
+
+char *notices_reprocess_command(const Config *cfg)
+{
+        return ctl_command(cfg, "reprocess --quarantined");
 }
 
 char *notices_format_time(const Tz *tz, int64_t t)
@@ -296,6 +302,9 @@ void notices_followup_vars(TemplateVars *v, const char *changes, const char *fil
 void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v)
 {
         tvars_set(v, "ref", inc->ref);
+        _cleanup_free_ char *what = xasprintf("show %s", inc->ref ? inc->ref : "");
+        _cleanup_free_ char *show = ctl_command(cfg, what);
+        tvars_set(v, "show_command", show);
         tvars_set(v, "organisation", cfg->organisation);
         const char *name = inc->form.f[F_REPORTER_NAME].text;
         _cleanup_free_ char *line = NULL;

@@ -87,6 +87,7 @@ bnotice=$(imap_fetch_all dpo-birch@example.test INBOX)
 btoken=$(grep -o "$R\.[a-z0-9]\{24\}" <<<"$bnotice" | head -1 | cut -d. -f2)
 like "$btoken" '^[a-z0-9]{24}$' "Birch Lane's token read from its notice"
 back() { ctl --org birch show "$R" | grep -i "ICO decision"; }
+like "$bnotice" "Full details: breachctl --org birch show $R" "the notice's command names Birch Lane (both have $R)"
 
 # ---- acknowledgement and invitation are the organisation's -----------------
 back_ack=$(imap_fetch_all teacher@birchlane.test INBOX)

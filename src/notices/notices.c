@@ -33,14 +33,19 @@ char *notices_hide_tokens(const char *s)
         return buf_steal(&b);
 }
 
-/* "breachctl [--org KEY ]WHAT": the organisation named in a shared service. */
+const char *notices_ctl(const Config *cfg, char **owned)
+{
+        *owned = NULL;
+        if (cfg->org && *cfg->org)
+                return *owned = xasprintf("breachctl --org %s", cfg->org);
+        return cfg->n_orgs > 0 ? "breachctl --org ''" : "breachctl";
+}
+
+/* "breachctl [--org KEY ]WHAT". */
 static char *ctl_command(const Config *cfg, const char *what)
 {
-        if (cfg->org && *cfg->org)
-                return xasprintf("breachctl --org %s %s", cfg->org, what);
-        if (cfg->n_orgs > 0)
-                return xasprintf("breachctl --org '' %s", what);
-        return xasprintf("breachctl %s", what);
+        _cleanup_free_ char *owned = NULL;
+        return xasprintf("%s %s", notices_ctl(cfg, &owned), what);
 }
 
 char *notices_reprocess_command(const Config *cfg)

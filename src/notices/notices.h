@@ -78,6 +78,12 @@ int notices_render(const Config *cfg, const NoticeMail *n, const TemplateVars *v
  * on.  Caller frees. */
 char *notices_hide_tokens(const char *s);
 
+/* "breachctl", or in a shared service "breachctl --org KEY" (cfg an
+ * organisation's) or "breachctl --org ''" (the service's own): how a
+ * command line in a mail about cfg's cases starts, since two organisations
+ * may have the same reference.  *owned is what to free (may be NULL). */
+const char *notices_ctl(const Config *cfg, char **owned);
+
 /* The command that reads cfg's quarantined mail again: "breachctl
  * reprocess --quarantined", with "--org KEY" for an organisation of a
  * shared service and "--org ''" for the service's own (mail no

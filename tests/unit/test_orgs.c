@@ -188,7 +188,13 @@ static void test_service_weekly(void)
                         tap_ok(rows[i].data && strstr(rows[i].data, "DB2027001") &&
                                        !strstr(rows[i].data, "BL2027001"),
                                "the main file's DPO has the service's own case, none of Birch Lane's");
+                        tap_ok(rows[i].data && strstr(rows[i].data, "breachctl --org '' show DB2027001"),
+                               "... with the command for the service's own part");
                 }
+                if (!strcmp(rows[i].kind, "weekly_digest") && !strcmp(to, "dpo@birchlane.sch.uk"))
+                        tap_ok(rows[i].data && strstr(rows[i].data, "breachctl --org birch show BL2027001") &&
+                                       strstr(rows[i].data, "breachctl --org birch decide BL2027001"),
+                               "Birch Lane's digest names its organisation in its commands");
                 outbox_row_free(&rows[i]);
         }
         free(rows);

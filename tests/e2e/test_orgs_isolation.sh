@@ -158,7 +158,7 @@ ok "a report To: Ashgrove, Cc: Birch Lane" \
 once
 like "$(ctl --org ashgrove list)" "Trust laptop" "filed under Ashgrove"
 unlike "$(ctl --org birch list)" "Trust laptop" "not under Birch Lane: the To: address comes before the Cc:"
-is "$(e2e_sql "$DB" "SELECT org || ' ' || disposition FROM messages WHERE key = '<iso-c1@example.test>' ORDER BY id" |
+is "$(e2e_sql "$TEST_ROOT/breachd.db" "SELECT org || ' ' || disposition FROM messages WHERE key = '<iso-c1@example.test>' ORDER BY id" |
         tr '\n' ' ')" "ashgrove report ashgrove duplicate " "the copy delivered for Birch Lane's address is Ashgrove's duplicate"
 unlike "$(imap_fetch_all dpo-birch@example.test INBOX)" "Trust laptop" "Birch Lane's DPO is not told of it"
 

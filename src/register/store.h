@@ -149,7 +149,8 @@ int store_audit(Store *s, int64_t incident_id, const char *actor, const char *ac
  * deadline, lateness, days to report, missing, unclear, fallbacks.  The
  * DPO's assessment is not touched.  -ENOENT if there is no such incident. */
 int store_update_incident_fields(Store *s, const Incident *inc);
-/* store_load_incident() by id. */
+/* store_load_incident() by id, whatever the scope: the incident of its own
+ * organisation (another may have the same reference). */
 int store_load_incident_by_id(Store *s, int64_t id, Incident *ret);
 typedef struct {
         int64_t received_at;
@@ -295,6 +296,7 @@ int store_prune_auto_mail(Store *s, int64_t before);
 typedef struct {
         int64_t id, incident_id;  /* incident_id 0: none */
         char *kind, *state;
+        char *org;                /* the organisation it was sent for ("" single) */
         StrList rcpts;
 } OutboxRef;
 void outbox_ref_free(OutboxRef *r);

@@ -570,7 +570,16 @@ static int pg_version_get(Store *s)
 {
         if (pg_ready(s) < 0)
                 return 0;
-        PGresult *res = PQexec(CONN(s), "SELECT to_regclass('schema_version') IS NOT NULL");
+        /* pg_class itself, not to_regclass(): the name lookup goes by the
+         * session's catalog cache, which still said "no such table" after
+         * another process made it while this one waited on the migration
+         * lock (two daemons opening a new register at once: the second
+         * made the schema again and failed).  Reading pg_class takes a
+         * lock on it, which brings the cache up to date, and a fresh
+         * snapshot. */
+        PGresult *res = PQexec(CONN(s), "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relname = "
+                                        "'schema_version' AND relnamespace = (SELECT oid FROM "
+                                        "pg_catalog.pg_namespace WHERE nspname = current_schema()))");
         bool exists = ok(res) && PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
         PQclear(res);
         if (!exists)

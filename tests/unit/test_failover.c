@@ -591,6 +591,59 @@ static void test_quarantine(Fixture *f, bool pg)
         TAP_INT_EQ(count(f->store, "SELECT COUNT(*) FROM outbox WHERE kind = 'quarantine_digest'"), 1, "one digest");
 }
 
+/* ---- two daemons opening a new register at once ---- */
+
+typedef struct {
+        const char *uri;
+        pthread_barrier_t *start;
+        int r;
+} Opener;
+
+static void *opener(void *arg)
+{
+        Opener *o = arg;
+        Store *s = NULL;
+        pthread_barrier_wait(o->start);
+        o->r = store_open(o->uri, &s);
+        store_close(s);
+        return NULL;
+}
+
+static void test_open_together(Fixture *f)
+{
+        const char *uri = f->cfg->database;
+        const char *sp = strstr(uri, "search_path%3D");
+        tap_ok(sp != NULL, "the fixture's URI names its schema");
+        if (!sp)
+                return;
+        int failed = 0;
+        for (int round = 0; round < 8; round++) {
+                _cleanup_free_ char *schema = xasprintf("%s_new%d", sp + strlen("search_path%3D"), round);
+                _cleanup_free_ char *create = xasprintf("CREATE SCHEMA %s", schema);
+                _cleanup_free_ char *drop = xasprintf("DROP SCHEMA %s CASCADE", schema);
+                _cleanup_free_ char *fresh = xasprintf("%.*s%s", (int)(sp + strlen("search_path%3D") - uri), uri, schema);
+                if (store_exec(f->store, create) < 0) {
+                        failed++;
+                        continue;
+                }
+                pthread_barrier_t start;
+                pthread_barrier_init(&start, NULL, 2);
+                Opener o[2] = {{fresh, &start, 0}, {fresh, &start, 0}};
+                pthread_t t[2];
+                for (int i = 0; i < 2; i++)
+                        pthread_create(&t[i], NULL, opener, &o[i]);
+                for (int i = 0; i < 2; i++)
+                        pthread_join(t[i], NULL);
+                pthread_barrier_destroy(&start);
+                if (o[0].r < 0 || o[1].r < 0) {
+                        printf("# round %d: %d, %d\n", round, o[0].r, o[1].r);
+                        failed++;
+                }
+                store_exec(f->store, drop);
+        }
+        TAP_INT_EQ(failed, 0, "two processes open a new register at once, 8 times: both open it each time");
+}
+
 int main(void)
 {
         Fixture *f = fixture_new(NULL);
@@ -601,6 +654,7 @@ int main(void)
         printf("# register: %s\n", pg ? "PostgreSQL" : "SQLite");
         if (pg) {
                 watcher = open_store(f);
+                test_open_together(f);
                 test_locks_pg(f);
         } else
                 test_locks_sqlite(f);

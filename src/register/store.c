@@ -1273,8 +1273,9 @@ int store_outbox_retry(Store *s, int64_t id, int64_t next_at, const char *error)
 int store_outbox_failed(Store *s, int64_t id, const char *error)
 {
         static const char sql[] = "UPDATE outbox SET state = 'failed', attempts = attempts + 1, unconfirmed = 0, "
-                                  "last_error = ? WHERE id = ?";
-        return store_write(s, sql, STORE_VALUES(SV_TEXT(error), SV_INT(id)));
+                                  "last_error = ? WHERE id = ? AND state = 'queued'";
+        int r = store_write(s, sql, STORE_VALUES(SV_TEXT(error), SV_INT(id)));
+        return r < 0 ? r : store_changes(s) == 1 ? 0 : -EALREADY;
 }
 
 /* Column 0 into *(int64_t *)userdata, INT64_MAX when it is NULL. */

@@ -319,6 +319,7 @@ int store_queue_mail(Store *s, int64_t incident_id, const char *kind, const char
 int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t *ret_n);
 int store_outbox_sent(Store *s, int64_t id, int64_t now);
 int store_outbox_retry(Store *s, int64_t id, int64_t next_at, const char *error);
+/* -EALREADY when the row is no longer queued (another host recorded it). */
 int store_outbox_failed(Store *s, int64_t id, const char *error);
 /* Earliest next_attempt_at of queued rows, or INT64_MAX. */
 int store_outbox_next_due(Store *s, int64_t *ret);

@@ -295,6 +295,19 @@ static void *claim_fn(void *arg)
         return NULL;
 }
 
+typedef struct {
+        Store *s;
+        int64_t id;
+        int r;
+} Failing;
+
+static void *fail_fn(void *arg)
+{
+        Failing *fl = arg;
+        fl->r = store_outbox_failed(fl->s, fl->id, "given up too");
+        return NULL;
+}
+
 static void test_outbox(Fixture *f, bool pg)
 {
         Store *a = f->store, *b = open_store(f);
@@ -348,6 +361,22 @@ static void test_outbox(Fixture *f, bool pg)
                 free(rb);
                 store_exec(a, "UPDATE outbox SET state = 'sent'");
         }
+
+        /* Two hosts give up the same row (handed over too often): the
+         * second finds it recorded, and tells nobody again. */
+        queue_mails(a, 1);
+        int64_t last = count(a, "SELECT MAX(id) FROM outbox");
+        store_begin(a);
+        TAP_INT_EQ(store_outbox_failed(a, last, "given up"), 0, "A records a row as failed, not committed yet");
+        Failing fl = {b, last, 1};
+        int64_t pid_fb = pg ? backend_pid(b) : 0;
+        pthread_t tf;
+        pthread_create(&tf, NULL, fail_fn, &fl);
+        if (pg)
+                tap_ok(wait_for_waiting(a, pid_fb), "B, recording it too, waits for A");
+        TAP_INT_EQ(store_commit(a), 0, "A commits");
+        pthread_join(tf, NULL);
+        TAP_INT_EQ(fl.r, -EALREADY, "B is told it was recorded already (-EALREADY)");
 
         /* Two senders at once over many rows. */
         queue_mails(a, MAILS);

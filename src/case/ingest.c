@@ -618,6 +618,11 @@ static int run_batch(const IngestContext *ctx, Imap *imap, Batch *b, const uint3
         if (r < 0) {
                 store_rollback(ctx->store);
                 plan_free(&b->plan);
+                /* What the worker still reads for this batch goes with
+                 * it: a batch read again (ingest_poll()) starts clean. */
+                const GuardItem *it = NULL;
+                while (b->guard && guard_pending(b->guard) > 0 && guard_next(b->guard, &it) >= 0)
+                        free(it->item_data);
                 return r;
         }
         /* One batch's moves in flight at a time: the one before is over
@@ -675,7 +680,33 @@ int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats)
                 if (ctx->should_stop && ctx->should_stop(ctx->userdata))
                         break;
                 size_t k = n_fresh - i < batch ? n_fresh - i : batch;
+                IngestStats before = *stats;
                 r = run_batch(ctx, imap, &b, fresh + i, k);
+                /* A message of the batch was filed by another breachd
+                 * first (two hosts on one register, a handover): its key
+                 * refused ours and the batch was rolled back.  What the
+                 * other filed is only moved; the rest is filed again, for
+                 * as long as each round finds more filed by the other (it
+                 * committed what refused ours), so this ends. */
+                size_t left = k;
+                if (r == -EEXIST)
+                        log_info("a message of this batch was filed by another breachd first; reading the batch again");
+                while (r == -EEXIST) {
+                        *stats = before;
+                        _cleanup_free_ uint32_t *rest = NULL;
+                        size_t n_rest = 0;
+                        r = sweep_recorded(ctx, imap, &b, fresh + i, k, &rest, &n_rest);
+                        if (r < 0 || !n_rest)
+                                break;
+                        if (n_rest >= left) {
+                                r = -EEXIST;   /* nothing new filed by another: not a race */
+                                break;
+                        }
+                        log_info("another breachd filed %zu of these messages first; filing the other %zu",
+                                 left - n_rest, n_rest);
+                        left = n_rest;
+                        r = run_batch(ctx, imap, &b, rest, n_rest);
+                }
                 if (r < 0)
                         break;
         }

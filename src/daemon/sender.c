@@ -236,6 +236,11 @@ static int record_refusal(const Config *cfg, Store *s, const OutboxRow *row, con
         if (q < 0)
                 return q;
         q = store_outbox_failed(s, row->id, e);
+        if (q == -EALREADY) {
+                /* Another host recorded its outcome first, and told the DPO. */
+                store_rollback(s);
+                return 0;
+        }
         if (q >= 0 && row->incident_id)
                 q = store_audit(s, row->incident_id, "breachd", "delivery_failed", row->kind, NULL, e);
         if (q >= 0)
@@ -265,7 +270,9 @@ static int deliver(Sender *sd, const Config *cfg, Store *s, Smtp *smtp, OutboxRo
 {
         /* The claim: nothing is handed over unless the register could
          * record that it is about to be. */
-        int c = store_outbox_claim(s, row->id, now_utc() + CLAIM_HOLD);
+        int c = store_outbox_claim(s, row, now_utc() + CLAIM_HOLD);
+        if (c == -EALREADY)
+                return 0;   /* another sender (a second host) claimed it first: theirs to send */
         if (c < 0)
                 return register_failed(st, c);
         SmtpResult res = {0};

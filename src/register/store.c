@@ -707,6 +707,14 @@ int store_open_secret(const char *path, const SecretSource *secret, Store **ret)
          * quarantined messages, the automatic mail and delivery reports of
          * the week, and failed mails.  Not a schema step: IF NOT
          * EXISTS makes them a no-op once made, whatever the version. */
+        /* On PostgreSQL under the migrations' lock: two processes making
+         * the same index IF NOT EXISTS at once, one of them fails on
+         * pg_class's key (two daemons opening a new register together). */
+        bool pg_locked = store_is_pg(s) && store_begin(s) >= 0;
+        if (pg_locked && (r = store_exec(s, "SELECT pg_advisory_xact_lock(7395271)")) < 0) {
+                store_rollback(s);
+                goto fail;
+        }
         if ((r = store_exec(s, "CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);\n"
                                "CREATE INDEX IF NOT EXISTS incidents_open ON incidents(deadline_at) "
                                "WHERE status != 'closed';\n"
@@ -716,7 +724,12 @@ int store_open_secret(const char *path, const SecretSource *secret, Store **ret)
                                "WHERE disposition = 'automatic';\n"
                                "CREATE INDEX IF NOT EXISTS messages_ignored ON messages(seen_at) "
                                "WHERE disposition = 'ignored';\n"
-                               "CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(id) WHERE state = 'failed';")) < 0)
+                               "CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(id) WHERE state = 'failed';")) < 0) {
+                if (pg_locked)
+                        store_rollback(s);
+                goto fail;
+        }
+        if (pg_locked && (r = store_commit(s)) < 0)
                 goto fail;
         build_incident_sql(s);
         s->org = xstrdup("");
@@ -742,6 +755,7 @@ void store_close(Store *s)
         free(s->insert_incident_sql);
         free(s->select_incident_sql);
         free(s->org);
+        store_locks_free(s);
         free(s);
 }
 
@@ -1259,8 +1273,9 @@ int store_outbox_retry(Store *s, int64_t id, int64_t next_at, const char *error)
 int store_outbox_failed(Store *s, int64_t id, const char *error)
 {
         static const char sql[] = "UPDATE outbox SET state = 'failed', attempts = attempts + 1, unconfirmed = 0, "
-                                  "last_error = ? WHERE id = ?";
-        return store_write(s, sql, STORE_VALUES(SV_TEXT(error), SV_INT(id)));
+                                  "last_error = ? WHERE id = ? AND state = 'queued'";
+        int r = store_write(s, sql, STORE_VALUES(SV_TEXT(error), SV_INT(id)));
+        return r < 0 ? r : store_changes(s) == 1 ? 0 : -EALREADY;
 }
 
 /* Column 0 into *(int64_t *)userdata, INT64_MAX when it is NULL. */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "register/store-internal.h"
@@ -27,9 +28,23 @@
 #define INT8OID 20
 #define BYTEAOID 17
 
+/* A statement is sent with its text (PQexecParams) the first time, and
+ * prepared on the server (PQprepare) the second: a statement of the
+ * cache runs many times, one of store_query_once() never twice.  A
+ * prepared statement lives as long as the session: after a reconnection
+ * (Store.session) it is prepared again.  Its parameters' types are those
+ * of the call that prepared it; a call whose values are typed otherwise
+ * (an integer where text was, say) is sent with its text, as before. */
 struct StoreStmt {
         char *sql;      /* translated */
+        unsigned runs;
+        unsigned session;   /* the session it was prepared in; 0: not prepared */
+        char name[24];
+        Oid *types;
+        size_t n_types;
 };
+
+static unsigned long stmt_seq;   /* statement names, unique in the process */
 
 /* A result being walked: the blobs unescaped for the row callback, freed
  * after it. */
@@ -255,8 +270,11 @@ static int pg_err(Store *s, const PGresult *res)
         int key = state ? (int)strtol(state, NULL, 36) : 1;
         int r = -EIO;
         bool failure = true;
-        if (!state || PQstatus(CONN(s)) == CONNECTION_BAD)
+        if (!state || PQstatus(CONN(s)) == CONNECTION_BAD) {
                 r = -EIO;   /* lost: reconnected on next use */
+                if (PQstatus(CONN(s)) == CONNECTION_BAD)
+                        s->session++;   /* and its locks with it */
+        }
         else if (strncmp(state, "23", 2) == 0) {
                 r = -EEXIST;
                 failure = false;
@@ -279,6 +297,29 @@ static int pg_err(Store *s, const PGresult *res)
         return r;
 }
 
+/* What each session is told when it begins (opened or made again): only
+ * warnings and errors sent back, and the server's TCP keepalives short, so
+ * that the session of a host cut off or powered off ends, and its locks
+ * with it (store_lock.c), within about 30 s rather than the system's two
+ * hours: the first probe after 10 s idle, one each 5 s, 3 unanswered and
+ * the session ends; data unacknowledged for 30 s ends it too
+ * (tcp_user_timeout).  A setting the DBA or the URI gave (options=-c...)
+ * is left alone; on a unix socket they do nothing. */
+static bool ok(const PGresult *res);
+
+static void pg_session_setup(Store *s)
+{
+        static const char sql[] =
+                "SET client_min_messages = warning;"
+                "SELECT set_config(name, v, false) FROM (VALUES ('tcp_keepalives_idle', '10'), "
+                "('tcp_keepalives_interval', '5'), ('tcp_keepalives_count', '3'), ('tcp_user_timeout', '30000')) "
+                "AS d(name, v) JOIN pg_settings USING (name) WHERE source = 'default'";
+        PGresult *res = PQexec(CONN(s), sql);
+        if (!ok(res))
+                log_debug("postgresql: cannot set the session up: %s", PQerrorMessage(CONN(s)));
+        PQclear(res);
+}
+
 /* A connection that was lost is tried again before a statement: the
  * failure was reported when it happened, and the next cycle (the
  * daemon's register-failure backoff) comes here. */
@@ -286,9 +327,12 @@ static int pg_ready(Store *s)
 {
         if (PQstatus(CONN(s)) == CONNECTION_OK)
                 return 0;
+        /* A new session: the locks of the old one are gone (store_lock.c). */
+        s->session++;
         PQreset(CONN(s));
         if (PQstatus(CONN(s)) == CONNECTION_OK) {
                 log_debug("reconnected to the PostgreSQL register");
+                pg_session_setup(s);
                 return 0;
         }
         return pg_err(s, NULL);
@@ -316,12 +360,14 @@ static int pg_open(Store *s, const char *target)
                 PQfreemem(err);
                 return -EINVAL;
         }
-        bool remote = false, sslmode = getenv("PGSSLMODE") != NULL;
+        bool remote = false, sslmode = getenv("PGSSLMODE") != NULL, keepalives = false;
         for (PQconninfoOption *o = opts; o->keyword; o++) {
                 if (!o->val)
                         continue;
                 if (!strcmp(o->keyword, "sslmode"))
                         sslmode = true;
+                if (!strncmp(o->keyword, "keepalives", 10) || !strcmp(o->keyword, "tcp_user_timeout"))
+                        keepalives = true;
                 if (!strcmp(o->keyword, "host") || !strcmp(o->keyword, "hostaddr")) {
                         _cleanup_free_ char *hosts = xstrdup(o->val);
                         char *save = NULL;
@@ -333,12 +379,26 @@ static int pg_open(Store *s, const char *target)
         const char *env_host = getenv("PGHOST");
         if (env_host && !remote)
                 remote = !is_loopback(env_host);
-        const char *keys[8], *vals[8];
+        /* breachd@HOST/PID: who holds what in pg_stat_activity and
+         * pg_locks (store_lock_holders()); at most 63 bytes are kept. */
+        char host[256] = "";
+        if (gethostname(host, sizeof host - 1) < 0)
+                strcpy(host, "?");
+        _cleanup_free_ char *app = xasprintf("breachd@%s/%ld", host, (long)getpid());
+        const char *keys[12], *vals[12];
         size_t n = 0;
         keys[n] = "dbname", vals[n++] = target;
-        keys[n] = "application_name", vals[n++] = "breachd";
+        keys[n] = "application_name", vals[n++] = app;
         if (remote && !sslmode)
                 keys[n] = "sslmode", vals[n++] = "verify-full";
+        /* And this side's: a server gone silent is known within about 30
+         * s too, unless the URI says otherwise. */
+        if (!keepalives) {
+                keys[n] = "keepalives_idle", vals[n++] = "10";
+                keys[n] = "keepalives_interval", vals[n++] = "5";
+                keys[n] = "keepalives_count", vals[n++] = "3";
+                keys[n] = "tcp_user_timeout", vals[n++] = "30000";
+        }
         if (s->password)
                 keys[n] = "password", vals[n++] = s->password;
         keys[n] = NULL, vals[n] = NULL;
@@ -353,9 +413,9 @@ static int pg_open(Store *s, const char *target)
                 log_debug("postgresql: %s", what);
                 return -ECONNREFUSED;
         }
+        s->session++;
         PQsetNoticeProcessor(c, on_notice, NULL);
-        PGresult *res = PQexec(c, "SET client_min_messages = warning");
-        PQclear(res);
+        pg_session_setup(s);
         return 0;
 }
 
@@ -376,6 +436,9 @@ static void pg_finalize(Store *s, StoreStmt *st)
 {
         if (!st)
                 return;
+        /* Only the cache's are prepared, finalised at store_close(): the
+         * session ends with them. */
+        free(st->types);
         free(st->sql);
         free(st);
 }
@@ -429,7 +492,30 @@ static int pg_run(Store *s, StoreStmt *st, const StoreValue *v, size_t n, StoreR
                         break;
                 }
         }
-        PGresult *res = PQexecParams(CONN(s), st->sql, (int)n, types, vals, lens, formats, 0);
+        PGresult *res = NULL;
+        if (st->session && st->session != s->session)
+                st->session = 0;   /* a new session: prepared again */
+        if (!st->session && ++st->runs >= 2) {
+                snprintf(st->name, sizeof st->name, "b%lu", __atomic_add_fetch(&stmt_seq, 1, __ATOMIC_RELAXED));
+                res = PQprepare(CONN(s), st->name, st->sql, (int)n, types);
+                if (!ok(res)) {
+                        r = pg_err(s, res);
+                        PQclear(res);
+                        return r;
+                }
+                PQclear(res);
+                st->session = s->session;
+                free(st->types);
+                st->types = (Oid *)xmemdup(types, (n + 1) * sizeof *types);
+                st->n_types = n;
+        }
+        bool same = st->session && st->n_types == n;
+        for (size_t k = 0; same && k < n; k++)
+                same = v[k].type == STORE_NULL || types[k] == st->types[k];
+        if (same)
+                res = PQexecPrepared(CONN(s), st->name, (int)n, vals, lens, formats, 0);
+        else
+                res = PQexecParams(CONN(s), st->sql, (int)n, types, vals, lens, formats, 0);
         if (!ok(res)) {
                 r = pg_err(s, res);
                 PQclear(res);
@@ -484,7 +570,16 @@ static int pg_version_get(Store *s)
 {
         if (pg_ready(s) < 0)
                 return 0;
-        PGresult *res = PQexec(CONN(s), "SELECT to_regclass('schema_version') IS NOT NULL");
+        /* pg_class itself, not to_regclass(): the name lookup goes by the
+         * session's catalog cache, which still said "no such table" after
+         * another process made it while this one waited on the migration
+         * lock (two daemons opening a new register at once: the second
+         * made the schema again and failed).  Reading pg_class takes a
+         * lock on it, which brings the cache up to date, and a fresh
+         * snapshot. */
+        PGresult *res = PQexec(CONN(s), "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relname = "
+                                        "'schema_version' AND relnamespace = (SELECT oid FROM "
+                                        "pg_catalog.pg_namespace WHERE nspname = current_schema()))");
         bool exists = ok(res) && PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
         PQclear(res);
         if (!exists)

@@ -14,7 +14,7 @@ HOSTILE=tests/corpora/hostile
 e2e_open
 e2e_conf automatic 'max_auto_replies_per_day = 100;'   # $CONF, $LOG, $DB
 ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
-sql() { sqlite3 "$DB" "$@"; }
+sql() { e2e_sql "$DB" "$@"; }
 has_folder() { imap_folders breach@example.test | grep -qx "$1"; }
 inbox_empty() { (($(imap_count breach@example.test INBOX) == 0)); }
 

@@ -77,7 +77,7 @@ export BREACHD_TEST_CLOCK=$CLOCK
 echo "+0" >"$CLOCK"
 ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
 once() { "$BREACHD" -c "${1:-$CONF}" --once >>"$LOG" 2>&1; }
-sql() { sqlite3 "$DB" "$@"; }
+sql() { e2e_sql "$DB" "$@"; }
 append() { append_mail breach@example.test INBOX "$1" >/dev/null; }
 
 # report FILE FROM ID SUBJECT [EXTRA_HEADER] -- a breach report.

@@ -28,7 +28,7 @@ e2e_open
 e2e_conf breachd 'max_auto_replies_per_day = 100;' "database = \"$TEST_ROOT/register/breachd.db\";"
 ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
 once() { "$BREACHD" -c "$CONF" --once >>"$LOG" 2>&1; }
-sql() { sqlite3 "$DB" "$@"; }
+sql() { e2e_sql "$DB" "$@"; }
 ESC=$'\x1b'
 RLO=$'\xe2\x80\xae'   # U+202E RIGHT-TO-LEFT OVERRIDE
 

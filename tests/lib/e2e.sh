@@ -115,6 +115,12 @@ e2e_sql() {
         fi
 }
 
+# e2e_status_file PATH -- the daemon's status file for the register PATH (or
+# its URI): PATH.status, or on PostgreSQL a file in $STATE_DIRECTORY.
+e2e_status_file() {
+        _srv_status_file "$1"
+}
+
 # e2e_private_copies -- run private copies of BREACHD and BREACHCTL (in
 # $TEST_ROOT/bin): a rebuild of the tree while a long suite runs must not
 # pull the programs from under it.

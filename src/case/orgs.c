@@ -326,39 +326,85 @@ static void say_org(const Config *cfg, const Config *org, char **why)
         *why = w;
 }
 
-int reminders_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now, ReminderStats *ret_stats,
-                      char **ret_why)
+/* One organisation's part of a round: org's settings, in its zone tz, with
+ * s scoped to it; arg is the round's own. */
+typedef int (*OrgPass)(Store *s, const Config *org, const Tz *tz, int64_t now, void *arg, char **ret_why);
+
+/* Where a round takes the service's own cases (key "": what no
+ * organisation took, or filed before there were organisations), with the
+ * main file's settings: not at all, before the organisations or after. */
+typedef enum { SERVICE_NONE, SERVICE_FIRST, SERVICE_LAST } ServicePass;
+
+/* pass for each organisation of cfg in turn (and the service's own, as
+ * service says), each scoped to it and in its own zone, s's scope restored
+ * after it.  The first failure stops the round: its why, named by the
+ * organisation's key, in *ret_why.  1 when any pass returned > 0, else 0. */
+static int each_org(Store *s, const Config *cfg, const Tz *tz, int64_t now, ServicePass service, OrgPass pass,
+                    void *arg, char **ret_why)
 {
-        if (!cfg->n_orgs)
-                return reminders_run(s, cfg, tz, now, ret_stats, ret_why);
-        ReminderStats sum = {0};
-        int r = 0;
-        /* The service's own cases too (filed before there were
-         * organisations, key ""): with the main file's settings. */
-        for (size_t i = 0; r >= 0 && i <= cfg->n_orgs; i++) {
-                const Config *org = i < cfg->n_orgs ? cfg->orgs[i] : cfg;
+        size_t first = service == SERVICE_FIRST ? 0 : 1;
+        size_t last = cfg->n_orgs + (service == SERVICE_LAST);
+        int r = 0, any = 0;
+        for (size_t i = first; r >= 0 && i <= last; i++) {
+                const Config *org = i >= 1 && i <= cfg->n_orgs ? cfg->orgs[i - 1] : cfg;
                 Tz *own = NULL;
                 const Tz *otz = orgs_tz(org, tz, &own);
-                ReminderStats st = {0};
                 char *why = NULL;
-                Scope sc = scope_to(s, org->org);
-                r = otz ? reminders_run(s, org, otz, now, &st, &why) : -EINVAL;
+                Scope sc = scope_to(s, org == cfg ? "" : org->org);
+                r = otz ? pass(s, org, otz, now, arg, &why) : -EINVAL;
                 scope_back(&sc);
                 tz_free(own);
-                if (r < 0 && !why)
+                if (!otz)
                         why = xasprintf("cannot open the time zone %s", org->timezone);
+                if (r > 0)
+                        any = 1;
                 if (org != cfg)
                         say_org(cfg, org, &why);
                 if (r < 0 && ret_why)
                         *ret_why = why;
                 else
                         free(why);
-                sum.queued += st.queued;
-                sum.overdue += st.overdue;
-                sum.scheduled += st.scheduled;
         }
+        return r < 0 ? r : any;
+}
+
+static int reminders_pass(Store *s, const Config *org, const Tz *tz, int64_t now, void *arg, char **ret_why)
+{
+        ReminderStats *sum = arg, st = {0};
+        int r = reminders_run(s, org, tz, now, &st, ret_why);
+        sum->queued += st.queued;
+        sum->overdue += st.overdue;
+        sum->scheduled += st.scheduled;
+        return r;
+}
+
+int reminders_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now, ReminderStats *ret_stats,
+                      char **ret_why)
+{
+        if (!cfg->n_orgs)
+                return reminders_run(s, cfg, tz, now, ret_stats, ret_why);
+        ReminderStats sum = {0};
+        /* The service's own cases too: filed before there were
+         * organisations, they still have their deadlines. */
+        int r = each_org(s, cfg, tz, now, SERVICE_LAST, reminders_pass, &sum, ret_why);
         if (ret_stats)
                 *ret_stats = sum;
+        return r;
+}
+
+/* An organisation's digest; the service's own while any of its cases is
+ * open, to the main file's DPO, as their reminders go. */
+static int weekly_pass(Store *s, const Config *org, const Tz *tz, int64_t now, void *arg, char **ret_why)
+{
+        if (org != arg)
+                return weekly_digest_run(s, org, tz, now, ret_why);
+        RegisterCounts c = {0};
+        int r = store_counts(s, now, &c);
+        if (r >= 0 && c.open_incidents > 0)
+                r = weekly_digest_run(s, org, tz, now, ret_why);
+        else if (r < 0)
+                *ret_why = xasprintf("cannot count the service's own cases: %s", strerror(-r));
+        store_counts_free(&c);
         return r;
 }
 
@@ -366,41 +412,7 @@ int weekly_digest_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now
 {
         if (!cfg->n_orgs)
                 return weekly_digest_run(s, cfg, tz, now, ret_why);
-        int r = 0, queued = 0;
-        for (size_t i = 0; r >= 0 && i < cfg->n_orgs; i++) {
-                const Config *org = cfg->orgs[i];
-                Tz *own = NULL;
-                const Tz *otz = orgs_tz(org, tz, &own);
-                char *why = NULL;
-                Scope sc = scope_to(s, org->org);
-                r = otz ? weekly_digest_run(s, org, otz, now, &why) : -EINVAL;
-                scope_back(&sc);
-                tz_free(own);
-                if (r > 0)
-                        queued = 1;
-                say_org(cfg, org, &why);
-                if (r < 0 && ret_why)
-                        *ret_why = why;
-                else
-                        free(why);
-        }
-        /* The service's own cases (key "", filed before there were
-         * organisations), while any is open: to the main file's DPO, as
-         * their reminders go. */
-        if (r >= 0) {
-                Scope sc = scope_to(s, "");
-                RegisterCounts c = {0};
-                r = store_counts(s, now, &c);
-                if (r >= 0 && c.open_incidents > 0)
-                        r = weekly_digest_run(s, cfg, tz, now, ret_why);
-                else if (r < 0 && ret_why)
-                        *ret_why = xasprintf("cannot count the service's own cases: %s", strerror(-r));
-                store_counts_free(&c);
-                scope_back(&sc);
-                if (r > 0)
-                        queued = 1;
-        }
-        return r < 0 ? r : queued;
+        return each_org(s, cfg, tz, now, SERVICE_LAST, weekly_pass, (void *)cfg, ret_why);
 }
 
 int64_t weekly_next_slot_all(const Config *cfg, const Tz *tz, int64_t now)
@@ -420,33 +432,18 @@ int64_t weekly_next_slot_all(const Config *cfg, const Tz *tz, int64_t now)
         return next;
 }
 
+static int quarantine_pass(Store *s, const Config *org, const Tz *tz, int64_t now, void *arg, char **ret_why)
+{
+        return alert_quarantine_digest(s, org, tz, now, ret_why);
+}
+
 int orgs_quarantine_digest(Store *s, const Config *cfg, const Tz *tz, int64_t now, char **ret_why)
 {
         if (!cfg->n_orgs)
                 return alert_quarantine_digest(s, cfg, tz, now, ret_why);
-        /* The service's own: what no organisation took, under "". */
-        Scope sc = scope_to(s, "");
-        int r = alert_quarantine_digest(s, cfg, tz, now, ret_why);
-        scope_back(&sc);
-        int queued = r > 0;
-        for (size_t i = 0; r >= 0 && i < cfg->n_orgs; i++) {
-                const Config *org = cfg->orgs[i];
-                Tz *own = NULL;
-                const Tz *otz = orgs_tz(org, tz, &own);
-                char *why = NULL;
-                sc = scope_to(s, org->org);
-                r = otz ? alert_quarantine_digest(s, org, otz, now, &why) : -EINVAL;
-                scope_back(&sc);
-                tz_free(own);
-                if (r > 0)
-                        queued = 1;
-                say_org(cfg, org, &why);
-                if (r < 0 && ret_why)
-                        *ret_why = why;
-                else
-                        free(why);
-        }
-        return r < 0 ? r : queued;
+        /* The service's own first: what no organisation took, to the main
+         * file's admin; then what each organisation refused, to its own. */
+        return each_org(s, cfg, tz, now, SERVICE_FIRST, quarantine_pass, NULL, ret_why);
 }
 
 int orgs_counts(Store *s, const Config *cfg, int64_t now, RegisterCounts *ret)

@@ -14,7 +14,7 @@ HOSTILE=tests/corpora/hostile
 e2e_open
 e2e_conf automatic 'max_auto_replies_per_day = 100;'   # $CONF, $LOG, $DB
 ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
-sql() { sqlite3 "$DB" "$@"; }
+sql() { e2e_sql "$DB" "$@"; }
 has_folder() { imap_folders breach@example.test | grep -qx "$1"; }
 inbox_empty() { (($(imap_count breach@example.test INBOX) == 0)); }
 
@@ -88,7 +88,7 @@ for id in auto-ooo auto-news auto-mdn; do
         like "$automatic" "Message-ID: <$id@example.test>" "$id is in Automatic"
 done
 
-is "$(sql "SELECT disposition || ' ' || (raw IS NOT NULL) FROM messages WHERE message_id LIKE '%auto-ooo@example.test%'")" \
+is "$(sql "SELECT disposition || ' ' || CASE WHEN raw IS NOT NULL THEN 1 ELSE 0 END FROM messages WHERE message_id LIKE '%auto-ooo@example.test%'")" \
         "automatic 1" "the out-of-office reply is recorded as automatic, its raw bytes kept"
 like "$(sql "SELECT reason FROM messages WHERE message_id LIKE '%auto-ooo@example.test%'")" \
         "^automatic message, no reply sent: (Auto-Submitted|X-Auto-Response-Suppress)" "... with its reason"

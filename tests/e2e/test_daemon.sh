@@ -51,7 +51,7 @@ like "$(cat "$LOG")" "stopping" "the stop is logged"
 # Wrong password: one clear line, retry, no crash.
 cp "$CONF.good" "$CONF.badpw"
 echo "wrong" >"$TEST_ROOT/bad.secret"; chmod 600 "$TEST_ROOT/bad.secret"
-sed -i "s|password_file = \"[^\"]*\"|password_file = \"$TEST_ROOT/bad.secret\"|" "$CONF.badpw"
+sed -i "s|^  password_file = \"[^\"]*\"|  password_file = \"$TEST_ROOT/bad.secret\"|" "$CONF.badpw"   # the mailbox's
 "$BREACHD" -c "$CONF.badpw" >"$TEST_ROOT/badpw.log" 2>&1 &
 bpid=$!
 # Its first attempt has failed and it has said when it tries again.
@@ -88,7 +88,7 @@ ipid=$!
 harness_on_exit "kill $ipid 2>/dev/null"
 # Its first poll is over and it waits in IDLE: its status file says so
 # (the file of this daemon, not of one before it on the same register).
-idling() { grep -qx "pid=$ipid" "$DB.status" 2>/dev/null && grep -qx 'idle=1' "$DB.status"; }
+idling() { grep -qx "pid=$ipid" "$(e2e_status_file "$DB")" 2>/dev/null && grep -qx 'idle=1' "$(e2e_status_file "$DB")"; }
 ok "the daemon waits in IDLE after its first poll" wait_until "$TEST_WAIT_SECONDS" idling
 before=$(imap_count breach@example.test Processed)
 mkreport "$TEST_ROOT/i1.eml" idle1 "Report picked up by IDLE"

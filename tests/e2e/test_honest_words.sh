@@ -227,7 +227,7 @@ ok "breachd --once takes it" once
 ref9=$(refs_of "$CONF" | head -1)
 isnt "$ref9" "" "it is filed ($ref9), not taken for a request for the form"
 ok "it is moved to Processed" wait_for_mail breach@example.test Processed $((p0 + 1))
-is "$(sqlite3 "$TEST_ROOT/undecodable.db" "SELECT count(*) FROM messages m JOIN incidents i ON i.id = m.incident_id
+is "$(e2e_sql "$TEST_ROOT/undecodable.db" "SELECT count(*) FROM messages m JOIN incidents i ON i.id = m.incident_id
         WHERE i.ref = '$ref9' AND length(m.raw) > 500")" 1 "its raw message is kept in the register"
 ok "the DPO's notice arrives" wait_for_mail dpo@example.test INBOX $((d0 + 1))
 n9=$(mail_n dpo@example.test $((d0 + 1)))

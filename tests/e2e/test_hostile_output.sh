@@ -28,7 +28,7 @@ e2e_open
 e2e_conf breachd 'max_auto_replies_per_day = 100;' "database = \"$TEST_ROOT/register/breachd.db\";"
 ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
 once() { "$BREACHD" -c "$CONF" --once >>"$LOG" 2>&1; }
-sql() { sqlite3 "$DB" "$@"; }
+sql() { e2e_sql "$DB" "$@"; }
 ESC=$'\x1b'
 RLO=$'\xe2\x80\xae'   # U+202E RIGHT-TO-LEFT OVERRIDE
 
@@ -130,7 +130,7 @@ send_mail reporter2@example.test breach@example.test "$TEST_ROOT/esc.eml"
 ok "a pass files the report with escape sequences" once
 esc_ref=$(sql "SELECT ref FROM incidents WHERE message_id = 'esc-1@example.test'")
 like "$esc_ref" '^DB20[0-9]+' "it is filed ($esc_ref)"
-like "$(sql "SELECT hex(nature) FROM incidents WHERE ref = '$esc_ref'")" "1B5B324A" \
+like "$(sql "SELECT nature FROM incidents WHERE ref = '$esc_ref'" | od -An -v -tx1 | tr -d ' \n')" "1b5b324a" \
         "the register keeps the answer as it came (ESC [2J)"
 show=$(ctl show "$esc_ref")
 is "$(grep -c "$ESC" <<<"$show")" 0 "breachctl show prints no ESC" ||

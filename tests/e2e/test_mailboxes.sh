@@ -50,7 +50,7 @@ org_file birch "Birch Lane Academy" dpo-birch@example.test "BL%Y%03n"
 # Mail for birch may also come through the shared mailbox, by its address.
 echo 'addresses = [ "breach+birch@example.test" ];' >>"$TEST_ROOT/orgs/birch.conf"
 e2e_conf mailboxes 'organisations = "orgs";' 'alert_after_failures = 2;' 'max_auto_replies_per_day = 100;'
-sql() { sqlite3 "$DB" "$@"; }
+sql() { e2e_sql "$DB" "$@"; }
 # has_from USER ADDRESS -- USER's INBOX holds a message from ADDRESS.
 has_from() { imap_search "$1" INBOX From "$2" >/dev/null; }
 # all_idle -- the daemon now running ($pid) has every watch in IDLE.

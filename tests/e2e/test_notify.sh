@@ -49,7 +49,7 @@ is "$( (($(pings) >= 4)) && awk -v g="$gap" 'BEGIN { exit !(g <= 0.8) }' && echo
         "WATCHDOG=1 pings at half the watchdog interval ($(pings) pings, closest ${gap} s apart)"
 
 # (its status file, which breachctl reads, is written just after STATUS=)
-wait_until "$TEST_WAIT_SECONDS" grep -q '^last_poll_ok=[1-9]' "$TEST_ROOT/breachd.db.status"
+wait_until "$TEST_WAIT_SECONDS" grep -q '^last_poll_ok=[1-9]' "$(e2e_status_file "$TEST_ROOT/breachd.db")"
 st=$(./breachctl -c "$CONF" status)
 like "$st" "Daemon: +running \\(pid $pid\\)" "breachctl status sees the running daemon"
 like "$st" "Last successful poll: +20[0-9-]+ [0-9:]+ (GMT|BST)" "and its last poll"

@@ -51,7 +51,7 @@ EOF
 )
 e2e_conf public "staff_domains = [ $domains ];" 'max_auto_replies_per_day = 1000;'   # $CONF, $LOG, $DB
 ctl() { "$BREACHCTL" -c "$CONF" "$@"; }
-sql() { sqlite3 "$DB" "$@"; }
+sql() { e2e_sql "$DB" "$@"; }
 recorded() { (($(sql "SELECT COUNT(*) FROM messages" 2>/dev/null || echo 0) >= n)); }
 inbox_empty() { (($(imap_count breach@example.test INBOX) == 0)); }
 ok "the configuration with the senders' domains is valid" "$BREACHD" -c "$CONF" --check-config

@@ -62,22 +62,29 @@ echo 'this is not = valid' >>"$CONF"
 out=$("$BREACHD" -c "$CONF" --reload "$pid" 2>&1)
 is "$?" 1 "breachd --reload fails on a file with errors"
 like "$out" "reload\\.conf:[0-9]+: " "... with file:line"
-# What --check-config cannot see: a register the daemon cannot create.
-mkdir -p "$TEST_ROOT/ro"
-chmod 0500 "$TEST_ROOT/ro"
-sed "s|^database = .*|database = \"$TEST_ROOT/ro/sub/breachd.db\";|" "$CONF.good" >"$CONF"
-# root ignores modes: make the directory immutable instead, where supported.
-chattr +i "$TEST_ROOT/ro" 2>/dev/null && harness_on_exit "chattr -i '$TEST_ROOT/ro'"
-if touch "$TEST_ROOT/ro/probe" 2>/dev/null; then
-        rm -f "$TEST_ROOT/ro/probe"
-        # No way to make a read-only place here: use a path under a file.
-        sed -i "s|^database = .*|database = \"$TEST_ROOT/reload.conf.good/sub/breachd.db\";|" "$CONF"
+# What --check-config cannot see: a register the daemon cannot create (on
+# PostgreSQL: a database it cannot connect to).
+if [[ ${E2E_REGISTER:-sqlite} == postgresql ]]; then
+        sed "s|^database = \"\(postgresql://[^/]*\)/[^?\"]*|database = \"\1/no_such_register|" "$CONF.good" >"$CONF"
+        unopenable="cannot open the register .*/no_such_register"
+else
+        unopenable="cannot open the register .*/sub/breachd.db"
+        mkdir -p "$TEST_ROOT/ro"
+        chmod 0500 "$TEST_ROOT/ro"
+        sed "s|^database = .*|database = \"$TEST_ROOT/ro/sub/breachd.db\";|" "$CONF.good" >"$CONF"
+        # root ignores modes: make the directory immutable instead, where supported.
+        chattr +i "$TEST_ROOT/ro" 2>/dev/null && harness_on_exit "chattr -i '$TEST_ROOT/ro'"
+        if touch "$TEST_ROOT/ro/probe" 2>/dev/null; then
+                rm -f "$TEST_ROOT/ro/probe"
+                # No way to make a read-only place here: use a path under a file.
+                sed -i "s|^database = .*|database = \"$TEST_ROOT/reload.conf.good/sub/breachd.db\";|" "$CONF"
+        fi
 fi
 ok "--check-config accepts that file" "$BREACHD" -c "$CONF" --check-config
 out=$("$BREACHD" -c "$CONF" --reload "$pid" 2>&1)
 is "$?" 1 "breachd --reload fails when the daemon cannot open the new register"
 like "$out" "reload refused" "... and says the daemon kept its configuration"
-ok "the daemon logs why" wait_until 30 log_has "$LOG" "cannot open the register .*/sub/breachd.db"
+ok "the daemon logs why" wait_until 30 log_has "$LOG" "$unopenable"
 ok "and is still running" kill -0 "$pid"
 cp "$CONF.good" "$CONF"
 mkreport "$TEST_ROOT/r6.eml" reload-6 "After the refused reload"

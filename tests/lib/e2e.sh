@@ -97,14 +97,28 @@ _e2e_schema() {
         printf 'r_%s' "${name,,}"
 }
 
-# e2e_sql PATH SQL -- the rows of SQL on the register PATH as sqlite3 prints
-# them ("a|b"); on PostgreSQL through psql (group_concat is string_agg there).
+# e2e_sql PATH SQL -- the rows of SQL on the register PATH (or the URI
+# e2e_database gave for it: $DB) as sqlite3 prints them ("a|b"); on
+# PostgreSQL through psql (group_concat is string_agg there).
 e2e_sql() {
         if [[ ${E2E_REGISTER:-sqlite} == postgresql ]]; then
-                pg_sql "${2//group_concat(/string_agg(}" "$(_e2e_schema "$1")"
+                local schema
+                if [[ $1 == postgres*://*search_path%3D* ]]; then
+                        schema=${1##*search_path%3D}
+                        schema=${schema%%[&%]*}
+                else
+                        schema=$(_e2e_schema "$1")
+                fi
+                pg_sql "${2//group_concat(/string_agg(}" "$schema"
         else
                 sqlite3 "$1" "$2"
         fi
+}
+
+# e2e_status_file PATH -- the daemon's status file for the register PATH (or
+# its URI): PATH.status, or on PostgreSQL a file in $STATE_DIRECTORY.
+e2e_status_file() {
+        _srv_status_file "$1"
 }
 
 # e2e_private_copies -- run private copies of BREACHD and BREACHCTL (in

@@ -732,10 +732,18 @@ _srv_on_exit() {
 # servers; each extra argument is appended as a top-level libconfig line.
 # An extra line that sets a top-level setting of the standard file
 # ('database = "/x/reg.db";', 'poll_interval = 60;', 'directorates = ...')
-# replaces it: the standard one is left out.
+# replaces it: the standard one is left out.  A register named by its path
+# ('database = "/x/reg.db";') is the same register on PostgreSQL
+# (E2E_REGISTER=postgresql): the path becomes its URI (_srv_database).
 write_breachd_conf() {
-        local file=$1 line extra key=''
+        local file=$1 line extra key='' i
         shift
+        local -a extras=("$@")
+        for i in "${!extras[@]}"; do
+                [[ ${extras[i]} =~ ^database\ =\ \"([^\"]*)\"\;$ && ${BASH_REMATCH[1]} != postgres*://* ]] &&
+                        extras[i]="database = \"$(_srv_database "${BASH_REMATCH[1]}")\";"
+        done
+        set -- "${extras[@]}"
         local secret=$TEST_ROOT/imap.secret
         (umask 077 && user_password breach@example.test >"$secret") || return 1
         local -A replaced=()

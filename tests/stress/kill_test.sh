@@ -22,26 +22,24 @@
 #   (tests/e2e/test_kill.sh runs that bounded version in make check)
 #
 # BREACHD picks the binary (default ./breachd); KILL_SEED makes the random
-# moments repeatable.
+# moments repeatable; E2E_REGISTER=postgresql runs it on a private
+# PostgreSQL register (tests/lib/e2e.sh; tests/e2e/test_kill_pg.sh).
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/tap.sh
-. tests/lib/servers.sh
+. tests/lib/e2e.sh
 
-BREACHD=${BREACHD:-./breachd}
 N=${KILL_MESSAGES:-500}
 K=${KILL_COUNT:-50}
 SEED=${KILL_SEED:-$$}
 RANDOM=$SEED
-[[ -x $BREACHD ]] || bail_out "no $BREACHD (make)"
+e2e_open plain
 diag "kill test: $N messages, $K kills, seed $SEED, $BREACHD"
 
-servers_start || bail_out "servers did not start"
 CONF=$TEST_ROOT/breachd.conf
 # Small batches: more commits, more moments between them to die at.
 write_breachd_conf "$CONF" 'batch_size = 7;' 'max_auto_replies_per_day = 10000;'
 DB=$TEST_ROOT/breachd.db
-sql() { sqlite3 "$DB" "$@"; }
+sql() { e2e_sql "$DB" "$@"; }
 REPORTERS=(reporter@example.test reporter2@example.test siro@example.test)
 
 # Messages, written up front.

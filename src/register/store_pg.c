@@ -303,8 +303,12 @@ static int pg_err(Store *s, const PGresult *res)
  * with it (store_lock.c), within about 30 s rather than the system's two
  * hours: the first probe after 10 s idle, one each 5 s, 3 unanswered and
  * the session ends; data unacknowledged for 30 s ends it too
- * (tcp_user_timeout).  A setting the DBA or the URI gave (options=-c...)
- * is left alone; on a unix socket they do nothing. */
+ * (tcp_user_timeout).  A lock another session holds is waited for 10 s
+ * at most (lock_timeout), as SQLite's busy timeout does: then -EBUSY, a
+ * failure of the register said and retried on its backoff, never a
+ * daemon that waits for ever behind a DBA's open transaction.  A setting
+ * the DBA or the URI gave (options=-c...) is left alone; on a unix socket
+ * the keepalives do nothing. */
 static bool ok(const PGresult *res);
 
 static void pg_session_setup(Store *s)
@@ -312,7 +316,8 @@ static void pg_session_setup(Store *s)
         static const char sql[] =
                 "SET client_min_messages = warning;"
                 "SELECT set_config(name, v, false) FROM (VALUES ('tcp_keepalives_idle', '10'), "
-                "('tcp_keepalives_interval', '5'), ('tcp_keepalives_count', '3'), ('tcp_user_timeout', '30000')) "
+                "('tcp_keepalives_interval', '5'), ('tcp_keepalives_count', '3'), ('tcp_user_timeout', '30000'), "
+                "('lock_timeout', '10000')) "
                 "AS d(name, v) JOIN pg_settings USING (name) WHERE source = 'default'";
         PGresult *res = PQexec(CONN(s), sql);
         if (!ok(res))

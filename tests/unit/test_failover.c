@@ -182,6 +182,20 @@ static void locks_pg(Fixture *f, Store **ap, Store *b, Store *c)
                "B's new session has short server keepalives (idle %s, count %s, user timeout %s)", idle, count,
                utimeout);
 
+        /* A table another session holds locked (a DBA's open transaction):
+         * waited for lock_timeout, then the register's failure, not a wait
+         * for ever. */
+        _cleanup_free_ char *lt = NULL;
+        store_query(b, "SELECT current_setting('lock_timeout')", NULL, 0, store_row_text, &lt);
+        TAP_STR_EQ(lt, "10s", "B's session waits 10 s at most for a lock");
+        TAP_INT_EQ(store_exec(c, "BEGIN"), 0, "C begins");
+        TAP_INT_EQ(store_exec(c, "LOCK TABLE outbox IN EXCLUSIVE MODE"), 0, "C locks the outbox");
+        TAP_INT_EQ(store_write(b, "UPDATE outbox SET next_attempt_at = next_attempt_at", NULL, 0), -EBUSY,
+                   "B's write gives up with -EBUSY");
+        store_exec(c, "ROLLBACK");
+        TAP_INT_EQ(store_write(b, "UPDATE outbox SET next_attempt_at = next_attempt_at", NULL, 0), 0,
+                   "and works once C lets go");
+
         /* A process holding a lock killed with -9. */
         int pipefd[2];
         tap_ok(pipe(pipefd) == 0, "a pipe to the holder");

@@ -195,6 +195,19 @@ stress: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/stress/kill_test.sh
 
+# Every end-to-end suite again on a PostgreSQL register (E2E_REGISTER=
+# postgresql: each suite starts a private PostgreSQL 15, tests/lib/pg.sh),
+# but those with no register in them and the wrappers make check runs on
+# PostgreSQL already.  Not part of make check (it would double its e2e
+# time): .ci/run runs it after.
+PG_SKIP = test_fuzz test_harness test_install test_systemd
+check-pg: deps
+	@$(MAKE) --no-print-directory all testing
+	@E2E_REGISTER=postgresql bash tests/run.sh $$(ls tests/e2e/test_*.sh | grep -v -e '_pg\.sh$$' -e '/test_pg_' \
+		$(foreach t,$(PG_SKIP),-e '/$(t)\.sh$$'))
+
+.PHONY: check-pg
+
 # The installed service under a real systemd (PID 1): a Debian 12 booted in
 # a systemd-nspawn container, with its own Dovecot and Postfix on loopback
 # ports (tests/system/test_system.sh).  Not part of make check: it needs

@@ -224,10 +224,14 @@ int ingest_find_pasted_copy(const IngestContext *ctx, const Message *m, int64_t 
         return INGEST_SECOND_COPY;
 }
 
-/* "Jane Smith <jane@x>" → "Jane Smith"; NULL when there is no name. */
+/* "Jane Smith <jane@x>" (or Outlook's "Jane Smith [mailto:jane@x]") →
+ * "Jane Smith"; NULL when there is no name. */
 static char *display_name_of(const char *s)
 {
         const char *lt = strchr(s, '<');
+        const char *mt = strcasestr(s, "[mailto:");
+        if (mt && (!lt || mt < lt))
+                lt = mt;
         if (!lt || lt == s)
                 return NULL;
         _cleanup_free_ char *n = xstrndup(s, (size_t)(lt - s));
@@ -260,7 +264,7 @@ void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t rece
         if (ret_info->orig_from) {
                 /* A forward: the report is the original sender's; the
                  * forwarder is kept as who passed it on. */
-                inc->from_addr = m->orig_from_addr ? xstrdup(m->orig_from_addr) : compose_address_of(ret_info->orig_from);
+                inc->from_addr = m->orig_from_addr ? xstrdup(m->orig_from_addr) : ingest_pasted_address(ret_info->orig_from);
                 inc->from_name = m->orig_from_addr ? xstrdup(m->orig_from_name) : display_name_of(ret_info->orig_from);
         } else {
                 inc->from_addr = xstrdup(m->from_addr);

@@ -264,7 +264,8 @@ void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t rece
         if (ret_info->orig_from) {
                 /* A forward: the report is the original sender's; the
                  * forwarder is kept as who passed it on. */
-                inc->from_addr = m->orig_from_addr ? xstrdup(m->orig_from_addr) : ingest_pasted_address(ret_info->orig_from);
+                inc->from_addr = m->orig_from_addr ? xstrdup(m->orig_from_addr)
+                                                   : ingest_pasted_address(ret_info->orig_from);
                 inc->from_name = m->orig_from_addr ? xstrdup(m->orig_from_name) : display_name_of(ret_info->orig_from);
         } else {
                 inc->from_addr = xstrdup(m->from_addr);

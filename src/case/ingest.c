@@ -49,8 +49,19 @@ static void plan_for(Batch *b, int d, uint32_t uid)
 static int record(Batch *b, const ImapMessage *im, const Message *m, Disposition d, int64_t incident_id,
                   const char *reason, int64_t received_at)
 {
-        if (b->reprocess_row)
-                return store_set_disposition(b->ctx->store, b->reprocess_row, d, incident_id, reason);
+        /* A report: the message it was first sent as, by which a later
+         * copy is known (ingest_find_pasted_copy()). */
+        IngestOriginal orig = {0};
+        if (d == DISP_REPORT && m)
+                ingest_original(b->ctx, m, received_at, &orig);
+        if (b->reprocess_row) {
+                int r = store_set_disposition(b->ctx->store, b->reprocess_row, d, incident_id, reason);
+                if (r >= 0 && orig.from)
+                        r = store_set_original(b->ctx->store, b->reprocess_row, orig.from, orig.at, orig.subject,
+                                               orig.message_id);
+                ingest_original_free(&orig);
+                return r;
+        }
         char key[80];
         const char *k = m ? m->key : NULL;
         if (!k) {
@@ -76,8 +87,13 @@ static int record(Batch *b, const ImapMessage *im, const Message *m, Disposition
                 .reason = reason,
                 .raw = im->data,
                 .raw_len = im->len,
+                .orig_from = orig.from,
+                .orig_at = orig.at,
+                .orig_subject = orig.subject,
+                .orig_message_id = orig.message_id,
         };
         int r = store_add_message(b->ctx->store, &sm);
+        ingest_original_free(&orig);
         if (r < 0)
                 return r;
         plan_for(b, d, im->uid);

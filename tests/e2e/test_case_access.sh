@@ -21,7 +21,12 @@
 #     nothing and changes nothing;
 #   - the same report twice (sent directly, then forwarded by a colleague
 #     as an attachment) is one incident, one acknowledgement, one DPO
-#     notice; the colleague is told it is already filed as its reference.
+#     notice; the colleague is told it is already filed as its reference;
+#   - a report that first came as a colleague's Outlook paste (no
+#     Message-ID), then pasted again from Gmail by another, then forwarded
+#     as an attachment by a third, is one incident and one DPO notice: each
+#     later forwarder is told it is already filed (matched by the
+#     original's sender, Date: to the minute and subject).
 # Each pass is one `breachd --once` (fetch, file, send); every check of
 # mail that must NOT arrive first waits for the one that must, and for
 # Postfix to have delivered everything.
@@ -365,5 +370,77 @@ ok "Postfix has delivered everything" postfix_wait_idle
 is "$(imap_count reporter@example.test INBOX)" $((rep_before + 1)) "the reporter got one acknowledgement, not two"
 is "$(imap_count dpo@example.test INBOX)" $((dpo_before + 1)) "the DPO got one notice, not two"
 is "$(imap_count reporter2@example.test INBOX)" $((col_before + 1)) "the colleague got nothing else (no acknowledgement)"
+
+# --- one report pasted by one colleague, pasted and attached by others ----
+n_before=$(count_incidents)
+dpo_before=$(imap_count dpo@example.test INBOX)
+orig_at=$(date +%s)
+cat >"$TEST_ROOT/orig.eml" <<EOF
+From: Test Reporter <reporter@example.test>
+To: breach@example.test
+Subject: Door code written on the whiteboard
+Date: $(date -R -d "@$orig_at")
+Message-ID: <access-orig1@example.test>
+
+Name of person making the report: Test Reporter
+Directorate: Corporate Services
+What happened: A list of staff home phone numbers was pinned next to the door code on the open-plan whiteboard
+Date of incident: today
+EOF
+body() { sed '1,/^$/d' "$TEST_ROOT/orig.eml"; }
+{
+        printf 'From: Second Reporter <reporter2@example.test>\nTo: breach@example.test\n'
+        printf 'Subject: FW: Door code written on the whiteboard\nDate: %s\n' "$(date -R)"
+        printf 'Message-ID: <access-paste1@example.test>\n\nFYI - passing this on.\n\n'
+        printf 'From: Test Reporter [mailto:reporter@example.test]\nSent: %s\n' \
+                "$(TZ=Europe/London date -d "@$orig_at" '+%A, %B %-d, %Y %-I:%M %p')"
+        printf 'To: Breach Mailbox <breach@example.test>\nSubject: Door code written on the whiteboard\n\n'
+        body
+} >"$TEST_ROOT/paste-outlook.eml"
+ok "a colleague pastes the report from Outlook" \
+        send_mail reporter2@example.test breach@example.test "$TEST_ROOT/paste-outlook.eml"
+ok "breachd --once files it" once
+ref4=$(refs_of "$CONF" | tail -1)
+is "$(count_incidents)" $((n_before + 1)) "one incident"
+ok "the DPO has the notice" wait_for_mail dpo@example.test INBOX $((dpo_before + 1))
+like "$(ctl show "$ref4")" "reporter@example.test" "filed as the original reporter's"
+ok "Postfix has delivered the first filing's mail" postfix_wait_idle
+rep_before=$(imap_count reporter@example.test INBOX)
+col_before=$(imap_count reporter2@example.test INBOX)
+siro_before=$(imap_count siro@example.test INBOX)
+{
+        printf 'From: Siro Officer <siro@example.test>\nTo: breach@example.test\n'
+        printf 'Subject: Fwd: Door code written on the whiteboard\nDate: %s\n' "$(date -R)"
+        printf 'Message-ID: <access-paste2@example.test>\n\nDid this reach you?\n\n'
+        printf -- '---------- Forwarded message ---------\nFrom: Test Reporter <reporter@example.test>\n'
+        printf 'Date: %s\n' "$(TZ=Europe/London date -d "@$orig_at" '+%a, %-d %b %Y at %H:%M')"
+        printf 'Subject: Door code written on the whiteboard\nTo: <breach@example.test>\n\n\n'
+        body
+} >"$TEST_ROOT/paste-gmail.eml"
+ok "another colleague pastes the same report from Gmail" \
+        send_mail siro@example.test breach@example.test "$TEST_ROOT/paste-gmail.eml"
+{
+        printf 'From: Admin <admin@example.test>\nTo: breach@example.test\n'
+        printf 'Subject: Fwd: Door code written on the whiteboard\nDate: %s\n' "$(date -R)"
+        printf 'Message-ID: <access-attach1@example.test>\nMIME-Version: 1.0\n'
+        printf 'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n'
+        printf 'Forwarding as attachment.\n\n--b\nContent-Type: message/rfc822\n\n'
+        cat "$TEST_ROOT/orig.eml"
+        printf '\n--b--\n'
+} >"$TEST_ROOT/attach.eml"
+ok "a third forwards the original as an attachment" \
+        send_mail admin@example.test breach@example.test "$TEST_ROOT/attach.eml"
+ok "breachd --once takes both" once
+is "$(count_incidents)" $((n_before + 1)) "still one incident: neither copy is filed again"
+ok "the Gmail forwarder gets one reply" wait_for_mail siro@example.test INBOX $((siro_before + 1))
+like "$(last_mail siro@example.test)" "Subject: \[$ref4\] Already filed as $ref4" \
+        "... that it is already filed as the reference"
+ok "the attaching forwarder is told it is already filed" \
+        wait_until "$TEST_WAIT_SECONDS" mailpy search-header admin@example.test INBOX Subject "Already filed as $ref4"
+ok "Postfix has delivered everything" postfix_wait_idle
+is "$(imap_count dpo@example.test INBOX)" $((dpo_before + 1)) "the DPO got one notice, not two or three"
+is "$(imap_count reporter@example.test INBOX)" "$rep_before" "the reporter got no second acknowledgement"
+is "$(imap_count reporter2@example.test INBOX)" "$col_before" "nor did the first forwarder"
+is "$(imap_count siro@example.test INBOX)" $((siro_before + 1)) "the Gmail forwarder got nothing else"
 
 done_testing

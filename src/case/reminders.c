@@ -135,6 +135,14 @@ int reminders_run(Store *s, const Config *cfg, const Tz *tz, int64_t now, Remind
                 why = xasprintf("cannot begin a transaction: %s", strerror(-r));
                 goto out;
         }
+        /* A second host's pass waits here for the first's commit, and
+         * then finds nothing due (store_serialise()). */
+        r = store_serialise(s, "reminders");
+        if (r < 0) {
+                why = xasprintf("cannot wait for another host's reminders: %s", strerror(-r));
+                store_rollback(s);
+                goto out;
+        }
         r = store_reminders_due(s, now, PASS_MAX, &ids, &n);
         if (r < 0)
                 why = xasprintf("cannot read the reminder schedule: %s", strerror(-r));

@@ -255,7 +255,9 @@ int weekly_digest_run(Store *s, const Config *cfg, const Tz *tz, int64_t now, ch
          * configuration it could be, and it must not hold the digest back
          * until that far-off week.  One up to a week ahead is the next
          * slot's, sent before the clock was set back: it holds. */
-        r = store_digest_last_week(s, now + 7 * DAY, &last);
+        r = store_serialise(s, "weekly_digest");   /* and on PostgreSQL, a second host waits here */
+        if (r >= 0)
+                r = store_digest_last_week(s, now + 7 * DAY, &last);
         if (r < 0)
                 why = xasprintf("cannot read when the last weekly digest went: %s", strerror(-r));
         /* Never sent: turned on since the last slot.  Its first digest

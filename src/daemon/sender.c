@@ -265,7 +265,9 @@ static int deliver(Sender *sd, const Config *cfg, Store *s, Smtp *smtp, OutboxRo
 {
         /* The claim: nothing is handed over unless the register could
          * record that it is about to be. */
-        int c = store_outbox_claim(s, row->id, now_utc() + CLAIM_HOLD);
+        int c = store_outbox_claim(s, row, now_utc() + CLAIM_HOLD);
+        if (c == -EALREADY)
+                return 0;   /* another sender (a second host) claimed it first: theirs to send */
         if (c < 0)
                 return register_failed(st, c);
         SmtpResult res = {0};

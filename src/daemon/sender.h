@@ -15,7 +15,10 @@
  *   - right before a row is handed over it is claimed in the register
  *     (store_outbox_claim()): its next attempt moves 30 s ahead and its
  *     count of unconfirmed hand-overs goes up.  When that write fails the
- *     row is not sent, nor any after it;
+ *     row is not sent, nor any after it.  The claim is of the row as it was
+ *     read: when another sender (a second host on one PostgreSQL) claimed
+ *     or recorded it since, this one leaves it alone, so of two senders
+ *     one sends it;
  *   - a mail the server accepted whose mark then fails is remembered by the
  *     Sender and never handed over again by this process; its mark is
  *     written first thing in the next pass, and until it is, nothing else

@@ -183,8 +183,15 @@ int alert_quarantine_digest(Store *s, const Config *cfg, const Tz *tz, int64_t n
 {
         if (!cfg->admin)
                 return 0;
+        /* Two hosts on one PostgreSQL: the second waits for the first's
+         * commit and then finds nothing new (store_serialise()). */
+        int r = store_serialise(s, "quarantine_digest");
+        if (r < 0) {
+                *ret_why = xasprintf("cannot wait for another host's quarantine digest: %s", strerror(-r));
+                return r;
+        }
         int64_t last = 0;
-        int r = store_quarantine_last_digest(s, &last);
+        r = store_quarantine_last_digest(s, &last);
         if (r < 0) {
                 *ret_why = xasprintf("cannot read when the last quarantine digest went: %s", strerror(-r));
                 return r;

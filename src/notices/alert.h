@@ -56,7 +56,7 @@ int alert_register_up(Store *s, const Config *cfg, const Tz *tz, const MailboxOu
  * its sender, subject, reason and the command to read it again, and those
  * messages marked reported (store_quarantine_mark_reported()), both in the
  * caller's transaction, so that each is told exactly once whatever
- * restarts.  At most one an hour (ALERT_DIGEST_INTERVAL after the last).
+ * restarts or however many hosts run it (store_serialise()).  At most one an hour (ALERT_DIGEST_INTERVAL after the last).
  * 1 when one was queued; 0 when none was due: no admin address, nothing
  * new, or the last less than an hour before now. */
 #define ALERT_DIGEST_INTERVAL 3600

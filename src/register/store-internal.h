@@ -31,7 +31,19 @@ struct Store {
         char *insert_incident_sql;
         char *select_incident_sql;
         char *org;       /* the organisation in scope (store_set_org()); NULL: all */
+        /* The database session: bumped by the backend whenever the
+         * connection is found lost or made again, which ends every
+         * session-level lock (store_lock.c). */
+        unsigned session;
+        struct StoreLock {
+                char *name;
+                unsigned session;  /* the session it was taken in */
+        } *locks;
+        size_t n_locks;
 };
+
+/* Forgets the Store's locks (store_close()). */
+void store_locks_free(Store *s);
 
 /* The cached statement for sql, which must be a string with static
  * storage (or owned by the Store): its address is the cache key.  Prepared

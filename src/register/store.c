@@ -742,6 +742,7 @@ void store_close(Store *s)
         free(s->insert_incident_sql);
         free(s->select_incident_sql);
         free(s->org);
+        store_locks_free(s);
         free(s);
 }
 

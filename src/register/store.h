@@ -84,6 +84,60 @@ int store_begin(Store *s);
 int store_commit(Store *s);
 void store_rollback(Store *s);
 
+/* ---- locks (store_lock.c; docs/DESIGN.md "Failover") ----
+ *
+ * A named lock a host holds while it works something: "mailbox:KEY" for a
+ * mailbox, "service" for the outbox, reminders, digests and purge.  On
+ * PostgreSQL a session-level advisory lock on the Store's connection, key
+ * (1651663720, hashtext(name)) (store_lock.c says how to find them in
+ * pg_locks): freed by PostgreSQL when the connection ends, however it
+ * ends.  On SQLite (one file, one host) always taken.
+ *
+ * The daemon takes a lock before it works the thing (store_lock(); 0:
+ * another host has it, be standby and try again later), asks
+ * store_lock_held() before each step that acts for the owner (a batch of
+ * messages, a pass of the outbox), and store_lock_check() every few
+ * seconds while it works or waits (IDLE): after the connection was lost
+ * and made again, the locks are gone and held says false; stop working the
+ * thing and take the lock again.  store_close() frees them all. */
+/* 1: taken (or held already in this session); 0: held by another
+ * session; or the register's error. */
+int store_lock(Store *s, const char *name);
+/* Whether store_lock(name) took it in the session that is still the
+ * Store's: no round trip, so a connection cut since the last statement is
+ * only known at the next (store_lock_check()). */
+bool store_lock_held(Store *s, const char *name);
+/* Asks the server (one round trip) whether the session lives on: how many
+ * of the Store's locks are still held (0 when the connection was lost:
+ * none is), or the register's error when it cannot tell. */
+int store_lock_check(Store *s);
+/* Lets name go (not an error when not held). */
+int store_unlock(Store *s, const char *name);
+/* Inside a transaction, before it reads what it will decide on: waits
+ * until no other transaction serialised on name is open, so that a pass
+ * two hosts may run at once (the reminders, the weekly and quarantine
+ * digests) runs on one at a time and the second reads what the first
+ * committed: a clean no-op, not a second mail.  PostgreSQL's
+ * pg_advisory_xact_lock(1651663720, hashtext('pass:' || name)), let go at
+ * COMMIT or ROLLBACK; nothing on SQLite, whose BEGIN IMMEDIATE already
+ * lets one writer in at a time.  -EINVAL outside a transaction. */
+int store_serialise(Store *s, const char *name);
+/* Who holds breachd's locks on the server, for breachctl status: each
+ * lock's key (its objid in pg_locks), the name among names whose key it is
+ * (NULL: none), the holder's application_name (breachd@HOST/PID), its
+ * backend pid, client address ("" on the unix socket) and when it
+ * connected.  Strings valid during the call.  Nothing on SQLite. */
+typedef struct {
+        const char *name;
+        int64_t key;
+        const char *holder, *client;
+        int64_t pid, since;
+} StoreLockHolder;
+typedef int (*StoreLockFn)(const StoreLockHolder *h, void *userdata);
+int store_lock_holders(Store *s, const StrList *names, StoreLockFn fn, void *userdata);
+/* The key of name (objid in pg_locks); -EOPNOTSUPP on SQLite. */
+int store_lock_key(Store *s, const char *name, int64_t *ret);
+
 /* ---- messages seen ---- */
 typedef enum {
         DISP_REPORT = 1,   /* filed as a new incident */
@@ -324,14 +378,18 @@ int store_outbox_sent_quick(Store *s, int64_t id, int64_t now);
 /* ---- the claim before sending (store_outbox.c) ---- */
 /* The schema step adding outbox.unconfirmed. */
 int store_outbox_schema(Store *s);
-/* Right before row id is handed to the SMTP server: its next attempt moves
- * to `until` and its count of unconfirmed hand-overs goes up by one;
- * recording the outcome (sent, retry, failed) sets it back to 0.  So a
- * mail the server accepted whose "sent" mark could not be written is not
- * due again before `until`, even after a restart, and a row handed over
- * twice without an outcome is known (OutboxRow.unconfirmed).  Fails, and
- * the row must not be sent, when the register cannot be written. */
-int store_outbox_claim(Store *s, int64_t id, int64_t until);
+/* Right before row (as store_outbox_due() read it) is handed to the SMTP
+ * server: its next attempt moves to `until` and its count of unconfirmed
+ * hand-overs goes up by one; recording the outcome (sent, retry, failed)
+ * sets it back to 0.  So a mail the server accepted whose "sent" mark
+ * could not be written is not due again before `until`, even after a
+ * restart, and a row handed over twice without an outcome is known
+ * (OutboxRow.unconfirmed).  Fails, and the row must not be sent, when the
+ * register cannot be written; -EALREADY, and it must not be sent either,
+ * when the row is no longer as read: another sender (a second host on one
+ * PostgreSQL) claimed or recorded it since.  Of two senders claiming one
+ * row at once, exactly one gets 0. */
+int store_outbox_claim(Store *s, const OutboxRow *row, int64_t until);
 /* What was handed to the server after `since` (sent_at), for the
  * per-address cap at sending (sender.h). */
 typedef struct {

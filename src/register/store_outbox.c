@@ -12,19 +12,31 @@ int store_outbox_schema(Store *s)
                              "CREATE INDEX outbox_sent_at ON outbox(sent_at) WHERE sent_at IS NOT NULL;\n");
 }
 
-int store_outbox_claim(Store *s, int64_t id, int64_t until)
+int store_outbox_claim(Store *s, const OutboxRow *row, int64_t until)
 {
+        /* Only the row as it was read: still queued, its next attempt and
+         * its unconfirmed count untouched.  Two senders that read it at
+         * once (two hosts on one PostgreSQL, two daemons on one SQLite
+         * file) both try this; the database serialises the two writes of
+         * the one row (PostgreSQL's second waits for the first to commit
+         * and reads the row again), and the second finds it changed. */
         static const char sql[] = "UPDATE outbox SET next_attempt_at = ?, unconfirmed = unconfirmed + 1 "
-                                  "WHERE id = ? AND state = 'queued'";
+                                  "WHERE id = ? AND state = 'queued' AND next_attempt_at = ? AND unconfirmed = ?";
         /* Like the "sent" mark (store_outbox_sent_quick()): a process that
          * dies keeps the claim (the WAL frame is written), only a system
          * crash could lose it, and then a mail goes at most once more. */
         int r = store_exec(s, "PRAGMA synchronous = NORMAL");
         if (r < 0)
                 return r;
-        r = store_write(s, sql, STORE_VALUES(SV_INT(until), SV_INT(id)));
+        r = store_write(s, sql,
+                        STORE_VALUES(SV_INT(until), SV_INT(row->id), SV_INT(row->next_attempt_at), SV_INT(row->unconfirmed)));
+        int64_t changed = r < 0 ? 0 : store_changes(s);
         int q = store_exec(s, "PRAGMA synchronous = FULL");
-        return r < 0 ? r : q;
+        if (r < 0)
+                return r;
+        if (q < 0)
+                return q;
+        return changed == 1 ? 0 : -EALREADY;
 }
 
 int store_check_writable(Store *s)

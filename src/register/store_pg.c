@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "register/store-internal.h"
@@ -255,8 +256,11 @@ static int pg_err(Store *s, const PGresult *res)
         int key = state ? (int)strtol(state, NULL, 36) : 1;
         int r = -EIO;
         bool failure = true;
-        if (!state || PQstatus(CONN(s)) == CONNECTION_BAD)
+        if (!state || PQstatus(CONN(s)) == CONNECTION_BAD) {
                 r = -EIO;   /* lost: reconnected on next use */
+                if (PQstatus(CONN(s)) == CONNECTION_BAD)
+                        s->session++;   /* and its locks with it */
+        }
         else if (strncmp(state, "23", 2) == 0) {
                 r = -EEXIST;
                 failure = false;
@@ -286,6 +290,8 @@ static int pg_ready(Store *s)
 {
         if (PQstatus(CONN(s)) == CONNECTION_OK)
                 return 0;
+        /* A new session: the locks of the old one are gone (store_lock.c). */
+        s->session++;
         PQreset(CONN(s));
         if (PQstatus(CONN(s)) == CONNECTION_OK) {
                 log_debug("reconnected to the PostgreSQL register");
@@ -333,10 +339,16 @@ static int pg_open(Store *s, const char *target)
         const char *env_host = getenv("PGHOST");
         if (env_host && !remote)
                 remote = !is_loopback(env_host);
+        /* breachd@HOST/PID: who holds what in pg_stat_activity and
+         * pg_locks (store_lock_holders()); at most 63 bytes are kept. */
+        char host[256] = "";
+        if (gethostname(host, sizeof host - 1) < 0)
+                strcpy(host, "?");
+        _cleanup_free_ char *app = xasprintf("breachd@%s/%ld", host, (long)getpid());
         const char *keys[8], *vals[8];
         size_t n = 0;
         keys[n] = "dbname", vals[n++] = target;
-        keys[n] = "application_name", vals[n++] = "breachd";
+        keys[n] = "application_name", vals[n++] = app;
         if (remote && !sslmode)
                 keys[n] = "sslmode", vals[n++] = "verify-full";
         if (s->password)
@@ -353,6 +365,7 @@ static int pg_open(Store *s, const char *target)
                 log_debug("postgresql: %s", what);
                 return -ECONNREFUSED;
         }
+        s->session++;
         PQsetNoticeProcessor(c, on_notice, NULL);
         PGresult *res = PQexec(c, "SET client_min_messages = warning");
         PQclear(res);

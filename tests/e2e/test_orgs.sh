@@ -176,7 +176,7 @@ isnt "$?" 0 "a broken template of one organisation fails --check-config"
 like "$out" "birch.conf \(organisation birch\): .*no_such_variable" "naming the organisation's file and the variable"
 
 # ---- one organisation: --org is refused ------------------------------------
-e2e_conf single 'database = "'"$TEST_ROOT"'/single.db";'
+e2e_conf single 'database = "'"$(e2e_database "$TEST_ROOT/single.db")"'";'
 out=$(ctl --org ashgrove list 2>&1)
 is "$?" 1 "--org with a single-organisation configuration fails"
 like "$out" "serves one organisation" "... and says why"

@@ -173,6 +173,15 @@ static void locks_pg(Fixture *f, Store **ap, Store *b, Store *c)
         TAP_INT_EQ(store_lock(b, "mailbox:ashgrove"), 1, "B takes again what nobody took (reconnected)");
         TAP_INT_EQ(store_lock_check(b), 1, "and holds it in its new session");
 
+        /* A host cut off: the server's keepalives end its session. */
+        _cleanup_free_ char *idle = NULL, *count = NULL, *utimeout = NULL;
+        store_query(b, "SELECT current_setting('tcp_keepalives_idle')", NULL, 0, store_row_text, &idle);
+        store_query(b, "SELECT current_setting('tcp_keepalives_count')", NULL, 0, store_row_text, &count);
+        store_query(b, "SELECT current_setting('tcp_user_timeout')", NULL, 0, store_row_text, &utimeout);
+        tap_ok(idle && !strcmp(idle, "10") && count && !strcmp(count, "3") && utimeout && !strcmp(utimeout, "30000"),
+               "B's new session has short server keepalives (idle %s, count %s, user timeout %s)", idle, count,
+               utimeout);
+
         /* A process holding a lock killed with -9. */
         int pipefd[2];
         tap_ok(pipe(pipefd) == 0, "a pipe to the holder");

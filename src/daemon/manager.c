@@ -874,12 +874,14 @@ static char *status_health(Manager *m, int64_t now)
 static const Watch *state_of_watches(const Manager *m, DaemonState *d)
 {
         const Watch *worst = NULL;
+        size_t worked = 0;
         d->last_poll_ok = INT64_MAX;
         d->idle = 1;
         for (size_t i = 0; i < m->n_watches; i++) {
                 const Watch *w = &m->watches[i];
                 if (w->standby)
                         continue;   /* another host's to read */
+                worked++;
                 if (w->last_poll_ok < d->last_poll_ok)
                         d->last_poll_ok = w->last_poll_ok;
                 if (w->last_poll_attempt > d->last_poll_attempt)
@@ -891,6 +893,8 @@ static const Watch *state_of_watches(const Manager *m, DaemonState *d)
         }
         if (d->last_poll_ok == INT64_MAX)
                 d->last_poll_ok = 0;
+        if (!worked)
+                d->idle = 0;   /* standby for every mailbox: no session */
         d->imap_failures = worst ? worst->failures : 0;
         return worst;
 }

@@ -243,7 +243,9 @@ t_kill=$(now_us)
 kill -KILL "$pid_C"
 wait "$pid_C" 2>/dev/null
 ok "D takes ashgrove's over" wait_until "$TAKEOVER_LIMIT" log_has "$TEST_ROOT/D.log" "took over the mailbox ashgrove/INBOX"
-diag "split: D took ashgrove's over $(ms "$(now_us)") ms after C's kill"
+split="organisations split: D took ashgrove's mailbox over $(ms "$(now_us)") ms after C's kill -9"
+diag "$split"
+[[ -n ${FAILOVER_REPORT:-} ]] && echo "$split" >>"$FAILOVER_REPORT"
 ok "and the outbox" wait_until "$TAKEOVER_LIMIT" log_has "$TEST_ROOT/D.log" "this host sends the outbox"
 mkreport "$TEST_ROOT/ashgrove-2.eml" "split-ashgrove-2" "A second report to ashgrove" reporter2@example.test
 sed -i "s/^To: .*/To: ashgrove@example.test/" "$TEST_ROOT/ashgrove-2.eml"

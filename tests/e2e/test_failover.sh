@@ -16,6 +16,9 @@
 #     notice reached its mailbox through Postfix exactly once, the inbox is
 #     empty and no mail is left unsent;
 #   - A started again is standby: nothing is filed or sent twice;
+#   - PostgreSQL stopped and started: the working host leaves the mailbox
+#     (its lock went with its session), and one takes it again once the
+#     server answers;
 #   - organisations on mailboxes of their own: the two hosts split them
 #     (C works ashgrove's, D birch's), and a kill of C moves ashgrove's to D.
 # Every wait waits for the event it checks.
@@ -171,6 +174,28 @@ ok "Postfix has delivered everything" postfix_wait_idle
 is "$(sql "SELECT COUNT(*) FROM incidents")" $((N + 1)) "nothing doubled with A back"
 is "$(imap_count reporter@example.test INBOX)" $((half + 1)) "no acknowledgement twice"
 unlike "$(cat "$TEST_ROOT/A2.log")" "filed DB|outbox: " "A (standby) filed and sent nothing"
+
+# ---- PostgreSQL itself goes away and comes back ---------------------------------
+# (a restart, or a standby promoted behind the same address): every session
+# and lock is gone; the working host leaves the mailbox, and once the server
+# answers one of the two takes it again.
+lost_B=$(count_in "$TEST_ROOT/B.log" "lost the register's lock on the mailbox INBOX")
+took_before=$(($(count_in "$TEST_ROOT/A2.log" "took over the mailbox INBOX") + $(count_in "$TEST_ROOT/B.log" "took over the mailbox INBOX")))
+ok "PostgreSQL stops" pg_server_down
+ok "B leaves the mailbox" wait_until "$TEST_WAIT_SECONDS" count_at_least "$TEST_ROOT/B.log" "lost the register's lock on the mailbox INBOX" $((lost_B + 1))
+retaken() { (($(count_in "$TEST_ROOT/A2.log" "took over the mailbox INBOX") + $(count_in "$TEST_ROOT/B.log" "took over the mailbox INBOX") > took_before)); }
+t_up=$(now_us)
+ok "PostgreSQL starts again" pg_server_up
+ok "a host takes the mailbox again" wait_until "$TAKEOVER_LIMIT" retaken
+diag "PostgreSQL back: the mailbox worked again $((($(now_us) - t_up) / 1000)) ms after the server was started"
+mkreport "$TEST_ROOT/after-pg.eml" failover-after-pg "A report after PostgreSQL came back"
+send_mail reporter@example.test breach@example.test "$TEST_ROOT/after-pg.eml"
+ok "it is filed" wait_until "$TEST_WAIT_SECONDS" filed_all $((N + 2))
+ok "and acknowledged" wait_for_mail reporter@example.test INBOX $((half + 2))
+ok "Postfix has delivered everything" postfix_wait_idle
+is "$(sql "SELECT COUNT(*) || '/' || COUNT(DISTINCT message_id) FROM incidents")" "$((N + 2))/$((N + 2))" \
+        "each report filed once"
+is "$(imap_count reporter@example.test INBOX)" $((half + 2)) "each acknowledged once"
 kill -TERM "$pid_A" "$pid_B"
 wait "$pid_A" "$pid_B" 2>/dev/null
 

@@ -1183,7 +1183,13 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Watch *w = userdata;
         Manager *m = w->m;
-        if (!m->stopping && !atomic_load(&m->stop_asked)) {
+        if (m->stopping || atomic_load(&m->stop_asked)) {
+                if (m->shared && !store_lock_held(m->store, w->lock)) {
+                        m->stopping = true;   /* not ours: nothing to finish here */
+                        sd_event_exit(m->event, 0);
+                        return 0;
+                }
+        } else {
                 bool was = w->standby;
                 if (!watch_take(w)) {
                         arm(w->poll_timer, FAILOVER_INTERVAL);

@@ -131,6 +131,7 @@ struct Manager {
         bool service;
         bool service_ever;            /* held "service" before (a takeover starts the sender afresh) */
         bool service_standby_said;
+        int64_t status_at;            /* when update_status() last ran */
 
         /* Stopping while a server stalls (stop_watch()). */
         pthread_t watcher;
@@ -933,6 +934,7 @@ static void write_metrics(Manager *m, const RegisterCounts *c, const DaemonState
 static void update_status_as(Manager *m, bool running)
 {
         int64_t now = now_utc();
+        m->status_at = now;
         RegisterCounts c;
         bool counted = orgs_counts(m->store, m->cfg, now, &c) >= 0;
         if (counted && running) {
@@ -1273,7 +1275,10 @@ static int on_failover(sd_event_source *s, uint64_t usec, void *userdata)
         if (had != m->service)
                 changed = true;
         arm(m->failover_timer, FAILOVER_INTERVAL);
-        if (changed)
+        /* A host standby for every mailbox polls nothing: its state file
+         * (breachctl status, the metrics check's state age) is kept
+         * fresh here, as a poll would. */
+        if (changed || now_utc() - m->status_at >= (int64_t)m->cfg->poll_interval)
                 update_status(m);
         return 0;
 }

@@ -1193,10 +1193,25 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
                 }
         } else {
                 bool was = w->standby;
+                unsigned before = store_failures();
                 if (!watch_take(w)) {
-                        arm(w->poll_timer, FAILOVER_INTERVAL);
-                        w->next_poll_at = now_utc() + FAILOVER_INTERVAL;
-                        if (!was)
+                        uint64_t next = FAILOVER_INTERVAL;
+                        bool failed = store_failures() != before;
+                        if (failed) {
+                                /* The register itself (PostgreSQL down or
+                                 * failing over): counted, said and alerted
+                                 * as any failure of the register, tried
+                                 * again on its backoff, at most
+                                 * FAILOVER_INTERVAL apart so that a new
+                                 * primary is worked again within it. */
+                                uint64_t b = register_backoff(m);
+                                next = b < next ? b : next;
+                                _cleanup_free_ char *why = store_last_failure();
+                                register_failed(m, "taking the mailbox's lock", why, next);
+                        }
+                        arm(w->poll_timer, next);
+                        w->next_poll_at = now_utc() + (int64_t)next;
+                        if (!was || failed)
                                 update_status(m);
                         return 0;
                 }

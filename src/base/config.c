@@ -273,18 +273,24 @@ static char *path_of(const config_setting_t *s)
         return buf_steal(&b);
 }
 
+/* An error at file:line (line 0: none known), its message made from fmt. */
+_printf_(4, 0) static void err_vat(Ctx *x, const char *file, unsigned line, const char *fmt, va_list ap)
+{
+        _cleanup_free_ char *msg = NULL;
+
+        if (vasprintf(&msg, fmt, ap) < 0)
+                abort();
+        ctx_add(x, file, line, msg);
+}
+
 /* An error at s's line; s may be NULL (no line known). */
 _printf_(3, 4) static void err_at(Ctx *x, const config_setting_t *s, const char *fmt, ...)
 {
         va_list ap;
-        _cleanup_free_ char *msg = NULL;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+        err_vat(x, s ? config_setting_source_file(s) : NULL, s ? config_setting_source_line(s) : 0, fmt, ap);
         va_end(ap);
-        ctx_add(x, s ? config_setting_source_file(s) : NULL,
-                s ? config_setting_source_line(s) : 0, msg);
 }
 
 /* An error about the value of s: "file:line: mailbox.port: <message>". */
@@ -1296,14 +1302,43 @@ static void parse_org_root(Ctx *x, const config_setting_t *root, Config *c)
                 parse_mailbox(x, g, &c->mailbox);
                 c->own_mailbox = true;
         }
-        if ((g = get_group(x, root, "smtp", false))) {
+        /* Its mail goes out under its own name, never the service's nor
+         * another's: without a from of its own, its name at its first
+         * address (else at the service's); the service's reply_to is not
+         * its own either. */
+        bool own_from = false, own_reply = false;
+        g = get_group(x, root, "smtp", false);
+        if (g)
                 check_keys(x, g, org_smtp_keys);
-                if (get_string(x, g, "from", &c->smtp.from)) {
+        own_from = g && config_setting_get_member(g, "from");
+        own_reply = g && config_setting_get_member(g, "reply_to");
+        if (!own_reply) {
+                free(c->smtp.reply_to);
+                c->smtp.reply_to = NULL;
+        }
+        if (!own_from && c->smtp.from) {
+                _cleanup_free_ char *service = address_in(c->smtp.from);
+                const char *addr = c->org_addresses.n ? c->org_addresses.v[0] : service;
+                if (addr && c->organisation) {
+                        Buf name = {0};
+                        for (const char *p = c->organisation; *p; p++)
+                                buf_printf(&name, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
+                        char *from = xasprintf("\"%s\" <%s>", name.s ? name.s : "", addr);
+                        buf_free(&name);
+                        free(c->smtp.from);
+                        c->smtp.from = from;
                         free(c->smtp.envelope_from);
                         c->smtp.envelope_from = NULL;
                 }
-                get_string(x, g, "reply_to", &c->smtp.reply_to);
-                check_sender(x, g, &c->smtp);
+        }
+        if (g || !own_from) {
+                if (g && get_string(x, g, "from", &c->smtp.from)) {
+                        free(c->smtp.envelope_from);
+                        c->smtp.envelope_from = NULL;
+                }
+                if (g)
+                        get_string(x, g, "reply_to", &c->smtp.reply_to);
+                check_sender(x, g ? g : root, &c->smtp);
         }
         if (config_setting_get_member(root, "dpo") || config_setting_get_member(root, "escalation") ||
             config_setting_get_member(root, "staff_domains")) {
@@ -1361,13 +1396,10 @@ static int org_files(const char *dir, StrList *ret)
 _printf_(3, 4) static void err_file(Ctx *x, const char *file, const char *fmt, ...)
 {
         va_list ap;
-        _cleanup_free_ char *msg = NULL;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+        err_vat(x, file, 1, fmt, ap);
         va_end(ap);
-        ctx_add(x, file, 1, msg);
 }
 
 /* The organisation that already uses address a (routing must be one way). */

@@ -49,11 +49,10 @@ int bounce_tell_dpo(Store *s, const Config *cfg, const Tz *tz, int64_t incident_
                         return r;
                 tz = own;
         }
-        _cleanup_free_ char *ref = NULL, *err = NULL;
+        _cleanup_free_ char *err = NULL;
         Incident inc;
-        r = store_incident_ref(s, incident_id, &ref);
-        if (r >= 0)
-                r = store_load_incident(s, ref, &inc);
+        /* By its id: its reference may be another organisation's too. */
+        r = store_load_incident_by_id(s, incident_id, &inc);
         if (r >= 0) {
                 r = alert_delivery_failed(s, cfg, tz, &inc, rcpt, why, &err);
                 incident_free(&inc);
@@ -77,6 +76,13 @@ int bounce_record(Store *s, const Config *cfg, const Tz *tz, const Bounce *b, Bo
                 return 0;
         if (r < 0)
                 return r;
+        /* Mail of another organisation than the one in scope is not this
+         * one's to record or to tell its DPO about (orgs_route() sends a
+         * report about our mail to the organisation that sent it). */
+        if (store_org(s) && strcmp(row.org, store_org(s)) != 0) {
+                outbox_ref_free(&row);
+                return 0;
+        }
         BounceMatch m = {.outbox_id = row.id, .incident_id = row.incident_id, .kind = xstrdup(row.kind)};
         _cleanup_free_ char *rcpt = rcpt_of(b, &row), *why = failure_text(b);
         if (b->action != BOUNCE_FAILED) {

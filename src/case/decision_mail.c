@@ -47,13 +47,14 @@ static char *how_to_record(const Config *cfg, const Incident *inc, const Assessm
         const char *decision = a && a->f[AS_ICO_DECISION] ? a->f[AS_ICO_DECISION] : "pending";
         bool late = inc->late || now > inc->deadline_at;
         _cleanup_free_ char *reply = decision_reply_address(cfg, inc->ref, inc->token);
-        _cleanup_free_ char *own = own_address(cfg);
+        _cleanup_free_ char *own = own_address(cfg), *owned = NULL;
+        const char *ctl = notices_ctl(cfg, &owned);
         Buf b = {0};
         buf_printf(&b, "To record it, reply to this email; the reply goes to\n  %s\nWrite these lines in it, each on a line of its own:\n\n",
                    reply ? reply : "");
         if (!strcmp(decision, "notify") && a && str_empty(a->f[AS_ICO_REFERENCE])) {
                 buf_puts(&b, "  ico-reference: <the ICO's case reference, e.g. IC-123456-AB1C>\n\n");
-                buf_printf(&b, "or on the server:\n  breachctl set %s ico-reference IC-123456-AB1C\n", inc->ref);
+                buf_printf(&b, "or on the server:\n  %s set %s ico-reference IC-123456-AB1C\n", ctl, inc->ref);
         } else {
                 buf_puts(&b, "  decision: notify\n  reason: <why the breach must be reported>\n");
                 if (late)
@@ -61,9 +62,9 @@ static char *how_to_record(const Config *cfg, const Incident *inc, const Assessm
                 buf_puts(&b, "  ico-reference: <the ICO's case reference, e.g. IC-123456-AB1C, once you have it>\n");
                 buf_puts(&b, "\nor\n\n  decision: not notifiable\n"
                              "  reason: <why the breach is unlikely to result in a risk to people>\n");
-                buf_printf(&b, "\nor on the server:\n  breachctl decide %s notify --reason \"...\"%s [--ico-ref IC-...]\n"
-                               "  breachctl decide %s not-notifiable --reason \"...\"\n",
-                           inc->ref, late ? " --delay-reason \"...\"" : "", inc->ref);
+                buf_printf(&b, "\nor on the server:\n  %s decide %s notify --reason \"...\"%s [--ico-ref IC-...]\n"
+                               "  %s decide %s not-notifiable --reason \"...\"\n",
+                           ctl, inc->ref, late ? " --delay-reason \"...\"" : "", ctl, inc->ref);
         }
         buf_printf(&b, "\nYou may also send: outcome, assign, subjects-notified, severity,\n"
                        "sensitivity, root-cause, action-taken, note, action, done, close\n"

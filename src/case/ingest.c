@@ -49,8 +49,19 @@ static void plan_for(Batch *b, int d, uint32_t uid)
 static int record(Batch *b, const ImapMessage *im, const Message *m, Disposition d, int64_t incident_id,
                   const char *reason, int64_t received_at)
 {
-        if (b->reprocess_row)
-                return store_set_disposition(b->ctx->store, b->reprocess_row, d, incident_id, reason);
+        /* A report: the message it was first sent as, by which a later
+         * copy is known (ingest_find_pasted_copy()). */
+        IngestOriginal orig = {0};
+        if (d == DISP_REPORT && m)
+                ingest_original(b->ctx, m, received_at, &orig);
+        if (b->reprocess_row) {
+                int r = store_set_disposition(b->ctx->store, b->reprocess_row, d, incident_id, reason);
+                if (r >= 0 && orig.from)
+                        r = store_set_original(b->ctx->store, b->reprocess_row, orig.from, orig.at, orig.subject,
+                                               orig.message_id);
+                ingest_original_free(&orig);
+                return r;
+        }
         char key[80];
         const char *k = m ? m->key : NULL;
         if (!k) {
@@ -76,8 +87,13 @@ static int record(Batch *b, const ImapMessage *im, const Message *m, Disposition
                 .reason = reason,
                 .raw = im->data,
                 .raw_len = im->len,
+                .orig_from = orig.from,
+                .orig_at = orig.at,
+                .orig_subject = orig.subject,
+                .orig_message_id = orig.message_id,
         };
         int r = store_add_message(b->ctx->store, &sm);
+        ingest_original_free(&orig);
         if (r < 0)
                 return r;
         plan_for(b, d, im->uid);
@@ -624,6 +640,11 @@ static int run_batch(const IngestContext *ctx, Imap *imap, Batch *b, const uint3
         if (r < 0) {
                 store_rollback(ctx->store);
                 plan_free(&b->plan);
+                /* What the worker still reads for this batch goes with
+                 * it: a batch read again (ingest_poll()) starts clean. */
+                const GuardItem *it = NULL;
+                while (b->guard && guard_pending(b->guard) > 0 && guard_next(b->guard, &it) >= 0)
+                        free(it->item_data);
                 return r;
         }
         /* One batch's moves in flight at a time: the one before is over
@@ -683,7 +704,33 @@ int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats)
                 if (ctx->holds_mailbox && !ctx->holds_mailbox(ctx->userdata))
                         break;
                 size_t k = n_fresh - i < batch ? n_fresh - i : batch;
+                IngestStats before = *stats;
                 r = run_batch(ctx, imap, &b, fresh + i, k);
+                /* A message of the batch was filed by another breachd
+                 * first (two hosts on one register, a handover): its key
+                 * refused ours and the batch was rolled back.  What the
+                 * other filed is only moved; the rest is filed again, for
+                 * as long as each round finds more filed by the other (it
+                 * committed what refused ours), so this ends. */
+                size_t left = k;
+                if (r == -EEXIST)
+                        log_info("a message of this batch was filed by another breachd first; reading the batch again");
+                while (r == -EEXIST) {
+                        *stats = before;
+                        _cleanup_free_ uint32_t *rest = NULL;
+                        size_t n_rest = 0;
+                        r = sweep_recorded(ctx, imap, &b, fresh + i, k, &rest, &n_rest);
+                        if (r < 0 || !n_rest)
+                                break;
+                        if (n_rest >= left) {
+                                r = -EEXIST;   /* nothing new filed by another: not a race */
+                                break;
+                        }
+                        log_info("another breachd filed %zu of these messages first; filing the other %zu",
+                                 left - n_rest, n_rest);
+                        left = n_rest;
+                        r = run_batch(ctx, imap, &b, rest, n_rest);
+                }
                 if (r < 0)
                         break;
         }

@@ -147,18 +147,52 @@ char *ingest_pasted_address(const char *from)
         return addr;
 }
 
+void ingest_original(const IngestContext *ctx, const Message *m, int64_t received_at, IngestOriginal *ret)
+{
+        *ret = (IngestOriginal){0};
+        if (m->forwarded && m->orig_from_addr && m->orig_date) {
+                ret->from = compose_address_of(m->orig_from_addr);
+                ret->at = m->orig_date;
+        } else if (m->forwarded && !m->orig_from_addr && m->fwd_from && m->fwd_date) {
+                ValueContext vc = {.tz = ctx->tz, .message_time = m->date ? m->date : received_at};
+                FieldValue v = {.count = -1};
+                int r = value_parse_date(m->fwd_date, &vc, &v);
+                free(v.canon);
+                if (r >= 0 && v.state == FV_OK && v.date_prec == DATE_MINUTE) {
+                        ret->from = ingest_pasted_address(m->fwd_from);
+                        ret->at = v.when;
+                }
+        }
+        if (ret->from) {
+                ret->forward = true;
+                ret->subject = xstrdup(m->orig_subject ? m->orig_subject : "");
+                ret->message_id = m->orig_message_id;
+                return;
+        }
+        free(ret->from);
+        ret->from = m->from_addr ? compose_address_of(m->from_addr) : NULL;
+        ret->at = m->date ? m->date : received_at;
+        ret->subject = xstrdup(m->subject ? m->subject : "");
+        ret->message_id = m->message_id;
+}
+
+void ingest_original_free(IngestOriginal *o)
+{
+        free(o->from);
+        free(o->subject);
+        *o = (IngestOriginal){0};
+}
+
 typedef struct {
         const char *subject;   /* normalised */
-        int64_t when;          /* the pasted Date:, to the minute */
         int64_t id;
 } CopyMatch;
 
-static int copy_row(int64_t incident_id, const char *subject, int64_t received_at, void *userdata)
+static int copy_row(int64_t incident_id, const char *subject, int64_t sent_at, void *userdata)
 {
+        (void)sent_at;
         CopyMatch *c = userdata;
-        /* Received within a minute before and two after the minute the
-         * forward gives: the Date: it quotes is when it was sent. */
-        if (c->id || received_at < c->when - 60 || received_at >= c->when + 180)
+        if (c->id)
                 return 0;
         _cleanup_free_ char *n = subject_norm(subject);
         if (!strcmp(n, c->subject))
@@ -168,23 +202,20 @@ static int copy_row(int64_t incident_id, const char *subject, int64_t received_a
 
 int ingest_find_pasted_copy(const IngestContext *ctx, const Message *m, int64_t *ret_id)
 {
-        if (!m->forwarded || m->orig_from_addr || !m->fwd_from || !m->fwd_date || !m->orig_subject)
+        if (!m->forwarded)
                 return 0;
-        _cleanup_free_ char *addr = ingest_pasted_address(m->fwd_from);
-        if (!addr)
+        IngestOriginal o;
+        ingest_original(ctx, m, now_utc(), &o);
+        _cleanup_free_ char *subject = o.forward ? subject_norm(o.subject) : NULL;
+        if (!subject || !*subject || !o.from) {
+                ingest_original_free(&o);
                 return 0;
-        ValueContext vc = {.tz = ctx->tz, .message_time = m->date ? m->date : now_utc()};
-        FieldValue v = {.count = -1};
-        int r = value_parse_date(m->fwd_date, &vc, &v);
-        bool minute = r >= 0 && v.state == FV_OK && v.date_prec == DATE_MINUTE;
-        free(v.canon);
-        if (!minute)
-                return 0;
-        _cleanup_free_ char *subject = subject_norm(m->orig_subject);
-        if (!*subject)
-                return 0;
-        CopyMatch c = {.subject = subject, .when = v.when};
-        r = store_reports_from(ctx->store, addr, v.when - 30 * 86400, v.when + 86400, copy_row, &c);
+        }
+        /* A pasted Date: is the minute, the one filed may have seconds,
+         * or (filed before schema 10) be when the report was received. */
+        CopyMatch c = {.subject = subject};
+        int r = store_reports_from(ctx->store, o.from, o.at - 120, o.at + 179, o.message_id, copy_row, &c);
+        ingest_original_free(&o);
         if (r < 0)
                 return r;
         if (!c.id)
@@ -193,10 +224,14 @@ int ingest_find_pasted_copy(const IngestContext *ctx, const Message *m, int64_t 
         return INGEST_SECOND_COPY;
 }
 
-/* "Jane Smith <jane@x>" → "Jane Smith"; NULL when there is no name. */
+/* "Jane Smith <jane@x>" (or Outlook's "Jane Smith [mailto:jane@x]") →
+ * "Jane Smith"; NULL when there is no name. */
 static char *display_name_of(const char *s)
 {
         const char *lt = strchr(s, '<');
+        const char *mt = strcasestr(s, "[mailto:");
+        if (mt && (!lt || mt < lt))
+                lt = mt;
         if (!lt || lt == s)
                 return NULL;
         _cleanup_free_ char *n = xstrndup(s, (size_t)(lt - s));
@@ -229,7 +264,7 @@ void ingest_read_report(const IngestContext *ctx, const Message *m, int64_t rece
         if (ret_info->orig_from) {
                 /* A forward: the report is the original sender's; the
                  * forwarder is kept as who passed it on. */
-                inc->from_addr = m->orig_from_addr ? xstrdup(m->orig_from_addr) : compose_address_of(ret_info->orig_from);
+                inc->from_addr = m->orig_from_addr ? xstrdup(m->orig_from_addr) : ingest_pasted_address(ret_info->orig_from);
                 inc->from_name = m->orig_from_addr ? xstrdup(m->orig_from_name) : display_name_of(ret_info->orig_from);
         } else {
                 inc->from_addr = xstrdup(m->from_addr);

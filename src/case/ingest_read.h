@@ -44,13 +44,30 @@ bool ingest_reason_automatic(const char *reason);
  * when m follows up none, or a negative code on a database error. */
 int ingest_find_followup(Store *s, const Message *m, int64_t *ret_id);
 
-/* A forward pasted into the text without the forwarded message's
- * Message-ID that is a second copy of a report filed directly: the pasted
- * From:'s address, Date: (to the minute, read in ctx->tz) and Subject:
- * (without Re:/Fwd:, spaces and case ignored) are those of a report filed
- * from that address, received within two minutes of that Date: and at
- * most 30 days before.  Returns INGEST_SECOND_COPY and sets *ret_id, 0
- * when none matches, or a negative code on a database error. */
+/* The message a report was first sent as, which a later copy is known
+ * by (StoredMessage.orig_*): for a forward, the pasted header block's
+ * From: address, Date: (read in ctx->tz, to the minute at least) and
+ * Subject:, or the attached message's, with its Message-ID when it has
+ * one; for anything else (or a forward that names no original sender or
+ * no readable Date:), m itself: its From:, Date: (else received_at),
+ * Subject:, Message-ID.  forward says which. */
+typedef struct {
+        char *from;               /* the bare address, lower-cased; NULL: none */
+        int64_t at;               /* its Date:, UTC seconds */
+        char *subject;
+        const char *message_id;   /* m's; NULL when the original had none */
+        bool forward;
+} IngestOriginal;
+void ingest_original(const IngestContext *ctx, const Message *m, int64_t received_at, IngestOriginal *ret);
+void ingest_original_free(IngestOriginal *o);
+
+/* A forward (pasted or attached) that is a second copy of a report filed
+ * before, however that one came: its original's sender and Date: (to the
+ * minute: from two minutes before to three after) and Subject: (without
+ * Re:/Fwd:, spaces and case ignored) are a filed report's original's, and
+ * not both have a Message-ID (those are matched by ingest_find_followup()).
+ * Returns INGEST_SECOND_COPY and sets *ret_id, 0 when none matches, or a
+ * negative code on a database error. */
 int ingest_find_pasted_copy(const IngestContext *ctx, const Message *m, int64_t *ret_id);
 
 /* The address in a pasted forward's From: "Jane <jane@x>", "jane@x", or

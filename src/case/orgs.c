@@ -75,17 +75,42 @@ static char *token_in_address(const char *addr)
         return xstrndup(dot + 1, (size_t)(at - dot - 1));
 }
 
-/* Step 2 of orgs_route(): the organisation of the case m is about. */
-static int route_by_case(Store *s, const Config *cfg, const Message *m, const char *raw, size_t len,
-                         const Config **ret)
+/* The organisation of the first of tokens that is a case's. */
+static int route_by_tokens(Store *s, const Config *cfg, const StrList *tokens, const Config **ret)
 {
-        int r;
-        StrList tokens = {0}, refs = {0};
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < tokens->n; i++) {
+                int64_t id = 0;
+                r = store_find_token(s, tokens->v[i], &id);
+                if (r > 0)
+                        r = org_of_incident(s, cfg, id, ret);
+        }
+        return r;
+}
+
+/* Step 1 of orgs_route(): a case's token in a recipient's address (the
+ * Reply-To of the mail about it): that case's organisation, whatever other
+ * organisation's address is among the recipients too. */
+static int route_by_token_address(Store *s, const Config *cfg, const Message *m, const Config **ret)
+{
+        StrList tokens = {0};
         for (size_t i = 0; i < m->to_addrs.n; i++) {
                 char *t = token_in_address(m->to_addrs.v[i]);
                 if (t)
                         strlist_take(&tokens, t);
         }
+        int r = route_by_tokens(s, cfg, &tokens, ret);
+        strlist_free(&tokens);
+        return r;
+}
+
+static int route_by_replies(Store *s, const Config *cfg, const Message *m, const Config **ret);
+
+/* Step 3 of orgs_route(): the organisation of the case m is about. */
+static int route_by_case(Store *s, const Config *cfg, const Message *m, const Config **ret)
+{
+        int r;
+        StrList tokens = {0}, refs = {0};
         decision_tokens_in_subject(m->subject, &refs, &tokens);
         strlist_free(&refs);
         r = 0;
@@ -96,9 +121,14 @@ static int route_by_case(Store *s, const Config *cfg, const Message *m, const ch
                         r = org_of_incident(s, cfg, id, ret);
         }
         strlist_free(&tokens);
-        if (r != 0)
-                return r;
-        /* A reply naming a message of a case: filed, or mail we sent. */
+        return r != 0 ? r : route_by_replies(s, cfg, m, ret);
+}
+
+/* The organisation of the case a reply names (In-Reply-To, References) a
+ * message of: filed, or mail we sent. */
+static int route_by_replies(Store *s, const Config *cfg, const Message *m, const Config **ret)
+{
+        int r = 0;
         StrList ids = {0};
         if (m->in_reply_to)
                 strlist_add(&ids, m->in_reply_to);
@@ -111,9 +141,17 @@ static int route_by_case(Store *s, const Config *cfg, const Message *m, const ch
                         r = org_of_incident(s, cfg, id, ret);
         }
         strlist_free(&ids);
-        if (r != 0 || !m->auto_reason || !raw)
-                return r;
-        /* A delivery report about mail of ours. */
+        return r;
+}
+
+/* Step 0 of orgs_route(): a delivery report about mail of ours is the
+ * organisation's that sent it, whatever address it came to. */
+static int route_by_bounce(Store *s, const Config *cfg, const Message *m, const char *raw, size_t len,
+                           const Config **ret)
+{
+        int r = 0;
+        if (!m->auto_reason || !raw)
+                return 0;
         Bounce bn;
         if (dsn_parse(raw, len, &bn) != 1)
                 return 0;
@@ -122,7 +160,10 @@ static int route_by_case(Store *s, const Config *cfg, const Message *m, const ch
                 int q = store_outbox_by_message_id(s, bn.message_ids.v[i], &o);
                 if (q >= 0 && o.incident_id)
                         r = org_of_incident(s, cfg, o.incident_id, ret);
-                else if (q < 0 && q != -ENOENT)
+                else if (q >= 0 && *o.org && orgs_find(cfg, o.org) && orgs_find(cfg, o.org) != cfg) {
+                        *ret = orgs_find(cfg, o.org);   /* a digest, a reminder of no case */
+                        r = 1;
+                } else if (q < 0 && q != -ENOENT)
                         r = q;
                 outbox_ref_free(&o);
         }
@@ -130,14 +171,29 @@ static int route_by_case(Store *s, const Config *cfg, const Message *m, const ch
         return r;
 }
 
-/* Whether org names domain (the part after '@' of addr) in its
- * staff_domains: an organisation that names none claims no sender. */
-static bool staff_of(const Config *org, const char *addr)
+/* Whether org's staff_domains are the service's (cfg's), which it took
+ * because its file gives none of its own. */
+static bool service_domains(const Config *cfg, const Config *org)
 {
-        return org->staff_domains.n > 0 && config_is_staff_address(org, addr);
+        if (org->staff_domains.n != cfg->staff_domains.n)
+                return false;
+        for (size_t i = 0; i < org->staff_domains.n; i++)
+                if (strcasecmp(org->staff_domains.v[i], cfg->staff_domains.v[i]) != 0)
+                        return false;
+        return true;
 }
 
-/* Step 1 of orgs_route(): the organisation one of whose addresses m was
+/* Whether org names domain (the part after '@' of addr) in its
+ * staff_domains: an organisation that names none claims no sender, nor
+ * does one whose staff domains are the service's own (the main file's,
+ * which every organisation without its own shares: the service's staff
+ * are no one organisation's). */
+static bool staff_of(const Config *cfg, const Config *org, const char *addr)
+{
+        return org->staff_domains.n > 0 && !service_domains(cfg, org) && config_is_staff_address(org, addr);
+}
+
+/* Step 2 of orgs_route(): the organisation one of whose addresses m was
  * sent to. */
 static const Config *route_by_address(const Config *cfg, const Message *m)
 {
@@ -151,14 +207,14 @@ static const Config *route_by_address(const Config *cfg, const Message *m)
         return NULL;
 }
 
-/* Step 3: the organisation whose staff domain the sender is in, when one
+/* Step 4: the organisation whose staff domain the sender is in, when one
  * alone is; *n how many are, their keys in *several (may be NULL). */
 static const Config *route_by_domain(const Config *cfg, const Message *m, size_t *n, Buf *several)
 {
         const Config *found = NULL;
         *n = 0;
         for (size_t k = 0; m->from_addr && k < cfg->n_orgs; k++)
-                if (staff_of(cfg->orgs[k], m->from_addr)) {
+                if (staff_of(cfg, cfg->orgs[k], m->from_addr)) {
                         found = cfg->orgs[k];
                         if (several)
                                 buf_printf(several, "%s%s", *n ? ", " : "", found->org);
@@ -177,17 +233,34 @@ const Config *orgs_route_static(const Config *cfg, const Message *m)
 int orgs_route(Store *s, const Config *cfg, const Message *m, const char *raw, size_t len, const Config **ret,
                char **ret_why)
 {
-        /* 1. The address it was sent to. */
-        const Config *found = route_by_address(cfg, m);
+        /* 0. A delivery report about mail one of them sent. */
+        int r = route_by_bounce(s, cfg, m, raw, len, ret);
+        if (r != 0)
+                return r;
+        /* 1. A case's token in the address it was sent to. */
+        r = route_by_token_address(s, cfg, m, ret);
+        if (r != 0)
+                return r;
+        /* 2. The address it was sent to, unless it is a reply to mail of
+         * another organisation's case: neither's, for the service's admin
+         * (filed under the one, the other's case would reach it). */
+        const Config *found = route_by_address(cfg, m), *about = NULL;
+        if (found && (r = route_by_replies(s, cfg, m, &about)) < 0)
+                return r;
+        if (found && about && about != found) {
+                *ret_why = xasprintf("sent to an address of %s, but a reply to mail about a case of %s: "
+                                     "neither organisation's", found->org, about->org);
+                return 0;
+        }
         if (found) {
                 *ret = found;
                 return 1;
         }
-        /* 2. The case it is about. */
-        int r = route_by_case(s, cfg, m, raw, len, ret);
+        /* 3. The case it is about. */
+        r = route_by_case(s, cfg, m, ret);
         if (r != 0)
                 return r;
-        /* 3. The sender's staff domain, when one organisation alone has it. */
+        /* 4. The sender's staff domain, when one organisation alone has it. */
         Buf several = {0};
         size_t n = 0;
         found = route_by_domain(cfg, m, &n, &several);
@@ -311,14 +384,31 @@ int weekly_digest_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now
                 else
                         free(why);
         }
+        /* The service's own cases (key "", filed before there were
+         * organisations), while any is open: to the main file's DPO, as
+         * their reminders go. */
+        if (r >= 0) {
+                Scope sc = scope_to(s, "");
+                RegisterCounts c = {0};
+                r = store_counts(s, now, &c);
+                if (r >= 0 && c.open_incidents > 0)
+                        r = weekly_digest_run(s, cfg, tz, now, ret_why);
+                else if (r < 0 && ret_why)
+                        *ret_why = xasprintf("cannot count the service's own cases: %s", strerror(-r));
+                store_counts_free(&c);
+                scope_back(&sc);
+                if (r > 0)
+                        queued = 1;
+        }
         return r < 0 ? r : queued;
 }
 
 int64_t weekly_next_slot_all(const Config *cfg, const Tz *tz, int64_t now)
 {
         int64_t next = INT64_MAX;
-        for (size_t i = 0; i < n_of(cfg); i++) {
-                const Config *org = nth(cfg, i);
+        /* With organisations, the service's own slot too (its own cases). */
+        for (size_t i = 0; i < n_of(cfg) + (cfg->n_orgs > 0); i++) {
+                const Config *org = i < n_of(cfg) ? nth(cfg, i) : cfg;
                 Tz *own = NULL;
                 const Tz *otz = orgs_tz(org, tz, &own);
                 int64_t t = otz ? weekly_next_slot(otz, org->weekly_digest_wday, org->weekly_digest_minute, now)

@@ -32,21 +32,29 @@ const Tz *orgs_tz(const Config *org, const Tz *fallback, Tz **ret_owned);
 
 /* The organisation a message in cfg's shared mailbox is for, tried in this
  * order:
- *   1. a recipient (To, Cc, Delivered-To, X-Original-To) is one of an
- *      organisation's addresses (as configured, a plus-address included;
- *      case ignored);
- *   2. it is about a case: a DPO's token in a recipient's plus-address or
- *      in the subject, In-Reply-To or References naming a message of an
- *      incident, a delivery report about mail of ours (raw, len: the bytes,
- *      read by dsn.h): the incident's organisation;
- *   3. the sender's domain is in exactly one organisation's staff_domains.
+ *   0. a delivery report about mail of ours (raw, len: the bytes, read by
+ *      dsn.h): the organisation that sent it, whatever address the report
+ *      came to (bounce_record() matches only its own organisation's mail);
+ *   1. a case's token in a recipient's plus-address (the Reply-To of our
+ *      mail about it): the case's organisation, whatever other
+ *      organisation's address is among the recipients too;
+ *   2. a recipient (To, Cc, Delivered-To, X-Original-To, in that order) is
+ *      one of an organisation's addresses (as configured, a plus-address
+ *      included; case ignored), unless In-Reply-To or References names a
+ *      message of another organisation's case: then none (0);
+ *   3. it is about a case: a DPO's token in the subject, In-Reply-To or
+ *      References naming a message of an incident: the incident's
+ *      organisation;
+ *   4. the sender's domain is in exactly one organisation's staff_domains
+ *      (its own: the main file's, which it shares when its file gives
+ *      none, claim nobody).
  * 1 and *ret (one of cfg->orgs); 0 and *ret_why (caller frees) saying what
  * was tried, for the quarantine; a negative code on a register error.
  * The register is read whatever the Store's scope. */
 int orgs_route(Store *s, const Config *cfg, const Message *m, const char *raw, size_t len, const Config **ret,
                char **ret_why);
 
-/* Steps 1 and 3 of orgs_route(), which need no register: what the guard's
+/* Steps 2 and 4 of orgs_route(), which need no register: what the guard's
  * worker reads a message of the shared mailbox for (the organisation's
  * labels, zone and directorates), so that the daemon need not read it
  * again when orgs_route() gives the same.  NULL: neither step finds one. */
@@ -59,7 +67,9 @@ const Config *orgs_route_static(const Config *cfg, const Message *m);
  * committed: each runs its own transaction). */
 int reminders_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now, ReminderStats *ret_stats,
                       char **ret_why);
-/* weekly_digest_run() for each organisation: 1 when any was queued. */
+/* weekly_digest_run() for each organisation, then for the service's own
+ * cases (key "", filed before there were organisations) with cfg's DPO
+ * while any of them is open: 1 when any was queued. */
 int weekly_digest_run_all(Store *s, const Config *cfg, const Tz *tz, int64_t now, char **ret_why);
 /* The earliest weekly_next_slot() of every organisation. */
 int64_t weekly_next_slot_all(const Config *cfg, const Tz *tz, int64_t now);

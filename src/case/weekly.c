@@ -75,11 +75,13 @@ static char *age(int64_t since, int64_t now)
         return xasprintf("%lld day%s", (long long)days, days == 1 ? "" : "s");
 }
 
-static void open_cases(Store *s, const DigestCase *c, size_t n, int64_t now, Buf *b)
+static void open_cases(Store *s, const Config *cfg, const DigestCase *c, size_t n, int64_t now, Buf *b)
 {
+        _cleanup_free_ char *owned = NULL;
+        const char *ctl = notices_ctl(cfg, &owned);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *sum = summary(s, c[i].ref), *old = age(c[i].received_at, now);
-                buf_printf(b, "  %s  open %s: %s\n    breachctl show %s\n", c[i].ref, old, sum, c[i].ref);
+                buf_printf(b, "  %s  open %s: %s\n    %s show %s\n", c[i].ref, old, sum, ctl, c[i].ref);
         }
 }
 
@@ -87,6 +89,8 @@ static void pending(const Config *cfg, const Tz *tz, const DigestCase *c, size_t
                     size_t *ret_n)
 {
         *ret_n = 0;
+        _cleanup_free_ char *owned = NULL;
+        const char *ctl = notices_ctl(cfg, &owned);
         for (size_t i = 0; i < n; i++) {
                 if (strcmp(c[i].decision ? c[i].decision : "pending", "pending") != 0)
                         continue;
@@ -95,9 +99,9 @@ static void pending(const Config *cfg, const Tz *tz, const DigestCase *c, size_t
                                     *reply = decision_reply_address(cfg, c[i].ref, c[i].token);
                 bool late = c[i].late || now > c[i].deadline_at;
                 buf_printf(b, "  %s  ICO deadline %s (%s)\n"
-                              "    breachctl decide %s notify|not-notifiable --reason \"...\"%s\n"
+                              "    %s decide %s notify|not-notifiable --reason \"...\"%s\n"
                               "    or reply to %s with \"decision: ...\" and \"reason: ...\"\n",
-                           c[i].ref, when, left, c[i].ref, late ? " --delay-reason \"...\"" : "",
+                           c[i].ref, when, left, ctl, c[i].ref, late ? " --delay-reason \"...\"" : "",
                            reply ? reply : "its reminder");
                 (*ret_n)++;
         }
@@ -105,40 +109,45 @@ static void pending(const Config *cfg, const Tz *tz, const DigestCase *c, size_t
 
 static void actions(const Config *cfg, const DigestAction *a, size_t n, Buf *b)
 {
+        _cleanup_free_ char *owned = NULL;
+        const char *ctl = notices_ctl(cfg, &owned);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *text = message_one_line(a[i].text ? a[i].text : ""),
                                     *owner = a[i].owner ? message_one_line(a[i].owner) : NULL,
                                     *reply = decision_reply_address(cfg, a[i].ref, a[i].token);
                 buf_printf(b, "  %s  action %lld, due %s%s%s%s: %s\n"
-                              "    breachctl actions %s done %lld\n"
+                              "    %s actions %s done %lld\n"
                               "    or reply to %s with \"done: %lld\"\n",
                            a[i].ref, (long long)a[i].n, a[i].due, owner ? " (" : "", owner ? owner : "",
-                           owner ? ")" : "", text, a[i].ref, (long long)a[i].n, reply ? reply : "its reminder",
+                           owner ? ")" : "", text, ctl, a[i].ref, (long long)a[i].n, reply ? reply : "its reminder",
                            (long long)a[i].n);
         }
 }
 
 /* Late: received more than 72 hours after the breach became known (or
  * happened, when the report does not say), incident.c. */
-static void late_cases(Store *s, const Tz *tz, const DigestCase *c, size_t n, Buf *b)
+static void late_cases(Store *s, const Config *cfg, const Tz *tz, const DigestCase *c, size_t n, Buf *b)
 {
+        _cleanup_free_ char *owned = NULL;
+        const char *ctl = notices_ctl(cfg, &owned);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *sum = summary(s, c[i].ref), *got = notices_format_time(tz, c[i].received_at);
-                buf_printf(b, "  %s  received %s%s: %s\n    breachctl show %s\n", c[i].ref, got,
-                           c[i].closed ? " (closed)" : "", sum, c[i].ref);
+                buf_printf(b, "  %s  received %s%s: %s\n    %s show %s\n", c[i].ref, got,
+                           c[i].closed ? " (closed)" : "", sum, ctl, c[i].ref);
         }
 }
 
-static void quarantined(const Tz *tz, const QuarantinedMessage *q, size_t n, Buf *b)
+static void quarantined(const Config *cfg, const Tz *tz, const QuarantinedMessage *q, size_t n, Buf *b)
 {
+        _cleanup_free_ char *again = notices_reprocess_command(cfg);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *from = message_one_line(q[i].from ? q[i].from : "(no sender)"),
-                                    *subject = message_one_line(q[i].subject && *q[i].subject ? q[i].subject
-                                                                                             : "(no subject)"),
+                                    *line = message_one_line(q[i].subject && *q[i].subject ? q[i].subject
+                                                                                          : "(no subject)"),
+                                    *subject = notices_hide_tokens(line),
                                     *reason = message_one_line(q[i].reason ? q[i].reason : "(no reason recorded)"),
                                     *when = notices_format_time(tz, q[i].seen_at);
-                buf_printf(b, "  %s from %s: %s\n    why: %s\n    breachctl reprocess --quarantined\n", when, from,
-                           subject, reason);
+                buf_printf(b, "  %s from %s: %s\n    why: %s\n    %s\n", when, from, subject, reason, again);
         }
 }
 
@@ -182,7 +191,7 @@ static int digest_vars(Store *s, const Config *cfg, const Tz *tz, int64_t now, T
                 goto out;
         }
         Buf b = {0};
-        open_cases(s, open, n_open, now, &b);
+        open_cases(s, cfg, open, n_open, now, &b);
         tvars_set(v, "open_cases", b.s);
         buf_free(&b);
         set_count(v, "open_count", n_open);
@@ -194,11 +203,11 @@ static int digest_vars(Store *s, const Config *cfg, const Tz *tz, int64_t now, T
         tvars_set(v, "overdue_actions", b.s);
         buf_free(&b);
         set_count(v, "actions_count", n_acts);
-        late_cases(s, tz, late, n_late, &b);
+        late_cases(s, cfg, tz, late, n_late, &b);
         tvars_set(v, "late_cases", b.s);
         buf_free(&b);
         set_count(v, "late_count", n_late);
-        quarantined(tz, q, n_q, &b);
+        quarantined(cfg, tz, q, n_q, &b);
         tvars_set(v, "quarantined", b.s);
         buf_free(&b);
         set_count(v, "quarantined_count", n_q);

@@ -128,6 +128,51 @@ static void print_daemon(Ctl *c)
         state_free(&d);
 }
 
+/* One line of an organisation's figures (key "" the service's own: cases
+ * filed before there were organisations, mail no organisation took).
+ * *next and *next_org: the earliest deadline seen so far, and whose. */
+static int print_org(Ctl *c, const char *key, int64_t now, int64_t *next, char **next_org)
+{
+        RegisterCounts rc;
+        store_set_org(c->store, key);
+        int r = store_counts(c->store, now, &rc);
+        store_set_org(c->store, NULL);
+        if (r < 0) {
+                store_counts_free(&rc);
+                return r;
+        }
+        fprintf(c->out, "  %-20s %lld open, %lld awaiting decision (%lld overdue), %lld quarantined, "
+                        "%lld queued, %lld failed",
+                *key ? key : "(service)", (long long)rc.open_incidents, (long long)rc.pending_decisions,
+                (long long)rc.overdue, (long long)rc.quarantined, (long long)rc.outbox_queued,
+                (long long)rc.outbox_failed);
+        if (rc.next_deadline) {
+                _cleanup_free_ char *t = tz_format(c->tz, rc.next_deadline, "%Y-%m-%d %H:%M %Z");
+                fprintf(c->out, "; next deadline %s %s", rc.next_deadline_ref, t);
+                if (!*next || rc.next_deadline < *next) {
+                        *next = rc.next_deadline;
+                        free(*next_org);
+                        *next_org = xstrdup(*key ? key : "(service)");
+                }
+        }
+        fprintf(c->out, "\n");
+        store_counts_free(&rc);
+        return 0;
+}
+
+/* With organisations and no --org: a line for each, and the service's own. */
+static int print_orgs(Ctl *c, int64_t now, char **ret_next_org)
+{
+        int64_t next = 0;
+        fprintf(c->out, "Organisations:\n");
+        int r = 0;
+        for (size_t i = 0; r >= 0 && i < c->service->n_orgs; i++)
+                r = print_org(c, c->service->orgs[i]->org, now, &next, ret_next_org);
+        if (r >= 0)
+                r = print_org(c, "", now, &next, ret_next_org);
+        return r;
+}
+
 int ctl_status(Ctl *c, int argc, char **argv)
 {
         if (argc != 1) {
@@ -143,12 +188,23 @@ int ctl_status(Ctl *c, int argc, char **argv)
                 store_counts_free(&rc);
                 return r;
         }
+        /* The service's: its totals, after a line for each organisation. */
+        bool all = c->cfg == c->service && c->service->n_orgs > 0 && !store_org(c->store);
+        _cleanup_free_ char *next_org = NULL;
+        if (all && (r = print_orgs(c, now, &next_org)) < 0) {
+                fprintf(stderr, "breachctl: cannot read the register: %s\n", store_errmsg(c->store));
+                store_counts_free(&rc);
+                return r;
+        }
+        if (all)
+                fprintf(c->out, "Service totals:\n");
         fprintf(c->out, "%-22s %lld\n", "Open incidents:", (long long)rc.open_incidents);
         fprintf(c->out, "%-22s %lld (%lld past the ICO deadline)\n", "Awaiting decision:",
                 (long long)rc.pending_decisions, (long long)rc.overdue);
         if (rc.next_deadline) {
                 _cleanup_free_ char *t = tz_format(c->tz, rc.next_deadline, "%Y-%m-%d %H:%M %Z");
-                fprintf(c->out, "%-22s %s %s\n", "Next deadline:", rc.next_deadline_ref, t);
+                fprintf(c->out, "%-22s %s%s%s%s %s\n", "Next deadline:", rc.next_deadline_ref, next_org ? " (" : "",
+                        next_org ? next_org : "", next_org ? ")" : "", t);
         } else {
                 fprintf(c->out, "%-22s none\n", "Next deadline:");
         }
@@ -170,6 +226,8 @@ int ctl_status(Ctl *c, int argc, char **argv)
         if (c->cfg->mailbox.host)
                 fprintf(c->out, "%-22s %s on %s:%u as %s\n", c->cfg->n_orgs ? "Shared mailbox:" : "Mailbox:",
                         c->cfg->mailbox.folder, c->cfg->mailbox.host, c->cfg->mailbox.port, c->cfg->mailbox.user);
+        else
+                fprintf(c->out, "%-22s none shared: each organisation has its own\n", "Mailbox:");
         size_t own = 0;
         for (size_t i = 0; i < c->cfg->n_orgs; i++)
                 own += c->cfg->orgs[i]->own_mailbox;

@@ -236,6 +236,11 @@ static int record_refusal(const Config *cfg, Store *s, const OutboxRow *row, con
         if (q < 0)
                 return q;
         q = store_outbox_failed(s, row->id, e);
+        if (q == -EALREADY) {
+                /* Another host recorded its outcome first, and told the DPO. */
+                store_rollback(s);
+                return 0;
+        }
         if (q >= 0 && row->incident_id)
                 q = store_audit(s, row->incident_id, "breachd", "delivery_failed", row->kind, NULL, e);
         if (q >= 0)

@@ -212,15 +212,17 @@ int alert_quarantine_digest(Store *s, const Config *cfg, const Tz *tz, int64_t n
         /* Every value from a header is made one line: a subject cannot add
          * a line of its own to the admin's mail. */
         Buf b = {0};
+        _cleanup_free_ char *again = notices_reprocess_command(cfg);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *from = message_one_line(q[i].from ? q[i].from : "(no sender)"),
-                                    *subject = message_one_line(q[i].subject && *q[i].subject ? q[i].subject
-                                                                                             : "(no subject)"),
+                                    *line = message_one_line(q[i].subject && *q[i].subject ? q[i].subject
+                                                                                          : "(no subject)"),
+                                    *subject = notices_hide_tokens(line),
                                     *reason = message_one_line(q[i].reason ? q[i].reason : "(no reason recorded)"),
                                     *when = notices_format_time(tz, q[i].seen_at);
                 buf_printf(&b, "  From:      %s\n  Subject:   %s\n  Reason:    %s\n  Received:  %s\n"
-                               "  Reprocess: breachctl reprocess --quarantined\n\n",
-                           from, subject, reason, when);
+                               "  Reprocess: %s\n\n",
+                           from, subject, reason, when, again);
         }
         TemplateVars v = {0};
         tvars_set(&v, "organisation", cfg->organisation);

@@ -10,6 +10,49 @@
 #include "read/message.h"
 #include "read/values.h"
 
+static bool token_char(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+char *notices_hide_tokens(const char *s)
+{
+        Buf b = {0};
+        buf_printf(&b, "%s", "");
+        for (const char *p = s ? s : ""; *p; p++) {
+                size_t n = 0;
+                if (*p == '.' && p > s && token_char(p[-1]))
+                        while (token_char(p[1 + n]))
+                                n++;
+                if (n == 24) {
+                        buf_printf(&b, ".(token hidden)");
+                        p += n;
+                } else
+                        buf_printf(&b, "%c", *p);
+        }
+        return buf_steal(&b);
+}
+
+const char *notices_ctl(const Config *cfg, char **owned)
+{
+        *owned = NULL;
+        if (cfg->org && *cfg->org)
+                return *owned = xasprintf("breachctl --org %s", cfg->org);
+        return cfg->n_orgs > 0 ? "breachctl --org ''" : "breachctl";
+}
+
+/* "breachctl [--org KEY ]WHAT". */
+static char *ctl_command(const Config *cfg, const char *what)
+{
+        _cleanup_free_ char *owned = NULL;
+        return xasprintf("%s %s", notices_ctl(cfg, &owned), what);
+}
+
+char *notices_reprocess_command(const Config *cfg)
+{
+        return ctl_command(cfg, "reprocess --quarantined");
+}
+
 char *notices_format_time(const Tz *tz, int64_t t)
 {
         return tz_format(tz, t, "%A %-d %B %Y, %H:%M %Z");
@@ -264,6 +307,9 @@ void notices_followup_vars(TemplateVars *v, const char *changes, const char *fil
 void notices_incident_vars(const Config *cfg, const Tz *tz, const Incident *inc, int64_t now, TemplateVars *v)
 {
         tvars_set(v, "ref", inc->ref);
+        _cleanup_free_ char *what = xasprintf("show %s", inc->ref ? inc->ref : "");
+        _cleanup_free_ char *show = ctl_command(cfg, what);
+        tvars_set(v, "show_command", show);
         tvars_set(v, "organisation", cfg->organisation);
         const char *name = inc->form.f[F_REPORTER_NAME].text;
         _cleanup_free_ char *line = NULL;

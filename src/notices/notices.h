@@ -70,6 +70,26 @@ void rendered_mail_free(RenderedMail *m);
  * cannot be written).  No reply cap is applied. */
 int notices_render(const Config *cfg, const NoticeMail *n, const TemplateVars *v, RenderedMail *ret, char **ret_why);
 
+/* s (a subject from a header) with every decision token hidden: a word of
+ * 24 letters and digits after a '.' that follows a letter or digit
+ * ("DB2026001.k3…") becomes "(token hidden)".  A token is what lets a DPO
+ * decide by reply; an admin's digest listing what was quarantined (someone
+ * else's reply, a guess at another organisation's case) must not pass it
+ * on.  Caller frees. */
+char *notices_hide_tokens(const char *s);
+
+/* "breachctl", or in a shared service "breachctl --org KEY" (cfg an
+ * organisation's) or "breachctl --org ''" (the service's own): how a
+ * command line in a mail about cfg's cases starts, since two organisations
+ * may have the same reference.  *owned is what to free (may be NULL). */
+const char *notices_ctl(const Config *cfg, char **owned);
+
+/* The command that reads cfg's quarantined mail again: "breachctl
+ * reprocess --quarantined", with "--org KEY" for an organisation of a
+ * shared service and "--org ''" for the service's own (mail no
+ * organisation took).  Caller frees. */
+char *notices_reprocess_command(const Config *cfg);
+
 /* Formats a UTC instant in the configured zone: "Monday 9 March 2026, 14:05 GMT". */
 char *notices_format_time(const Tz *tz, int64_t t);
 /* "2 days 3 hours left" / "overdue by 5 hours". */

@@ -962,6 +962,8 @@ static void walk_forward(Walk *w, GMimeMessagePart *mp, unsigned depth, unsigned
                 w->m->orig_subject = decoded_subject(GMIME_OBJECT(inner));
                 free(w->m->orig_message_id);
                 w->m->orig_message_id = strip_angles(g_mime_message_get_message_id(inner));
+                GDateTime *d = g_mime_message_get_date(inner);
+                w->m->orig_date = d ? g_date_time_to_unix(d) : 0;
         }
         walk(w, inner->mime_part, depth + 1, ++w->next_group, fwd + 1);
 }

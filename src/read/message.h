@@ -73,6 +73,9 @@ typedef struct {
          * Date: (or Sent:) as written ("Jane <jane@x>", "Thu, 6 Feb 2025
          * at 09:58"); its Subject: is orig_subject.  NULL when none. */
         char *fwd_from, *fwd_date;
+        /* An attached (message/rfc822) forward's Date: as UTC seconds; 0
+         * when none, unreadable, or the forward is pasted (fwd_date). */
+        int64_t orig_date;
 
         MessageBody *bodies;
         size_t n_bodies;

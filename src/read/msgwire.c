@@ -29,6 +29,7 @@ struct known_message {
         StrList header_fields;
         bool forwarded;
         char *orig_from_addr, *orig_from_name, *orig_subject, *orig_message_id, *fwd_from, *fwd_date;
+        int64_t orig_date;
         MessageBody *bodies;
         size_t n_bodies;
         StrList unreadable;
@@ -176,6 +177,7 @@ void message_encode(const Message *m, Buf *out)
         put_str(out, m->orig_message_id);
         put_str(out, m->fwd_from);
         put_str(out, m->fwd_date);
+        put_u64(out, (uint64_t)m->orig_date);
         put_u64(out, m->n_bodies);
         for (size_t i = 0; i < m->n_bodies; i++)
                 put_body(out, &m->bodies[i]);
@@ -323,6 +325,7 @@ int message_decode(const char *data, size_t len, Message **ret)
         m->orig_message_id = get_str(&r);
         m->fwd_from = get_str(&r);
         m->fwd_date = get_str(&r);
+        m->orig_date = (int64_t)get_u64(&r);
         size_t n = get_count(&r);
         m->bodies = n ? xcalloc(n, sizeof *m->bodies) : NULL;
         for (size_t i = 0; i < n && !r.bad; i++) {

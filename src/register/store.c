@@ -579,10 +579,29 @@ static int schema_v9(Store *s)
         return store_exec(s, V9_INDEXES);
 }
 
+/* Version 10: what identifies a report's original message, so that a
+ * second copy is known whichever way either copy came (direct, pasted,
+ * attached): StoredMessage.orig_*.  The reports filed before it are given
+ * what the match used then (their From:, when received, their subject,
+ * their message_id): each old row is found by the same copies as before,
+ * and a forward filed before it stays unknown by its original, as it was. */
+static int schema_v10(Store *s)
+{
+        return store_exec(s,
+                "ALTER TABLE messages ADD COLUMN orig_from TEXT;\n"
+                "ALTER TABLE messages ADD COLUMN orig_at INTEGER;\n"
+                "ALTER TABLE messages ADD COLUMN orig_subject TEXT;\n"
+                "ALTER TABLE messages ADD COLUMN orig_message_id TEXT;\n"
+                "UPDATE messages SET orig_from = lower(from_addr), orig_at = COALESCE(received_at, seen_at),\n"
+                "  orig_subject = subject, orig_message_id = message_id\n"
+                "  WHERE disposition = 'report' AND incident_id IS NOT NULL;\n"
+                "CREATE INDEX messages_orig ON messages(orig_from, orig_at) WHERE orig_from IS NOT NULL;\n");
+}
+
 /* Each step upgrades from version i to i + 1; append, never edit. */
 static int (*const migrations[])(Store *) = {schema_v1, schema_v2, store_limits_schema,
                                               store_register_schema, store_outbox_schema, schema_v6,
-                                              schema_v7, schema_v8, schema_v9};
+                                              schema_v7, schema_v8, schema_v9, schema_v10};
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 static int migrate_steps(Store *s);
@@ -707,6 +726,14 @@ int store_open_secret(const char *path, const SecretSource *secret, Store **ret)
          * quarantined messages, the automatic mail and delivery reports of
          * the week, and failed mails.  Not a schema step: IF NOT
          * EXISTS makes them a no-op once made, whatever the version. */
+        /* On PostgreSQL under the migrations' lock: two processes making
+         * the same index IF NOT EXISTS at once, one of them fails on
+         * pg_class's key (two daemons opening a new register together). */
+        bool pg_locked = store_is_pg(s) && store_begin(s) >= 0;
+        if (pg_locked && (r = store_exec(s, "SELECT pg_advisory_xact_lock(7395271)")) < 0) {
+                store_rollback(s);
+                goto fail;
+        }
         if ((r = store_exec(s, "CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);\n"
                                "CREATE INDEX IF NOT EXISTS incidents_open ON incidents(deadline_at) "
                                "WHERE status != 'closed';\n"
@@ -716,7 +743,12 @@ int store_open_secret(const char *path, const SecretSource *secret, Store **ret)
                                "WHERE disposition = 'automatic';\n"
                                "CREATE INDEX IF NOT EXISTS messages_ignored ON messages(seen_at) "
                                "WHERE disposition = 'ignored';\n"
-                               "CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(id) WHERE state = 'failed';")) < 0)
+                               "CREATE INDEX IF NOT EXISTS outbox_failed ON outbox(id) WHERE state = 'failed';")) < 0) {
+                if (pg_locked)
+                        store_rollback(s);
+                goto fail;
+        }
+        if (pg_locked && (r = store_commit(s)) < 0)
                 goto fail;
         build_incident_sql(s);
         s->org = xstrdup("");
@@ -881,15 +913,29 @@ int store_add_message(Store *s, const StoredMessage *m)
 {
         static const char sql[] =
                 "INSERT INTO messages(mailbox, uidvalidity, uid, key, message_id, from_addr, subject, "
-                "received_at, seen_at, incident_id, disposition, reason, raw, org) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?, COALESCE((SELECT org FROM incidents WHERE id = ?), ?))";
+                "received_at, seen_at, incident_id, disposition, reason, raw, org, "
+                "orig_from, orig_at, orig_subject, orig_message_id) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?, COALESCE((SELECT org FROM incidents WHERE id = ?), ?), "
+                "lower(CAST(? AS TEXT)),?,?,?)";
         return store_write(s, sql,
                            STORE_VALUES(SV_TEXT(m->mailbox), SV_INT(m->uidvalidity), SV_INT(m->uid), SV_TEXT(m->key),
                                         SV_TEXT(m->message_id), SV_TEXT(m->from_addr), SV_TEXT(m->subject),
                                         SV_INT(m->received_at), SV_INT(now_utc()), SV_NONZERO(m->incident_id),
                                         SV_TEXT(disposition_name(m->disposition)), SV_TEXT(m->reason),
                                         SV_BLOB(m->raw, m->raw_len), SV_NONZERO(m->incident_id),
-                                        SV_TEXT(store_org_key(s))));
+                                        SV_TEXT(store_org_key(s)), SV_TEXT(m->orig_from),
+                                        SV_INT_OR_NULL(m->orig_at, !m->orig_from), SV_TEXT(m->orig_subject),
+                                        SV_TEXT(m->orig_message_id)));
+}
+
+int store_set_original(Store *s, int64_t message_row, const char *from, int64_t at, const char *subject,
+                       const char *message_id)
+{
+        static const char sql[] = "UPDATE messages SET orig_from = lower(CAST(? AS TEXT)), orig_at = ?, "
+                                  "orig_subject = ?, orig_message_id = ? WHERE id = ?";
+        return store_write(s, sql,
+                           STORE_VALUES(SV_TEXT(from), SV_INT(at), SV_TEXT(subject), SV_TEXT(message_id),
+                                        SV_INT(message_row)));
 }
 
 int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const uint32_t *uids, size_t n)
@@ -1138,15 +1184,18 @@ static int row_report(StoreRow *st, void *userdata)
                      store_col_int64(st, 2), w->userdata);
 }
 
-int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t until, StoreReportFn fn,
-                       void *userdata)
+int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t until, const char *message_id,
+                       StoreReportFn fn, void *userdata)
 {
         static const char sql[] =
-                "SELECT incident_id, COALESCE(subject, ''), COALESCE(received_at, seen_at) FROM messages "
-                "WHERE disposition = 'report' AND incident_id IS NOT NULL AND from_addr = ? COLLATE NOCASE "
-                "AND COALESCE(received_at, seen_at) BETWEEN ? AND ? AND org = COALESCE(?, org) ORDER BY id";
+                "SELECT incident_id, COALESCE(orig_subject, ''), orig_at FROM messages "
+                "WHERE orig_from = lower(CAST(? AS TEXT)) AND orig_at BETWEEN ? AND ? AND disposition = 'report' "
+                "AND incident_id IS NOT NULL AND (orig_message_id IS NULL OR CAST(? AS TEXT) IS NULL) "
+                "AND org = COALESCE(?, org) ORDER BY id";
         ReportWalk w = {.fn = fn, .userdata = userdata};
-        return store_query(s, sql, STORE_VALUES(SV_TEXT(from_addr), SV_INT(since), SV_INT(until), SV_TEXT(s->org)),
+        return store_query(s, sql,
+                           STORE_VALUES(SV_TEXT(from_addr), SV_INT(since), SV_INT(until), SV_TEXT(message_id),
+                                        SV_TEXT(s->org)),
                            row_report, &w);
 }
 
@@ -1260,8 +1309,9 @@ int store_outbox_retry(Store *s, int64_t id, int64_t next_at, const char *error)
 int store_outbox_failed(Store *s, int64_t id, const char *error)
 {
         static const char sql[] = "UPDATE outbox SET state = 'failed', attempts = attempts + 1, unconfirmed = 0, "
-                                  "last_error = ? WHERE id = ?";
-        return store_write(s, sql, STORE_VALUES(SV_TEXT(error), SV_INT(id)));
+                                  "last_error = ? WHERE id = ? AND state = 'queued'";
+        int r = store_write(s, sql, STORE_VALUES(SV_TEXT(error), SV_INT(id)));
+        return r < 0 ? r : store_changes(s) == 1 ? 0 : -EALREADY;
 }
 
 /* Column 0 into *(int64_t *)userdata, INT64_MAX when it is NULL. */

@@ -15,7 +15,7 @@
 
 typedef struct Store Store;
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Creates the database (0600 whatever the umask, in a 0700 directory when
  * it creates the directory) or opens and upgrades it.  An existing file
@@ -158,6 +158,15 @@ typedef struct {
          * report is matched by it; the forward itself by its key). */
         const char *message_id, *from_addr, *subject;
         int64_t received_at;
+        /* A report's original (schema 10): the message the reporter sent,
+         * by which a later copy is known.  Filed directly, the message
+         * itself (its From:, Date: or else when received, Subject:,
+         * Message-ID); filed from a forward, the pasted header block's or
+         * the attached message's (orig_message_id NULL when it had none).
+         * orig_from is the bare address; all NULL/0 for other
+         * dispositions. */
+        const char *orig_from, *orig_subject, *orig_message_id;
+        int64_t orig_at;
         int64_t incident_id;      /* 0: none */
         Disposition disposition;
         const char *reason;       /* for quarantine / ignored */
@@ -171,6 +180,10 @@ int store_uid_disposition(Store *s, const char *mailbox, uint32_t uidvalidity, u
 /* 1 and the incident (0 if none) if a message with this key was recorded. */
 int store_key_seen(Store *s, const char *key, int64_t *ret_incident_id);
 int store_add_message(Store *s, const StoredMessage *m);
+/* Sets a recorded message's original (StoredMessage.orig_*): a message
+ * reprocessed into a report. */
+int store_set_original(Store *s, int64_t message_row, const char *from, int64_t at, const char *subject,
+                       const char *message_id);
 /* Every recorded UID of the mailbox/uidvalidity not yet marked moved. */
 int store_mark_moved(Store *s, const char *mailbox, uint32_t uidvalidity, const uint32_t *uids, size_t n);
 
@@ -186,13 +199,16 @@ int store_find_incident_by_message_id(Store *s, const char *message_id, int64_t 
  * when none was filed, or a negative code.  Mail breachd sent does not
  * count. */
 int store_find_filed_message(Store *s, const char *message_id, int64_t *ret_id);
-/* Each report filed directly from from_addr (disposition report, its
- * From: that address, ignoring case) received from since to until (UTC
- * seconds), oldest first: fn gets its incident, its subject and when it
- * was received; a negative return from fn stops the walk and is returned. */
-typedef int (*StoreReportFn)(int64_t incident_id, const char *subject, int64_t received_at, void *userdata);
-int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t until, StoreReportFn fn,
-                       void *userdata);
+/* Each report whose original (StoredMessage.orig_*) was sent by from_addr
+ * (ignoring ASCII case) with a Date: from since to until (UTC seconds),
+ * oldest first; when message_id is non-NULL, only those whose original had
+ * no Message-ID (two that both have one are the same message only when
+ * they are equal: store_find_filed_message()).  fn gets its incident, the
+ * original's subject and Date:; a negative return from fn stops the walk
+ * and is returned. */
+typedef int (*StoreReportFn)(int64_t incident_id, const char *subject, int64_t sent_at, void *userdata);
+int store_reports_from(Store *s, const char *from_addr, int64_t since, int64_t until, const char *message_id,
+                       StoreReportFn fn, void *userdata);
 int store_incident_ref(Store *s, int64_t id, char **ret);
 int store_audit(Store *s, int64_t incident_id, const char *actor, const char *action,
                 const char *field, const char *old_value, const char *new_value);
@@ -203,7 +219,8 @@ int store_audit(Store *s, int64_t incident_id, const char *actor, const char *ac
  * deadline, lateness, days to report, missing, unclear, fallbacks.  The
  * DPO's assessment is not touched.  -ENOENT if there is no such incident. */
 int store_update_incident_fields(Store *s, const Incident *inc);
-/* store_load_incident() by id. */
+/* store_load_incident() by id, whatever the scope: the incident of its own
+ * organisation (another may have the same reference). */
 int store_load_incident_by_id(Store *s, int64_t id, Incident *ret);
 typedef struct {
         int64_t received_at;
@@ -319,6 +336,7 @@ int store_queue_mail(Store *s, int64_t incident_id, const char *kind, const char
 int store_outbox_due(Store *s, int64_t now, size_t max, OutboxRow **ret, size_t *ret_n);
 int store_outbox_sent(Store *s, int64_t id, int64_t now);
 int store_outbox_retry(Store *s, int64_t id, int64_t next_at, const char *error);
+/* -EALREADY when the row is no longer queued (another host recorded it). */
 int store_outbox_failed(Store *s, int64_t id, const char *error);
 /* Earliest next_attempt_at of queued rows, or INT64_MAX. */
 int store_outbox_next_due(Store *s, int64_t *ret);
@@ -349,6 +367,7 @@ int store_prune_auto_mail(Store *s, int64_t before);
 typedef struct {
         int64_t id, incident_id;  /* incident_id 0: none */
         char *kind, *state;
+        char *org;                /* the organisation it was sent for ("" single) */
         StrList rcpts;
 } OutboxRef;
 void outbox_ref_free(OutboxRef *r);

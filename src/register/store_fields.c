@@ -90,11 +90,19 @@ int store_update_incident_fields(Store *s, const Incident *inc)
 
 int store_load_incident_by_id(Store *s, int64_t id, Incident *ret)
 {
-        _cleanup_free_ char *ref = NULL;
+        /* By its reference within its own organisation: another may have
+         * the same reference, and the scope may be another's or all. */
+        _cleanup_free_ char *ref = NULL, *org = NULL;
         int r = store_incident_ref(s, id, &ref);
+        if (r >= 0)
+                r = store_incident_org(s, id, &org);
         if (r < 0)
                 return r;
-        return store_load_incident(s, ref, ret);
+        char *was = s->org;
+        s->org = org;
+        r = store_load_incident(s, ref, ret);
+        s->org = was;
+        return r;
 }
 
 static int followup_row(StoreRow *st, void *userdata)

@@ -59,6 +59,7 @@ void outbox_ref_free(OutboxRef *r)
                 return;
         free(r->kind);
         free(r->state);
+        free(r->org);
         strlist_free(&r->rcpts);
         memset(r, 0, sizeof *r);
 }
@@ -77,12 +78,15 @@ static int outbox_ref_row(StoreRow *st, void *userdata)
         char *save = NULL;
         for (char *t = strtok_r(copy, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
                 strlist_add(&ret->rcpts, t);
+        ret->org = store_col_text(st, 5);
+        if (!ret->org)
+                ret->org = xstrdup("");
         return 0;
 }
 
 int store_outbox_by_message_id(Store *s, const char *message_id, OutboxRef *ret)
 {
-        static const char sql[] = "SELECT id, COALESCE(incident_id, 0), kind, state, rcpts FROM outbox "
+        static const char sql[] = "SELECT id, COALESCE(incident_id, 0), kind, state, rcpts, org FROM outbox "
                                   "WHERE message_id = ? ORDER BY id LIMIT 1";
         int r = store_query(s, sql, STORE_VALUES(SV_TEXT(message_id)), outbox_ref_row, ret);
         return r < 0 ? r : r == 0 ? -ENOENT : 0;

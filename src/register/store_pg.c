@@ -28,9 +28,23 @@
 #define INT8OID 20
 #define BYTEAOID 17
 
+/* A statement is sent with its text (PQexecParams) the first time, and
+ * prepared on the server (PQprepare) the second: a statement of the
+ * cache runs many times, one of store_query_once() never twice.  A
+ * prepared statement lives as long as the session: after a reconnection
+ * (Store.session) it is prepared again.  Its parameters' types are those
+ * of the call that prepared it; a call whose values are typed otherwise
+ * (an integer where text was, say) is sent with its text, as before. */
 struct StoreStmt {
         char *sql;      /* translated */
+        unsigned runs;
+        unsigned session;   /* the session it was prepared in; 0: not prepared */
+        char name[24];
+        Oid *types;
+        size_t n_types;
 };
+
+static unsigned long stmt_seq;   /* statement names, unique in the process */
 
 /* A result being walked: the blobs unescaped for the row callback, freed
  * after it. */
@@ -422,6 +436,9 @@ static void pg_finalize(Store *s, StoreStmt *st)
 {
         if (!st)
                 return;
+        /* Only the cache's are prepared, finalised at store_close(): the
+         * session ends with them. */
+        free(st->types);
         free(st->sql);
         free(st);
 }
@@ -475,7 +492,30 @@ static int pg_run(Store *s, StoreStmt *st, const StoreValue *v, size_t n, StoreR
                         break;
                 }
         }
-        PGresult *res = PQexecParams(CONN(s), st->sql, (int)n, types, vals, lens, formats, 0);
+        PGresult *res = NULL;
+        if (st->session && st->session != s->session)
+                st->session = 0;   /* a new session: prepared again */
+        if (!st->session && ++st->runs >= 2) {
+                snprintf(st->name, sizeof st->name, "b%lu", __atomic_add_fetch(&stmt_seq, 1, __ATOMIC_RELAXED));
+                res = PQprepare(CONN(s), st->name, st->sql, (int)n, types);
+                if (!ok(res)) {
+                        r = pg_err(s, res);
+                        PQclear(res);
+                        return r;
+                }
+                PQclear(res);
+                st->session = s->session;
+                free(st->types);
+                st->types = (Oid *)xmemdup(types, (n + 1) * sizeof *types);
+                st->n_types = n;
+        }
+        bool same = st->session && st->n_types == n;
+        for (size_t k = 0; same && k < n; k++)
+                same = v[k].type == STORE_NULL || types[k] == st->types[k];
+        if (same)
+                res = PQexecPrepared(CONN(s), st->name, (int)n, vals, lens, formats, 0);
+        else
+                res = PQexecParams(CONN(s), st->sql, (int)n, types, vals, lens, formats, 0);
         if (!ok(res)) {
                 r = pg_err(s, res);
                 PQclear(res);
@@ -530,7 +570,16 @@ static int pg_version_get(Store *s)
 {
         if (pg_ready(s) < 0)
                 return 0;
-        PGresult *res = PQexec(CONN(s), "SELECT to_regclass('schema_version') IS NOT NULL");
+        /* pg_class itself, not to_regclass(): the name lookup goes by the
+         * session's catalog cache, which still said "no such table" after
+         * another process made it while this one waited on the migration
+         * lock (two daemons opening a new register at once: the second
+         * made the schema again and failed).  Reading pg_class takes a
+         * lock on it, which brings the cache up to date, and a fresh
+         * snapshot. */
+        PGresult *res = PQexec(CONN(s), "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relname = "
+                                        "'schema_version' AND relnamespace = (SELECT oid FROM "
+                                        "pg_catalog.pg_namespace WHERE nspname = current_schema()))");
         bool exists = ok(res) && PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
         PQclear(res);
         if (!exists)

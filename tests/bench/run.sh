@@ -68,7 +68,7 @@ fi
 mkdir -p "$BENCH_OUT"
 # The helpers: floor needs nothing but libc; regtick links the library the
 # measured breachd was built from.
-PKGS=(libetpan gmime-3.0 sqlite3 libconfig libsystemd libxml-2.0 libarchive gnutls poppler-glib libical)
+PKGS=(libetpan gmime-3.0 sqlite3 libpq libconfig libsystemd libxml-2.0 libarchive gnutls poppler-glib libical)
 cc -std=c17 -O2 -Wall -Wextra -o "$BENCH_OUT/floor" tests/bench/floor.c
 # shellcheck disable=SC2046 # pkg-config output is a list of flags
 cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Wno-unused-parameter -Isrc $(pkg-config --cflags "${PKGS[@]}") \

@@ -187,10 +187,63 @@ static void record_in(Store *s, const Config *cfg, const Tz *tz)
                    "a refused acknowledgement is (the sender's path, with the zone opened for it)");
 }
 
+/* Two organisations, both with a DB2025001: a bounce of one's mail is not
+ * the other's to record, and the notice about it is of the right case. */
+static void test_other_org(void)
+{
+        Fixture *f = fixture_new(NULL);
+        tap_ok(f != NULL, "a fresh register for two organisations");
+        if (!f)
+                return;
+        Store *s = f->store;
+        store_set_org(s, "birch");
+        int64_t birch = file_one(s);
+        store_set_org(s, "ash");
+        Incident inc;
+        incident_init(&inc);
+        inc.ref = xstrdup("DB2025001");
+        inc.token = xstrdup("ASHTOKEN");
+        inc.received_at = inc.filed_at = 1736179200;
+        inc.deadline_at = inc.received_at + 72 * 3600;
+        inc.from_addr = xstrdup("teacher@ash.test");
+        inc.subject = xstrdup("Ash's own");
+        store_insert_incident(s, &inc);
+        int64_t ash = inc.id;
+        incident_free(&inc);
+        size_t len = 0;
+        _cleanup_free_ char *raw = load("bounce-postfix-dsn.eml", &len);
+        Bounce b = {0};
+        dsn_parse(raw, len, &b);
+        BounceMatch m = {0};
+        store_begin(s);
+        TAP_INT_EQ(bounce_record(s, f->cfg, f->tz, &b, &m), 0, "Birch's mail bounced is nothing of Ash's");
+        store_commit(s);
+        bounce_match_free(&m);
+        TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM outbox WHERE state = 'bounced'"), 0, "no row marked bounced");
+        TAP_INT_EQ(count(s, "SELECT COUNT(*) FROM outbox WHERE kind = 'delivery_failed'"), 0, "nobody told");
+        /* Told from any scope, the notice is of the case whose mail it was. */
+        store_begin(s);
+        TAP_INT_EQ(bounce_tell_dpo(s, f->cfg, f->tz, birch, "ack", "ghost@example.test", "550"), 1,
+                   "Birch's failed acknowledgement is told");
+        store_commit(s);
+        _cleanup_free_ char *sql = xasprintf("SELECT COUNT(*) FROM outbox WHERE kind = 'delivery_failed' AND "
+                                             "incident_id = %lld AND org = 'birch'", (long long)birch);
+        TAP_INT_EQ(count(s, sql), 1, "about Birch's DB2025001, not Ash's (%lld)", (long long)ash);
+        store_set_org(s, "birch");
+        store_begin(s);
+        TAP_INT_EQ(bounce_record(s, f->cfg, f->tz, &b, &m), 1, "in Birch's scope it is matched");
+        store_commit(s);
+        TAP_INT_EQ(m.incident_id, birch, "to Birch's case");
+        bounce_match_free(&m);
+        dsn_free(&b);
+        fixture_free(f);
+}
+
 int main(void)
 {
         test_shapes();
         test_not_bounces();
         test_record();
+        test_other_org();
         return tap_done();
 }

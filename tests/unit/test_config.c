@@ -784,7 +784,9 @@ static void test_organisations(void)
                       "mailbox = { host = \"imap.birchlane.sch.uk\"; user = \"breach\"; "
                       "password_file = \"/etc/breachd/birch.secret\"; };\n", 0644);
 
-        Config *c = expect_ok("two organisations", MINIMAL "organisations = \"orgs\";\n"
+        Config *c = expect_ok("two organisations", MAILBOX DPO "organisations = \"orgs\";\n"
+                              "smtp = { host = \"smtp.example.org\"; from = \"Breach <breach@example.org>\"; "
+                              "reply_to = \"Service desk <desk@example.org>\"; };\n"
                               "organisation = \"The DPO service\";\nreminders = [ 24, 60 ];\n");
         if (c) {
                 TAP_STR_EQ(c->org, "", "the main file's own key is empty");
@@ -812,6 +814,12 @@ static void test_organisations(void)
                 TAP_STR_EQ(p->mailbox.host, "imap.birchlane.sch.uk", "its own server");
                 TAP_STR_EQ(p->mailbox.folder, "INBOX", "its own mailbox starts from the defaults");
                 TAP_STR_EQ(p->organisation, "Birch Lane Academy", "its own name");
+                TAP_STR_EQ(o->smtp.reply_to, NULL, "the service's reply_to is not Ashgrove's");
+                TAP_STR_EQ(p->smtp.from, "\"Birch Lane Academy\" <breach@example.org>",
+                           "without a from of its own: its name, at the service's address");
+                TAP_STR_EQ(p->smtp.envelope_from, "breach@example.org", "... the envelope from it");
+                TAP_STR_EQ(p->smtp.reply_to, NULL, "and not the service's reply_to");
+                TAP_STR_EQ(c->smtp.reply_to, "Service desk <desk@example.org>", "the service keeps its own");
         }
         config_free(c);
 

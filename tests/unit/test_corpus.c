@@ -326,11 +326,16 @@ static int file_parent(const Setup *su, const IngestContext *ctx, const char *pa
         if (r >= 0)
                 r = store_insert_incident(ctx->store, &inc);
         if (r >= 0) {
+                IngestOriginal orig;
+                ingest_original(ctx, m, received, &orig);
                 StoredMessage sm = {.mailbox = "INBOX", .uidvalidity = 1, .uid = uid, .key = m->key,
-                                    .message_id = m->message_id, .from_addr = m->from_addr,
-                                    .subject = m->subject, .received_at = received, .incident_id = inc.id,
-                                    .disposition = DISP_REPORT};
+                                    .message_id = m->orig_message_id ? m->orig_message_id : m->message_id,
+                                    .from_addr = m->from_addr, .subject = m->subject, .received_at = received,
+                                    .incident_id = inc.id, .disposition = DISP_REPORT, .orig_from = orig.from,
+                                    .orig_at = orig.at, .orig_subject = orig.subject,
+                                    .orig_message_id = orig.message_id};
                 r = store_add_message(ctx->store, &sm);
+                ingest_original_free(&orig);
         }
         if (r >= 0) {
                 r = newcase_queue_notices(ctx->store, su->cfg, su->tz, &inc, m, &why);

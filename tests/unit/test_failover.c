@@ -295,6 +295,19 @@ static void *claim_fn(void *arg)
         return NULL;
 }
 
+typedef struct {
+        Store *s;
+        int64_t id;
+        int r;
+} Failing;
+
+static void *fail_fn(void *arg)
+{
+        Failing *fl = arg;
+        fl->r = store_outbox_failed(fl->s, fl->id, "given up too");
+        return NULL;
+}
+
 static void test_outbox(Fixture *f, bool pg)
 {
         Store *a = f->store, *b = open_store(f);
@@ -348,6 +361,22 @@ static void test_outbox(Fixture *f, bool pg)
                 free(rb);
                 store_exec(a, "UPDATE outbox SET state = 'sent'");
         }
+
+        /* Two hosts give up the same row (handed over too often): the
+         * second finds it recorded, and tells nobody again. */
+        queue_mails(a, 1);
+        int64_t last = count(a, "SELECT MAX(id) FROM outbox");
+        store_begin(a);
+        TAP_INT_EQ(store_outbox_failed(a, last, "given up"), 0, "A records a row as failed, not committed yet");
+        Failing fl = {b, last, 1};
+        int64_t pid_fb = pg ? backend_pid(b) : 0;
+        pthread_t tf;
+        pthread_create(&tf, NULL, fail_fn, &fl);
+        if (pg)
+                tap_ok(wait_for_waiting(a, pid_fb), "B, recording it too, waits for A");
+        TAP_INT_EQ(store_commit(a), 0, "A commits");
+        pthread_join(tf, NULL);
+        TAP_INT_EQ(fl.r, -EALREADY, "B is told it was recorded already (-EALREADY)");
 
         /* Two senders at once over many rows. */
         queue_mails(a, MAILS);
@@ -591,6 +620,59 @@ static void test_quarantine(Fixture *f, bool pg)
         TAP_INT_EQ(count(f->store, "SELECT COUNT(*) FROM outbox WHERE kind = 'quarantine_digest'"), 1, "one digest");
 }
 
+/* ---- two daemons opening a new register at once ---- */
+
+typedef struct {
+        const char *uri;
+        pthread_barrier_t *start;
+        int r;
+} Opener;
+
+static void *opener(void *arg)
+{
+        Opener *o = arg;
+        Store *s = NULL;
+        pthread_barrier_wait(o->start);
+        o->r = store_open(o->uri, &s);
+        store_close(s);
+        return NULL;
+}
+
+static void test_open_together(Fixture *f)
+{
+        const char *uri = f->cfg->database;
+        const char *sp = strstr(uri, "search_path%3D");
+        tap_ok(sp != NULL, "the fixture's URI names its schema");
+        if (!sp)
+                return;
+        int failed = 0;
+        for (int round = 0; round < 8; round++) {
+                _cleanup_free_ char *schema = xasprintf("%s_new%d", sp + strlen("search_path%3D"), round);
+                _cleanup_free_ char *create = xasprintf("CREATE SCHEMA %s", schema);
+                _cleanup_free_ char *drop = xasprintf("DROP SCHEMA %s CASCADE", schema);
+                _cleanup_free_ char *fresh = xasprintf("%.*s%s", (int)(sp + strlen("search_path%3D") - uri), uri, schema);
+                if (store_exec(f->store, create) < 0) {
+                        failed++;
+                        continue;
+                }
+                pthread_barrier_t start;
+                pthread_barrier_init(&start, NULL, 2);
+                Opener o[2] = {{fresh, &start, 0}, {fresh, &start, 0}};
+                pthread_t t[2];
+                for (int i = 0; i < 2; i++)
+                        pthread_create(&t[i], NULL, opener, &o[i]);
+                for (int i = 0; i < 2; i++)
+                        pthread_join(t[i], NULL);
+                pthread_barrier_destroy(&start);
+                if (o[0].r < 0 || o[1].r < 0) {
+                        printf("# round %d: %d, %d\n", round, o[0].r, o[1].r);
+                        failed++;
+                }
+                store_exec(f->store, drop);
+        }
+        TAP_INT_EQ(failed, 0, "two processes open a new register at once, 8 times: both open it each time");
+}
+
 int main(void)
 {
         Fixture *f = fixture_new(NULL);
@@ -601,6 +683,7 @@ int main(void)
         printf("# register: %s\n", pg ? "PostgreSQL" : "SQLite");
         if (pg) {
                 watcher = open_store(f);
+                test_open_together(f);
                 test_locks_pg(f);
         } else
                 test_locks_sqlite(f);

@@ -145,8 +145,101 @@ static void test_passes(void)
         fixture_free(f);
 }
 
+/* The service's own cases (key "", filed before there were organisations)
+ * get the main file's weekly digest while any is open, listing them and
+ * no organisation's; an organisation's lists its own only. */
+static void test_service_weekly(void)
+{
+        Fixture *f = fixture_new(NULL);
+        if (!f)
+                return;
+        _cleanup_free_ char *dir = fixture_path(f, "orgs");
+        mkdir(dir, 0755);
+        _cleanup_free_ char *b = fixture_path(f, "orgs/birch.conf");
+        write_text(b, "organisation = \"Birch Lane\";\n"
+                      "addresses = [ \"breach+birch@example.test\" ];\n"
+                      "dpo = [ \"dpo@birchlane.sch.uk\" ];\nescalation = [ ];\n"
+                      "reference_pattern = \"BL%Y%03n\";\n");
+        const Config *cfg = fixture_config(f, "organisations = \"orgs\";\nweekly_digest = \"Mon 08:00\";\n");
+        tap_ok(cfg && cfg->n_orgs == 1, "one organisation, the service's weekly digest on Monday at 08:00");
+        if (!cfg || cfg->n_orgs != 1) {
+                fixture_free(f);
+                return;
+        }
+        Store *s = f->store;
+        const int64_t monday = 1800261000;   /* Monday 18 January 2027, 08:30 in London */
+        file_in(s, "birch", "BL2027001", "tokenbirch000000000001", monday - 86400);
+        char *why = NULL;
+        TAP_INT_EQ(weekly_digest_run_all(s, cfg, f->tz, monday, &why), 1, "Birch Lane's digest is queued");
+        free(why);
+        _cleanup_free_ char *q = queued(s);
+        TAP_STR_EQ(q, "weekly_digest to dpo@birchlane.sch.uk: BL2027001\n",
+                   "Birch Lane's only: the service has no case of its own, so no digest");
+        file_in(s, "", "DB2027001", "tokenservice00000000001", monday + 86400);
+        TAP_INT_EQ(weekly_digest_run_all(s, cfg, f->tz, monday + 7 * 86400, &why), 1, "a week later");
+        free(why);
+        OutboxRow *rows = NULL;
+        size_t n = 0, service = 0;
+        store_outbox_due(s, INT64_MAX / 2, 100, &rows, &n);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *to = strlist_join(&rows[i].rcpts, ",");
+                if (!strcmp(rows[i].kind, "weekly_digest") && !strcmp(to, "dpo@example.test")) {
+                        service++;
+                        tap_ok(rows[i].data && strstr(rows[i].data, "DB2027001") &&
+                                       !strstr(rows[i].data, "BL2027001"),
+                               "the main file's DPO has the service's own case, none of Birch Lane's");
+                        tap_ok(rows[i].data && strstr(rows[i].data, "breachctl --org '' show DB2027001"),
+                               "... with the command for the service's own part");
+                }
+                if (!strcmp(rows[i].kind, "weekly_digest") && !strcmp(to, "dpo@birchlane.sch.uk"))
+                        tap_ok(rows[i].data && strstr(rows[i].data, "breachctl --org birch show BL2027001") &&
+                                       strstr(rows[i].data, "breachctl --org birch decide BL2027001"),
+                               "Birch Lane's digest names its organisation in its commands");
+                outbox_row_free(&rows[i]);
+        }
+        free(rows);
+        TAP_INT_EQ((int)service, 1, "one weekly digest for the service's own open case");
+        tap_ok(store_org(s) && !strcmp(store_org(s), ""), "the Store's scope is as it was");
+        fixture_free(f);
+}
+
+/* An organisation whose file gives no staff_domains shares the main
+ * file's: the service's own staff are not that one organisation's, so its
+ * mail to the common address is routed to no organisation by domain. */
+static void test_inherited_domains(void)
+{
+        Fixture *f = fixture_new(NULL);
+        if (!f)
+                return;
+        _cleanup_free_ char *dir = fixture_path(f, "orgs");
+        mkdir(dir, 0755);
+        _cleanup_free_ char *b = fixture_path(f, "orgs/birch.conf");
+        _cleanup_free_ char *c = fixture_path(f, "orgs/cedar.conf");
+        write_text(b, "organisation = \"Birch Lane\";\nstaff_domains = [ \"birchlane.sch.uk\" ];\n"
+                      "dpo = [ \"dpo@birchlane.sch.uk\" ];\n");
+        write_text(c, "organisation = \"Cedar\";\naddresses = [ \"breach+cedar@dpo.example.test\" ];\n");
+        const Config *cfg = fixture_config(f, "staff_domains = [ \"dpo-service.example\" ];\n"
+                                              "organisations = \"orgs\";\n");
+        tap_ok(cfg && cfg->n_orgs == 2, "two organisations, Cedar with the service's staff domains");
+        if (cfg && cfg->n_orgs == 2) {
+                _cleanup_free_ char *got = route(f->store, cfg, HDR("officer@dpo-service.example",
+                                                                     "breach@dpo.example.test") "\r\nx\r\n");
+                tap_ok(got[0] == '!', "the service's officer to the common address is no organisation's (got %s)",
+                       got);
+                _cleanup_free_ char *birch = route(f->store, cfg, HDR("head@birchlane.sch.uk",
+                                                                       "breach@dpo.example.test") "\r\nx\r\n");
+                TAP_STR_EQ(birch, "birch", "Birch Lane's own staff domain routes to it");
+                _cleanup_free_ char *cedar = route(f->store, cfg, HDR("officer@dpo-service.example",
+                                                                       "breach+cedar@dpo.example.test") "\r\nx\r\n");
+                TAP_STR_EQ(cedar, "cedar", "to Cedar's address it is Cedar's");
+        }
+        fixture_free(f);
+}
+
 int main(void)
 {
+        test_service_weekly();
+        test_inherited_domains();
         Fixture *f = fixture_new(NULL);
         tap_ok(f != NULL, "a register");
         if (!f)

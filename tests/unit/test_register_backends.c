@@ -199,6 +199,9 @@ static void test_lost_connection(Fixture *f)
         TAP_INT_EQ(store_open(f->cfg->database, &admin), 0, "a second connection");
         int64_t pid = 0;
         TAP_INT_EQ(count(s, "SELECT 1"), 1, "the register answers");
+        TAP_INT_EQ(store_key_seen(s, "<nothing@x>", NULL), 0, "a statement of the cache once");
+        TAP_INT_EQ(store_key_seen(s, "<nothing@x>", NULL), 0, "and again");
+        tap_ok(count(s, "SELECT COUNT(*) FROM pg_prepared_statements") > 0, "prepared on the server the second time");
         store_query_int64(s, "SELECT pg_backend_pid()", &pid);
         int64_t killed = 0;
         store_query_once(admin, "SELECT pg_terminate_backend(?::int)", STORE_VALUES(SV_INT(pid)), store_row_int64, &killed);
@@ -210,6 +213,9 @@ static void test_lost_connection(Fixture *f)
         _cleanup_free_ char *why = store_last_failure();
         tap_ok(strstr(why, "PostgreSQL") != NULL, "which says so: %s", why);
         TAP_INT_EQ(store_key_seen(s, "<nothing@x>", NULL), 0, "the one after reconnects and works");
+        TAP_INT_EQ(store_key_seen(s, "<nothing@x>", NULL), 0, "... and the next, prepared again in the new session");
+        tap_ok(count(s, "SELECT COUNT(*) FROM pg_prepared_statements") > 0, "(on the server: %lld)",
+               (long long)count(s, "SELECT COUNT(*) FROM pg_prepared_statements"));
         store_close(admin);
 }
 

@@ -190,7 +190,13 @@ static void check_counts(Store *s, const char *ref, int64_t n, bool approx, bool
 
 /* What schema 9 added, taken away again (but the UNIQUE on incidents.ref
  * alone, which a rebuild would put back: the step does without it). */
+/* What schema 10 added, taken away again. */
+#define V10_UNDONE                                                                                           \
+        "DROP INDEX messages_orig; ALTER TABLE messages DROP COLUMN orig_from;"                              \
+        "ALTER TABLE messages DROP COLUMN orig_at; ALTER TABLE messages DROP COLUMN orig_subject;"            \
+        "ALTER TABLE messages DROP COLUMN orig_message_id;"
 #define V9_UNDONE                                                                                            \
+        V10_UNDONE                                                                                           \
         "DROP INDEX incidents_org_ref; DROP INDEX incidents_ref; DROP INDEX incidents_token;"                \
         "ALTER TABLE incidents DROP COLUMN org; ALTER TABLE messages DROP COLUMN org;"                       \
         "ALTER TABLE outbox DROP COLUMN org; ALTER TABLE audit DROP COLUMN org;"                             \
@@ -280,16 +286,78 @@ static void test_filed_copies(void)
         TAP_INT_EQ(store_find_incident_by_message_id(s, "fwd1@x", &id), 1,
                    "a reply to the forward itself still finds the incident");
         TAP_INT_EQ(id, inc.id, "the same one");
+        /* The same forward's original, as ingest records it: Alan's. */
+        int64_t t = now_utc();
+        StoredMessage fwd2 = {.mailbox = "INBOX", .uidvalidity = 1, .uid = 3, .key = "<fwd2@x>",
+                              .message_id = "fwd2@x", .from_addr = "dev@example.org", .subject = "FW: Breach",
+                              .received_at = t, .incident_id = inc.id, .disposition = DISP_REPORT,
+                              .orig_from = "Alan@Example.org", .orig_at = t - 3600, .orig_subject = "Breach"};
+        TAP_INT_EQ(store_add_message(s, &fwd2), 0, "a pasted forward is recorded with its original");
         int n = 0;
-        TAP_INT_EQ(store_reports_from(s, "PRIYA@example.org", now_utc() - 60, now_utc() + 60, count_report, &n), 1,
-                   "a report filed from an address is found, its case ignored");
+        TAP_INT_EQ(store_reports_from(s, "ALAN@example.org", t - 3660, t - 3540, NULL, count_report, &n), 1,
+                   "a report is found by its original's sender and Date:, case ignored");
         TAP_INT_EQ(n, 1, "... once");
         n = 0;
-        store_reports_from(s, "bob@example.org", now_utc() - 60, now_utc() + 60, count_report, &n);
+        store_reports_from(s, "dev@example.org", t - 3660, t + 60, NULL, count_report, &n);
+        TAP_INT_EQ(n, 0, "not by who forwarded it");
+        store_reports_from(s, "alan@example.org", t - 3660, t - 3540, "third@x", count_report, &n);
+        TAP_INT_EQ(n, 1, "an original without a Message-ID is found by a copy that has one");
+        n = 0;
+        store_reports_from(s, "bob@example.org", t - 60, t + 60, NULL, count_report, &n);
         TAP_INT_EQ(n, 0, "a message that was no report is not");
-        store_reports_from(s, "priya@example.org", now_utc() + 3600, now_utc() + 7200, count_report, &n);
+        store_reports_from(s, "alan@example.org", t + 3600, t + 7200, NULL, count_report, &n);
         TAP_INT_EQ(n, 0, "nor is a report outside the time asked");
+        StoredMessage direct = {.mailbox = "INBOX", .uidvalidity = 1, .uid = 4, .key = "<direct@x>",
+                                .message_id = "direct@x", .from_addr = "zoe@example.org", .subject = "Breach",
+                                .received_at = t, .incident_id = inc.id, .disposition = DISP_REPORT,
+                                .orig_from = "zoe@example.org", .orig_at = t - 30, .orig_subject = "Breach",
+                                .orig_message_id = "direct@x"};
+        store_add_message(s, &direct);
+        store_reports_from(s, "zoe@example.org", t - 60, t + 60, "other@x", count_report, &n);
+        TAP_INT_EQ(n, 0, "two originals with different Message-IDs are not the same");
+        store_reports_from(s, "zoe@example.org", t - 60, t + 60, NULL, count_report, &n);
+        TAP_INT_EQ(n, 1, "a copy without one finds it by sender and Date:");
         incident_free(&inc);
+        store_close(s);
+}
+
+/* Schema 10: the reports filed before it are given, as their original,
+ * what the match used then (From:, when received, subject, message_id),
+ * so that they are found by the same copies as before; other messages get
+ * none. */
+static int64_t raw_scalar(const char *path, const char *sql);
+
+static void test_upgrade_v9(void)
+{
+        _cleanup_free_ char *path = xasprintf("%s/v9.db", tmpdir);
+        Store *s = NULL;
+        TAP_INT_EQ(store_open(path, &s), 0, "a register to take back to version 9");
+        if (!s)
+                return;
+        file_counts(s, "DB2026001", "3", "3");
+        int64_t id = raw_scalar(path, "SELECT id FROM incidents WHERE ref = 'DB2026001'");
+        StoredMessage rep = {.mailbox = "INBOX", .uidvalidity = 1, .uid = 1, .key = "<r@x>", .message_id = "r@x",
+                             .from_addr = "Alan@Example.org", .subject = "Breach - letter", .received_at = 1767225600,
+                             .incident_id = id, .disposition = DISP_REPORT};
+        StoredMessage q = {.mailbox = "INBOX", .uidvalidity = 1, .uid = 2, .key = "<q@x>", .message_id = "q@x",
+                           .from_addr = "alan@example.org", .subject = "Breach - letter", .received_at = 1767225600,
+                           .disposition = DISP_QUARANTINE, .reason = "test"};
+        TAP_INT_EQ(store_add_message(s, &rep) | store_add_message(s, &q), 0, "a report and a quarantined message");
+        store_close(s);
+        TAP_INT_EQ(raw_exec(path, V10_UNDONE "PRAGMA user_version = 9;"), 0, "the register is made a version 9 one");
+        TAP_INT_EQ(store_open(path, &s), 0, "store_open upgrades it");
+        TAP_INT_EQ(user_version(path), STORE_SCHEMA_VERSION, "to the current version");
+        if (!s)
+                return;
+        TAP_INT_EQ(raw_scalar(path, "SELECT count(*) FROM messages WHERE orig_from = 'alan@example.org' "
+                                    "AND orig_at = 1767225600 AND orig_subject = 'Breach - letter' "
+                                    "AND orig_message_id = 'r@x'"),
+                   1, "the report's original is its own From:, time received, subject, Message-ID");
+        TAP_INT_EQ(raw_scalar(path, "SELECT count(*) FROM messages WHERE orig_from IS NOT NULL"), 1,
+                   "the quarantined message has none");
+        int n = 0;
+        store_reports_from(s, "alan@example.org", 1767225600 - 60, 1767225600 + 60, NULL, count_report, &n);
+        TAP_INT_EQ(n, 1, "a pasted copy finds the old report as before");
         store_close(s);
 }
 
@@ -475,6 +543,7 @@ int main(void)
         test_fresh();
         test_format_ref();
         test_filed_copies();
+        test_upgrade_v9();
         _cleanup_free_ char *cmd = xasprintf("rm -rf %s", tmpdir);
         if (system(cmd) != 0)
                 return 1;

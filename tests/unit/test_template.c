@@ -1,5 +1,6 @@
 /* Unit tests of the template engine. */
 #include "tap.h"
+#include "notices/notices.h"
 #include "notices/template.h"
 
 static void render(const char *text, const TemplateVars *v, const char *want_subject, const char *want_body,
@@ -60,8 +61,33 @@ static void edited_file(const TemplateVars *v)
         rmdir(dir);
 }
 
+/* An admin's digest lists what was quarantined with its subject: a DPO's
+ * decision token in it (someone's reply, another organisation's case
+ * guessed at) is hidden; a reference or a word that only looks long is not. */
+static void hidden_tokens(void)
+{
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                {"Re: [DB2026001.ybib5fkm8ncsxekdgvppfq6p] New breach report",
+                 "Re: [DB2026001.(token hidden)] New breach report"},
+                {"breach+birch+DB2026001.ybib5fkm8ncsxekdgvppfq6p@example.test",
+                 "breach+birch+DB2026001.(token hidden)@example.test"},
+                {"Re: [DB2026001] New breach report", "Re: [DB2026001] New breach report"},
+                {"see www.someorganisation.gov.uk", "see www.someorganisation.gov.uk"},
+                {"x.ybib5fkm8ncsxekdgvppfq6pq (25)", "x.ybib5fkm8ncsxekdgvppfq6pq (25)"},
+                {"", ""},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                char *got = notices_hide_tokens(cases[i].in);
+                TAP_STR_EQ(got, cases[i].out, "hidden tokens: \"%s\"", cases[i].in);
+                free(got);
+        }
+}
+
 int main(void)
 {
+        hidden_tokens();
         TemplateVars v = {0};
         tvars_set(&v, "ref", "DB2026001");
         tvars_set(&v, "missing", "  - Directorate\n");

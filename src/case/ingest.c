@@ -564,7 +564,8 @@ static void move_planned(const IngestContext *ctx, Imap *imap, Batch *b)
         } moves[] = {{b->plan.processed, b->plan.n_processed, mc->processed_folder},
                      {b->plan.quarantined, b->plan.n_quarantined, mc->quarantine_folder},
                      {b->plan.automatic, b->plan.n_automatic, mc->automatic_folder}};
-        if (ctx->holds_mailbox && !ctx->holds_mailbox(ctx->userdata)) {
+        if (b->plan.n_processed + b->plan.n_quarantined + b->plan.n_automatic > 0 && ctx->holds_mailbox &&
+            !ctx->holds_mailbox(ctx->userdata)) {
                 /* Recorded already: the host that works the mailbox now
                  * moves them (sweep_recorded()). */
                 log_info("not moving: this host no longer works %s", b->mailbox);

@@ -63,13 +63,15 @@ static void print_failover(Ctl *c, int64_t daemon_pid)
 {
         if (!strstr(c->cfg->database, "://"))
                 return;
+        /* Every mailbox of the service, whatever --org says. */
+        const Config *svc = c->service ? c->service : c->cfg;
         Holders hs = {.c = c};
         strlist_add(&hs.names, "service");
-        if (c->cfg->mailbox.host)
-                add_mailbox_lock(&hs.names, c->cfg);
-        for (size_t i = 0; i < c->cfg->n_orgs; i++)
-                if (c->cfg->orgs[i]->own_mailbox)
-                        add_mailbox_lock(&hs.names, c->cfg->orgs[i]);
+        if (svc->mailbox.host)
+                add_mailbox_lock(&hs.names, svc);
+        for (size_t i = 0; i < svc->n_orgs; i++)
+                if (svc->orgs[i]->own_mailbox)
+                        add_mailbox_lock(&hs.names, svc->orgs[i]);
         hs.holders = xcalloc(hs.names.n, sizeof *hs.holders);
         char host[256] = "?";
         if (gethostname(host, sizeof host - 1) < 0)

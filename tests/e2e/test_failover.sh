@@ -4,9 +4,10 @@
 # the same configuration, each with its own state directory, as two hosts.
 #   - A takes the mailbox and the service's work (outbox, reminders); B is
 #     standby for both, and says so (its log, breachctl status);
-#   - a flood of N reports arrives; once A has filed some and the inbox is
-#     not empty, A is frozen (SIGSTOP, so the moment is known: its register
-#     session may be in the middle of a batch) and killed with -9;
+#   - a flood of N reports arrives: A files the first K, then its next
+#     batch waits, inside its transaction, on a lock our own session holds
+#     on the incidents (so the moment is known, not raced for: some filed,
+#     the inbox not empty, a batch half done), and A is killed with -9;
 #   - B takes the mailbox and the service over: the time from the kill to
 #     its "took over" line, its first filing and its IDLE on the emptied
 #     mailbox is measured (the bound is each wait's limit, TAKEOVER_LIMIT;
@@ -93,13 +94,14 @@ When did this occur (Date)? today
 How did the personal data breach occur? Test $i.
 EOF
 done
-# One IMAP session appends them all (a flood, not N logins).
-"$PYTHON" - "$N" "$MSGS" "$(user_password breach@example.test)" <<'PY' || bail_out "appending the flood failed"
+# append FIRST LAST -- one IMAP session appends those (a flood, not N logins).
+append() {
+        "$PYTHON" - "$1" "$2" "$MSGS" "$(user_password breach@example.test)" <<'PY'
 import imaplib, os, sys
-n, d, pw = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+first, last, d, pw = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 c = imaplib.IMAP4("127.0.0.1", int(os.environ["IMAP_PORT"]))
 c.login("breach@example.test", pw)
-for i in range(1, n + 1):
+for i in range(first, last + 1):
     with open(os.path.join(d, "%d.eml" % i), "rb") as f:
         data = f.read().replace(b"\n", b"\r\n")
     typ, resp = c.append("INBOX", None, None, data)
@@ -107,19 +109,39 @@ for i in range(1, n + 1):
         sys.exit("APPEND failed: %r" % resp)
 c.logout()
 PY
+}
 filed() { sql "SELECT COUNT(*) FROM messages"; }
-# The event: A has filed some (its batches are 3 messages).  Asked in a
-# tight loop (one psql a time) so that A is stopped early in the flood.
-some_filed() { (($(filed) >= 3)); }
-ok "A files some of the flood" wait_until "$TEST_WAIT_SECONDS" some_filed
-kill -STOP "$pid_A"
+filed_all() { [[ $(filed) == "$1" ]]; }
+# The moment of the kill is made known, not raced for: the first K reports
+# are filed and their mail sent; then a session of ours locks the incidents
+# table (as a long statement of another client could), the other N-K
+# arrive, and A's next batch waits on that lock inside its transaction: A
+# is in the middle of a batch, some filed, the inbox not empty.
+K=6
+append 1 "$K" || bail_out "appending failed"
+ok "A files the first $K" wait_until "$TEST_WAIT_SECONDS" filed_all "$K"
+first_sent() { [[ $(sql "SELECT COUNT(*) FROM outbox WHERE state = 'sent'") == $((2 * K)) ]]; }
+ok "and sends their acknowledgements and notices" wait_until "$TEST_WAIT_SECONDS" first_sent
+bash -c "runuser -u postgres -- psql -X -q -h '$PG_SOCKDIR' -p '$PG_PORT' -U postgres -d breachd \
+        -c 'BEGIN' -c 'LOCK TABLE r_breachd_db.incidents IN SHARE ROW EXCLUSIVE MODE' -c 'SELECT pg_sleep(3600)' >/dev/null 2>&1" &
+locker=$!
+harness_on_exit "kill $locker 2>/dev/null"
+locked() { [[ $(pg_sql "SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'incidents' AND l.mode = 'ShareRowExclusiveLock' AND l.granted") == 1 ]]; }
+ok "our session locks the incidents" wait_until "$TEST_WAIT_SECONDS" locked
+append $((K + 1)) "$N" || bail_out "appending the flood failed"
+a_waits() { [[ $(pg_sql "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name LIKE 'breachd@%/$pid_A' AND state = 'active' AND wait_event_type = 'Lock'") == 1 ]]; }
+ok "A's batch waits on it, in its transaction" wait_until "$TEST_WAIT_SECONDS" a_waits
 before_kill=$(filed)
 inbox_left=$(imap_count breach@example.test INBOX)
-diag "A frozen with $before_kill of $N filed, $inbox_left in the inbox; its register session: $(pg_sql "SELECT state FROM pg_stat_activity WHERE application_name LIKE 'breachd@%/$pid_A'" | tr '\n' ' ')"
-ok "A is stopped in the middle of the flood (inbox not empty)" test "$inbox_left" -gt 0
+diag "A killed in a batch with $before_kill of $N filed, $inbox_left in the inbox"
+is "$before_kill" "$K" "A is in the middle of the flood (only the first $K filed)"
+ok "the inbox is not empty" test "$inbox_left" -gt 0
 t_kill=$(now_us)
 kill -KILL "$pid_A"
 wait "$pid_A" 2>/dev/null
+# Our lock let go: the incidents are free for whoever works the mailbox.
+pg_sql "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'incidents' AND l.mode = 'ShareRowExclusiveLock'" >/dev/null
+wait "$locker" 2>/dev/null
 took() { log_has "$TEST_ROOT/B.log" "took over the mailbox INBOX"; }
 filed_by_B() { log_has "$TEST_ROOT/B.log" "filed DB"; }
 ok "B takes the mailbox over within $TAKEOVER_LIMIT s" wait_until "$TAKEOVER_LIMIT" took
@@ -167,7 +189,6 @@ ok "and for the outbox" wait_until "$TEST_WAIT_SECONDS" log_has "$TEST_ROOT/A2.l
 like "$(status_of A)" "INBOX: +another host: breachd@[^/]*/$pid_B " "breachctl status on A: B works the mailbox"
 mkreport "$TEST_ROOT/late.eml" failover-late "A report after the handover"
 send_mail reporter@example.test breach@example.test "$TEST_ROOT/late.eml"
-filed_all() { [[ $(filed) == "$1" ]]; }
 ok "B files a new report" wait_until "$TEST_WAIT_SECONDS" filed_all $((N + 1))
 ok "and acknowledges it" wait_for_mail reporter@example.test INBOX $((half + 1))
 ok "Postfix has delivered everything" postfix_wait_idle

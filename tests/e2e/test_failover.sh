@@ -54,7 +54,7 @@ status_of() { STATE_DIRECTORY=$TEST_ROOT/state-$1 "$BREACHCTL" -c "$CONF" status
 idle_here() {
         local st pidv=pid_$1
         st=$(status_of "$1") || return 1
-        grep -Eq "Daemon: +running \(pid ${!pidv}\)" <<<"$st" && grep -Eq "Waiting in IDLE: +yes" <<<"$st"
+        grep -Eq "Daemon: +running \(pid ${!pidv:-none}\)" <<<"$st" && grep -Eq "Waiting in IDLE: +yes" <<<"$st"
 }
 now_us() { printf '%s' "${EPOCHREALTIME/./}"; }
 

@@ -564,6 +564,13 @@ static void move_planned(const IngestContext *ctx, Imap *imap, Batch *b)
         } moves[] = {{b->plan.processed, b->plan.n_processed, mc->processed_folder},
                      {b->plan.quarantined, b->plan.n_quarantined, mc->quarantine_folder},
                      {b->plan.automatic, b->plan.n_automatic, mc->automatic_folder}};
+        if (b->plan.n_processed + b->plan.n_quarantined + b->plan.n_automatic > 0 && ctx->holds_mailbox &&
+            !ctx->holds_mailbox(ctx->userdata)) {
+                /* Recorded already: the host that works the mailbox now
+                 * moves them (sweep_recorded()). */
+                log_info("not moving: this host no longer works %s", b->mailbox);
+                return;
+        }
         for (size_t i = 0; i < ARRAY_SIZE(moves); i++) {
                 if (!moves[i].n)
                         continue;
@@ -694,6 +701,8 @@ int ingest_poll(const IngestContext *ctx, Imap *imap, IngestStats *stats)
                 b.mover = NULL;
         for (size_t i = 0; i < n_fresh; i += batch) {
                 if (ctx->should_stop && ctx->should_stop(ctx->userdata))
+                        break;
+                if (ctx->holds_mailbox && !ctx->holds_mailbox(ctx->userdata))
                         break;
                 size_t k = n_fresh - i < batch ? n_fresh - i : batch;
                 IngestStats before = *stats;

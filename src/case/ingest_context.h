@@ -21,6 +21,12 @@ typedef struct {
          * may have been waited on for half a minute): true to stop early
          * (SIGTERM); the daemon also pings its watchdog there. */
         bool (*should_stop)(void *userdata);
+        /* Asked before each batch is filed and before each move (NULL:
+         * always): false when this host no longer works the mailbox (two
+         * hosts on one register: its lock was lost, docs/DESIGN.md
+         * "Failover").  The pass ends there; what is not filed, or filed
+         * and not moved, stays in the inbox for the host that works it. */
+        bool (*holds_mailbox)(void *userdata);
         void *userdata;
         /* The mailbox secret the caller's session logged in with: a pass of
          * more than one batch opens a second session with it to move each

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "case/ingest.h"
 #include "ctl/ctl.h"
 #include "daemon/state.h"
 
@@ -19,6 +21,91 @@ static void print_time(Ctl *c, const char *title, int64_t t)
         fprintf(c->out, "%-22s %s\n", title, s);
 }
 
+/* ---- two hosts on one PostgreSQL register (docs/DESIGN.md "Failover") ---- */
+
+typedef struct {
+        StrList names;
+        char **holders;   /* holders[i]: "breachd@HOST/PID, connected ..."; NULL: nobody */
+        Ctl *c;
+} Holders;
+
+static int holder_seen(const StoreLockHolder *h, void *userdata)
+{
+        Holders *hs = userdata;
+        for (size_t i = 0; h->name && i < hs->names.n; i++) {
+                if (strcmp(hs->names.v[i], h->name) != 0 || hs->holders[i])
+                        continue;
+                _cleanup_free_ char *since = tz_format(hs->c->tz, h->since, "%Y-%m-%d %H:%M:%S %Z");
+                hs->holders[i] = xasprintf("%s%s%s, connected %s", h->holder, *h->client ? " from " : "", h->client,
+                                           since);
+        }
+        return 0;
+}
+
+static void add_mailbox_lock(StrList *names, const Config *cfg)
+{
+        _cleanup_free_ char *k = ingest_mailbox_key(cfg);
+        _cleanup_free_ char *n = xasprintf("mailbox:%s", k);
+        strlist_add(names, n);
+}
+
+/* Whether holder (application_name, ...) is the daemon breachd@HOST/PID. */
+static bool is_here(const char *holder, const char *here)
+{
+        size_t n = here ? strlen(here) : 0;
+        return holder && n && !strncmp(holder, here, n) && (holder[n] == ',' || holder[n] == ' ');
+}
+
+/* Which host works each mailbox and sends the outbox: the holders of the
+ * register's locks; "here" when it is the daemon of this host's state
+ * file (its application_name, breachd@HOST/PID). */
+static void print_failover(Ctl *c, int64_t daemon_pid)
+{
+        if (!strstr(c->cfg->database, "://"))
+                return;
+        /* Every mailbox of the service, whatever --org says. */
+        const Config *svc = c->service ? c->service : c->cfg;
+        Holders hs = {.c = c};
+        strlist_add(&hs.names, "service");
+        if (svc->mailbox.host)
+                add_mailbox_lock(&hs.names, svc);
+        for (size_t i = 0; i < svc->n_orgs; i++)
+                if (svc->orgs[i]->own_mailbox)
+                        add_mailbox_lock(&hs.names, svc->orgs[i]);
+        hs.holders = xcalloc(hs.names.n, sizeof *hs.holders);
+        char host[256] = "?";
+        if (gethostname(host, sizeof host - 1) < 0)
+                strcpy(host, "?");
+        _cleanup_free_ char *here = daemon_pid > 0 ? xasprintf("breachd@%s/%lld", host, (long long)daemon_pid) : NULL;
+        int r = store_lock_holders(c->store, &hs.names, holder_seen, &hs);
+        if (r < 0)
+                fprintf(c->out, "%-22s cannot read the register's locks: %s\n", "Hosts:", store_errmsg(c->store));
+        else {
+                size_t worked = 0, standby = 0, nobody = 0;
+                for (size_t i = 1; i < hs.names.n; i++) {
+                        if (!hs.holders[i])
+                                nobody++;
+                        else if (is_here(hs.holders[i], here))
+                                worked++;
+                        else
+                                standby++;
+                }
+                fprintf(c->out, "%-22s %zu mailbox(es) worked here, %zu standby here (another host works them), "
+                        "%zu worked by no host\n", "Hosts:", worked, standby, nobody);
+                for (size_t i = 0; i < hs.names.n; i++) {
+                        const char *h = hs.holders[i];
+                        _cleanup_free_ char *what = i == 0 ? xstrdup("outbox, reminders:")
+                                                           : xasprintf("%s:", hs.names.v[i] + strlen("mailbox:"));
+                        fprintf(c->out, "  %-20s %s%s\n", what,
+                                !h ? "no host holds it" : is_here(h, here) ? "here: " : "another host: ", h ? h : "");
+                }
+        }
+        for (size_t i = 0; i < hs.names.n; i++)
+                free(hs.holders[i]);
+        free(hs.holders);
+        strlist_free(&hs.names);
+}
+
 static void print_daemon(Ctl *c)
 {
         _cleanup_free_ char *path = state_path(c->cfg->database);
@@ -26,6 +113,7 @@ static void print_daemon(Ctl *c)
         if (state_read(path, &d) < 0) {
                 fprintf(c->out, "%-22s no state file (%s): the daemon has not run with this database\n", "Daemon:",
                         path);
+                print_failover(c, 0);
                 return;
         }
         bool running = d.pid > 0 && kill((pid_t)d.pid, 0) == 0;
@@ -34,6 +122,7 @@ static void print_daemon(Ctl *c)
         print_time(c, "Last successful poll:", d.last_poll_ok);
         print_time(c, "Last poll attempt:", d.last_poll_attempt);
         fprintf(c->out, "%-22s %s\n", "Waiting in IDLE:", d.idle ? "yes" : "no");
+        print_failover(c, running ? d.pid : 0);
         if (d.imap_failures)
                 fprintf(c->out, "%-22s %u in a row\n", "Mailbox failures:", d.imap_failures);
         if (d.last_error)

@@ -51,6 +51,16 @@
  * log, sd-event's own. */
 #define FD_PER_MAILBOX 3
 #define FD_SPARE 128
+/* Two hosts on one PostgreSQL register (docs/DESIGN.md "Failover"): a
+ * watch works its mailbox only while this host holds the register's lock
+ * "mailbox:KEY", and the outbox, reminders, digests and purge are done
+ * only while it holds "service".  Without a lock the host is standby for
+ * it and tries again this often; while it works, it asks the server this
+ * often whether its session (and so its locks) lives on.  A takeover
+ * after the holder died takes at most this, plus an IMAP login.  On
+ * SQLite every lock is taken at once and none of this runs. */
+#define FAILOVER_INTERVAL 5   /* seconds */
+#define SERVICE_LOCK "service"
 
 typedef struct Manager Manager;
 
@@ -79,6 +89,10 @@ typedef struct Watch {
         char *last_error;             /* of the last failed poll; NULL after a good one */
         char *secret;                 /* what the session logged in with, for a second one (mover.h) */
         bool alerted;                 /* the admin was told the mailbox is down */
+        char *lock;                   /* "mailbox:KEY": held while this host works it */
+        bool working;                 /* holds the lock (as far as it knows) */
+        bool standby;                 /* another host has it, or the register cannot say */
+        bool standby_said;
 } Watch;
 
 struct Manager {
@@ -92,6 +106,7 @@ struct Manager {
         sd_event *event;
         sd_event_source *outbox_timer;
         sd_event_source *reminder_timer;   /* the next point of the 72-hour clock */
+        sd_event_source *failover_timer;   /* PostgreSQL: the locks checked, taken (FAILOVER_INTERVAL) */
         sd_event_source *sigterm, *sigint, *sighup;
 
         int64_t started;
@@ -109,6 +124,14 @@ struct Manager {
         int64_t register_next_at;     /* UTC of the next try, for STATUS= */
         bool register_alerted;
         bool metrics_failing;         /* said once (write_metrics()) */
+        /* Failover (FAILOVER_INTERVAL): shared, the register is
+         * PostgreSQL and other hosts may work it; service, this host holds
+         * "service" and sends the outbox, reminders and digests. */
+        bool shared;
+        bool service;
+        bool service_ever;            /* held "service" before (a takeover starts the sender afresh) */
+        bool service_standby_said;
+        int64_t status_at;            /* when update_status() last ran */
 
         /* Stopping while a server stalls (stop_watch()). */
         pthread_t watcher;
@@ -173,6 +196,7 @@ static void watch_clear(Watch *w)
                         form_labels_free(w->labels);
         }
         free(w->key);
+        free(w->lock);
         free(w->last_error);
 }
 
@@ -248,6 +272,7 @@ static int watches_new(Manager *m, const Config *cfg, Tz *tz, FormLabels *labels
                 ws[i].m = m;
                 ws[i].index = i;
                 ws[i].key = ingest_mailbox_key(ws[i].cfg);
+                ws[i].lock = xasprintf("mailbox:%s", ws[i].key);
         }
         if (r >= 0 && n == 0) {
                 log_error("%s: no mailbox to watch", cfg->path);
@@ -305,6 +330,7 @@ int manager_new(Config *cfg, Manager **ret)
         m->started = now_utc();
         m->watch_sigfd = m->watch_quit = -1;
         m->sender = sender_new();
+        m->shared = strstr(cfg->database, "://") != NULL;
         int r = open_state(cfg, &m->store, &m->tz, &m->labels);
         if (r >= 0)
                 r = watches_new(m, cfg, m->tz, m->labels, &m->watches, &m->n_watches);
@@ -328,6 +354,7 @@ void manager_free(Manager *m)
         watches_free(m->watches, m->n_watches);
         sd_event_source_unref(m->outbox_timer);
         sd_event_source_unref(m->reminder_timer);
+        sd_event_source_unref(m->failover_timer);
         sd_event_source_unref(m->sigterm);
         sd_event_source_unref(m->sigint);
         sd_event_source_unref(m->sighup);
@@ -345,7 +372,8 @@ void manager_free(Manager *m)
 
 static bool stop_requested(void *userdata)
 {
-        Manager *m = userdata;
+        Watch *w = userdata;
+        Manager *m = w->m;
         /* Asked between batches: a long backlog must not starve the
          * watchdog. */
         sd_notify(false, "WATCHDOG=1");
@@ -414,6 +442,115 @@ static void drop_connection(Watch *w)
         imap_free(w->imap);
         w->imap = NULL;
         forget_secret(w);
+}
+
+/* ---- failover: the register's locks (FAILOVER_INTERVAL) ---------------- */
+
+/* This host no longer holds the watch's lock (its register session was
+ * lost, and the locks with it): the IMAP session goes, and the watch is
+ * standby until it takes the lock again. */
+static void watch_demote(Watch *w)
+{
+        log_warning("%slost the register's lock on the mailbox %s (the register's session ended): leaving "
+                    "it; standby until this host takes it again", watch_tag(w), w->key);
+        w->working = false;
+        w->standby = true;
+        w->standby_said = true;
+        drop_connection(w);
+}
+
+/* Whether this host works the watch's mailbox: holds its lock, or takes
+ * it now.  Without it the watch is standby (said once).  Always true on
+ * SQLite. */
+static bool watch_take(Watch *w)
+{
+        Manager *m = w->m;
+        if (store_lock_held(m->store, w->lock)) {
+                w->working = true;
+                return true;
+        }
+        if (w->working)
+                watch_demote(w);
+        int r = store_lock(m->store, w->lock);
+        if (r > 0) {
+                if (w->standby)
+                        log_notice("%stook over the mailbox %s: this host works it now", watch_tag(w), w->key);
+                else if (m->shared)
+                        log_info("%sthis host works the mailbox %s (it holds its lock)", watch_tag(w), w->key);
+                w->working = true;
+                w->standby = false;
+                w->standby_said = false;
+                return true;
+        }
+        if (!w->standby_said) {
+                if (r == 0)
+                        log_info("%sstandby for the mailbox %s: another host works it; trying again every %d s",
+                                 watch_tag(w), w->key, FAILOVER_INTERVAL);
+                else
+                        log_warning("%sstandby for the mailbox %s: cannot take its lock: %s; trying again every %d s",
+                                    watch_tag(w), w->key, store_errmsg(m->store), FAILOVER_INTERVAL);
+        }
+        w->standby = true;
+        w->standby_said = true;
+        drop_connection(w);
+        return false;
+}
+
+/* IngestContext.holds_mailbox: before each batch and each move.  No round
+ * trip: a session lost since the last statement is found by the next
+ * (the batch's commit fails, and nothing is moved) or by the failover
+ * timer's check. */
+static bool holds_mailbox(void *userdata)
+{
+        Watch *w = userdata;
+        return store_lock_held(w->m->store, w->lock);
+}
+
+static void arm(sd_event_source *s, uint64_t delay_sec);
+static void arm_reminders(Manager *m);
+
+/* Whether this host does the service's work (the outbox, reminders,
+ * digests, purge): holds "service", or takes it now.  Always true on
+ * SQLite.  A host that takes it over starts its sender afresh, as after a
+ * restart: the hand-overs of the last day (the per-address cap) are read
+ * again from the register, the other host's among them. */
+static bool service_take(Manager *m)
+{
+        if (store_lock_held(m->store, SERVICE_LOCK)) {
+                m->service = true;
+                return true;
+        }
+        if (m->service) {
+                log_warning("lost the register's lock \"service\" (the register's session ended): the outbox, "
+                            "reminders and digests wait until this host takes it again");
+                m->service = false;
+        }
+        int r = store_lock(m->store, SERVICE_LOCK);
+        if (r <= 0) {
+                if (!m->service_standby_said) {
+                        if (r == 0)
+                                log_info("standby for the outbox, reminders and digests: another host sends them; "
+                                         "trying again every %d s", FAILOVER_INTERVAL);
+                        else
+                                log_warning("standby for the outbox, reminders and digests: cannot take the lock: %s; "
+                                            "trying again every %d s", store_errmsg(m->store), FAILOVER_INTERVAL);
+                }
+                m->service_standby_said = true;
+                return false;
+        }
+        if (m->shared)
+                log_notice("this host sends the outbox, reminders and digests now (it holds the lock \"service\")");
+        if (m->service_ever && sender_unmarked(m->sender) == 0) {
+                sender_free(m->sender);
+                m->sender = sender_new();
+        }
+        m->service = m->service_ever = true;
+        m->service_standby_said = false;
+        if (m->outbox_timer && !m->register_failures)
+                arm(m->outbox_timer, 0);
+        if (m->reminder_timer)
+                arm_reminders(m);
+        return true;
 }
 
 /* Leaves IDLE so the session can take commands again. */
@@ -545,7 +682,8 @@ static int poll_mailbox(Watch *w)
                 .tz = w->tz,
                 .labels = w->labels,
                 .should_stop = stop_requested,
-                .userdata = m,
+                .holds_mailbox = holds_mailbox,
+                .userdata = w,
                 .mailbox_secret = w->secret,
         };
         IngestStats st = {0};
@@ -586,7 +724,8 @@ static int poll_mailbox(Watch *w)
         w->last_poll_ok = now_utc();
         free(w->last_error);
         w->last_error = NULL;
-        quarantine_digest(m);
+        if (service_take(m))
+                quarantine_digest(m);
         return 0;
 }
 
@@ -689,16 +828,28 @@ static char *status_health(Manager *m, int64_t now)
                                          "last good poll %s", since, w->failures,
                                          w->last_error ? w->last_error : "?", next, last);
                 }
+                if (w->standby)
+                        return xasprintf("standby for the mailbox %s: another host works it (tried every %d s)%s; "
+                                         "last poll here %s", w->key, FAILOVER_INTERVAL,
+                                         m->service ? "; this host sends the outbox" : "", last);
+                if (m->shared)
+                        return xasprintf("last poll %s%s; %s", last, w->idling ? " (idle)" : "",
+                                         m->service ? "this host sends the outbox" : "another host sends the outbox");
                 return xasprintf("last poll %s%s", last, w->idling ? " (idle)" : "");
         }
-        size_t idle = 0, failing = 0, never = 0;
+        size_t idle = 0, failing = 0, never = 0, standby = 0;
         for (size_t i = 0; i < m->n_watches; i++) {
                 idle += m->watches[i].idling;
                 failing += m->watches[i].failures > 0;
-                never += m->watches[i].last_poll_ok == 0 && !m->watches[i].failures;
+                standby += m->watches[i].standby;
+                never += m->watches[i].last_poll_ok == 0 && !m->watches[i].failures && !m->watches[i].standby;
         }
         Buf b = {0};
-        buf_printf(&b, "%zu mailboxes, %zu idle, %zu failing", m->n_watches, idle, failing);
+        if (m->shared)
+                buf_printf(&b, "%zu mailboxes, %zu worked here, %zu standby (another host works them), %zu idle, "
+                           "%zu failing", m->n_watches, m->n_watches - standby, standby, idle, failing);
+        else
+                buf_printf(&b, "%zu mailboxes, %zu idle, %zu failing", m->n_watches, idle, failing);
         if (never)
                 buf_printf(&b, ", %zu not yet read", never);
         size_t said = 0;
@@ -713,6 +864,8 @@ static char *status_health(Manager *m, int64_t now)
         }
         if (said)
                 buf_printf(&b, "%s)", failing > said ? "; ..." : "");
+        if (m->shared)
+                buf_printf(&b, "; %s", m->service ? "this host sends the outbox" : "another host sends the outbox");
         return buf_steal(&b);
 }
 
@@ -722,10 +875,14 @@ static char *status_health(Manager *m, int64_t now)
 static const Watch *state_of_watches(const Manager *m, DaemonState *d)
 {
         const Watch *worst = NULL;
+        size_t worked = 0;
         d->last_poll_ok = INT64_MAX;
         d->idle = 1;
         for (size_t i = 0; i < m->n_watches; i++) {
                 const Watch *w = &m->watches[i];
+                if (w->standby)
+                        continue;   /* another host's to read */
+                worked++;
                 if (w->last_poll_ok < d->last_poll_ok)
                         d->last_poll_ok = w->last_poll_ok;
                 if (w->last_poll_attempt > d->last_poll_attempt)
@@ -737,6 +894,8 @@ static const Watch *state_of_watches(const Manager *m, DaemonState *d)
         }
         if (d->last_poll_ok == INT64_MAX)
                 d->last_poll_ok = 0;
+        if (!worked)
+                d->idle = 0;   /* standby for every mailbox: no session */
         d->imap_failures = worst ? worst->failures : 0;
         return worst;
 }
@@ -775,6 +934,7 @@ static void write_metrics(Manager *m, const RegisterCounts *c, const DaemonState
 static void update_status_as(Manager *m, bool running)
 {
         int64_t now = now_utc();
+        m->status_at = now;
         RegisterCounts c;
         bool counted = orgs_counts(m->store, m->cfg, now, &c) >= 0;
         if (counted && running) {
@@ -842,6 +1002,8 @@ static void arm_outbox(Manager *m)
 static int on_outbox(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
+        if (!service_take(m))
+                return 0;   /* another host sends; taken over, service_take() arms this again */
         _cleanup_free_ char *why = NULL;
         int r = send_outbox(m, &why);
         if (r == -EROFS) {
@@ -880,6 +1042,8 @@ static void arm_reminders(Manager *m)
 static int on_reminder(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
+        if (!service_take(m))
+                return 0;   /* as on_outbox() */
         int r = run_reminders(m);
         if (r >= 0)
                 r = run_weekly_digest(m);
@@ -985,6 +1149,8 @@ static void maybe_purge(Manager *m)
         int64_t now = now_utc();
         if (m->last_purge && now - m->last_purge < 86400)
                 return;
+        if (!service_take(m))
+                return;
         m->last_purge = now;
         PurgeStats st;
         int r = retention_purge(m->store, m->cfg, now, &st);
@@ -1019,7 +1185,42 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Watch *w = userdata;
         Manager *m = w->m;
+        if (m->stopping || atomic_load(&m->stop_asked)) {
+                if (m->shared && !store_lock_held(m->store, w->lock)) {
+                        m->stopping = true;   /* not ours: nothing to finish here */
+                        sd_event_exit(m->event, 0);
+                        return 0;
+                }
+        } else {
+                bool was = w->standby;
+                unsigned before = store_failures();
+                if (!watch_take(w)) {
+                        uint64_t next = FAILOVER_INTERVAL;
+                        bool failed = store_failures() != before;
+                        if (failed) {
+                                /* The register itself (PostgreSQL down or
+                                 * failing over): counted, said and alerted
+                                 * as any failure of the register, tried
+                                 * again on its backoff, at most
+                                 * FAILOVER_INTERVAL apart so that a new
+                                 * primary is worked again within it. */
+                                uint64_t b = register_backoff(m);
+                                next = b < next ? b : next;
+                                _cleanup_free_ char *why = store_last_failure();
+                                register_failed(m, "taking the mailbox's lock", why, next);
+                        }
+                        arm(w->poll_timer, next);
+                        w->next_poll_at = now_utc() + (int64_t)next;
+                        if (!was || failed)
+                                update_status(m);
+                        return 0;
+                }
+        }
         int r = poll_mailbox(w);
+        /* Its lock lost during the pass (the register's session ended):
+         * nothing more here until it is taken again; no IDLE. */
+        if (m->shared && w->working && !store_lock_held(m->store, w->lock))
+                watch_demote(w);
         uint64_t next = w->cfg->poll_interval;
         if (atomic_load(&m->stop_asked) && !m->stopping) {
                 log_info("received a stop request while a server was not answering, stopping");
@@ -1059,6 +1260,53 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
         /* New incidents and decisions by mail change the reminder plan. */
         arm_reminders(m);
         update_status(m);
+        return 0;
+}
+
+/* Every FAILOVER_INTERVAL on a shared register: is the session (and so
+ * every lock) still there?  A watch whose lock went with it leaves its
+ * mailbox and tries to take it again at once (the new session may get it
+ * back, unless another host was quicker); "service" likewise.  The holder
+ * of "service" also looks at the outbox: the other hosts' filings queue
+ * mail it sends. */
+static int on_failover(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        int r = store_lock_check(m->store);
+        if (r < 0)
+                log_debug("cannot ask the register whether this host's session lives on: %s", errstr(r));
+        bool changed = false;
+        for (size_t i = 0; i < m->n_watches; i++) {
+                Watch *w = &m->watches[i];
+                if (w->working && !store_lock_held(m->store, w->lock)) {
+                        watch_demote(w);
+                        arm_usec(w->poll_timer, watch_stagger_usec(w));
+                        changed = true;
+                }
+        }
+        bool had = m->service;
+        if (service_take(m) && !m->register_failures)
+                arm_outbox(m);
+        if (had != m->service)
+                changed = true;
+        arm(m->failover_timer, FAILOVER_INTERVAL);
+        /* A host standby for every mailbox polls nothing: its state file
+         * (breachctl status, the metrics check's state age) is kept
+         * fresh here, as a poll would. */
+        if (changed || now_utc() - m->status_at >= (int64_t)m->cfg->poll_interval)
+                update_status(m);
+        return 0;
+}
+
+static int failover_start(Manager *m)
+{
+        if (!m->shared || m->failover_timer)
+                return 0;
+        int r = sd_event_add_time(m->event, &m->failover_timer, CLOCK_BOOTTIME, 0, USEC_PER_SEC / 10, on_failover,
+                                  m);
+        if (r < 0)
+                return r;
+        arm(m->failover_timer, FAILOVER_INTERVAL);
         return 0;
 }
 
@@ -1126,7 +1374,18 @@ static bool reload(Manager *m)
         if (!same_register) {
                 store_close(m->store);
                 m->store = store;
+                m->service = m->service_ever = false;
+        } else {
+                /* A mailbox no longer watched is let go, for another host. */
+                for (size_t i = 0; i < m->n_watches; i++) {
+                        bool kept = false;
+                        for (size_t k = 0; k < n_watches && !kept; k++)
+                                kept = strcmp(watches[k].lock, m->watches[i].lock) == 0;
+                        if (!kept)
+                                store_unlock(m->store, m->watches[i].lock);
+                }
         }
+        m->shared = strstr(cfg->database, "://") != NULL;
         /* Every session is dropped: each watch logs in again, in turn,
          * with what the new configuration says. */
         watches_free(m->watches, m->n_watches);
@@ -1140,6 +1399,8 @@ static bool reload(Manager *m)
         m->n_watches = n_watches;
         raise_nofile(n_watches);
         r = watches_start(m);
+        if (r >= 0)
+                r = failover_start(m);
         if (r < 0)
                 log_error("reload: cannot set up the mailboxes' timers: %s", errstr(r));
         log_info("configuration reloaded from %s", cfg->path);
@@ -1251,6 +1512,9 @@ static int setup_loop(Manager *m)
         if (r < 0)
                 return r;
         sd_event_source_set_enabled(m->outbox_timer, SD_EVENT_ONESHOT);
+        r = failover_start(m);
+        if (r < 0)
+                return r;
         /* Pings WATCHDOG=1 at half of WatchdogSec= when the unit sets it. */
         return sd_event_set_watchdog(m->event, true);
 }
@@ -1290,6 +1554,8 @@ int manager_run_once(Manager *m)
         int r = 0;
         for (size_t i = 0; i < m->n_watches && !m->stopping; i++) {
                 Watch *w = &m->watches[i];
+                if (!watch_take(w))
+                        continue;   /* another host works it */
                 int k = poll_mailbox(w);
                 if (k == -EROFS) {
                         _cleanup_free_ char *why = store_last_failure();
@@ -1302,6 +1568,8 @@ int manager_run_once(Manager *m)
                 if (k < 0 && r >= 0)
                         r = k;
         }
+        if (!service_take(m))
+                return r;   /* another host sends */
         int q = run_reminders(m);
         if (q >= 0)
                 q = run_weekly_digest(m);

@@ -20,21 +20,25 @@ SENT=(good/plain-basic good/plain-aliases good/plain-reworded good/plain-label-a
       good/outlook-table good/outlook-full-form good/outlook-word-tabs good/outlook-table-checkboxes
       good/html-only-paragraphs good/html-only-br-divs good/html-form-numbered good/html-table-sections
       good/attach-docx-table good/attach-docx-paragraphs good/attach-docx-one-column good/attach-text-rfc2231
-      good/fwd-gmail-inline good/fwd-outlook-original-message good/fwd-outlook-html-table
-      good/fwd-rfc822-attachment good/fwd-apple-begin-forwarded
+      good/fwd-gmail-inline good/fwd-outlook-original-message good/fwd-apple-begin-forwarded
       good/reply-quoted-gt good/reply-outlook-block good/reply-gmail-wrote-wrapped
       good/enc-latin1-qp good/enc-cp1252-qp good/enc-utf8-base64
       good/thunderbird-flowed good/mobile-iphone-terse good/gmail-alternative good/apple-mail-alternative
       good/enc-snail-adjacent-words good/enc-mutt-name-subject good/enc-gmail-split-character good/enc-outlook-quoted-name good/apple-text-photo-text
       good/html-indented-blockquote good/text-bare-content-type good/text-named-body)
 # Appended byte for byte: mislabelled charsets and damaged MIME.
+# Beth Collins's two reports, each forwarded a second way (Outlook's HTML
+# table after its plain text; as an attachment after Gmail's paste): the
+# same original (sender, minute, subject), so each second copy is added to
+# the first's incident, not filed again, and its forwarder is told so.
+COPIES=(good/fwd-outlook-html-table good/fwd-rfc822-attachment)
 APPENDED=(broken/utf8-labelled-latin1 broken/cp1252-labelled-utf8 broken/missing-boundary
           broken/wrong-boundary-content-description
           broken/truncated-mime broken/bad-base64)
 
 # Every sender gets a mailbox, so that acknowledgements are delivered.
 declare -A users=()
-for f in "${SENT[@]}" "${APPENDED[@]}" good/followups/incomplete-report good/blank-subject-form; do
+for f in "${SENT[@]}" "${COPIES[@]}" "${APPENDED[@]}" good/followups/incomplete-report good/blank-subject-form; do
         a=$(grep -m1 -i '^From:' "$CORPUS/$f.eml" | grep -o '[A-Za-z0-9._-]*@[A-Za-z0-9.-]*' | head -1)
         [[ -n $a ]] && users[${a,,}]=1
 done
@@ -62,20 +66,31 @@ ok "configuration is valid" "$BREACHD" -c "$CONF" --check-config
 
 # --- every format -----------------------------------------------------------
 failed_sends=0
-for f in "${SENT[@]}"; do
+for f in "${SENT[@]}" "${COPIES[@]}"; do
         from=$(grep -m1 -i '^From:' "$CORPUS/$f.eml" | grep -o '[A-Za-z0-9._-]*@[A-Za-z0-9.-]*' | head -1)
         send_mail "$from" breach@example.test "$CORPUS/$f.eml" || { failed_sends=$((failed_sends + 1)); diag "not sent: $f"; }
 done
-is "$failed_sends" 0 "${#SENT[@]} reports accepted by Postfix"
+is "$failed_sends" 0 "$((${#SENT[@]} + ${#COPIES[@]})) reports accepted by Postfix"
 for f in "${APPENDED[@]}"; do
         append_mail breach@example.test INBOX "$CORPUS/$f.eml" >/dev/null || diag "not appended: $f"
 done
-total=$((${#SENT[@]} + ${#APPENDED[@]}))
+total=$((${#SENT[@]} + ${#COPIES[@]} + ${#APPENDED[@]}))
 ok "all $total in the inbox" wait_for_mail breach@example.test INBOX "$total"
 ok "breachd --once files them" once
 is "$(imap_count breach@example.test INBOX)" 0 "the inbox is empty afterwards"
 is "$(imap_count breach@example.test Processed)" "$total" "every message is in Processed"
-is "$(count_incidents)" "$total" "one incident each"
+is "$(count_incidents)" "$((total - ${#COPIES[@]}))" "one incident each, the second copies none"
+for f in "${COPIES[@]}"; do
+        mid=$(grep -m1 -i '^Message-ID:' "$CORPUS/$f.eml" | grep -o '<[^>]*>' | tr -d '<>')
+        is "$(e2e_sql "$DB" "SELECT COUNT(*) FROM messages m JOIN incidents i ON i.id = m.incident_id
+                             WHERE m.key LIKE '%$mid%' AND i.message_id NOT LIKE '%$mid%'")" 1 \
+                "$f: added to the incident its first copy made"
+done
+# Paul forwarded the first of the "data breach" copies and both second
+# copies: one acknowledgement, then two "Already filed as".
+ok "the forwarder's mail arrives" wait_for_mail paul.harris@example.test INBOX 3
+is "$(imap_fetch_all paul.harris@example.test INBOX | grep -c 'Already filed as')" 2 \
+        "... twice saying the report was filed already"
 
 ctl export --format json >"$TEST_ROOT/export.json"
 # One line per message: "ok NAME" or "not ok NAME: what differs".
@@ -169,7 +184,7 @@ i = [i for i in json.load(open(sys.argv[1])) if i["message_id"] == "apple-text-p
 assert "I found out at 09:15 when I got to the office." in i["nature"], i["nature"]
 assert i["nature"].startswith("I left a folder of case papers"), i["nature"]
 ' "$TEST_ROOT/export.json"
-ok "the DPO has a notice for every report" wait_for_mail dpo@example.test INBOX "$total"
+ok "the DPO has a notice for every report" wait_for_mail dpo@example.test INBOX "$((total - ${#COPIES[@]}))"
 ok "the DPO notice of the Apple Mail report has the text after the photo" python3 -c '
 import email, re, sys
 from email import policy

@@ -60,6 +60,10 @@ all_idle() {
         grep -Eq "Daemon: +running \(pid $pid\)" <<<"$st" && grep -Eq "Waiting in IDLE: +yes" <<<"$st"
 }
 
+# On a PostgreSQL register two hosts may share the work: STATUS= says how
+# many mailboxes this one works (all three, here) before the idle ones.
+HERE=
+[[ ${E2E_REGISTER:-sqlite} == postgresql ]] && HERE='3 worked here, 0 standby \(another host works them\), '
 # systemd's notify socket, stood in for: STATUS= counts the mailboxes.
 SOCK=$TEST_ROOT/notify.sock
 NOTES=$TEST_ROOT/notify.out
@@ -69,7 +73,7 @@ harness_on_exit "kill $listener 2>/dev/null"
 wait_until 30 test -S "$SOCK" || bail_out "no notify socket"
 ok "the daemon starts" e2e_daemon NOTIFY_SOCKET="$SOCK"
 like "$(grep 'started: watching' "$LOG" | tail -1)" "watching 3 mailboxes" "it watches three mailboxes"
-ok "STATUS= says all three are idle" wait_until "$TEST_WAIT_SECONDS" log_has "$NOTES" "STATUS=3 mailboxes, 3 idle, 0 failing;"
+ok "STATUS= says all three are idle" wait_until "$TEST_WAIT_SECONDS" log_has "$NOTES" "STATUS=3 mailboxes, ${HERE}3 idle, 0 failing;"
 
 # ---- a report to each organisation's own mailbox ---------------------------------
 mkreport "$TEST_ROOT/a1.eml" mbox-a1 "Ashgrove laptop left on a bus"
@@ -147,7 +151,7 @@ like "$status" "Last error: +birch/INBOX: " "breachctl status names the failing 
 is "$(grep -Ec "retrying the mailbox ashgrove/INBOX in [0-9]+ s \(([2-9]|[1-9][0-9]+) consecutive" "$LOG")" 0 \
         "ashgrove's watch never failed twice in a row"
 ok "STATUS= says one of three is failing, and which" log_has "$NOTES" \
-        "STATUS=3 mailboxes, 2 idle, 1 failing \(birch/INBOX FAILING since [0-9T:-]+Z \([0-9]+ tries\): "
+        "STATUS=3 mailboxes, ${HERE}2 idle, 1 failing \(birch/INBOX FAILING since [0-9T:-]+Z \([0-9]+ tries\): "
 postfix_wait_idle
 is "$(imap_count admin@example.test INBOX)" 1 "one alert, for birch alone"
 

@@ -41,7 +41,7 @@ for n in $BENCH_MAILBOXES; do
 done
 mkdir -p "$BENCH_OUT"
 
-BENCH_TMP=$(mktemp -d /tmp/breachd-bench.XXXXXX)
+BENCH_TMP=$(mktemp -d /tmp/breachd-bench.XXXXXX) || { echo "mailboxes.sh: no temp directory" >&2; exit 1; }
 chmod 0755 "$BENCH_TMP"
 export BREACHD_TEST_TMP=$BENCH_TMP
 # 300 connections from one address, each its own imap process.

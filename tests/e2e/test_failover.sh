@@ -221,27 +221,8 @@ kill -TERM "$pid_A" "$pid_B"
 wait "$pid_A" "$pid_B" 2>/dev/null
 
 # ---- organisations on their own mailboxes: the hosts split them -------------------
-mkdir -p "$TEST_ROOT/orgs"
-for u in ashgrove birch; do
-        (umask 077 && echo secret >"$TEST_ROOT/$u.secret")
-        cat >"$TEST_ROOT/orgs/$u.conf" <<EOF
-organisation = "$u school";
-dpo = [ "dpo-${u:0:3}@example.test" ];
-smtp = { from = "$u breach reports <$u@example.test>"; };
-mailbox = {
-  host = "127.0.0.1";
-  port = $IMAP_PORT;
-  tls = "none";
-  user = "$u@example.test";
-  password_file = "$TEST_ROOT/$u.secret";
-  folder = "INBOX";
-  processed_folder = "Processed";
-  quarantine_folder = "Quarantine";
-  automatic_folder = "Automatic";
-};
-EOF
-done
-sed -i 's/^dpo = \[ "dpo-bir@/dpo = [ "dpo-birch@/' "$TEST_ROOT/orgs/birch.conf"
+e2e_org_file ashgrove "ashgrove school" dpo-ash@example.test
+e2e_org_file birch "birch school" dpo-birch@example.test
 REG=$TEST_ROOT/orgs.db
 e2e_conf orgs 'organisations = "orgs";' 'max_auto_replies_per_day = 100;' \
         "database = \"$(e2e_database "$REG")\";" 'mailbox = {};'

@@ -22,31 +22,8 @@ done
 e2e_open
 command -v sqlite3 >/dev/null || bail_out "sqlite3 is needed (make deps)"
 
-mkdir -p "$TEST_ROOT/orgs"
-for u in ashgrove birch; do
-        (umask 077 && echo secret >"$TEST_ROOT/$u.secret")
-done
-org_file() {   # KEY NAME DPO PATTERN
-        cat >"$TEST_ROOT/orgs/$1.conf" <<EOF
-organisation = "$2";
-dpo = [ "$3" ];
-reference_pattern = "$4";
-smtp = { from = "$2 breach reports <$1@example.test>"; };
-mailbox = {
-  host = "127.0.0.1";
-  port = $IMAP_PORT;
-  tls = "none";
-  user = "$1@example.test";
-  password_file = "$TEST_ROOT/$1.secret";
-  folder = "INBOX";
-  processed_folder = "Processed";
-  quarantine_folder = "Quarantine";
-  automatic_folder = "Automatic";
-};
-EOF
-}
-org_file ashgrove "Ashgrove Primary" dpo-ash@example.test "AG%Y%03n"
-org_file birch "Birch Lane Academy" dpo-birch@example.test "BL%Y%03n"
+e2e_org_file ashgrove "Ashgrove Primary" dpo-ash@example.test 'reference_pattern = "AG%Y%03n";'
+e2e_org_file birch "Birch Lane Academy" dpo-birch@example.test 'reference_pattern = "BL%Y%03n";'
 # Mail for birch may also come through the shared mailbox, by its address.
 echo 'addresses = [ "breach+birch@example.test" ];' >>"$TEST_ROOT/orgs/birch.conf"
 e2e_conf mailboxes 'organisations = "orgs";' 'alert_after_failures = 2;' 'max_auto_replies_per_day = 100;'

@@ -130,6 +130,40 @@ e2e_private_copies() {
         BREACHCTL=$TEST_ROOT/bin/${BREACHCTL##*/}
 }
 
+# e2e_org_file KEY NAME DPO [EXTRA_LINE...] -- an organisation's file,
+# $TEST_ROOT/orgs/KEY.conf (organisations = "orgs"; in the main file), with
+# a mailbox of its own: the test account KEY@example.test on the private
+# Dovecot (add it with servers_add_user KEY@example.test secret), its
+# password in $TEST_ROOT/KEY.secret, and mail from "NAME breach reports
+# <KEY@example.test>".  Each extra line is added as it is.
+e2e_org_file() {
+        local key=$1 name=$2 dpo=$3 line
+        shift 3
+        mkdir -p "$TEST_ROOT/orgs"
+        (umask 077 && echo secret >"$TEST_ROOT/$key.secret")
+        {
+                cat <<EOF
+organisation = "$name";
+dpo = [ "$dpo" ];
+smtp = { from = "$name breach reports <$key@example.test>"; };
+mailbox = {
+  host = "127.0.0.1";
+  port = $IMAP_PORT;
+  tls = "none";
+  user = "$key@example.test";
+  password_file = "$TEST_ROOT/$key.secret";
+  folder = "INBOX";
+  processed_folder = "Processed";
+  quarantine_folder = "Quarantine";
+  automatic_folder = "Automatic";
+};
+EOF
+                for line in "$@"; do
+                        printf '%s\n' "$line"
+                done
+        } >"$TEST_ROOT/orgs/$key.conf"
+}
+
 # e2e_conf NAME [EXTRA_LINE...] -- write the standard breachd.conf for the
 # servers (write_breachd_conf: an extra line is added, or replaces the
 # standard setting of the same name) to CONF=$TEST_ROOT/NAME.conf; set

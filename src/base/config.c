@@ -1411,6 +1411,13 @@ static const Config *org_with_address(Config *const *orgs, size_t n, const char 
         return NULL;
 }
 
+/* Whether a and b are one folder of one account on one server. */
+static bool same_mailbox(const MailboxConfig *a, const MailboxConfig *b)
+{
+        return a->host && b->host && strcasecmp(a->host, b->host) == 0 && a->port == b->port && a->user &&
+               b->user && strcasecmp(a->user, b->user) == 0 && strcmp(a->folder, b->folder) == 0;
+}
+
 /* One organisation's file: the main root laid under it. */
 static Config *parse_org(Ctx *x, const config_setting_t *main_root, const char *main_path, const char *file)
 {
@@ -1497,6 +1504,19 @@ static void parse_orgs(Ctx *x, const config_setting_t *root, const char *path, C
                         if (other)
                                 err_file(x, files.v[i], "the address '%s' already routes to '%s' (%s)",
                                          o->org_addresses.v[k], other->org, other->path);
+                }
+                if (o->own_mailbox) {
+                        /* One mailbox watched twice would file each report
+                         * twice, once under each key. */
+                        const char *twice = c->mailbox.host && same_mailbox(&o->mailbox, &c->mailbox)
+                                                    ? "the main file's shared mailbox" : NULL;
+                        for (size_t j = 0; !twice && j < c->n_orgs; j++)
+                                if (c->orgs[j]->own_mailbox && same_mailbox(&o->mailbox, &c->orgs[j]->mailbox))
+                                        twice = c->orgs[j]->path;
+                        if (twice)
+                                err_file(x, files.v[i], "its mailbox (%s on %s) is already watched for %s: each "
+                                         "mailbox belongs to one organisation, or is the shared one",
+                                         o->mailbox.folder, o->mailbox.host, twice);
                 }
                 c->orgs[c->n_orgs++] = o;
         }

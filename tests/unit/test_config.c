@@ -868,6 +868,26 @@ static void test_organisations(void)
                    1, "the main file's mailbox is optional with organisations");
         free(errors);
 
+        /* One mailbox given to two organisations (or to one and as the
+         * shared one) would be watched twice and each report filed twice. */
+        write_file(a, "mailbox = { host = \"IMAP.birchlane.sch.uk\"; user = \"BREACH\"; "
+                      "password_file = \"/etc/breachd/a.secret\"; };\n", 0644);
+        write_file(conf_path, MINIMAL "organisations = \"orgs\";\n", 0644);
+        errors = NULL;
+        TAP_INT_EQ(config_load(conf_path, &got, &errors), -EINVAL, "one mailbox for two organisations: refused");
+        _cleanup_free_ char *want4 = xasprintf("%s:1: its mailbox (INBOX on imap.birchlane.sch.uk) is already watched "
+                                               "for %s: each mailbox belongs to one organisation, or is the shared "
+                                               "one", b, a);
+        TAP_STR_EQ(errors, want4, "said at the second organisation's file");
+        free(errors);
+        write_file(b, "mailbox = { host = \"imap.example.org\"; user = \"u\"; "
+                      "password_file = \"/etc/breachd/b.secret\"; };\n", 0644);
+        errors = NULL;
+        TAP_INT_EQ(config_load(conf_path, &got, &errors), -EINVAL, "the shared mailbox as an organisation's: refused");
+        tap_ok(errors && strstr(errors, "is already watched for the main file's shared mailbox"), "said so (%s)",
+               errors ? errors : "");
+        free(errors);
+
         /* A folder that is missing or empty. */
         unlink(a), unlink(b), unlink(note);
         _cleanup_free_ char *want3 = xasprintf("4: organisations: the folder '%s' has no organisation in it "
